@@ -1,0 +1,218 @@
+import { existsSync } from 'node:fs';
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+import { BotError } from './errors.js';
+import { normalizeAspectRatio, normalizeResolution, type Resolution } from './generation/options.js';
+
+/**
+ * The only reader of process.env. Everything the program can be told from outside is parsed here once,
+ * so a typo in `.env` fails at start with a sentence that names the variable, not later mid-job.
+ */
+
+const MiB = 1024 * 1024;
+
+function integer(name: string, min: number, max: number, fallback: number) {
+  const message = `${name} must be an integer ${min}-${max}`;
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${message} (got "${raw}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+function flag(fallback: boolean) {
+  return z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+      if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+      ctx.addIssue({ code: 'custom', message: `must be true or false (got "${raw}")` });
+      return z.NEVER;
+    });
+}
+
+function httpUrl(name: string, fallback: string) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = raw === undefined || raw === '' ? fallback : raw;
+      try {
+        const url = new URL(value);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+        return value.replace(/\/+$/, '');
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an http(s) URL (got "${value}")` });
+        return z.NEVER;
+      }
+    });
+}
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const envSchema = z.object({
+  VIDEO_API_BASE_URL: httpUrl('VIDEO_API_BASE_URL', 'https://duoyuanx.com/v1'),
+  VIDEO_API_KEY: optionalText,
+  VIDEO_MODEL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || 'grok-imagine-video'),
+  VIDEO_API_TIMEOUT_MS: integer('VIDEO_API_TIMEOUT_MS', 1000, 600_000, 30_000),
+  VIDEO_API_MAX_RETRIES: integer('VIDEO_API_MAX_RETRIES', 0, 10, 4),
+  MAX_SECONDS: integer('MAX_SECONDS', 1, 15, 15),
+  MAX_SECONDS_WITH_REFERENCES: integer('MAX_SECONDS_WITH_REFERENCES', 1, 15, 10),
+  DEFAULT_SECONDS: integer('DEFAULT_SECONDS', 1, 15, 6),
+  DEFAULT_ASPECT_RATIO: optionalText,
+  DEFAULT_RESOLUTION: optionalText,
+  MAX_IMAGES: integer('MAX_IMAGES', 0, 10, 4),
+  MAX_IMAGE_BYTES: integer('MAX_IMAGE_BYTES', 1024, 100 * MiB, 20 * MiB),
+  IMAGE_MAX_SIDE: integer('IMAGE_MAX_SIDE', 64, 4096, 1280),
+  MAX_VIDEO_BYTES: integer('MAX_VIDEO_BYTES', 1024, 2048 * MiB, 200 * MiB),
+  JOB_TIMEOUT_SECONDS: integer('JOB_TIMEOUT_SECONDS', 10, 86_400, 900),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .optional()
+    .default('info'),
+  LOG_PRETTY: flag(false).optional(),
+});
+
+export interface GenerationLimits {
+  maxPromptChars: number;
+  maxSeconds: number;
+  maxSecondsWithReferences: number;
+  defaultSeconds: number;
+  defaultAspectRatio: string;
+  defaultResolution: Resolution;
+  maxImages: number;
+  maxImageBytes: number;
+  imageMaxSide: number;
+}
+
+export interface Config {
+  videoApi: {
+    baseUrl: string;
+    apiKey: string | undefined;
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+  };
+  limits: GenerationLimits;
+  maxVideoBytes: number;
+  jobTimeoutMs: number;
+  log: { level: string; pretty: boolean | undefined };
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Runs a normaliser written for users and turns its complaint into a config problem naming the variable. */
+function checked<T>(problems: string[], name: string, normalise: () => T): T | undefined {
+  try {
+    return normalise();
+  } catch (error) {
+    problems.push(`${name}: ${error instanceof BotError ? error.userMessage : String(error)}`);
+    return undefined;
+  }
+}
+
+/** Loads `.env` from the working directory when present; real environment variables win. */
+export function loadDotenvFile(path = '.env'): void {
+  if (existsSync(path)) loadDotenv({ path, quiet: true });
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '');
+        return issue.message.startsWith(name) ? issue.message : `${name} ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.DEFAULT_SECONDS > e.MAX_SECONDS) {
+    problems.push(`DEFAULT_SECONDS (${e.DEFAULT_SECONDS}) must not exceed MAX_SECONDS (${e.MAX_SECONDS})`);
+  }
+  if (e.MAX_SECONDS_WITH_REFERENCES > e.MAX_SECONDS) {
+    problems.push(
+      `MAX_SECONDS_WITH_REFERENCES (${e.MAX_SECONDS_WITH_REFERENCES}) must not exceed MAX_SECONDS (${e.MAX_SECONDS})`,
+    );
+  }
+  const defaultAspectRatio = checked(problems, 'DEFAULT_ASPECT_RATIO', () =>
+    normalizeAspectRatio(e.DEFAULT_ASPECT_RATIO, '16:9'),
+  );
+  const defaultResolution = checked(problems, 'DEFAULT_RESOLUTION', () =>
+    normalizeResolution(e.DEFAULT_RESOLUTION, '720P'),
+  );
+  if (problems.length > 0 || defaultAspectRatio === undefined || defaultResolution === undefined) {
+    throw new ConfigError(problems);
+  }
+
+  return {
+    videoApi: {
+      baseUrl: e.VIDEO_API_BASE_URL,
+      apiKey: e.VIDEO_API_KEY,
+      model: e.VIDEO_MODEL,
+      timeoutMs: e.VIDEO_API_TIMEOUT_MS,
+      maxRetries: e.VIDEO_API_MAX_RETRIES,
+    },
+    limits: {
+      maxPromptChars: 4096,
+      maxSeconds: e.MAX_SECONDS,
+      maxSecondsWithReferences: e.MAX_SECONDS_WITH_REFERENCES,
+      defaultSeconds: e.DEFAULT_SECONDS,
+      defaultAspectRatio,
+      defaultResolution,
+      maxImages: e.MAX_IMAGES,
+      maxImageBytes: e.MAX_IMAGE_BYTES,
+      imageMaxSide: e.IMAGE_MAX_SIDE,
+    },
+    maxVideoBytes: e.MAX_VIDEO_BYTES,
+    jobTimeoutMs: e.JOB_TIMEOUT_SECONDS * 1000,
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+  };
+}
+
+/** The key is optional in the schema so `--help` works without one; anything that calls the API asks here. */
+export function requireVideoApiKey(config: Config): string {
+  if (!config.videoApi.apiKey) {
+    throw new ConfigError([
+      'VIDEO_API_KEY is required (put it in .env; for a local trial run `npm run emulator` and use the key it prints)',
+    ]);
+  }
+  return config.videoApi.apiKey;
+}
+
+/** Reads process.env (after `.env`) — the single place that does. */
+export function loadConfig(): Config {
+  loadDotenvFile();
+  return parseConfig(process.env);
+}

@@ -1,0 +1,83 @@
+/**
+ * Every error we raise on purpose is a BotError: it carries what the user may be told (`userMessage`)
+ * apart from what the operator needs in the log (`message`, `detail`). Adapters show only `userMessage`.
+ */
+export type ErrorKind =
+  /** The user's input is wrong; nothing was sent upstream. */
+  | 'invalid_input'
+  /** The provider refused the input (HTTP 400); its message is safe to show. */
+  | 'upstream_invalid'
+  /** Bad key, permission or config: an operator problem, never the user's fault. */
+  | 'misconfigured'
+  | 'rate_limited'
+  /** 5xx, network failure, per-request timeout: worth retrying. */
+  | 'transient'
+  /** The provider reports the job failed. */
+  | 'job_failed'
+  | 'job_cancelled'
+  /** The job did not finish within JOB_TIMEOUT_SECONDS. */
+  | 'job_timeout'
+  | 'too_large'
+  | 'aborted'
+  | 'internal';
+
+export interface BotErrorOptions {
+  /** What the user sees. Defaults to a generic, non-leaky sentence for the kind. */
+  userMessage?: string;
+  /** Structured facts for the log line (never secrets). */
+  detail?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+const DEFAULT_USER_MESSAGES: Record<ErrorKind, string> = {
+  invalid_input: 'That request is not valid.',
+  upstream_invalid: 'The video service refused this request.',
+  misconfigured: 'The bot is misconfigured; an operator has been told. Please try again later.',
+  rate_limited: 'The video service is busy right now. Please try again in a minute.',
+  transient: 'The video service is not answering right now. Please try again in a few minutes.',
+  job_failed: 'The video could not be generated.',
+  job_cancelled: 'The video generation was cancelled.',
+  job_timeout: 'The video took too long to generate and was abandoned.',
+  too_large: 'The file is too large.',
+  aborted: 'The request was stopped.',
+  internal: 'Something went wrong on our side. Please try again.',
+};
+
+export class BotError extends Error {
+  readonly kind: ErrorKind;
+  readonly userMessage: string;
+  readonly detail: Record<string, unknown>;
+
+  constructor(kind: ErrorKind, logMessage: string, options: BotErrorOptions = {}) {
+    super(logMessage, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BotError';
+    this.kind = kind;
+    this.userMessage = options.userMessage ?? DEFAULT_USER_MESSAGES[kind];
+    this.detail = options.detail ?? {};
+  }
+}
+
+/** Input found wrong by us, before anything is sent upstream. The message is the user message. */
+export class InvalidInputError extends BotError {
+  readonly field: string;
+  constructor(field: string, userMessage: string, detail: Record<string, unknown> = {}) {
+    super('invalid_input', `invalid ${field}: ${userMessage}`, { userMessage, detail: { field, ...detail } });
+    this.name = 'InvalidInputError';
+    this.field = field;
+  }
+}
+
+/** Wraps anything thrown into a BotError so callers can always show `userMessage`. */
+export function toBotError(error: unknown): BotError {
+  if (error instanceof BotError) return error;
+  if (error instanceof Error && error.name === 'AbortError') {
+    return new BotError('aborted', error.message, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new BotError('internal', message, { cause: error });
+}
+
+/** Numbers as people read them: 4310 → "4,310". */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}

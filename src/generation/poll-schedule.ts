@@ -1,0 +1,81 @@
+/**
+ * When to poll next. Polls are cheap for us but not free for the provider, and every second between the
+ * job finishing and us noticing is a second the user waits. So: poll quickly at first (to catch instant
+ * failures), then sparsely, and aim the next poll at the moment the job is predicted to finish — from its
+ * reported progress rate when it reports one, or from how long recent jobs took.
+ */
+
+export interface PollPolicy {
+  /** Delays for the first few polls, then `maxIntervalMs`. */
+  warmupDelaysMs: readonly number[];
+  maxIntervalMs: number;
+  /** Between polls once the predicted finish has passed. */
+  overdueIntervalMs: number;
+  /** Aim this long after the predicted finish, so one poll usually suffices. */
+  landingMarginMs: number;
+}
+
+export const DEFAULT_POLL_POLICY: PollPolicy = {
+  warmupDelaysMs: [1000, 1000, 1500, 2000],
+  maxIntervalMs: 5000,
+  overdueIntervalMs: 750,
+  landingMarginMs: 200,
+};
+
+export interface ProgressSample {
+  /** ms since submission */
+  atMs: number;
+  progress: number;
+}
+
+export interface PollState {
+  elapsedMs: number;
+  polls: number;
+  /** Samples with a reported progress above 0, oldest first. */
+  samples: readonly ProgressSample[];
+  /** Typical job duration from history, when known. */
+  expectedDurationMs?: number;
+}
+
+/** The elapsed time (since submission) at which the job should reach 100 %, if it can be predicted. */
+export function predictFinishMs(state: PollState): number | undefined {
+  const last = state.samples.at(-1);
+  if (last && last.progress > 0) {
+    // Anchor at the first sample when there are two far enough apart, else at submission (progress 0).
+    const first = state.samples[0];
+    const anchor =
+      first && last.atMs - first.atMs >= 500 && last.progress > first.progress
+        ? first
+        : { atMs: 0, progress: 0 };
+    const rate = (last.progress - anchor.progress) / (last.atMs - anchor.atMs);
+    if (rate > 0 && Number.isFinite(rate)) return last.atMs + (100 - last.progress) / rate;
+  }
+  return state.expectedDurationMs;
+}
+
+export function nextPollDelayMs(state: PollState, policy: PollPolicy = DEFAULT_POLL_POLICY): number {
+  const base = policy.warmupDelaysMs[state.polls] ?? policy.maxIntervalMs;
+  const finish = predictFinishMs(state);
+  if (finish === undefined) return base;
+  const untilFinish = finish - state.elapsedMs;
+  if (untilFinish <= 0) return Math.min(base, policy.overdueIntervalMs);
+  return Math.max(100, Math.min(base, untilFinish + policy.landingMarginMs));
+}
+
+/** Remembers how long recent jobs took, so jobs that report no progress can still be polled on time. */
+export function createDurationHistory(size = 20) {
+  const durations: number[] = [];
+  return {
+    record(ms: number): void {
+      durations.push(ms);
+      if (durations.length > size) durations.shift();
+    },
+    /** The median of recent durations; undefined until one job has finished. */
+    typicalMs(): number | undefined {
+      if (durations.length === 0) return undefined;
+      const sorted = [...durations].sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)];
+    },
+  };
+}
+export type DurationHistory = ReturnType<typeof createDurationHistory>;

@@ -1,0 +1,121 @@
+import type { GenerationLimits } from '../config.js';
+import { BotError, InvalidInputError, formatCount } from '../errors.js';
+import type { CreateVideoBody } from '../video-api/schemas.js';
+import { DATA_URI_LIMIT_CHARS, formatByteSize, prepareImage } from './images.js';
+import {
+  normalizeAspectRatio,
+  normalizePrompt,
+  normalizeResolution,
+  normalizeSeconds,
+  type Resolution,
+} from './options.js';
+
+/**
+ * Turns a platform-neutral request into the API body. Every rule is checked before any image is decoded
+ * and before anything is sent, so a broken request costs nothing.
+ */
+
+/** An image as an adapter hands it over: bytes already in hand, or a URL only the adapter knows how to fetch. */
+export interface ImageSource {
+  bytes?: Uint8Array;
+  url?: string;
+  name: string;
+  contentType?: string;
+  /** Declared size, when the platform says it: lets us refuse a huge file before downloading it. */
+  size?: number;
+}
+
+export interface GenerationRequest {
+  prompt: string;
+  seconds?: number | string;
+  aspectRatio?: string;
+  resolution?: string;
+  images?: ImageSource[];
+}
+
+/** What a job record and a caption need to know about a request; never image bytes. */
+export interface RequestSummary {
+  prompt: string;
+  seconds: number;
+  aspectRatio: string;
+  resolution: Resolution;
+  imageCount: number;
+}
+
+export interface PreparedRequest {
+  body: CreateVideoBody;
+  summary: RequestSummary;
+}
+
+export interface BuildRequestDeps {
+  limits: GenerationLimits;
+  model: string;
+  /** Fetches an image the adapter referenced by URL, refusing anything over `maxBytes`. */
+  fetchImage?: (source: ImageSource, maxBytes: number) => Promise<Uint8Array>;
+}
+
+/** Checks everything that needs no I/O; returns the normalised summary. */
+export function validateRequest(request: GenerationRequest, limits: GenerationLimits): RequestSummary {
+  const images = request.images ?? [];
+  const prompt = normalizePrompt(request.prompt, limits.maxPromptChars);
+  if (images.length > limits.maxImages) {
+    throw new InvalidInputError(
+      'images',
+      limits.maxImages === 0
+        ? 'This bot does not take images.'
+        : `You attached ${formatCount(images.length)} images; the limit is ${formatCount(limits.maxImages)}.`,
+    );
+  }
+  const referenceImages = images.length > 1;
+  const maxSeconds = referenceImages ? limits.maxSecondsWithReferences : limits.maxSeconds;
+  const seconds = normalizeSeconds(request.seconds, limits.defaultSeconds, maxSeconds, referenceImages);
+  const aspectRatio = normalizeAspectRatio(request.aspectRatio, limits.defaultAspectRatio);
+  const resolution = normalizeResolution(request.resolution, limits.defaultResolution);
+  for (const image of images) {
+    const size = image.bytes?.byteLength ?? image.size;
+    if (size !== undefined && size > limits.maxImageBytes) {
+      throw new InvalidInputError(
+        'images',
+        `“${image.name}” is ${formatByteSize(size)}; the limit is ${formatByteSize(limits.maxImageBytes)}.`,
+      );
+    }
+  }
+  return { prompt, seconds, aspectRatio, resolution, imageCount: images.length };
+}
+
+export async function buildVideoRequest(
+  request: GenerationRequest,
+  deps: BuildRequestDeps,
+): Promise<PreparedRequest> {
+  const summary = validateRequest(request, deps.limits);
+  const dataUris: string[] = [];
+  // One image at a time: each decoded photo can take tens of MB, and four at once buys little.
+  for (const source of request.images ?? []) {
+    const bytes = source.bytes ?? (await fetchSource(source, deps));
+    const prepared = await prepareImage(
+      { bytes, name: source.name, contentType: source.contentType },
+      {
+        maxImageBytes: deps.limits.maxImageBytes,
+        maxSide: deps.limits.imageMaxSide,
+        maxDataUriChars: DATA_URI_LIMIT_CHARS,
+      },
+    );
+    dataUris.push(prepared.dataUri);
+  }
+  const body: CreateVideoBody = {
+    model: deps.model,
+    prompt: summary.prompt,
+    seconds: String(summary.seconds),
+    aspect_ratio: summary.aspectRatio,
+    resolution: summary.resolution,
+  };
+  if (dataUris.length === 1) body.image = dataUris[0];
+  if (dataUris.length > 1) body.images = dataUris;
+  return { body, summary };
+}
+
+async function fetchSource(source: ImageSource, deps: BuildRequestDeps): Promise<Uint8Array> {
+  if (!source.url) throw new BotError('internal', `image ${source.name} has neither bytes nor url`);
+  if (!deps.fetchImage) throw new BotError('internal', `no image fetcher configured for ${source.name}`);
+  return deps.fetchImage(source, deps.limits.maxImageBytes);
+}

@@ -1,0 +1,197 @@
+import { BotError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { abortReason, sleep } from '../util/sleep.js';
+import type { VideoApiClient } from '../video-api/client.js';
+import { downloadVideo, type DownloadedVideo } from '../video-api/download.js';
+import { VideoApiError } from '../video-api/errors.js';
+import type { CreateVideoBody, JobStatus, VideoJob } from '../video-api/schemas.js';
+import {
+  DEFAULT_POLL_POLICY,
+  createDurationHistory,
+  nextPollDelayMs,
+  type DurationHistory,
+  type PollPolicy,
+  type ProgressSample,
+} from './poll-schedule.js';
+
+/**
+ * The job runner: submit, poll, download. A plain async iterator of events, so each adapter renders them
+ * its own way and a CLI can print them; it knows nothing of chat platforms.
+ */
+
+export type GenerationEvent =
+  | { type: 'submitted'; jobId: string; startedAt: number }
+  | { type: 'progress'; jobId: string; status: JobStatus; progress: number | undefined; elapsedMs: number }
+  /** Polling has failed for a while; the job may still finish. Lets the adapter tell the user it is slow. */
+  | { type: 'delayed'; jobId: string; reason: string; elapsedMs: number }
+  | { type: 'downloading'; jobId: string; elapsedMs: number }
+  | { type: 'completed'; jobId: string; video: DownloadedVideo; job: VideoJob; elapsedMs: number };
+
+export interface RunnerDeps {
+  client: VideoApiClient;
+  logger: Logger;
+  maxVideoBytes: number;
+  jobTimeoutMs: number;
+  pollPolicy?: PollPolicy;
+  durations?: DurationHistory;
+  now?: () => number;
+  tmpRoot?: string;
+}
+
+/** Either a new job to submit, or one submitted earlier (a restart) to pick up with GETs only. */
+export type JobStart = { body: CreateVideoBody } | { jobId: string; startedAt: number };
+
+const reportedUnknownStatuses = new Set<string>();
+const sharedDurations = createDurationHistory();
+
+export async function* runVideoJob(
+  deps: RunnerDeps,
+  start: JobStart,
+  signal?: AbortSignal,
+): AsyncGenerator<GenerationEvent, void, undefined> {
+  const now = deps.now ?? Date.now;
+  const log = deps.logger;
+  let jobId: string;
+  let startedAt: number;
+  let last: VideoJob | undefined;
+
+  if ('body' in start) {
+    startedAt = now();
+    const created = await deps.client.createJob(start.body, { signal });
+    jobId = created.id;
+    last = created;
+    log.info({ jobId, status: created.rawStatus }, 'video job submitted');
+  } else {
+    jobId = start.jobId;
+    startedAt = start.startedAt;
+    log.info({ jobId }, 'resuming video job');
+  }
+  yield { type: 'submitted', jobId, startedAt };
+
+  const jobLog = log.child({ jobId });
+  const completed = yield* pollUntilDone(deps, jobId, startedAt, last, jobLog, signal);
+
+  yield { type: 'downloading', jobId, elapsedMs: now() - startedAt };
+  const video = await downloadVideo(deps.client, completed, {
+    maxBytes: deps.maxVideoBytes,
+    logger: jobLog,
+    signal,
+    tmpRoot: deps.tmpRoot,
+  });
+  yield { type: 'completed', jobId, video, job: completed, elapsedMs: now() - startedAt };
+}
+
+async function* pollUntilDone(
+  deps: RunnerDeps,
+  jobId: string,
+  startedAt: number,
+  initial: VideoJob | undefined,
+  log: Logger,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<GenerationEvent, VideoJob, undefined> {
+  const now = deps.now ?? Date.now;
+  const policy = deps.pollPolicy ?? DEFAULT_POLL_POLICY;
+  const durations = deps.durations ?? sharedDurations;
+  const deadline = startedAt + deps.jobTimeoutMs;
+  const samples: ProgressSample[] = [];
+  let polls = 0;
+  let failuresSince: number | undefined;
+  let delayedReported = false;
+  let shown: { status: JobStatus; progress: number | undefined } | undefined;
+  let job = initial;
+
+  for (;;) {
+    if (job) {
+      if (!job.statusKnown && !reportedUnknownStatuses.has(job.rawStatus)) {
+        reportedUnknownStatuses.add(job.rawStatus);
+        log.warn(
+          { rawStatus: job.rawStatus },
+          'unknown job status from the video API; treating it as running',
+        );
+      }
+      const elapsedMs = now() - startedAt;
+      if (job.progress !== undefined && job.progress > 0 && job.status === 'processing') {
+        samples.push({ atMs: elapsedMs, progress: job.progress });
+        // Two samples are enough for a rate; keeping the first and the latest bounds memory on long jobs.
+        if (samples.length > 2) samples.splice(1, 1);
+      }
+      if (!shown || shown.status !== job.status || shown.progress !== job.progress) {
+        shown = { status: job.status, progress: job.progress };
+        yield { type: 'progress', jobId, status: job.status, progress: job.progress, elapsedMs };
+      }
+      if (job.status === 'completed') {
+        durations.record(elapsedMs);
+        log.info({ elapsedMs, polls }, 'video job completed');
+        return job;
+      }
+      if (job.status === 'failed') {
+        throw new BotError(
+          'job_failed',
+          `video job failed upstream: ${job.errorMessage ?? 'no reason given'}`,
+          {
+            userMessage: job.errorMessage
+              ? `The video could not be generated: ${job.errorMessage}`
+              : 'The video could not be generated. The video service gave no reason.',
+            detail: { jobId, polls },
+          },
+        );
+      }
+      if (job.status === 'cancelled') {
+        throw new BotError('job_cancelled', 'video job was cancelled upstream', {
+          userMessage: 'The video service cancelled this job.',
+          detail: { jobId },
+        });
+      }
+    }
+
+    const elapsedMs = now() - startedAt;
+    if (now() >= deadline) {
+      throw new BotError(
+        'job_timeout',
+        `video job still ${job?.rawStatus ?? 'unknown'} after ${elapsedMs} ms`,
+        {
+          userMessage: `The video was not ready after ${Math.round(deps.jobTimeoutMs / 60_000)} minutes, so the bot gave up on it.`,
+          detail: { jobId, polls },
+        },
+      );
+    }
+    let delay = nextPollDelayMs(
+      { elapsedMs, polls, samples, expectedDurationMs: durations.typicalMs() },
+      policy,
+    );
+    if (failuresSince !== undefined) delay = Math.max(delay, policy.maxIntervalMs);
+    await sleep(Math.min(delay, Math.max(0, deadline - now())), signal);
+    if (signal?.aborted) throw abortReason(signal);
+
+    polls++;
+    try {
+      job = await deps.client.getJob(jobId, { signal });
+      failuresSince = undefined;
+      delayedReported = false;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      if (error instanceof VideoApiError && error.httpStatus === 404) {
+        throw new BotError('job_failed', 'the video API no longer knows this job (404)', {
+          userMessage: 'The video service lost track of this job. Please try again.',
+          detail: { jobId },
+          cause: error,
+        });
+      }
+      const retryable =
+        error instanceof VideoApiError && (error.kind === 'transient' || error.kind === 'rate_limited');
+      if (!retryable) throw error;
+      failuresSince ??= now();
+      log.warn(
+        { err: error, polls },
+        'polling the video job failed; will keep trying until the job deadline',
+      );
+      if (!delayedReported && now() - failuresSince >= 10_000) {
+        delayedReported = true;
+        yield { type: 'delayed', jobId, reason: error.userMessage, elapsedMs: now() - startedAt };
+      }
+      if (error.retryAfterMs)
+        await sleep(Math.min(error.retryAfterMs, Math.max(0, deadline - now())), signal);
+      job = undefined;
+    }
+  }
+}

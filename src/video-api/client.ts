@@ -1,0 +1,238 @@
+import type { Logger } from '../log.js';
+import { sleep } from '../util/sleep.js';
+import { errorFromNetwork, errorFromResponse, VideoApiError } from './errors.js';
+import { videoJobSchema, type CreateVideoBody, type VideoJob } from './schemas.js';
+
+/**
+ * HTTP client for the video API: the only code that knows its URLs, headers and error envelope.
+ * It retries what is safe to retry and nothing else.
+ */
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited out inside one call; the error goes to the caller. */
+  maxRetryAfterMs: number;
+}
+
+export interface VideoApiClientOptions {
+  /** Includes the version prefix, e.g. https://host/v1; paths are appended to it. */
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  retry?: Partial<RetryPolicy>;
+  logger: Logger;
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface VideoApiClient {
+  readonly baseUrl: string;
+  readonly origin: string;
+  createJob(body: CreateVideoBody, options?: RequestOptions): Promise<VideoJob>;
+  getJob(id: string, options?: RequestOptions): Promise<VideoJob>;
+  /**
+   * GETs a file, with the API key only when the URL is on the API's origin, following redirects by hand so
+   * the key never leaves that origin. `timeoutMs` bounds the wait for headers; `signal` aborts the body too.
+   */
+  fetchFile(url: string, options?: RequestOptions & { timeoutMs?: number }): Promise<Response>;
+  /** True when a URL is on the API's origin, so fetching it needs (and gets) our key. */
+  isApiOrigin(url: string): boolean;
+  contentUrl(id: string): string;
+}
+
+const DEFAULT_RETRY: RetryPolicy = {
+  maxRetries: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 15_000,
+  maxRetryAfterMs: 60_000,
+};
+const MAX_REDIRECTS = 5;
+
+export function createVideoApiClient(options: VideoApiClientOptions): VideoApiClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const origin = new URL(baseUrl).origin;
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const doFetch = options.fetch ?? fetch;
+  const random = options.random ?? Math.random;
+  const log = options.logger;
+
+  function headersFor(url: string, extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
+    if (new URL(url).origin === origin) headers.authorization = `Bearer ${options.apiKey}`;
+    return headers;
+  }
+
+  function backoff(attempt: number): number {
+    const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  }
+
+  /** One HTTP exchange with a deadline; every failure comes back as a VideoApiError. */
+  async function exchange(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const url = `${baseUrl}${path}`;
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const context = { method, path };
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(url, {
+        method,
+        headers: headersFor(url, body === undefined ? {} : { 'content-type': 'application/json' }),
+        body,
+        signal: combined,
+        redirect: 'error',
+      });
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw errorFromNetwork(error, context, timeout.aborted);
+    }
+    if (!response.ok)
+      throw errorFromResponse(response.status, text, response.headers.get('retry-after'), context);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new VideoApiError({
+        kind: 'transient',
+        logMessage: `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+        httpStatus: response.status,
+        maybeProcessed: 'unknown',
+        cause: error,
+      });
+    }
+  }
+
+  async function withRetries<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    attemptOnce: () => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await attemptOnce();
+      } catch (error) {
+        if (!(error instanceof VideoApiError) || attempt >= retry.maxRetries) throw error;
+        const retryable =
+          (error.kind === 'transient' || error.kind === 'rate_limited') &&
+          (method === 'GET' || error.maybeProcessed === 'no');
+        if (!retryable) throw error;
+        const wait = Math.max(error.retryAfterMs ?? 0, backoff(attempt));
+        if (error.retryAfterMs !== undefined && error.retryAfterMs > retry.maxRetryAfterMs) throw error;
+        log.warn(
+          {
+            method,
+            path,
+            attempt: attempt + 1,
+            waitMs: wait,
+            httpStatus: error.httpStatus,
+            kind: error.kind,
+          },
+          'video API call failed; retrying',
+        );
+        await sleep(wait, signal);
+      }
+    }
+  }
+
+  function parseJob(raw: unknown, method: string, path: string): VideoJob {
+    const parsed = videoJobSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new VideoApiError({
+        kind: 'transient',
+        logMessage: `${method} ${path} answered a job we cannot read: ${parsed.error.message}`,
+        maybeProcessed: 'unknown',
+      });
+    }
+    return parsed.data;
+  }
+
+  return {
+    baseUrl,
+    origin,
+    isApiOrigin: (url) => new URL(url).origin === origin,
+    contentUrl: (id) => `${baseUrl}/videos/${encodeURIComponent(id)}/content`,
+
+    async createJob(body, requestOptions = {}) {
+      const path = '/videos';
+      const payload = JSON.stringify(body);
+      const raw = await withRetries(
+        'POST',
+        path,
+        () => exchange('POST', path, payload, requestOptions.signal),
+        requestOptions.signal,
+      );
+      return parseJob(raw, 'POST', path);
+    },
+
+    async getJob(id, requestOptions = {}) {
+      const path = `/videos/${encodeURIComponent(id)}`;
+      const raw = await withRetries(
+        'GET',
+        path,
+        () => exchange('GET', path, undefined, requestOptions.signal),
+        requestOptions.signal,
+      );
+      return parseJob(raw, 'GET', path);
+    },
+
+    async fetchFile(url, requestOptions = {}) {
+      let current = url;
+      for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+        // The deadline covers waiting for headers only: a large body may take longer, and the caller
+        // watches for a stalled body itself.
+        const headersDeadline = new AbortController();
+        const timer = setTimeout(
+          () => headersDeadline.abort(new Error('timed out waiting for headers')),
+          requestOptions.timeoutMs ?? options.timeoutMs,
+        );
+        const signal = requestOptions.signal
+          ? AbortSignal.any([requestOptions.signal, headersDeadline.signal])
+          : headersDeadline.signal;
+        const context = { method: 'GET', path: new URL(current).pathname };
+        let response: Response;
+        try {
+          response = await doFetch(current, {
+            headers: headersFor(current, { accept: 'video/mp4,*/*' }),
+            redirect: 'manual',
+            signal,
+          });
+        } catch (error) {
+          if (requestOptions.signal?.aborted) throw error;
+          throw errorFromNetwork(error, context, headersDeadline.signal.aborted);
+        } finally {
+          clearTimeout(timer);
+        }
+        const location = response.headers.get('location');
+        if (response.status >= 300 && response.status < 400 && location) {
+          await response.body?.cancel();
+          current = new URL(location, current).toString();
+          continue;
+        }
+        if (!response.ok) {
+          const text = await response.text().catch(() => '');
+          throw errorFromResponse(response.status, text, response.headers.get('retry-after'), context);
+        }
+        return response;
+      }
+      throw new VideoApiError({
+        kind: 'transient',
+        logMessage: `too many redirects downloading ${new URL(url).pathname}`,
+        maybeProcessed: 'no',
+      });
+    },
+  };
+}

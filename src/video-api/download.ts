@@ -1,0 +1,177 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { BotError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { sleep } from '../util/sleep.js';
+import type { VideoApiClient } from './client.js';
+import { VideoApiError } from './errors.js';
+import type { VideoJob } from './schemas.js';
+
+/**
+ * Gets a finished job's MP4 onto local disk, streaming under a size cap so a huge or endless body never
+ * sits in memory. The caller owns the file and must call `cleanup()`.
+ */
+
+export interface DownloadedVideo {
+  path: string;
+  bytes: number;
+  contentType: string;
+  /** Where it came from: the API's /content endpoint or the job's video_url. */
+  source: 'content' | 'video_url';
+  cleanup(): Promise<void>;
+}
+
+export interface DownloadOptions {
+  maxBytes: number;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Abort when no byte arrives for this long. */
+  idleTimeoutMs?: number;
+  maxRetries?: number;
+  /** Parent folder for the temporary directory; the OS temp dir by default. */
+  tmpRoot?: string;
+}
+
+/** The video exists but is larger than we may handle; `publicUrl` is a link that works without our key. */
+export class VideoTooLargeError extends BotError {
+  readonly bytes: number | undefined;
+  readonly maxBytes: number;
+  readonly publicUrl: string | undefined;
+  constructor(bytes: number | undefined, maxBytes: number, publicUrl: string | undefined) {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    super('too_large', `video is ${bytes ?? 'more than'} bytes; MAX_VIDEO_BYTES is ${maxBytes}`, {
+      userMessage:
+        bytes === undefined
+          ? `The finished video is larger than this bot's limit of ${mb(maxBytes)}.`
+          : `The finished video is ${mb(bytes)}, larger than this bot's limit of ${mb(maxBytes)}.`,
+      detail: { bytes, maxBytes, hasPublicUrl: publicUrl !== undefined },
+    });
+    this.name = 'VideoTooLargeError';
+    this.bytes = bytes;
+    this.maxBytes = maxBytes;
+    this.publicUrl = publicUrl;
+  }
+}
+
+/** A video_url that works without our API key: anything not on the API's origin. */
+export function publicVideoUrl(client: VideoApiClient, job: VideoJob): string | undefined {
+  if (!job.videoUrl) return undefined;
+  try {
+    return client.isApiOrigin(job.videoUrl) ? undefined : new URL(job.videoUrl).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function downloadVideo(
+  client: VideoApiClient,
+  job: VideoJob,
+  options: DownloadOptions,
+): Promise<DownloadedVideo> {
+  const sources: Array<{ url: string; source: DownloadedVideo['source'] }> = [
+    { url: client.contentUrl(job.id), source: 'content' },
+  ];
+  if (job.videoUrl && job.videoUrl !== sources[0]?.url) {
+    try {
+      sources.push({ url: new URL(job.videoUrl, client.baseUrl).toString(), source: 'video_url' });
+    } catch {
+      options.logger.warn({ jobId: job.id }, 'video_url is not a URL; ignoring it');
+    }
+  }
+  const dir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), 'grok-video-'));
+  const path = join(dir, `${job.id.replace(/[^\w.-]/g, '_')}.mp4`);
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const maxRetries = options.maxRetries ?? 3;
+  let lastError: unknown;
+  try {
+    for (const { url, source } of sources) {
+      for (let attempt = 0; attempt <= maxRetries; attempt++) {
+        try {
+          const result = await streamToFile(client, url, path, job, options);
+          options.logger.info({ jobId: job.id, bytes: result.bytes, source }, 'video downloaded');
+          return { path, bytes: result.bytes, contentType: result.contentType, source, cleanup };
+        } catch (error) {
+          lastError = error;
+          if (options.signal?.aborted || error instanceof VideoTooLargeError) throw error;
+          const transient = error instanceof VideoApiError && error.kind === 'transient';
+          options.logger.warn(
+            { jobId: job.id, source, attempt: attempt + 1, err: error },
+            transient ? 'video download failed; retrying' : 'video download failed from this source',
+          );
+          if (!transient) break;
+          await sleep(Math.min(8000, 500 * 2 ** attempt), options.signal);
+        }
+      }
+    }
+    throw lastError instanceof Error ? lastError : new Error('video download failed');
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function streamToFile(
+  client: VideoApiClient,
+  url: string,
+  path: string,
+  job: VideoJob,
+  options: DownloadOptions,
+): Promise<{ bytes: number; contentType: string }> {
+  const idle = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+  let timer = setTimeout(() => idle.abort(new Error('download stalled')), idleTimeoutMs);
+  try {
+    const response = await client.fetchFile(url, { signal, timeoutMs: idleTimeoutMs });
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > options.maxBytes) {
+      await response.body?.cancel();
+      throw new VideoTooLargeError(declared, options.maxBytes, publicVideoUrl(client, job));
+    }
+    if (!response.body)
+      throw new VideoApiError({ kind: 'transient', logMessage: 'empty body', maybeProcessed: 'no' });
+    let bytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        clearTimeout(timer);
+        timer = setTimeout(() => idle.abort(new Error('download stalled')), idleTimeoutMs);
+        if (bytes > options.maxBytes) {
+          callback(new VideoTooLargeError(undefined, options.maxBytes, publicVideoUrl(client, job)));
+          return;
+        }
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(
+        Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>),
+        counter,
+        createWriteStream(path),
+      );
+    } catch (error) {
+      if (error instanceof VideoTooLargeError || options.signal?.aborted) throw error;
+      throw new VideoApiError({
+        kind: 'transient',
+        logMessage: `download interrupted after ${bytes} bytes: ${error instanceof Error ? error.message : String(error)}`,
+        maybeProcessed: 'no',
+        cause: error,
+      });
+    }
+    if (Number.isFinite(declared) && bytes !== declared) {
+      throw new VideoApiError({
+        kind: 'transient',
+        logMessage: `download ended after ${bytes} of ${declared} bytes`,
+        maybeProcessed: 'no',
+      });
+    }
+    return { bytes, contentType: response.headers.get('content-type') ?? 'video/mp4' };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,149 @@
+import { BotError, type ErrorKind } from '../errors.js';
+import { errorEnvelopeSchema } from './schemas.js';
+
+/**
+ * Whether the provider may have acted on a request that failed. A POST is retried only when this is
+ * 'no': creating two paid jobs for one user request is worse than one failure.
+ */
+export type MaybeProcessed = 'no' | 'unknown';
+
+export interface VideoApiErrorInit {
+  kind: ErrorKind;
+  logMessage: string;
+  userMessage?: string;
+  httpStatus?: number;
+  code?: string;
+  param?: string;
+  retryAfterMs?: number;
+  maybeProcessed: MaybeProcessed;
+  cause?: unknown;
+}
+
+export class VideoApiError extends BotError {
+  readonly httpStatus: number | undefined;
+  readonly code: string | undefined;
+  readonly param: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly maybeProcessed: MaybeProcessed;
+
+  constructor(init: VideoApiErrorInit) {
+    super(init.kind, init.logMessage, {
+      userMessage: init.userMessage,
+      cause: init.cause,
+      detail: {
+        httpStatus: init.httpStatus,
+        code: init.code,
+        param: init.param,
+        retryAfterMs: init.retryAfterMs,
+      },
+    });
+    this.name = 'VideoApiError';
+    this.httpStatus = init.httpStatus;
+    this.code = init.code;
+    this.param = init.param;
+    this.retryAfterMs = init.retryAfterMs;
+    this.maybeProcessed = init.maybeProcessed;
+  }
+}
+
+/** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const text = header.trim();
+  if (text === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/** Turns an HTTP error response into the error its status means for us. */
+export function errorFromResponse(
+  status: number,
+  bodyText: string,
+  retryAfterHeader: string | null,
+  context: { method: string; path: string },
+): VideoApiError {
+  let message: string | undefined;
+  let code: string | undefined;
+  let param: string | undefined;
+  try {
+    const envelope = errorEnvelopeSchema.safeParse(JSON.parse(bodyText));
+    if (envelope.success) {
+      message = envelope.data.error.message ?? undefined;
+      code = envelope.data.error.code === null ? undefined : envelope.data.error.code?.toString();
+      param = envelope.data.error.param ?? undefined;
+    }
+  } catch {
+    // Not JSON: proxies answer 502/504 with HTML. The status alone decides.
+  }
+  const where = `${context.method} ${context.path}`;
+  const said = message ? `: ${message}` : bodyText ? `: ${bodyText.slice(0, 200)}` : '';
+  const base = { httpStatus: status, code, param };
+
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(retryAfterHeader);
+    return new VideoApiError({
+      ...base,
+      kind: 'rate_limited',
+      logMessage: `${where} rate limited (429)${said}`,
+      retryAfterMs,
+      maybeProcessed: 'no',
+    });
+  }
+  if (status === 401 || status === 402 || status === 403) {
+    return new VideoApiError({
+      ...base,
+      kind: 'misconfigured',
+      logMessage: `${where} refused the API key (${status})${said}`,
+      maybeProcessed: 'no',
+    });
+  }
+  if (status >= 500) {
+    return new VideoApiError({
+      ...base,
+      kind: 'transient',
+      logMessage: `${where} failed with ${status}${said}`,
+      retryAfterMs: parseRetryAfter(retryAfterHeader),
+      // A 503 is the server saying it did not take the request; other 5xx may come after the work began.
+      maybeProcessed: status === 503 ? 'no' : 'unknown',
+    });
+  }
+  if (status === 404 && !context.path.includes('/videos/')) {
+    return new VideoApiError({
+      ...base,
+      kind: 'misconfigured',
+      logMessage: `${where} not found (404): is VIDEO_API_BASE_URL right?${said}`,
+      maybeProcessed: 'no',
+    });
+  }
+  return new VideoApiError({
+    ...base,
+    kind: 'upstream_invalid',
+    logMessage: `${where} rejected (${status})${said}`,
+    userMessage: message
+      ? `The video service refused this request: ${message}`
+      : `The video service refused this request (HTTP ${status}).`,
+    maybeProcessed: 'no',
+  });
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** fetch() rejects with a TypeError whose cause carries the socket error code. */
+export function errorFromNetwork(
+  error: unknown,
+  context: { method: string; path: string },
+  timedOut: boolean,
+) {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const reason = timedOut ? 'timed out' : `network error${code ? ` ${code}` : ''}`;
+  return new VideoApiError({
+    kind: 'transient',
+    logMessage: `${context.method} ${context.path} ${reason}: ${error instanceof Error ? error.message : String(error)}`,
+    code,
+    maybeProcessed: code !== undefined && NOT_SENT_CODES.has(code) ? 'no' : 'unknown',
+    cause: error,
+  });
+}

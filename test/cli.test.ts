@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startVideoApiEmulator, type VideoApiEmulator } from './emulators/video-api/server.js';
+
+let emulator: VideoApiEmulator;
+let dir: string;
+
+beforeAll(async () => {
+  emulator = await startVideoApiEmulator({ generationMs: 300 });
+  dir = await mkdtemp(join(tmpdir(), 'cli-test-'));
+});
+afterAll(async () => {
+  await emulator.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in a child process, with an environment built from scratch (no .env, no inherited keys). */
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', ...args],
+      {
+        cwd: process.cwd(),
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          VIDEO_API_BASE_URL: emulator.baseUrl,
+          VIDEO_API_KEY: emulator.apiKey,
+          ...env,
+        },
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error && typeof error.code === 'number' ? error.code : error ? 1 : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('cli generate', () => {
+  it('writes the MP4 and prints only its path on stdout', async () => {
+    const out = join(dir, 'fox.mp4');
+    const run = await cli(['generate', 'a fox in the snow', '--seconds', '4', '--out', out]);
+    expect(run.stderr).toContain('Done in');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${out}\n`);
+    expect(await readFile(out)).toEqual(emulator.mp4);
+    const post = emulator.requests.find((r) => r.method === 'POST');
+    expect(post?.body).toMatchObject({ prompt: 'a fox in the snow', seconds: '4' });
+  });
+
+  it('sends an image file as a data URI', async () => {
+    const image = join(dir, 'photo.png');
+    await writeFile(
+      image,
+      await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } })
+        .png()
+        .toBuffer(),
+    );
+    emulator.reset();
+    const run = await cli(['generate', 'make it move', '--image', image, '--out', join(dir, 'img.mp4')]);
+    expect(run.code).toBe(0);
+    const body = emulator.requests.find((r) => r.method === 'POST')?.body as { image?: string };
+    expect(body.image).toMatch(/^data:image\/jpeg;base64,/);
+  });
+
+  it('exits 2 on invalid input without calling the API', async () => {
+    emulator.reset();
+    const run = await cli(['generate', 'x', '--aspect-ratio', '8:1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('too wide');
+    expect(run.stdout).toBe('');
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('exits 2 when the API refuses the request (400)', async () => {
+    const run = await cli(['generate', 'x'], { VIDEO_MODEL: 'not-a-model' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('The video service refused this request');
+  });
+
+  it('exits 1 on a failed job, a bad key and a missing key', async () => {
+    const failed = await cli(['generate', '[emu:fail=GPU on fire] x']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('GPU on fire');
+
+    const badKey = await cli(['generate', 'x'], { VIDEO_API_KEY: 'wrong-key-123' });
+    expect(badKey.code).toBe(1);
+    expect(badKey.stderr).toContain('misconfigured');
+    expect(badKey.stderr).not.toContain('wrong-key-123');
+
+    const noKey = await cli(['generate', 'x'], { VIDEO_API_KEY: '' });
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toContain('VIDEO_API_KEY is required');
+  });
+
+  it('prints help', async () => {
+    const run = await cli(['generate', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--aspect-ratio');
+    const bare = await cli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('Commands:');
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const run = await cli(['generate', 'x', '--colour', 'red']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--colour');
+  });
+});

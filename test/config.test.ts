@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, requireVideoApiKey } from '../src/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const config = parseConfig({});
+    expect(config.videoApi).toMatchObject({
+      baseUrl: 'https://duoyuanx.com/v1',
+      model: 'grok-imagine-video',
+      apiKey: undefined,
+    });
+    expect(config.limits).toMatchObject({
+      maxSeconds: 15,
+      maxSecondsWithReferences: 10,
+      defaultSeconds: 6,
+      defaultAspectRatio: '16:9',
+      defaultResolution: '720P',
+      maxImages: 4,
+      maxImageBytes: 20 * 1024 * 1024,
+      imageMaxSide: 1280,
+    });
+    expect(config.maxVideoBytes).toBe(200 * 1024 * 1024);
+    expect(config.jobTimeoutMs).toBe(900_000);
+  });
+
+  it('names the variable and its range when a number is wrong', () => {
+    expect(problemsOf({ MAX_SECONDS: '20' })).toEqual(['MAX_SECONDS must be an integer 1-15 (got "20")']);
+    expect(problemsOf({ MAX_SECONDS: 'ten' })).toEqual(['MAX_SECONDS must be an integer 1-15 (got "ten")']);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ MAX_IMAGES: '-1', VIDEO_API_BASE_URL: 'ftp://x', LOG_LEVEL: 'loud' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toContain('VIDEO_API_BASE_URL must be an http(s) URL');
+    expect(problems.join('\n')).toContain('LOG_LEVEL must be one of');
+  });
+
+  it('validates defaults with the same rules users get', () => {
+    expect(problemsOf({ DEFAULT_ASPECT_RATIO: '10:1' })[0]).toMatch(/^DEFAULT_ASPECT_RATIO: .*too wide/);
+    expect(problemsOf({ DEFAULT_RESOLUTION: '1080p' })[0]).toMatch(/^DEFAULT_RESOLUTION: /);
+    expect(problemsOf({ DEFAULT_SECONDS: '12', MAX_SECONDS: '10' })[0]).toContain(
+      'must not exceed MAX_SECONDS',
+    );
+    expect(parseConfig({ DEFAULT_ASPECT_RATIO: '9x16', DEFAULT_RESOLUTION: '480' }).limits).toMatchObject({
+      defaultAspectRatio: '9:16',
+      defaultResolution: '480P',
+    });
+  });
+
+  it('says VIDEO_API_KEY is required only when something needs it', () => {
+    const config = parseConfig({ VIDEO_API_BASE_URL: 'http://127.0.0.1:4010/v1/' });
+    expect(config.videoApi.baseUrl).toBe('http://127.0.0.1:4010/v1');
+    expect(() => requireVideoApiKey(config)).toThrow(/VIDEO_API_KEY is required/);
+    expect(requireVideoApiKey(parseConfig({ VIDEO_API_KEY: 'k' }))).toBe('k');
+  });
+});

@@ -1,0 +1,793 @@
+/**
+ * An in-process emulator of the grok-imagine-video relay (see /work/shared/api/README.md), with switchable
+ * faults and per-prompt directives so tests can drive every branch of the client over real HTTP.
+ * It is an edge like the real API: bodies are validated with zod and answered with the provider's envelope.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+
+export interface VideoApiEmulatorOptions {
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default `0` (a random free port). The foreign file server always takes a random port. */
+  port?: number;
+  /** Default `emu-dev-key`. */
+  apiKey?: string;
+  /** The only model name accepted. Default `grok-imagine-video`. */
+  model?: string;
+  /** Time from submission to completion unless a prompt says `[emu:ms=N]`. Default 4000. */
+  generationMs?: number;
+  /** Bodies above this answer 413. Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** Clock for job timing and `RecordedRequest.at`. Default `Date.now`. */
+  now?: () => number;
+  /** Called once per request when it has been answered or dropped (never for hung requests). */
+  onRequest?: (request: RecordedRequest, server: 'api' | 'foreign') => void;
+  faults?: EmulatorFaults;
+}
+
+export type BurstStatus = 500 | 502 | 503 | 504;
+export type EmulatorMethod = 'GET' | 'POST';
+
+export interface RateLimitFault {
+  /** 1-based positions in the count of all API requests since start or `reset()` (= `requests.length`). */
+  onRequests: number[];
+  /** `Retry-After` value: delay seconds (`'1'`) or an HTTP-date. Default `'1'`. */
+  retryAfter?: string;
+}
+
+export interface ErrorBurstFault {
+  status: BurstStatus;
+  /** How many of the next matching requests fail; counted from when the fault is set. */
+  count: number;
+  /** Only these methods are hit (others pass and are not counted). Default: all. */
+  methods?: EmulatorMethod[];
+  /** `html` answers like a proxy in front of the relay would (text/html). Default `json` (the envelope). */
+  body?: 'json' | 'html';
+  /** Adds a `Retry-After` header. */
+  retryAfter?: string;
+}
+
+export interface DropConnectionFault {
+  method: EmulatorMethod;
+  /** Which matching request (1-based, counted from when the fault is set) is the first dropped. Default 1. */
+  nth?: number;
+  /** How many consecutive matching requests are dropped from the nth on. Default 1. */
+  count?: number;
+  /**
+   * `before`: the socket dies before anything happens (no job is created).
+   * `processing`: the request takes full effect (a POST creates its job), then the socket dies without an
+   * answer; on `/content` the headers and half the bytes are sent first (a truncated download).
+   */
+  after: 'before' | 'processing';
+}
+
+export interface EmulatorFaults {
+  rateLimit?: RateLimitFault;
+  errorBurst?: ErrorBurstFault;
+  dropConnection?: DropConnectionFault;
+  /** Throttles `/content` and the foreign file server. */
+  downloadBytesPerSecond?: number;
+  /** Accept API requests (and read their bodies) but never answer. */
+  hang?: boolean;
+  /** Add fields the contract does not name (`usage`, `completed_at`, `x_relay`, ...) to every job JSON. */
+  extraFields?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query as sent. */
+  path: string;
+  /** Lowercased names; repeated headers joined with `, `. */
+  headers: Record<string, string | undefined>;
+  /** Parsed JSON, or undefined when there was no body or it was not JSON. */
+  body: unknown;
+  at: number;
+  /** What we answered, or 0 if the connection was dropped (or is still hanging). */
+  status: number;
+}
+
+/** What the `[emu:...]` tokens in a prompt asked for. */
+export interface JobDirectives {
+  outcome: 'completed' | 'failed' | 'cancelled';
+  /** `error.message` of a failed job. */
+  failureMessage: string;
+  /** Reported instead of `processing` while running. */
+  runningStatus: string;
+  /** Reported instead of the real progress while not terminal. */
+  progressOverride: number | undefined;
+  omitProgress: boolean;
+  /** `video_url` points at the foreign file server. */
+  foreign: boolean;
+  /** `/content` answers 404, as on relays that only give a `video_url`. */
+  noContent: boolean;
+  stuck: boolean;
+}
+
+/**
+ * A job as the emulator holds it. Status is derived from the clock on every read, so tests may mutate
+ * `completesAt` (e.g. set it to `Date.now()` to finish a job at once).
+ */
+export interface EmulatedJob {
+  id: string;
+  model: string;
+  prompt: string;
+  seconds: string;
+  size: string;
+  createdAt: number;
+  /** Epoch ms at which it (will) reach its final status; Infinity if stuck. */
+  completesAt: number;
+  /** Nominal generation time; drives the queued/processing split and progress. */
+  generationMs: number;
+  body: unknown;
+  /** GET /v1/videos/{id} calls. */
+  polls: number;
+  /** Successful starts of a download, on either server. */
+  downloads: number;
+  directives: JobDirectives;
+}
+
+export interface VideoApiEmulator {
+  /** `http://host:port/v1`: what the bot uses as VIDEO_API_BASE_URL. */
+  baseUrl: string;
+  origin: string;
+  /** Another port standing in for another host: serves completed MP4s at `/files/{id}.mp4` without auth. */
+  foreignOrigin: string;
+  apiKey: string;
+  mp4: Buffer;
+  requests: RecordedRequest[];
+  foreignRequests: RecordedRequest[];
+  jobs: Map<string, EmulatedJob>;
+  /** Merges into the current faults; pass a key as `undefined` (or `hang: false`) to clear it. */
+  configure(faults: Partial<EmulatorFaults>): void;
+  /** Clears requests, foreign requests, jobs, request counters and faults. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MODEL = 'grok-imagine-video';
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+const QUEUED_SHARE = 0.1;
+const THROTTLE_TICK_MS = 50;
+const ASPECT_PRESETS = new Set([
+  '1:1',
+  '16:9',
+  '9:16',
+  '4:3',
+  '3:4',
+  '3:2',
+  '2:3',
+  '2:1',
+  '1:2',
+  '19.5:9',
+  '9:19.5',
+  '20:9',
+  '9:20',
+]);
+const CUSTOM_RATIO = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/;
+const DATA_URI = /^data:image\/(?:png|jpeg|webp|gif);base64,[A-Za-z0-9+/]+={0,2}$/;
+const DIRECTIVE = /\[emu:([a-z_-]+)(?:=([^\]]*))?\]/gi;
+
+let samplePromise: Promise<Buffer> | undefined;
+function loadSample(): Promise<Buffer> {
+  samplePromise ??= readFile(new URL('./sample.mp4', import.meta.url));
+  return samplePromise;
+}
+
+/** Messages are the relay's style; `param` comes from the issue path, so field order is check order. */
+function createBodySchema(model: string) {
+  const requiredString = (field: string) =>
+    z.string({
+      error: (i) => (i.input === undefined ? `${field} is required` : `${field} must be a string`),
+    });
+  const optionalString = (field: string) => z.string({ error: `${field} must be a string` }).optional();
+  const dataUri = (field: string) =>
+    z
+      .string({ error: `${field} must be a string` })
+      .regex(DATA_URI, { error: `${field} must be a data URI like data:image/png;base64,...` });
+
+  return z
+    .object(
+      {
+        model: requiredString('model').refine((m) => m === model, {
+          error: (i) => `model ${JSON.stringify(i.input)} is not supported; use ${model}`,
+        }),
+        // zod's own min/max count code points; the provider limit is taken as UTF-16 units (`.length`).
+        prompt: requiredString('prompt')
+          .refine((p) => p.length > 0, { error: 'prompt is required' })
+          .refine((p) => p.length <= 4096, { error: 'prompt must be at most 4096 characters' }),
+        seconds: optionalString('seconds')
+          .refine((s) => s === undefined || /^\d+$/.test(s), { error: 'seconds must be an integer string' })
+          .refine((s) => s === undefined || !/^\d+$/.test(s) || (Number(s) >= 1 && Number(s) <= 15), {
+            error: 'seconds must be between 1 and 15',
+          }),
+        aspect_ratio: optionalString('aspect_ratio').refine((a) => a === undefined || isAspectRatio(a), {
+          error: 'aspect_ratio must be a preset such as 16:9 or a custom number:number',
+        }),
+        resolution: optionalString('resolution').refine(
+          (r) => r === undefined || ['480P', '720P', '480', '720'].includes(r),
+          { error: 'resolution must be one of 480P, 720P' },
+        ),
+        image: dataUri('image').optional(),
+        images: z
+          .array(dataUri('images item'), { error: 'images must be an array of data URIs' })
+          .min(1, { error: 'images must not be empty' })
+          .optional(),
+      },
+      { error: 'request body must be a JSON object' },
+    )
+    .superRefine((body, ctx) => {
+      if (body.image !== undefined && body.images !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['images'],
+          message: 'image and images cannot be used together',
+        });
+      }
+      if (body.images !== undefined && body.images.length > 1 && body.seconds !== undefined) {
+        if (Number(body.seconds) > 10) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['seconds'],
+            message: 'seconds must be between 1 and 10 with several reference images',
+          });
+        }
+      }
+    });
+}
+type CreateVideoBody = z.infer<ReturnType<typeof createBodySchema>>;
+
+function isAspectRatio(value: string): boolean {
+  if (ASPECT_PRESETS.has(value)) return true;
+  const match = CUSTOM_RATIO.exec(value);
+  return match !== null && Number(match[1]) > 0 && Number(match[2]) > 0;
+}
+
+class DirectiveError extends Error {}
+
+function parseDirectives(prompt: string): { directives: JobDirectives; ms: number | undefined } {
+  const directives: JobDirectives = {
+    outcome: 'completed',
+    failureMessage: 'Video generation failed',
+    runningStatus: 'processing',
+    progressOverride: undefined,
+    omitProgress: false,
+    foreign: false,
+    noContent: false,
+    stuck: false,
+  };
+  let ms: number | undefined;
+  for (const match of prompt.matchAll(DIRECTIVE)) {
+    const name = (match[1] ?? '').toLowerCase();
+    const value = match[2];
+    const need = (): string => {
+      if (value === undefined || value === '') throw new DirectiveError(`[emu:${name}] needs a value`);
+      return value;
+    };
+    switch (name) {
+      case 'ms': {
+        const v = need();
+        if (!/^\d+$/.test(v)) throw new DirectiveError(`[emu:ms=${v}] is not a whole number of ms`);
+        ms = Number(v);
+        break;
+      }
+      case 'fail':
+        directives.outcome = 'failed';
+        if (value !== undefined && value !== '') directives.failureMessage = value;
+        break;
+      case 'cancel':
+        directives.outcome = 'cancelled';
+        break;
+      case 'stuck':
+        directives.stuck = true;
+        break;
+      case 'status':
+        directives.runningStatus = need();
+        break;
+      case 'in_progress':
+        directives.runningStatus = 'in_progress';
+        break;
+      case 'foreign':
+        directives.foreign = true;
+        break;
+      case 'no-content':
+        directives.noContent = true;
+        break;
+      case 'no-progress':
+        directives.omitProgress = true;
+        break;
+      case 'progress': {
+        const v = Number(need());
+        if (!Number.isFinite(v)) throw new DirectiveError(`[emu:progress=${value}] is not a number`);
+        directives.progressOverride = v;
+        break;
+      }
+      default:
+        // A typo in a test prompt would otherwise silently run the happy path.
+        throw new DirectiveError(`unknown emulator directive ${match[0]}`);
+    }
+  }
+  return { directives, ms };
+}
+
+interface JobView {
+  status: string;
+  progress: number;
+  terminal: boolean;
+}
+
+function viewJob(job: EmulatedJob, now: number): JobView {
+  if (now >= job.completesAt) return { status: job.directives.outcome, progress: 100, terminal: true };
+  const elapsed = now - job.createdAt;
+  const queuedMs = job.generationMs * QUEUED_SHARE;
+  if (elapsed < queuedMs) return { status: 'queued', progress: 0, terminal: false };
+  const runMs = job.generationMs - queuedMs;
+  // A stuck job keeps its nominal pace and then sits at 99.
+  const progress = runMs <= 0 ? 99 : Math.min(99, Math.floor(((elapsed - queuedMs) / runMs) * 100));
+  return { status: job.directives.runningStatus, progress, terminal: false };
+}
+
+function envelope(message: string, code: string, param: string | null = null) {
+  return { error: { message, type: 'new_api_error', param, code } };
+}
+
+type Reply =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'html'; status: number; body: string; headers?: Record<string, string> }
+  | { kind: 'video'; job: EmulatedJob };
+
+function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/**
+ * Reads the whole body even past the limit, so the client finishes sending and can read our 413.
+ * Undefined when the client went away mid-body: there is nobody left to answer.
+ */
+async function readBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ data: Buffer; tooLarge: boolean } | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  try {
+    for await (const chunk of req) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(buf);
+    }
+  } catch {
+    return undefined;
+  }
+  return { data: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge };
+}
+
+function trackSockets(server: Server, sockets: Set<Socket>): void {
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+}
+
+async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${hostPart}:${address.port}`;
+}
+
+export async function startVideoApiEmulator(
+  options: VideoApiEmulatorOptions = {},
+): Promise<VideoApiEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const apiKey = options.apiKey ?? 'emu-dev-key';
+  const model = options.model ?? DEFAULT_MODEL;
+  const defaultGenerationMs = options.generationMs ?? 4000;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const now = options.now ?? Date.now;
+  const bodySchema = createBodySchema(model);
+  const mp4 = await loadSample();
+
+  const requests: RecordedRequest[] = [];
+  const foreignRequests: RecordedRequest[] = [];
+  const jobs = new Map<string, EmulatedJob>();
+  let faults: EmulatorFaults = {};
+  // Burst and drop counters start when their fault is set, so a test need not know earlier traffic.
+  let burstRemaining = 0;
+  let dropSeen = 0;
+  const sockets = new Set<Socket>();
+  const stopping = new AbortController();
+  let closing: Promise<void> | undefined;
+
+  function configure(next: Partial<EmulatorFaults>): void {
+    faults = { ...faults, ...next };
+    if ('errorBurst' in next) burstRemaining = next.errorBurst?.count ?? 0;
+    if ('dropConnection' in next) dropSeen = 0;
+  }
+  configure(options.faults ?? {});
+
+  let origin = '';
+  let foreignOrigin = '';
+
+  function jobJson(job: EmulatedJob, forceQueued = false): Record<string, unknown> {
+    const t = now();
+    const view = forceQueued ? { status: 'queued', progress: 0, terminal: false } : viewJob(job, t);
+    const d = job.directives;
+    const completed = view.terminal && d.outcome === 'completed';
+    const out: Record<string, unknown> = {
+      id: job.id,
+      object: 'video',
+      model: job.model,
+      status: view.status,
+    };
+    if (!d.omitProgress)
+      out.progress = !view.terminal && d.progressOverride !== undefined ? d.progressOverride : view.progress;
+    out.created_at = Math.floor(job.createdAt / 1000);
+    out.seconds = job.seconds;
+    out.size = job.size;
+    out.video_url = completed
+      ? d.foreign
+        ? `${foreignOrigin}/files/${job.id}.mp4`
+        : `${origin}/v1/videos/${job.id}/content`
+      : '';
+    if (view.terminal && d.outcome === 'failed') {
+      out.error = { message: d.failureMessage, code: 'generation_failed' };
+    }
+    if (faults.extraFields) {
+      out.completed_at = view.terminal ? Math.floor(job.completesAt / 1000) : null;
+      out.expires_at = Math.floor(job.createdAt / 1000) + 86_400;
+      out.usage = { video_seconds: Number(job.seconds), quota: 12_500 };
+      out.x_relay = 'emu-relay/1.0';
+      out.metadata = { region: 'emu-1', attempt: 1 };
+    }
+    return out;
+  }
+
+  function createJob(body: CreateVideoBody, raw: unknown): Reply {
+    let parsed: ReturnType<typeof parseDirectives>;
+    try {
+      parsed = parseDirectives(body.prompt);
+    } catch (error) {
+      if (error instanceof DirectiveError) {
+        return { kind: 'json', status: 400, body: envelope(error.message, 'invalid_request', 'prompt') };
+      }
+      throw error;
+    }
+    const createdAt = now();
+    const generationMs = parsed.ms ?? defaultGenerationMs;
+    const resolution = body.resolution ?? '720P';
+    const job: EmulatedJob = {
+      id: `video_${randomBytes(12).toString('hex')}`,
+      model: body.model,
+      prompt: body.prompt,
+      seconds: body.seconds ?? '6',
+      size: resolution.endsWith('P') ? resolution : `${resolution}P`,
+      createdAt,
+      completesAt: parsed.directives.stuck ? Infinity : createdAt + generationMs,
+      generationMs,
+      body: raw,
+      polls: 0,
+      downloads: 0,
+      directives: parsed.directives,
+    };
+    jobs.set(job.id, job);
+    // The provider always acknowledges a submission as queued, however short the job.
+    return { kind: 'json', status: 200, body: jobJson(job, true) };
+  }
+
+  function route(req: IncomingMessage, rawBody: Buffer): Reply {
+    const method = req.method ?? 'GET';
+    const pathname = new URL(req.url ?? '/', 'http://emulator').pathname;
+    const notFound: Reply = {
+      kind: 'json',
+      status: 404,
+      body: envelope(`Invalid URL (${method} ${pathname})`, 'not_found'),
+    };
+
+    if (pathname === '/v1/videos') {
+      if (method !== 'POST') return notFound;
+      const contentType = req.headers['content-type'] ?? '';
+      if (!/^application\/json\b/i.test(contentType)) {
+        return {
+          kind: 'json',
+          status: 400,
+          body: envelope('Content-Type must be application/json', 'invalid_request'),
+        };
+      }
+      let raw: unknown;
+      try {
+        raw = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        return {
+          kind: 'json',
+          status: 400,
+          body: envelope('request body is not valid JSON', 'invalid_request'),
+        };
+      }
+      const result = bodySchema.safeParse(raw);
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        const first = issue?.path[0];
+        const param = typeof first === 'string' ? first : null;
+        return {
+          kind: 'json',
+          status: 400,
+          body: envelope(issue?.message ?? 'invalid request', 'invalid_request', param),
+        };
+      }
+      return createJob(result.data, raw);
+    }
+
+    const match = /^\/v1\/videos\/([^/]+)(\/content)?$/.exec(pathname);
+    if (match === null || method !== 'GET') return notFound;
+    const id = decodeURIComponent(match[1] ?? '');
+    const job = jobs.get(id);
+    if (job === undefined) {
+      return { kind: 'json', status: 404, body: envelope(`video ${id} not found`, 'not_found', 'id') };
+    }
+    if (match[2] === undefined) {
+      job.polls += 1;
+      return { kind: 'json', status: 200, body: jobJson(job) };
+    }
+    if (job.directives.noContent) {
+      return {
+        kind: 'json',
+        status: 404,
+        body: envelope('Invalid URL (GET /v1/videos/{id}/content)', 'not_found'),
+      };
+    }
+    const view = viewJob(job, now());
+    if (!view.terminal || job.directives.outcome !== 'completed') {
+      const message = view.terminal ? `video is not available (${view.status})` : 'video is not ready';
+      return { kind: 'json', status: 400, body: envelope(message, 'video_not_ready', 'id') };
+    }
+    return { kind: 'video', job };
+  }
+
+  /** Faults a relay or proxy would produce before the request reaches the handler. */
+  function preflight(method: string, position: number, tooLarge: boolean): Reply | undefined {
+    const limit = faults.rateLimit;
+    if (limit !== undefined && limit.onRequests.includes(position)) {
+      const retryAfter = limit.retryAfter ?? '1';
+      return {
+        kind: 'json',
+        status: 429,
+        headers: { 'Retry-After': retryAfter },
+        body: envelope('Too many requests, please retry later', 'rate_limit_exceeded'),
+      };
+    }
+    const burst = faults.errorBurst;
+    if (burst !== undefined && burstRemaining > 0) {
+      const hit = burst.methods === undefined || (burst.methods as string[]).includes(method);
+      if (hit) {
+        burstRemaining -= 1;
+        const headers = burst.retryAfter === undefined ? undefined : { 'Retry-After': burst.retryAfter };
+        if (burst.body === 'html') {
+          const body = `<html><head><title>${burst.status}</title></head><body><center><h1>${burst.status}</h1></center><hr><center>nginx</center></body></html>\n`;
+          return { kind: 'html', status: burst.status, body, ...(headers ? { headers } : {}) };
+        }
+        return {
+          kind: 'json',
+          status: burst.status,
+          body: envelope(`upstream error (${burst.status})`, 'upstream_error'),
+          ...(headers ? { headers } : {}),
+        };
+      }
+    }
+    if (tooLarge) {
+      return {
+        kind: 'json',
+        status: 413,
+        body: envelope(`request body exceeds ${maxBodyBytes} bytes`, 'request_too_large'),
+      };
+    }
+    return undefined;
+  }
+
+  function authorized(req: IncomingMessage): Reply | undefined {
+    const header = req.headers.authorization;
+    const match = header === undefined ? null : /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (match?.[1] === apiKey) return undefined;
+    const message = header === undefined ? 'No API key provided' : 'Invalid API key';
+    return { kind: 'json', status: 401, body: envelope(message, 'invalid_api_key') };
+  }
+
+  function sendSimple(res: ServerResponse, status: number, type: string, text: string, extra = {}): void {
+    const data = Buffer.from(text, 'utf8');
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(data.length), ...extra });
+    res.end(data);
+  }
+
+  async function streamVideo(res: ServerResponse, job: EmulatedJob, truncate: boolean): Promise<void> {
+    job.downloads += 1;
+    res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': String(mp4.length) });
+    const end = truncate ? Math.floor(mp4.length / 2) : mp4.length;
+    const bps = faults.downloadBytesPerSecond;
+    if (bps === undefined || bps <= 0) {
+      if (truncate) {
+        res.write(mp4.subarray(0, end), () => res.destroy());
+      } else {
+        res.end(mp4);
+      }
+      return;
+    }
+    const perTick = Math.max(1, Math.floor((bps * THROTTLE_TICK_MS) / 1000));
+    for (let offset = 0; offset < end; offset += perTick) {
+      if (res.destroyed) return;
+      res.write(mp4.subarray(offset, Math.min(end, offset + perTick)));
+      try {
+        await sleep(THROTTLE_TICK_MS, undefined, { signal: stopping.signal });
+      } catch {
+        return;
+      }
+    }
+    if (truncate) res.destroy();
+    else res.end();
+  }
+
+  function finish(record: RecordedRequest, server: 'api' | 'foreign', status: number): void {
+    record.status = status;
+    options.onRequest?.(record, server);
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const record: RecordedRequest = {
+      method,
+      path: req.url ?? '/',
+      headers: flattenHeaders(req),
+      body: undefined,
+      at: now(),
+      status: 0,
+    };
+    const position = requests.push(record);
+    const received = await readBody(req, maxBodyBytes);
+    if (received === undefined) return;
+    const { data, tooLarge } = received;
+    if (data.length > 0) {
+      try {
+        record.body = JSON.parse(data.toString('utf8'));
+      } catch {
+        record.body = undefined;
+      }
+    }
+
+    if (faults.hang) return;
+
+    let dropAfter = false;
+    const drop = faults.dropConnection;
+    if (drop !== undefined && drop.method === method) {
+      dropSeen += 1;
+      const first = drop.nth ?? 1;
+      if (dropSeen >= first && dropSeen < first + (drop.count ?? 1)) {
+        if (drop.after === 'before') {
+          finish(record, 'api', 0);
+          req.socket.destroy();
+          return;
+        }
+        dropAfter = true;
+      }
+    }
+
+    const reply = preflight(method, position, tooLarge) ?? authorized(req) ?? route(req, data);
+
+    if (reply.kind === 'video') {
+      finish(record, 'api', dropAfter ? 0 : 200);
+      await streamVideo(res, reply.job, dropAfter);
+      return;
+    }
+    if (dropAfter) {
+      finish(record, 'api', 0);
+      req.socket.destroy();
+      return;
+    }
+    finish(record, 'api', reply.status);
+    if (reply.kind === 'html') {
+      sendSimple(res, reply.status, 'text/html; charset=utf-8', reply.body, reply.headers);
+    } else {
+      sendSimple(res, reply.status, 'application/json', JSON.stringify(reply.body), reply.headers);
+    }
+  }
+
+  async function handleForeign(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: flattenHeaders(req),
+      body: undefined,
+      at: now(),
+      status: 0,
+    };
+    foreignRequests.push(record);
+    if ((await readBody(req, maxBodyBytes)) === undefined) return;
+    const pathname = new URL(req.url ?? '/', 'http://foreign').pathname;
+    const match = /^\/files\/([^/]+)\.mp4$/.exec(pathname);
+    const job = match === null ? undefined : jobs.get(decodeURIComponent(match[1] ?? ''));
+    const ready =
+      req.method === 'GET' &&
+      job !== undefined &&
+      job.directives.outcome === 'completed' &&
+      viewJob(job, now()).terminal;
+    if (!ready || job === undefined) {
+      finish(record, 'foreign', 404);
+      sendSimple(res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
+      return;
+    }
+    finish(record, 'foreign', 200);
+    await streamVideo(res, job, false);
+  }
+
+  const crash = (res: ServerResponse) => (error: unknown) => {
+    // An emulator bug must surface in the test, not turn into a hang.
+    console.error('video-api emulator: handler failed', error);
+    if (!res.headersSent)
+      sendSimple(res, 500, 'application/json', JSON.stringify(envelope('emulator bug', 'emulator_bug')));
+    else res.destroy();
+  };
+
+  const api = createServer((req, res) => void handleApi(req, res).catch(crash(res)));
+  const foreign = createServer((req, res) => void handleForeign(req, res).catch(crash(res)));
+  trackSockets(api, sockets);
+  trackSockets(foreign, sockets);
+
+  origin = await listen(api, options.port ?? 0, host);
+  try {
+    foreignOrigin = await listen(foreign, 0, host);
+  } catch (error) {
+    api.close();
+    throw error;
+  }
+
+  return {
+    baseUrl: `${origin}/v1`,
+    origin,
+    foreignOrigin,
+    apiKey,
+    mp4,
+    requests,
+    foreignRequests,
+    jobs,
+    configure,
+    reset() {
+      // In place, so arrays and maps a test already holds stay live.
+      requests.length = 0;
+      foreignRequests.length = 0;
+      jobs.clear();
+      faults = {};
+      burstRemaining = 0;
+      dropSeen = 0;
+    },
+    close() {
+      closing ??= (async () => {
+        stopping.abort();
+        const closed = [api, foreign].map(
+          (server) =>
+            new Promise<void>((resolve, reject) =>
+              server.close((error) => (error === undefined ? resolve() : reject(error))),
+            ),
+        );
+        // Hung and keep-alive sockets would otherwise hold close() open forever.
+        for (const socket of sockets) socket.destroy();
+        await Promise.all(closed);
+      })();
+      return closing;
+    },
+  };
+}
