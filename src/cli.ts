@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { BotError, toBotError } from './errors.js';
 import { GENERATE_HELP, generateCommand } from './cli/generate.js';
+import { STORE_HELP, jobsCommand, quotaCliCommand } from './cli/store-commands.js';
 import { createLogger, scrubString } from './log.js';
 
 /**
@@ -11,6 +12,7 @@ const HELP = `Usage: npm run cli -- <command> [options]
 
 Commands:
   generate "<prompt>"   generate a video and write the MP4 (see: generate --help)
+${STORE_HELP}
 
 ${GENERATE_HELP.split('\n').slice(2).join('\n')}`;
 
@@ -40,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'generate':
         return await generateCommand(rest, config, logger);
+      case 'jobs':
+        return await jobsCommand(rest, config, logger);
+      case 'quota':
+        return await quotaCliCommand(rest, config, logger);
       default:
         console.error(`Unknown command “${command}”. Run \`npm run cli -- --help\`.`);
         return 2;

@@ -87,6 +87,40 @@ const envSchema = z.object({
   IMAGE_MAX_SIDE: integer('IMAGE_MAX_SIDE', 64, 4096, 1280),
   MAX_VIDEO_BYTES: integer('MAX_VIDEO_BYTES', 1024, 2048 * MiB, 200 * MiB),
   JOB_TIMEOUT_SECONDS: integer('JOB_TIMEOUT_SECONDS', 10, 86_400, 900),
+  STORE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || 'sqlite://./data/bot.sqlite')
+    .refine((v) => /^(sqlite|redis|rediss|memory):\/\//.test(v), {
+      message: 'STORE_URL must start with sqlite://, redis:// or memory://',
+    }),
+  QUOTA_UNIT: z.enum(['videos', 'seconds'], { message: 'QUOTA_UNIT must be videos or seconds' }).optional(),
+  QUOTA_PERIOD: z
+    .enum(['day', 'week', 'month', 'none'], { message: 'QUOTA_PERIOD must be day, week, month or none' })
+    .optional()
+    .default('day'),
+  QUOTA_DEFAULT: integer('QUOTA_DEFAULT', 0, 1_000_000, -1),
+  QUOTA_MAX: integer('QUOTA_MAX', 0, 1_000_000, 100),
+  OWNER_IDS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const ids = (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = ids.filter((id) => !/^(discord|slack):[\w-]+$/.test(id));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `OWNER_IDS entries must look like discord:123 or slack:U456 (got "${bad.join('", "')}")`,
+        });
+        return z.NEVER;
+      }
+      return ids;
+    }),
+  JOB_RETENTION_DAYS: integer('JOB_RETENTION_DAYS', 1, 3650, 7),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -120,6 +154,22 @@ export interface Config {
   maxVideoBytes: number;
   jobTimeoutMs: number;
   log: { level: string; pretty: boolean | undefined };
+  storeUrl: string;
+  quota: QuotaConfig;
+  /** Platform-prefixed ids (discord:123, slack:U456) who are admins everywhere. */
+  ownerIds: string[];
+  jobRetentionMs: number;
+}
+
+export type QuotaUnit = 'videos' | 'seconds';
+export type QuotaPeriod = 'day' | 'week' | 'month' | 'none';
+export interface QuotaConfig {
+  unit: QuotaUnit;
+  period: QuotaPeriod;
+  /** Limit when neither the user nor the space has one. */
+  defaultLimit: number;
+  /** Highest limit an admin may set. */
+  maxLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -172,6 +222,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const defaultResolution = checked(problems, 'DEFAULT_RESOLUTION', () =>
     normalizeResolution(e.DEFAULT_RESOLUTION, '720P'),
   );
+  const quotaUnit = e.QUOTA_UNIT ?? 'videos';
+  const quotaDefault = e.QUOTA_DEFAULT >= 0 ? e.QUOTA_DEFAULT : quotaUnit === 'seconds' ? 60 : 5;
+  if (quotaDefault > e.QUOTA_MAX && e.QUOTA_DEFAULT >= 0) {
+    problems.push(`QUOTA_DEFAULT (${quotaDefault}) must not exceed QUOTA_MAX (${e.QUOTA_MAX})`);
+  }
   if (problems.length > 0 || defaultAspectRatio === undefined || defaultResolution === undefined) {
     throw new ConfigError(problems);
   }
@@ -198,6 +253,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxVideoBytes: e.MAX_VIDEO_BYTES,
     jobTimeoutMs: e.JOB_TIMEOUT_SECONDS * 1000,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    storeUrl: e.STORE_URL,
+    quota: {
+      unit: quotaUnit,
+      period: e.QUOTA_PERIOD,
+      defaultLimit: quotaDefault,
+      // The unit's default may sit above a QUOTA_MAX left at its default; never let max fall below default.
+      maxLimit: Math.max(e.QUOTA_MAX, quotaDefault),
+    },
+    ownerIds: e.OWNER_IDS,
+    jobRetentionMs: e.JOB_RETENTION_DAYS * 86_400_000,
   };
 }
 

@@ -18,6 +18,10 @@ export type ErrorKind =
   /** The job did not finish within JOB_TIMEOUT_SECONDS. */
   | 'job_timeout'
   | 'too_large'
+  /** The user's quota does not cover this request. */
+  | 'quota_exceeded'
+  /** The user may not do this (admin-only command). */
+  | 'forbidden'
   | 'aborted'
   | 'internal';
 
@@ -39,6 +43,8 @@ const DEFAULT_USER_MESSAGES: Record<ErrorKind, string> = {
   job_cancelled: 'The video generation was cancelled.',
   job_timeout: 'The video took too long to generate and was abandoned.',
   too_large: 'The file is too large.',
+  quota_exceeded: 'You have used up your video quota.',
+  forbidden: 'Only an admin can do that.',
   aborted: 'The request was stopped.',
   internal: 'Something went wrong on our side. Please try again.',
 };

@@ -121,3 +121,50 @@ describe('cli generate', () => {
     expect(run.stderr).toContain('--colour');
   });
 });
+
+describe('cli quota and jobs (operator commands on the shared store)', () => {
+  it('mirrors the admin quota commands and lists job records', async () => {
+    const env = { STORE_URL: `sqlite://${join(dir, 'ops.sqlite')}` };
+    const setDefault = await cli(
+      ['quota', 'default', '--platform', 'discord', '--space', 'g1', '--limit', '7'],
+      env,
+    );
+    expect(setDefault.stderr).toBe('');
+    expect(setDefault.stdout).toBe('The default limit here is now 7 videos.\n');
+    const set = await cli(
+      ['quota', 'set', '--platform', 'discord', '--space', 'g1', '--user', 'u1', '--limit', '9'],
+      env,
+    );
+    expect(set.stdout).toBe('u1’s limit is now 9 videos.\n');
+    const show = await cli(['quota', 'show', '--platform', 'discord', '--space', 'g1', '--user', 'u2'], env);
+    expect(show.stdout).toMatch(
+      /^u2: Used 0 of 7 videos today\. It resets at \d{4}-\d\d-\d\d 00:00 UTC\.\n$/,
+    );
+    const bad = await cli(
+      ['quota', 'set', '--platform', 'discord', '--space', 'g1', '--user', 'u1', '--limit', '1000'],
+      env,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('from 0 to 100');
+    const noPlatform = await cli(['quota', 'show', '--space', 'g1', '--user', 'u1'], env);
+    expect(noPlatform.code).toBe(2);
+
+    const { openApp } = await import('../src/app.js');
+    const { configFor, capturedLogger } = await import('./helpers/core.js');
+    const { recordingSink } = await import('./helpers/app.js');
+    const app = await openApp(configFor(emulator, env), capturedLogger().logger);
+    await app.runner?.start(
+      { platform: 'slack', spaceId: 'T1', channelId: 'C1', userId: 'U1', messageRef: {}, imageRefs: [] },
+      { prompt: '[emu:fail=boom] a listed job' },
+      recordingSink().sink,
+    );
+    await app.close();
+    const jobs = await cli(['jobs', '--status', 'failed'], env);
+    expect(jobs.code).toBe(0);
+    expect(jobs.stdout).toMatch(
+      /\tfailed\trefunded\tslack:T1:U1\t6s 16:9 720P\t\[emu:fail=boom\] a listed job\n$/,
+    );
+    expect((await cli(['jobs', '--status', 'completed'], env)).stderr).toBe('0 job(s)\n');
+    expect((await cli(['jobs', '--status', 'nope'], env)).code).toBe(2);
+  });
+});

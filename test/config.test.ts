@@ -64,3 +64,28 @@ describe('config', () => {
     expect(requireVideoApiKey(parseConfig({ VIDEO_API_KEY: 'k' }))).toBe('k');
   });
 });
+
+describe('store and quota config', () => {
+  it('defaults to embedded SQLite and 5 videos a day', () => {
+    const config = parseConfig({});
+    expect(config.storeUrl).toBe('sqlite://./data/bot.sqlite');
+    expect(config.quota).toEqual({ unit: 'videos', period: 'day', defaultLimit: 5, maxLimit: 100 });
+    expect(config.jobRetentionMs).toBe(7 * 86_400_000);
+  });
+  it('defaults to 60 seconds with QUOTA_UNIT=seconds', () => {
+    expect(parseConfig({ QUOTA_UNIT: 'seconds' }).quota.defaultLimit).toBe(60);
+  });
+  it('names bad store URLs, periods and owner ids', () => {
+    expect(problemsOf({ STORE_URL: 'postgres://db' })[0]).toMatch(
+      /STORE_URL must start with sqlite:\/\/, redis:\/\/ or memory:\/\//,
+    );
+    expect(problemsOf({ QUOTA_PERIOD: 'hour' })[0]).toMatch(/QUOTA_PERIOD must be day, week, month or none/);
+    expect(problemsOf({ OWNER_IDS: 'discord:1, 12345' })[0]).toMatch(
+      /OWNER_IDS entries must look like discord:123/,
+    );
+    expect(parseConfig({ OWNER_IDS: 'discord:1, slack:U9' }).ownerIds).toEqual(['discord:1', 'slack:U9']);
+    expect(problemsOf({ QUOTA_DEFAULT: '500' })[0]).toMatch(
+      /QUOTA_DEFAULT \(500\) must not exceed QUOTA_MAX \(100\)/,
+    );
+  });
+});

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { BotError, InvalidInputError, toBotError } from '../src/errors.js';
+import type { Invocation, OptionValue, Reply, UserRef } from '../src/port.js';
+import {
+  describeQuota,
+  formatQuotaAmount,
+  type QuotaActor,
+  type QuotaService,
+  type QuotaSubject,
+} from '../src/quota/quota.js';
+import type { CommandDefinition } from './types.js';
+
+/** `/quota show|set|reset|default`: users see their own usage; admins change limits. */
+
+export interface QuotaCommandDeps {
+  quota: QuotaService;
+}
+
+const userOption = { name: 'user', type: 'user', description: 'The member' } as const;
+const limitOption = (description: string) =>
+  ({ name: 'limit', type: 'integer', description, required: true, minValue: 0 }) as const;
+
+const userRefSchema = z.object({
+  id: z.string().min(1),
+  inSpace: z.boolean(),
+  displayName: z.string().optional(),
+});
+const limitSchema = z.number().int();
+
+function userOf(value: OptionValue | undefined, required: boolean): UserRef | undefined {
+  if (value === undefined && !required) return undefined;
+  const parsed = userRefSchema.safeParse(value);
+  if (!parsed.success)
+    throw new InvalidInputError('user', 'Please name a member of this server or workspace.');
+  if (!parsed.data.inSpace) {
+    throw new InvalidInputError('user', 'That user is not a member of this server or workspace.');
+  }
+  return parsed.data;
+}
+
+function limitOf(value: OptionValue | undefined): number {
+  const parsed = limitSchema.safeParse(typeof value === 'string' ? Number(value) : value);
+  if (!parsed.success) throw new InvalidInputError('limit', 'The limit must be a whole number.');
+  return parsed.data;
+}
+
+export const quotaCommand: CommandDefinition<QuotaCommandDeps> = {
+  name: 'quota',
+  description: 'See or manage video quotas',
+  subcommands: [
+    { name: 'show', description: 'Show your quota (admins: anyone’s)', options: [userOption] },
+    {
+      name: 'set',
+      description: 'Admin: set a member’s limit',
+      options: [{ ...userOption, required: true }, limitOption('New limit for this member')],
+    },
+    {
+      name: 'reset',
+      description: 'Admin: clear a member’s usage in this period',
+      options: [{ ...userOption, required: true }],
+    },
+    {
+      name: 'default',
+      description: 'Admin: set the limit for everyone here',
+      options: [limitOption('New default limit')],
+    },
+  ],
+
+  async handle(invocation: Invocation, reply: Reply, deps: QuotaCommandDeps): Promise<void> {
+    const actor: QuotaActor = {
+      platform: invocation.platform,
+      spaceId: invocation.spaceId,
+      userId: invocation.userId,
+      isSpaceAdmin: invocation.isSpaceAdmin,
+    };
+    const subjectOf = (user: UserRef): QuotaSubject => ({ ...actor, userId: user.id });
+    const name = (user: UserRef) => user.displayName ?? user.id;
+    try {
+      switch (invocation.subcommand ?? 'show') {
+        case 'show': {
+          const user = userOf(invocation.options.user, false);
+          if (user && user.id !== actor.userId && !deps.quota.isAdmin(actor)) {
+            throw new BotError('forbidden', 'non-admin asked for another user’s quota', {
+              userMessage: 'Only an admin can see someone else’s quota.',
+            });
+          }
+          const status = await deps.quota.status(user ? subjectOf(user) : actor);
+          const who = user && user.id !== actor.userId ? `${name(user)}: ` : 'Your quota: ';
+          await reply.text(`${who}${describeQuota(status)}`, { ephemeral: true });
+          return;
+        }
+        case 'set': {
+          const user = userOf(invocation.options.user, true) as UserRef;
+          const change = await deps.quota.setUserLimit(
+            actor,
+            subjectOf(user),
+            limitOf(invocation.options.limit),
+          );
+          await reply.text(
+            `${name(user)}’s limit is now ${formatQuotaAmount(change.new, deps.quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
+            { ephemeral: true },
+          );
+          return;
+        }
+        case 'reset': {
+          const user = userOf(invocation.options.user, true) as UserRef;
+          const change = await deps.quota.resetUsage(actor, subjectOf(user));
+          await reply.text(`${name(user)}’s usage for this period is cleared (was ${change.old}).`, {
+            ephemeral: true,
+          });
+          return;
+        }
+        case 'default': {
+          const change = await deps.quota.setSpaceDefault(actor, limitOf(invocation.options.limit));
+          await reply.text(
+            `The default limit here is now ${formatQuotaAmount(change.new, deps.quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
+            { ephemeral: true },
+          );
+          return;
+        }
+        default:
+          throw new InvalidInputError('subcommand', `Unknown quota command “${invocation.subcommand}”.`);
+      }
+    } catch (error) {
+      await reply.fail(toBotError(error).userMessage);
+    }
+  },
+};

@@ -1,0 +1,65 @@
+import type { Config } from './config.js';
+import {
+  createGenerationService,
+  type GenerationService,
+  type GenerationServiceOverrides,
+} from './generation/service.js';
+import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
+import { createJobStore, type JobRecord, type JobStore } from './jobs/job-store.js';
+import type { Logger } from './log.js';
+import { createQuotaLedger, type QuotaLedger } from './quota/ledger.js';
+import { createQuotaService, type QuotaService } from './quota/quota.js';
+import { openKeyv } from './store/keyv.js';
+
+/**
+ * Everything with state, opened once from the config: the store (keyv), the quota ledger, the job records,
+ * and the runner that ties them to the generation core. The bot and the operator CLI open the same thing.
+ */
+export interface App {
+  quota: QuotaService;
+  ledger: QuotaLedger;
+  jobs: JobStore;
+  /** Absent when no video API key is configured (operator CLI commands that only read the store). */
+  runner: JobRunner | undefined;
+  service: GenerationService | undefined;
+  /** Removes finished job records older than JOB_RETENTION_DAYS; the bot runs it at start and daily. */
+  prune(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function openApp(
+  config: Config,
+  logger: Logger,
+  options: { now?: () => number; generation?: GenerationServiceOverrides; needsGeneration?: boolean } = {},
+): Promise<App> {
+  const ledger = await createQuotaLedger(config.storeUrl, { logger });
+  const settings = openKeyv<number>(config.storeUrl, 'cfg');
+  const jobKeyv = openKeyv<JobRecord>(config.storeUrl, 'job');
+  const jobs = createJobStore(jobKeyv, logger, options.now);
+  const quota = createQuotaService({
+    ledger,
+    settings,
+    config: config.quota,
+    ownerIds: config.ownerIds,
+    logger,
+    now: options.now,
+  });
+  const service =
+    options.needsGeneration === false
+      ? undefined
+      : createGenerationService(config, logger, options.generation);
+  const runner = service
+    ? createJobRunner({ service, quota, ledger, jobs, logger, now: options.now })
+    : undefined;
+  return {
+    quota,
+    ledger,
+    jobs,
+    runner,
+    service,
+    prune: () => jobs.prune(config.jobRetentionMs),
+    async close() {
+      await Promise.allSettled([ledger.close(), settings.disconnect(), jobKeyv.disconnect()]);
+    },
+  };
+}

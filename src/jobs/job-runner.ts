@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { BotError, toBotError } from '../errors.js';
+import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
+import type { GenerationEvent, JobStart } from '../generation/runner.js';
+import type { GenerationService } from '../generation/service.js';
+import type { Logger } from '../log.js';
+import type { QuotaLedger } from '../quota/ledger.js';
+import type { Platform, QuotaService } from '../quota/quota.js';
+import type { DownloadedVideo } from '../video-api/download.js';
+import type { JobRecord, JobRecordStatus, JobStore } from './job-store.js';
+
+/**
+ * One generation from request to delivery, with its quota and its record: validate → reserve → record →
+ * submit → poll → deliver → commit; refund on every other way out. A restarted bot calls `resumeAll` to
+ * finish what the previous process left running, with GETs only.
+ */
+
+/** Where a job's user-visible output goes; implemented by each adapter (and by the CLI and tests). */
+export interface JobSink {
+  progress(event: GenerationEvent, record: JobRecord): Promise<void> | void;
+  deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
+  fail(error: BotError, record: JobRecord | undefined): Promise<void>;
+}
+
+export interface JobContext {
+  platform: Platform;
+  spaceId: string;
+  channelId: string;
+  userId: string;
+  messageRef: unknown;
+  imageRefs: string[];
+}
+
+export interface JobRunnerDeps {
+  service: GenerationService;
+  quota: QuotaService;
+  ledger: QuotaLedger;
+  jobs: JobStore;
+  logger: Logger;
+  now?: () => number;
+  newId?: () => string;
+  /** A reservation with no job record older than this is refunded by `resumeAll` (crash between the two). */
+  orphanAfterMs?: number;
+}
+
+const STATUS_FOR_ERROR: Partial<Record<BotError['kind'], JobRecordStatus>> = {
+  job_cancelled: 'cancelled',
+  job_timeout: 'timeout',
+};
+
+export function createJobRunner(deps: JobRunnerDeps) {
+  const now = deps.now ?? Date.now;
+  const newId = deps.newId ?? (() => `job_${randomUUID()}`);
+  const log = deps.logger;
+
+  async function settleFailure(record: JobRecord, error: unknown, sink: JobSink): Promise<void> {
+    const botError = toBotError(error);
+    const refunded = await deps.quota.refund(record.id);
+    await deps.jobs.update(record.id, {
+      status: STATUS_FOR_ERROR[botError.kind] ?? 'failed',
+      reservation: 'refunded',
+      error: botError.message,
+    });
+    const level = botError.kind === 'misconfigured' || botError.kind === 'internal' ? 'error' : 'warn';
+    log[level](
+      {
+        jobId: record.id,
+        upstreamId: record.upstreamId,
+        platform: record.platform,
+        userId: record.userId,
+        refunded,
+        err: botError,
+      },
+      'job failed',
+    );
+    await sink
+      .fail(botError, record)
+      .catch((e: unknown) => log.error({ jobId: record.id, err: e }, 'could not report a failure'));
+  }
+
+  async function drive(
+    record: JobRecord,
+    start: JobStart,
+    sink: JobSink,
+    signal?: AbortSignal,
+  ): Promise<JobRecord> {
+    let current = record;
+    try {
+      for await (const event of deps.service.run(start, signal)) {
+        if (event.type === 'submitted' && 'body' in start) {
+          current =
+            (await deps.jobs.update(current.id, {
+              upstreamId: event.jobId,
+              status: 'submitted',
+              submittedAt: event.startedAt,
+            })) ?? current;
+        }
+        if (event.type === 'progress' && event.status !== 'completed') {
+          current =
+            (await deps.jobs.update(current.id, { status: event.status, progress: event.progress })) ??
+            current;
+        }
+        if (event.type === 'completed') {
+          try {
+            await sink.deliver(event.video, current);
+          } finally {
+            await event.video.cleanup();
+          }
+          // Marked delivered before committing: a crash between the two must not deliver twice on resume.
+          current = (await deps.jobs.update(current.id, { deliveredAt: now(), progress: 100 })) ?? current;
+          await deps.quota.commit(current.id);
+          current =
+            (await deps.jobs.update(current.id, { status: 'completed', reservation: 'committed' })) ??
+            current;
+          log.info(
+            {
+              jobId: current.id,
+              upstreamId: current.upstreamId,
+              platform: current.platform,
+              userId: current.userId,
+            },
+            'job delivered',
+          );
+          return current;
+        }
+        await sink.progress(event, current);
+      }
+      throw new BotError('internal', 'job ended without a result');
+    } catch (error) {
+      await settleFailure(current, error, sink);
+      return (await deps.jobs.get(current.id)) ?? current;
+    }
+  }
+
+  return {
+    /**
+     * Runs one request to the end. Invalid input and an exhausted quota are reported through `sink.fail`
+     * before anything is reserved or sent.
+     */
+    async start(
+      context: JobContext,
+      request: GenerationRequest,
+      sink: JobSink,
+      options: { signal?: AbortSignal; fetchImage?: BuildRequestDeps['fetchImage'] } = {},
+    ): Promise<JobRecord | undefined> {
+      let prepared;
+      const id = newId();
+      try {
+        prepared = await deps.service.prepare(request, options.fetchImage);
+        await deps.quota.reserve(context, id, prepared.summary.seconds);
+      } catch (error) {
+        const botError = toBotError(error);
+        log.info(
+          { platform: context.platform, userId: context.userId, kind: botError.kind, err: botError },
+          'request refused',
+        );
+        await sink.fail(botError, undefined);
+        return undefined;
+      }
+      const { summary } = prepared;
+      const record: JobRecord = {
+        id,
+        platform: context.platform,
+        spaceId: context.spaceId,
+        channelId: context.channelId,
+        userId: context.userId,
+        messageRef: context.messageRef,
+        request: {
+          prompt: summary.prompt,
+          seconds: summary.seconds,
+          aspectRatio: summary.aspectRatio,
+          resolution: summary.resolution,
+          imageRefs: context.imageRefs,
+        },
+        status: 'reserved',
+        reservation: 'reserved',
+        createdAt: now(),
+        updatedAt: now(),
+      };
+      try {
+        await deps.jobs.put(record);
+      } catch (error) {
+        await deps.quota.refund(id);
+        await sink.fail(toBotError(error), undefined);
+        return undefined;
+      }
+      return drive(record, { body: prepared.body }, sink, options.signal);
+    },
+
+    /** Finishes one record left unfinished by a previous process. */
+    async resume(record: JobRecord, sink: JobSink, signal?: AbortSignal): Promise<JobRecord> {
+      if (record.deliveredAt !== undefined) {
+        await deps.quota.commit(record.id);
+        return (
+          (await deps.jobs.update(record.id, { status: 'completed', reservation: 'committed' })) ?? record
+        );
+      }
+      if (!record.upstreamId || record.submittedAt === undefined) {
+        // We cannot know whether the POST reached the provider, and cannot look it up without its id.
+        const error = new BotError('internal', 'bot restarted before the job was submitted', {
+          userMessage:
+            'The bot restarted before your video was sent to the video service. Your quota was refunded; please try again.',
+        });
+        await settleFailure(record, error, sink);
+        return (await deps.jobs.get(record.id)) ?? record;
+      }
+      log.info(
+        { jobId: record.id, upstreamId: record.upstreamId, platform: record.platform },
+        'resuming job after restart',
+      );
+      return drive(record, { jobId: record.upstreamId, startedAt: record.submittedAt }, sink, signal);
+    },
+
+    /** Resumes every unfinished job and refunds reservations orphaned by a crash; resolves when all are settled. */
+    async resumeAll(sinkFor: (record: JobRecord) => JobSink, signal?: AbortSignal): Promise<JobRecord[]> {
+      const records = await deps.jobs.unfinished();
+      const known = new Set(records.map((r) => r.id));
+      for (const reservation of await deps.ledger.pending()) {
+        if (known.has(reservation.reservationId)) continue;
+        if (now() - reservation.createdAt < (deps.orphanAfterMs ?? 10 * 60_000)) continue;
+        if (await deps.jobs.get(reservation.reservationId)) continue;
+        const refunded = await deps.ledger.refund(reservation.reservationId);
+        log.warn(
+          { reservationId: reservation.reservationId, scope: reservation.scope, refunded },
+          'refunded an orphaned reservation',
+        );
+      }
+      return Promise.all(records.map((record) => this.resume(record, sinkFor(record), signal)));
+    },
+  };
+}
+export type JobRunner = ReturnType<typeof createJobRunner>;

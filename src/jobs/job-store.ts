@@ -1,0 +1,127 @@
+import type Keyv from 'keyv';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+
+/**
+ * One record per generation, written at submit and on every status change, so a restarted bot knows what was
+ * running, whom to deliver to and what the user asked for. Never image bytes: only references an adapter can
+ * fetch again.
+ */
+
+export const JOB_STATUSES = [
+  'reserved',
+  'submitted',
+  'queued',
+  'processing',
+  'completed',
+  'failed',
+  'cancelled',
+  'timeout',
+] as const;
+export type JobRecordStatus = (typeof JOB_STATUSES)[number];
+/** Statuses a restart must pick up again. */
+export const UNFINISHED_STATUSES: ReadonlySet<JobRecordStatus> = new Set([
+  'reserved',
+  'submitted',
+  'queued',
+  'processing',
+]);
+
+const jobRecordSchema = z.object({
+  id: z.string(),
+  platform: z.enum(['discord', 'slack', 'cli']),
+  spaceId: z.string(),
+  channelId: z.string(),
+  userId: z.string(),
+  /** Whatever the adapter needs to edit its message or reply later; opaque to the core. */
+  messageRef: z.unknown(),
+  request: z.object({
+    prompt: z.string(),
+    seconds: z.number(),
+    aspectRatio: z.string(),
+    resolution: z.string(),
+    /** Platform URLs or ids of the source images, so "Again" can fetch them again. */
+    imageRefs: z.array(z.string()),
+  }),
+  upstreamId: z.string().optional(),
+  status: z.enum(JOB_STATUSES),
+  progress: z.number().optional(),
+  reservation: z.enum(['reserved', 'committed', 'refunded']),
+  createdAt: z.number(),
+  submittedAt: z.number().optional(),
+  updatedAt: z.number(),
+  deliveredAt: z.number().optional(),
+  error: z.string().optional(),
+});
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+export interface JobFilter {
+  status?: JobRecordStatus | 'running';
+  userId?: string;
+  platform?: string;
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;
+
+export function createJobStore(keyv: Keyv<JobRecord>, logger: Logger, now: () => number = Date.now) {
+  async function* all(): AsyncGenerator<JobRecord> {
+    if (!keyv.iterator) throw new Error('this store cannot list jobs');
+    for await (const entry of keyv.iterator(keyv.namespace)) {
+      const [, value] = entry as [string, unknown];
+      const parsed = jobRecordSchema.safeParse(value);
+      if (parsed.success) yield parsed.data;
+      else logger.warn({ issues: parsed.error.issues.length }, 'skipping a job record that does not parse');
+    }
+  }
+
+  return {
+    async get(id: string): Promise<JobRecord | undefined> {
+      const parsed = jobRecordSchema.safeParse(await keyv.get(id));
+      return parsed.success ? parsed.data : undefined;
+    },
+
+    async put(record: JobRecord): Promise<void> {
+      await keyv.set(record.id, record);
+    },
+
+    /** Read-modify-write of one record; only the job's own runner writes it, so no lock is needed. */
+    async update(id: string, change: Partial<Omit<JobRecord, 'id'>>): Promise<JobRecord | undefined> {
+      const current = await this.get(id);
+      if (!current) return undefined;
+      const next = { ...current, ...change, updatedAt: now() };
+      await keyv.set(id, next);
+      return next;
+    },
+
+    async list(filter: JobFilter = {}, limit = 50): Promise<JobRecord[]> {
+      const out: JobRecord[] = [];
+      for await (const record of all()) {
+        if (filter.userId && record.userId !== filter.userId) continue;
+        if (filter.platform && record.platform !== filter.platform) continue;
+        if (filter.status === 'running' && !UNFINISHED_STATUSES.has(record.status)) continue;
+        if (filter.status && filter.status !== 'running' && record.status !== filter.status) continue;
+        out.push(record);
+      }
+      return out.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+    },
+
+    async unfinished(): Promise<JobRecord[]> {
+      const out: JobRecord[] = [];
+      for await (const record of all()) if (UNFINISHED_STATUSES.has(record.status)) out.push(record);
+      return out.sort((a, b) => a.createdAt - b.createdAt);
+    },
+
+    /** Removes finished records older than the retention period; returns how many. */
+    async prune(retentionMs: number): Promise<number> {
+      const cutoff = now() - retentionMs;
+      let removed = 0;
+      for await (const record of all()) {
+        if (!UNFINISHED_STATUSES.has(record.status) && record.updatedAt < cutoff) {
+          await keyv.delete(record.id);
+          removed++;
+        }
+      }
+      return removed;
+    },
+  };
+}

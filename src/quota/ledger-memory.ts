@@ -1,0 +1,151 @@
+import {
+  RESERVATION_RETENTION_MS,
+  validateReserveRequest,
+  type QuotaLedger,
+  type ReservationRecord,
+  type ReservationState,
+  type ReserveRequest,
+  type ReserveResult,
+} from './ledger.js';
+
+/**
+ * The ledger in a Map, for tests and single-process runs. Every method does its work synchronously
+ * before its first await, so each operation is atomic within the process. Nothing survives a restart.
+ */
+
+interface Usage {
+  used: number;
+  /** Bumped by every reset; a refund only gives back to the epoch its reservation was charged in. */
+  epoch: number;
+  expiresAt: number;
+}
+
+interface Reservation {
+  scope: string;
+  window: string;
+  cost: number;
+  state: ReservationState;
+  createdAt: number;
+  epoch: number;
+  retainUntil: number;
+}
+
+const PRUNE_INTERVAL_MS = 60_000;
+
+export function createMemoryLedger(): QuotaLedger {
+  /** Keyed by JSON.stringify([scope, window]) so no scope/window pair can collide with another. */
+  const usage = new Map<string, Usage>();
+  const reservations = new Map<string, Reservation>();
+  let lastPrune = Date.now();
+  let closed = false;
+
+  const usageKey = (scope: string, window: string): string => JSON.stringify([scope, window]);
+
+  function check(): number {
+    if (closed) throw new Error('quota ledger is closed');
+    const now = Date.now();
+    if (now - lastPrune >= PRUNE_INTERVAL_MS) {
+      lastPrune = now;
+      for (const [key, entry] of usage) if (entry.expiresAt <= now) usage.delete(key);
+      for (const [id, entry] of reservations) if (entry.retainUntil <= now) reservations.delete(id);
+    }
+    return now;
+  }
+
+  function liveUsage(scope: string, window: string, now: number): Usage | undefined {
+    const entry = usage.get(usageKey(scope, window));
+    return entry !== undefined && entry.expiresAt > now ? entry : undefined;
+  }
+
+  function toRecord(reservationId: string, r: Reservation): ReservationRecord {
+    return {
+      reservationId,
+      scope: r.scope,
+      window: r.window,
+      cost: r.cost,
+      state: r.state,
+      createdAt: r.createdAt,
+    };
+  }
+
+  return {
+    async reserve(request: ReserveRequest): Promise<ReserveResult> {
+      validateReserveRequest(request);
+      const now = check();
+      const { reservationId, scope, window, cost, limit, expiresAt } = request;
+      const existing = reservations.get(reservationId);
+      const live = liveUsage(scope, window, now);
+      const current = live?.used ?? 0;
+      if (existing !== undefined) return { ok: existing.state !== 'refunded', used: current };
+      if (current + cost > limit) return { ok: false, used: current };
+
+      let entry = live;
+      if (entry === undefined) {
+        const stale = usage.get(usageKey(scope, window));
+        entry = { used: 0, epoch: Math.max(now, (stale?.epoch ?? 0) + 1), expiresAt };
+        usage.set(usageKey(scope, window), entry);
+      }
+      entry.used += cost;
+      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+      reservations.set(reservationId, {
+        scope,
+        window,
+        cost,
+        state: 'reserved',
+        createdAt: now,
+        epoch: entry.epoch,
+        retainUntil: expiresAt + RESERVATION_RETENTION_MS,
+      });
+      return { ok: true, used: entry.used };
+    },
+
+    async commit(reservationId: string): Promise<boolean> {
+      check();
+      const r = reservations.get(reservationId);
+      if (r === undefined || r.state !== 'reserved') return false;
+      r.state = 'committed';
+      return true;
+    },
+
+    async refund(reservationId: string): Promise<boolean> {
+      const now = check();
+      const r = reservations.get(reservationId);
+      if (r === undefined || r.state !== 'reserved') return false;
+      r.state = 'refunded';
+      const entry = liveUsage(r.scope, r.window, now);
+      if (entry !== undefined && entry.epoch === r.epoch) entry.used = Math.max(0, entry.used - r.cost);
+      return true;
+    },
+
+    async get(reservationId: string): Promise<ReservationRecord | undefined> {
+      check();
+      const r = reservations.get(reservationId);
+      return r === undefined ? undefined : toRecord(reservationId, r);
+    },
+
+    async used(scope: string, window: string): Promise<number> {
+      const now = check();
+      return liveUsage(scope, window, now)?.used ?? 0;
+    },
+
+    async reset(scope: string, window: string): Promise<void> {
+      const now = check();
+      const entry = liveUsage(scope, window, now);
+      if (entry === undefined) return;
+      entry.used = 0;
+      entry.epoch += 1;
+    },
+
+    async pending(): Promise<ReservationRecord[]> {
+      check();
+      const out: ReservationRecord[] = [];
+      for (const [id, r] of reservations) if (r.state === 'reserved') out.push(toRecord(id, r));
+      // Map order is insertion order, and Array.prototype.sort is stable, so ties keep reservation order.
+      return out.sort((a, b) => a.createdAt - b.createdAt);
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,382 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import sqlite3 from 'sqlite3';
+import { silentLogger, type Logger } from '../log.js';
+import { sleep } from '../util/sleep.js';
+import {
+  RESERVATION_RETENTION_MS,
+  validateReserveRequest,
+  type QuotaLedger,
+  type QuotaLedgerOptions,
+  type ReservationRecord,
+  type ReservationState,
+  type ReserveRequest,
+  type ReserveResult,
+} from './ledger.js';
+
+/**
+ * The ledger in the bot's SQLite file, next to keyv's `keyv` table, on a connection of its own.
+ *
+ * - WAL mode and a busy timeout, so the operator CLI (another process) can write while the bot runs.
+ * - Every write that reads first runs in `BEGIN IMMEDIATE … COMMIT`: the write lock is taken before the
+ *   read, so two processes can never both see "4 of 5 used" and both reserve. Single-statement operations
+ *   (commit, reset) are atomic by themselves and run in autocommit mode; reads take no write lock.
+ * - One connection cannot nest transactions, and node-sqlite3 would otherwise interleave statements of
+ *   concurrent calls, so every operation runs under an in-process async mutex.
+ * - SQLITE_BUSY (the busy timeout ran out under heavy contention) is retried with a short random backoff.
+ */
+
+const BUSY_TIMEOUT_MS = 5000;
+const MAX_BUSY_RETRIES = 8;
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS quota_usage (
+  scope TEXT NOT NULL,
+  win TEXT NOT NULL,
+  used INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, win)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quota_reservations (
+  id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  win TEXT NOT NULL,
+  cost INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('reserved', 'committed', 'refunded')),
+  epoch INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  retain_until INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS quota_reservations_pending ON quota_reservations (created_at) WHERE state = 'reserved';
+CREATE INDEX IF NOT EXISTS quota_reservations_retain ON quota_reservations (retain_until);
+`;
+
+type SqlValue = string | number | null;
+type Row = Record<string, unknown>;
+
+/** Serialises async sections: each `run` starts after the previous one has settled. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(section: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(section, section);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+function num(row: Row, column: string): number {
+  const value = row[column];
+  if (typeof value !== 'number') throw new Error(`quota ledger: column ${column} is not a number`);
+  return value;
+}
+
+function str(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw new Error(`quota ledger: column ${column} is not text`);
+  return value;
+}
+
+function toRecord(row: Row): ReservationRecord {
+  return {
+    reservationId: str(row, 'id'),
+    scope: str(row, 'scope'),
+    window: str(row, 'win'),
+    cost: num(row, 'cost'),
+    state: str(row, 'state') as ReservationState,
+    createdAt: num(row, 'created_at'),
+  };
+}
+
+class Connection {
+  private readonly statements = new Map<string, sqlite3.Statement>();
+  constructor(private readonly db: sqlite3.Database) {}
+
+  static open(path: string): Promise<Connection> {
+    return new Promise((resolvePromise, reject) => {
+      const db = new sqlite3.Database(path, (error) => {
+        if (error) reject(error);
+        else resolvePromise(new Connection(db));
+      });
+    });
+  }
+
+  configureBusyTimeout(ms: number): void {
+    this.db.configure('busyTimeout', ms);
+  }
+
+  exec(sql: string): Promise<void> {
+    return new Promise((resolvePromise, reject) => {
+      this.db.exec(sql, (error) => (error ? reject(error) : resolvePromise()));
+    });
+  }
+
+  /** The ledger runs a handful of statements over and over: each is prepared once and kept. */
+  private statement(sql: string): sqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** A statement that failed (even to prepare, e.g. on SQLITE_BUSY) is dropped and prepared afresh next time. */
+  private forget(sql: string): void {
+    const statement = this.statements.get(sql);
+    this.statements.delete(sql);
+    statement?.finalize(() => undefined);
+  }
+
+  /** Runs a write; resolves with the number of rows it changed. */
+  run(sql: string, params: readonly SqlValue[]): Promise<number> {
+    return new Promise((resolvePromise, reject) => {
+      const forget = () => this.forget(sql);
+      this.statement(sql).run(params, function (error) {
+        if (error) {
+          forget();
+          reject(error);
+        } else resolvePromise(this.changes);
+      });
+    });
+  }
+
+  /** Every row; `all` steps the statement to its end, so it never holds a read snapshot open. */
+  all(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
+    return new Promise((resolvePromise, reject) => {
+      this.statement(sql).all<Row>(params, (error, rows) => {
+        if (error) {
+          this.forget(sql);
+          reject(error);
+        } else resolvePromise(rows);
+      });
+    });
+  }
+
+  async first(sql: string, params: readonly SqlValue[]): Promise<Row | undefined> {
+    return (await this.all(sql, params))[0];
+  }
+
+  async close(): Promise<void> {
+    const statements = [...this.statements.values()];
+    this.statements.clear();
+    await Promise.all(statements.map((s) => new Promise<void>((done) => s.finalize(() => done()))));
+    return new Promise((resolvePromise, reject) => {
+      this.db.close((error) => (error ? reject(error) : resolvePromise()));
+    });
+  }
+}
+
+export async function openSqliteLedger(path: string, options: QuotaLedgerOptions = {}): Promise<QuotaLedger> {
+  const logger: Logger = options.logger ?? silentLogger();
+  const inMemory = path === ':memory:' || path.startsWith('file:');
+  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+
+  const conn = await Connection.open(path);
+  const mutex = new Mutex();
+  let closed = false;
+  let lastPrune = 0;
+
+  /** Runs `work` under the mutex, retrying the whole of it when SQLite stays busy. */
+  function locked<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(new Error('quota ledger is closed'));
+    return mutex.run(async () => {
+      if (closed) throw new Error('quota ledger is closed');
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await work();
+        } catch (error) {
+          if (!isBusy(error) || attempt >= MAX_BUSY_RETRIES) throw error;
+          const delayMs = 10 + Math.floor(Math.random() * 40 * (attempt + 1));
+          logger.warn({ what, attempt: attempt + 1, delayMs }, 'quota ledger: SQLite busy, retrying');
+          await sleep(delayMs);
+        }
+      }
+    });
+  }
+
+  /** `BEGIN IMMEDIATE … COMMIT` around `body`; rolls back when anything fails. */
+  function transaction<T>(what: string, body: () => Promise<T>): Promise<T> {
+    const result = locked(what, async () => {
+      await conn.run('BEGIN IMMEDIATE', []);
+      try {
+        const value = await body();
+        await conn.run('COMMIT', []);
+        return value;
+      } catch (error) {
+        await conn.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+    maybePrune();
+    return result;
+  }
+
+  /** Deletes expired counters and reservation records, at most every ten minutes, off the caller's path. */
+  function maybePrune(): void {
+    const now = Date.now();
+    if (now - lastPrune < PRUNE_INTERVAL_MS) return;
+    lastPrune = now;
+    locked('prune', async () => {
+      const usage = await conn.run('DELETE FROM quota_usage WHERE expires_at <= ?', [now]);
+      const reservations = await conn.run('DELETE FROM quota_reservations WHERE retain_until <= ?', [now]);
+      if (usage + reservations > 0)
+        logger.debug({ usage, reservations }, 'quota ledger: pruned expired rows');
+    }).catch((error: unknown) => logger.warn({ err: error }, 'quota ledger: prune failed'));
+  }
+
+  conn.configureBusyTimeout(BUSY_TIMEOUT_MS);
+  try {
+    await locked('open', async () => {
+      // WAL is a property of the file: once set it stays set, for keyv's connection too.
+      const rows = await conn.all('PRAGMA journal_mode = WAL', []);
+      const mode = rows[0]?.journal_mode;
+      if (mode !== 'wal' && !inMemory)
+        logger.warn({ mode }, 'quota ledger: could not switch SQLite to WAL mode');
+      // In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last few transactions.
+      await conn.exec('PRAGMA synchronous = NORMAL');
+      await conn.exec('BEGIN IMMEDIATE');
+      try {
+        await conn.exec(`${SCHEMA} COMMIT;`);
+      } catch (error) {
+        await conn.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  } catch (error) {
+    await conn.close().catch(() => undefined);
+    throw error;
+  }
+
+  async function currentUsed(scope: string, window: string, now: number): Promise<number> {
+    const row = await conn.first(
+      'SELECT used FROM quota_usage WHERE scope = ? AND win = ? AND expires_at > ?',
+      [scope, window, now],
+    );
+    return row === undefined ? 0 : num(row, 'used');
+  }
+
+  return {
+    reserve(request: ReserveRequest): Promise<ReserveResult> {
+      try {
+        validateReserveRequest(request);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const { reservationId, scope, window, cost, limit, expiresAt } = request;
+      return transaction('reserve', async (): Promise<ReserveResult> => {
+        const now = Date.now();
+        const row = await conn.first(
+          `SELECT (SELECT state FROM quota_reservations WHERE id = ?) AS state, u.used, u.epoch, u.expires_at
+             FROM (SELECT 1) LEFT JOIN quota_usage u ON u.scope = ? AND u.win = ?`,
+          [reservationId, scope, window],
+        );
+        const live = row !== undefined && typeof row.used === 'number' && num(row, 'expires_at') > now;
+        const current = live ? num(row, 'used') : 0;
+        if (typeof row?.state === 'string') return { ok: row.state !== 'refunded', used: current };
+        if (current + cost > limit) return { ok: false, used: current };
+
+        let epoch: number;
+        if (live) {
+          epoch = num(row, 'epoch');
+          await conn.run(
+            'UPDATE quota_usage SET used = used + ?, expires_at = max(expires_at, ?) WHERE scope = ? AND win = ?',
+            [cost, expiresAt, scope, window],
+          );
+        } else {
+          // A fresh (or expired, not yet pruned) window: a new epoch, above any the old row had.
+          const stale = row !== undefined && typeof row.epoch === 'number' ? row.epoch : 0;
+          epoch = Math.max(now, stale + 1);
+          await conn.run(
+            `INSERT INTO quota_usage (scope, win, used, epoch, expires_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (scope, win) DO UPDATE
+               SET used = excluded.used, epoch = excluded.epoch, expires_at = excluded.expires_at`,
+            [scope, window, cost, epoch, expiresAt],
+          );
+        }
+        await conn.run(
+          `INSERT INTO quota_reservations (id, scope, win, cost, state, epoch, created_at, retain_until)
+             VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?)`,
+          [reservationId, scope, window, cost, epoch, now, expiresAt + RESERVATION_RETENTION_MS],
+        );
+        return { ok: true, used: current + cost };
+      });
+    },
+
+    async commit(reservationId: string): Promise<boolean> {
+      const changed = await locked('commit', () =>
+        conn.run("UPDATE quota_reservations SET state = 'committed' WHERE id = ? AND state = 'reserved'", [
+          reservationId,
+        ]),
+      );
+      return changed === 1;
+    },
+
+    refund(reservationId: string): Promise<boolean> {
+      return transaction('refund', async () => {
+        const rows = await conn.all(
+          `UPDATE quota_reservations SET state = 'refunded' WHERE id = ? AND state = 'reserved'
+             RETURNING scope, win, cost, epoch`,
+          [reservationId],
+        );
+        const row = rows[0];
+        if (row === undefined) return false;
+        // Only the epoch the cost was charged in gets it back: after a reset there is nothing to give back.
+        await conn.run(
+          `UPDATE quota_usage SET used = max(0, used - ?)
+             WHERE scope = ? AND win = ? AND epoch = ? AND expires_at > ?`,
+          [num(row, 'cost'), str(row, 'scope'), str(row, 'win'), num(row, 'epoch'), Date.now()],
+        );
+        return true;
+      });
+    },
+
+    async get(reservationId: string): Promise<ReservationRecord | undefined> {
+      const row = await locked('get', () =>
+        conn.first('SELECT id, scope, win, cost, state, created_at FROM quota_reservations WHERE id = ?', [
+          reservationId,
+        ]),
+      );
+      return row === undefined ? undefined : toRecord(row);
+    },
+
+    used(scope: string, window: string): Promise<number> {
+      return locked('used', () => currentUsed(scope, window, Date.now()));
+    },
+
+    async reset(scope: string, window: string): Promise<void> {
+      await locked('reset', () =>
+        conn.run(
+          'UPDATE quota_usage SET used = 0, epoch = epoch + 1 WHERE scope = ? AND win = ? AND expires_at > ?',
+          [scope, window, Date.now()],
+        ),
+      );
+    },
+
+    async pending(): Promise<ReservationRecord[]> {
+      const rows = await locked('pending', () =>
+        conn.all(
+          `SELECT id, scope, win, cost, state, created_at FROM quota_reservations
+             WHERE state = 'reserved' ORDER BY created_at, rowid`,
+          [],
+        ),
+      );
+      return rows.map(toRecord);
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      // Let queued operations finish, then refuse new ones.
+      await mutex.run(async () => {
+        closed = true;
+      });
+      await conn.close();
+    },
+  };
+}

@@ -1,0 +1,226 @@
+import type Keyv from 'keyv';
+import type { QuotaConfig, QuotaPeriod, QuotaUnit } from '../config.js';
+import { BotError, InvalidInputError, formatCount } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { QuotaLedger } from './ledger.js';
+import { formatResetTime, quotaWindow } from './window.js';
+
+/**
+ * Who may generate how much. Limits resolve user override → space default → QUOTA_DEFAULT; usage lives in
+ * the atomic ledger; overrides live in keyv (`cfg:`). Admin-only changes are checked and logged here, so every
+ * front end (Discord, Slack, the operator CLI) gets the same rules.
+ */
+
+export type Platform = 'discord' | 'slack' | 'cli';
+
+export interface QuotaSubject {
+  platform: Platform;
+  /** Discord guild id (or `dm:<user id>`), Slack team id. */
+  spaceId: string;
+  userId: string;
+}
+
+export interface QuotaActor extends QuotaSubject {
+  /** What the platform says: Manage Server on Discord, workspace admin/owner on Slack. */
+  isSpaceAdmin: boolean;
+}
+
+export interface QuotaStatus {
+  used: number;
+  limit: number;
+  unit: QuotaUnit;
+  period: QuotaPeriod;
+  resetsAt: number | undefined;
+  limitSource: 'user' | 'space' | 'default';
+}
+
+export interface QuotaServiceDeps {
+  ledger: QuotaLedger;
+  settings: Keyv<number>;
+  config: QuotaConfig;
+  ownerIds: readonly string[];
+  logger: Logger;
+  now?: () => number;
+}
+
+export function scopeKey(subject: QuotaSubject): string {
+  return `${subject.platform}:${subject.spaceId}:${subject.userId}`;
+}
+
+const PERIOD_WORDS: Record<QuotaPeriod, string> = {
+  day: 'today',
+  week: 'this week',
+  month: 'this month',
+  none: 'in total',
+};
+
+export function formatQuotaAmount(n: number, unit: QuotaUnit): string {
+  const word = unit === 'videos' ? (n === 1 ? 'video' : 'videos') : n === 1 ? 'second' : 'seconds';
+  return `${formatCount(n)} ${word}`;
+}
+
+export function describeQuota(status: QuotaStatus): string {
+  const reset =
+    status.resetsAt === undefined ? 'It never resets.' : `It resets at ${formatResetTime(status.resetsAt)}.`;
+  return `Used ${formatCount(status.used)} of ${formatQuotaAmount(status.limit, status.unit)} ${PERIOD_WORDS[status.period]}. ${reset}`;
+}
+
+export type QuotaService = ReturnType<typeof createQuotaService>;
+
+export function createQuotaService(deps: QuotaServiceDeps) {
+  const { ledger, settings, config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const userKey = (s: QuotaSubject) => `quota-user:${scopeKey(s)}`;
+  const spaceKey = (s: Pick<QuotaSubject, 'platform' | 'spaceId'>) =>
+    `quota-default:${s.platform}:${s.spaceId}`;
+
+  async function resolveLimit(
+    subject: QuotaSubject,
+  ): Promise<{ limit: number; source: QuotaStatus['limitSource'] }> {
+    const [user, space] = await Promise.all([
+      settings.get(userKey(subject)),
+      settings.get(spaceKey(subject)),
+    ]);
+    if (typeof user === 'number') return { limit: user, source: 'user' };
+    if (typeof space === 'number') return { limit: space, source: 'space' };
+    return { limit: config.defaultLimit, source: 'default' };
+  }
+
+  function costOf(seconds: number): number {
+    return config.unit === 'videos' ? 1 : seconds;
+  }
+
+  function isAdmin(actor: QuotaActor): boolean {
+    return actor.isSpaceAdmin || deps.ownerIds.includes(`${actor.platform}:${actor.userId}`);
+  }
+
+  function requireAdmin(actor: QuotaActor, action: string): void {
+    if (!isAdmin(actor)) {
+      logger.warn(
+        { platform: actor.platform, userId: actor.userId, action },
+        'non-admin tried an admin quota command',
+      );
+      throw new BotError('forbidden', `${actor.userId} is not an admin`, {
+        userMessage: 'Only a server admin or a bot owner can change quotas.',
+      });
+    }
+  }
+
+  function checkLimit(limit: number): number {
+    if (!Number.isInteger(limit) || limit < 0 || limit > config.maxLimit) {
+      throw new InvalidInputError(
+        'limit',
+        `A limit must be a whole number from 0 to ${formatCount(config.maxLimit)}.`,
+      );
+    }
+    return limit;
+  }
+
+  async function status(subject: QuotaSubject): Promise<QuotaStatus> {
+    const window = quotaWindow(config.period, now());
+    const [{ limit, source }, used] = await Promise.all([
+      resolveLimit(subject),
+      ledger.used(scopeKey(subject), window.label),
+    ]);
+    return {
+      used,
+      limit,
+      unit: config.unit,
+      period: config.period,
+      resetsAt: window.resetsAt,
+      limitSource: source,
+    };
+  }
+
+  return {
+    unit: config.unit,
+    isAdmin,
+    status,
+    costOf,
+
+    /** Reserves the cost of one job; throws quota_exceeded with the limit, the usage and the reset time. */
+    async reserve(subject: QuotaSubject, reservationId: string, seconds: number): Promise<QuotaStatus> {
+      const window = quotaWindow(config.period, now());
+      const { limit, source } = await resolveLimit(subject);
+      const cost = costOf(seconds);
+      const result = await ledger.reserve({
+        reservationId,
+        scope: scopeKey(subject),
+        window: window.label,
+        cost,
+        limit,
+        // Keep a finished window's counters a while for /quota show history; lifetime ones for ten years.
+        expiresAt: (window.resetsAt ?? now() + 3650 * 86_400_000) + 7 * 86_400_000,
+      });
+      const snapshot: QuotaStatus = {
+        used: result.used,
+        limit,
+        unit: config.unit,
+        period: config.period,
+        resetsAt: window.resetsAt,
+        limitSource: source,
+      };
+      if (!result.ok) {
+        const reset =
+          window.resetsAt === undefined ? '' : ` Your quota resets at ${formatResetTime(window.resetsAt)}.`;
+        const userMessage =
+          limit === 0
+            ? 'You are not allowed to generate videos here (your quota is 0). Ask an admin if that is a mistake.'
+            : config.unit === 'videos'
+              ? `You have used ${formatCount(result.used)} of your ${formatQuotaAmount(limit, 'videos')} ${PERIOD_WORDS[config.period]}.${reset}`
+              : `This ${seconds}-second video needs ${formatQuotaAmount(cost, 'seconds')}, but you have ${formatQuotaAmount(Math.max(0, limit - result.used), 'seconds')} left of your ${formatQuotaAmount(limit, 'seconds')} ${PERIOD_WORDS[config.period]}.${reset}`;
+        logger.info({ ...subject, used: result.used, limit, cost }, 'quota refused');
+        throw new BotError('quota_exceeded', `quota exceeded for ${scopeKey(subject)}`, {
+          userMessage,
+          detail: { used: result.used, limit, cost },
+        });
+      }
+      return snapshot;
+    },
+
+    commit: (reservationId: string) => ledger.commit(reservationId),
+    refund: (reservationId: string) => ledger.refund(reservationId),
+
+    async setUserLimit(actor: QuotaActor, target: QuotaSubject, limit: number) {
+      requireAdmin(actor, 'set');
+      const value = checkLimit(limit);
+      const old = await settings.get(userKey(target));
+      await settings.set(userKey(target), value);
+      logger.info(
+        { action: 'quota set', actor: scopeKey(actor), target: scopeKey(target), old, new: value },
+        'quota changed',
+      );
+      return { old, new: value };
+    },
+
+    async resetUsage(actor: QuotaActor, target: QuotaSubject) {
+      requireAdmin(actor, 'reset');
+      const window = quotaWindow(config.period, now());
+      const old = await ledger.used(scopeKey(target), window.label);
+      await ledger.reset(scopeKey(target), window.label);
+      logger.info(
+        { action: 'quota reset', actor: scopeKey(actor), target: scopeKey(target), old, new: 0 },
+        'quota changed',
+      );
+      return { old };
+    },
+
+    async setSpaceDefault(actor: QuotaActor, limit: number) {
+      requireAdmin(actor, 'default');
+      const value = checkLimit(limit);
+      const old = await settings.get(spaceKey(actor));
+      await settings.set(spaceKey(actor), value);
+      logger.info(
+        {
+          action: 'quota default',
+          actor: scopeKey(actor),
+          space: `${actor.platform}:${actor.spaceId}`,
+          old,
+          new: value,
+        },
+        'quota changed',
+      );
+      return { old, new: value };
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { openApp, type App } from '../../src/app.js';
+import type { BotError } from '../../src/errors.js';
+import type { GenerationEvent } from '../../src/generation/runner.js';
+import type { JobRecord } from '../../src/jobs/job-store.js';
+import type { JobSink } from '../../src/jobs/job-runner.js';
+import type { VideoApiEmulator } from '../emulators/video-api/server.js';
+import { FAST_POLL, capturedLogger, configFor } from './core.js';
+
+/** Opens the whole stateful app against the video emulator, with quick polling. */
+export async function appFor(
+  emulator: VideoApiEmulator,
+  env: Record<string, string> = {},
+  options: { jobTimeoutMs?: number } = {},
+): Promise<{ app: App; lines: string[] }> {
+  const config = configFor(emulator, { STORE_URL: 'memory://', ...env });
+  const log = capturedLogger([emulator.apiKey]);
+  const app = await openApp(config, log.logger, {
+    generation: {
+      retry: { baseDelayMs: 20, maxDelayMs: 100 },
+      runner: { pollPolicy: FAST_POLL, jobTimeoutMs: options.jobTimeoutMs ?? config.jobTimeoutMs },
+    },
+  });
+  return { app, lines: log.lines };
+}
+
+/** A JobSink that records what the user would see, keeping delivered bytes. */
+export function recordingSink(options: { failDelivery?: boolean } = {}) {
+  const progress: GenerationEvent[] = [];
+  const delivered: Array<{ bytes: Buffer; record: JobRecord }> = [];
+  const failures: BotError[] = [];
+  const sink: JobSink = {
+    progress(event) {
+      progress.push(event);
+    },
+    async deliver(video, record) {
+      if (options.failDelivery) throw new Error('platform upload failed');
+      delivered.push({ bytes: await readFile(video.path), record });
+    },
+    async fail(error) {
+      failures.push(error);
+    },
+  };
+  return { sink, progress, delivered, failures };
+}

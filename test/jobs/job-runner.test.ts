@@ -1,0 +1,137 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobContext } from '../../src/jobs/job-runner.js';
+import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { appFor, recordingSink } from '../helpers/app.js';
+
+let emulator: VideoApiEmulator;
+beforeAll(async () => {
+  emulator = await startVideoApiEmulator({ generationMs: 300 });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+afterEach(() => {
+  emulator.reset();
+});
+
+const context: JobContext = {
+  platform: 'discord',
+  spaceId: 'guild1',
+  channelId: 'chan1',
+  userId: 'alice',
+  messageRef: { interactionId: 'i1', token: 't' },
+  imageRefs: [],
+};
+const alice = { platform: 'discord', spaceId: 'guild1', userId: 'alice' } as const;
+
+describe('job runner: quota and records on every outcome', () => {
+  it('commits on success, records the job and delivers the exact bytes', async () => {
+    const { app } = await appFor(emulator);
+    const out = recordingSink();
+    const record = await app.runner?.start(context, { prompt: 'a lighthouse', seconds: 5 }, out.sink);
+    expect(record).toMatchObject({ status: 'completed', reservation: 'committed', platform: 'discord' });
+    expect(record?.upstreamId).toMatch(/^video_/);
+    expect(record?.request).toMatchObject({ prompt: 'a lighthouse', seconds: 5, aspectRatio: '16:9' });
+    expect(out.delivered).toHaveLength(1);
+    expect(out.delivered[0]?.bytes).toEqual(emulator.mp4);
+    expect(out.progress.length).toBeGreaterThan(0);
+    expect((await app.quota.status(alice)).used).toBe(1);
+    expect(await app.jobs.get(record?.id ?? '')).toMatchObject({
+      status: 'completed',
+      messageRef: context.messageRef,
+    });
+    await app.close();
+  });
+
+  it.each([
+    ['a failed job', '[emu:fail=nope] x', {}, 'failed'],
+    ['a cancelled job', '[emu:cancel] x', {}, 'cancelled'],
+    ['a timeout', '[emu:stuck] x', {}, 'timeout'],
+    ['a 400 from the API', 'x', { VIDEO_MODEL: 'bogus' }, 'failed'],
+  ] as const)('refunds %s', async (_name, prompt, env, status) => {
+    const { app } = await appFor(emulator, env, { jobTimeoutMs: 500 });
+    const out = recordingSink();
+    const record = await app.runner?.start(context, { prompt }, out.sink);
+    expect(record).toMatchObject({ status, reservation: 'refunded' });
+    expect(out.failures).toHaveLength(1);
+    expect((await app.quota.status(alice)).used).toBe(0);
+    await app.close();
+  });
+
+  it('refunds when delivery fails (an error of ours)', async () => {
+    const { app } = await appFor(emulator);
+    const out = recordingSink({ failDelivery: true });
+    const record = await app.runner?.start(context, { prompt: 'x' }, out.sink);
+    expect(record).toMatchObject({ status: 'failed', reservation: 'refunded' });
+    expect(out.failures[0]?.userMessage).toMatch(/went wrong on our side/);
+    expect((await app.quota.status(alice)).used).toBe(0);
+    await app.close();
+  });
+
+  it('costs nothing for invalid input and refuses past the quota without calling the API', async () => {
+    const { app } = await appFor(emulator, { QUOTA_DEFAULT: '1' });
+    const out = recordingSink();
+    expect(await app.runner?.start(context, { prompt: 'x', seconds: 99 }, out.sink)).toBeUndefined();
+    expect(out.failures[0]?.kind).toBe('invalid_input');
+    expect((await app.quota.status(alice)).used).toBe(0);
+    expect(emulator.requests).toHaveLength(0);
+
+    await app.runner?.start(context, { prompt: 'first' }, out.sink);
+    const before = emulator.requests.length;
+    expect(await app.runner?.start(context, { prompt: 'second' }, out.sink)).toBeUndefined();
+    expect(out.failures.at(-1)?.kind).toBe('quota_exceeded');
+    expect(out.failures.at(-1)?.userMessage).toMatch(/used 1 of your 1 video today/);
+    expect(emulator.requests.length).toBe(before);
+    await app.close();
+  });
+
+  it('lists jobs by status and user', async () => {
+    const { app } = await appFor(emulator);
+    const out = recordingSink();
+    await app.runner?.start(context, { prompt: 'one' }, out.sink);
+    await app.runner?.start({ ...context, userId: 'bob' }, { prompt: '[emu:fail] two' }, out.sink);
+    expect((await app.jobs.list()).map((r) => r.request.prompt).sort()).toEqual(['[emu:fail] two', 'one']);
+    expect((await app.jobs.list({ status: 'failed' })).map((r) => r.userId)).toEqual(['bob']);
+    expect((await app.jobs.list({ userId: 'alice' })).map((r) => r.status)).toEqual(['completed']);
+    await app.close();
+  });
+});
+
+describe('job records after a crash', () => {
+  it('refunds a job recorded but never submitted when it is resumed', async () => {
+    const { app } = await appFor(emulator);
+    await app.quota.reserve(alice, 'never-submitted', 6);
+    await app.jobs.put({
+      id: 'never-submitted',
+      platform: 'discord',
+      spaceId: 'guild1',
+      channelId: 'chan1',
+      userId: 'alice',
+      messageRef: {},
+      request: { prompt: 'x', seconds: 6, aspectRatio: '16:9', resolution: '720P', imageRefs: [] },
+      status: 'reserved',
+      reservation: 'reserved',
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    });
+    expect((await app.quota.status(alice)).used).toBe(1);
+    const out = recordingSink();
+    const settled = await app.runner?.resume((await app.jobs.get('never-submitted'))!, out.sink);
+    expect(settled).toMatchObject({ status: 'failed', reservation: 'refunded' });
+    expect(out.failures[0]?.userMessage).toMatch(/restarted before your video was sent/);
+    expect(emulator.requests).toHaveLength(0);
+    expect((await app.quota.status(alice)).used).toBe(0);
+    await app.close();
+  });
+
+  it('prunes finished records past the retention period', async () => {
+    const { app } = await appFor(emulator, { JOB_RETENTION_DAYS: '7' });
+    await app.runner?.start(context, { prompt: 'old' }, recordingSink().sink);
+    expect(await app.prune()).toBe(0);
+    const [record] = await app.jobs.list();
+    await app.jobs.put({ ...record!, updatedAt: Date.now() - 8 * 86_400_000 });
+    expect(await app.prune()).toBe(1);
+    expect(await app.jobs.list()).toEqual([]);
+    await app.close();
+  });
+});

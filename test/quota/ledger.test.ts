@@ -1,0 +1,425 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Keyv from 'keyv';
+import KeyvSqlite from '@keyv/sqlite';
+import sqlite3 from 'sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createQuotaLedger, type QuotaLedger, type ReserveRequest } from '../../src/quota/ledger.js';
+import { deleteRedisPrefix, ensureRedis, uniqueRedisPrefix } from '../helpers/redis.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WORKER = fileURLToPath(new URL('./ledger-worker.ts', import.meta.url));
+const HOUR = 3_600_000;
+
+/** One store per test: a fresh SQLite file, a fresh Redis key prefix, or a fresh Map. */
+interface Store {
+  url: string;
+  ledger: QuotaLedger;
+  /** Extra worker arguments pointing the worker at the same store. */
+  workerArgs: string[];
+  /** Opens a second ledger on the same store (a second connection, as another process would). */
+  reopen(): Promise<QuotaLedger>;
+  dispose(): Promise<void>;
+}
+
+interface Backend {
+  name: string;
+  crossProcess: boolean;
+  open(): Promise<Store>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    crossProcess: true,
+    async open() {
+      const dir = await mkdtemp(join(tmpdir(), 'quota-ledger-'));
+      // A directory that does not exist yet: the ledger must create it.
+      const url = `sqlite://${join(dir, 'data', 'bot.sqlite')}`;
+      const ledger = await createQuotaLedger(url);
+      return {
+        url,
+        ledger,
+        workerArgs: [],
+        reopen: () => createQuotaLedger(url),
+        async dispose() {
+          await ledger.close();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'redis',
+    crossProcess: true,
+    async open() {
+      const url = ensureRedis();
+      const prefix = uniqueRedisPrefix('quota');
+      const ledger = await createQuotaLedger(url, { redisPrefix: prefix });
+      return {
+        url,
+        ledger,
+        workerArgs: ['--prefix', prefix],
+        reopen: () => createQuotaLedger(url, { redisPrefix: prefix }),
+        async dispose() {
+          await ledger.close();
+          await deleteRedisPrefix(prefix);
+        },
+      };
+    },
+  },
+  {
+    name: 'memory',
+    crossProcess: false,
+    async open() {
+      const ledger = await createQuotaLedger('memory://');
+      return {
+        url: 'memory://',
+        ledger,
+        workerArgs: [],
+        reopen: () => Promise.reject(new Error('memory:// is one process only')),
+        dispose: () => ledger.close(),
+      };
+    },
+  },
+];
+
+function request(overrides: Partial<ReserveRequest> = {}): ReserveRequest {
+  return {
+    reservationId: randomUUID(),
+    scope: 'discord:guild1:user1',
+    window: '2026-11-25',
+    cost: 1,
+    limit: 5,
+    expiresAt: Date.now() + HOUR,
+    ...overrides,
+  };
+}
+
+/** A worker process, started and waiting for the word to go. */
+interface Worker {
+  /** Tells the worker to start at `startAt` (epoch ms). */
+  go(startAt: number): void;
+  result: Promise<Record<string, string[]>>;
+}
+
+async function startWorker(args: string[]): Promise<Worker> {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--import', 'tsx', WORKER, ...args],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const lines = createInterface({ input: child.stdout });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const output: string[] = [];
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  lines.on('line', (line) => {
+    if (line === 'ready') markReady();
+    else output.push(line);
+  });
+  await Promise.race([
+    ready,
+    exited.then((code) => {
+      throw new Error(`worker exited (${code}) before it was ready: ${stderr}`);
+    }),
+  ]);
+  const result = exited.then((code) => {
+    const last = output.at(-1);
+    if (code !== 0 || last === undefined) throw new Error(`worker exited with ${code}: ${stderr}`);
+    return JSON.parse(last) as Record<string, string[]>;
+  });
+  return { go: (startAt) => child.stdin.end(`go ${startAt}\n`), result };
+}
+
+/** Starts the workers and returns at the same instant they start (a little after now). */
+async function startTogether(workers: Worker[]): Promise<void> {
+  const startAt = Date.now() + 150;
+  for (const w of workers) w.go(startAt);
+  await waitUntil(startAt);
+}
+
+/** Sleeps until `at` (epoch ms), spinning through the last few ms so several processes start within ~0.1 ms. */
+async function waitUntil(at: number): Promise<void> {
+  const coarse = at - Date.now() - 15;
+  if (coarse > 0) await new Promise((resolve) => setTimeout(resolve, coarse));
+  while (performance.timeOrigin + performance.now() < at) {
+    // spin
+  }
+}
+
+describe.each(backends)('quota ledger on $name', (backend) => {
+  let store: Store;
+  let ledger: QuotaLedger;
+
+  beforeEach(async () => {
+    store = await backend.open();
+    ledger = store.ledger;
+  });
+
+  afterEach(async () => {
+    await store.dispose();
+  });
+
+  it('lets exactly 5 of 50 concurrent reserves through a limit of 5', async () => {
+    const results = await Promise.all(Array.from({ length: 50 }, () => ledger.reserve(request())));
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+    expect(results.filter((r) => !r.ok)).toHaveLength(45);
+    expect(results.filter((r) => r.ok).map((r) => r.used)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5]));
+    for (const r of results.filter((r) => !r.ok)) expect(r.used).toBe(5);
+    expect(await ledger.used('discord:guild1:user1', '2026-11-25')).toBe(5);
+  });
+
+  it('counts cost in units (seconds): 10 × 7 against 60 lets 6 through', async () => {
+    const results: boolean[] = [];
+    for (let i = 0; i < 7; i++) results.push((await ledger.reserve(request({ cost: 10, limit: 60 }))).ok);
+    expect(results).toEqual([true, true, true, true, true, true, false]);
+    expect(await ledger.used('discord:guild1:user1', '2026-11-25')).toBe(60);
+    // Full: even a cost of 1 no longer fits.
+    expect(await ledger.reserve(request({ cost: 1, limit: 60 }))).toEqual({ ok: false, used: 60 });
+  });
+
+  it('refuses everything with a limit of 0', async () => {
+    expect(await ledger.reserve(request({ limit: 0 }))).toEqual({ ok: false, used: 0 });
+    expect(await ledger.used('discord:guild1:user1', '2026-11-25')).toBe(0);
+  });
+
+  it('refuses to refund a committed reservation, and to commit a refunded one', async () => {
+    const a = request();
+    expect(await ledger.reserve(a)).toEqual({ ok: true, used: 1 });
+    expect(await ledger.commit(a.reservationId)).toBe(true);
+    expect(await ledger.commit(a.reservationId)).toBe(false);
+    expect(await ledger.refund(a.reservationId)).toBe(false);
+    expect(await ledger.used(a.scope, a.window)).toBe(1);
+    expect((await ledger.get(a.reservationId))?.state).toBe('committed');
+
+    const b = request();
+    expect(await ledger.reserve(b)).toEqual({ ok: true, used: 2 });
+    expect(await ledger.refund(b.reservationId)).toBe(true);
+    expect(await ledger.used(b.scope, b.window)).toBe(1);
+    expect(await ledger.commit(b.reservationId)).toBe(false);
+    expect(await ledger.refund(b.reservationId)).toBe(false);
+    expect(await ledger.get(b.reservationId)).toMatchObject({
+      reservationId: b.reservationId,
+      scope: b.scope,
+      window: b.window,
+      cost: 1,
+      state: 'refunded',
+    });
+
+    expect(await ledger.commit('no-such-reservation')).toBe(false);
+    expect(await ledger.refund('no-such-reservation')).toBe(false);
+    expect(await ledger.get('no-such-reservation')).toBeUndefined();
+  });
+
+  it('refunds exactly once under 20 concurrent refunds', async () => {
+    await ledger.reserve(request({ cost: 3, limit: 100 }));
+    const target = request({ cost: 7, limit: 100 });
+    expect(await ledger.reserve(target)).toEqual({ ok: true, used: 10 });
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => ledger.refund(target.reservationId)));
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    expect(await ledger.used(target.scope, target.window)).toBe(3);
+  });
+
+  it('never lets a refund after a reset push usage below 0, nor give back what the reset already did', async () => {
+    const old = request({ cost: 4, limit: 10 });
+    await ledger.reserve(old);
+    await ledger.reset(old.scope, old.window);
+    expect(await ledger.used(old.scope, old.window)).toBe(0);
+    expect(await ledger.refund(old.reservationId)).toBe(true);
+    expect(await ledger.used(old.scope, old.window)).toBe(0);
+
+    const before = request({ cost: 2, limit: 10 });
+    await ledger.reserve(before);
+    await ledger.reset(before.scope, before.window);
+    await ledger.reserve(request({ cost: 3, limit: 10 }));
+    expect(await ledger.refund(before.reservationId)).toBe(true);
+    // The 2 were wiped by the reset; the 3 charged since stay charged.
+    expect(await ledger.used(before.scope, before.window)).toBe(3);
+
+    // Resetting a window nobody used is harmless.
+    await ledger.reset('nobody', 'never');
+    expect(await ledger.used('nobody', 'never')).toBe(0);
+  });
+
+  it('lists only reserved reservations as pending, oldest first', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = request({ limit: 10, scope: `scope-${i}` });
+      ids.push(r.reservationId);
+      await ledger.reserve(r);
+    }
+    await ledger.commit(ids[1] ?? '');
+    await ledger.refund(ids[3] ?? '');
+    await ledger.reserve(request({ limit: 0 })); // refused: leaves no record
+    const pending = await ledger.pending();
+    expect(pending.map((p) => p.reservationId)).toEqual([ids[0], ids[2], ids[4]]);
+    expect(pending[0]).toMatchObject({ scope: 'scope-0', window: '2026-11-25', cost: 1, state: 'reserved' });
+    expect(pending[0]?.createdAt).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('keeps windows and scopes independent', async () => {
+    const fill = (scope: string, window: string) =>
+      Promise.all(Array.from({ length: 4 }, () => ledger.reserve(request({ scope, window, limit: 3 }))));
+    // Scope and window pairs that would collide if the key were a plain `${scope}:${window}`.
+    const pairs: [string, string][] = [
+      ['a:b', 'c'],
+      ['a', 'b:c'],
+      ['a:b', 'd'],
+      ['x', 'c'],
+    ];
+    const results = await Promise.all(pairs.map(([s, w]) => fill(s, w)));
+    for (const r of results) expect(r.filter((x) => x.ok)).toHaveLength(3);
+    for (const [s, w] of pairs) expect(await ledger.used(s, w)).toBe(3);
+    await ledger.reset('a:b', 'c');
+    expect(await ledger.used('a:b', 'c')).toBe(0);
+    expect(await ledger.used('a', 'b:c')).toBe(3);
+  });
+
+  it('treats a repeated reservationId as the same reservation, not a second charge', async () => {
+    const a = request();
+    expect(await ledger.reserve(a)).toEqual({ ok: true, used: 1 });
+    expect(await ledger.reserve(a)).toEqual({ ok: true, used: 1 });
+    await ledger.refund(a.reservationId);
+    expect(await ledger.reserve(a)).toEqual({ ok: false, used: 0 });
+    expect(await ledger.used(a.scope, a.window)).toBe(0);
+  });
+
+  it('forgets a window once it has expired', async () => {
+    const a = request({ expiresAt: Date.now() + 150 });
+    expect((await ledger.reserve(a)).ok).toBe(true);
+    expect(await ledger.used(a.scope, a.window)).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await ledger.used(a.scope, a.window)).toBe(0);
+    const b = request({ limit: 1 });
+    expect(await ledger.reserve(b)).toEqual({ ok: true, used: 1 });
+    // The old reservation was charged to the expired window: refunding it leaves the new one alone.
+    expect(await ledger.refund(a.reservationId)).toBe(true);
+    expect(await ledger.used(b.scope, b.window)).toBe(1);
+  });
+
+  it('rejects malformed requests', async () => {
+    await expect(ledger.reserve(request({ cost: 0 }))).rejects.toThrow(/cost/);
+    await expect(ledger.reserve(request({ cost: 1.5 }))).rejects.toThrow(/cost/);
+    await expect(ledger.reserve(request({ limit: -1 }))).rejects.toThrow(/limit/);
+    await expect(ledger.reserve(request({ reservationId: '' }))).rejects.toThrow(/reservationId/);
+  });
+
+  if (backend.crossProcess) {
+    it('sees the same counters from a second connection', async () => {
+      const other = await store.reopen();
+      try {
+        const a = request();
+        await ledger.reserve(a);
+        expect(await other.used(a.scope, a.window)).toBe(1);
+        expect(await other.refund(a.reservationId)).toBe(true);
+        expect(await ledger.refund(a.reservationId)).toBe(false);
+        expect(await ledger.used(a.scope, a.window)).toBe(0);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('lets exactly 5 through across processes (2 workers × 50 + 50 here, limit 5)', async () => {
+      const scope = `xproc-${randomUUID()}`;
+      const args = [store.url, '50', ...store.workerArgs, '--scope', scope, '--window', 'w', '--limit', '5'];
+      const workers = await Promise.all([startWorker(args), startWorker(args)]);
+      await startTogether(workers);
+      const mine = await Promise.all(
+        Array.from({ length: 50 }, () => ledger.reserve(request({ scope, window: 'w', limit: 5 }))),
+      );
+      const theirs = await Promise.all(workers.map((w) => w.result));
+      const okTotal = mine.filter((r) => r.ok).length + theirs.reduce((n, t) => n + (t.ok?.length ?? 0), 0);
+      expect(okTotal).toBe(5);
+      expect(await ledger.used(scope, 'w')).toBe(5);
+      expect(await ledger.pending()).toHaveLength(5);
+    });
+
+    it('refunds each reservation exactly once when two processes race to refund them', async () => {
+      const scope = `xrefund-${randomUUID()}`;
+      const reservations = Array.from({ length: 30 }, () => request({ scope, cost: 2, limit: 1000 }));
+      for (const r of reservations) await ledger.reserve(r);
+      expect(await ledger.used(scope, '2026-11-25')).toBe(60);
+      const ids = reservations.map((r) => r.reservationId);
+      const args = [store.url, '0', ...store.workerArgs, '--refund', ids.join(',')];
+      const workers = await Promise.all([startWorker(args), startWorker(args)]);
+      await startTogether(workers);
+      const mine = await Promise.all(ids.map((id) => ledger.refund(id)));
+      const theirs = await Promise.all(workers.map((w) => w.result));
+      const refundedBy = [ids.filter((_, i) => mine[i]), ...theirs.map((t) => t.refunded ?? [])];
+      const all = refundedBy.flat();
+      expect(all).toHaveLength(ids.length);
+      expect(new Set(all)).toEqual(new Set(ids));
+      expect(await ledger.used(scope, '2026-11-25')).toBe(0);
+      expect(await ledger.pending()).toEqual([]);
+    });
+  }
+});
+
+describe('createQuotaLedger', () => {
+  it('rejects store URLs it does not know', async () => {
+    await expect(createQuotaLedger('postgres://x')).rejects.toThrow(
+      'STORE_URL must start with sqlite://, redis:// or memory:// (got "postgres://x")',
+    );
+    await expect(createQuotaLedger('garbage')).rejects.toThrow(
+      'STORE_URL must start with sqlite://, redis:// or memory:// (got "garbage")',
+    );
+    await expect(createQuotaLedger('')).rejects.toThrow(/STORE_URL must start with/);
+  });
+
+  it('waits for another process holding the SQLite write lock instead of failing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quota-busy-'));
+    const file = join(dir, 'bot.sqlite');
+    const ledger = await createQuotaLedger(`sqlite://${file}`);
+    // A second connection (as the operator CLI would open) takes the write lock and keeps it for 300 ms.
+    const other = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const db: sqlite3.Database = new sqlite3.Database(file, (error) =>
+        error ? reject(error) : resolve(db),
+      );
+    });
+    const exec = (sql: string) =>
+      new Promise<void>((resolve, reject) => other.exec(sql, (error) => (error ? reject(error) : resolve())));
+    try {
+      await exec("BEGIN IMMEDIATE; UPDATE quota_usage SET used = used WHERE scope = 'nobody';");
+      const started = Date.now();
+      const release = new Promise((resolve) => setTimeout(resolve, 300)).then(() => exec('COMMIT'));
+      const result = await ledger.reserve(request());
+      await release;
+      expect(result).toEqual({ ok: true, used: 1 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+      await ledger.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('shares the SQLite file with keyv, which keeps working', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quota-keyv-'));
+    const file = join(dir, 'bot.sqlite');
+    try {
+      const ledger = await createQuotaLedger(`sqlite://${file}`);
+      const keyv = new Keyv({ store: new KeyvSqlite(`sqlite://${file}`) });
+      await keyv.set('job:1', { state: 'running' });
+      expect((await ledger.reserve(request())).ok).toBe(true);
+      expect(await keyv.get('job:1')).toEqual({ state: 'running' });
+      expect(await ledger.used('discord:guild1:user1', '2026-11-25')).toBe(1);
+      await keyv.disconnect();
+      await ledger.close();
+      expect(existsSync(file)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
