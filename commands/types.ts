@@ -15,6 +15,12 @@ export interface OptionSpec {
   minValue?: number;
   maxValue?: number;
   maxLength?: number;
+  /** Short names for text surfaces (Slack flags: `--ar` for aspect_ratio). */
+  aliases?: readonly string[];
+  /** The choices are suggestions, not a closed list: surfaces must still accept any value. */
+  openChoices?: boolean;
+  /** On text surfaces, the free text that is not a flag fills this option (the prompt). */
+  freeText?: boolean;
 }
 
 export interface SubcommandSpec {
@@ -23,10 +29,10 @@ export interface SubcommandSpec {
   options: readonly OptionSpec[];
 }
 
-export interface CommandDefinition<Deps> {
+export interface CommandDefinition<Deps, R extends Reply = Reply> {
   name: string;
   description: string;
   options?: readonly OptionSpec[];
   subcommands?: readonly SubcommandSpec[];
-  handle(invocation: Invocation, reply: Reply, deps: Deps): Promise<void>;
+  handle(invocation: Invocation, reply: R, deps: Deps): Promise<void>;
 }

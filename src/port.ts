@@ -1,5 +1,9 @@
+import type { BotError } from './errors.js';
+import type { GenerationEvent } from './generation/runner.js';
 import type { ImageSource } from './generation/request.js';
+import type { JobRecord } from './jobs/job-store.js';
 import type { Platform } from './quota/quota.js';
+import type { DownloadedVideo } from './video-api/download.js';
 
 /**
  * The port between adapters and commands. Adapters build an Invocation from a platform event and implement
@@ -25,7 +29,8 @@ export interface Invocation {
   command: string;
   subcommand?: string;
   options: Record<string, OptionValue | undefined>;
-  images: ImageSource[];
+  /** Images the user attached or pointed at, with a reference string each so "Again" can fetch them again. */
+  images: Array<ImageSource & { ref: string }>;
 }
 
 export interface ReplyTextOptions {
@@ -38,4 +43,16 @@ export interface Reply {
   text(message: string, options?: ReplyTextOptions): Promise<void>;
   /** A specific, friendly failure; ephemeral where the platform allows it. */
   fail(userMessage: string): Promise<void>;
+}
+
+/** What a generating command needs beyond Reply: live progress, the final video, and a way back after a restart. */
+export interface GenerationReply extends Reply {
+  /** Serialisable: stored in the job record so a restarted bot can find this conversation again. */
+  readonly ref: unknown;
+  progress(event: GenerationEvent, record: JobRecord): Promise<void>;
+  deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
+  /** A failure of a job (after it was accepted), with the error's user message. */
+  jobFailed(error: BotError, record: JobRecord | undefined): Promise<void>;
+  /** Fetches an image the adapter referenced by URL (platform auth and host allowlist are the adapter's). */
+  fetchImage?(source: ImageSource, maxBytes: number): Promise<Uint8Array>;
 }

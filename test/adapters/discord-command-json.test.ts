@@ -1,0 +1,64 @@
+import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import { imagineCommand } from '../../commands/imagine.js';
+import { quotaCommand } from '../../commands/quota.js';
+import { allCommandsJson, commandJson } from '../../adapters/discord/command-json.js';
+
+describe('Discord slash-command JSON from the command data', () => {
+  it('renders /imagine with typed options, choices where they are closed, and four image slots', () => {
+    const json = commandJson(imagineCommand);
+    expect(json).toMatchObject({ type: ApplicationCommandType.ChatInput, name: 'imagine' });
+    const options = 'options' in json ? (json.options ?? []) : [];
+    expect(options.map((o) => o.name)).toEqual([
+      'prompt',
+      'seconds',
+      'aspect_ratio',
+      'resolution',
+      'image1',
+      'image2',
+      'image3',
+      'image4',
+    ]);
+    expect(options[0]).toMatchObject({
+      type: ApplicationCommandOptionType.String,
+      required: true,
+      max_length: 4096,
+    });
+    expect(options[1]).toMatchObject({
+      type: ApplicationCommandOptionType.Integer,
+      min_value: 1,
+      max_value: 15,
+    });
+    expect(options[2]).not.toHaveProperty('choices');
+    expect(options[3]).toMatchObject({
+      choices: [
+        { name: '480P', value: '480P' },
+        { name: '720P', value: '720P' },
+      ],
+    });
+    expect(options[4]).toMatchObject({ type: ApplicationCommandOptionType.Attachment, required: false });
+    for (const o of options) {
+      expect(o.name).toMatch(/^[a-z0-9_-]{1,32}$/);
+      expect(o.description.length).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('renders /quota as subcommands with required options first, plus the Animate menu', () => {
+    const all = allCommandsJson([imagineCommand, quotaCommand]);
+    expect(all.map((c) => c.name)).toEqual(['imagine', 'quota', 'Animate']);
+    const quota = all[1];
+    const subs = quota && 'options' in quota ? (quota.options ?? []) : [];
+    expect(subs.map((s) => [s.name, s.type])).toEqual([
+      ['show', ApplicationCommandOptionType.Subcommand],
+      ['set', ApplicationCommandOptionType.Subcommand],
+      ['reset', ApplicationCommandOptionType.Subcommand],
+      ['default', ApplicationCommandOptionType.Subcommand],
+    ]);
+    const set = subs[1];
+    expect(set && 'options' in set ? set.options?.map((o) => [o.name, o.type, o.required]) : []).toEqual([
+      ['user', ApplicationCommandOptionType.User, true],
+      ['limit', ApplicationCommandOptionType.Integer, true],
+    ]);
+    expect(all[2]).toMatchObject({ type: ApplicationCommandType.Message });
+  });
+});
