@@ -120,6 +120,11 @@ const envSchema = z.object({
       }
       return ids;
     }),
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APP_ID: optionalText,
+  DISCORD_API_BASE_URL: httpUrl('DISCORD_API_BASE_URL', 'https://discord.com/api'),
+  DISCORD_GUILD_ID: optionalText,
+  DISCORD_MESSAGE_CONTENT: flag(false),
   JOB_RETENTION_DAYS: integer('JOB_RETENTION_DAYS', 1, 3650, 7),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -159,6 +164,19 @@ export interface Config {
   /** Platform-prefixed ids (discord:123, slack:U456) who are admins everywhere. */
   ownerIds: string[];
   jobRetentionMs: number;
+  discord: DiscordConfig | undefined;
+}
+
+export interface DiscordConfig {
+  token: string;
+  /** Needed to register commands; read from the login otherwise. */
+  appId: string | undefined;
+  /** REST base, without the version: https://discord.com/api, or an emulator. */
+  apiBaseUrl: string;
+  /** Register commands to this guild only (instant updates while developing). */
+  guildId: string | undefined;
+  /** The privileged Message Content intent: needed to read prompts in "@Bot ..." replies. */
+  messageContent: boolean;
 }
 
 export type QuotaUnit = 'videos' | 'seconds';
@@ -263,6 +281,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     ownerIds: e.OWNER_IDS,
     jobRetentionMs: e.JOB_RETENTION_DAYS * 86_400_000,
+    discord: e.DISCORD_TOKEN
+      ? {
+          token: e.DISCORD_TOKEN,
+          appId: e.DISCORD_APP_ID,
+          apiBaseUrl: e.DISCORD_API_BASE_URL,
+          guildId: e.DISCORD_GUILD_ID,
+          messageContent: e.DISCORD_MESSAGE_CONTENT,
+        }
+      : undefined,
   };
 }
 

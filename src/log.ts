@@ -96,7 +96,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     options.stream ??
     (usePretty
       ? pretty({ destination: fd, sync: true, colorize: isTty === true, translateTime: 'SYS:HH:MM:ss' })
-      : pino.destination({ fd, sync: fd === 2 }));
+      : pino.destination({ fd, sync: true }));
 
   return pino(
     {

@@ -1,24 +1,30 @@
-import { ConfigError, loadConfig, requireVideoApiKey } from './config.js';
+import { startDiscordAdapter, type DiscordAdapter } from '../adapters/discord/index.js';
+import { openApp } from './app.js';
+import { ConfigError, loadConfig, requireVideoApiKey, type Config } from './config.js';
+import { createLogger } from './log.js';
 
 /**
- * `npm start`: the bot. It starts the chat adapters whose tokens are configured.
- * The Discord and Slack adapters are tracked in their own issues; until one lands this entry point checks
- * the configuration and says what is missing, so an operator is never left with a silent process.
+ * `npm start`: the bot. Starts every chat adapter whose token is configured, resumes the jobs an earlier
+ * process left running, and on SIGTERM stops taking commands while keeping job records for the next start.
  */
-function main(): number {
+
+function missingSettings(config: Config): string[] {
+  const missing: string[] = [];
   try {
-    const config = loadConfig();
-    const missing: string[] = [];
-    try {
-      requireVideoApiKey(config);
-    } catch (error) {
-      if (error instanceof ConfigError) missing.push(...error.problems);
-    }
-    missing.push(
-      'No chat platform is available yet: the Discord (DISCORD_TOKEN) and Slack (SLACK_BOT_TOKEN) adapters are not built in this version. Use `npm run cli -- generate "<prompt>"` meanwhile.',
-    );
-    console.error(`Cannot start the bot:\n  - ${missing.join('\n  - ')}`);
-    return 1;
+    requireVideoApiKey(config);
+  } catch (error) {
+    if (error instanceof ConfigError) missing.push(...error.problems);
+  }
+  if (!config.discord) {
+    missing.push('DISCORD_TOKEN is required to run the bot on Discord (see README: "Running on Discord")');
+  }
+  return missing;
+}
+
+async function main(): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -26,6 +32,53 @@ function main(): number {
     }
     throw error;
   }
+  const missing = missingSettings(config);
+  if (missing.length > 0) {
+    console.error(`Cannot start the bot:\n  - ${missing.join('\n  - ')}`);
+    return 1;
+  }
+  const logger = createLogger({
+    level: config.log.level,
+    pretty: config.log.pretty,
+    secrets: [config.videoApi.apiKey, config.discord?.token],
+  });
+  logger.info({ platforms: ['discord'], store: config.storeUrl.split('://')[0] }, 'starting: discord');
+  const app = await openApp(config, logger);
+  const pruned = await app.prune();
+  if (pruned > 0) logger.info({ pruned }, 'removed old job records');
+
+  let discord: DiscordAdapter | undefined;
+  if (config.discord) discord = await startDiscordAdapter({ config: config.discord, app, logger });
+
+  void app.runner
+    ?.resumeAll((record) => (record.platform === 'discord' ? discord?.sinkFor(record) : undefined))
+    .then((settled) => {
+      if (settled.length > 0) logger.info({ jobs: settled.length }, 'resumed jobs from the previous run');
+    })
+    .catch((error: unknown) => logger.error({ err: error }, 'resuming jobs failed'));
+
+  const daily = setInterval(() => void app.prune().catch(() => undefined), 86_400_000);
+  daily.unref();
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down; running jobs resume on the next start');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await discord?.stop();
+  await app.close();
+  return 0;
 }
 
-process.exitCode = main();
+main().then(
+  (code) => {
+    process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

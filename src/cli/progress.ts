@@ -1,3 +1,4 @@
+import { textBar } from '../generation/progress-view.js';
 import type { GenerationEvent } from '../generation/runner.js';
 
 /** Renders runner events on a terminal: a redrawn bar on a TTY, one line per change otherwise (logs, CI). */
@@ -21,10 +22,7 @@ export function createProgressPrinter(stream: NodeJS.WriteStream) {
         case 'progress': {
           const pct = event.progress === undefined ? '' : ` ${event.progress}%`;
           if (tty) {
-            const filled = Math.round(((event.progress ?? 0) / 100) * 30);
-            stream.write(
-              `\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${event.status}${pct} ${seconds}`,
-            );
+            stream.write(`\r\x1b[2K${textBar(event.progress, 30)} ${event.status}${pct} ${seconds}`);
             barShown = true;
           } else {
             line(`${event.status}${pct} after ${seconds}`);

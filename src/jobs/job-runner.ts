@@ -211,8 +211,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
       return drive(record, { jobId: record.upstreamId, startedAt: record.submittedAt }, sink, signal);
     },
 
-    /** Resumes every unfinished job and refunds reservations orphaned by a crash; resolves when all are settled. */
-    async resumeAll(sinkFor: (record: JobRecord) => JobSink, signal?: AbortSignal): Promise<JobRecord[]> {
+    /**
+     * Resumes every unfinished job that `sinkFor` can deliver (jobs of a platform not running in this process
+     * are left for one that does) and refunds reservations orphaned by a crash; resolves when all are settled.
+     */
+    async resumeAll(
+      sinkFor: (record: JobRecord) => JobSink | undefined,
+      signal?: AbortSignal,
+    ): Promise<JobRecord[]> {
       const records = await deps.jobs.unfinished();
       const known = new Set(records.map((r) => r.id));
       for (const reservation of await deps.ledger.pending()) {
@@ -225,7 +231,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
           'refunded an orphaned reservation',
         );
       }
-      return Promise.all(records.map((record) => this.resume(record, sinkFor(record), signal)));
+      const resumable = records.flatMap((record) => {
+        const sink = sinkFor(record);
+        return sink ? [{ record, sink }] : [];
+      });
+      return Promise.all(resumable.map(({ record, sink }) => this.resume(record, sink, signal)));
     },
   };
 }

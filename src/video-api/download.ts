@@ -23,6 +23,8 @@ export interface DownloadedVideo {
   contentType: string;
   /** Where it came from: the API's /content endpoint or the job's video_url. */
   source: 'content' | 'video_url';
+  /** A link to the same video that works without our API key, when the provider gave one. */
+  publicUrl: string | undefined;
   cleanup(): Promise<void>;
 }
 
@@ -94,7 +96,14 @@ export async function downloadVideo(
         try {
           const result = await streamToFile(client, url, path, job, options);
           options.logger.info({ jobId: job.id, bytes: result.bytes, source }, 'video downloaded');
-          return { path, bytes: result.bytes, contentType: result.contentType, source, cleanup };
+          return {
+            path,
+            bytes: result.bytes,
+            contentType: result.contentType,
+            source,
+            publicUrl: publicVideoUrl(client, job),
+            cleanup,
+          };
         } catch (error) {
           lastError = error;
           if (options.signal?.aborted || error instanceof VideoTooLargeError) throw error;

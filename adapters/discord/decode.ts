@@ -1,0 +1,61 @@
+import {
+  PermissionFlagsBits,
+  type Attachment,
+  type ChatInputCommandInteraction,
+  type Interaction,
+} from 'discord.js';
+import type { Invocation, OptionValue } from '../../src/port.js';
+
+/** discord.js interactions → the platform-neutral Invocation. The only place that reads interaction options. */
+
+export function spaceIdOf(interaction: Pick<Interaction, 'guildId' | 'user'>): string {
+  return interaction.guildId ?? `dm:${interaction.user.id}`;
+}
+
+export function isSpaceAdmin(interaction: Pick<Interaction, 'memberPermissions'>): boolean {
+  return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
+}
+
+export function imageFromAttachment(attachment: Pick<Attachment, 'url' | 'name' | 'contentType' | 'size'>) {
+  return {
+    url: attachment.url,
+    name: attachment.name,
+    contentType: attachment.contentType ?? undefined,
+    size: attachment.size,
+    ref: attachment.url,
+  };
+}
+
+export function decodeChatInput(interaction: ChatInputCommandInteraction): Invocation {
+  const options: Record<string, OptionValue | undefined> = {};
+  const images: Invocation['images'] = [];
+  const subcommand = interaction.options.getSubcommand(false) ?? undefined;
+  const data = subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data;
+  for (const option of data) {
+    if (option.attachment) {
+      images.push(imageFromAttachment(option.attachment));
+    } else if (option.user) {
+      options[option.name] = {
+        id: option.user.id,
+        // A resolved member means the user is in this guild; in DMs there is no guild to be in.
+        inSpace: interaction.guildId
+          ? option.member !== null && option.member !== undefined
+          : option.user.id === interaction.user.id,
+        displayName: option.user.displayName,
+      };
+    } else if (option.value !== undefined) {
+      options[option.name] = option.value;
+    }
+  }
+  return {
+    platform: 'discord',
+    spaceId: spaceIdOf(interaction),
+    channelId: interaction.channelId,
+    userId: interaction.user.id,
+    isSpaceAdmin: isSpaceAdmin(interaction),
+    command: interaction.commandName,
+    subcommand,
+    options,
+    images,
+  };
+}

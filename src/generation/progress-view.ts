@@ -1,0 +1,41 @@
+import type { GenerationEvent } from './runner.js';
+
+/** What every adapter shows while a job runs, in words and numbers; each renders it in its own markup. */
+export interface ProgressView {
+  headline: string;
+  percent: number | undefined;
+  elapsedText: string;
+}
+
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+export function progressView(event: GenerationEvent): ProgressView {
+  const elapsedText = 'elapsedMs' in event ? formatElapsed(event.elapsedMs) : '0:00';
+  switch (event.type) {
+    case 'submitted':
+      return { headline: 'Sent to the video service', percent: 0, elapsedText };
+    case 'progress':
+      return {
+        headline: event.status === 'queued' ? 'Waiting in the video service’s queue' : 'Generating',
+        percent: event.progress,
+        elapsedText,
+      };
+    case 'delayed':
+      return {
+        headline: 'The video service is slow to answer; still waiting',
+        percent: undefined,
+        elapsedText,
+      };
+    case 'downloading':
+    case 'completed':
+      return { headline: 'Fetching the video', percent: 100, elapsedText };
+  }
+}
+
+export function textBar(percent: number | undefined, width = 20): string {
+  const filled = Math.round(((percent ?? 0) / 100) * width);
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}
