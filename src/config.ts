@@ -125,6 +125,12 @@ const envSchema = z.object({
   DISCORD_API_BASE_URL: httpUrl('DISCORD_API_BASE_URL', 'https://discord.com/api'),
   DISCORD_GUILD_ID: optionalText,
   DISCORD_MESSAGE_CONTENT: flag(false),
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_PORT: integer('SLACK_PORT', 0, 65_535, 3000),
+  SLACK_API_URL: httpUrl('SLACK_API_URL', 'https://slack.com/api'),
+  SLACK_MAX_UPLOAD_BYTES: integer('SLACK_MAX_UPLOAD_BYTES', 1024, 1024 * MiB, 1024 * MiB),
   JOB_RETENTION_DAYS: integer('JOB_RETENTION_DAYS', 1, 3650, 7),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -165,6 +171,19 @@ export interface Config {
   ownerIds: string[];
   jobRetentionMs: number;
   discord: DiscordConfig | undefined;
+  slack: SlackConfig | undefined;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  /** HTTP mode verifies request signatures with it; required unless Socket Mode is used. */
+  signingSecret: string | undefined;
+  /** Socket Mode when set: no public URL needed. */
+  appToken: string | undefined;
+  port: number;
+  /** Web API base with a trailing slash, as Bolt's clientOptions.slackApiUrl wants it. */
+  apiUrl: string;
+  maxUploadBytes: number;
 }
 
 export interface DiscordConfig {
@@ -240,6 +259,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const defaultResolution = checked(problems, 'DEFAULT_RESOLUTION', () =>
     normalizeResolution(e.DEFAULT_RESOLUTION, '720P'),
   );
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+    problems.push(
+      'SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)',
+    );
+  }
   const quotaUnit = e.QUOTA_UNIT ?? 'videos';
   const quotaDefault = e.QUOTA_DEFAULT >= 0 ? e.QUOTA_DEFAULT : quotaUnit === 'seconds' ? 60 : 5;
   if (quotaDefault > e.QUOTA_MAX && e.QUOTA_DEFAULT >= 0) {
@@ -288,6 +312,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
           apiBaseUrl: e.DISCORD_API_BASE_URL,
           guildId: e.DISCORD_GUILD_ID,
           messageContent: e.DISCORD_MESSAGE_CONTENT,
+        }
+      : undefined,
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET,
+          appToken: e.SLACK_APP_TOKEN,
+          port: e.SLACK_PORT,
+          apiUrl: `${e.SLACK_API_URL}/`,
+          maxUploadBytes: e.SLACK_MAX_UPLOAD_BYTES,
         }
       : undefined,
   };

@@ -1,4 +1,5 @@
 import { startDiscordAdapter, type DiscordAdapter } from '../adapters/discord/index.js';
+import { startSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
 import { openApp } from './app.js';
 import { ConfigError, loadConfig, requireVideoApiKey, type Config } from './config.js';
 import { createLogger } from './log.js';
@@ -15,8 +16,10 @@ function missingSettings(config: Config): string[] {
   } catch (error) {
     if (error instanceof ConfigError) missing.push(...error.problems);
   }
-  if (!config.discord) {
-    missing.push('DISCORD_TOKEN is required to run the bot on Discord (see README: "Running on Discord")');
+  if (!config.discord && !config.slack) {
+    missing.push(
+      'No chat platform configured: set DISCORD_TOKEN (Discord) and/or SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN (Slack); see the README',
+    );
   }
   return missing;
 }
@@ -40,18 +43,35 @@ async function main(): Promise<number> {
   const logger = createLogger({
     level: config.log.level,
     pretty: config.log.pretty,
-    secrets: [config.videoApi.apiKey, config.discord?.token],
+    secrets: [
+      config.videoApi.apiKey,
+      config.discord?.token,
+      config.slack?.botToken,
+      config.slack?.appToken,
+      config.slack?.signingSecret,
+    ],
   });
-  logger.info({ platforms: ['discord'], store: config.storeUrl.split('://')[0] }, 'starting: discord');
+  const platforms = [config.discord ? 'discord' : undefined, config.slack ? 'slack' : undefined].filter(
+    Boolean,
+  );
+  logger.info({ platforms, store: config.storeUrl.split('://')[0] }, `starting: ${platforms.join(' and ')}`);
   const app = await openApp(config, logger);
   const pruned = await app.prune();
   if (pruned > 0) logger.info({ pruned }, 'removed old job records');
 
   let discord: DiscordAdapter | undefined;
   if (config.discord) discord = await startDiscordAdapter({ config: config.discord, app, logger });
+  let slack: SlackAdapter | undefined;
+  if (config.slack) slack = await startSlackAdapter({ config: config.slack, app, logger });
 
   void app.runner
-    ?.resumeAll((record) => (record.platform === 'discord' ? discord?.sinkFor(record) : undefined))
+    ?.resumeAll((record) =>
+      record.platform === 'discord'
+        ? discord?.sinkFor(record)
+        : record.platform === 'slack'
+          ? slack?.sinkFor(record)
+          : undefined,
+    )
     .then((settled) => {
       if (settled.length > 0) logger.info({ jobs: settled.length }, 'resumed jobs from the previous run');
     })
@@ -68,7 +88,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await discord?.stop();
+  await Promise.all([discord?.stop(), slack?.stop()]);
   await app.close();
   return 0;
 }

@@ -19,7 +19,13 @@ describe('npm start', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('Cannot start the bot');
     expect(run.stderr).toContain('VIDEO_API_KEY is required');
-    expect(run.stderr).toContain('DISCORD_TOKEN is required');
+    expect(run.stderr).toContain('No chat platform configured: set DISCORD_TOKEN');
+  });
+
+  it('names the Slack signing secret when only the bot token is set', async () => {
+    const run = await start({ SLACK_BOT_TOKEN: 'xoxb-1' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN');
   });
 
   it('exits 1 with the variable named when a setting is malformed', async () => {

@@ -15,9 +15,10 @@ export function createCoalescingThrottle<T>(intervalMs: number, send: (value: T)
     if (!pending || closed) return;
     const { value } = pending;
     pending = undefined;
-    lastSentAt = Date.now();
     inFlight = send(value).catch(() => undefined);
     await inFlight;
+    // Spaced from when the last send finished, so a slow platform call cannot bunch the next one up behind it.
+    lastSentAt = Date.now();
     inFlight = undefined;
     if (pending) schedule();
   }

@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import type { BotError } from '../../src/errors.js';
+import type { GenerationEvent } from '../../src/generation/runner.js';
+import type { JobRecord, JobStore } from '../../src/jobs/job-store.js';
+import type { Logger } from '../../src/log.js';
+import type { GenerationReply, ReplyTextOptions } from '../../src/port.js';
+import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
+import type { DownloadedVideo } from '../../src/video-api/download.js';
+import { escapeSlack, finalText, progressText, resultBlocks } from './render.js';
+
+/**
+ * The Reply port on Slack: one message per job, posted at the first progress event (so a refused request
+ * leaves only an ephemeral note), updated at most every 2 s, with the MP4 uploaded into its thread.
+ */
+
+/** Slack's Tier 3 allows ~50 chat.update a minute per workspace; one every 2 s per message keeps far below. */
+export const UPDATE_INTERVAL_MS = 2000;
+
+export const slackMessageRefSchema = z.object({
+  kind: z.literal('slack'),
+  teamId: z.string(),
+  channel: z.string(),
+  userId: z.string(),
+  /** The job's message once posted. */
+  ts: z.string().optional(),
+  /** Where the job message goes: a thread for mentions, the channel for slash commands. */
+  threadTs: z.string().optional(),
+});
+export type SlackMessageRef = z.infer<typeof slackMessageRefSchema>;
+
+type WebClient = App['client'];
+
+export interface SlackReplyDeps {
+  client: WebClient;
+  logger: Logger;
+  jobs: JobStore;
+  maxUploadBytes: number;
+  updateIntervalMs?: number;
+  fetchImage?: GenerationReply['fetchImage'];
+}
+
+export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): GenerationReply {
+  const { client, logger } = deps;
+  let posting: Promise<string> | undefined = ref.ts ? Promise.resolve(ref.ts) : undefined;
+
+  /** Posts the job message once; later calls update it. The ts is saved so a restart edits the same message. */
+  async function show(text: string, record: JobRecord | undefined, blocks?: unknown[]): Promise<string> {
+    if (!posting) {
+      posting = client.chat
+        .postMessage({
+          channel: ref.channel,
+          thread_ts: ref.threadTs,
+          text,
+          blocks: blocks as never,
+          unfurl_links: false,
+        })
+        .then(async (res) => {
+          const ts = String(res.ts);
+          ref.ts = ts;
+          if (record) await deps.jobs.update(record.id, { messageRef: ref });
+          return ts;
+        });
+      return posting;
+    }
+    const ts = await posting;
+    await client.chat.update({ channel: ref.channel, ts, text, blocks: (blocks ?? []) as never });
+    return ts;
+  }
+
+  const updates = createCoalescingThrottle<{ event: GenerationEvent; record: JobRecord }>(
+    deps.updateIntervalMs ?? UPDATE_INTERVAL_MS,
+    async ({ event, record }) => {
+      try {
+        await show(progressText(event, record), record);
+      } catch (error) {
+        logger.warn({ jobId: record.id, err: error }, 'progress update failed');
+      }
+    },
+  );
+
+  async function ephemeral(text: string): Promise<void> {
+    await client.chat.postEphemeral({
+      channel: ref.channel,
+      user: ref.userId,
+      text,
+      thread_ts: ref.threadTs,
+    });
+  }
+
+  return {
+    ref,
+    fetchImage: deps.fetchImage,
+
+    async text(message: string, options?: ReplyTextOptions) {
+      if (options?.ephemeral) await ephemeral(message);
+      else await show(message, undefined);
+    },
+
+    async fail(userMessage: string) {
+      await ephemeral(`:warning: ${escapeSlack(userMessage)}`);
+    },
+
+    async progress(event, record) {
+      // The throttle sends the first state at once (posting the message) and spaces out the rest.
+      updates.push({ event, record });
+    },
+
+    async deliver(video: DownloadedVideo, record: JobRecord) {
+      await updates.close();
+      const ts = posting ? await posting : await show(finalText(record), record);
+      if (video.bytes > deps.maxUploadBytes) {
+        const note = video.publicUrl
+          ? `The video is too large to upload here; it is at ${video.publicUrl}`
+          : 'The video is larger than Slack’s upload limit, and the video service gave no public link to share instead.';
+        const text = finalText(record, note);
+        await client.chat.update({
+          channel: ref.channel,
+          ts,
+          text,
+          blocks: resultBlocks(record, text) as never,
+        });
+        return;
+      }
+      await client.files.uploadV2({
+        channel_id: ref.channel,
+        thread_ts: ref.threadTs ?? ts,
+        file: await readFile(video.path),
+        filename: 'video.mp4',
+        title: record.request.prompt.slice(0, 80),
+      });
+      const text = finalText(record, ':white_check_mark: Done — the video is in the thread.');
+      await client.chat.update({
+        channel: ref.channel,
+        ts,
+        text,
+        blocks: resultBlocks(record, text) as never,
+      });
+    },
+
+    async jobFailed(error: BotError, record: JobRecord | undefined) {
+      await updates.close();
+      if (!record || !posting) {
+        await ephemeral(`:warning: ${escapeSlack(error.userMessage)}`);
+        return;
+      }
+      await show(`:x: ${escapeSlack(error.userMessage)}\n${finalText(record)}`, record);
+    },
+  };
+}

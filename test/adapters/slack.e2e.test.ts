@@ -1,0 +1,250 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSlackAdapter, type SlackAdapter } from '../../adapters/slack/index.js';
+import type { App } from '../../src/app.js';
+import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
+import { appFor } from '../helpers/app.js';
+
+/** Real Bolt, the Slack emulator and the video-API emulator: assertions are on what Slack users would see. */
+
+let video: VideoApiEmulator;
+let slack: SlackEmulator;
+let app: App;
+let adapter: SlackAdapter;
+let driver: SlackDriver;
+
+const CHANNEL = 'C0GENERAL';
+
+beforeAll(async () => {
+  video = await startVideoApiEmulator({ generationMs: 1200 });
+  slack = await startSlackEmulator({
+    users: [
+      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0BOB', name: 'bob' },
+      { id: 'U0ADMIN', name: 'admin', isAdmin: true },
+    ],
+  });
+  ({ app } = await appFor(video, { QUOTA_DEFAULT: '2' }));
+  adapter = await startSlackAdapter({
+    config: {
+      botToken: slack.botToken,
+      signingSecret: slack.signingSecret,
+      appToken: undefined,
+      port: 0,
+      apiUrl: slack.apiUrl,
+      maxUploadBytes: 1024 * 1024 * 1024,
+    },
+    app,
+    logger: (await import('../helpers/core.js')).capturedLogger().logger,
+    bolt: {
+      tokenVerificationEnabled: false,
+      botId: slack.identity.botId,
+      botUserId: slack.identity.botUserId,
+      clientOptions: {
+        slackApiUrl: slack.apiUrl,
+        retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
+      },
+    },
+    reply: { updateIntervalMs: 300 },
+  });
+  driver = createSlackDriver({ emulator: slack, botUrl: `http://127.0.0.1:${adapter.port}/slack/events` });
+});
+
+afterAll(async () => {
+  await adapter.stop(1000);
+  await app.close();
+  await slack.close();
+  await video.close();
+});
+
+afterEach(() => {
+  video.reset();
+});
+
+const botPosts = () => slack.timeline.filter((t) => t.channel === CHANNEL && t.ephemeralFor === undefined);
+const ephemeralsFor = (user: string) => slack.timeline.filter((t) => t.ephemeralFor === user);
+
+describe('Slack /imagine end to end', () => {
+  it('acks at once, posts progress updates spaced out, and uploads the exact MP4 into the thread', async () => {
+    const before = slack.timeline.length;
+    const res = await driver.slashCommand({
+      command: '/imagine',
+      text: 'a fox running through snow --ar 9:16 --seconds 4 --res 480',
+      user: 'U0ALICE',
+      channel: CHANNEL,
+    });
+    expect(res.status).toBe(200);
+    expect(res.latencyMs).toBeLessThan(1000);
+
+    await slack.waitFor(() => slack.uploads.length > 0 && botPosts().some((t) => t.text.includes('Done')), {
+      timeoutMs: 15_000,
+    });
+    expect(video.requests.find((r) => r.method === 'POST')?.body).toMatchObject({
+      prompt: 'a fox running through snow',
+      aspect_ratio: '9:16',
+      seconds: '4',
+      resolution: '480P',
+    });
+    const seen = slack.timeline.slice(before).filter((t) => t.channel === CHANNEL);
+    expect(seen[0]?.action).toBe('post');
+    const updates = seen.filter((t) => t.action === 'update');
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(seen.at(-1)?.text).toContain('Done');
+    const progressTimes = seen.filter((t) => t.text.includes('%')).map((t) => t.at);
+    for (let i = 1; i < progressTimes.length; i++) {
+      expect((progressTimes[i] ?? 0) - (progressTimes[i - 1] ?? 0)).toBeGreaterThanOrEqual(250);
+    }
+    const file = [...slack.files.values()].at(-1);
+    expect(file?.bytes).toEqual(video.mp4);
+    const inThread = slack.messagesIn(CHANNEL, { threadTs: seen[0]?.ts });
+    expect(inThread.some((m) => m.files.some((f) => f.id === file?.id))).toBe(true);
+    expect(JSON.stringify(seen.at(-1)?.blocks)).toContain('"action_id":"again"');
+  });
+
+  it('escapes the prompt so it can never ping anyone', async () => {
+    await driver.slashCommand({
+      command: '/imagine',
+      text: '<!channel> hi <@U0BOB> & co',
+      user: 'U0BOB',
+      channel: CHANNEL,
+    });
+    await slack.waitFor(
+      () => botPosts().some((t) => t.text.includes('&lt;!channel&gt;') && t.text.includes('Done')),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    for (const post of botPosts()) {
+      expect(post.text).not.toContain('<!channel>');
+      expect(post.text).not.toContain('<@U0BOB>');
+    }
+  });
+
+  it('answers a bad flag and help ephemerally, without calling the video API', async () => {
+    await driver.slashCommand({
+      command: '/imagine',
+      text: 'a fox --colour red',
+      user: 'U0BOB',
+      channel: CHANNEL,
+    });
+    await driver.slashCommand({ command: '/imagine', text: 'help', user: 'U0BOB', channel: CHANNEL });
+    await driver.slashCommand({ command: '/imagine', text: 'x --ar 9:1', user: 'U0BOB', channel: CHANNEL });
+    await slack.waitFor(() => ephemeralsFor('U0BOB').length >= 3, { timeoutMs: 5000 });
+    const texts = ephemeralsFor('U0BOB').map((t) => t.text);
+    expect(texts[0]).toContain('Unknown option “--colour”');
+    expect(texts[1]).toContain('Usage: `/imagine');
+    expect(texts[2]).toContain('too wide');
+    expect(video.requests).toHaveLength(0);
+  });
+
+  it('refuses past the quota with the limit and reset time, ephemerally', async () => {
+    // Alice used 1 of 2 above; one more is allowed, the next refused.
+    await driver.slashCommand({ command: '/imagine', text: 'second', user: 'U0ALICE', channel: CHANNEL });
+    await slack.waitFor(
+      () => botPosts().filter((t) => t.text.includes('second') && t.text.includes('Done')).length > 0,
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    const posts = video.requests.filter((r) => r.method === 'POST').length;
+    await driver.slashCommand({ command: '/imagine', text: 'third', user: 'U0ALICE', channel: CHANNEL });
+    await slack.waitFor(() => ephemeralsFor('U0ALICE').length > 0, { timeoutMs: 5000 });
+    expect(ephemeralsFor('U0ALICE').at(-1)?.text).toMatch(
+      /used 2 of your 2 videos today\. Your quota resets at/,
+    );
+    expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(posts);
+  });
+
+  it('refunds a failed generation and says why', async () => {
+    await driver.slashCommand({
+      command: '/imagine',
+      text: '[emu:fail=Prompt rejected by safety filter]',
+      user: 'U0BOB',
+      channel: CHANNEL,
+    });
+    await slack.waitFor(
+      () =>
+        botPosts().some((t) => t.text.startsWith(':x: The video could not be generated: Prompt rejected')),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    const status = await app.quota.status({
+      platform: 'slack',
+      spaceId: slack.identity.teamId,
+      userId: 'U0BOB',
+    });
+    expect(status.used).toBe(1); // the escaped-prompt job above; the failed one was refunded
+  });
+});
+
+describe('Slack Again button', () => {
+  it('runs the same settings again for whoever pressed it', async () => {
+    const [record] = await app.jobs.list({ userId: 'U0ALICE', status: 'completed' });
+    const message = botPosts().find((t) => JSON.stringify(t.blocks ?? []).includes(record?.id ?? 'none'));
+    expect(message).toBeDefined();
+    const res = await driver.blockAction({
+      actionId: 'again',
+      value: record?.id ?? '',
+      user: 'U0ADMIN',
+      channel: CHANNEL,
+      messageTs: message?.ts ?? '',
+    });
+    expect(res.status).toBe(200);
+    await slack.waitFor(() => video.requests.some((r) => r.method === 'POST'), { timeoutMs: 5000 });
+    expect(video.requests.find((r) => r.method === 'POST')?.body).toMatchObject({
+      prompt: record?.request.prompt,
+      aspect_ratio: record?.request.aspectRatio,
+      seconds: String(record?.request.seconds),
+    });
+    await slack.waitFor(
+      () =>
+        botPosts().some((t) => t.text.includes('Done') && t.ts !== message?.ts && t.at > (message?.at ?? 0)),
+      { timeoutMs: 15_000 },
+    );
+    // The record is marked completed just after the final message is shown.
+    await expect
+      .poll(async () => (await app.jobs.list({ userId: 'U0ADMIN', status: 'completed' })).length, {
+        timeout: 5000,
+      })
+      .toBe(1);
+  });
+});
+
+describe('Slack /quota end to end', () => {
+  it('refuses a non-admin and lets a workspace admin set a limit', async () => {
+    await driver.slashCommand({
+      command: '/quota',
+      text: 'set <@U0ALICE|alice> 10',
+      user: 'U0BOB',
+      channel: CHANNEL,
+    });
+    await slack.waitFor(() => ephemeralsFor('U0BOB').some((t) => t.text.includes('Only a server admin')), {
+      timeoutMs: 5000,
+    });
+    await driver.slashCommand({
+      command: '/quota',
+      text: 'set <@U0ALICE|alice> 10',
+      user: 'U0ADMIN',
+      channel: CHANNEL,
+    });
+    await slack.waitFor(() => ephemeralsFor('U0ADMIN').length > 0, { timeoutMs: 5000 });
+    expect(ephemeralsFor('U0ADMIN').at(-1)?.text).toBe('alice’s limit is now 10 videos.');
+    await driver.slashCommand({ command: '/quota', text: 'show', user: 'U0ALICE', channel: CHANNEL });
+    await slack.waitFor(
+      () => ephemeralsFor('U0ALICE').some((t) => t.text.startsWith('Your quota: Used 2 of 10')),
+      {
+        timeoutMs: 5000,
+      },
+    );
+  });
+
+  it('refuses a request with a bad signature', async () => {
+    const res = await driver.slashCommand(
+      { command: '/quota', text: 'show', user: 'U0ALICE', channel: CHANNEL },
+      { badSignature: true },
+    );
+    expect(res.status).toBe(401);
+  });
+});
