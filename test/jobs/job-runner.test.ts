@@ -135,3 +135,25 @@ describe('job records after a crash', () => {
     await app.close();
   });
 });
+
+describe('orphaned reservations', () => {
+  it('refunds a reservation whose job record was never written (crash between the two)', async () => {
+    const { app } = await appFor(emulator);
+    const { createJobRunner } = await import('../../src/jobs/job-runner.js');
+    const { capturedLogger } = await import('../helpers/core.js');
+    await app.quota.reserve(alice, 'orphan', 6);
+    expect((await app.quota.status(alice)).used).toBe(1);
+    const runner = createJobRunner({
+      service: app.service!,
+      quota: app.quota,
+      ledger: app.ledger,
+      jobs: app.jobs,
+      logger: capturedLogger().logger,
+      orphanAfterMs: 0,
+    });
+    expect(await runner.resumeAll(() => recordingSink().sink)).toEqual([]);
+    expect((await app.quota.status(alice)).used).toBe(0);
+    expect(await app.ledger.pending()).toEqual([]);
+    await app.close();
+  });
+});
