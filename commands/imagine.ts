@@ -1,6 +1,6 @@
 import { ASPECT_RATIO_PRESETS, RESOLUTIONS } from '../src/generation/options.js';
 import type { JobRunner } from '../src/jobs/job-runner.js';
-import type { GenerationReply, Invocation, OptionValue } from '../src/port.js';
+import { sinkFromReply, type GenerationReply, type Invocation, type OptionValue } from '../src/port.js';
 import type { CommandDefinition, OptionSpec } from './types.js';
 
 /** `/imagine`: a prompt, optional settings and up to four images → a video in the conversation. */
@@ -76,11 +76,7 @@ export const imagineCommand: CommandDefinition<ImagineDeps, GenerationReply> = {
         resolution: text(invocation.options.resolution),
         images: invocation.images,
       },
-      {
-        progress: (event, record) => generation.progress(event, record),
-        deliver: (video, record) => generation.deliver(video, record),
-        fail: (error, record) => generation.jobFailed(error, record),
-      },
+      sinkFromReply(generation),
       { fetchImage: generation.fetchImage?.bind(generation) },
     );
   },

@@ -2,6 +2,7 @@ import type { BotError } from './errors.js';
 import type { GenerationEvent } from './generation/runner.js';
 import type { ImageSource } from './generation/request.js';
 import type { JobRecord } from './jobs/job-store.js';
+import type { JobSink } from './jobs/job-runner.js';
 import type { Platform } from './quota/quota.js';
 import type { DownloadedVideo } from './video-api/download.js';
 
@@ -55,4 +56,13 @@ export interface GenerationReply extends Reply {
   jobFailed(error: BotError, record: JobRecord | undefined): Promise<void>;
   /** Fetches an image the adapter referenced by URL (platform auth and host allowlist are the adapter's). */
   fetchImage?(source: ImageSource, maxBytes: number): Promise<Uint8Array>;
+}
+
+/** The job runner's view of a GenerationReply. */
+export function sinkFromReply(reply: GenerationReply): JobSink {
+  return {
+    progress: (event, record) => reply.progress(event, record),
+    deliver: (video, record) => reply.deliver(video, record),
+    fail: (error, record) => reply.jobFailed(error, record),
+  };
 }

@@ -13,8 +13,9 @@ import type { App } from '../../src/app.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { JobSink } from '../../src/jobs/job-runner.js';
+import { createInFlightTracker } from '../../src/jobs/in-flight.js';
 import type { Logger } from '../../src/log.js';
-import type { Invocation, Reply } from '../../src/port.js';
+import { sinkFromReply, type Invocation, type Reply } from '../../src/port.js';
 import { decodeChatInput, isSpaceAdmin, spaceIdOf } from './decode.js';
 import { createDiscordImageFetcher } from './images.js';
 import { AGAIN_PREFIX, NO_MENTIONS } from './render.js';
@@ -59,7 +60,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   if (config.messageContent) intents.push(GatewayIntentBits.MessageContent);
   const client = new Client({ intents, rest: { api: config.apiBaseUrl }, allowedMentions: NO_MENTIONS });
   const fetchImage = createDiscordImageFetcher(config.apiBaseUrl);
-  const running = new Set<Promise<unknown>>();
+  const inFlight = createInFlightTracker(log);
   let accepting = true;
 
   const replyDeps = (): DiscordReplyDeps => ({
@@ -68,12 +69,6 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     fetchImage,
     ...options.reply,
   });
-
-  function track(promise: Promise<unknown>): void {
-    const guarded = promise.catch((error: unknown) => log.error({ err: error }, 'job handler crashed'));
-    running.add(guarded);
-    void guarded.finally(() => running.delete(guarded));
-  }
 
   function generate(
     interaction: ChatInputCommandInteraction | ButtonInteraction,
@@ -89,7 +84,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT,
     };
     const reply = createDiscordReply(ref, replyDeps());
-    track(imagineCommand.handle(invocation, reply, { runner: runner! }));
+    inFlight.track(imagineCommand.handle(invocation, reply, { runner: runner! }));
   }
 
   function ephemeralReply(interaction: ChatInputCommandInteraction): Reply {
@@ -176,16 +171,11 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     sinkFor(record) {
       const parsed = discordMessageRefSchema.safeParse(record.messageRef);
       if (!parsed.success) return undefined;
-      const reply = createDiscordReply(parsed.data, replyDeps());
-      return {
-        progress: (event, r) => reply.progress(event, r),
-        deliver: (video, r) => reply.deliver(video, r),
-        fail: (error, r) => reply.jobFailed(error, r),
-      };
+      return sinkFromReply(createDiscordReply(parsed.data, replyDeps()));
     },
     async stop(graceMs = 10_000) {
       accepting = false;
-      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, graceMs))]);
+      await inFlight.drain(graceMs);
       await client.destroy();
     },
   };

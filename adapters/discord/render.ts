@@ -1,5 +1,5 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
-import { progressView, textBar } from '../../src/generation/progress-view.js';
+import { progressView, quotePrompt, settingsLine, textBar } from '../../src/generation/progress-view.js';
 import type { GenerationEvent } from '../../src/generation/runner.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 
@@ -11,31 +11,16 @@ export const NO_MENTIONS = { parse: [] as never[] };
 export const AGAIN_PREFIX = 'again:';
 export const VARY_PREFIX = 'vary:';
 
-/** Quoted prompts cannot break out of the quote or trigger markdown links. */
-function quote(prompt: string, max = 1500): string {
-  const shown = prompt.length > max ? `${prompt.slice(0, max - 1)}…` : prompt;
-  return shown
-    .split('\n')
-    .map((line) => `> ${line}`)
-    .join('\n');
-}
-
-export function settingsLine(record: JobRecord): string {
-  const r = record.request;
-  const images = r.imageRefs.length
-    ? ` · ${r.imageRefs.length} image${r.imageRefs.length > 1 ? 's' : ''}`
-    : '';
-  return `${r.seconds}s · ${r.aspectRatio} · ${r.resolution}${images}`;
-}
+const quote = (prompt: string) => quotePrompt(prompt, 1500);
 
 export function progressContent(event: GenerationEvent, record: JobRecord): string {
   const view = progressView(event);
   const percent = view.percent === undefined ? '' : ` · ${view.percent}%`;
-  return `🎬 **${view.headline}**${percent} · ${view.elapsedText}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record)}`;
+  return `🎬 **${view.headline}**${percent} · ${view.elapsedText}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request)}`;
 }
 
 export function finalContent(record: JobRecord, note?: string): string {
-  return `${quote(record.request.prompt)}\n-# ${settingsLine(record)} · by <@${record.userId}>${note ? `\n${note}` : ''}`;
+  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request)} · by <@${record.userId}>${note ? `\n${note}` : ''}`;
 }
 
 export function resultButtons(record: JobRecord): APIActionRowComponent<APIButtonComponent>[] {

@@ -8,8 +8,9 @@ import type { SlackConfig } from '../../src/config.js';
 import { toBotError } from '../../src/errors.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { JobSink } from '../../src/jobs/job-runner.js';
+import { createInFlightTracker } from '../../src/jobs/in-flight.js';
 import type { Logger } from '../../src/log.js';
-import type { Invocation, OptionValue, Reply } from '../../src/port.js';
+import { sinkFromReply, type Invocation, type OptionValue, type Reply } from '../../src/port.js';
 import { parseFlags, usage } from './flags.js';
 import { AGAIN_ACTION, escapeSlack } from './render.js';
 import {
@@ -62,7 +63,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     },
     ...options.bolt,
   });
-  const running = new Set<Promise<unknown>>();
+  const inFlight = createInFlightTracker(log);
   let accepting = true;
   const adminCache = new Map<string, { admin: boolean; inTeam: boolean; at: number }>();
 
@@ -73,12 +74,6 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     maxUploadBytes: config.maxUploadBytes,
     ...options.reply,
   });
-
-  function track(promise: Promise<unknown>): void {
-    const guarded = promise.catch((error: unknown) => log.error({ err: error }, 'job handler crashed'));
-    running.add(guarded);
-    void guarded.finally(() => running.delete(guarded));
-  }
 
   /** users.info, cached briefly: admin = workspace admin or owner; a user of another team is not "in space". */
   async function lookupUser(userId: string, teamId: string): Promise<{ admin: boolean; inTeam: boolean }> {
@@ -131,7 +126,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       options,
       images: [],
     };
-    track(imagineCommand.handle(invocation, reply, { runner }));
+    inFlight.track(imagineCommand.handle(invocation, reply, { runner }));
   });
 
   bolt.command('/quota', async ({ command, ack }) => {
@@ -189,7 +184,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       return;
     }
     // Same settings, the presser's own quota.
-    track(
+    inFlight.track(
       imagineCommand.handle(
         {
           platform: 'slack',
@@ -222,16 +217,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     sinkFor(record) {
       const parsed = slackMessageRefSchema.safeParse(record.messageRef);
       if (!parsed.success) return undefined;
-      const reply = createSlackReply(parsed.data, replyDeps());
-      return {
-        progress: (event, r) => reply.progress(event, r),
-        deliver: (video, r) => reply.deliver(video, r),
-        fail: (error, r) => reply.jobFailed(error, r),
-      };
+      return sinkFromReply(createSlackReply(parsed.data, replyDeps()));
     },
     async stop(graceMs = 10_000) {
       accepting = false;
-      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, graceMs))]);
+      await inFlight.drain(graceMs);
       await bolt.stop();
     },
   };

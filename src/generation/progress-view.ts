@@ -39,3 +39,28 @@ export function textBar(percent: number | undefined, width = 20): string {
   const filled = Math.round(((percent ?? 0) / 100) * width);
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
+
+/** "6s · 16:9 · 720P · 2 images": the settings line under every job message. */
+export function settingsLine(request: {
+  seconds: number;
+  aspectRatio: string;
+  resolution: string;
+  imageRefs: string[];
+}): string {
+  const n = request.imageRefs.length;
+  const images = n ? ` · ${n} image${n > 1 ? 's' : ''}` : '';
+  return `${request.seconds}s · ${request.aspectRatio} · ${request.resolution}${images}`;
+}
+
+/** The prompt as a block quote, cut to `max` characters; every line quoted so it cannot break out. */
+export function quotePrompt(
+  prompt: string,
+  max: number,
+  escape: (text: string) => string = (t) => t,
+): string {
+  const shown = prompt.length > max ? `${prompt.slice(0, max - 1)}…` : prompt;
+  return escape(shown)
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
+}

@@ -1,0 +1,26 @@
+import type { Logger } from '../log.js';
+
+/**
+ * Jobs an adapter started and has not seen finish, so shutdown can wait for them a little. Anything still
+ * running when the grace period ends keeps its record and is resumed by the next start.
+ */
+export function createInFlightTracker(log: Logger) {
+  const running = new Set<Promise<unknown>>();
+  return {
+    track(promise: Promise<unknown>): void {
+      const guarded = promise.catch((error: unknown) => log.error({ err: error }, 'job handler crashed'));
+      running.add(guarded);
+      void guarded.finally(() => running.delete(guarded));
+    },
+    async drain(graceMs: number): Promise<void> {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...running]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}
