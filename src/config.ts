@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { BotError } from './errors.js';
+import { parseStoreUrl } from './store/store-url.js';
 import { normalizeAspectRatio, normalizeResolution, type Resolution } from './generation/options.js';
 
 /**
@@ -91,9 +92,15 @@ const envSchema = z.object({
     .string()
     .trim()
     .optional()
-    .transform((v) => v || 'sqlite://./data/bot.sqlite')
-    .refine((v) => /^(sqlite|redis|rediss|memory):\/\//.test(v), {
-      message: 'STORE_URL must start with sqlite://, redis:// or memory://',
+    .transform((v, ctx) => {
+      const url = v || 'sqlite://./data/bot.sqlite';
+      try {
+        parseStoreUrl(url);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+      return url;
     }),
   QUOTA_UNIT: z.enum(['videos', 'seconds'], { message: 'QUOTA_UNIT must be videos or seconds' }).optional(),
   QUOTA_PERIOD: z

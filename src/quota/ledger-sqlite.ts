@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { silentLogger, type Logger } from '../log.js';
+import { ensureSqliteDir } from '../store/store-url.js';
 import { sleep } from '../util/sleep.js';
 import {
   RESERVATION_RETENTION_MS,
@@ -176,7 +175,7 @@ class Connection {
 export async function openSqliteLedger(path: string, options: QuotaLedgerOptions = {}): Promise<QuotaLedger> {
   const logger: Logger = options.logger ?? silentLogger();
   const inMemory = path === ':memory:' || path.startsWith('file:');
-  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (!inMemory) ensureSqliteDir(path);
 
   const conn = await Connection.open(path);
   const mutex = new Mutex();

@@ -1,6 +1,7 @@
 /** Small helpers shared by the Discord emulator's modules: snowflakes, permission bits, HTTP plumbing. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody as readLimitedBody } from '../http-util.js';
 
 const DISCORD_EPOCH = 1_420_070_400_000n;
 let lastSnowflake = 0n;
@@ -114,23 +115,11 @@ export const MessageFlagBits = {
   IsComponentsV2: 1 << 15,
 } as const;
 
-export function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
+export { flattenHeaders } from '../http-util.js';
 
 /** The whole body, or undefined when the client went away mid-body. */
 export async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-  } catch {
-    return undefined;
-  }
-  return Buffer.concat(chunks);
+  return (await readLimitedBody(req, Infinity))?.data;
 }
 
 export function send(

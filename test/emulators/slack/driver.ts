@@ -3,7 +3,7 @@
  * emulator's Socket Mode link) shaped like Slack's, with response URLs and trigger ids minted by the emulator.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { HeaderMap } from './http-util.js';
+import type { HeaderMap } from '../http-util.js';
 import type { SlackEmulator } from './server.js';
 import type { EnvelopeType } from './socket-mode.js';
 import type { StoredMessage } from './store.js';

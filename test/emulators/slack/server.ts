@@ -19,8 +19,8 @@ import {
   send,
   sendJson,
   trackSockets,
-} from './http-util.js';
-import type { HeaderMap } from './http-util.js';
+} from '../http-util.js';
+import type { HeaderMap } from '../http-util.js';
 import { SocketModeHub } from './socket-mode.js';
 import { Store } from './store.js';
 import type {
@@ -34,7 +34,7 @@ import type {
 import { createWebApi, newFile } from './web-api.js';
 import type { TokenKind } from './web-api.js';
 
-export type { HeaderMap } from './http-util.js';
+export type { HeaderMap } from '../http-util.js';
 export type {
   FileHost,
   FileState,

@@ -6,10 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { flattenHeaders, listen, readBody, trackSockets } from '../http-util.js';
 
 export interface VideoApiEmulatorOptions {
   /** Default `127.0.0.1`. */
@@ -340,58 +341,6 @@ type Reply =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'html'; status: number; body: string; headers?: Record<string, string> }
   | { kind: 'video'; job: EmulatedJob };
-
-function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-/**
- * Reads the whole body even past the limit, so the client finishes sending and can read our 413.
- * Undefined when the client went away mid-body: there is nobody left to answer.
- */
-async function readBody(
-  req: IncomingMessage,
-  limit: number,
-): Promise<{ data: Buffer; tooLarge: boolean } | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = false;
-  try {
-    for await (const chunk of req) {
-      const buf = chunk as Buffer;
-      size += buf.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(buf);
-    }
-  } catch {
-    return undefined;
-  }
-  return { data: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge };
-}
-
-function trackSockets(server: Server, sockets: Set<Socket>): void {
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-}
-
-async function listen(server: Server, port: number, host: string): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${hostPart}:${address.port}`;
-}
 
 export async function startVideoApiEmulator(
   options: VideoApiEmulatorOptions = {},

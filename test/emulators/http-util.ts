@@ -1,4 +1,4 @@
-/** Small node:http helpers shared by the Slack emulator's servers. */
+/** Small node:http helpers shared by the emulators' servers. */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
