@@ -108,7 +108,7 @@ function postedSurface(
 ): Surface {
   let posted: Surface | undefined;
   return surfaceOf(async (body, files) => {
-    if (posted) return posted.edit(body, files);
+    if (posted) return posted.edit(decorate(body), files);
     try {
       const channel = await channelId();
       const message = (await rest.post(Routes.channelMessages(channel), { body: decorate(body), files })) as {
