@@ -1,0 +1,125 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
+import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
+import { fixed, percentile } from './stats.js';
+
+/**
+ * 500 /imagine interactions from 500 users at once against the real bot (compiled `dist/src/main.js` in a child process,
+ * so its memory is its own), through the Discord and video-API emulators. Ack latency is timed at the
+ * emulator, from writing INTERACTION_CREATE to the socket until the deferral arrives. Then another 500 are
+ * sent, and the bot's RSS is sampled with 1,000 jobs in flight (emulated generation outlasts the run).
+ */
+const BURST = Number(process.env.BENCH_BURST ?? 500);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 1000);
+const DEADLINE_MS = 3000;
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+async function main(): Promise<void> {
+  const video = await startVideoApiEmulator({ generationMs: 10 * 60_000 });
+  const guildId = snowflake();
+  const channelId = snowflake();
+  const users = Array.from({ length: Math.max(BURST, IN_FLIGHT) + 5 }, (_, i) => ({
+    id: snowflake(),
+    username: `user${i}`,
+  }));
+  const discord = await startDiscordEmulator({
+    guilds: [
+      {
+        id: guildId,
+        channels: [{ id: channelId, name: 'general' }],
+        members: users.map((user) => ({ user })),
+      },
+    ],
+  });
+  // The production form: compiled JavaScript under plain node, as the Docker image runs it.
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const bot = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'dist/src/main.js'],
+    {
+      env: {
+        ...process.env,
+        DISCORD_TOKEN: 'bench-token',
+        DISCORD_API_BASE_URL: discord.apiBase,
+        VIDEO_API_BASE_URL: video.baseUrl,
+        VIDEO_API_KEY: video.apiKey,
+        STORE_URL: 'memory://',
+        LOG_LEVEL: 'warn',
+        LOG_PRETTY: '0',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  try {
+    await discord.waitForReady(30_000);
+    const send = (from: number, count: number) =>
+      Promise.all(
+        users.slice(from, from + count).map((user) =>
+          discord.slashCommand({
+            channelId,
+            guildId,
+            user,
+            name: 'imagine',
+            options: [{ name: 'prompt', value: `a burst of fireworks for ${user.username}` }],
+          }),
+        ),
+      );
+
+    // Warm-up: the first interactions pay for lazy module loading and JIT, which a burst on a running bot
+    // does not. They come from users outside the measured burst.
+    const warm = await send(users.length - 5, 5);
+    await Promise.all(warm.map((h) => h.waitForAck(DEADLINE_MS)));
+
+    const handles = await send(0, BURST);
+    await Promise.all(handles.map((h) => h.waitForAck(DEADLINE_MS * 2).catch(() => undefined)));
+    const latencies = handles.map((h) => h.ackLatencyMs ?? Infinity);
+    // Where the time goes: until the callback request reaches the emulator (gateway + bot + client), and
+    // from there until the emulator has recorded the ack (emulator, same process as the dispatcher).
+    const arrival = new Map<string, number>();
+    for (const r of discord.requests) {
+      const id = /\/interactions\/(\d+)\//.exec(r.path)?.[1];
+      if (id && !arrival.has(id)) arrival.set(id, r.at);
+    }
+    const toBot = handles.map((h) => (arrival.get(h.id) ?? NaN) - h.dispatchedAt);
+    const inEmulator = handles.map((h) => (h.ack?.at ?? NaN) - (arrival.get(h.id) ?? NaN));
+    const missed = latencies.filter((ms) => !(ms <= DEADLINE_MS)).length;
+
+    const more = await send(BURST, IN_FLIGHT - BURST);
+    await Promise.all(more.map((h) => h.waitForAck(DEADLINE_MS * 2).catch(() => undefined)));
+    const deadline = Date.now() + 60_000;
+    while (video.jobs.size < IN_FLIGHT && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const samples: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      samples.push(await rssMb(bot.pid ?? 0));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
+    console.log(`Discord burst: ${BURST} interactions from ${BURST} users at once (bot in its own process)`);
+    console.log(
+      `  ack latency p50 ${fixed(percentile(latencies, 50), 1)} ms, p99 ${fixed(percentile(latencies, 99), 1)} ms, max ${fixed(Math.max(...latencies), 1)} ms (target p99 < 150 ms)`,
+    );
+    console.log(
+      `  first ack ${fixed(Math.min(...latencies), 1)} ms, p10 ${fixed(percentile(latencies, 10), 1)} ms`,
+    );
+    console.log(
+      `  dispatch → callback arrives p50 ${fixed(percentile(toBot, 50), 1)} / p99 ${fixed(percentile(toBot, 99), 1)} ms; arrival → ack recorded p50 ${fixed(percentile(inEmulator, 50), 1)} / p99 ${fixed(percentile(inEmulator, 99), 1)} ms`,
+    );
+    console.log(`  missed the 3 s deadline: ${missed} (target 0)`);
+    console.log(
+      `  jobs in flight upstream: ${video.jobs.size}; bot RSS ${fixed(Math.max(...samples), 0)} MB max over 5 s (target ≤ 200 MB)`,
+    );
+  } finally {
+    bot.kill('SIGTERM');
+    await new Promise((resolve) => bot.once('exit', resolve));
+    await discord.close();
+    await video.close();
+  }
+}
+
+await main();
