@@ -1,3 +1,4 @@
+import type Keyv from 'keyv';
 import type { Config } from './config.js';
 import {
   createGenerationService,
@@ -22,6 +23,12 @@ export interface App {
   /** Absent when no video API key is configured (operator CLI commands that only read the store). */
   runner: JobRunner | undefined;
   service: GenerationService | undefined;
+  /**
+   * Short-lived state adapters keep between two user actions (what a modal was opened for, which Slack
+   * events were already handled), always written with a TTL and validated when read back. In the shared
+   * store, so it survives a restart and is seen by every instance.
+   */
+  pending: Keyv<unknown>;
   /** Removes finished job records older than JOB_RETENTION_DAYS; the bot runs it at start and daily. */
   prune(): Promise<number>;
   close(): Promise<void>;
@@ -35,6 +42,7 @@ export async function openApp(
   const ledger = await createQuotaLedger(config.storeUrl, { logger });
   const settings = openKeyv<number>(config.storeUrl, 'cfg');
   const jobKeyv = openKeyv<JobRecord>(config.storeUrl, 'job');
+  const pending = openKeyv<unknown>(config.storeUrl, 'pending');
   const jobs = createJobStore(jobKeyv, logger, options.now);
   const quota = createQuotaService({
     ledger,
@@ -57,9 +65,15 @@ export async function openApp(
     jobs,
     runner,
     service,
+    pending,
     prune: () => jobs.prune(config.jobRetentionMs),
     async close() {
-      await Promise.allSettled([ledger.close(), settings.disconnect(), jobKeyv.disconnect()]);
+      await Promise.allSettled([
+        ledger.close(),
+        settings.disconnect(),
+        jobKeyv.disconnect(),
+        pending.disconnect(),
+      ]);
     },
   };
 }
