@@ -24,9 +24,8 @@ export interface App {
   runner: JobRunner | undefined;
   service: GenerationService | undefined;
   /**
-   * Short-lived state adapters keep between two user actions (what a modal was opened for, which Slack
-   * events were already handled), always written with a TTL and validated when read back. In the shared
-   * store, so it survives a restart and is seen by every instance.
+   * Short-lived state adapters keep between two user actions (what a modal was opened for), always written
+   * with a TTL and validated when read back. In the shared store, so it survives a restart.
    */
   pending: Keyv<unknown>;
   /** Removes finished job records older than JOB_RETENTION_DAYS; the bot runs it at start and daily. */
@@ -68,6 +67,8 @@ export async function openApp(
     pending,
     prune: () => jobs.prune(config.jobRetentionMs),
     async close() {
+      // Running jobs stop first, so none writes to a store that is closing; their records resume next start.
+      await runner?.shutdown();
       await Promise.allSettled([
         ledger.close(),
         settings.disconnect(),

@@ -3,10 +3,17 @@ import {
   Events,
   GatewayIntentBits,
   MessageFlags,
+  Partials,
+  PermissionFlagsBits,
   type ButtonInteraction,
-  type ChatInputCommandInteraction,
   type Interaction,
+  type Message,
+  type MessageContextMenuCommandInteraction,
+  type ModalSubmitInteraction,
+  type RepliableInteraction,
 } from 'discord.js';
+import { z } from 'zod';
+import { prefillPrompt, promptFromMention } from '../../commands/animate.js';
 import { imagineCommand } from '../../commands/imagine.js';
 import { quotaCommand } from '../../commands/quota.js';
 import type { App } from '../../src/app.js';
@@ -16,26 +23,38 @@ import type { JobSink } from '../../src/jobs/job-runner.js';
 import { createInFlightTracker } from '../../src/jobs/in-flight.js';
 import type { Logger } from '../../src/log.js';
 import { sinkFromReply, type Invocation, type Reply } from '../../src/port.js';
+import { ANIMATE_MENU_NAME } from './command-json.js';
 import { decodeChatInput, isSpaceAdmin, spaceIdOf } from './decode.js';
 import { createDiscordImageFetcher } from './images.js';
-import { AGAIN_PREFIX, NO_MENTIONS } from './render.js';
+import { imagesOfMessages } from './message-images.js';
+import {
+  AGAIN_PREFIX,
+  ANIMATE_MODAL_PREFIX,
+  MODAL_PROMPT_LIMIT,
+  NO_MENTIONS,
+  PROMPT_FIELD,
+  VARY_MODAL_PREFIX,
+  VARY_PREFIX,
+  promptModal,
+} from './render.js';
 import {
   DEFAULT_ATTACHMENT_LIMIT,
   createDiscordReply,
   discordMessageRefSchema,
+  type DiscordMessageRef,
   type DiscordReplyDeps,
 } from './reply.js';
 
 /**
  * The Discord adapter: a discord.js client pointed at DISCORD_API_BASE_URL (its gateway URL comes from
- * GET /gateway/bot there), turning interactions into Invocations and jobs into message edits.
+ * GET /gateway/bot there), turning interactions and mentions into Invocations and jobs into message edits.
  */
 
 export interface DiscordAdapterOptions {
   config: DiscordConfig;
   app: App;
   logger: Logger;
-  /** Tests shorten the edit interval; production keeps 1.5 s. */
+  /** Tests shorten the edit interval and the token lifetime; production keeps 1.5 s and 14.5 min. */
   reply?: Pick<DiscordReplyDeps, 'editIntervalMs' | 'tokenLifetimeMs'>;
 }
 
@@ -46,6 +65,20 @@ export interface DiscordAdapter {
   /** Stops taking commands, then waits for running jobs up to `graceMs` (their records stay for resume). */
   stop(graceMs?: number): Promise<void>;
 }
+
+/** What the Animate menu remembers between opening the modal and its submission. */
+const pendingAnimateSchema = z.object({
+  images: z.array(
+    z.object({ url: z.string(), name: z.string(), ref: z.string(), size: z.number().optional() }),
+  ),
+});
+const PENDING_TTL_MS = 15 * 60_000;
+const FULL_PROMPT_HINT = 'Use /imagine to send a prompt of up to 4,096 characters.';
+
+const NO_IMAGES_HELP =
+  'Mention me in a reply to a message with images (or attach images to your mention) and say what should happen, e.g. “@bot make the waves move”. For a video from text alone, use `/imagine`.';
+const NO_CONTENT_INTENT_HELP =
+  'I can’t see the images in the message you replied to: this bot runs without Discord’s Message Content intent. Attach the image to your mention, use **Apps → Animate** on that message, or `/imagine` with an image.';
 
 export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
   const { config, app, logger } = options;
@@ -58,7 +91,13 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     GatewayIntentBits.DirectMessages,
   ];
   if (config.messageContent) intents.push(GatewayIntentBits.MessageContent);
-  const client = new Client({ intents, rest: { api: config.apiBaseUrl }, allowedMentions: NO_MENTIONS });
+  const client = new Client({
+    intents,
+    // DM channels are not cached before their first message; without this partial, DM mentions are dropped.
+    partials: [Partials.Channel],
+    rest: { api: config.apiBaseUrl },
+    allowedMentions: NO_MENTIONS,
+  });
   const fetchImage = createDiscordImageFetcher(config.apiBaseUrl);
   const inFlight = createInFlightTracker(log);
   let accepting = true;
@@ -70,24 +109,65 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     ...options.reply,
   });
 
-  function generate(
-    interaction: ChatInputCommandInteraction | ButtonInteraction,
-    invocation: Invocation,
-  ): void {
-    const ref = {
-      kind: 'interaction' as const,
-      applicationId: interaction.applicationId,
-      token: interaction.token,
-      channelId: interaction.channelId ?? '',
-      userId: interaction.user.id,
-      createdAt: Date.now(),
-      attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT,
-    };
+  function run(ref: DiscordMessageRef, invocation: Invocation): void {
     const reply = createDiscordReply(ref, replyDeps());
     inFlight.track(imagineCommand.handle(invocation, reply, { runner: runner! }));
   }
 
-  function ephemeralReply(interaction: ChatInputCommandInteraction): Reply {
+  /** Runs /imagine for an interaction that has already been deferred. */
+  function generate(interaction: RepliableInteraction, invocation: Invocation): void {
+    run(
+      {
+        kind: 'interaction',
+        applicationId: interaction.applicationId,
+        token: interaction.token,
+        channelId: interaction.channelId ?? '',
+        userId: interaction.user.id,
+        createdAt: Date.now(),
+        attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT,
+      },
+      invocation,
+    );
+  }
+
+  function imagineInvocation(
+    interaction: RepliableInteraction,
+    options: Invocation['options'],
+    images: Invocation['images'],
+  ): Invocation {
+    return {
+      platform: 'discord',
+      spaceId: spaceIdOf(interaction),
+      channelId: interaction.channelId ?? '',
+      userId: interaction.user.id,
+      isSpaceAdmin: isSpaceAdmin(interaction),
+      command: 'imagine',
+      options,
+      images,
+    };
+  }
+
+  /** The settings and images of an earlier job, for Again and Vary (the presser's own quota applies). */
+  function fromRecord(record: JobRecord, prompt = record.request.prompt) {
+    return {
+      options: {
+        prompt,
+        seconds: record.request.seconds,
+        aspect_ratio: record.request.aspectRatio,
+        resolution: record.request.resolution,
+      },
+      images: record.request.imageRefs.map((ref, i) => ({ url: ref, name: `image ${i + 1}`, ref })),
+    };
+  }
+
+  async function tooOld(interaction: RepliableInteraction): Promise<void> {
+    await interaction.reply({
+      content: 'That job is too old to repeat; start a new one with `/imagine`.',
+      flags: MessageFlags.Ephemeral,
+    });
+  }
+
+  function ephemeralReply(interaction: RepliableInteraction): Reply {
     return {
       async text(message) {
         await interaction.editReply({ content: message, allowedMentions: NO_MENTIONS });
@@ -100,26 +180,100 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
 
   async function onAgain(interaction: ButtonInteraction, jobId: string): Promise<void> {
     const record = await app.jobs.get(jobId);
-    if (!record) {
-      await interaction.reply({ content: 'That job is too old to repeat.', flags: MessageFlags.Ephemeral });
+    if (!record) return tooOld(interaction);
+    await interaction.deferReply();
+    const { options, images } = fromRecord(record);
+    generate(interaction, imagineInvocation(interaction, options, images));
+  }
+
+  async function onVary(interaction: ButtonInteraction, jobId: string): Promise<void> {
+    const record = await app.jobs.get(jobId);
+    if (!record) return tooOld(interaction);
+    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, FULL_PROMPT_HINT);
+    await interaction.showModal(promptModal(`${VARY_MODAL_PREFIX}${jobId}`, 'Vary this video', prefill));
+  }
+
+  async function onAnimateMenu(interaction: MessageContextMenuCommandInteraction): Promise<void> {
+    const target = interaction.targetMessage;
+    const images = imagesOfMessages([target]);
+    if (images.length === 0) {
+      await interaction.reply({
+        content: 'That message has no images to animate. For a video from text alone, use `/imagine`.',
+        flags: MessageFlags.Ephemeral,
+      });
       return;
     }
-    await interaction.deferReply();
-    generate(interaction, {
-      platform: 'discord',
-      spaceId: spaceIdOf(interaction),
-      channelId: interaction.channelId,
-      userId: interaction.user.id,
-      isSpaceAdmin: isSpaceAdmin(interaction),
-      command: 'imagine',
-      options: {
-        prompt: record.request.prompt,
-        seconds: record.request.seconds,
-        aspect_ratio: record.request.aspectRatio,
-        resolution: record.request.resolution,
+    // The modal's custom id cannot hold the images, and the submission does not carry the target message.
+    await app.pending.set(`discord:animate:${interaction.id}`, { images }, PENDING_TTL_MS);
+    const text = client.user ? promptFromMention(target.content, mentionPattern(client.user.id)) : '';
+    const prefill = prefillPrompt(text, MODAL_PROMPT_LIMIT, FULL_PROMPT_HINT);
+    await interaction.showModal(promptModal(`${ANIMATE_MODAL_PREFIX}${interaction.id}`, 'Animate', prefill));
+  }
+
+  async function onModalSubmit(interaction: ModalSubmitInteraction): Promise<void> {
+    const prompt = interaction.fields.getTextInputValue(PROMPT_FIELD);
+    if (interaction.customId.startsWith(ANIMATE_MODAL_PREFIX)) {
+      const key = `discord:animate:${interaction.customId.slice(ANIMATE_MODAL_PREFIX.length)}`;
+      const pending = pendingAnimateSchema.safeParse(await app.pending.get(key));
+      if (!pending.success) {
+        await interaction.reply({
+          content: 'This form expired. Open **Apps → Animate** on the message again.',
+          flags: MessageFlags.Ephemeral,
+        });
+        return;
+      }
+      await interaction.deferReply();
+      await app.pending.delete(key);
+      generate(interaction, imagineInvocation(interaction, { prompt }, pending.data.images));
+      return;
+    }
+    if (interaction.customId.startsWith(VARY_MODAL_PREFIX)) {
+      const record = await app.jobs.get(interaction.customId.slice(VARY_MODAL_PREFIX.length));
+      if (!record) return tooOld(interaction);
+      await interaction.deferReply();
+      const { options, images } = fromRecord(record, prompt);
+      generate(interaction, imagineInvocation(interaction, options, images));
+    }
+  }
+
+  /** "@bot make the waves move" in reply to (or together with) images. */
+  async function onMessage(message: Message): Promise<void> {
+    const me = client.user;
+    if (!me || message.author.bot || message.webhookId || !accepting) return;
+    // An explicit mention only: a reply to the bot's own message "mentions" it too, but asks nothing.
+    if (!mentionPattern(me.id).test(message.content)) return;
+    const referenced = message.reference?.messageId
+      ? await message.fetchReference().catch(() => undefined)
+      : undefined;
+    const images = imagesOfMessages([message, referenced]);
+    const answer = (content: string) =>
+      message.reply({ content, allowedMentions: { parse: [], repliedUser: false } });
+    if (images.length === 0) {
+      await answer(referenced && !config.messageContent ? NO_CONTENT_INTENT_HELP : NO_IMAGES_HELP);
+      return;
+    }
+    // The placeholder is this job's message: progress, the video and any refusal appear in it.
+    const placeholder = await answer('🎬 Starting…');
+    const spaceId = message.guildId ?? `dm:${message.author.id}`;
+    run(
+      {
+        kind: 'message',
+        channelId: message.channelId,
+        messageId: placeholder.id,
+        userId: message.author.id,
+        attachmentSizeLimit: DEFAULT_ATTACHMENT_LIMIT,
       },
-      images: record.request.imageRefs.map((ref, i) => ({ url: ref, name: `image ${i + 1}`, ref })),
-    });
+      {
+        platform: 'discord',
+        spaceId,
+        channelId: message.channelId,
+        userId: message.author.id,
+        isSpaceAdmin: message.member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false,
+        command: 'imagine',
+        options: { prompt: promptFromMention(message.content, mentionPattern(me.id)) },
+        images,
+      },
+    );
   }
 
   async function onInteraction(interaction: Interaction): Promise<void> {
@@ -147,8 +301,22 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
         return;
       }
     }
-    if (interaction.isButton() && interaction.customId.startsWith(AGAIN_PREFIX)) {
-      await onAgain(interaction, interaction.customId.slice(AGAIN_PREFIX.length));
+    if (interaction.isMessageContextMenuCommand() && interaction.commandName === ANIMATE_MENU_NAME) {
+      await onAnimateMenu(interaction);
+      return;
+    }
+    if (interaction.isButton()) {
+      if (interaction.customId.startsWith(AGAIN_PREFIX)) {
+        await onAgain(interaction, interaction.customId.slice(AGAIN_PREFIX.length));
+        return;
+      }
+      if (interaction.customId.startsWith(VARY_PREFIX)) {
+        await onVary(interaction, interaction.customId.slice(VARY_PREFIX.length));
+        return;
+      }
+    }
+    if (interaction.isModalSubmit()) {
+      await onModalSubmit(interaction);
       return;
     }
     log.debug({ type: interaction.type }, 'unhandled interaction');
@@ -159,12 +327,17 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       log.error({ err: error, interactionId: interaction.id }, 'interaction failed');
     });
   });
+  client.on(Events.MessageCreate, (message) => {
+    onMessage(message).catch((error: unknown) => {
+      log.error({ err: error, messageId: message.id, channelId: message.channelId }, 'mention failed');
+    });
+  });
   client.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   await client.login(config.token);
   await ready;
-  log.info({ user: client.user?.tag }, 'Discord adapter ready');
+  log.info({ user: client.user?.tag, messageContent: config.messageContent }, 'Discord adapter ready');
 
   return {
     client,
@@ -179,4 +352,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       await client.destroy();
     },
   };
+}
+
+function mentionPattern(botId: string): RegExp {
+  return new RegExp(`<@!?${botId}>`, 'g');
 }

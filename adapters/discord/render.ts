@@ -1,4 +1,12 @@
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
+import {
+  ButtonStyle,
+  ComponentType,
+  TextInputStyle,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIModalInteractionResponseCallbackData,
+} from 'discord.js';
+import type { ModalPrefill } from '../../commands/animate.js';
 import { progressView, quotePrompt, settingsLine, textBar } from '../../src/generation/progress-view.js';
 import type { GenerationEvent } from '../../src/generation/runner.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
@@ -45,4 +53,34 @@ export function resultButtons(record: JobRecord): APIActionRowComponent<APIButto
       ],
     },
   ];
+}
+
+/** Discord modal text inputs hold at most 4,000 characters, fewer than /imagine's 4,096. */
+export const MODAL_PROMPT_LIMIT = 4000;
+export const PROMPT_FIELD = 'prompt';
+export const ANIMATE_MODAL_PREFIX = 'animate:';
+export const VARY_MODAL_PREFIX = 'varied:';
+
+/** A modal asking for the prompt, prefilled; a note above the field says when the prefill was shortened. */
+export function promptModal(
+  customId: string,
+  title: string,
+  prefill: ModalPrefill,
+): APIModalInteractionResponseCallbackData {
+  const components: APIModalInteractionResponseCallbackData['components'] = [];
+  if (prefill.note) components.push({ type: ComponentType.TextDisplay, content: `-# ${prefill.note}` });
+  components.push({
+    type: ComponentType.Label,
+    label: 'Prompt',
+    description: 'What should happen in the video?',
+    component: {
+      type: ComponentType.TextInput,
+      custom_id: PROMPT_FIELD,
+      style: TextInputStyle.Paragraph,
+      required: true,
+      max_length: MODAL_PROMPT_LIMIT,
+      value: prefill.value,
+    },
+  });
+  return { custom_id: customId, title, components };
 }

@@ -12,7 +12,9 @@ import { NO_MENTIONS, finalContent, progressContent, resultButtons } from './ren
 
 /**
  * The Reply port on Discord, over REST only, so a restarted bot can finish a job from its stored reference
- * exactly as the original process would have.
+ * exactly as the original process would have. A job answers either an interaction (slash command, button,
+ * modal: edits go to the interaction webhook while its token lives) or a mention (edits go to the bot's own
+ * channel message, which never expires but cannot be ephemeral).
  */
 
 export const DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
@@ -20,7 +22,7 @@ export const DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
 export const TOKEN_LIFETIME_MS = 14.5 * 60_000;
 export const EDIT_INTERVAL_MS = 1500;
 
-export const discordMessageRefSchema = z.object({
+const interactionRefSchema = z.object({
   kind: z.literal('interaction'),
   applicationId: z.string(),
   token: z.string(),
@@ -29,7 +31,19 @@ export const discordMessageRefSchema = z.object({
   createdAt: z.number(),
   attachmentSizeLimit: z.number().default(DEFAULT_ATTACHMENT_LIMIT),
 });
+
+const messageRefSchema = z.object({
+  kind: z.literal('message'),
+  channelId: z.string(),
+  /** The bot's own reply that shows the job. */
+  messageId: z.string(),
+  userId: z.string(),
+  attachmentSizeLimit: z.number().default(DEFAULT_ATTACHMENT_LIMIT),
+});
+
+export const discordMessageRefSchema = z.discriminatedUnion('kind', [interactionRefSchema, messageRefSchema]);
 export type DiscordMessageRef = z.infer<typeof discordMessageRefSchema>;
+export type DiscordInteractionRef = z.infer<typeof interactionRefSchema>;
 
 export interface DiscordReplyDeps {
   rest: REST;
@@ -40,47 +54,143 @@ export interface DiscordReplyDeps {
   fetchImage?: GenerationReply['fetchImage'];
 }
 
+type RawFiles = Array<{ name: string; data: Buffer; contentType: string }>;
+type Body = Record<string, unknown>;
+
+const EXPIRED_NOTE =
+  '-# This job outlived Discord’s 15-minute reply window, so it continues in this new message.';
+
+/** Where a job's message lives and how to change it; the only part that differs between the two kinds. */
+interface Surface {
+  edit(body: Body, files?: RawFiles): Promise<void>;
+  /** Visible to the requester only where the platform allows; otherwise in the job's own message. */
+  private(content: string): Promise<void>;
+  /** The job was refused before it started: remove or replace the placeholder. */
+  refused(content: string): Promise<void>;
+}
+
+function surfaceOf(edit: Surface['edit']): Surface {
+  return {
+    edit,
+    private: (content) => edit({ content, components: [] }),
+    refused: (content) => edit({ content, components: [] }),
+  };
+}
+
+/** An existing message of the bot's; when it cannot be edited any more, the job moves to `fallback`. */
+function messageSurface(
+  rest: REST,
+  target: { channelId: string; messageId: string },
+  fallback: () => Surface,
+  logger: Logger,
+): Surface {
+  let replacement: Surface | undefined;
+  return surfaceOf(async (body, files) => {
+    if (replacement) return replacement.edit(body, files);
+    try {
+      await rest.patch(Routes.channelMessage(target.channelId, target.messageId), { body, files });
+    } catch (error) {
+      // Deleted message or lost permissions: the requester still gets the result, in a DM.
+      logger.warn({ channelId: target.channelId, err: error }, 'job message not editable; moving to a DM');
+      replacement = fallback();
+      await replacement.edit(body, files);
+    }
+  });
+}
+
+/** A message of the bot's own, posted on the first edit and edited afterwards. */
+function postedSurface(
+  rest: REST,
+  channelId: () => Promise<string>,
+  decorate: (body: Body) => Body,
+  fallback: (() => Surface) | undefined,
+  logger: Logger,
+): Surface {
+  let posted: Surface | undefined;
+  return surfaceOf(async (body, files) => {
+    if (posted) return posted.edit(decorate(body), files);
+    try {
+      const channel = await channelId();
+      const message = (await rest.post(Routes.channelMessages(channel), { body: decorate(body), files })) as {
+        id: string;
+      };
+      posted = messageSurface(rest, { channelId: channel, messageId: message.id }, unreachable, logger);
+    } catch (error) {
+      if (!fallback) throw error;
+      // The channel may not be writable (permissions, DMs closed): tell the requester in a DM instead.
+      logger.warn({ err: error }, 'channel not writable; moving to a DM');
+      posted = fallback();
+      await posted.edit(decorate(body), files);
+    }
+  });
+}
+
+function unreachable(): Surface {
+  return surfaceOf(async () => {
+    throw new Error('no way left to reach the requester');
+  });
+}
+
 export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDeps): GenerationReply {
   const { rest, logger } = deps;
   const now = deps.now ?? Date.now;
-  const original = Routes.webhookMessage(ref.applicationId, ref.token);
-  /** Set once the token is too old and updates move to a channel message of our own. */
-  let channelMessageId: string | undefined;
 
-  const tokenAlive = () => now() - ref.createdAt < (deps.tokenLifetimeMs ?? TOKEN_LIFETIME_MS);
-
-  async function channelFallback(body: Record<string, unknown>, files?: RawFiles): Promise<void> {
-    if (channelMessageId) {
-      await rest.patch(Routes.channelMessage(ref.channelId, channelMessageId), { body, files });
-      return;
-    }
-    const posted = (await rest.post(Routes.channelMessages(ref.channelId), {
-      body: {
-        ...body,
-        content: `${String(body.content ?? '')}\n-# This job outlived Discord’s 15-minute reply window, so it continues in a new message.`,
+  const dm = (): Surface =>
+    postedSurface(
+      rest,
+      async () => {
+        const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: ref.userId } })) as {
+          id: string;
+        };
+        return channel.id;
       },
-      files,
-    })) as { id: string };
-    channelMessageId = posted.id;
+      (body) => body,
+      undefined,
+      logger,
+    );
+
+  function interactionSurface(iref: DiscordInteractionRef): Surface {
+    const original = Routes.webhookMessage(iref.applicationId, iref.token);
+    const tokenAlive = () => now() - iref.createdAt < (deps.tokenLifetimeMs ?? TOKEN_LIFETIME_MS);
+    // Once the token is too old, the job continues in a channel message of its own (or a DM), and stays there.
+    const moved = postedSurface(
+      rest,
+      async () => iref.channelId,
+      (body) => ({ ...body, content: `${String(body.content ?? '')}\n${EXPIRED_NOTE}` }),
+      dm,
+      logger,
+    );
+    let hasMoved = false;
+
+    async function ephemeral(content: string) {
+      await rest.post(Routes.webhook(iref.applicationId, iref.token), {
+        body: { content, flags: MessageFlags.Ephemeral, allowed_mentions: NO_MENTIONS },
+        auth: false,
+      });
+    }
+
+    return {
+      async edit(body, files) {
+        if (!hasMoved && tokenAlive()) {
+          await rest.patch(original, { body, files, auth: false });
+          return;
+        }
+        hasMoved = true;
+        await moved.edit(body, files);
+      },
+      private: ephemeral,
+      async refused(content) {
+        // Only the requester needs to see why: drop the public "thinking…" message, answer ephemerally.
+        await rest.delete(original, { auth: false }).catch(() => undefined);
+        await ephemeral(content);
+      },
+    };
   }
 
-  async function edit(body: Record<string, unknown>, files?: RawFiles): Promise<void> {
-    const payload = { allowed_mentions: NO_MENTIONS, ...body };
-    if (tokenAlive() && !channelMessageId) {
-      await rest.patch(original, { body: payload, files, auth: false });
-      return;
-    }
-    try {
-      await channelFallback(payload, files);
-    } catch (error) {
-      // The channel may not be writable (DMs closed, permissions): tell the requester in a DM instead.
-      logger.warn({ channelId: ref.channelId, err: error }, 'channel not writable; sending a DM');
-      const dm = (await rest.post(Routes.userChannels(), { body: { recipient_id: ref.userId } })) as {
-        id: string;
-      };
-      await rest.post(Routes.channelMessages(dm.id), { body: payload, files });
-    }
-  }
+  const surface =
+    ref.kind === 'interaction' ? interactionSurface(ref) : messageSurface(rest, ref, dm, logger);
+  const edit = (body: Body, files?: RawFiles) =>
+    surface.edit({ allowed_mentions: NO_MENTIONS, ...body }, files);
 
   const progressEdits = createCoalescingThrottle<{ event: GenerationEvent; record: JobRecord }>(
     deps.editIntervalMs ?? EDIT_INTERVAL_MS,
@@ -93,24 +203,17 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     },
   );
 
-  async function ephemeral(content: string): Promise<void> {
-    await rest.post(Routes.webhook(ref.applicationId, ref.token), {
-      body: { content, flags: MessageFlags.Ephemeral, allowed_mentions: NO_MENTIONS },
-      auth: false,
-    });
-  }
-
   return {
     ref,
     fetchImage: deps.fetchImage,
 
     async text(message: string, options?: ReplyTextOptions) {
-      if (options?.ephemeral) await ephemeral(message);
+      if (options?.ephemeral) await surface.private(message);
       else await edit({ content: message });
     },
 
     async fail(userMessage: string) {
-      await ephemeral(`⚠️ ${userMessage}`);
+      await surface.private(`⚠️ ${userMessage}`);
     },
 
     async progress(event, record) {
@@ -121,9 +224,10 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
       await progressEdits.close();
       if (video.bytes > ref.attachmentSizeLimit) {
         const limitMb = (ref.attachmentSizeLimit / 1048576).toFixed(0);
+        const size = `The video is ${(video.bytes / 1048576).toFixed(1)} MB, over this channel’s ${limitMb} MB upload limit`;
         const note = video.publicUrl
-          ? `The video is ${(video.bytes / 1048576).toFixed(1)} MB, over this channel’s ${limitMb} MB upload limit: ${video.publicUrl}`
-          : `The video is ${(video.bytes / 1048576).toFixed(1)} MB, over this channel’s ${limitMb} MB upload limit, and the video service gave no public link to share instead.`;
+          ? `${size}: ${video.publicUrl}`
+          : `${size}, and the video service gave no public link to share instead.`;
         await edit({ content: finalContent(record, note), components: resultButtons(record) });
         return;
       }
@@ -141,14 +245,10 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     async jobFailed(error: BotError, record: JobRecord | undefined) {
       await progressEdits.close();
       if (!record) {
-        // Refused before it started (input, quota): only the requester needs to see why.
-        await rest.delete(original, { auth: false }).catch(() => undefined);
-        await ephemeral(`⚠️ ${error.userMessage}`);
+        await surface.refused(`⚠️ ${error.userMessage}`);
         return;
       }
       await edit({ content: `❌ ${error.userMessage}\n${finalContent(record)}`, components: [] });
     },
   };
 }
-
-type RawFiles = Array<{ name: string; data: Buffer; contentType: string }>;

@@ -52,6 +52,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? (() => `job_${randomUUID()}`);
   const log = deps.logger;
+  /** Aborted by `shutdown`: running jobs stop polling and keep their records, unsettled, for the next start. */
+  const stopping = new AbortController();
+  const active = new Set<Promise<unknown>>();
 
   async function settleFailure(record: JobRecord, error: unknown, sink: JobSink): Promise<void> {
     const botError = toBotError(error);
@@ -78,11 +81,28 @@ export function createJobRunner(deps: JobRunnerDeps) {
       .catch((e: unknown) => log.error({ jobId: record.id, err: e }, 'could not report a failure'));
   }
 
-  async function drive(
+  function drive(
     record: JobRecord,
     start: JobStart,
     sink: JobSink,
     signal?: AbortSignal,
+  ): Promise<JobRecord> {
+    const run = driveToEnd(
+      record,
+      start,
+      sink,
+      signal ? AbortSignal.any([signal, stopping.signal]) : stopping.signal,
+    );
+    active.add(run);
+    void run.finally(() => active.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  async function driveToEnd(
+    record: JobRecord,
+    start: JobStart,
+    sink: JobSink,
+    signal: AbortSignal,
   ): Promise<JobRecord> {
     let current = record;
     try {
@@ -127,6 +147,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
       }
       throw new BotError('internal', 'job ended without a result');
     } catch (error) {
+      if (stopping.signal.aborted) {
+        log.info({ jobId: current.id, upstreamId: current.upstreamId }, 'shutting down; job left for resume');
+        return current;
+      }
       await settleFailure(current, error, sink);
       return (await deps.jobs.get(current.id)) ?? current;
     }
@@ -209,6 +233,22 @@ export function createJobRunner(deps: JobRunnerDeps) {
         'resuming job after restart',
       );
       return drive(record, { jobId: record.upstreamId, startedAt: record.submittedAt }, sink, signal);
+    },
+
+    /**
+     * Stops every running job where it stands (no refund, no failure message): its record stays unfinished
+     * so the next start resumes it. Waits up to `graceMs` for jobs busy with a platform call to let go.
+     */
+    async shutdown(graceMs = 5000): Promise<void> {
+      stopping.abort('shutting down');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...active]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
     },
 
     /**

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobContext } from '../../src/jobs/job-runner.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor, recordingSink } from '../helpers/app.js';
@@ -93,6 +93,24 @@ describe('job runner: quota and records on every outcome', () => {
     expect((await app.jobs.list()).map((r) => r.request.prompt).sort()).toEqual(['[emu:fail] two', 'one']);
     expect((await app.jobs.list({ status: 'failed' })).map((r) => r.userId)).toEqual(['bob']);
     expect((await app.jobs.list({ userId: 'alice' })).map((r) => r.status)).toEqual(['completed']);
+    await app.close();
+  });
+});
+
+describe('shutdown', () => {
+  it('stops running jobs without refunding or failing them, so a later resume delivers once', async () => {
+    const { app } = await appFor(emulator);
+    const out = recordingSink();
+    const running = app.runner?.start(context, { prompt: '[emu:ms=1500] long one' }, out.sink);
+    await vi.waitFor(() => expect(out.progress.some((e) => e.type === 'progress')).toBe(true), 5000);
+    await app.runner?.shutdown();
+    const left = await running;
+    expect(left).toMatchObject({ reservation: 'reserved' });
+    expect(out.failures).toHaveLength(0);
+    expect(out.delivered).toHaveLength(0);
+    const record = await app.jobs.get(left?.id ?? '');
+    expect(record?.upstreamId).toMatch(/^video_/);
+    expect(record?.reservation).toBe('reserved');
     await app.close();
   });
 });

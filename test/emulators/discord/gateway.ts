@@ -198,11 +198,10 @@ export class Gateway {
       const dm = message.guildId === null;
       if (!session.has(dm ? Intents.DirectMessages : Intents.GuildMessages)) return null;
       const bot = state.botUser.id;
-      const strip =
-        !dm &&
-        !session.has(Intents.MessageContent) &&
-        message.author.id !== bot &&
-        !message.mentions.users.includes(bot);
+      // The referenced message of a reply is judged on its own: mentioning the bot in a reply does not
+      // reveal the content of the message it replies to.
+      const strip = (m: StoredMessage) =>
+        !dm && !session.has(Intents.MessageContent) && m.author.id !== bot && !m.mentions.users.includes(bot);
       return gatewayMessage(state, message, strip);
     });
   }

@@ -273,9 +273,19 @@ export function apiMessage(state: DiscordState, message: StoredMessage, nested =
   return out;
 }
 
+const EMPTY_CONTENT = { content: '', embeds: [], attachments: [], components: [] } as const;
+
 /** MESSAGE_CREATE / MESSAGE_UPDATE `d`: the message plus `guild_id`, `member` and `channel_type`. */
-export function gatewayMessage(state: DiscordState, message: StoredMessage, stripContent: boolean): Json {
+export function gatewayMessage(
+  state: DiscordState,
+  message: StoredMessage,
+  stripContent: (message: StoredMessage) => boolean,
+): Json {
   const base: Json = { ...apiMessage(state, message) };
+  const referenced = message.reference === null ? undefined : state.messages.get(message.reference.messageId);
+  if (referenced !== undefined && base.referenced_message && stripContent(referenced)) {
+    base.referenced_message = { ...(base.referenced_message as Json), ...EMPTY_CONTENT };
+  }
   const channel = state.channels.get(message.channelId);
   if (channel !== undefined) base.channel_type = channel.type;
   const guild = message.guildId === null ? undefined : state.guilds.get(message.guildId);
@@ -287,12 +297,6 @@ export function gatewayMessage(state: DiscordState, message: StoredMessage, stri
       return user === undefined ? [] : [{ ...apiUser(user), member: apiMemberWithoutUser(state, guild, id) }];
     });
   }
-  if (stripContent) {
-    // Without the MessageContent intent these arrive empty (unless the bot is mentioned, or in DMs).
-    base.content = '';
-    base.embeds = [];
-    base.attachments = [];
-    base.components = [];
-  }
-  return base;
+  // Without the MessageContent intent these arrive empty (unless the bot is mentioned, or in DMs).
+  return stripContent(message) ? { ...base, ...EMPTY_CONTENT } : base;
 }

@@ -1,0 +1,37 @@
+import type { Message } from 'discord.js';
+import { IMAGE_OPTION_NAMES } from '../../commands/imagine.js';
+import type { Invocation } from '../../src/port.js';
+
+/**
+ * The images a message carries, as Invocation images: attachments that are images, then embed images
+ * (through Discord's media proxy, which the attachment fetcher allows). At most as many as /imagine takes.
+ */
+
+type MessageLike = Pick<Message, 'attachments' | 'embeds'>;
+
+const IMAGE_NAME = /\.(png|jpe?g|webp|gif)$/i;
+
+export function imagesOfMessages(messages: ReadonlyArray<MessageLike | undefined>): Invocation['images'] {
+  const images: Invocation['images'] = [];
+  for (const message of messages) {
+    if (!message) continue;
+    for (const attachment of message.attachments.values()) {
+      const isImage = attachment.contentType?.startsWith('image/') ?? IMAGE_NAME.test(attachment.name);
+      if (!isImage) continue;
+      images.push({
+        url: attachment.url,
+        name: attachment.name,
+        contentType: attachment.contentType ?? undefined,
+        size: attachment.size,
+        ref: attachment.url,
+      });
+    }
+    for (const embed of message.embeds) {
+      const media = embed.image ?? embed.thumbnail;
+      const url = media?.proxyURL ?? media?.url;
+      if (!url) continue;
+      images.push({ url, name: embed.title ?? 'embedded image', ref: url });
+    }
+  }
+  return images.slice(0, IMAGE_OPTION_NAMES.length);
+}

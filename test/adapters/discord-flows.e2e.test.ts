@@ -1,0 +1,504 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ANIMATE_PROMPT } from '../../commands/animate.js';
+import { startDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import type { DiscordReplyDeps } from '../../adapters/discord/reply.js';
+import type { App } from '../../src/app.js';
+import {
+  snowflake,
+  startDiscordEmulator,
+  type DiscordEmulator,
+  type StoredMessage,
+} from '../emulators/discord/server.js';
+import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { appFor } from '../helpers/app.js';
+import { capturedLogger } from '../helpers/core.js';
+
+/**
+ * The Discord flows beyond a plain /imagine, each through real discord.js, the Discord emulator and the
+ * video-API emulator: mentions, the Animate menu, Again and Vary, token expiry, 429s, restarts and bursts.
+ */
+
+let video: VideoApiEmulator;
+let discord: DiscordEmulator;
+let app: App;
+let adapter: DiscordAdapter;
+
+const guildId = snowflake();
+const channelId = snowflake();
+const alice = { id: snowflake(), username: 'alice' };
+const bob = { id: snowflake(), username: 'bob' };
+const EDIT_INTERVAL = 300;
+
+function startBot(
+  emulator: DiscordEmulator,
+  botApp: App,
+  options: { messageContent?: boolean; reply?: Pick<DiscordReplyDeps, 'tokenLifetimeMs'> } = {},
+): Promise<DiscordAdapter> {
+  return startDiscordAdapter({
+    config: {
+      token: 'emulated-token',
+      appId: undefined,
+      apiBaseUrl: emulator.apiBase,
+      guildId: undefined,
+      messageContent: options.messageContent ?? true,
+    },
+    app: botApp,
+    logger: capturedLogger().logger,
+    reply: { editIntervalMs: EDIT_INTERVAL, ...options.reply },
+  });
+}
+
+beforeAll(async () => {
+  video = await startVideoApiEmulator({ generationMs: 1000 });
+  discord = await startDiscordEmulator({
+    guilds: [
+      {
+        id: guildId,
+        channels: [{ id: channelId, name: 'general' }],
+        members: [{ user: alice }, { user: bob }],
+      },
+    ],
+  });
+  ({ app } = await appFor(video, { QUOTA_DEFAULT: '50' }));
+  adapter = await startBot(discord, app);
+});
+
+afterAll(async () => {
+  await adapter.stop(1000);
+  await app.close();
+  await discord.close();
+  await video.close();
+});
+
+afterEach(() => {
+  video.reset();
+});
+
+async function png(color: string): Promise<Buffer> {
+  return sharp({ create: { width: 320, height: 240, channels: 3, background: color } })
+    .png()
+    .toBuffer();
+}
+
+/** The dominant channel of an image the video API received, to prove which picture was sent. */
+async function dominantChannel(dataUri: string): Promise<'r' | 'g' | 'b'> {
+  const bytes = Buffer.from(dataUri.slice(dataUri.indexOf(',') + 1), 'base64');
+  const { channels } = await sharp(bytes).stats();
+  const [r, g, b] = channels.map((c) => c.mean);
+  return (r ?? 0) > (g ?? 0) && (r ?? 0) > (b ?? 0) ? 'r' : (g ?? 0) > (b ?? 0) ? 'g' : 'b';
+}
+
+interface PostedBody {
+  prompt?: string;
+  seconds?: string;
+  aspect_ratio?: string;
+  /** One reference image goes in `image`, several in `images`; this lists them either way. */
+  images: string[];
+}
+
+function posted(): PostedBody[] {
+  return video.requests
+    .filter((r) => r.method === 'POST')
+    .map((r) => {
+      const body = r.body as Omit<PostedBody, 'images'> & { image?: string; images?: string[] };
+      return { ...body, images: body.images ?? (body.image ? [body.image] : []) };
+    });
+}
+
+/** The bot's reply to a user's message, once `predicate` holds for it. */
+async function botReplyTo(
+  emulator: DiscordEmulator,
+  message: StoredMessage,
+  predicate: (m: StoredMessage) => boolean = () => true,
+  timeoutMs = 15_000,
+): Promise<StoredMessage> {
+  let found: StoredMessage | undefined;
+  await emulator.waitFor(() => {
+    found = emulator
+      .messages(message.channelId)
+      .find(
+        (m) => m.reference?.messageId === message.id && m.author.id !== message.author.id && predicate(m),
+      );
+    return found !== undefined;
+  }, timeoutMs);
+  return found!;
+}
+
+describe('Discord reply-to-image mention', () => {
+  it('animates the replied-to image with the prompt, in the bot’s own reply, without pinging anyone', async () => {
+    const image = await discord.userMessage({
+      channelId,
+      guildId,
+      author: alice,
+      content: 'the sea today',
+      attachments: [{ filename: 'sea.png', contentType: 'image/png', bytes: await png('#00c000') }],
+    });
+    const ask = await discord.userMessage({
+      channelId,
+      guildId,
+      author: bob,
+      content: 'make the waves move @everyone',
+      mentionsBot: true,
+      replyTo: image,
+    });
+    const done = await botReplyTo(discord, ask, (m) => m.attachments.length > 0);
+    expect(done.attachments[0]?.bytes).toEqual(video.mp4);
+    expect(done.content).toContain('make the waves move');
+    expect(done.mentions).toEqual({ users: [], roles: [], everyone: false });
+    expect(done.versions[0]?.content).toBe('🎬 Starting…');
+    expect(done.versions.some((v) => v.content.includes('%'))).toBe(true);
+    expect(JSON.stringify(done.components)).toContain('again:');
+
+    const [body] = posted();
+    expect(body?.prompt).toBe('make the waves move @everyone');
+    expect(body?.images).toHaveLength(1);
+    expect(await dominantChannel(body?.images[0] ?? '')).toBe('g');
+    expect((await app.quota.status({ platform: 'discord', spaceId: guildId, userId: bob.id })).used).toBe(1);
+  });
+
+  it('uses images attached to the mention itself, and a default prompt when none is given', async () => {
+    const ask = await discord.userMessage({
+      channelId,
+      guildId,
+      author: alice,
+      content: '',
+      mentionsBot: true,
+      attachments: [{ filename: 'red.png', contentType: 'image/png', bytes: await png('#e00000') }],
+    });
+    await botReplyTo(discord, ask, (m) => m.attachments.length > 0);
+    const [body] = posted();
+    expect(body?.prompt).toBe(DEFAULT_ANIMATE_PROMPT);
+    expect(await dominantChannel(body?.images[0] ?? '')).toBe('r');
+  });
+
+  it('explains how to use it when there are no images, and ignores messages that do not mention it', async () => {
+    await discord.userMessage({ channelId, guildId, author: alice, content: 'just chatting' });
+    const ask = await discord.userMessage({
+      channelId,
+      guildId,
+      author: alice,
+      content: 'hello there',
+      mentionsBot: true,
+    });
+    const help = await botReplyTo(discord, ask);
+    expect(help.content).toContain('Mention me in a reply to a message with images');
+    expect(posted()).toHaveLength(0);
+    expect(
+      discord.messages(channelId).filter((m) => m.author.id !== alice.id && m.createdAt > ask.createdAt),
+    ).toHaveLength(1);
+  });
+
+  it('without the Message Content intent, says why it cannot see the replied-to image', async () => {
+    const other = await startDiscordEmulator({
+      guilds: [{ id: guildId, channels: [{ id: channelId, name: 'general' }], members: [{ user: alice }] }],
+    });
+    const { app: otherApp } = await appFor(video);
+    const bot = await startBot(other, otherApp, { messageContent: false });
+    try {
+      const image = await other.userMessage({
+        channelId,
+        guildId,
+        author: alice,
+        content: 'look',
+        attachments: [{ filename: 'sea.png', contentType: 'image/png', bytes: await png('#0000ff') }],
+      });
+      const ask = await other.userMessage({
+        channelId,
+        guildId,
+        author: alice,
+        content: 'animate this',
+        mentionsBot: true,
+        replyTo: image,
+      });
+      const help = await botReplyTo(other, ask);
+      expect(help.content).toContain('without Discord’s Message Content intent');
+      expect(help.content).toContain('Apps → Animate');
+      expect(posted()).toHaveLength(0);
+    } finally {
+      await bot.stop(500);
+      await otherApp.close();
+      await other.close();
+    }
+  });
+});
+
+describe('Discord Animate menu, Again and Vary', () => {
+  it('Animate opens a prefilled modal and runs the submitted prompt on the message’s images', async () => {
+    const image = await discord.userMessage({
+      channelId,
+      guildId,
+      author: alice,
+      content: 'a paper boat',
+      attachments: [{ filename: 'boat.png', contentType: 'image/png', bytes: await png('#0000e0') }],
+    });
+    const menu = await discord.messageContextMenu({ name: 'Animate', targetMessage: image, user: bob });
+    await menu.waitForAck();
+    expect(menu.ack?.type).toBe(9);
+    const modal = menu.modal();
+    expect(JSON.stringify(modal?.components)).toContain('"value":"a paper boat"');
+
+    const submit = await discord.modalSubmit({ from: menu, fields: { prompt: 'the boat drifts away' } });
+    await submit.waitForAck();
+    expect(submit.ack?.type).toBe(5);
+    const done = await submit.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+    expect(done.attachments[0]?.bytes).toEqual(video.mp4);
+    const [body] = posted();
+    expect(body?.prompt).toBe('the boat drifts away');
+    expect(await dominantChannel(body?.images[0] ?? '')).toBe('b');
+  });
+
+  it('Animate on a message without images answers ephemerally', async () => {
+    const text = await discord.userMessage({ channelId, guildId, author: alice, content: 'no pictures' });
+    const menu = await discord.messageContextMenu({ name: 'Animate', targetMessage: text, user: bob });
+    await menu.waitForAck();
+    expect(menu.ack?.ephemeral).toBe(true);
+    expect(menu.original()?.content).toContain('no images to animate');
+  });
+
+  it('Again repeats the settings for the presser; Vary reopens the prompt, shortened with a note', async () => {
+    const longPrompt = `${'a slow pan over rolling hills '.repeat(136)}end`; // 4,083 characters
+    const first = await discord.slashCommand({
+      channelId,
+      guildId,
+      user: alice,
+      name: 'imagine',
+      options: [
+        { name: 'prompt', value: longPrompt },
+        { name: 'seconds', value: 3 },
+        { name: 'aspect_ratio', value: '1:1' },
+      ],
+    });
+    const result = await first.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+    const resultMessage = discord.message(result.id) ?? first.original()!;
+
+    const carol = { id: snowflake(), username: 'carol' };
+    const again = await discord.button({
+      message: resultMessage,
+      customId: againId(resultMessage),
+      user: carol,
+    });
+    await again.waitForAck();
+    expect(again.ack?.type).toBe(5);
+    await again.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+    const [, repeated] = posted();
+    expect(repeated).toMatchObject({ prompt: longPrompt, seconds: '3', aspect_ratio: '1:1' });
+    expect((await app.quota.status({ platform: 'discord', spaceId: guildId, userId: carol.id })).used).toBe(
+      1,
+    );
+
+    const vary = await discord.button({
+      message: resultMessage,
+      customId: againId(resultMessage).replace('again:', 'vary:'),
+      user: bob,
+    });
+    await vary.waitForAck();
+    expect(vary.ack?.type).toBe(9);
+    const shown = JSON.stringify(vary.modal()?.components);
+    expect(shown).toContain('The prompt was 4,083 characters; this form holds 4,000');
+    const field = findValue(vary.modal()?.components);
+    expect(field.length).toBeLessThanOrEqual(4000);
+    expect(longPrompt.startsWith(field)).toBe(true);
+
+    const submit = await discord.modalSubmit({ from: vary, fields: { prompt: 'rolling hills at night' } });
+    await submit.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+    expect(posted()[2]).toMatchObject({
+      prompt: 'rolling hills at night',
+      seconds: '3',
+      aspect_ratio: '1:1',
+    });
+  });
+});
+
+function againId(message: StoredMessage): string {
+  const match = /"custom_id":"(again:[^"]+)"/.exec(JSON.stringify(message.components));
+  if (!match?.[1]) throw new Error('no Again button');
+  return match[1];
+}
+
+function findValue(components: unknown): string {
+  const match = /"value":"((?:[^"\\]|\\.)*)"/.exec(JSON.stringify(components));
+  return match?.[1] === undefined ? '' : (JSON.parse(`"${match[1]}"`) as string);
+}
+
+describe('Discord delivery under pressure', () => {
+  it('waits out a 429 on an edit and still delivers', async () => {
+    discord.configure({
+      rateLimit: {
+        route: 'PATCH /webhooks/:application_id/:token/messages/@original',
+        times: 1,
+        retryAfterSeconds: 1,
+      },
+    });
+    const handle = await discord.slashCommand({
+      channelId,
+      guildId,
+      user: alice,
+      name: 'imagine',
+      options: [{ name: 'prompt', value: 'a windmill' }],
+    });
+    const final = await handle.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+    expect(final.attachments[0]?.bytes).toEqual(video.mp4);
+    const hit = discord.rateLimitHits.find((h) => h.cause === 'fault');
+    expect(hit).toBeDefined();
+    // discord.js retried the same edit only after Retry-After.
+    const after = handle.edits().find((v) => v.at > (hit?.at ?? 0));
+    expect((after?.at ?? 0) - (hit?.at ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('moves to a channel message when the interaction token expires, and to a DM when the channel is closed', async () => {
+    const openChannel = snowflake();
+    const closedGuild = snowflake();
+    const closedChannel = snowflake();
+    const other = await startDiscordEmulator({
+      interactionTokenTtlMs: 1500,
+      guilds: [
+        { id: guildId, channels: [{ id: openChannel, name: 'open' }], members: [{ user: alice }] },
+        {
+          id: closedGuild,
+          channels: [{ id: closedChannel, name: 'read-only' }],
+          members: [{ user: alice }],
+          appPermissions: String(1024), // View Channel only: cannot post
+        },
+      ],
+    });
+    const { app: otherApp } = await appFor(video);
+    const bot = await startBot(other, otherApp, { reply: { tokenLifetimeMs: 1200 } });
+    try {
+      const handle = await other.slashCommand({
+        channelId: openChannel,
+        guildId,
+        user: alice,
+        name: 'imagine',
+        options: [{ name: 'prompt', value: '[emu:ms=3000] a long one' }],
+      });
+      await handle.waitForAck();
+      let moved: StoredMessage | undefined;
+      await other.waitFor(() => {
+        moved = other.messages(openChannel).find((m) => m.source === 'channel' && m.attachments.length > 0);
+        return moved !== undefined;
+      }, 20_000);
+      expect(moved?.attachments[0]?.bytes).toEqual(video.mp4);
+      expect(moved?.content).toContain('15-minute reply window');
+      expect(moved?.mentions.users).toEqual([]);
+
+      const closed = await other.slashCommand({
+        channelId: closedChannel,
+        guildId: closedGuild,
+        user: alice,
+        name: 'imagine',
+        options: [{ name: 'prompt', value: '[emu:ms=3000] another long one' }],
+      });
+      await closed.waitForAck();
+      const dm = other.dmChannel(alice);
+      let direct: StoredMessage | undefined;
+      await other.waitFor(() => {
+        direct = other.messages(dm.id).find((m) => m.attachments.length > 0);
+        return direct !== undefined;
+      }, 20_000);
+      expect(direct?.attachments[0]?.bytes).toEqual(video.mp4);
+      expect(other.messages(closedChannel).filter((m) => m.source === 'channel')).toHaveLength(0);
+    } finally {
+      await bot.stop(500);
+      await otherApp.close();
+      await other.close();
+    }
+  });
+});
+
+describe('Discord restart and burst', () => {
+  it('a job running at shutdown is delivered by the next process to the original interaction, once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'discord-restart-'));
+    const env = { STORE_URL: `sqlite://${join(dir, 'bot.sqlite')}` };
+    const emu = await startDiscordEmulator({
+      guilds: [{ id: guildId, channels: [{ id: channelId, name: 'general' }], members: [{ user: alice }] }],
+    });
+    try {
+      const { app: first } = await appFor(video, env);
+      const firstBot = await startBot(emu, first);
+      const handle = await emu.slashCommand({
+        channelId,
+        guildId,
+        user: alice,
+        name: 'imagine',
+        options: [{ name: 'prompt', value: '[emu:ms=2500] survives a restart' }],
+      });
+      await handle.waitForOriginal((m) => m.content.includes('%'), 10_000);
+      // SIGTERM: stop taking commands (newcomers are told why), wait briefly, leave the job for the next start.
+      const stopping = firstBot.stop(1000);
+      const late = await emu.slashCommand({
+        channelId,
+        guildId,
+        user: alice,
+        name: 'imagine',
+        options: [{ name: 'prompt', value: 'too late' }],
+      });
+      await late.waitForAck();
+      expect(late.ack?.ephemeral).toBe(true);
+      expect(late.original()?.content).toContain('restarting');
+      await stopping;
+      await first.close();
+      const unfinished = handle.edits().length;
+      expect(handle.original()?.attachments).toHaveLength(0);
+
+      const { app: second } = await appFor(video, env);
+      const secondBot = await startBot(emu, second);
+      try {
+        const settled = await second.runner?.resumeAll((record) => secondBot.sinkFor(record));
+        expect(settled?.map((r) => r.status)).toEqual(['completed']);
+        const final = await handle.waitForOriginal((m) => m.attachments.length > 0, 10_000);
+        expect(final.attachments[0]?.bytes).toEqual(video.mp4);
+        expect(handle.edits().length).toBeGreaterThan(unfinished);
+        expect(posted()).toHaveLength(1);
+        expect(
+          emu.messages(channelId).filter((m) => m.attachments.length > 0 && m.author.id !== alice.id),
+        ).toHaveLength(1);
+      } finally {
+        await secondBot.stop(500);
+        await second.close();
+      }
+    } finally {
+      await emu.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('acknowledges a burst of 200 interactions from 200 users, every one inside the 3 s deadline', async () => {
+    const users = Array.from({ length: 200 }, (_, i) => ({ id: snowflake(), username: `user${i}` }));
+    const emu = await startDiscordEmulator({
+      guilds: [
+        {
+          id: guildId,
+          channels: [{ id: channelId, name: 'general' }],
+          members: users.map((user) => ({ user })),
+        },
+      ],
+    });
+    const { app: burstApp } = await appFor(video);
+    const bot = await startBot(emu, burstApp);
+    try {
+      const handles = await Promise.all(
+        users.map((user) =>
+          emu.slashCommand({
+            channelId,
+            guildId,
+            user,
+            name: 'imagine',
+            options: [{ name: 'prompt', value: `[emu:ms=60000] burst ${user.username}` }],
+          }),
+        ),
+      );
+      await Promise.all(handles.map((h) => h.waitForAck(5000)));
+      const latencies = handles.map((h) => h.ackLatencyMs ?? Infinity).sort((a, b) => a - b);
+      expect(handles.every((h) => h.ack?.type === 5 && h.ack.status === 204)).toBe(true);
+      expect(latencies.at(-1)).toBeLessThan(3000);
+    } finally {
+      await bot.stop(0);
+      await burstApp.close();
+      await emu.close();
+    }
+  });
+});
