@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, type AppOptions, type BlockAction, type ButtonAction } from '@slack/bolt';
+import { z } from 'zod';
+import { DEFAULT_ANIMATE_PROMPT, prefillPrompt, promptFromMention } from '../../commands/animate.js';
 import { imagineCommand, imagineOptions } from '../../commands/imagine.js';
 import { quotaCommand } from '../../commands/quota.js';
 import type { App as BotApp } from '../../src/app.js';
@@ -11,8 +13,28 @@ import type { JobSink } from '../../src/jobs/job-runner.js';
 import { createInFlightTracker } from '../../src/jobs/in-flight.js';
 import type { Logger } from '../../src/log.js';
 import { sinkFromReply, type Invocation, type OptionValue, type Reply } from '../../src/port.js';
+import {
+  animateMetadataSchema,
+  animateSubmissionSchema,
+  appMentionSchema,
+  botMentionPattern,
+  conversationMessagesSchema,
+  imagesOf,
+  messageShortcutSchema,
+  plainText,
+  type AnimateMetadata,
+  type SlackImage,
+} from './decode.js';
 import { parseFlags, usage } from './flags.js';
-import { AGAIN_ACTION, escapeSlack } from './render.js';
+import { createSlackImageFetcher } from './images.js';
+import {
+  AGAIN_ACTION,
+  ANIMATE_SHORTCUT,
+  ANIMATE_VIEW,
+  SLACK_MODAL_TEXT_LIMIT,
+  animateModal,
+  escapeSlack,
+} from './render.js';
 import {
   createSlackReply,
   slackMessageRefSchema,
@@ -43,6 +65,20 @@ export interface SlackAdapter {
 }
 
 const ADMIN_CACHE_MS = 5 * 60_000;
+/** Slack retries an event up to three times within minutes; remember handled event ids well past that. */
+export const EVENT_DEDUPE_TTL_MS = 2 * 60 * 60_000;
+
+const NO_IMAGES_MENTION =
+  'I found no images to animate here. Post images (or reply in the thread under a message with images) and mention me with what should happen, e.g. “@Grok Video the waves roll in slowly”. For a video from text alone, use `/imagine <prompt>`.';
+const NO_IMAGES_SHORTCUT =
+  'That message has no images to animate. Use Animate on a message with image files, or `/imagine <prompt>` for a video from text alone.';
+const FULL_PROMPT_HINT =
+  'To use a longer prompt, mention the bot in the message’s thread with the whole prompt (up to 4,096 characters).';
+
+const eventEnvelopeSchema = z.object({ event_id: z.string() });
+const actionMessageSchema = z.object({
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
+});
 
 export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const { config, app, logger } = options;
@@ -64,6 +100,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     ...options.bolt,
   });
   const inFlight = createInFlightTracker(log);
+  const fetchImage = createSlackImageFetcher({ botToken: config.botToken, apiUrl: config.apiUrl });
   let accepting = true;
   const adminCache = new Map<string, { admin: boolean; inTeam: boolean; at: number }>();
 
@@ -72,8 +109,75 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     logger: log,
     jobs: app.jobs,
     maxUploadBytes: config.maxUploadBytes,
+    fetchImage,
     ...options.reply,
   });
+
+  /** Starts an /imagine job whose messages go where `ref` says; the caller has acknowledged already. */
+  function generate(ref: SlackMessageRef, options: Invocation['options'], images: SlackImage[]): void {
+    const reply = createSlackReply(ref, replyDeps());
+    const invocation: Invocation = {
+      platform: 'slack',
+      spaceId: ref.teamId,
+      channelId: ref.channel,
+      userId: ref.userId,
+      isSpaceAdmin: false,
+      command: 'imagine',
+      options,
+      images,
+    };
+    inFlight.track(imagineCommand.handle(invocation, reply, { runner: runner! }));
+  }
+
+  /** An ephemeral note to one user, in a thread when given; failures only logged. */
+  async function tellUser(channel: string, user: string, text: string, threadTs?: string): Promise<void> {
+    await bolt.client.chat
+      .postEphemeral({ channel, user, text, thread_ts: threadTs })
+      .catch((error: unknown) => log.warn({ userId: user, err: error }, 'ephemeral note failed'));
+  }
+
+  /**
+   * True the first time an event id is seen: Slack re-sends an event it thinks went unanswered
+   * (X-Slack-Retry-Num), and Bolt runs the listener again. The mark lives in the shared store with a TTL, so
+   * it holds across restarts and instances; the local map covers two deliveries racing in this process.
+   */
+  const seenHere = new Map<string, number>();
+  async function firstDelivery(eventId: string): Promise<boolean> {
+    const now = Date.now();
+    if (seenHere.size > 10_000) {
+      for (const [id, at] of seenHere) if (now - at > EVENT_DEDUPE_TTL_MS) seenHere.delete(id);
+    }
+    if (seenHere.has(eventId)) return false;
+    seenHere.set(eventId, now);
+    const key = `slack:event:${eventId}`;
+    try {
+      if ((await app.pending.get(key)) !== undefined) return false;
+      await app.pending.set(key, now, EVENT_DEDUPE_TTL_MS);
+    } catch (error) {
+      log.warn({ eventId, err: error }, 'event dedupe store unavailable; deduplicating in this process only');
+    }
+    return true;
+  }
+
+  /** The images a mention points at: its own files, else the thread parent's. */
+  async function mentionImages(channel: string, own: SlackImage[], threadTs?: string): Promise<SlackImage[]> {
+    if (own.length > 0 || threadTs === undefined) return own;
+    try {
+      const res = await bolt.client.conversations.replies({ channel, ts: threadTs, limit: 1 });
+      const parent = conversationMessagesSchema.parse(res).messages.find((m) => m.ts === threadTs);
+      return imagesOf(parent?.files);
+    } catch (error) {
+      log.debug({ err: error }, 'conversations.replies failed; trying conversations.history');
+    }
+    const res = await bolt.client.conversations.history({
+      channel,
+      latest: threadTs,
+      inclusive: true,
+      limit: 1,
+    });
+    const parent = conversationMessagesSchema.parse(res).messages.find((m) => m.ts === threadTs);
+    return imagesOf(parent?.files);
+  }
 
   /** users.info, cached briefly: admin = workspace admin or owner; a user of another team is not "in space". */
   async function lookupUser(userId: string, teamId: string): Promise<{ admin: boolean; inTeam: boolean }> {
@@ -176,34 +280,159 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     if (!accepting) return;
     const teamId = body.team?.id ?? body.user.team_id ?? '';
     const channel = body.channel?.id ?? '';
-    const ref: SlackMessageRef = { kind: 'slack', teamId, channel, userId: body.user.id };
-    const reply = createSlackReply(ref, replyDeps());
+    // A job that ran in a thread runs again in that thread.
+    const threadTs = actionMessageSchema.safeParse(body).data?.message?.thread_ts;
+    const ref: SlackMessageRef = { kind: 'slack', teamId, channel, userId: body.user.id, threadTs };
     const record = await app.jobs.get(action.value ?? '');
     if (!record) {
-      await reply.fail('That job is too old to repeat.');
+      await createSlackReply(ref, replyDeps()).fail('That job is too old to repeat.');
       return;
     }
-    // Same settings, the presser's own quota.
-    inFlight.track(
-      imagineCommand.handle(
-        {
-          platform: 'slack',
-          spaceId: teamId,
-          channelId: channel,
-          userId: body.user.id,
-          isSpaceAdmin: false,
-          command: 'imagine',
-          options: {
-            prompt: record.request.prompt,
-            seconds: record.request.seconds,
-            aspect_ratio: record.request.aspectRatio,
-            resolution: record.request.resolution,
-          },
-          images: [],
-        },
-        reply,
-        { runner },
-      ),
+    // Same settings and images (fetched again from Slack), the presser's own quota.
+    generate(
+      ref,
+      {
+        prompt: record.request.prompt,
+        seconds: record.request.seconds,
+        aspect_ratio: record.request.aspectRatio,
+        resolution: record.request.resolution,
+      },
+      record.request.imageRefs.map((url, i) => ({ url, ref: url, name: `image ${i + 1}` })),
+    );
+  });
+
+  bolt.event('app_mention', async ({ body, context }) => {
+    const envelope = eventEnvelopeSchema.safeParse(body);
+    const parsed = appMentionSchema.safeParse((body as { event?: unknown }).event);
+    if (!envelope.success || !parsed.success) {
+      log.warn({ issues: parsed.error?.issues.length }, 'ignoring an app_mention that does not parse');
+      return;
+    }
+    const event = parsed.data;
+    // Our own posts (and other bots') never start a job.
+    if (event.bot_id !== undefined || event.subtype !== undefined || event.user === undefined) return;
+    if (context.botUserId !== undefined && event.user === context.botUserId) return;
+    if (!accepting) return;
+    if (!(await firstDelivery(envelope.data.event_id))) {
+      log.info(
+        { eventId: envelope.data.event_id, retryNum: context.retryNum, userId: event.user },
+        'ignoring a repeated delivery of an event',
+      );
+      return;
+    }
+    const threadTs = event.thread_ts ?? event.ts;
+    const teamId = event.team ?? (body as { team_id?: string }).team_id ?? '';
+    const ref: SlackMessageRef = {
+      kind: 'slack',
+      teamId,
+      channel: event.channel,
+      userId: event.user,
+      threadTs,
+    };
+    const mention = context.botUserId
+      ? botMentionPattern(context.botUserId)
+      : /^\s*<@[A-Z0-9]+(?:\|[^>]*)?>/g;
+    const text = plainText(promptFromMention(event.text, mention));
+    let options: Record<string, string>;
+    try {
+      if (text === DEFAULT_ANIMATE_PROMPT) options = { prompt: text };
+      else {
+        const parsedFlags = parseFlags(text, imagineOptions);
+        options = parsedFlags.help ? { prompt: DEFAULT_ANIMATE_PROMPT } : parsedFlags.options;
+      }
+    } catch (error) {
+      await tellUser(
+        event.channel,
+        event.user,
+        `:warning: ${escapeSlack(toBotError(error).userMessage)}`,
+        threadTs,
+      );
+      return;
+    }
+    const images = await mentionImages(event.channel, imagesOf(event.files), event.thread_ts);
+    if (images.length === 0) {
+      await tellUser(event.channel, event.user, NO_IMAGES_MENTION, threadTs);
+      return;
+    }
+    log.info({ userId: event.user, images: images.length }, 'animating images from a mention');
+    generate(ref, options, images);
+  });
+
+  bolt.shortcut(ANIMATE_SHORTCUT, async ({ ack, body, client }) => {
+    await ack();
+    const parsed = messageShortcutSchema.safeParse(body);
+    if (!parsed.success) {
+      log.warn({ issues: parsed.error.issues.length }, 'ignoring a message shortcut that does not parse');
+      return;
+    }
+    const { message, channel, user, trigger_id: triggerId } = parsed.data;
+    const teamId = parsed.data.team?.id ?? user.team_id ?? '';
+    const threadTs = message.thread_ts ?? message.ts;
+    const images = imagesOf(message.files);
+    if (images.length === 0) {
+      await tellUser(channel.id, user.id, NO_IMAGES_SHORTCUT, message.thread_ts);
+      return;
+    }
+    const metadata: AnimateMetadata = {
+      teamId,
+      channel: channel.id,
+      threadTs,
+      images: images.slice(0, 10).map((image) => ({
+        url: image.url ?? '',
+        name: image.name.slice(0, 60),
+        contentType: image.contentType,
+        size: image.size,
+      })),
+    };
+    const text = plainText(message.text ?? '').trim();
+    const prefill = prefillPrompt(
+      text === '' ? DEFAULT_ANIMATE_PROMPT : text,
+      SLACK_MODAL_TEXT_LIMIT,
+      FULL_PROMPT_HINT,
+    );
+    await client.views.open({
+      trigger_id: triggerId,
+      view: animateModal(prefill, JSON.stringify(metadata), images.length, imagineOptions) as never,
+    });
+  });
+
+  bolt.view(ANIMATE_VIEW, async ({ ack, body }) => {
+    const parsed = animateSubmissionSchema.safeParse(body);
+    let metadata: AnimateMetadata | undefined;
+    try {
+      metadata = parsed.success
+        ? animateMetadataSchema.parse(JSON.parse(parsed.data.view.private_metadata))
+        : undefined;
+    } catch {
+      metadata = undefined;
+    }
+    if (!parsed.success || !metadata) {
+      await ack({
+        response_action: 'errors',
+        errors: { prompt: 'This form could not be read; please open it again.' },
+      });
+      log.warn({ issues: parsed.error?.issues.length }, 'ignoring an Animate submission that does not parse');
+      return;
+    }
+    const values = parsed.data.view.state.values;
+    const prompt = values.prompt.prompt.value?.trim() ?? '';
+    await ack();
+    if (!accepting) return;
+    generate(
+      {
+        kind: 'slack',
+        teamId: metadata.teamId,
+        channel: metadata.channel,
+        userId: parsed.data.user.id,
+        threadTs: metadata.threadTs,
+      },
+      {
+        prompt: prompt === '' ? DEFAULT_ANIMATE_PROMPT : prompt,
+        seconds: values.seconds?.seconds.selected_option?.value,
+        aspect_ratio: values.aspect_ratio?.aspect_ratio.selected_option?.value,
+        resolution: values.resolution?.resolution.selected_option?.value,
+      },
+      metadata.images.map((image) => ({ ...image, ref: image.url })),
     );
   });
 

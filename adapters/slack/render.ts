@@ -1,3 +1,5 @@
+import type { ModalPrefill } from '../../commands/animate.js';
+import type { OptionSpec } from '../../commands/types.js';
 import { progressView, quotePrompt, settingsLine, textBar } from '../../src/generation/progress-view.js';
 import type { GenerationEvent } from '../../src/generation/runner.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
@@ -38,4 +40,88 @@ export function resultBlocks(record: JobRecord, text: string): unknown[] {
       ],
     },
   ];
+}
+
+/** The message shortcut's callback id (adapters/slack/manifest.yml) and the modal it opens. */
+export const ANIMATE_SHORTCUT = 'animate';
+export const ANIMATE_VIEW = 'animate_modal';
+/** Slack's limit for a plain_text_input (and for private_metadata). */
+export const SLACK_MODAL_TEXT_LIMIT = 3000;
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
+
+/** The selects of the Animate modal, built from the command's option data (choices, or an integer range). */
+function optionSelect(spec: OptionSpec): unknown | undefined {
+  let values: string[] | undefined;
+  if (spec.choices && spec.choices.length > 0) values = spec.choices.map((c) => String(c.value));
+  else if (spec.type === 'integer' && spec.minValue !== undefined && spec.maxValue !== undefined) {
+    values = [];
+    for (let n = spec.minValue; n <= spec.maxValue && values.length < 100; n++) values.push(String(n));
+  }
+  if (!values) return undefined;
+  const label = spec.description.split(/[:…]/)[0]?.trim() ?? spec.name;
+  return {
+    type: 'input',
+    block_id: spec.name,
+    optional: true,
+    label: plain(label),
+    element: {
+      type: 'static_select',
+      action_id: spec.name,
+      placeholder: plain('Default'),
+      options: values.slice(0, 100).map((v) => ({ text: plain(v), value: v })),
+    },
+  };
+}
+
+/** The Animate modal: prompt (prefilled, with the truncation note when it was cut) and the settings. */
+export function animateModal(
+  prefill: ModalPrefill,
+  privateMetadata: string,
+  imageCount: number,
+  specs: readonly OptionSpec[],
+): Record<string, unknown> {
+  const blocks: unknown[] = [
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Animating ${imageCount === 1 ? 'the image' : `${imageCount} images`} of this message; the video is posted in its thread.`,
+        },
+      ],
+    },
+    {
+      type: 'input',
+      block_id: 'prompt',
+      label: plain('Prompt'),
+      element: {
+        type: 'plain_text_input',
+        action_id: 'prompt',
+        multiline: true,
+        max_length: SLACK_MODAL_TEXT_LIMIT,
+        initial_value: prefill.value,
+      },
+    },
+  ];
+  if (prefill.note) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:scissors: ${escapeSlack(prefill.note)}` }],
+    });
+  }
+  for (const spec of specs) {
+    if (spec.freeText || spec.type === 'attachment' || spec.type === 'user') continue;
+    const block = optionSelect(spec);
+    if (block) blocks.push(block);
+  }
+  return {
+    type: 'modal',
+    callback_id: ANIMATE_VIEW,
+    title: plain('Animate'),
+    submit: plain('Animate'),
+    close: plain('Cancel'),
+    private_metadata: privateMetadata,
+    blocks,
+  };
 }

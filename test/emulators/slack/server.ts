@@ -238,6 +238,8 @@ export interface UserFileInput {
   host?: 'slack' | 'foreign';
   /** Point `url_private` anywhere (e.g. a metadata IP) instead; nothing is served for it. */
   urlPrivate?: string;
+  /** `slack` host only: an authorized download of `url_private` answers 302 to this URL (redirect tests). */
+  redirectTo?: string;
 }
 
 export interface UserMessageInput {
@@ -658,6 +660,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       send(res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
       return;
     }
+    if (file.redirectTo !== undefined) {
+      record.status = 302;
+      send(res, 302, 'text/plain; charset=utf-8', '', { Location: file.redirectTo });
+      return;
+    }
     record.status = 200;
     serveFile(res, file, match?.[3] !== undefined, method === 'HEAD');
   }
@@ -863,6 +870,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         },
       );
       file.channels.push(input.channel);
+      if (f.redirectTo !== undefined) file.redirectTo = f.redirectTo;
       return file;
     });
     return store.addMessage({

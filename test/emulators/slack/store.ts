@@ -69,6 +69,8 @@ export interface StoredFile {
   state: FileState;
   /** Channels it was shared to. */
   channels: string[];
+  /** An authorized download answers 302 to this URL instead of the bytes (a hostile or moved file). */
+  redirectTo?: string;
 }
 
 export type TimelineAction = 'post' | 'ephemeral' | 'update' | 'delete';

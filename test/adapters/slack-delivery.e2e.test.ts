@@ -1,0 +1,216 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SlackAdapter } from '../../adapters/slack/index.js';
+import type { App } from '../../src/app.js';
+import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
+import { appFor } from '../helpers/app.js';
+import { botUrlOf, startSlackBot } from '../helpers/slack.js';
+
+/**
+ * How the video reaches Slack users, end to end: over SLACK_MAX_UPLOAD_BYTES (a link, or a plain statement),
+ * over Socket Mode, and after the bot process dies mid-job and a new one resumes it.
+ */
+
+let video: VideoApiEmulator;
+let slack: SlackEmulator;
+let app: App;
+/** HTTP mode with a 1 KiB upload limit (the sample MP4 is 3.5 KB). */
+let small: SlackAdapter;
+let smallDriver: SlackDriver;
+
+const CHANNEL = 'C0DELIVERY';
+const ALICE = 'U0ALICE';
+
+const botPosts = () =>
+  slack.timeline.filter(
+    (t) => t.channel === CHANNEL && t.ephemeralFor === undefined && t.user === slack.identity.botUserId,
+  );
+
+beforeAll(async () => {
+  video = await startVideoApiEmulator({ generationMs: 600 });
+  slack = await startSlackEmulator({ users: [{ id: ALICE, name: 'alice' }] });
+  ({ app } = await appFor(video, { QUOTA_DEFAULT: '20' }));
+  small = await startSlackBot(slack, app, { maxUploadBytes: 1024 });
+  smallDriver = createSlackDriver({ emulator: slack, botUrl: botUrlOf(small) });
+});
+
+afterAll(async () => {
+  await small.stop(1000);
+  await app.close();
+  await slack.close();
+  await video.close();
+});
+
+afterEach(() => {
+  video.reset();
+});
+
+describe('a video over SLACK_MAX_UPLOAD_BYTES', () => {
+  it('is posted as a link when video_url works without our key', async () => {
+    const uploads = slack.uploads.length;
+    await smallDriver.slashCommand({
+      command: '/imagine',
+      text: 'big one [emu:foreign]',
+      user: ALICE,
+      channel: CHANNEL,
+    });
+    const final = await slack.waitFor(
+      () => botPosts().find((t) => t.text.includes('big one') && t.text.includes('too large to upload')),
+      { timeoutMs: 15_000 },
+    );
+    expect(final.text).toContain(`${video.foreignOrigin}/files/`);
+    expect(final.text).not.toContain(video.origin);
+    expect(JSON.stringify(final.blocks)).toContain('"action_id":"again"');
+    expect(slack.uploads.length).toBe(uploads);
+  });
+
+  it('says so plainly when the only URL needs our API key', async () => {
+    const uploads = slack.uploads.length;
+    await smallDriver.slashCommand({ command: '/imagine', text: 'big two', user: ALICE, channel: CHANNEL });
+    const final = await slack.waitFor(
+      () => botPosts().find((t) => t.text.includes('big two') && t.text.includes('upload limit')),
+      { timeoutMs: 15_000 },
+    );
+    expect(final.text).toContain('larger than Slack’s upload limit');
+    expect(final.text).not.toContain('http');
+    expect(slack.uploads.length).toBe(uploads);
+  });
+});
+
+describe('Socket Mode', () => {
+  it('takes a slash command over the socket (SLACK_APP_TOKEN) and delivers the video', async () => {
+    const socket = await startSlackBot(slack, app, { socketMode: true });
+    try {
+      expect(socket.port).toBeUndefined();
+      expect(slack.socket.openConnections).toBe(1);
+      const driver = createSlackDriver({ emulator: slack, transport: 'socket' });
+      const res = await driver.slashCommand({
+        command: '/imagine',
+        text: 'a paper boat --seconds 3',
+        user: ALICE,
+        channel: CHANNEL,
+      });
+      expect(res.status).toBe(200);
+      await slack.waitFor(
+        () => botPosts().some((t) => t.text.includes('paper boat') && t.text.includes('Done')),
+        {
+          timeoutMs: 15_000,
+        },
+      );
+      expect(video.requests.find((r) => r.method === 'POST')?.body).toMatchObject({ seconds: '3' });
+      expect([...slack.files.values()].at(-1)?.bytes).toEqual(video.mp4);
+    } finally {
+      await socket.stop(1000);
+    }
+  });
+});
+
+describe('restart mid-job', () => {
+  it('a job whose bot process died is resumed by the next one, in the original thread and message', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slack-restart-'));
+    const storeUrl = `sqlite://${join(dir, 'bot.sqlite')}`;
+    const worker = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'test/adapters/slack-crash-worker.ts',
+        JSON.stringify({
+          videoBaseUrl: video.baseUrl,
+          videoApiKey: video.apiKey,
+          storeUrl,
+          slackApiUrl: slack.apiUrl,
+          botToken: slack.botToken,
+          signingSecret: slack.signingSecret,
+          botId: slack.identity.botId,
+          botUserId: slack.identity.botUserId,
+        }),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let output = '';
+        const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 20_000);
+        worker.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /port (\d+)/.exec(output);
+          if (match) {
+            clearTimeout(timer);
+            resolve(Number(match[1]));
+          }
+        });
+      });
+      const driver = createSlackDriver({ emulator: slack, botUrl: `http://127.0.0.1:${port}/slack/events` });
+      const photo = await sharp({
+        create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 90, b: 200 } },
+      })
+        .png()
+        .toBuffer();
+      const parent = slack.userPostsMessage({
+        channel: CHANNEL,
+        user: ALICE,
+        text: 'the sea',
+        files: [{ name: 'sea.png', bytes: photo }],
+      });
+      await driver.event({
+        type: 'app_mention',
+        user: ALICE,
+        channel: CHANNEL,
+        thread_ts: parent.ts,
+        text: `<@${slack.identity.botUserId}> waves roll in [emu:ms=4000]`,
+      });
+      const inThread = () => botPosts().filter((t) => t.threadTs === parent.ts);
+      // Killed once the job message is up and has been updated (its ts is then in the job record).
+      const jobMessage = await slack.waitFor(
+        () => {
+          const posted = inThread().find((t) => t.action === 'post');
+          return posted && inThread().some((t) => t.action === 'update' && t.ts === posted.ts)
+            ? posted
+            : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
+      worker.kill('SIGKILL');
+      await new Promise((resolve) => worker.once('exit', resolve));
+      const seenBeforeRestart = slack.timeline.length;
+      expect(inThread().some((t) => t.text.includes('Done'))).toBe(false);
+
+      const { app: next } = await appFor(video, { STORE_URL: storeUrl, QUOTA_DEFAULT: '50' });
+      const adapter = await startSlackBot(slack, next);
+      try {
+        const unfinished = await next.jobs.unfinished();
+        expect(unfinished).toHaveLength(1);
+        const settled = await next.runner?.resumeAll((record) =>
+          record.platform === 'slack' ? adapter.sinkFor(record) : undefined,
+        );
+        expect(settled?.map((r) => r.status)).toEqual(['completed']);
+        const after = slack.timeline.slice(seenBeforeRestart).filter((t) => t.channel === CHANNEL);
+        // No new job message: the original one is updated, and the video lands in its thread.
+        expect(
+          after.filter(
+            (t) => t.action === 'post' && t.user === slack.identity.botUserId && !t.fileIds?.length,
+          ),
+        ).toEqual([]);
+        expect(
+          after.some((t) => t.action === 'update' && t.ts === jobMessage.ts && t.text.includes('Done')),
+        ).toBe(true);
+        const uploaded = slack.messagesIn(CHANNEL, { threadTs: parent.ts }).flatMap((m) => m.files);
+        expect(uploaded.some((f) => f.bytes.equals(video.mp4))).toBe(true);
+        expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+      } finally {
+        await adapter.stop(1000);
+        await next.close();
+      }
+    } finally {
+      worker.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
