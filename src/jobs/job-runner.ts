@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { BotError, toBotError } from '../errors.js';
 import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
@@ -54,6 +55,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
   const log = deps.logger;
   /** Aborted by `shutdown`: running jobs stop polling and keep their records, unsettled, for the next start. */
   const stopping = new AbortController();
+  // Every running job listens to it; the default cap of 10 listeners would warn at the 11th job.
+  setMaxListeners(0, stopping.signal);
   const active = new Set<Promise<unknown>>();
 
   async function settleFailure(record: JobRecord, error: unknown, sink: JobSink): Promise<void> {
