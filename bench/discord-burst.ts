@@ -76,6 +76,8 @@ async function main(): Promise<void> {
     const warm = await send(users.length - 5, 5);
     await Promise.all(warm.map((h) => h.waitForAck(DEADLINE_MS)));
 
+    const idleRss = await rssMb(bot.pid ?? 0);
+
     const handles = await send(0, BURST);
     await Promise.all(handles.map((h) => h.waitForAck(DEADLINE_MS * 2).catch(() => undefined)));
     const latencies = handles.map((h) => h.ackLatencyMs ?? Infinity);
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
     );
     console.log(`  missed the 3 s deadline: ${missed} (target 0)`);
     console.log(
-      `  jobs in flight upstream: ${video.jobs.size}; bot RSS ${fixed(Math.max(...samples), 0)} MB max over 5 s (target ≤ 200 MB)`,
+      `  jobs in flight upstream: ${video.jobs.size}; bot RSS ${fixed(Math.max(...samples), 0)} MB max over 5 s (target ≤ 200 MB); idle after warm-up ${fixed(idleRss, 0)} MB`,
     );
   } finally {
     bot.kill('SIGTERM');

@@ -10,7 +10,7 @@ import { createJobStore, type JobRecord, type JobStore } from './jobs/job-store.
 import type { Logger } from './log.js';
 import { createQuotaLedger, type QuotaLedger } from './quota/ledger.js';
 import { createQuotaService, type QuotaService } from './quota/quota.js';
-import { openKeyv } from './store/keyv.js';
+import { keyvOpener } from './store/keyv.js';
 
 /**
  * Everything with state, opened once from the config: the store (keyv), the quota ledger, the job records,
@@ -39,9 +39,10 @@ export async function openApp(
   options: { now?: () => number; generation?: GenerationServiceOverrides; needsGeneration?: boolean } = {},
 ): Promise<App> {
   const ledger = await createQuotaLedger(config.storeUrl, { logger });
-  const settings = openKeyv<number>(config.storeUrl, 'cfg');
-  const jobKeyv = openKeyv<JobRecord>(config.storeUrl, 'job');
-  const pending = openKeyv<unknown>(config.storeUrl, 'pending');
+  const openKeyv = await keyvOpener(config.storeUrl);
+  const settings = openKeyv<number>('cfg');
+  const jobKeyv = openKeyv<JobRecord>('job');
+  const pending = openKeyv<unknown>('pending');
   const jobs = createJobStore(jobKeyv, logger, options.now);
   const quota = createQuotaService({
     ledger,

@@ -1,5 +1,5 @@
-import { startDiscordAdapter, type DiscordAdapter } from '../adapters/discord/index.js';
-import { startSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
+import type { DiscordAdapter } from '../adapters/discord/index.js';
+import type { SlackAdapter } from '../adapters/slack/index.js';
 import { openApp } from './app.js';
 import { ConfigError, loadConfig, requireVideoApiKey, type Config } from './config.js';
 import { createLogger } from './log.js';
@@ -60,9 +60,16 @@ async function main(): Promise<number> {
   if (pruned > 0) logger.info({ pruned }, 'removed old job records');
 
   let discord: DiscordAdapter | undefined;
-  if (config.discord) discord = await startDiscordAdapter({ config: config.discord, app, logger });
+  // Each platform's client library is loaded only when it is configured (discord.js ~45 MB, Bolt ~35 MB RSS).
+  if (config.discord) {
+    const { startDiscordAdapter } = await import('../adapters/discord/index.js');
+    discord = await startDiscordAdapter({ config: config.discord, app, logger });
+  }
   let slack: SlackAdapter | undefined;
-  if (config.slack) slack = await startSlackAdapter({ config: config.slack, app, logger });
+  if (config.slack) {
+    const { startSlackAdapter } = await import('../adapters/slack/index.js');
+    slack = await startSlackAdapter({ config: config.slack, app, logger });
+  }
 
   void app.runner
     ?.resumeAll((record) =>

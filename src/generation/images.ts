@@ -1,6 +1,13 @@
-import sharp from 'sharp';
-import type { Sharp } from 'sharp';
+import type { Sharp, SharpOptions } from 'sharp';
 import { BotError, InvalidInputError, formatCount } from '../errors.js';
+
+/** sharp (libvips) costs ~27 MB of RSS when loaded; most jobs carry no image, so it loads on first use. */
+let sharpLoading: Promise<typeof import('sharp')> | undefined;
+async function sharp(input: Buffer | Uint8Array, options?: SharpOptions): Promise<Sharp> {
+  sharpLoading ??= import('sharp');
+  const { default: create } = await sharpLoading;
+  return create(input, options);
+}
 
 /**
  * Turns a user's reference image into a data URI the video API accepts. Everything about the input is
@@ -157,7 +164,7 @@ function decodeFailure(
  * decoding, and every later encoding attempt starts from this buffer instead of decoding the upload again.
  */
 async function decodeToRaw(bytes: Uint8Array, maxSide: number): Promise<RawImage> {
-  const { data, info } = await sharp(bytes, {
+  const decoder = await sharp(bytes, {
     limitInputPixels: MAX_INPUT_PIXELS,
     // 'warning' would also refuse the slightly malformed JPEGs some phones write ("Invalid SOS
     // parameters"); 'error' still refuses truncated and undecodable files.
@@ -166,7 +173,8 @@ async function decodeToRaw(bytes: Uint8Array, maxSide: number): Promise<RawImage
     // An animated GIF or WebP becomes its first frame: the API takes a still image.
     pages: 1,
     page: 0,
-  })
+  });
+  const { data, info } = await decoder
     .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
     // Greyscale, CMYK, 16-bit and ICC-tagged inputs all end up as 8-bit sRGB (plus alpha when present).
     .toColourspace('srgb')
@@ -210,7 +218,7 @@ async function encode(
   attempt: Attempt,
   size: { width: number; height: number },
 ): Promise<Buffer> {
-  let pipeline: Sharp = sharp(base.data, {
+  let pipeline: Sharp = await sharp(base.data, {
     raw: { width: base.width, height: base.height, channels: base.channels },
   });
   if (size.width !== base.width || size.height !== base.height) {
@@ -262,7 +270,9 @@ export async function prepareImage(input: ImageInput, limits: ImageLimits): Prom
   let headerHeight: number;
   try {
     // No pixel limit here: metadata() reads only the header, and we want the dimensions for the message.
-    const metadata = await sharp(bytes, { failOn: 'error', pages: 1, limitInputPixels: false }).metadata();
+    const metadata = await (
+      await sharp(bytes, { failOn: 'error', pages: 1, limitInputPixels: false })
+    ).metadata();
     headerWidth = metadata.width;
     headerHeight = metadata.height;
   } catch (error) {
@@ -288,7 +298,7 @@ export async function prepareImage(input: ImageInput, limits: ImageLimits): Prom
   // An alpha channel alone is not transparency: many PNGs and every GIF carry one that is fully opaque.
   const hasAlpha = base.channels === 2 || base.channels === 4;
   const raw = { width: base.width, height: base.height, channels: base.channels };
-  const transparent = hasAlpha && !(await sharp(base.data, { raw }).stats()).isOpaque;
+  const transparent = hasAlpha && !(await (await sharp(base.data, { raw })).stats()).isOpaque;
   const mime = transparent ? 'image/png' : 'image/jpeg';
   const prefix = `data:${mime};base64,`;
   const budget = maxPayloadBytes(prefix, limits.maxDataUriChars);

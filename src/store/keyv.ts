@@ -1,25 +1,37 @@
-import KeyvRedis from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { ensureSqliteDir, parseStoreUrl } from './store-url.js';
 
 /**
- * keyv stores by namespace (`job:`, `cfg:`, `pending:` for short-lived state between two user actions). keyv writes the namespace onto its adapter, so each namespace
- * gets an adapter of its own rather than sharing one.
+ * keyv stores by namespace (`job:`, `cfg:`, `pending:` for short-lived state between two user actions).
+ * keyv writes the namespace onto its adapter, so each namespace gets an adapter of its own rather than
+ * sharing one.
  */
 export type StoreNamespace = 'job' | 'cfg' | 'pending';
 
-export function openKeyv<T>(storeUrl: string, namespace: StoreNamespace): Keyv<T> {
+export type OpenKeyv = <T>(namespace: StoreNamespace) => Keyv<T>;
+
+/**
+ * Loads only the backend STORE_URL names (the Redis client alone is ~18 MB of RSS) and returns a function
+ * that opens one namespace on it.
+ */
+export async function keyvOpener(storeUrl: string): Promise<OpenKeyv> {
   const location = parseStoreUrl(storeUrl);
   switch (location.kind) {
     case 'memory':
-      return new Keyv<T>({ namespace });
+      return <T>(namespace: StoreNamespace) => new Keyv<T>({ namespace });
     case 'sqlite': {
+      const { default: KeyvSqlite } = await import('@keyv/sqlite');
       ensureSqliteDir(location.path);
-      const adapter = new KeyvSqlite({ uri: `sqlite://${location.path}`, busyTimeout: 5000 });
-      return new Keyv<T>({ store: adapter, namespace });
+      return <T>(namespace: StoreNamespace) =>
+        new Keyv<T>({
+          store: new KeyvSqlite({ uri: `sqlite://${location.path}`, busyTimeout: 5000 }),
+          namespace,
+        });
     }
-    case 'redis':
-      return new Keyv<T>({ store: new KeyvRedis(location.url), namespace, useKeyPrefix: false });
+    case 'redis': {
+      const { default: KeyvRedis } = await import('@keyv/redis');
+      return <T>(namespace: StoreNamespace) =>
+        new Keyv<T>({ store: new KeyvRedis(location.url), namespace, useKeyPrefix: false });
+    }
   }
 }
