@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Keyv from 'keyv';
 import { describe, expect, it } from 'vitest';
 import { jobsCommand, promptStart } from '../../commands/jobs.js';
@@ -13,7 +17,9 @@ import {
   parseBanPattern,
   type JobIntent,
 } from '../../src/settings/space-settings.js';
+import { openKeyv } from '../../src/store/keyv.js';
 import { capturedLogger } from '../helpers/core.js';
+import { ensureRedis } from '../helpers/redis.js';
 import { invocation, recordingReply } from '../helpers/reply.js';
 
 function setup(env: Record<string, string> = {}) {
@@ -285,4 +291,46 @@ describe('/settings and /jobs handlers', () => {
     expect(refused.last()?.text).toMatch(/Only a server or workspace admin/);
     expect(promptStart('word '.repeat(30))).toMatch(/…$/);
   });
+});
+
+describe('space settings in the real stores', () => {
+  for (const kind of ['sqlite', 'redis'] as const) {
+    it(`survive reopening the ${kind} store, and keep per-user preferences apart`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'space-settings-'));
+      const url = kind === 'sqlite' ? `sqlite://${join(dir, 'bot.sqlite')}` : ensureRedis();
+      const config = parseConfig({});
+      const space = `T${randomUUID()}`;
+      const actor: QuotaActor = { platform: 'slack', spaceId: space, userId: 'U1', isSpaceAdmin: true };
+      const open = () => {
+        const keyv = openKeyv<unknown>(url, 'space');
+        return {
+          keyv,
+          settings: createSpaceSettings({
+            keyv,
+            logger: capturedLogger().logger,
+            limits: config.limits,
+            isAdmin: () => true,
+          }),
+        };
+      };
+      try {
+        const first = open();
+        await first.settings.addBan(actor, '/dra?gons?/');
+        await first.settings.addChannel(actor, { id: 'C9', name: 'videos' });
+        await first.settings.setNotify(actor, 'U2', false);
+        await first.keyv.disconnect();
+        const second = open();
+        expect(await second.settings.get(actor)).toMatchObject({
+          bans: [{ kind: 'regex', pattern: 'dra?gons?' }],
+          channels: [{ id: 'C9', name: 'videos' }],
+        });
+        expect(await second.settings.notifyEnabled('slack', space, 'U2')).toBe(false);
+        await second.keyv.delete(`settings:slack:${space}`);
+        await second.keyv.delete(`user:slack:${space}:U2`);
+        await second.keyv.disconnect();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
