@@ -1,5 +1,7 @@
+import { toBotError } from '../src/errors.js';
 import { ASPECT_RATIO_PRESETS, RESOLUTIONS } from '../src/generation/options.js';
 import type { JobRunner } from '../src/jobs/job-runner.js';
+import type { SpaceSettingsService } from '../src/settings/space-settings.js';
 import { sinkFromReply, type GenerationReply, type Invocation, type OptionValue } from '../src/port.js';
 import type { CommandDefinition, OptionSpec } from './types.js';
 
@@ -7,6 +9,8 @@ import type { CommandDefinition, OptionSpec } from './types.js';
 
 export interface ImagineDeps {
   runner: JobRunner;
+  /** The space's rules (/settings): checked here, before the runner reserves any quota, for every way in. */
+  settings: Pick<SpaceSettingsService, 'apply'>;
 }
 
 export const IMAGE_OPTION_NAMES = ['image1', 'image2', 'image3', 'image4'] as const;
@@ -60,6 +64,27 @@ export const imagineCommand: CommandDefinition<ImagineDeps, GenerationReply> = {
   options: imagineOptions,
 
   async handle(invocation: Invocation, generation, deps): Promise<void> {
+    const prompt = text(invocation.options.prompt) ?? '';
+    let applied;
+    try {
+      // Slash command, mention, Animate, Again and Vary all pass here: channel, images, ban list, defaults.
+      applied = await deps.settings.apply({
+        platform: invocation.platform,
+        spaceId: invocation.spaceId,
+        userId: invocation.userId,
+        channelId: invocation.channelId,
+        parentChannelId: invocation.parentChannelId,
+        prompt,
+        imageCount: invocation.images.length,
+        seconds: text(invocation.options.seconds),
+        aspectRatio: text(invocation.options.aspect_ratio),
+        resolution: text(invocation.options.resolution),
+      });
+    } catch (error) {
+      // Refused before anything is reserved or sent, shown like any other refusal of a request.
+      await generation.jobFailed(toBotError(error), undefined);
+      return;
+    }
     await deps.runner.start(
       {
         platform: invocation.platform,
@@ -70,10 +95,10 @@ export const imagineCommand: CommandDefinition<ImagineDeps, GenerationReply> = {
         imageRefs: invocation.images.map((image) => image.ref),
       },
       {
-        prompt: text(invocation.options.prompt) ?? '',
-        seconds: text(invocation.options.seconds),
-        aspectRatio: text(invocation.options.aspect_ratio),
-        resolution: text(invocation.options.resolution),
+        prompt,
+        seconds: applied.seconds,
+        aspectRatio: applied.aspectRatio,
+        resolution: applied.resolution,
         images: invocation.images,
       },
       sinkFromReply(generation),

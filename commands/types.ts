@@ -4,7 +4,7 @@ import type { Invocation, Reply } from '../src/port.js';
  * A command is data (its options, for each adapter to render as its own surface) plus a handler.
  * Adding an option is one edit here; adapters read the data.
  */
-export type OptionType = 'string' | 'integer' | 'boolean' | 'user' | 'attachment';
+export type OptionType = 'string' | 'integer' | 'boolean' | 'user' | 'channel' | 'attachment';
 
 export interface OptionSpec {
   name: string;

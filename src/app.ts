@@ -10,6 +10,7 @@ import { createJobStore, type JobRecord, type JobStore } from './jobs/job-store.
 import type { Logger } from './log.js';
 import { createQuotaLedger, type QuotaLedger } from './quota/ledger.js';
 import { createQuotaService, type QuotaService } from './quota/quota.js';
+import { createSpaceSettings, type SpaceSettingsService } from './settings/space-settings.js';
 import { keyvOpener } from './store/keyv.js';
 
 /**
@@ -28,6 +29,8 @@ export interface App {
    * with a TTL and validated when read back. In the shared store, so it survives a restart.
    */
   pending: Keyv<unknown>;
+  /** Rules admins set with /settings (ban list, channels, defaults, images) and users' notify opt-outs. */
+  settings: SpaceSettingsService;
   /** Removes finished job records older than JOB_RETENTION_DAYS; the bot runs it at start and daily. */
   prune(): Promise<number>;
   close(): Promise<void>;
@@ -43,6 +46,7 @@ export async function openApp(
   const settings = openKeyv<number>('cfg');
   const jobKeyv = openKeyv<JobRecord>('job');
   const pending = openKeyv<unknown>('pending');
+  const spaceKeyv = openKeyv<unknown>('space');
   const jobs = createJobStore(jobKeyv, logger, options.now);
   const quota = createQuotaService({
     ledger,
@@ -50,6 +54,13 @@ export async function openApp(
     config: config.quota,
     ownerIds: config.ownerIds,
     logger,
+    now: options.now,
+  });
+  const spaceSettings = createSpaceSettings({
+    keyv: spaceKeyv,
+    logger,
+    limits: config.limits,
+    isAdmin: quota.isAdmin,
     now: options.now,
   });
   const service =
@@ -66,6 +77,7 @@ export async function openApp(
     runner,
     service,
     pending,
+    settings: spaceSettings,
     prune: () => jobs.prune(config.jobRetentionMs),
     async close() {
       // Running jobs stop first, so none writes to a store that is closing; their records resume next start.
@@ -75,6 +87,7 @@ export async function openApp(
         settings.disconnect(),
         jobKeyv.disconnect(),
         pending.disconnect(),
+        spaceKeyv.disconnect(),
       ]);
     },
   };

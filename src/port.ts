@@ -18,13 +18,22 @@ export interface UserRef {
   displayName?: string;
 }
 
-export type OptionValue = string | number | boolean | UserRef;
+/** A channel picked as an option value (`/settings channel-add`). */
+export interface ChannelRef {
+  kind: 'channel';
+  id: string;
+  name?: string;
+}
+
+export type OptionValue = string | number | boolean | UserRef | ChannelRef;
 
 export interface Invocation {
   platform: Exclude<Platform, 'cli'>;
   /** Discord guild id or `dm:<user id>`; Slack team id. */
   spaceId: string;
   channelId: string;
+  /** The parent channel when `channelId` is a thread, where the platform has such a thing (Discord). */
+  parentChannelId?: string;
   userId: string;
   isSpaceAdmin: boolean;
   command: string;

@@ -1,6 +1,7 @@
 import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
+  ChannelType,
   PermissionFlagsBits,
   type APIApplicationCommandBasicOption,
   type APIApplicationCommandSubcommandOption,
@@ -19,6 +20,7 @@ const OPTION_TYPES = {
   integer: ApplicationCommandOptionType.Integer,
   boolean: ApplicationCommandOptionType.Boolean,
   user: ApplicationCommandOptionType.User,
+  channel: ApplicationCommandOptionType.Channel,
   attachment: ApplicationCommandOptionType.Attachment,
 } as const;
 
@@ -46,6 +48,13 @@ function optionJson(spec: OptionSpec): APIApplicationCommandBasicOption {
         type: ApplicationCommandOptionType.Integer,
         ...(spec.minValue !== undefined ? { min_value: spec.minValue } : {}),
         ...(spec.maxValue !== undefined ? { max_value: spec.maxValue } : {}),
+      };
+    case 'channel':
+      // Places people can run commands in: text, announcement and forum channels (their threads follow them).
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.Channel,
+        channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildForum],
       };
     default:
       return { ...base, type: OPTION_TYPES[spec.type] } as APIApplicationCommandBasicOption;

@@ -1,4 +1,5 @@
 import {
+  ApplicationCommandOptionType,
   PermissionFlagsBits,
   type Attachment,
   type ChatInputCommandInteraction,
@@ -10,6 +11,12 @@ import type { Invocation, OptionValue } from '../../src/port.js';
 
 export function spaceIdOf(interaction: Pick<Interaction, 'guildId' | 'user'>): string {
   return interaction.guildId ?? `dm:${interaction.user.id}`;
+}
+
+/** The channel a thread belongs to, so a channel allowed by /settings allows its threads too. */
+export function parentChannelIdOf(interaction: Pick<Interaction, 'channel'>): string | undefined {
+  const channel = interaction.channel;
+  return channel?.isThread() ? (channel.parentId ?? undefined) : undefined;
 }
 
 export function isSpaceAdmin(interaction: Pick<Interaction, 'memberPermissions'>): boolean {
@@ -43,6 +50,9 @@ export function decodeChatInput(interaction: ChatInputCommandInteraction): Invoc
           : option.user.id === interaction.user.id,
         displayName: option.user.displayName,
       };
+    } else if (option.type === ApplicationCommandOptionType.Channel && option.value !== undefined) {
+      const name = option.channel && 'name' in option.channel ? option.channel.name : undefined;
+      options[option.name] = { kind: 'channel', id: String(option.value), name: name ?? undefined };
     } else if (option.value !== undefined) {
       options[option.name] = option.value;
     }
@@ -51,6 +61,7 @@ export function decodeChatInput(interaction: ChatInputCommandInteraction): Invoc
     platform: 'discord',
     spaceId: spaceIdOf(interaction),
     channelId: interaction.channelId,
+    parentChannelId: parentChannelIdOf(interaction),
     userId: interaction.user.id,
     isSpaceAdmin: isSpaceAdmin(interaction),
     command: interaction.commandName,

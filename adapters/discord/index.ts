@@ -15,7 +15,9 @@ import {
 import { z } from 'zod';
 import { prefillPrompt, promptFromMention } from '../../commands/animate.js';
 import { imagineCommand } from '../../commands/imagine.js';
+import { jobsCommand } from '../../commands/jobs.js';
 import { quotaCommand } from '../../commands/quota.js';
+import { settingsCommand } from '../../commands/settings.js';
 import type { App } from '../../src/app.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
@@ -24,8 +26,9 @@ import { createInFlightTracker } from '../../src/jobs/in-flight.js';
 import type { Logger } from '../../src/log.js';
 import { sinkFromReply, type Invocation, type Reply } from '../../src/port.js';
 import { ANIMATE_MENU_NAME } from './command-json.js';
-import { decodeChatInput, isSpaceAdmin, spaceIdOf } from './decode.js';
+import { decodeChatInput, isSpaceAdmin, parentChannelIdOf, spaceIdOf } from './decode.js';
 import { createDiscordImageFetcher } from './images.js';
+import { discordJobListFormat } from './jobs-format.js';
 import { imagesOfMessages } from './message-images.js';
 import {
   AGAIN_PREFIX,
@@ -111,7 +114,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
 
   function run(ref: DiscordMessageRef, invocation: Invocation): void {
     const reply = createDiscordReply(ref, replyDeps());
-    inFlight.track(imagineCommand.handle(invocation, reply, { runner: runner! }));
+    inFlight.track(imagineCommand.handle(invocation, reply, { runner: runner!, settings: app.settings }));
   }
 
   /** Runs /imagine for an interaction that has already been deferred. */
@@ -139,6 +142,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       platform: 'discord',
       spaceId: spaceIdOf(interaction),
       channelId: interaction.channelId ?? '',
+      parentChannelId: parentChannelIdOf(interaction),
       userId: interaction.user.id,
       isSpaceAdmin: isSpaceAdmin(interaction),
       command: 'imagine',
@@ -267,6 +271,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
         platform: 'discord',
         spaceId,
         channelId: message.channelId,
+        parentChannelId: message.channel.isThread() ? (message.channel.parentId ?? undefined) : undefined,
         userId: message.author.id,
         isSpaceAdmin: message.member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false,
         command: 'imagine',
@@ -297,6 +302,23 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
         await interaction.deferReply({ flags: MessageFlags.Ephemeral });
         await quotaCommand.handle(decodeChatInput(interaction), ephemeralReply(interaction), {
           quota: app.quota,
+        });
+        return;
+      }
+      if (interaction.commandName === settingsCommand.name) {
+        await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+        await settingsCommand.handle(decodeChatInput(interaction), ephemeralReply(interaction), {
+          settings: app.settings,
+          isAdmin: app.quota.isAdmin,
+        });
+        return;
+      }
+      if (interaction.commandName === jobsCommand.name) {
+        await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+        await jobsCommand.handle(decodeChatInput(interaction), ephemeralReply(interaction), {
+          jobs: app.jobs,
+          isAdmin: app.quota.isAdmin,
+          format: discordJobListFormat,
         });
         return;
       }

@@ -4,7 +4,9 @@ import { App, LogLevel, type AppOptions, type BlockAction, type ButtonAction } f
 import { z } from 'zod';
 import { DEFAULT_ANIMATE_PROMPT, prefillPrompt, promptFromMention } from '../../commands/animate.js';
 import { imagineCommand, imagineOptions } from '../../commands/imagine.js';
+import { jobsCommand } from '../../commands/jobs.js';
 import { quotaCommand } from '../../commands/quota.js';
+import { DEFAULTS_OPTIONS, settingsCommand } from '../../commands/settings.js';
 import type { App as BotApp } from '../../src/app.js';
 import type { SlackConfig } from '../../src/config.js';
 import { toBotError } from '../../src/errors.js';
@@ -27,6 +29,7 @@ import {
 } from './decode.js';
 import { parseFlags, usage } from './flags.js';
 import { createSlackImageFetcher } from './images.js';
+import { slackJobListFormat } from './jobs-format.js';
 import {
   AGAIN_ACTION,
   ANIMATE_SHORTCUT,
@@ -80,6 +83,11 @@ const actionMessageSchema = z.object({
   message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
 });
 
+/** Slash command text arrives with `&`, `<`, `>` escaped; a ban pattern means the characters themselves. */
+function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const { config, app, logger } = options;
   const runner = app.runner;
@@ -126,7 +134,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       options,
       images,
     };
-    inFlight.track(imagineCommand.handle(invocation, reply, { runner: runner! }));
+    inFlight.track(imagineCommand.handle(invocation, reply, { runner: runner!, settings: app.settings }));
   }
 
   /** An ephemeral note to one user, in a thread when given; failures only logged. */
@@ -230,7 +238,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       options,
       images: [],
     };
-    inFlight.track(imagineCommand.handle(invocation, reply, { runner }));
+    inFlight.track(imagineCommand.handle(invocation, reply, { runner, settings: app.settings }));
   });
 
   bolt.command('/quota', async ({ command, ack }) => {
@@ -272,6 +280,92 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       },
       reply,
       { quota: app.quota },
+    );
+  });
+
+  /** An ephemeral answer to a slash command; `escape` for plain text that must not become markup. */
+  function commandReply(command: { team_id: string; channel_id: string; user_id: string }, escape: boolean) {
+    const slackReply = createSlackReply(
+      { kind: 'slack', teamId: command.team_id, channel: command.channel_id, userId: command.user_id },
+      replyDeps(),
+    );
+    const reply: Reply = {
+      text: (message) => slackReply.text(escape ? escapeSlack(message) : message, { ephemeral: true }),
+      fail: (message) => slackReply.fail(message),
+    };
+    return reply;
+  }
+
+  // `/settings ban-add /regex/`, `/settings channel-add #videos`, `/settings defaults --seconds 6 --ar 9:16`,
+  // `/settings images off`, `/settings notify off`, `/settings` (show).
+  bolt.command('/settings', async ({ command, ack }) => {
+    await ack();
+    const text = command.text.trim();
+    const subcommand = text.split(/\s+/)[0]?.toLowerCase() || 'show';
+    const rest = text.slice(subcommand.length).trim();
+    const options: Invocation['options'] = {};
+    const reply = commandReply(command, true);
+    try {
+      if (subcommand === 'ban-add' || subcommand === 'ban-remove') {
+        options.pattern = unescapeSlack(rest);
+      } else if (subcommand === 'channel-add' || subcommand === 'channel-remove') {
+        const mention = /<#([A-Z0-9]+)(?:\|([^>]*))?>/.exec(rest);
+        if (mention?.[1])
+          options.channel = { kind: 'channel', id: mention[1], name: mention[2] || undefined };
+        else if (rest === '') {
+          options.channel = { kind: 'channel', id: command.channel_id, name: command.channel_name };
+        } else options.channel = rest;
+      } else if (subcommand === 'defaults') {
+        const parsed = parseFlags(rest === '' ? '' : `x ${rest}`, [
+          { name: 'words', type: 'string', description: '', freeText: true },
+          ...DEFAULTS_OPTIONS,
+        ]);
+        Object.assign(options, parsed.options);
+        const words = (parsed.options.words ?? '').split(/\s+/).slice(1);
+        options.clear = words.some((w) => w.toLowerCase() === 'clear');
+        delete options.words;
+      } else if (subcommand === 'images' || subcommand === 'notify') {
+        options.state = rest.split(/\s+/)[0] ?? '';
+      }
+    } catch (error) {
+      await reply.fail(toBotError(error).userMessage);
+      return;
+    }
+    await settingsCommand.handle(
+      {
+        platform: 'slack',
+        spaceId: command.team_id,
+        channelId: command.channel_id,
+        userId: command.user_id,
+        isSpaceAdmin: (await lookupUser(command.user_id, command.team_id)).admin,
+        command: 'settings',
+        subcommand,
+        options,
+        images: [],
+      },
+      reply,
+      { settings: app.settings, isAdmin: app.quota.isAdmin },
+    );
+  });
+
+  // `/jobs` (your own), `/jobs all` (admins: everyone's in the workspace).
+  bolt.command('/jobs', async ({ command, ack }) => {
+    await ack();
+    const words = command.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    await jobsCommand.handle(
+      {
+        platform: 'slack',
+        spaceId: command.team_id,
+        channelId: command.channel_id,
+        userId: command.user_id,
+        isSpaceAdmin: (await lookupUser(command.user_id, command.team_id)).admin,
+        command: 'jobs',
+        options: { all: words.includes('all') },
+        images: [],
+      },
+      // The lines are built with Slack markup and escaped user text already.
+      commandReply(command, false),
+      { jobs: app.jobs, isAdmin: app.quota.isAdmin, format: slackJobListFormat(command.team_domain) },
     );
   });
 

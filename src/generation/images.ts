@@ -1,8 +1,9 @@
+import type createSharp from 'sharp';
 import type { Sharp, SharpOptions } from 'sharp';
 import { BotError, InvalidInputError, formatCount } from '../errors.js';
 
 /** sharp (libvips) costs ~27 MB of RSS when loaded; most jobs carry no image, so it loads on first use. */
-let sharpLoading: Promise<typeof import('sharp')> | undefined;
+let sharpLoading: Promise<{ default: typeof createSharp }> | undefined;
 async function sharp(input: Buffer | Uint8Array, options?: SharpOptions): Promise<Sharp> {
   sharpLoading ??= import('sharp');
   const { default: create } = await sharpLoading;

@@ -59,6 +59,7 @@ export interface JobFilter {
   status?: JobRecordStatus | 'running';
   userId?: string;
   platform?: string;
+  spaceId?: string;
 }
 
 export type JobStore = ReturnType<typeof createJobStore>;
@@ -98,6 +99,7 @@ export function createJobStore(keyv: Keyv<JobRecord>, logger: Logger, now: () =>
       for await (const record of all()) {
         if (filter.userId && record.userId !== filter.userId) continue;
         if (filter.platform && record.platform !== filter.platform) continue;
+        if (filter.spaceId && record.spaceId !== filter.spaceId) continue;
         if (filter.status === 'running' && !UNFINISHED_STATUSES.has(record.status)) continue;
         if (filter.status && filter.status !== 'running' && record.status !== filter.status) continue;
         out.push(record);

@@ -2,11 +2,11 @@ import Keyv from 'keyv';
 import { ensureSqliteDir, parseStoreUrl } from './store-url.js';
 
 /**
- * keyv stores by namespace (`job:`, `cfg:`, `pending:` for short-lived state between two user actions).
- * keyv writes the namespace onto its adapter, so each namespace gets an adapter of its own rather than
- * sharing one.
+ * keyv stores by namespace (`job:`, `cfg:`, `pending:` for short-lived state between two user actions, `space:` for
+ * the rules admins set with /settings and users' own preferences). keyv writes the namespace onto its adapter, so each namespace
+ * gets an adapter of its own rather than sharing one.
  */
-export type StoreNamespace = 'job' | 'cfg' | 'pending';
+export type StoreNamespace = 'job' | 'cfg' | 'pending' | 'space';
 
 export type OpenKeyv = <T>(namespace: StoreNamespace) => Keyv<T>;
 

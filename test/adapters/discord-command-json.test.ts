@@ -1,7 +1,9 @@
 import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { imagineCommand } from '../../commands/imagine.js';
+import { jobsCommand } from '../../commands/jobs.js';
 import { quotaCommand } from '../../commands/quota.js';
+import { settingsCommand } from '../../commands/settings.js';
 import { allCommandsJson, commandJson } from '../../adapters/discord/command-json.js';
 
 describe('Discord slash-command JSON from the command data', () => {
@@ -60,5 +62,42 @@ describe('Discord slash-command JSON from the command data', () => {
       ['limit', ApplicationCommandOptionType.Integer, true],
     ]);
     expect(all[2]).toMatchObject({ type: ApplicationCommandType.Message });
+  });
+
+  it('renders /settings as subcommands (channel options limited to text-like channels) and /jobs with a boolean', () => {
+    const settings = commandJson(settingsCommand);
+    const subs = 'options' in settings ? (settings.options ?? []) : [];
+    expect(subs.map((s) => s.name)).toEqual([
+      'show',
+      'ban-add',
+      'ban-remove',
+      'channel-add',
+      'channel-remove',
+      'defaults',
+      'images',
+      'notify',
+    ]);
+    for (const sub of subs) {
+      expect(sub.name).toMatch(/^[-_a-z0-9]{1,32}$/);
+      expect(sub.description.length).toBeLessThanOrEqual(100);
+    }
+    const channelAdd = subs[3];
+    expect(channelAdd && 'options' in channelAdd ? channelAdd.options?.[0] : undefined).toMatchObject({
+      name: 'channel',
+      type: ApplicationCommandOptionType.Channel,
+      required: false,
+      channel_types: [0, 5, 15],
+    });
+    const defaults = subs[5];
+    expect(defaults && 'options' in defaults ? defaults.options?.map((o) => o.name) : []).toEqual([
+      'seconds',
+      'aspect_ratio',
+      'resolution',
+      'clear',
+    ]);
+    const jobs = commandJson(jobsCommand);
+    expect('options' in jobs ? jobs.options : []).toEqual([
+      expect.objectContaining({ name: 'all', type: ApplicationCommandOptionType.Boolean, required: false }),
+    ]);
   });
 });

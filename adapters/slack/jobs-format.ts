@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import type { JobListFormat } from '../../commands/jobs.js';
+import type { JobRecord } from '../../src/jobs/job-store.js';
+import { escapeSlack } from './render.js';
+
+/**
+ * How /jobs lines look on Slack: dates in each reader's time zone, and a permalink to the job's message built
+ * from the workspace domain (the slash command carries it), the channel and the message ts, as
+ * chat.getPermalink would return it, without a Web API call per line.
+ */
+
+const linkableRefSchema = z.object({
+  channel: z.string().min(1),
+  ts: z.string().optional(),
+  threadTs: z.string().optional(),
+});
+
+export function slackMessageLink(record: JobRecord, teamDomain: string | undefined): string | undefined {
+  const ref = linkableRefSchema.safeParse(record.messageRef);
+  if (!ref.success) return undefined;
+  const { channel, ts, threadTs } = ref.data;
+  // A channel link shows its name to the reader and notifies no one.
+  if (ts === undefined || !teamDomain || !/^[a-z0-9-]+$/i.test(teamDomain)) return `<#${channel}>`;
+  const thread = threadTs && threadTs !== ts ? `?thread_ts=${threadTs}&cid=${channel}` : '';
+  return `<https://${teamDomain}.slack.com/archives/${channel}/p${ts.replace('.', '')}${thread}|message>`;
+}
+
+export function slackJobListFormat(teamDomain: string | undefined): JobListFormat {
+  return {
+    link: (record) => slackMessageLink(record, teamDomain),
+    time: (ms) => {
+      const seconds = Math.floor(ms / 1000);
+      const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+      return `<!date^${seconds}^{date_short_pretty} {time}|${fallback} UTC>`;
+    },
+    // Plain id: a <@U…> in a message could notify the person it names.
+    user: (id) => `\`${id}\``,
+    escape: escapeSlack,
+  };
+}

@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { InvalidInputError, toBotError } from '../src/errors.js';
+import type { Invocation, OptionValue, Reply } from '../src/port.js';
+import type { QuotaActor } from '../src/quota/quota.js';
+import {
+  MAX_PATTERN_CHARS,
+  channelLabel,
+  describeBan,
+  describeSettings,
+  type ChannelEntry,
+  type SpaceSettingsService,
+} from '../src/settings/space-settings.js';
+import { imagineOptions } from './imagine.js';
+import type { CommandDefinition, OptionSpec } from './types.js';
+
+/**
+ * `/settings`: the rules admins set for their server or workspace (prompt ban list, allowed channels, option
+ * defaults, image input) and each user's own notification choice. Everyone may `show`; every change but
+ * `notify` needs an admin (checked in the settings service, the same rule as /quota).
+ */
+
+export interface SettingsCommandDeps {
+  settings: SpaceSettingsService;
+  /** Same rule as /quota (platform admin flag or OWNER_IDS); decides whether `show` lists the bans. */
+  isAdmin(actor: QuotaActor): boolean;
+}
+
+const patternOption: OptionSpec = {
+  name: 'pattern',
+  type: 'string',
+  description: 'A word or phrase, or a /regular expression/ (case-insensitive)',
+  required: true,
+  maxLength: MAX_PATTERN_CHARS + 2,
+};
+const channelOption: OptionSpec = {
+  name: 'channel',
+  type: 'channel',
+  description: 'The channel (default: this one)',
+};
+const stateOption = (description: string): OptionSpec => ({
+  name: 'state',
+  type: 'string',
+  description,
+  required: true,
+  choices: [
+    { name: 'on', value: 'on' },
+    { name: 'off', value: 'off' },
+  ],
+});
+
+/** The same options, rules and flag names as /imagine's (`--seconds`, `--ar`, `--res` on Slack). */
+export const DEFAULTS_OPTIONS: readonly OptionSpec[] = imagineOptions
+  .filter((o) => ['seconds', 'aspect_ratio', 'resolution'].includes(o.name))
+  .map((o) => ({ ...o, required: false }));
+
+export const SETTINGS_SUBCOMMANDS = [
+  'show',
+  'ban-add',
+  'ban-remove',
+  'channel-add',
+  'channel-remove',
+  'defaults',
+  'images',
+  'notify',
+] as const;
+
+const channelValueSchema = z.object({
+  kind: z.literal('channel'),
+  id: z.string().min(1),
+  name: z.string().optional(),
+});
+
+function channelOf(value: OptionValue | undefined, invocation: Invocation): ChannelEntry {
+  if (value === undefined) return { id: invocation.channelId };
+  const parsed = channelValueSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidInputError('channel', 'Please name a channel, e.g. #videos.');
+  return { id: parsed.data.id, name: parsed.data.name };
+}
+
+function stateOf(value: OptionValue | undefined): boolean {
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (text === 'on' || text === true) return true;
+  if (text === 'off' || text === false) return false;
+  throw new InvalidInputError('state', 'Say `on` or `off`.');
+}
+
+function stringOf(value: OptionValue | undefined): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+export const settingsCommand: CommandDefinition<SettingsCommandDeps> = {
+  name: 'settings',
+  description: 'See this server’s video rules (admins: change them)',
+  subcommands: [
+    { name: 'show', description: 'Show the rules in effect here', options: [] },
+    {
+      name: 'ban-add',
+      description: 'Admin: refuse prompts with this word or /regex/',
+      options: [patternOption],
+    },
+    { name: 'ban-remove', description: 'Admin: remove an entry from the ban list', options: [patternOption] },
+    { name: 'channel-add', description: 'Admin: allow the bot in a channel', options: [channelOption] },
+    {
+      name: 'channel-remove',
+      description: 'Admin: remove a channel from the allowed list',
+      options: [channelOption],
+    },
+    {
+      name: 'defaults',
+      description: 'Admin: defaults for length, shape and resolution',
+      options: [
+        ...DEFAULTS_OPTIONS,
+        { name: 'clear', type: 'boolean', description: 'Forget all defaults set here' },
+      ],
+    },
+    {
+      name: 'images',
+      description: 'Admin: allow or refuse image input',
+      options: [stateOption('on or off')],
+    },
+    {
+      name: 'notify',
+      description: 'Mention me when my long videos are ready (on/off)',
+      options: [stateOption('on or off')],
+    },
+  ],
+
+  async handle(invocation: Invocation, reply: Reply, deps: SettingsCommandDeps): Promise<void> {
+    const actor: QuotaActor = {
+      platform: invocation.platform,
+      spaceId: invocation.spaceId,
+      userId: invocation.userId,
+      isSpaceAdmin: invocation.isSpaceAdmin,
+    };
+    const o = invocation.options;
+    const say = (message: string) => reply.text(message, { ephemeral: true });
+    try {
+      switch (invocation.subcommand ?? 'show') {
+        case 'show': {
+          const [settings, notify] = await Promise.all([
+            deps.settings.get(actor),
+            deps.settings.notifyEnabled(actor.platform, actor.spaceId, actor.userId),
+          ]);
+          const admin = deps.isAdmin(actor);
+          await say(
+            `Rules here:\n${describeSettings(invocation.platform, settings, deps.settings.limits, { showBans: admin })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
+          );
+          return;
+        }
+        case 'ban-add': {
+          const { rule } = await deps.settings.addBan(actor, stringOf(o.pattern) ?? '');
+          await say(`Added \`${describeBan(rule)}\` to the ban list.`);
+          return;
+        }
+        case 'ban-remove': {
+          const { rule } = await deps.settings.removeBan(actor, stringOf(o.pattern) ?? '');
+          await say(`Removed \`${describeBan(rule)}\` from the ban list.`);
+          return;
+        }
+        case 'channel-add': {
+          const channel = channelOf(o.channel, invocation);
+          const { settings } = await deps.settings.addChannel(actor, channel);
+          await say(
+            `The bot may now be used in: ${settings.channels.map((c) => channelLabel(actor.platform, c)).join(', ')}.`,
+          );
+          return;
+        }
+        case 'channel-remove': {
+          const channel = channelOf(o.channel, invocation);
+          const { settings } = await deps.settings.removeChannel(actor, channel.id);
+          await say(
+            settings.channels.length === 0
+              ? 'No channels are listed any more: the bot may be used everywhere here.'
+              : `The bot may now be used in: ${settings.channels.map((c) => channelLabel(actor.platform, c)).join(', ')}.`,
+          );
+          return;
+        }
+        case 'defaults': {
+          const clear = o.clear === true || stringOf(o.clear) === 'true';
+          const input = {
+            seconds: stringOf(o.seconds),
+            aspectRatio: stringOf(o.aspect_ratio),
+            resolution: stringOf(o.resolution),
+          };
+          if (!clear && Object.values(input).every((v) => v === undefined)) {
+            throw new InvalidInputError(
+              'defaults',
+              'Give at least one of seconds, aspect ratio and resolution, or `clear` to forget them.',
+            );
+          }
+          const { settings } = await deps.settings.setDefaults(actor, clear ? 'clear' : input);
+          const lines = describeSettings(invocation.platform, settings, deps.settings.limits, {
+            showBans: false,
+          });
+          await say(`Saved. ${lines.split('\n').find((l) => l.startsWith('Defaults:')) ?? ''}`);
+          return;
+        }
+        case 'images': {
+          const allowed = stateOf(o.state);
+          await deps.settings.setImagesAllowed(actor, allowed);
+          await say(allowed ? 'Image input is allowed here.' : 'Image input is now off here.');
+          return;
+        }
+        case 'notify': {
+          const enabled = stateOf(o.state);
+          await deps.settings.setNotify(actor, actor.userId, enabled);
+          await say(
+            enabled
+              ? 'You will be mentioned when a long video of yours is ready.'
+              : 'You will no longer be mentioned when a long video of yours is ready.',
+          );
+          return;
+        }
+        default:
+          throw new InvalidInputError(
+            'subcommand',
+            `Unknown settings command “${invocation.subcommand}”. Use one of ${SETTINGS_SUBCOMMANDS.join(', ')}.`,
+          );
+      }
+    } catch (error) {
+      await reply.fail(toBotError(error).userMessage);
+    }
+  },
+};

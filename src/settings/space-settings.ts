@@ -1,0 +1,459 @@
+import type Keyv from 'keyv';
+import { z } from 'zod';
+import type { GenerationLimits } from '../config.js';
+import { BotError, InvalidInputError, formatCount } from '../errors.js';
+import {
+  RESOLUTIONS,
+  normalizeAspectRatio,
+  normalizeResolution,
+  normalizeSeconds,
+} from '../generation/options.js';
+import type { Logger } from '../log.js';
+import type { Platform, QuotaActor } from '../quota/quota.js';
+
+/**
+ * Rules a space's admins set with `/settings`, kept in keyv (`space:`) per platform + space and validated with
+ * zod on every read and write: a prompt ban list, the channels the bot may be used in, defaults for the
+ * generation options, and whether image input is allowed. Also each user's opt-out of completion
+ * notifications. Every change is checked for admin rights here (the same rule as /quota) and logged with who
+ * and what, so no front end can skip either.
+ */
+
+/** A ban entry: a word or phrase (whole words, case-insensitive) or a regular expression (case-insensitive). */
+export const banRuleSchema = z.object({
+  kind: z.enum(['word', 'regex']),
+  pattern: z.string().min(1),
+});
+export type BanRule = z.infer<typeof banRuleSchema>;
+
+export const channelRefSchema = z.object({ id: z.string().min(1), name: z.string().optional() });
+export type ChannelEntry = z.infer<typeof channelRefSchema>;
+
+export const MAX_BAN_RULES = 200;
+export const MAX_PATTERN_CHARS = 200;
+export const MAX_CHANNELS = 100;
+
+const spaceDefaultsSchema = z.object({
+  seconds: z.number().int().positive().optional(),
+  aspectRatio: z.string().min(1).optional(),
+  resolution: z.enum(RESOLUTIONS).optional(),
+});
+export type SpaceDefaults = z.infer<typeof spaceDefaultsSchema>;
+
+export const spaceSettingsSchema = z.object({
+  bans: z.array(banRuleSchema).max(MAX_BAN_RULES).default([]),
+  /** Empty: the bot may be used everywhere in the space. */
+  channels: z.array(channelRefSchema).max(MAX_CHANNELS).default([]),
+  defaults: spaceDefaultsSchema.default({}),
+  imagesAllowed: z.boolean().default(true),
+  updatedAt: z.number().optional(),
+  updatedBy: z.string().optional(),
+});
+export type SpaceSettings = z.infer<typeof spaceSettingsSchema>;
+
+const userPrefsSchema = z.object({ notify: z.boolean().default(true) });
+
+export const EMPTY_SETTINGS: SpaceSettings = spaceSettingsSchema.parse({});
+
+export interface SpaceKey {
+  platform: Platform;
+  spaceId: string;
+}
+
+/** What a job is about to use, for the rules to check. */
+export interface JobIntent extends SpaceKey {
+  userId: string;
+  channelId: string;
+  /** A thread's parent channel (Discord): allowing a channel allows its threads. */
+  parentChannelId?: string;
+  prompt: string;
+  imageCount: number;
+  seconds?: string;
+  aspectRatio?: string;
+  resolution?: string;
+}
+
+/** The options a job runs with after the space's defaults filled in what the user left out. */
+export interface AppliedOptions {
+  seconds?: string;
+  aspectRatio?: string;
+  resolution?: string;
+}
+
+/** A channel as each platform's plain text shows it: Discord renders `<#id>` as a link (it never pings). */
+export function channelLabel(platform: Platform, channel: ChannelEntry): string {
+  if (platform === 'discord') return `<#${channel.id}>`;
+  return channel.name ? `#${channel.name}` : channel.id;
+}
+
+/** `/…/` is a regular expression; anything else is a word or phrase. */
+export function parseBanPattern(raw: string): BanRule {
+  const text = raw.trim();
+  if (text.length === 0) throw new InvalidInputError('pattern', 'Give a word, a phrase or a /regex/ to ban.');
+  if (text.length > MAX_PATTERN_CHARS + 2) {
+    throw new InvalidInputError(
+      'pattern',
+      `A ban pattern can be at most ${formatCount(MAX_PATTERN_CHARS)} characters; this one is ${formatCount(text.length)}.`,
+    );
+  }
+  const regex = /^\/(.+)\/i?$/s.exec(text);
+  if (regex?.[1]) {
+    const source = regex[1];
+    checkRegex(source);
+    return { kind: 'regex', pattern: source };
+  }
+  return { kind: 'word', pattern: text.replace(/\s+/g, ' ').toLowerCase() };
+}
+
+/**
+ * A nested quantifier such as `(a+)+` or `(\w*)*` can take exponential time on a prompt of 4,096 characters
+ * and would stall the bot for everyone; refusing them (with the length cap) keeps every ban check linear
+ * enough. Not a proof of safety, a guard against the classic shapes.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,\d*\})/;
+/** Backreferences make matching non-regular; there is no ban list that needs them. */
+const BACKREFERENCE = /\\[1-9]|\\k</;
+
+function checkRegex(source: string): RegExp {
+  if (source.length > MAX_PATTERN_CHARS) {
+    throw new InvalidInputError(
+      'pattern',
+      `A ban pattern can be at most ${formatCount(MAX_PATTERN_CHARS)} characters; this one is ${formatCount(source.length)}.`,
+    );
+  }
+  if (NESTED_QUANTIFIER.test(source) || BACKREFERENCE.test(source)) {
+    throw new InvalidInputError(
+      'pattern',
+      'That regular expression has a nested repetition or a backreference, which can make checking a prompt very slow. Please write it without them.',
+    );
+  }
+  try {
+    return new RegExp(source, 'iu');
+  } catch (error) {
+    throw new InvalidInputError(
+      'pattern',
+      `“${source}” is not a valid regular expression: ${error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error)}.`,
+    );
+  }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A compiled rule; words match whole words (letters and digits around them do not count as a match). */
+export function compileBan(rule: BanRule): RegExp {
+  if (rule.kind === 'regex') return new RegExp(rule.pattern, 'iu');
+  const body = rule.pattern.split(' ').map(escapeRegex).join('\\s+');
+  return new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, 'iu');
+}
+
+/** The first rule the prompt breaks, if any. Prompts are NFKC-normalised first, so look-alike letters match. */
+export function findBan(bans: readonly BanRule[], prompt: string): BanRule | undefined {
+  const texts = [prompt, prompt.normalize('NFKC')];
+  return bans.find((rule) => {
+    const pattern = compileBan(rule);
+    return texts.some((text) => pattern.test(text));
+  });
+}
+
+export function describeBan(rule: BanRule): string {
+  return rule.kind === 'regex' ? `/${rule.pattern}/` : rule.pattern;
+}
+
+export const BANNED_PROMPT_MESSAGE = 'This prompt can’t be used in this server or workspace.';
+export const IMAGES_OFF_MESSAGE = 'Image input is turned off here by an admin. Try again without images.';
+
+export interface SpaceSettingsDeps {
+  keyv: Keyv<unknown>;
+  logger: Logger;
+  limits: GenerationLimits;
+  /** Same rule as /quota: the platform's admin flag or an OWNER_IDS entry. */
+  isAdmin(actor: QuotaActor): boolean;
+  now?: () => number;
+}
+
+export type SpaceSettingsService = ReturnType<typeof createSpaceSettings>;
+
+export function createSpaceSettings(deps: SpaceSettingsDeps) {
+  const { keyv, logger, limits } = deps;
+  const now = deps.now ?? Date.now;
+  const spaceKey = (s: SpaceKey) => `settings:${s.platform}:${s.spaceId}`;
+  const userKey = (s: SpaceKey, userId: string) => `user:${s.platform}:${s.spaceId}:${userId}`;
+  /** Changes to one space run one after another in this process, so two quick edits never lose one. */
+  const locks = new Map<string, Promise<unknown>>();
+
+  async function get(space: SpaceKey): Promise<SpaceSettings> {
+    const raw = await keyv.get(spaceKey(space));
+    if (raw === undefined) return structuredClone(EMPTY_SETTINGS);
+    const parsed = spaceSettingsSchema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    // Never let a damaged record switch the rules off silently without a trace.
+    logger.error(
+      { platform: space.platform, spaceId: space.spaceId, issues: parsed.error.issues.length },
+      'space settings do not parse; using the defaults',
+    );
+    return structuredClone(EMPTY_SETTINGS);
+  }
+
+  function requireAdmin(actor: QuotaActor, action: string): void {
+    if (deps.isAdmin(actor)) return;
+    logger.warn(
+      { platform: actor.platform, spaceId: actor.spaceId, userId: actor.userId, action },
+      'non-admin tried to change space settings',
+    );
+    throw new BotError('forbidden', `${actor.userId} is not an admin`, {
+      userMessage: 'Only a server or workspace admin (or a bot owner) can change these settings.',
+    });
+  }
+
+  /** Read, change, validate, write and log one space's settings, one change at a time per space. */
+  async function change(
+    actor: QuotaActor,
+    action: string,
+    mutate: (current: SpaceSettings) => { next: SpaceSettings; old: unknown; new: unknown },
+  ): Promise<{ settings: SpaceSettings; old: unknown; new: unknown }> {
+    requireAdmin(actor, action);
+    const key = spaceKey(actor);
+    const previous = locks.get(key) ?? Promise.resolve();
+    const run = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const current = await get(actor);
+        const result = mutate(structuredClone(current));
+        const next = spaceSettingsSchema.parse({
+          ...result.next,
+          updatedAt: now(),
+          updatedBy: `${actor.platform}:${actor.userId}`,
+        });
+        await keyv.set(key, next);
+        logger.info(
+          {
+            platform: actor.platform,
+            spaceId: actor.spaceId,
+            actorId: actor.userId,
+            action,
+            old: result.old,
+            new: result.new,
+          },
+          'space settings changed',
+        );
+        return { settings: next, old: result.old, new: result.new };
+      });
+    locks.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (locks.get(key) === run) locks.delete(key);
+    }
+  }
+
+  function validateDefaults(input: {
+    seconds?: number | string;
+    aspectRatio?: string;
+    resolution?: string;
+  }): SpaceDefaults {
+    const out: SpaceDefaults = {};
+    if (input.seconds !== undefined && String(input.seconds).trim() !== '') {
+      out.seconds = normalizeSeconds(input.seconds, limits.defaultSeconds, limits.maxSeconds, false);
+    }
+    if (input.aspectRatio !== undefined && input.aspectRatio.trim() !== '') {
+      out.aspectRatio = normalizeAspectRatio(input.aspectRatio, limits.defaultAspectRatio);
+    }
+    if (input.resolution !== undefined && input.resolution.trim() !== '') {
+      out.resolution = normalizeResolution(input.resolution, limits.defaultResolution);
+    }
+    return out;
+  }
+
+  return {
+    get,
+    /** The bot-wide defaults a space's own defaults override (for `/settings show`). */
+    limits,
+
+    async addBan(actor: QuotaActor, raw: string) {
+      const rule = parseBanPattern(raw);
+      const result = await change(actor, 'ban-add', (s) => {
+        if (s.bans.some((b) => b.kind === rule.kind && b.pattern === rule.pattern)) {
+          throw new InvalidInputError('pattern', `“${describeBan(rule)}” is already on the ban list.`);
+        }
+        if (s.bans.length >= MAX_BAN_RULES) {
+          throw new InvalidInputError(
+            'pattern',
+            `The ban list holds at most ${formatCount(MAX_BAN_RULES)} entries; remove one first.`,
+          );
+        }
+        return { next: { ...s, bans: [...s.bans, rule] }, old: undefined, new: rule };
+      });
+      return { settings: result.settings, rule };
+    },
+
+    async removeBan(actor: QuotaActor, raw: string) {
+      const text = raw.trim();
+      let removed: BanRule | undefined;
+      const result = await change(actor, 'ban-remove', (s) => {
+        const rule = text === '' ? undefined : parseBanPattern(text);
+        const index = rule ? s.bans.findIndex((b) => b.kind === rule.kind && b.pattern === rule.pattern) : -1;
+        const found = s.bans[index];
+        if (!found) {
+          throw new InvalidInputError('pattern', `“${text}” is not on the ban list. See \`/settings show\`.`);
+        }
+        removed = found;
+        return { next: { ...s, bans: s.bans.filter((_, i) => i !== index) }, old: found, new: undefined };
+      });
+      return { settings: result.settings, rule: removed as BanRule };
+    },
+
+    async addChannel(actor: QuotaActor, channel: ChannelEntry) {
+      return change(actor, 'channel-add', (s) => {
+        if (s.channels.some((c) => c.id === channel.id)) {
+          throw new InvalidInputError('channel', 'That channel is already on the list.');
+        }
+        if (s.channels.length >= MAX_CHANNELS) {
+          throw new InvalidInputError(
+            'channel',
+            `At most ${formatCount(MAX_CHANNELS)} channels can be listed; remove one first.`,
+          );
+        }
+        return {
+          next: { ...s, channels: [...s.channels, channel] },
+          old: s.channels.map((c) => c.id),
+          new: [...s.channels, channel].map((c) => c.id),
+        };
+      });
+    },
+
+    async removeChannel(actor: QuotaActor, channelId: string) {
+      return change(actor, 'channel-remove', (s) => {
+        if (!s.channels.some((c) => c.id === channelId)) {
+          throw new InvalidInputError('channel', 'That channel is not on the list.');
+        }
+        const channels = s.channels.filter((c) => c.id !== channelId);
+        return {
+          next: { ...s, channels },
+          old: s.channels.map((c) => c.id),
+          new: channels.map((c) => c.id),
+        };
+      });
+    },
+
+    /** Sets the given defaults (others stay), or clears all of them. Validated as /imagine validates options. */
+    async setDefaults(
+      actor: QuotaActor,
+      input: { seconds?: number | string; aspectRatio?: string; resolution?: string } | 'clear',
+    ) {
+      const given = input === 'clear' ? undefined : validateDefaults(input);
+      return change(actor, 'defaults', (s) => {
+        const defaults = given ? { ...s.defaults, ...given } : {};
+        return { next: { ...s, defaults }, old: s.defaults, new: defaults };
+      });
+    },
+
+    async setImagesAllowed(actor: QuotaActor, allowed: boolean) {
+      return change(actor, 'images', (s) => ({
+        next: { ...s, imagesAllowed: allowed },
+        old: s.imagesAllowed,
+        new: allowed,
+      }));
+    },
+
+    /** A user's own choice: anyone may set it for themselves. */
+    async setNotify(space: SpaceKey, userId: string, enabled: boolean): Promise<void> {
+      const key = userKey(space, userId);
+      const current = userPrefsSchema.safeParse((await keyv.get(key)) ?? {});
+      const old = current.success ? current.data.notify : true;
+      await keyv.set(
+        key,
+        userPrefsSchema.parse({ ...(current.success ? current.data : {}), notify: enabled }),
+      );
+      logger.info(
+        { platform: space.platform, spaceId: space.spaceId, userId, action: 'notify', old, new: enabled },
+        'user notification preference changed',
+      );
+    },
+
+    /** Whether a user wants a mention when a long job finishes (default yes). */
+    async notifyEnabled(platform: Platform, spaceId: string, userId: string): Promise<boolean> {
+      const parsed = userPrefsSchema.safeParse(
+        (await keyv.get(userKey({ platform, spaceId }, userId))) ?? {},
+      );
+      return parsed.success ? parsed.data.notify : true;
+    },
+
+    /**
+     * Checks a job against the space's rules before anything is reserved or sent, and fills in the space's
+     * defaults where the user gave no value. Throws a BotError with the user's message on a refusal.
+     */
+    async apply(intent: JobIntent): Promise<AppliedOptions> {
+      const settings = await get(intent);
+      const where = { platform: intent.platform, spaceId: intent.spaceId, userId: intent.userId };
+      if (
+        settings.channels.length > 0 &&
+        !settings.channels.some((c) => c.id === intent.channelId || c.id === intent.parentChannelId)
+      ) {
+        logger.info({ ...where, channelId: intent.channelId }, 'job refused: channel not allowed');
+        const list = settings.channels.map((c) => channelLabel(intent.platform, c)).join(', ');
+        throw new BotError('forbidden', 'channel not allowed by space settings', {
+          userMessage: `I can only be used in ${list} here.`,
+        });
+      }
+      if (!settings.imagesAllowed && intent.imageCount > 0) {
+        logger.info({ ...where, images: intent.imageCount }, 'job refused: image input is off');
+        throw new BotError('forbidden', 'image input is off in this space', {
+          userMessage: IMAGES_OFF_MESSAGE,
+        });
+      }
+      const banned = findBan(settings.bans, intent.prompt);
+      if (banned) {
+        // The rule goes to the log for the operator; the user gets a neutral sentence.
+        logger.info({ ...where, rule: describeBan(banned) }, 'job refused: prompt matches the ban list');
+        throw new BotError('forbidden', 'prompt matches the space ban list', {
+          userMessage: BANNED_PROMPT_MESSAGE,
+        });
+      }
+      const blank = (v: string | undefined) => v === undefined || v.trim() === '';
+      const { defaults } = settings;
+      let seconds = intent.seconds;
+      if (blank(seconds) && defaults.seconds !== undefined) {
+        // Several reference images allow shorter videos; a space default never makes a request invalid.
+        const max = intent.imageCount > 1 ? limits.maxSecondsWithReferences : limits.maxSeconds;
+        seconds = String(Math.min(defaults.seconds, max));
+      }
+      return {
+        seconds,
+        aspectRatio: blank(intent.aspectRatio)
+          ? (defaults.aspectRatio ?? intent.aspectRatio)
+          : intent.aspectRatio,
+        resolution: blank(intent.resolution) ? (defaults.resolution ?? intent.resolution) : intent.resolution,
+      };
+    },
+  };
+}
+
+/** For `/settings show`: the effective rules in a few lines. */
+export function describeSettings(
+  platform: Platform,
+  settings: SpaceSettings,
+  limits: Pick<GenerationLimits, 'defaultSeconds' | 'defaultAspectRatio' | 'defaultResolution'>,
+  options: { showBans: boolean },
+): string {
+  const d = settings.defaults;
+  const mark = (v: unknown) => (v === undefined ? ' (bot default)' : '');
+  const lines = [
+    `Channels: ${settings.channels.length === 0 ? 'everywhere' : settings.channels.map((c) => channelLabel(platform, c)).join(', ')}`,
+    `Defaults: ${d.seconds ?? limits.defaultSeconds} s${mark(d.seconds)}, ${d.aspectRatio ?? limits.defaultAspectRatio}${mark(d.aspectRatio)}, ${d.resolution ?? limits.defaultResolution}${mark(d.resolution)}`,
+    `Image input: ${settings.imagesAllowed ? 'allowed' : 'off'}`,
+  ];
+  if (options.showBans) {
+    lines.push(
+      settings.bans.length === 0
+        ? 'Ban list: empty'
+        : `Ban list (${settings.bans.length}): ${settings.bans.map((b) => `\`${describeBan(b).replace(/`/g, 'ˋ')}\``).join(', ')}`,
+    );
+  } else {
+    lines.push(
+      `Ban list: ${settings.bans.length === 0 ? 'empty' : `${settings.bans.length} entries (admins can see them)`}`,
+    );
+  }
+  return lines.join('\n');
+}
