@@ -29,7 +29,7 @@ describe('jobs survive a crash', () => {
     );
     let output = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker never submitted: ${output}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`worker never submitted: ${output}`)), 60_000);
       worker.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         if (new Set(output.match(/submitted \S+/g) ?? []).size >= 3) {
@@ -66,5 +66,5 @@ describe('jobs survive a crash', () => {
     expect(await app.ledger.pending()).toEqual([]);
     expect((await app.quota.status(alice)).used).toBe(3);
     await app.close();
-  });
+  }, 90_000);
 });
