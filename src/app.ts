@@ -68,7 +68,20 @@ export async function openApp(
       ? undefined
       : createGenerationService(config, logger, options.generation);
   const runner = service
-    ? createJobRunner({ service, quota, ledger, jobs, logger, now: options.now })
+    ? createJobRunner({
+        service,
+        quota,
+        ledger,
+        jobs,
+        logger,
+        now: options.now,
+        limits: config.jobLimits,
+        notifyAfterMs: config.notifyAfterMs,
+        notifyEnabled: (record) =>
+          record.platform === 'cli'
+            ? Promise.resolve(false)
+            : spaceSettings.notifyEnabled(record.platform, record.spaceId, record.userId),
+      })
     : undefined;
   return {
     quota,

@@ -88,6 +88,9 @@ const envSchema = z.object({
   IMAGE_MAX_SIDE: integer('IMAGE_MAX_SIDE', 64, 4096, 1280),
   MAX_VIDEO_BYTES: integer('MAX_VIDEO_BYTES', 1024, 2048 * MiB, 200 * MiB),
   JOB_TIMEOUT_SECONDS: integer('JOB_TIMEOUT_SECONDS', 10, 86_400, 900),
+  MAX_CONCURRENT_JOBS: integer('MAX_CONCURRENT_JOBS', 1, 10_000, 8),
+  MAX_JOBS_PER_USER: integer('MAX_JOBS_PER_USER', 1, 10_000, 2),
+  NOTIFY_AFTER_SECONDS: integer('NOTIFY_AFTER_SECONDS', 0, 86_400, 120),
   STORE_URL: z
     .string()
     .trim()
@@ -171,6 +174,10 @@ export interface Config {
   limits: GenerationLimits;
   maxVideoBytes: number;
   jobTimeoutMs: number;
+  /** Upstream jobs in flight for the whole bot, and running + waiting jobs per user. */
+  jobLimits: { maxConcurrent: number; maxPerUser: number };
+  /** Jobs that took longer than this mention their requester once when the result is posted. */
+  notifyAfterMs: number;
   log: { level: string; pretty: boolean | undefined };
   storeUrl: string;
   quota: QuotaConfig;
@@ -301,6 +308,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     maxVideoBytes: e.MAX_VIDEO_BYTES,
     jobTimeoutMs: e.JOB_TIMEOUT_SECONDS * 1000,
+    jobLimits: { maxConcurrent: e.MAX_CONCURRENT_JOBS, maxPerUser: e.MAX_JOBS_PER_USER },
+    notifyAfterMs: e.NOTIFY_AFTER_SECONDS * 1000,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     storeUrl: e.STORE_URL,
     quota: {

@@ -15,6 +15,8 @@ export type ErrorKind =
   /** The provider reports the job failed. */
   | 'job_failed'
   | 'job_cancelled'
+  /** The user already has as many jobs running or waiting as MAX_JOBS_PER_USER allows. */
+  | 'too_many_jobs'
   /** The job did not finish within JOB_TIMEOUT_SECONDS. */
   | 'job_timeout'
   | 'too_large'
@@ -41,6 +43,7 @@ const DEFAULT_USER_MESSAGES: Record<ErrorKind, string> = {
   transient: 'The video service is not answering right now. Please try again in a few minutes.',
   job_failed: 'The video could not be generated.',
   job_cancelled: 'The video generation was cancelled.',
+  too_many_jobs: 'You already have as many videos in progress as allowed. Please wait for one to finish.',
   job_timeout: 'The video took too long to generate and was abandoned.',
   too_large: 'The file is too large.',
   quota_exceeded: 'You have used up your video quota.',

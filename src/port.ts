@@ -1,5 +1,5 @@
 import type { BotError } from './errors.js';
-import type { GenerationEvent } from './generation/runner.js';
+import type { JobEvent } from './jobs/events.js';
 import type { ImageSource } from './generation/request.js';
 import type { JobRecord } from './jobs/job-store.js';
 import type { JobSink } from './jobs/job-runner.js';
@@ -59,12 +59,14 @@ export interface Reply {
 export interface GenerationReply extends Reply {
   /** Serialisable: stored in the job record so a restarted bot can find this conversation again. */
   readonly ref: unknown;
-  progress(event: GenerationEvent, record: JobRecord): Promise<void>;
+  progress(event: JobEvent, record: JobRecord): Promise<void>;
   deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
   /** A failure of a job (after it was accepted), with the error's user message. */
   jobFailed(error: BotError, record: JobRecord | undefined): Promise<void>;
   /** Fetches an image the adapter referenced by URL (platform auth and host allowlist are the adapter's). */
   fetchImage?(source: ImageSource, maxBytes: number): Promise<Uint8Array>;
+  /** Mentions the requester once, in a new message, that a long job's result is posted. */
+  notify?(record: JobRecord): Promise<void>;
 }
 
 /** The job runner's view of a GenerationReply. */
@@ -73,5 +75,7 @@ export function sinkFromReply(reply: GenerationReply): JobSink {
     progress: (event, record) => reply.progress(event, record),
     deliver: (video, record) => reply.deliver(video, record),
     fail: (error, record) => reply.jobFailed(error, record),
+    notify: reply.notify?.bind(reply),
+    fetchImage: reply.fetchImage?.bind(reply),
   };
 }

@@ -8,7 +8,7 @@ import {
 } from 'discord.js';
 import type { ModalPrefill } from '../../commands/animate.js';
 import { progressView, quotePrompt, settingsLine, textBar } from '../../src/generation/progress-view.js';
-import type { GenerationEvent } from '../../src/generation/runner.js';
+import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 
 /** Discord markup for a job's message: progress while it runs, the caption and buttons when it is done. */
@@ -21,7 +21,7 @@ export const VARY_PREFIX = 'vary:';
 
 const quote = (prompt: string) => quotePrompt(prompt, 1500);
 
-export function progressContent(event: GenerationEvent, record: JobRecord): string {
+export function progressContent(event: JobEvent, record: JobRecord): string {
   const view = progressView(event);
   const percent = view.percent === undefined ? '' : ` · ${view.percent}%`;
   return `🎬 **${view.headline}**${percent} · ${view.elapsedText}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request)}`;

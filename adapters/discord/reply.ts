@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { MessageFlags, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import type { BotError } from '../../src/errors.js';
-import type { GenerationEvent } from '../../src/generation/runner.js';
+import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { Logger } from '../../src/log.js';
 import type { GenerationReply, ReplyTextOptions } from '../../src/port.js';
@@ -192,7 +192,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
   const edit = (body: Body, files?: RawFiles) =>
     surface.edit({ allowed_mentions: NO_MENTIONS, ...body }, files);
 
-  const progressEdits = createCoalescingThrottle<{ event: GenerationEvent; record: JobRecord }>(
+  const progressEdits = createCoalescingThrottle<{ event: JobEvent; record: JobRecord }>(
     deps.editIntervalMs ?? EDIT_INTERVAL_MS,
     async ({ event, record }) => {
       try {

@@ -1,7 +1,7 @@
 import type { ModalPrefill } from '../../commands/animate.js';
 import type { OptionSpec } from '../../commands/types.js';
 import { progressView, quotePrompt, settingsLine, textBar } from '../../src/generation/progress-view.js';
-import type { GenerationEvent } from '../../src/generation/runner.js';
+import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 
 /** Slack mrkdwn for a job's message. User text is escaped, so a prompt can never ping a channel or a person. */
@@ -14,7 +14,7 @@ export function escapeSlack(text: string): string {
 
 const quote = (prompt: string) => quotePrompt(prompt, 2500, escapeSlack);
 
-export function progressText(event: GenerationEvent, record: JobRecord): string {
+export function progressText(event: JobEvent, record: JobRecord): string {
   const view = progressView(event);
   const percent = view.percent === undefined ? '' : ` · ${view.percent}%`;
   return `:clapper: *${view.headline}*${percent} · ${view.elapsedText}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request)}_`;

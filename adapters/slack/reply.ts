@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { BotError } from '../../src/errors.js';
-import type { GenerationEvent } from '../../src/generation/runner.js';
+import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobRecord, JobStore } from '../../src/jobs/job-store.js';
 import type { Logger } from '../../src/log.js';
 import type { GenerationReply, ReplyTextOptions } from '../../src/port.js';
@@ -69,7 +69,7 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
     return ts;
   }
 
-  const updates = createCoalescingThrottle<{ event: GenerationEvent; record: JobRecord }>(
+  const updates = createCoalescingThrottle<{ event: JobEvent; record: JobRecord }>(
     deps.updateIntervalMs ?? UPDATE_INTERVAL_MS,
     async ({ event, record }) => {
       try {

@@ -1,4 +1,4 @@
-import type { GenerationEvent } from './runner.js';
+import type { JobEvent } from '../jobs/events.js';
 
 /** What every adapter shows while a job runs, in words and numbers; each renders it in its own markup. */
 export interface ProgressView {
@@ -12,9 +12,18 @@ export function formatElapsed(ms: number): string {
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
 }
 
-export function progressView(event: GenerationEvent): ProgressView {
+export function progressView(event: JobEvent): ProgressView {
   const elapsedText = 'elapsedMs' in event ? formatElapsed(event.elapsedMs) : '0:00';
   switch (event.type) {
+    case 'waiting':
+      return {
+        headline:
+          event.position === 0
+            ? `Next in line · starts in about ${formatWait(event.etaMs)}`
+            : `In line: ${event.position} ahead · starts in about ${formatWait(event.etaMs)}`,
+        percent: undefined,
+        elapsedText,
+      };
     case 'submitted':
       return { headline: 'Sent to the video service', percent: 0, elapsedText };
     case 'progress':
@@ -33,6 +42,12 @@ export function progressView(event: GenerationEvent): ProgressView {
     case 'completed':
       return { headline: 'Fetching the video', percent: 100, elapsedText };
   }
+}
+
+/** "40 s", "3 min": an estimate, so rounded to what a person would say. */
+export function formatWait(ms: number): string {
+  const seconds = Math.max(5, Math.round(ms / 5000) * 5);
+  return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
 export function textBar(percent: number | undefined, width = 20): string {

@@ -2,13 +2,15 @@ import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { BotError, toBotError } from '../errors.js';
 import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
-import type { GenerationEvent, JobStart } from '../generation/runner.js';
+import type { JobStart } from '../generation/runner.js';
 import type { GenerationService } from '../generation/service.js';
 import type { Logger } from '../log.js';
 import type { QuotaLedger } from '../quota/ledger.js';
 import type { Platform, QuotaService } from '../quota/quota.js';
 import type { DownloadedVideo } from '../video-api/download.js';
+import type { JobEvent } from './events.js';
 import type { JobRecord, JobRecordStatus, JobStore } from './job-store.js';
+import { createScheduler, type SchedulerLimits } from './scheduler.js';
 
 /**
  * One generation from request to delivery, with its quota and its record: validate → reserve → record →
@@ -18,9 +20,13 @@ import type { JobRecord, JobRecordStatus, JobStore } from './job-store.js';
 
 /** Where a job's user-visible output goes; implemented by each adapter (and by the CLI and tests). */
 export interface JobSink {
-  progress(event: GenerationEvent, record: JobRecord): Promise<void> | void;
+  progress(event: JobEvent, record: JobRecord): Promise<void> | void;
   deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
   fail(error: BotError, record: JobRecord | undefined): Promise<void>;
+  /** Tells the requester, once, that a long job's result is posted (the one mention the bot makes). */
+  notify?(record: JobRecord): Promise<void>;
+  /** Fetches referenced images again, for a job that waited in line across a restart. */
+  fetchImage?: BuildRequestDeps['fetchImage'];
 }
 
 export interface JobContext {
@@ -42,6 +48,12 @@ export interface JobRunnerDeps {
   newId?: () => string;
   /** A reservation with no job record older than this is refunded by `resumeAll` (crash between the two). */
   orphanAfterMs?: number;
+  /** Upstream jobs at once and jobs per user; unlimited when absent (tests of other things). */
+  limits?: SchedulerLimits;
+  /** Jobs that took at least this long call `sink.notify` after delivery; never when absent. */
+  notifyAfterMs?: number;
+  /** The requester's own choice (/settings notify off); notify when absent. */
+  notifyEnabled?: (record: JobRecord) => Promise<boolean>;
 }
 
 const STATUS_FOR_ERROR: Partial<Record<BotError['kind'], JobRecordStatus>> = {
@@ -55,6 +67,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
   const log = deps.logger;
   /** Aborted by `shutdown`: running jobs stop polling and keep their records, unsettled, for the next start. */
   const stopping = new AbortController();
+  const scheduler = createScheduler(
+    deps.limits ?? { maxConcurrent: Number.POSITIVE_INFINITY, maxPerUser: Number.POSITIVE_INFINITY },
+    now,
+  );
+  /** Per running or waiting job: aborting it cancels the job (the reason is the user's message). */
+  const controllers = new Map<string, AbortController>();
   // Every running job listens to it; the default cap of 10 listeners would warn at the 11th job.
   setMaxListeners(0, stopping.signal);
   const active = new Set<Promise<unknown>>();
@@ -88,23 +106,85 @@ export function createJobRunner(deps: JobRunnerDeps) {
     record: JobRecord,
     start: JobStart,
     sink: JobSink,
+    jobSignal: AbortSignal,
     signal?: AbortSignal,
   ): Promise<JobRecord> {
-    const run = driveToEnd(
-      record,
-      start,
-      sink,
-      signal ? AbortSignal.any([signal, stopping.signal]) : stopping.signal,
+    const signals = [jobSignal, stopping.signal, ...(signal ? [signal] : [])];
+    const running = driveToEnd(record, start, sink, jobSignal, AbortSignal.any(signals));
+    active.add(running);
+    void running.finally(() => active.delete(running)).catch(() => undefined);
+    return running;
+  }
+
+  async function refuse(context: JobContext, error: unknown, sink: JobSink): Promise<undefined> {
+    const botError = toBotError(error);
+    log.info(
+      { platform: context.platform, userId: context.userId, kind: botError.kind, err: botError },
+      'request refused',
     );
-    active.add(run);
-    void run.finally(() => active.delete(run)).catch(() => undefined);
-    return run;
+    await sink.fail(botError, undefined);
+    return undefined;
+  }
+
+  /**
+   * A job with its quota reserved and its record written: waits for its turn when it must, then builds the
+   * request (`body`) and drives it. Its place in the scheduler is freed however it ends.
+   */
+  async function run(
+    record: JobRecord,
+    startsNow: boolean,
+    body: () => Promise<JobStart>,
+    sink: JobSink,
+    signal?: AbortSignal,
+  ): Promise<JobRecord> {
+    const controller = new AbortController();
+    controllers.set(record.id, controller);
+    let current = record;
+    try {
+      if (!startsNow) {
+        try {
+          await scheduler.waitForSlot(record.id, (update) => {
+            void Promise.resolve(
+              sink.progress({ type: 'waiting', ...update, elapsedMs: now() - record.createdAt }, current),
+            ).catch(() => undefined);
+          });
+        } catch (error) {
+          if (stopping.signal.aborted) return current;
+          await settleFailure(current, error, sink);
+          return (await deps.jobs.get(current.id)) ?? current;
+        }
+        current = (await deps.jobs.update(current.id, { status: 'reserved' })) ?? current;
+      }
+      let start: JobStart;
+      try {
+        start = await body();
+      } catch (error) {
+        await settleFailure(current, error, sink);
+        return (await deps.jobs.get(current.id)) ?? current;
+      }
+      return await drive(current, start, sink, controller.signal, signal);
+    } finally {
+      controllers.delete(record.id);
+      scheduler.release(record.id);
+    }
+  }
+
+  async function maybeNotify(record: JobRecord, sink: JobSink): Promise<void> {
+    if (!sink.notify || deps.notifyAfterMs === undefined) return;
+    if (now() - record.createdAt < deps.notifyAfterMs) return;
+    try {
+      if (deps.notifyEnabled && !(await deps.notifyEnabled(record))) return;
+      await sink.notify(record);
+    } catch (error) {
+      log.warn({ jobId: record.id, err: error }, 'could not notify the requester');
+    }
   }
 
   async function driveToEnd(
     record: JobRecord,
     start: JobStart,
     sink: JobSink,
+    jobSignal: AbortSignal,
     signal: AbortSignal,
   ): Promise<JobRecord> {
     let current = record;
@@ -144,6 +224,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
             },
             'job delivered',
           );
+          await maybeNotify(current, sink);
           return current;
         }
         await sink.progress(event, current);
@@ -154,7 +235,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
         log.info({ jobId: current.id, upstreamId: current.upstreamId }, 'shutting down; job left for resume');
         return current;
       }
-      await settleFailure(current, error, sink);
+      // A cancelled job fails with the canceller's message, whatever the interrupted call threw.
+      await settleFailure(current, jobSignal.aborted ? jobSignal.reason : error, sink);
       return (await deps.jobs.get(current.id)) ?? current;
     }
   }
@@ -172,19 +254,21 @@ export function createJobRunner(deps: JobRunnerDeps) {
     ): Promise<JobRecord | undefined> {
       let prepared;
       const id = newId();
+      const userKey = `${context.platform}:${context.spaceId}:${context.userId}`;
       try {
         prepared = await deps.service.prepare(request, options.fetchImage);
+        scheduler.admit(id, userKey, prepared.summary.prompt);
+      } catch (error) {
+        return refuse(context, error, sink);
+      }
+      try {
         await deps.quota.reserve(context, id, prepared.summary.seconds);
       } catch (error) {
-        const botError = toBotError(error);
-        log.info(
-          { platform: context.platform, userId: context.userId, kind: botError.kind, err: botError },
-          'request refused',
-        );
-        await sink.fail(botError, undefined);
-        return undefined;
+        scheduler.release(id);
+        return refuse(context, error, sink);
       }
       const { summary } = prepared;
+      const startsNow = scheduler.tryStart(id);
       const record: JobRecord = {
         id,
         platform: context.platform,
@@ -199,7 +283,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
           resolution: summary.resolution,
           imageRefs: context.imageRefs,
         },
-        status: 'reserved',
+        status: startsNow ? 'reserved' : 'waiting',
         reservation: 'reserved',
         createdAt: now(),
         updatedAt: now(),
@@ -207,15 +291,53 @@ export function createJobRunner(deps: JobRunnerDeps) {
       try {
         await deps.jobs.put(record);
       } catch (error) {
+        scheduler.release(id);
         await deps.quota.refund(id);
         await sink.fail(toBotError(error), undefined);
         return undefined;
       }
-      return drive(record, { body: prepared.body }, sink, options.signal);
+      const body = prepared.body;
+      return run(record, startsNow, async () => ({ body }), sink, options.signal);
     },
+
+    /**
+     * Cancels a waiting or running job: it leaves the line or stops being polled (the API has no cancel
+     * call), its reservation is refunded and its message shows `userMessage`. False when it is not running
+     * in this process.
+     */
+    cancel(jobId: string, userMessage: string): boolean {
+      const error = new BotError('job_cancelled', 'cancelled on request', { userMessage });
+      if (scheduler.cancelWaiting(jobId, error)) return true;
+      const controller = controllers.get(jobId);
+      if (!controller) return false;
+      controller.abort(error);
+      return true;
+    },
+
+    /** Running and waiting counts, for the benchmarks and logs. */
+    stats: () => scheduler.stats(),
 
     /** Finishes one record left unfinished by a previous process. */
     async resume(record: JobRecord, sink: JobSink, signal?: AbortSignal): Promise<JobRecord> {
+      const userKey = `${record.platform}:${record.spaceId}:${record.userId}`;
+      if (record.status === 'waiting') {
+        // Never sent upstream: it takes its turn again, then is built and submitted like a new job.
+        scheduler.readmit(record.id, userKey, record.request.prompt);
+        const request: GenerationRequest = {
+          prompt: record.request.prompt,
+          seconds: record.request.seconds,
+          aspectRatio: record.request.aspectRatio,
+          resolution: record.request.resolution,
+          images: record.request.imageRefs.map((ref, i) => ({ url: ref, name: `image ${i + 1}` })),
+        };
+        return run(
+          record,
+          false,
+          async () => ({ body: (await deps.service.prepare(request, sink.fetchImage)).body }),
+          sink,
+          signal,
+        );
+      }
       if (record.deliveredAt !== undefined) {
         await deps.quota.commit(record.id);
         return (
@@ -235,7 +357,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
         { jobId: record.id, upstreamId: record.upstreamId, platform: record.platform },
         'resuming job after restart',
       );
-      return drive(record, { jobId: record.upstreamId, startedAt: record.submittedAt }, sink, signal);
+      scheduler.readmit(record.id, userKey, record.request.prompt);
+      scheduler.markRunning(record.id);
+      const upstream = { jobId: record.upstreamId, startedAt: record.submittedAt };
+      return run(record, true, async () => upstream, sink, signal);
     },
 
     /**
@@ -244,6 +369,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
      */
     async shutdown(graceMs = 5000): Promise<void> {
       stopping.abort('shutting down');
+      // Waiting jobs leave the line unsettled; their records say `waiting`, so the next start queues them.
+      for (const id of controllers.keys()) scheduler.cancelWaiting(id, stopping.signal.reason);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...active]),
@@ -274,10 +401,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
           'refunded an orphaned reservation',
         );
       }
-      const resumable = records.flatMap((record) => {
-        const sink = sinkFor(record);
-        return sink ? [{ record, sink }] : [];
-      });
+      // Jobs already upstream take their slots first; waiting ones queue again in their original order.
+      const waitingLast = (r: JobRecord) => Number(r.status === 'waiting');
+      const resumable = records
+        .sort((a, b) => waitingLast(a) - waitingLast(b) || a.createdAt - b.createdAt)
+        .flatMap((record) => {
+          const sink = sinkFor(record);
+          return sink ? [{ record, sink }] : [];
+        });
       return Promise.all(resumable.map(({ record, sink }) => this.resume(record, sink, signal)));
     },
   };

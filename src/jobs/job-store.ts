@@ -9,6 +9,8 @@ import type { Logger } from '../log.js';
  */
 
 export const JOB_STATUSES = [
+  /** Accepted and paid for (quota reserved), waiting in the bot's own fair queue for an upstream slot. */
+  'waiting',
   'reserved',
   'submitted',
   'queued',
@@ -21,6 +23,7 @@ export const JOB_STATUSES = [
 export type JobRecordStatus = (typeof JOB_STATUSES)[number];
 /** Statuses a restart must pick up again. */
 export const UNFINISHED_STATUSES: ReadonlySet<JobRecordStatus> = new Set([
+  'waiting',
   'reserved',
   'submitted',
   'queued',

@@ -1,5 +1,6 @@
 import sqlite3 from 'sqlite3';
 import { silentLogger, type Logger } from '../log.js';
+import { sqliteFileLock } from '../store/sqlite-lock.js';
 import { ensureSqliteDir } from '../store/store-url.js';
 import { sleep } from '../util/sleep.js';
 import {
@@ -54,16 +55,6 @@ CREATE INDEX IF NOT EXISTS quota_reservations_retain ON quota_reservations (reta
 
 type SqlValue = string | number | null;
 type Row = Record<string, unknown>;
-
-/** Serialises async sections: each `run` starts after the previous one has settled. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(section: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(section, section);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -178,7 +169,8 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
   if (!inMemory) ensureSqliteDir(path);
 
   const conn = await Connection.open(path);
-  const mutex = new Mutex();
+  // Shared with the keyv namespaces on the same file (see sqlite-lock.ts).
+  const mutex = sqliteFileLock(path);
   let closed = false;
   let lastPrune = 0;
 

@@ -1,4 +1,5 @@
 import Keyv from 'keyv';
+import { sqliteFileLock } from './sqlite-lock.js';
 import { ensureSqliteDir, parseStoreUrl } from './store-url.js';
 
 /**
@@ -22,11 +23,14 @@ export async function keyvOpener(storeUrl: string): Promise<OpenKeyv> {
     case 'sqlite': {
       const { default: KeyvSqlite } = await import('@keyv/sqlite');
       ensureSqliteDir(location.path);
-      return <T>(namespace: StoreNamespace) =>
-        new Keyv<T>({
-          store: new KeyvSqlite({ uri: `sqlite://${location.path}`, busyTimeout: 5000 }),
-          namespace,
-        });
+      const lock = sqliteFileLock(location.path);
+      return <T>(namespace: StoreNamespace) => {
+        const store = new KeyvSqlite({ uri: `sqlite://${location.path}`, busyTimeout: 5000 });
+        // Every statement keyv runs goes through `query`; queue it behind the ledger's transactions.
+        const query = store.query;
+        store.query = (sql, ...parameters) => lock.run(() => query(sql, ...parameters));
+        return new Keyv<T>({ store, namespace });
+      };
     }
     case 'redis': {
       const { default: KeyvRedis } = await import('@keyv/redis');

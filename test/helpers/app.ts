@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { openApp, type App } from '../../src/app.js';
 import type { BotError } from '../../src/errors.js';
-import type { GenerationEvent } from '../../src/generation/runner.js';
+import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { JobSink } from '../../src/jobs/job-runner.js';
 import type { VideoApiEmulator } from '../emulators/video-api/server.js';
@@ -26,7 +26,7 @@ export async function appFor(
 
 /** A JobSink that records what the user would see, keeping delivered bytes. */
 export function recordingSink(options: { failDelivery?: boolean } = {}) {
-  const progress: GenerationEvent[] = [];
+  const progress: JobEvent[] = [];
   const delivered: Array<{ bytes: Buffer; record: JobRecord }> = [];
   const failures: BotError[] = [];
   const sink: JobSink = {

@@ -13,6 +13,7 @@ const config = parseConfig({
   VIDEO_API_KEY: apiKey,
   STORE_URL: storeUrl,
   QUOTA_DEFAULT: '50',
+  MAX_JOBS_PER_USER: '10',
 });
 const app = await openApp(config, createLogger({ level: 'silent' }), {
   generation: { runner: { pollPolicy: FAST_POLL } },

@@ -1,0 +1,8 @@
+import type { GenerationEvent } from '../generation/runner.js';
+import type { WaitingUpdate } from './scheduler.js';
+
+/** The job waits in the bot's own fair queue (not the provider's): where it stands and roughly how long. */
+export type WaitingEvent = { type: 'waiting'; elapsedMs: number } & WaitingUpdate;
+
+/** Everything a job reports to the user while it is not finished. */
+export type JobEvent = GenerationEvent | WaitingEvent;

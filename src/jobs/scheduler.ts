@@ -1,0 +1,178 @@
+import { BotError, formatCount } from '../errors.js';
+import { createFairQueue, type QueueEntry } from './fair-queue.js';
+
+/**
+ * Who may run now. At most `maxConcurrent` jobs are upstream at once for the whole bot, and each user has at
+ * most `maxPerUser` jobs admitted (waiting or running). The rest wait in a fair queue and are told their
+ * position and an estimate whenever the line moves.
+ */
+
+export interface SchedulerLimits {
+  maxConcurrent: number;
+  maxPerUser: number;
+}
+
+export interface WaitingUpdate {
+  /** Jobs that start before this one (0 = next). */
+  position: number;
+  /** Estimated time until this job starts, from recent job durations. */
+  etaMs: number;
+}
+
+interface Admitted {
+  userKey: string;
+  prompt: string;
+  state: 'admitted' | 'waiting' | 'running';
+  startedAt?: number;
+}
+
+interface Waiting extends QueueEntry {
+  resolve(): void;
+  reject(error: unknown): void;
+  onUpdate(update: WaitingUpdate): void;
+}
+
+/** Before any job has finished, guess a minute: the order of magnitude of a short video. */
+const DEFAULT_DURATION_MS = 60_000;
+const HISTORY = 20;
+
+export function createScheduler(limits: SchedulerLimits, now: () => number = Date.now) {
+  const admitted = new Map<string, Admitted>();
+  const queue = createFairQueue<Waiting>();
+  let running = 0;
+  const durations: number[] = [];
+  let updateScheduled = false;
+
+  function typicalDurationMs(): number {
+    if (durations.length === 0) return DEFAULT_DURATION_MS;
+    const sorted = [...durations].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  }
+
+  /** Batched: a burst of changes in one tick costs one pass over the queue. */
+  function scheduleUpdates(): void {
+    if (updateScheduled || queue.size === 0) return;
+    updateScheduled = true;
+    setImmediate(() => {
+      updateScheduled = false;
+      const typical = typicalDurationMs();
+      const positions = queue.positions();
+      for (const entry of queue.ordered()) {
+        const position = positions.get(entry.id) ?? 0;
+        // A slot frees about every typical/maxConcurrent ms once all slots are busy.
+        entry.onUpdate({ position, etaMs: Math.round(((position + 1) * typical) / limits.maxConcurrent) });
+      }
+    });
+  }
+
+  function startNext(): void {
+    while (running < limits.maxConcurrent && queue.size > 0) {
+      const next = queue.shift()!;
+      const job = admitted.get(next.id);
+      if (!job) continue;
+      job.state = 'running';
+      job.startedAt = now();
+      running++;
+      next.resolve();
+    }
+    scheduleUpdates();
+  }
+
+  function countFor(userKey: string): number {
+    let n = 0;
+    for (const job of admitted.values()) if (job.userKey === userKey) n++;
+    return n;
+  }
+
+  return {
+    limits,
+
+    /**
+     * Takes a place for a new job, or refuses when the user is at their cap. Synchronous, so two requests
+     * racing each other cannot both take the last place.
+     */
+    admit(id: string, userKey: string, prompt: string): void {
+      const mine = [...admitted.values()].filter((job) => job.userKey === userKey);
+      if (mine.length >= limits.maxPerUser) {
+        const list = mine.map((job) => `“${job.prompt.slice(0, 40)}${job.prompt.length > 40 ? '…' : ''}”`);
+        throw new BotError('too_many_jobs', `user has ${mine.length} jobs admitted`, {
+          userMessage: `You already have ${formatCount(mine.length)} ${mine.length === 1 ? 'video' : 'videos'} in progress (the limit is ${formatCount(limits.maxPerUser)}): ${list.join(', ')}. Wait for one to finish, or cancel one.`,
+          detail: { userKey, admitted: mine.length, maxPerUser: limits.maxPerUser },
+        });
+      }
+      admitted.set(id, { userKey, prompt, state: 'admitted' });
+    },
+
+    /** For a job resumed after a restart: it was admitted by the previous process, so no cap applies. */
+    readmit(id: string, userKey: string, prompt: string): void {
+      admitted.set(id, { userKey, prompt, state: 'admitted' });
+    },
+
+    /** True when the job may start at once (a slot is free and nobody is waiting); it is then running. */
+    tryStart(id: string): boolean {
+      const job = admitted.get(id);
+      if (!job || running >= limits.maxConcurrent || queue.size > 0) return false;
+      job.state = 'running';
+      job.startedAt = now();
+      running++;
+      return true;
+    },
+
+    /** A job already upstream (resumed after a restart) takes a slot even above the limit. */
+    markRunning(id: string): void {
+      const job = admitted.get(id);
+      if (!job || job.state === 'running') return;
+      job.state = 'running';
+      job.startedAt = now();
+      running++;
+    },
+
+    /** Waits in the fair queue until a slot is free; rejects with the reason given to `cancel`. */
+    waitForSlot(id: string, onUpdate: (update: WaitingUpdate) => void): Promise<void> {
+      const job = admitted.get(id);
+      if (!job) return Promise.reject(new BotError('internal', `job ${id} was not admitted`));
+      return new Promise<void>((resolve, reject) => {
+        job.state = 'waiting';
+        queue.push({ id, userKey: job.userKey, resolve, reject, onUpdate });
+        startNext();
+      });
+    },
+
+    /** Frees the job's place (and its slot when it ran); the next in line starts. */
+    release(id: string): void {
+      const job = admitted.get(id);
+      if (!job) return;
+      admitted.delete(id);
+      if (job.state === 'waiting') queue.remove(id);
+      if (job.state === 'running') {
+        running--;
+        if (job.startedAt !== undefined) {
+          durations.push(now() - job.startedAt);
+          if (durations.length > HISTORY) durations.shift();
+        }
+      }
+      startNext();
+    },
+
+    /** Takes a waiting job out of the line; its `waitForSlot` rejects with `reason`. False if not waiting. */
+    cancelWaiting(id: string, reason: unknown): boolean {
+      const entry = queue.remove(id);
+      if (!entry) return false;
+      admitted.delete(id);
+      entry.reject(reason);
+      scheduleUpdates();
+      return true;
+    },
+
+    isWaiting(id: string): boolean {
+      return admitted.get(id)?.state === 'waiting';
+    },
+
+    countFor,
+
+    stats(): { running: number; waiting: number; admitted: number } {
+      return { running, waiting: queue.size, admitted: admitted.size };
+    },
+  };
+}
+export type Scheduler = ReturnType<typeof createScheduler>;
