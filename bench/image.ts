@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import { DATA_URI_LIMIT_CHARS, formatByteSize, prepareImage } from '../src/generation/images.js';
 import type { ImageLimits, PreparedImage } from '../src/generation/images.js';
+import { writeFigures } from './stats.js';
 
 const WIDTH = 4000;
 const HEIGHT = 3000;
@@ -60,7 +61,11 @@ console.log(
   `sharp: ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, concurrency ${sharp.concurrency()}`,
 );
 
-async function measure(label: string, limits: ImageLimits, runs: number): Promise<void> {
+async function measure(
+  label: string,
+  limits: ImageLimits,
+  runs: number,
+): Promise<{ last: PreparedImage; medianMs: number }> {
   // One untimed run so the first measurement does not include loading codecs and warming caches.
   await prepareImage({ bytes: photo, name: 'bench.jpg' }, limits);
   const times: number[] = [];
@@ -80,9 +85,18 @@ async function measure(label: string, limits: ImageLimits, runs: number): Promis
   console.log(
     `  time:   ${runs} runs, min ${ms(times[0])}, median ${ms(median(times))}, max ${ms(times[times.length - 1])}`,
   );
+  return { last, medianMs: median(times) };
 }
 
-await measure('bot settings', LIMITS, RUNS);
+const bot = await measure('bot settings', LIMITS, RUNS);
 // No downscale on decode, so the data URI limit is met only by the quality and size ladder: the slow path.
-await measure('full-size ladder', { ...LIMITS, maxSide: 4000 }, Math.min(RUNS, 3));
+const ladder = await measure('full-size ladder', { ...LIMITS, maxSide: 4000 }, Math.min(RUNS, 3));
 console.log(`\nrss: ${formatByteSize(process.memoryUsage().rss)} after the runs`);
+await writeFigures({
+  inputBytes: photo.length,
+  outputBytes: bot.last.outputBytes,
+  dataUriChars: bot.last.dataUri.length,
+  outputSize: `${bot.last.width}×${bot.last.height} ${bot.last.mime}`,
+  medianMs: bot.medianMs,
+  ladderMedianMs: ladder.medianMs,
+});

@@ -2,7 +2,7 @@ import { parseConfig } from '../src/config.js';
 import { createGenerationService } from '../src/generation/service.js';
 import { silentLogger } from '../src/log.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
-import { fixed, mean, percentile } from './stats.js';
+import { fixed, mean, percentile, writeFigures } from './stats.js';
 
 /**
  * 200 jobs with emulated generation times spread between MIN and MAX seconds, polled with the production
@@ -50,3 +50,10 @@ console.log(`job seconds per poll           ${fixed(secondsPerPoll)} s  (target 
 console.log(
   `notice delay after completion  median ${fixed(percentile(delays, 50) / 1000)} s (target ≤ 1.00), p90 ${fixed(percentile(delays, 90) / 1000)} s, max ${fixed(Math.max(...delays) / 1000)} s`,
 );
+await writeFigures({
+  jobs: JOBS,
+  pollsPerJob: mean(pollsPerJob),
+  secondsPerPoll,
+  noticeMedianS: percentile(delays, 50) / 1000,
+  noticeP90S: percentile(delays, 90) / 1000,
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createQuotaLedger, type QuotaLedger } from '../src/quota/ledger.js';
 import { deleteRedisPrefix, ensureRedis, uniqueRedisPrefix } from '../test/helpers/redis.js';
-import { fixed, percentile } from './stats.js';
+import { fixed, percentile, writeFigures } from './stats.js';
 
 /**
  * Quota ledger throughput: USERS scopes × PER_USER reserves each, all in flight together (limit high
@@ -192,3 +192,17 @@ const format = (cells: string[]) =>
 console.log(format(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const line of lines) console.log(format(line));
+
+const figure = (backend: string, phase: string) =>
+  rows.find((r) => r.backend === backend && r.phase.startsWith(phase));
+const figures: Record<string, number> = {};
+for (const backend of ['sqlite', 'redis']) {
+  const burst = figure(backend, 'reserve (');
+  const serial = figure(backend, 'reserve, one at a time');
+  figures[`${backend}ReservesPerSecond`] = burst?.opsPerSecond ?? NaN;
+  figures[`${backend}BurstP99Ms`] = burst?.p99 ?? NaN;
+  figures[`${backend}SerialP50Ms`] = serial?.p50 ?? NaN;
+  figures[`${backend}SerialP99Ms`] = serial?.p99 ?? NaN;
+}
+figures.inFlight = USERS * PER_USER;
+await writeFigures(figures);

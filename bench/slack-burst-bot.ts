@@ -25,6 +25,9 @@ const config = parseConfig({
   VIDEO_API_KEY: args.videoApiKey,
   STORE_URL: 'memory://',
   QUOTA_DEFAULT: '100',
+  // Caps raised for the run: the figures are about the bot, not the fair queue.
+  MAX_CONCURRENT_JOBS: '10000',
+  MAX_JOBS_PER_USER: '100',
   QUOTA_MAX: '1000',
 });
 const app = await openApp(config, logger);

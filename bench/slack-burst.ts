@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createSlackDriver } from '../test/emulators/slack/driver.js';
 import { startSlackEmulator } from '../test/emulators/slack/server.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
-import { fixed, percentile } from './stats.js';
+import { fixed, percentile, writeFigures } from './stats.js';
 
 /**
  * A burst of signed `/imagine` slash commands, all sent at once by distinct users, against the Slack adapter
@@ -120,6 +120,19 @@ console.log(`  missed 3 s deadline: ${missed}`);
 console.log(
   `  videos delivered:   ${delivered}/${COUNT}${Number.isFinite(deliveryMs) ? ` in ${fixed(deliveryMs / 1000, 1)} s` : ` (gave up after ${DELIVERY_TIMEOUT_MS / 1000} s)`} (jobs of ${GENERATION_MS / 1000} s); ephemeral answers (refusals, or help): ${refused}`,
 );
+
+await writeFigures({
+  commands: COUNT,
+  acked,
+  ackP50Ms: percentile(ms, 50),
+  ackP99Ms: percentile(ms, 99),
+  ackMaxMs: Math.max(...ms),
+  serialP50Ms: percentile(serial, 50),
+  serialP99Ms: percentile(serial, 99),
+  missedDeadlines: missed,
+  delivered,
+  deliverySeconds: deliveryMs / 1000,
+});
 
 bot.kill('SIGTERM');
 await new Promise((resolve) => bot.once('exit', resolve));

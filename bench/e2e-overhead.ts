@@ -1,0 +1,178 @@
+import { performance } from 'node:perf_hooks';
+import { startDiscordAdapter } from '../adapters/discord/index.js';
+import { openApp } from '../src/app.js';
+import { parseConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
+import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
+import { fixed, mean, percentile, writeFigures } from './stats.js';
+
+/**
+ * How much the bot adds to the time a user waits. JOBS `/imagine` commands from as many users, all at once,
+ * through the Discord emulator to the Discord adapter (production settings: the default poll policy, 1.5 s
+ * edit throttle) and the video-API emulator with a fixed generation time. For each job:
+ *   end-to-end = from the emulator dispatching the interaction to the message version carrying the MP4;
+ *   ratio      = end-to-end ÷ (emulated generation time + transfer time),
+ * where transfer time is the cost of moving the file itself — fetching the MP4 from the API and uploading it
+ * to Discord — measured alone, one at a time, before the run. Also reports polls per job.
+ * Target: ratio ≤ 1.03. BENCH_E2E_JOBS (100), BENCH_GENERATION_MS (20000).
+ */
+const JOBS = Number(process.env.BENCH_E2E_JOBS ?? 100);
+const GENERATION_MS = Number(process.env.BENCH_GENERATION_MS ?? 20_000);
+const TRANSFER_SAMPLES = 20;
+const promptOf = (i: number) => `a lighthouse in a storm, take ${i}`;
+
+const video = await startVideoApiEmulator({ generationMs: GENERATION_MS });
+const guildId = snowflake();
+const channelId = snowflake();
+const users = Array.from({ length: JOBS }, (_, i) => ({ id: snowflake(), username: `user${i}` }));
+const discord = await startDiscordEmulator({
+  guilds: [
+    { id: guildId, channels: [{ id: channelId, name: 'general' }], members: users.map((user) => ({ user })) },
+  ],
+});
+const logger = createLogger({ level: 'silent' });
+const config = parseConfig({
+  VIDEO_API_BASE_URL: video.baseUrl,
+  VIDEO_API_KEY: video.apiKey,
+  STORE_URL: 'memory://',
+  QUOTA_DEFAULT: '100',
+  // Caps raised for the run: the figures are about the bot, not the fair queue.
+  MAX_CONCURRENT_JOBS: '10000',
+  MAX_JOBS_PER_USER: '100',
+});
+const app = await openApp(config, logger);
+const adapter = await startDiscordAdapter({
+  config: {
+    token: 'bench',
+    appId: undefined,
+    apiBaseUrl: discord.apiBase,
+    guildId: undefined,
+    messageContent: false,
+  },
+  app,
+  logger,
+});
+
+/** The file's own transfer: GET /content from the API, then a multipart upload of it to a Discord channel. */
+async function transferMs(): Promise<number> {
+  const created = await fetch(`${video.baseUrl}/videos`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${video.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'grok-imagine-video', prompt: '[emu:ms=0] transfer probe' }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  await fetch(`${video.baseUrl}/videos/${id}`, { headers: { authorization: `Bearer ${video.apiKey}` } });
+  const t0 = performance.now();
+  const file = await fetch(`${video.baseUrl}/videos/${id}/content`, {
+    headers: { authorization: `Bearer ${video.apiKey}` },
+  });
+  const bytes = Buffer.from(await file.arrayBuffer());
+  const form = new FormData();
+  form.append(
+    'payload_json',
+    JSON.stringify({ content: '', attachments: [{ id: 0, filename: 'video.mp4' }] }),
+  );
+  form.append('files[0]', new Blob([bytes], { type: 'video/mp4' }), 'video.mp4');
+  const uploaded = await fetch(`${discord.apiBase}/v10/channels/${channelId}/messages`, {
+    method: 'POST',
+    headers: { authorization: 'Bot bench' },
+    body: form,
+  });
+  if (!uploaded.ok) throw new Error(`transfer probe upload: ${uploaded.status} ${await uploaded.text()}`);
+  return performance.now() - t0;
+}
+
+try {
+  await discord.waitForReady(30_000);
+  const transfers: number[] = [];
+  for (let i = 0; i < TRANSFER_SAMPLES; i++) {
+    transfers.push(await transferMs());
+    // Stay under the emulated channel bucket (5 messages per 5 s) so no probe waits for a rate limit.
+    if (i % 5 === 4) await new Promise((r) => setTimeout(r, 5100));
+  }
+  const transfer = percentile(transfers, 50);
+  video.reset();
+
+  console.log(
+    `bench/e2e-overhead: ${JOBS} /imagine at once on Discord, generation ${GENERATION_MS / 1000} s, production poll policy`,
+  );
+  const started = performance.now();
+  const handles = await Promise.all(
+    users.map((user, i) =>
+      discord.slashCommand({
+        channelId,
+        guildId,
+        user,
+        name: 'imagine',
+        options: [{ name: 'prompt', value: promptOf(i) }],
+      }),
+    ),
+  );
+  const results = await Promise.all(
+    handles.map(async (handle, i) => {
+      const final = await handle.waitForOriginal((m) => m.attachments.length > 0, GENERATION_MS + 60_000);
+      const deliveredAt = final.versions.find((v) => v.attachments.length > 0)?.at ?? NaN;
+      const job = [...video.jobs.values()].find((j) => j.prompt === promptOf(i));
+      const generation = job ? job.completesAt - job.createdAt : GENERATION_MS;
+      const endToEnd = deliveredAt - handle.dispatchedAt;
+      const content = video.requests.find((r) => job && r.path.endsWith(`/videos/${job.id}/content`));
+      return {
+        endToEnd,
+        ratio: endToEnd / (generation + transfer),
+        polls: job?.polls ?? NaN,
+        submitMs: (job?.createdAt ?? NaN) - handle.dispatchedAt,
+        noticeMs: (content?.at ?? NaN) - (job?.completesAt ?? NaN),
+        deliverMs: deliveredAt - (content?.at ?? NaN),
+      };
+    }),
+  );
+  const ratios = results.map((r) => r.ratio);
+  const overheadMs = results.map((r) => r.endToEnd - GENERATION_MS - transfer);
+  const polls = results.map((r) => r.polls);
+  console.log(`  wall time                   ${fixed((performance.now() - started) / 1000, 1)} s`);
+  console.log(
+    `  transfer time (alone)       median ${fixed(transfer, 1)} ms over ${TRANSFER_SAMPLES} probes`,
+  );
+  console.log(
+    `  end-to-end ÷ (gen + xfer)   mean ${fixed(mean(ratios), 4)}, p50 ${fixed(percentile(ratios, 50), 4)}, p99 ${fixed(percentile(ratios, 99), 4)}, max ${fixed(Math.max(...ratios), 4)} (target ≤ 1.03)`,
+  );
+  console.log(
+    `  added by the bot            mean ${fixed(mean(overheadMs), 0)} ms, p99 ${fixed(percentile(overheadMs, 99), 0)} ms`,
+  );
+  const part = (key: 'submitMs' | 'noticeMs' | 'deliverMs') => results.map((r) => r[key]);
+  console.log(
+    `  where: dispatch → upstream POST p50 ${fixed(percentile(part('submitMs'), 50), 0)} ms; completion → download p50 ${fixed(percentile(part('noticeMs'), 50), 0)} / p99 ${fixed(percentile(part('noticeMs'), 99), 0)} ms; download → video in Discord p50 ${fixed(percentile(part('deliverMs'), 50), 0)} / p99 ${fixed(percentile(part('deliverMs'), 99), 0)} ms`,
+  );
+  // Discord REST calls the bot made per second at the busiest second (discord.js caps itself at 50/s globally).
+  const perSecond = new Map<number, number>();
+  for (const r of discord.requests)
+    perSecond.set(Math.floor(r.at / 1000), (perSecond.get(Math.floor(r.at / 1000)) ?? 0) + 1);
+  const restPeak = Math.max(...perSecond.values());
+  console.log(`  Discord REST requests/s     peak ${restPeak}`);
+  console.log(`  polls per job               mean ${fixed(mean(polls), 1)}, max ${Math.max(...polls)}`);
+  await writeFigures({
+    jobs: JOBS,
+    generationMs: GENERATION_MS,
+    transferMs: transfer,
+    ratioMean: mean(ratios),
+    ratioP50: percentile(ratios, 50),
+    ratioP99: percentile(ratios, 99),
+    ratioMax: Math.max(...ratios),
+    overheadMeanMs: mean(overheadMs),
+    overheadP99Ms: percentile(overheadMs, 99),
+    pollsPerJob: mean(polls),
+    pollsMax: Math.max(...polls),
+    discordRestPeakPerSecond: restPeak,
+    submitP50Ms: percentile(part('submitMs'), 50),
+    noticeP50Ms: percentile(part('noticeMs'), 50),
+    noticeP99Ms: percentile(part('noticeMs'), 99),
+    deliverP50Ms: percentile(part('deliverMs'), 50),
+    deliverP99Ms: percentile(part('deliverMs'), 99),
+  });
+} finally {
+  await adapter.stop(1000);
+  await app.close();
+  await discord.close();
+  await video.close();
+}

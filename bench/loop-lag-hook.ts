@@ -1,0 +1,49 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/**
+ * Preloaded into the bot process by the benchmarks (`node --import dist/bench/loop-lag-hook.js
+ * dist/src/main.js`, with an IPC channel and BENCH_LOOP_LAG=1), so the event-loop lag is measured inside the
+ * bot without touching src/. The parent sends `{ cmd: 'reset' }` to start a window and `{ cmd: 'report' }` to
+ * get that window's figures back. Node's histogram records the whole timer interval, so the sampling
+ * resolution is subtracted: the figures are how late the loop was, 0 on an idle process.
+ */
+const RESOLUTION_MS = 10;
+
+export interface LoopLagReport {
+  type: 'loop-lag';
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  rssMb: number;
+  heapUsedMb: number;
+  /** Buffers and other memory outside the JS heap. */
+  externalMb: number;
+}
+
+if (process.env.BENCH_LOOP_LAG === '1' && process.send) {
+  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  histogram.enable();
+  const lag = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
+  process.on('message', (message: unknown) => {
+    const cmd = typeof message === 'object' && message !== null && 'cmd' in message ? message.cmd : undefined;
+    if (cmd === 'reset') histogram.reset();
+    if (cmd === 'report') {
+      const memory = process.memoryUsage();
+      const mb = (bytes: number) => bytes / (1024 * 1024);
+      const report: LoopLagReport = {
+        type: 'loop-lag',
+        samples: histogram.count,
+        p50Ms: lag(histogram.percentile(50)),
+        p99Ms: lag(histogram.percentile(99)),
+        maxMs: lag(histogram.max),
+        rssMb: mb(memory.rss),
+        heapUsedMb: mb(memory.heapUsed),
+        externalMb: mb(memory.external + memory.arrayBuffers),
+      };
+      process.send?.(report);
+    }
+  });
+  // The IPC channel must not keep a bot alive that main.ts has decided to stop.
+  process.channel?.unref();
+}

@@ -1,0 +1,259 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { fixed } from './stats.js';
+
+/**
+ * `npm run bench`: runs every benchmark in bench/ one after another (so they do not compete for the CPU),
+ * each in its own process with BENCH_JSON pointing at a file for its figures, and writes bench/RESULTS.md:
+ * the machine, Node, the date, and each figure beside its target. A benchmark that fails is reported as such
+ * and makes the exit status 1; a missed target is reported (✗) but is a result, not a failure.
+ */
+
+const BENCHES = [
+  { name: 'discord-burst', file: 'discord-burst.ts' },
+  { name: 'slack-burst', file: 'slack-burst.ts' },
+  { name: 'e2e-overhead', file: 'e2e-overhead.ts' },
+  { name: 'poll', file: 'poll.ts' },
+  { name: 'quota', file: 'quota.ts' },
+  { name: 'image', file: 'image.ts' },
+] as const;
+type BenchName = (typeof BENCHES)[number]['name'];
+
+const figuresSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
+type Figures = z.infer<typeof figuresSchema>;
+
+interface Outcome {
+  figures: Figures | undefined;
+  seconds: number;
+  code: number;
+  output: string;
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const only = process.argv.slice(2);
+
+async function run(file: string, jsonPath: string): Promise<Omit<Outcome, 'figures'>> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, file)], {
+    env: { ...process.env, BENCH_JSON: jsonPath },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    output += chunk.toString();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  return { code, output, seconds: (Date.now() - started) / 1000 };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-'));
+const outcomes = new Map<BenchName, Outcome>();
+try {
+  for (const bench of BENCHES) {
+    if (only.length > 0 && !only.includes(bench.name)) continue;
+    console.log(`\n=== bench/${bench.file}`);
+    const jsonPath = join(dir, `${bench.name}.json`);
+    const result = await run(bench.file, jsonPath);
+    let figures: Figures | undefined;
+    try {
+      figures = figuresSchema.parse(JSON.parse(await readFile(jsonPath, 'utf8')));
+    } catch {
+      figures = undefined;
+    }
+    outcomes.set(bench.name, { ...result, figures });
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The report.
+
+const num = (name: BenchName, key: string): number => {
+  const value = outcomes.get(name)?.figures?.[key];
+  return typeof value === 'number' ? value : NaN;
+};
+const text = (name: BenchName, key: string): string => String(outcomes.get(name)?.figures?.[key] ?? 'n/a');
+const ms = (n: number, digits = 0) => `${fixed(n, digits)} ms`;
+const count = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const verdict = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? '✓ met' : '✗ **missed**');
+const meets = (value: number, test: (v: number) => boolean) => (Number.isFinite(value) ? test(value) : false);
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  ok: boolean | undefined;
+}
+const rows: Row[] = [];
+const add = (figure: string, value: string, target: string, ok?: boolean) =>
+  rows.push({ figure, value, target, ok });
+
+if (outcomes.has('discord-burst')) {
+  const b = 'discord-burst';
+  add(
+    `Discord: ack latency, ${count(num(b, 'burst'))} /imagine at once from as many users`,
+    `p50 ${ms(num(b, 'ackP50Ms'))}, p99 ${ms(num(b, 'ackP99Ms'))}, max ${ms(num(b, 'ackMaxMs'))}`,
+    'p99 < 150 ms',
+    meets(num(b, 'ackP99Ms'), (v) => v < 150),
+  );
+  add(
+    'Discord: acks later than 3 s',
+    count(num(b, 'missedDeadlines')),
+    '0',
+    meets(num(b, 'missedDeadlines'), (v) => v === 0),
+  );
+  add(
+    `Bot RSS with ${count(num(b, 'inFlight'))} jobs in flight (Discord, compiled bot, own process)`,
+    `${fixed(num(b, 'rssMaxMb'), 0)} MB max over 10 s (JS heap in use ${fixed(num(b, 'heapUsedMb'), 0)} MB, buffers ${fixed(num(b, 'externalMb'), 0)} MB)`,
+    '≤ 200 MB',
+    meets(num(b, 'rssMaxMb'), (v) => v <= 200),
+  );
+  add(
+    `Event-loop lag in the bot with ${count(num(b, 'inFlight'))} jobs in flight`,
+    `p50 ${ms(num(b, 'lagP50Ms'), 1)}, p99 ${ms(num(b, 'lagP99Ms'), 1)}, max ${ms(num(b, 'lagMaxMs'), 1)}`,
+    'p99 ≤ 20 ms',
+    meets(num(b, 'lagP99Ms'), (v) => v <= 20),
+  );
+  add(
+    'Event-loop lag in the bot during the 500-command burst (context)',
+    `p99 ${ms(num(b, 'burstLagP99Ms'), 1)}, max ${ms(num(b, 'burstLagMaxMs'), 1)}`,
+    '—',
+  );
+}
+if (outcomes.has('slack-burst')) {
+  const b = 'slack-burst';
+  add(
+    `Slack: ack latency, ${count(num(b, 'commands'))} signed /imagine at once from as many users (HTTP mode)`,
+    `p50 ${ms(num(b, 'ackP50Ms'))}, p99 ${ms(num(b, 'ackP99Ms'))}, max ${ms(num(b, 'ackMaxMs'))}; one at a time p50 ${ms(num(b, 'serialP50Ms'), 1)}, p99 ${ms(num(b, 'serialP99Ms'), 1)}`,
+    'p99 < 150 ms',
+    meets(num(b, 'ackP99Ms'), (v) => v < 150),
+  );
+  add(
+    'Slack: acks later than 3 s or not 200',
+    count(num(b, 'missedDeadlines')),
+    '0',
+    meets(num(b, 'missedDeadlines'), (v) => v === 0),
+  );
+  add(
+    'Slack: videos delivered after the burst',
+    `${count(num(b, 'delivered'))}/${count(num(b, 'commands'))} in ${fixed(num(b, 'deliverySeconds'), 1)} s`,
+    'all',
+    meets(num(b, 'delivered'), (v) => v === num(b, 'commands')),
+  );
+}
+if (outcomes.has('e2e-overhead')) {
+  const b = 'e2e-overhead';
+  add(
+    `End-to-end ÷ (generation ${fixed(num(b, 'generationMs') / 1000, 0)} s + transfer ${ms(num(b, 'transferMs'), 1)}), ${count(num(b, 'jobs'))} Discord jobs at once`,
+    `mean ${fixed(num(b, 'ratioMean'), 3)}, p50 ${fixed(num(b, 'ratioP50'), 3)}, p99 ${fixed(num(b, 'ratioP99'), 3)}`,
+    '≤ 1.03',
+    meets(num(b, 'ratioMean'), (v) => v <= 1.03),
+  );
+  add(
+    'Where the added time goes (same run)',
+    `dispatch → upstream POST p50 ${ms(num(b, 'submitP50Ms'))}; completion → download p50 ${ms(num(b, 'noticeP50Ms'))} (p99 ${ms(num(b, 'noticeP99Ms'))}); download → video in Discord p50 ${ms(num(b, 'deliverP50Ms'))} (p99 ${ms(num(b, 'deliverP99Ms'))})`,
+    '—',
+  );
+  add('Polls per 20 s job', `mean ${fixed(num(b, 'pollsPerJob'), 1)}, max ${count(num(b, 'pollsMax'))}`, '—');
+}
+if (outcomes.has('poll')) {
+  const b = 'poll';
+  add(
+    `Polling, ${count(num(b, 'jobs'))} jobs of 8–40 s: job time per poll`,
+    `${fixed(num(b, 'secondsPerPoll'), 2)} s (${fixed(num(b, 'pollsPerJob'), 1)} polls per job)`,
+    '≥ 2 s',
+    meets(num(b, 'secondsPerPoll'), (v) => v >= 2),
+  );
+  add(
+    'Polling: delay between completion and the bot noticing',
+    `median ${fixed(num(b, 'noticeMedianS'), 2)} s, p90 ${fixed(num(b, 'noticeP90S'), 2)} s`,
+    'median ≤ 1 s',
+    meets(num(b, 'noticeMedianS'), (v) => v <= 1),
+  );
+}
+if (outcomes.has('quota')) {
+  const b = 'quota';
+  for (const [backend, label] of [
+    ['sqlite', 'SQLite (file, BEGIN IMMEDIATE)'],
+    ['redis', 'Redis (Lua)'],
+  ] as const) {
+    add(
+      `Quota reservations, ${label}: ${count(num(b, 'inFlight'))} in flight over 100 users`,
+      `${count(num(b, `${backend}ReservesPerSecond`))}/s, p99 ${ms(num(b, `${backend}BurstP99Ms`), 1)} (queueing)`,
+      '—',
+    );
+    add(
+      `Quota reservation, ${label}: one at a time`,
+      `p50 ${ms(num(b, `${backend}SerialP50Ms`), 2)}, p99 ${ms(num(b, `${backend}SerialP99Ms`), 2)}`,
+      '—',
+    );
+  }
+}
+if (outcomes.has('image')) {
+  const b = 'image';
+  add(
+    `Image pipeline: ${count(num(b, 'inputBytes'))}-byte 4000×3000 JPEG photo`,
+    `${count(num(b, 'outputBytes'))} bytes sent (${text(b, 'outputSize')}, data URI ${count(num(b, 'dataUriChars'))} chars), median ${ms(num(b, 'medianMs'))}`,
+    '—',
+  );
+}
+
+const cpuList = cpus();
+const machine = `${cpuList[0]?.model.trim() ?? 'unknown CPU'}, ${cpuList.length} cores, ${fixed(totalmem() / 1024 ** 3, 1)} GiB RAM`;
+const failed = [...outcomes.entries()].filter(([, o]) => !o.figures);
+const missed = rows.filter((r) => r.ok === false);
+
+const lines = [
+  '# Benchmark results',
+  '',
+  'Written by `npm run bench` (bench/run-all.ts); every figure comes from the run below. The emulators, the',
+  'senders and the bot share this one machine, so the bursts measure it under full load.',
+  '',
+  `- Machine: ${machine}`,
+  `- Node: ${process.version} (${process.platform} ${process.arch})`,
+  `- Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+  `- Run times: ${[...outcomes.entries()].map(([name, o]) => `${name} ${fixed(o.seconds, 0)} s`).join(', ')}`,
+  '',
+  '| figure | measured | target | |',
+  '| --- | --- | --- | --- |',
+  ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${verdict(r.ok)} |`),
+  '',
+];
+if (missed.length > 0) {
+  lines.push(
+    `**Targets missed: ${missed.length}** — ${missed.map((r) => r.figure).join('; ')}. Why: see “Targets missed”`,
+    'in the README (the analysis is kept there beside the figures, not regenerated).',
+    '',
+  );
+}
+if (failed.length > 0) {
+  lines.push('## Benchmarks that did not finish', '');
+  for (const [name, o] of failed) {
+    lines.push(
+      `- ${name}: exit ${o.code}${o.figures ? '' : ', no figures'}`,
+      '',
+      '```',
+      o.output.slice(-2000),
+      '```',
+      '',
+    );
+  }
+}
+const resultsPath = join(here, 'RESULTS.md');
+await writeFile(resultsPath, lines.join('\n'));
+// Formatted like every other file in the repository, so `npm run lint` stays clean after a run.
+await new Promise((resolve) =>
+  spawn('npx', ['prettier', '--write', resultsPath], { stdio: 'ignore' }).on('close', resolve),
+);
+console.log(
+  `\nwrote bench/RESULTS.md: ${rows.length} figures, ${missed.length} targets missed, ${failed.length} benchmarks failed`,
+);
+process.exit(failed.length > 0 ? 1 : 0);

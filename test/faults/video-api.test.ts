@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { posts, startFaultBot, type FaultBot } from './harness.js';
+
+/**
+ * The video API misbehaving under the running bot: an outage of 500s (FAULT_OUTAGE_MS, default the real
+ * 30 s) and a hang. Users must end up with their videos or a refund and a reason, never a second paid job.
+ */
+const OUTAGE_MS = Number(process.env.FAULT_OUTAGE_MS ?? 30_000);
+
+let bot: FaultBot;
+beforeAll(async () => {
+  bot = await startFaultBot({ generationMs: 2000, users: 8 });
+});
+afterAll(() => bot.close());
+
+const used = async (userId: string) =>
+  (await bot.app.quota.status({ platform: 'discord', spaceId: bot.guildId, userId })).used;
+
+function imagine(userIndex: number, prompt: string) {
+  const user = bot.users[userIndex];
+  if (!user) throw new Error('no such user');
+  return bot.discord.slashCommand({
+    channelId: bot.channelId,
+    guildId: bot.guildId,
+    user,
+    name: 'imagine',
+    options: [{ name: 'prompt', value: prompt }],
+  });
+}
+
+describe(`video API returns 500s for ${OUTAGE_MS / 1000} s, then recovers`, () => {
+  it(
+    'finishes every submitted job once, tells users it is slow, and refunds what could not be sent',
+    async () => {
+      bot.video.reset();
+      const handles = await Promise.all([0, 1, 2, 3].map((i) => imagine(i, `outage job ${i}`)));
+      await bot.discord.waitFor(() => bot.video.jobs.size === 4, 10_000);
+      bot.video.configure({ errorBurst: { status: 500, count: 1_000_000 } });
+      const outageStarted = Date.now();
+
+      // A command during the outage: its POST gets a 500, which may or may not have created a job upstream,
+      // so the client does not retry it (no second paid job); the user gets the reason and the refund.
+      const during = await imagine(4, 'submitted during the outage');
+      const refused = await during.waitForOriginal((m) => m.content.startsWith('❌'), 20_000);
+      expect(refused.content).toMatch(/video service/i);
+
+      await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - outageStarted))));
+      bot.video.configure({ errorBurst: undefined });
+
+      const finals = await Promise.all(
+        handles.map((h) => h.waitForOriginal((m) => m.attachments.length > 0, 30_000)),
+      );
+      for (const final of finals) expect(final.attachments[0]?.bytes).toEqual(bot.video.mp4);
+      // Every job was created exactly once upstream, and each user saw exactly one delivery.
+      expect(bot.video.jobs.size).toBe(4);
+      expect(posts(bot.video).filter((r) => r.status === 200)).toHaveLength(4);
+      for (const handle of handles) {
+        expect(handle.edits().filter((v) => v.attachments.length > 0).length).toBeGreaterThanOrEqual(1);
+        const uploads = bot.discord.requests.filter(
+          (r) => r.path.includes(handle.token) && r.method === 'PATCH' && r.files.length > 0,
+        );
+        expect(uploads).toHaveLength(1);
+      }
+      if (OUTAGE_MS >= 12_000) {
+        // The runner reports "delayed" after 10 s of failed polls; the adapter shows it.
+        for (const handle of handles) {
+          expect(handle.edits().some((v) => v.content.includes('slow to answer'))).toBe(true);
+        }
+      }
+      for (const i of [0, 1, 2, 3]) expect(await used(bot.users[i]?.id ?? '')).toBe(1);
+      expect(await used(bot.users[4]?.id ?? '')).toBe(0);
+    },
+    OUTAGE_MS + 90_000,
+  );
+});
+
+describe('video API hangs', () => {
+  it('times out a hanging POST and a job whose polls hang, refunding both with a reason', async () => {
+    const hung = await startFaultBot({
+      generationMs: 60_000,
+      users: 2,
+      env: { VIDEO_API_TIMEOUT_MS: '1000', VIDEO_API_MAX_RETRIES: '1' },
+      jobTimeoutMs: 6000,
+    });
+    try {
+      const [alice, bob] = hung.users;
+      if (!alice || !bob) throw new Error('users');
+      const send = (user: { id: string; username: string }, prompt: string) =>
+        hung.discord.slashCommand({
+          channelId: hung.channelId,
+          guildId: hung.guildId,
+          user,
+          name: 'imagine',
+          options: [{ name: 'prompt', value: prompt }],
+        });
+      // Bob's job is submitted, then the API stops answering while it is polled.
+      const running = await send(bob, 'submitted before the hang');
+      await hung.discord.waitFor(() => hung.video.jobs.size === 1, 10_000);
+      hung.video.configure({ hang: true });
+      // Alice's POST hangs: after the 1 s timeout the answer is lost, so it is never retried.
+      const lost = await send(alice, 'sent into the hang');
+
+      const lostFinal = await lost.waitForOriginal((m) => m.content.startsWith('❌'), 20_000);
+      expect(lostFinal.content.length).toBeGreaterThan(2);
+      const runningFinal = await running.waitForOriginal((m) => m.content.startsWith('❌'), 30_000);
+      expect(runningFinal.content).toContain('was not ready after');
+      hung.video.configure({ hang: false });
+
+      const status = (userId: string) =>
+        hung.app.quota.status({ platform: 'discord', spaceId: hung.guildId, userId });
+      expect((await status(alice.id)).used).toBe(0);
+      expect((await status(bob.id)).used).toBe(0);
+      // One POST for Alice (hung, not retried) and one for Bob: no duplicate paid jobs.
+      expect(posts(hung.video)).toHaveLength(2);
+      const records = await hung.app.jobs.list({});
+      expect(records.map((r) => r.reservation)).toEqual(['refunded', 'refunded']);
+      expect(records.map((r) => r.status).sort()).toEqual(['failed', 'timeout']);
+    } finally {
+      await hung.close();
+    }
+  }, 60_000);
+});
