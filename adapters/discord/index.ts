@@ -14,6 +14,7 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { prefillPrompt, promptFromMention } from '../../commands/animate.js';
+import { authorizeDelete, cancelJob, type JobControlDeps } from '../../commands/job-control.js';
 import { imagineCommand } from '../../commands/imagine.js';
 import { jobsCommand } from '../../commands/jobs.js';
 import { quotaCommand } from '../../commands/quota.js';
@@ -33,6 +34,8 @@ import { imagesOfMessages } from './message-images.js';
 import {
   AGAIN_PREFIX,
   ANIMATE_MODAL_PREFIX,
+  CANCEL_PREFIX,
+  DELETE_PREFIX,
   MODAL_PROMPT_LIMIT,
   NO_MENTIONS,
   PROMPT_FIELD,
@@ -190,6 +193,36 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     generate(interaction, imagineInvocation(interaction, options, images));
   }
 
+  const control = (): JobControlDeps => ({ jobs: app.jobs, runner: runner!, quota: app.quota });
+  const actorOf = (interaction: ButtonInteraction) => ({
+    platform: 'discord' as const,
+    spaceId: spaceIdOf(interaction),
+    userId: interaction.user.id,
+    isSpaceAdmin: isSpaceAdmin(interaction),
+  });
+
+  async function onCancel(interaction: ButtonInteraction, jobId: string): Promise<void> {
+    const result = await cancelJob(actorOf(interaction), jobId, `<@${interaction.user.id}>`, control());
+    if (!result.ok) {
+      await interaction.reply({ content: result.message, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    // The job's own message changes when the runner settles it; the press needs only an acknowledgement.
+    await interaction.deferUpdate();
+  }
+
+  async function onDelete(interaction: ButtonInteraction, jobId: string): Promise<void> {
+    const result = await authorizeDelete(actorOf(interaction), jobId, control());
+    if (!result.ok) {
+      await interaction.reply({ content: result.message, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await interaction.deferUpdate();
+    // After a deferred update, "@original" is the message the button is on: the bot's own result.
+    await interaction.deleteReply();
+    log.info({ jobId, userId: interaction.user.id }, 'result deleted on request');
+  }
+
   async function onVary(interaction: ButtonInteraction, jobId: string): Promise<void> {
     const record = await app.jobs.get(jobId);
     if (!record) return tooOld(interaction);
@@ -330,6 +363,14 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     if (interaction.isButton()) {
       if (interaction.customId.startsWith(AGAIN_PREFIX)) {
         await onAgain(interaction, interaction.customId.slice(AGAIN_PREFIX.length));
+        return;
+      }
+      if (interaction.customId.startsWith(CANCEL_PREFIX)) {
+        await onCancel(interaction, interaction.customId.slice(CANCEL_PREFIX.length));
+        return;
+      }
+      if (interaction.customId.startsWith(DELETE_PREFIX)) {
+        await onDelete(interaction, interaction.customId.slice(DELETE_PREFIX.length));
         return;
       }
       if (interaction.customId.startsWith(VARY_PREFIX)) {

@@ -18,6 +18,26 @@ export const NO_MENTIONS = { parse: [] as never[] };
 
 export const AGAIN_PREFIX = 'again:';
 export const VARY_PREFIX = 'vary:';
+export const CANCEL_PREFIX = 'cancel:';
+export const DELETE_PREFIX = 'delete:';
+
+/** Under a job that is waiting or running: only Cancel (the requester or an admin may press it). */
+export function progressButtons(record: JobRecord): APIActionRowComponent<APIButtonComponent>[] {
+  return [
+    {
+      type: ComponentType.ActionRow,
+      components: [
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Secondary,
+          label: 'Cancel',
+          emoji: { name: '✖️' },
+          custom_id: `${CANCEL_PREFIX}${record.id}`,
+        },
+      ],
+    },
+  ];
+}
 
 const quote = (prompt: string) => quotePrompt(prompt, 1500);
 
@@ -49,6 +69,13 @@ export function resultButtons(record: JobRecord): APIActionRowComponent<APIButto
           label: 'Vary',
           emoji: { name: '✏️' },
           custom_id: `${VARY_PREFIX}${record.id}`,
+        },
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Danger,
+          label: 'Delete',
+          emoji: { name: '🗑️' },
+          custom_id: `${DELETE_PREFIX}${record.id}`,
         },
       ],
     },

@@ -8,7 +8,7 @@ import type { Logger } from '../../src/log.js';
 import type { GenerationReply, ReplyTextOptions } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { DownloadedVideo } from '../../src/video-api/download.js';
-import { NO_MENTIONS, finalContent, progressContent, resultButtons } from './render.js';
+import { NO_MENTIONS, finalContent, progressButtons, progressContent, resultButtons } from './render.js';
 
 /**
  * The Reply port on Discord, over REST only, so a restarted bot can finish a job from its stored reference
@@ -196,7 +196,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     deps.editIntervalMs ?? EDIT_INTERVAL_MS,
     async ({ event, record }) => {
       try {
-        await edit({ content: progressContent(event, record) });
+        await edit({ content: progressContent(event, record), components: progressButtons(record) });
       } catch (error) {
         logger.warn({ jobId: record.id, err: error }, 'progress edit failed');
       }
@@ -240,6 +240,35 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
         },
         [{ name: 'video.mp4', data, contentType: 'video/mp4' }],
       );
+    },
+
+    async notify(record: JobRecord) {
+      // A new message, because a mention added by an edit notifies no one; it pings the requester only.
+      const guild = record.spaceId.startsWith('dm:') ? '@me' : record.spaceId;
+      let messageId: string | undefined;
+      if (ref.kind === 'message') messageId = ref.messageId;
+      else {
+        const original = (await rest
+          .get(Routes.webhookMessage(ref.applicationId, ref.token), { auth: false })
+          .catch(() => undefined)) as { id?: string } | undefined;
+        messageId = original?.id;
+      }
+      const link = messageId
+        ? `https://discord.com/channels/${guild}/${ref.channelId}/${messageId}`
+        : undefined;
+      const body = {
+        content: `<@${ref.userId}> your video is ready${link ? `: ${link}` : ' (above).'}`,
+        allowed_mentions: { parse: [], users: [ref.userId] },
+      };
+      try {
+        await rest.post(Routes.channelMessages(ref.channelId), { body });
+      } catch (error) {
+        logger.warn(
+          { jobId: record.id, err: error },
+          'channel not writable for the notification; sending a DM',
+        );
+        await dm().edit(body);
+      }
     },
 
     async jobFailed(error: BotError, record: JobRecord | undefined) {

@@ -4,6 +4,7 @@ import { App, LogLevel, type AppOptions, type BlockAction, type ButtonAction } f
 import { z } from 'zod';
 import { DEFAULT_ANIMATE_PROMPT, prefillPrompt, promptFromMention } from '../../commands/animate.js';
 import { imagineCommand, imagineOptions } from '../../commands/imagine.js';
+import { authorizeDelete, cancelJob, type JobControlDeps } from '../../commands/job-control.js';
 import { jobsCommand } from '../../commands/jobs.js';
 import { quotaCommand } from '../../commands/quota.js';
 import { DEFAULTS_OPTIONS, settingsCommand } from '../../commands/settings.js';
@@ -33,6 +34,8 @@ import { slackJobListFormat } from './jobs-format.js';
 import {
   AGAIN_ACTION,
   ANIMATE_SHORTCUT,
+  CANCEL_ACTION,
+  DELETE_ACTION,
   ANIMATE_VIEW,
   SLACK_MODAL_TEXT_LIMIT,
   animateModal,
@@ -367,6 +370,52 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       commandReply(command, false),
       { jobs: app.jobs, isAdmin: app.quota.isAdmin, format: slackJobListFormat(command.team_domain) },
     );
+  });
+
+  /** Cancel and Delete: the requester or an admin; anyone else is told so privately. */
+  async function jobControlActor(body: BlockAction<ButtonAction>) {
+    const teamId = body.team?.id ?? body.user.team_id ?? '';
+    return {
+      platform: 'slack' as const,
+      spaceId: teamId,
+      userId: body.user.id,
+      isSpaceAdmin: (await lookupUser(body.user.id, teamId)).admin,
+    };
+  }
+  const control = (): JobControlDeps => ({ jobs: app.jobs, runner, quota: app.quota });
+  async function refuseAction(body: BlockAction<ButtonAction>, message: string): Promise<void> {
+    await bolt.client.chat.postEphemeral({
+      channel: body.channel?.id ?? '',
+      user: body.user.id,
+      text: escapeSlack(message),
+      thread_ts: actionMessageSchema.safeParse(body).data?.message?.thread_ts,
+    });
+  }
+
+  bolt.action<BlockAction<ButtonAction>>(CANCEL_ACTION, async ({ ack, body, action }) => {
+    await ack();
+    const by = body.user.name ?? body.user.username ?? body.user.id;
+    const result = await cancelJob(
+      await jobControlActor(body),
+      action.value ?? '',
+      escapeSlack(by),
+      control(),
+    );
+    if (!result.ok) await refuseAction(body, result.message);
+  });
+
+  bolt.action<BlockAction<ButtonAction>>(DELETE_ACTION, async ({ ack, body, action }) => {
+    await ack();
+    const result = await authorizeDelete(await jobControlActor(body), action.value ?? '', control());
+    if (!result.ok) {
+      await refuseAction(body, result.message);
+      return;
+    }
+    const ref = slackMessageRefSchema.safeParse(result.record.messageRef).data;
+    const ts = actionMessageSchema.safeParse(body).data?.message?.ts ?? ref?.ts;
+    if (ref?.fileId) await bolt.client.files.delete({ file: ref.fileId }).catch(() => undefined);
+    if (ts) await bolt.client.chat.delete({ channel: body.channel?.id ?? ref?.channel ?? '', ts });
+    log.info({ jobId: result.record.id, userId: body.user.id }, 'result deleted on request');
   });
 
   bolt.action<BlockAction<ButtonAction>>(AGAIN_ACTION, async ({ ack, body, action }) => {

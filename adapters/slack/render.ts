@@ -7,6 +7,8 @@ import type { JobRecord } from '../../src/jobs/job-store.js';
 /** Slack mrkdwn for a job's message. User text is escaped, so a prompt can never ping a channel or a person. */
 
 export const AGAIN_ACTION = 'again';
+export const CANCEL_ACTION = 'cancel_job';
+export const DELETE_ACTION = 'delete_job';
 
 export function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -24,7 +26,25 @@ export function finalText(record: JobRecord, note?: string): string {
   return `${quote(record.request.prompt)}\n_${settingsLine(record.request)}_${note ? `\n${note}` : ''}`;
 }
 
-/** Blocks for the finished message: the caption and an "Again" button carrying the job id. */
+/** Blocks while a job waits or runs: the progress text and a Cancel button carrying the job id. */
+export function progressBlocks(record: JobRecord, text: string): unknown[] {
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text } },
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: CANCEL_ACTION,
+          text: { type: 'plain_text', text: 'Cancel' },
+          value: record.id,
+        },
+      ],
+    },
+  ];
+}
+
+/** Blocks for the finished message: the caption, "Again" and "Delete" buttons carrying the job id. */
 export function resultBlocks(record: JobRecord, text: string): unknown[] {
   return [
     { type: 'section', text: { type: 'mrkdwn', text } },
@@ -35,6 +55,13 @@ export function resultBlocks(record: JobRecord, text: string): unknown[] {
           type: 'button',
           action_id: AGAIN_ACTION,
           text: { type: 'plain_text', text: 'Again' },
+          value: record.id,
+        },
+        {
+          type: 'button',
+          action_id: DELETE_ACTION,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Delete' },
           value: record.id,
         },
       ],

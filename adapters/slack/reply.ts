@@ -8,7 +8,7 @@ import type { Logger } from '../../src/log.js';
 import type { GenerationReply, ReplyTextOptions } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { DownloadedVideo } from '../../src/video-api/download.js';
-import { escapeSlack, finalText, progressText, resultBlocks } from './render.js';
+import { escapeSlack, finalText, progressBlocks, progressText, resultBlocks } from './render.js';
 
 /**
  * The Reply port on Slack: one message per job, posted at the first progress event (so a refused request
@@ -27,6 +27,8 @@ export const slackMessageRefSchema = z.object({
   ts: z.string().optional(),
   /** Where the job message goes: a thread for mentions, the channel for slash commands. */
   threadTs: z.string().optional(),
+  /** The uploaded MP4, so Delete can remove the file as well as the message. */
+  fileId: z.string().optional(),
 });
 export type SlackMessageRef = z.infer<typeof slackMessageRefSchema>;
 
@@ -73,7 +75,8 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
     deps.updateIntervalMs ?? UPDATE_INTERVAL_MS,
     async ({ event, record }) => {
       try {
-        await show(progressText(event, record), record);
+        const text = progressText(event, record);
+        await show(text, record, progressBlocks(record, text));
       } catch (error) {
         logger.warn({ jobId: record.id, err: error }, 'progress update failed');
       }
@@ -123,13 +126,18 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
         });
         return;
       }
-      await client.files.uploadV2({
+      const uploaded = await client.files.uploadV2({
         channel_id: ref.channel,
         thread_ts: ref.threadTs ?? ts,
         file: await readFile(video.path),
         filename: 'video.mp4',
         title: record.request.prompt.slice(0, 80),
       });
+      const fileId = uploadedFileId(uploaded);
+      if (fileId) {
+        ref.fileId = fileId;
+        await deps.jobs.update(record.id, { messageRef: ref }).catch(() => undefined);
+      }
       const text = finalText(record, ':white_check_mark: Done — the video is in the thread.');
       await client.chat.update({
         channel: ref.channel,
@@ -137,6 +145,21 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
         text,
         blocks: resultBlocks(record, text) as never,
       });
+    },
+
+    async notify(record: JobRecord) {
+      // A new message in the job's thread: an edit that adds a mention notifies no one. Only the requester.
+      const text = `<@${ref.userId}> your video is ready.`;
+      const ts = posting ? await posting.catch(() => undefined) : undefined;
+      try {
+        await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs ?? ts, text });
+      } catch (error) {
+        logger.warn(
+          { jobId: record.id, err: error },
+          'channel not writable for the notification; sending a DM',
+        );
+        await client.chat.postMessage({ channel: ref.userId, text });
+      }
     },
 
     async jobFailed(error: BotError, record: JobRecord | undefined) {
@@ -148,4 +171,13 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
       await show(`:x: ${escapeSlack(error.userMessage)}\n${finalText(record)}`, record);
     },
   };
+}
+
+const uploadResultSchema = z.object({
+  files: z.array(z.object({ files: z.array(z.object({ id: z.string() })).optional() })).optional(),
+});
+
+/** files.uploadV2 answers with one completion per file, each listing its files. */
+function uploadedFileId(result: unknown): string | undefined {
+  return uploadResultSchema.safeParse(result).data?.files?.[0]?.files?.[0]?.id;
 }

@@ -1,0 +1,259 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import type { App } from '../../src/app.js';
+import {
+  snowflake,
+  startDiscordEmulator,
+  type DiscordEmulator,
+  type InteractionHandle,
+  type StoredMessage,
+} from '../emulators/discord/server.js';
+import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { appFor } from '../helpers/app.js';
+import { capturedLogger } from '../helpers/core.js';
+
+/**
+ * Job control on Discord, through real discord.js and the emulators: the fair queue with positions, the
+ * per-user cap, Cancel (waiting and running), Delete, and the one notification mention.
+ */
+
+let video: VideoApiEmulator;
+let discord: DiscordEmulator;
+let app: App;
+let adapter: DiscordAdapter;
+
+const guildId = snowflake();
+const channelId = snowflake();
+const alice = { id: snowflake(), username: 'alice' };
+const bob = { id: snowflake(), username: 'bob' };
+const carol = { id: snowflake(), username: 'carol' };
+const admin = { id: snowflake(), username: 'admin' };
+
+beforeAll(async () => {
+  video = await startVideoApiEmulator({ generationMs: 800 });
+  discord = await startDiscordEmulator({
+    guilds: [
+      {
+        id: guildId,
+        channels: [{ id: channelId, name: 'general' }],
+        members: [{ user: alice }, { user: bob }, { user: carol }, { user: admin }],
+      },
+    ],
+  });
+  ({ app } = await appFor(video, {
+    QUOTA_DEFAULT: '50',
+    MAX_CONCURRENT_JOBS: '1',
+    MAX_JOBS_PER_USER: '6',
+    NOTIFY_AFTER_SECONDS: '3',
+  }));
+  adapter = await startDiscordAdapter({
+    config: {
+      token: 'emulated-token',
+      appId: undefined,
+      apiBaseUrl: discord.apiBase,
+      guildId: undefined,
+      messageContent: false,
+    },
+    app,
+    logger: capturedLogger().logger,
+    reply: { editIntervalMs: 200 },
+  });
+});
+
+afterAll(async () => {
+  await adapter.stop(1000);
+  await app.close();
+  await discord.close();
+  await video.close();
+});
+
+afterEach(() => {
+  video.reset();
+});
+
+function imagine(user: typeof alice, prompt: string): Promise<InteractionHandle> {
+  return discord.slashCommand({
+    channelId,
+    guildId,
+    user,
+    name: 'imagine',
+    options: [{ name: 'prompt', value: prompt }],
+  });
+}
+
+function postedPrompts(): string[] {
+  return video.requests.filter((r) => r.method === 'POST').map((r) => (r.body as { prompt: string }).prompt);
+}
+
+function buttonId(message: StoredMessage | undefined, prefix: string): string {
+  const match = new RegExp(`"custom_id":"(${prefix}:[^"]+)"`).exec(JSON.stringify(message?.components ?? []));
+  if (!match?.[1]) throw new Error(`no ${prefix} button on ${message?.content ?? 'nothing'}`);
+  return match[1];
+}
+
+const used = async (user: typeof alice) =>
+  (await app.quota.status({ platform: 'discord', spaceId: guildId, userId: user.id })).used;
+
+describe('Discord fair queue', () => {
+  it('serves users in turn: B’s one job starts before A’s third, and waiting jobs show their place', async () => {
+    const a: InteractionHandle[] = [];
+    for (let i = 1; i <= 6; i++) a.push(await imagine(alice, `[emu:ms=600] alice ${i}`));
+    await Promise.all(a.map((h) => h.waitForAck()));
+    const b = await imagine(bob, '[emu:ms=600] bob 1');
+    await b.waitForAck();
+
+    const last = await a[5]!.waitForOriginal((m) => m.content.includes('In line'), 5000);
+    expect(last.content).toMatch(/In line: \d+ ahead · starts in about/);
+    expect(buttonId(last, 'cancel')).toMatch(/^cancel:job_/);
+    const bWaiting = await b.waitForOriginal((m) => /In line|Next in line/.test(m.content), 5000);
+    expect(bWaiting.content).toMatch(/line/);
+
+    await Promise.all([...a, b].map((h) => h.waitForOriginal((m) => m.attachments.length > 0, 30_000)));
+    const order = postedPrompts().map((p) => p.replace('[emu:ms=600] ', ''));
+    expect(order.indexOf('bob 1')).toBeLessThan(order.indexOf('alice 3'));
+    expect(order.filter((p) => p.startsWith('alice'))).toEqual([1, 2, 3, 4, 5, 6].map((i) => `alice ${i}`));
+    // Bob's arrival put one job ahead of alice's sixth (his turn comes first); after that it only moves up.
+    const ahead = a[5]!
+      .edits()
+      .map((v) => /In line: (\d+) ahead/.exec(v.content)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number);
+    const peak = ahead.indexOf(Math.max(...ahead));
+    expect(ahead.slice(peak)).toEqual([...ahead.slice(peak)].sort((x, y) => y - x));
+    expect(ahead.at(-1)).toBeLessThan(ahead[peak]!);
+    expect(a[5]!.edits().some((v) => v.content.includes('Next in line'))).toBe(true);
+  }, 60_000);
+
+  it('refuses a seventh job for one user, naming the cap and the jobs, without spending quota', async () => {
+    const before = await used(carol);
+    const jobs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => imagine(carol, `[emu:ms=3000] carol ${i}`)),
+    );
+    await Promise.all(jobs.map((h) => h.waitForAck()));
+    await discord.waitFor(() => jobs.every((h) => (h.original()?.content ?? '').length > 0), 5000);
+    const seventh = await imagine(carol, 'carol 7');
+    await discord.waitFor(() => seventh.followups().length > 0, 5000);
+    const notice = seventh.followups()[0];
+    expect(notice?.ephemeral).toBe(true);
+    expect(notice?.content).toMatch(
+      /You already have 6 videos in progress \(the limit is 6\): “\[emu:ms=3000\] carol/,
+    );
+    expect(await used(carol)).toBe(before + 6);
+    // Cancel them all (the requester may), which refunds each one.
+    for (const job of jobs) {
+      const message = job.original();
+      const press = await discord.button({
+        message: message!,
+        customId: buttonId(message, 'cancel'),
+        user: carol,
+      });
+      await press.waitForAck();
+    }
+    await Promise.all(jobs.map((h) => h.waitForOriginal((m) => m.content.includes('Cancelled by'), 10_000)));
+    expect(await used(carol)).toBe(before);
+  }, 60_000);
+});
+
+describe('Discord Cancel and Delete', () => {
+  it('cancels a running job (no more polls, refunded), refuses others, allows an admin', async () => {
+    const running = await imagine(alice, '[emu:ms=8000] long alice');
+    const waiting = await imagine(bob, '[emu:ms=500] bob waits');
+    const progress = await running.waitForOriginal((m) => m.content.includes('%'), 10_000);
+    // Stored messages are live records: read the button before the message changes.
+    const cancelId = buttonId(progress, 'cancel');
+    const queued = await waiting.waitForOriginal((m) => m.content.includes('line'), 10_000);
+
+    const intruder = await discord.button({
+      message: progress,
+      customId: cancelId,
+      user: carol,
+    });
+    await intruder.waitForAck();
+    expect(intruder.ack?.ephemeral).toBe(true);
+    expect(intruder.original()?.content).toBe('Only the requester or an admin can do that.');
+
+    const beforeAlice = await used(alice);
+    const own = await discord.button({
+      message: progress,
+      customId: cancelId,
+      user: alice,
+    });
+    await own.waitForAck();
+    expect(own.ack?.type).toBe(6);
+    const cancelled = await running.waitForOriginal((m) => m.content.includes('Cancelled by'), 10_000);
+    expect(cancelled.content).toContain(`Cancelled by <@${alice.id}>`);
+    expect(cancelled.mentions.users).toEqual([]);
+    expect(cancelled.components).toEqual([]);
+    expect(await used(alice)).toBe(beforeAlice - 1);
+    const cancelledJob = await app.jobs.get(cancelId.slice('cancel:'.length));
+    expect(cancelledJob).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
+
+    // The waiting job moves up and runs; the cancelled one is never polled again.
+    await waiting.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+    const latePolls = video.requests.filter(
+      (r) =>
+        r.method === 'GET' &&
+        r.path.includes(cancelledJob?.upstreamId ?? '?') &&
+        r.at > (cancelled.editedAt ?? 0),
+    );
+    expect(latePolls).toHaveLength(0);
+
+    // An admin may cancel someone else's job.
+    const third = await imagine(bob, '[emu:ms=8000] admin cancels this');
+    const shown = await third.waitForOriginal(
+      (m) => m.content.includes('%') || m.content.includes('line'),
+      10_000,
+    );
+    const byAdmin = await discord.button({
+      message: shown,
+      customId: buttonId(shown, 'cancel'),
+      user: admin,
+      permissions: '32',
+    });
+    await byAdmin.waitForAck();
+    const done = await third.waitForOriginal((m) => m.content.includes('Cancelled by'), 10_000);
+    expect(done.content).toContain(`<@${admin.id}>`);
+  }, 60_000);
+
+  it('deletes a result for its requester only', async () => {
+    const job = await imagine(bob, 'to be deleted');
+    const result = await job.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+    const other = await discord.button({
+      message: result,
+      customId: buttonId(result, 'delete'),
+      user: carol,
+    });
+    await other.waitForAck();
+    expect(other.original()?.content).toBe('Only the requester or an admin can do that.');
+    expect(discord.message(result.id)?.deletedAt).toBeNull();
+
+    const own = await discord.button({ message: result, customId: buttonId(result, 'delete'), user: bob });
+    await own.waitForAck();
+    await discord.waitFor(() => discord.message(result.id)?.deletedAt !== null, 5000);
+  });
+});
+
+describe('Discord notification', () => {
+  it('mentions only the requester once when a long job is posted, unless they opted out', async () => {
+    const job = await imagine(alice, '[emu:ms=3500] slow one <@everyone>');
+    await job.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+    const link = `https://discord.com/channels/${guildId}/${channelId}/${job.original()?.id}`;
+    let note: StoredMessage | undefined;
+    await discord.waitFor(() => {
+      note = discord.messages(channelId).find((m) => m.source === 'channel' && m.content.includes(link));
+      return note !== undefined;
+    }, 5000);
+    expect(note?.mentions).toEqual({ users: [alice.id], roles: [], everyone: false });
+    expect(note?.content).toContain(
+      `https://discord.com/channels/${guildId}/${channelId}/${job.original()?.id}`,
+    );
+
+    await app.settings.setNotify({ platform: 'discord', spaceId: guildId }, bob.id, false);
+    const quiet = await imagine(bob, '[emu:ms=3500] quiet one');
+    await quiet.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const quietLink = `/${channelId}/${quiet.original()?.id}`;
+    expect(discord.messages(channelId).filter((m) => m.content.includes(quietLink))).toHaveLength(0);
+    expect(discord.messages(channelId).filter((m) => m.content.includes(link))).toHaveLength(1);
+  }, 60_000);
+});
