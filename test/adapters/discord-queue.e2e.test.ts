@@ -161,7 +161,7 @@ describe('Discord Cancel and Delete', () => {
     const progress = await running.waitForOriginal((m) => m.content.includes('%'), 10_000);
     // Stored messages are live records: read the button before the message changes.
     const cancelId = buttonId(progress, 'cancel');
-    const queued = await waiting.waitForOriginal((m) => m.content.includes('line'), 10_000);
+    await waiting.waitForOriginal((m) => m.content.includes('line'), 10_000);
 
     const intruder = await discord.button({
       message: progress,
