@@ -175,3 +175,54 @@ describe('orphaned reservations', () => {
     await app.close();
   });
 });
+
+describe('waiting jobs across a restart', () => {
+  it('are submitted after the restart in the fair order they had', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'waiting-restart-'));
+    const env = {
+      STORE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
+      MAX_CONCURRENT_JOBS: '1',
+      MAX_JOBS_PER_USER: '5',
+    };
+    try {
+      const first = (await appFor(emulator, env)).app;
+      const out = recordingSink();
+      const as = (userId: string) => ({ ...context, userId });
+      void first.runner?.start(as('a'), { prompt: '[emu:ms=3000] a1' }, out.sink);
+      await vi.waitFor(() => expect(emulator.requests.some((r) => r.method === 'POST')).toBe(true), 5000);
+      for (const [user, prompt] of [
+        ['a', 'a2'],
+        ['b', 'b1'],
+        ['a', 'a3'],
+      ] as const) {
+        void first.runner?.start(as(user), { prompt }, out.sink);
+        await vi.waitFor(
+          async () =>
+            expect(
+              (await first.jobs.list({ status: 'waiting' })).some((r) => r.request.prompt === prompt),
+            ).toBe(true),
+          5000,
+        );
+      }
+      const waiting = out.progress.filter((e) => e.type === 'waiting');
+      expect(waiting.length).toBeGreaterThan(0);
+      await first.close();
+
+      const second = (await appFor(emulator, env)).app;
+      const resumed = recordingSink();
+      const settled = await second.runner?.resumeAll(() => resumed.sink);
+      expect(settled?.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+      const posts = emulator.requests
+        .filter((r) => r.method === 'POST')
+        .map((r) => (r.body as { prompt: string }).prompt);
+      expect(posts).toEqual(['[emu:ms=3000] a1', 'a2', 'b1', 'a3']);
+      expect(resumed.delivered).toHaveLength(4);
+      await second.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
