@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ANIMATE_PROMPT } from '../../commands/animate.js';
-import { startDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import type { DiscordReplyDeps } from '../../adapters/discord/reply.js';
 import type { App } from '../../src/app.js';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../emulators/discord/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
-import { capturedLogger } from '../helpers/core.js';
+import { startDiscordBot } from '../helpers/discord.js';
 
 /**
  * The Discord flows beyond a plain /imagine, each through real discord.js, the Discord emulator and the
@@ -38,16 +38,8 @@ function startBot(
   botApp: App,
   options: { messageContent?: boolean; reply?: Pick<DiscordReplyDeps, 'tokenLifetimeMs'> } = {},
 ): Promise<DiscordAdapter> {
-  return startDiscordAdapter({
-    config: {
-      token: 'emulated-token',
-      appId: undefined,
-      apiBaseUrl: emulator.apiBase,
-      guildId: undefined,
-      messageContent: options.messageContent ?? true,
-    },
-    app: botApp,
-    logger: capturedLogger().logger,
+  return startDiscordBot(emulator, botApp, {
+    messageContent: options.messageContent ?? true,
     reply: { editIntervalMs: EDIT_INTERVAL, ...options.reply },
   });
 }

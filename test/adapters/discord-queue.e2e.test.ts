@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import type { App } from '../../src/app.js';
 import {
   snowflake,
@@ -10,7 +10,7 @@ import {
 } from '../emulators/discord/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
-import { capturedLogger } from '../helpers/core.js';
+import { startDiscordBot } from '../helpers/discord.js';
 
 /**
  * Job control on Discord, through real discord.js and the emulators: the fair queue with positions, the
@@ -46,18 +46,7 @@ beforeAll(async () => {
     MAX_JOBS_PER_USER: '6',
     NOTIFY_AFTER_SECONDS: '3',
   }));
-  adapter = await startDiscordAdapter({
-    config: {
-      token: 'emulated-token',
-      appId: undefined,
-      apiBaseUrl: discord.apiBase,
-      guildId: undefined,
-      messageContent: false,
-    },
-    app,
-    logger: capturedLogger().logger,
-    reply: { editIntervalMs: 200 },
-  });
+  adapter = await startDiscordBot(discord, app, { reply: { editIntervalMs: 200 } });
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import { discordMessageLink } from '../../adapters/discord/jobs-format.js';
 import type { App } from '../../src/app.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
@@ -12,7 +12,7 @@ import {
 } from '../emulators/discord/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
-import { capturedLogger } from '../helpers/core.js';
+import { startDiscordBot } from '../helpers/discord.js';
 
 /**
  * /settings rules and /jobs through unmodified discord.js, the Discord emulator and the video-API emulator:
@@ -49,18 +49,7 @@ beforeAll(async () => {
     ],
   });
   ({ app } = await appFor(video, { QUOTA_DEFAULT: '20' }));
-  adapter = await startDiscordAdapter({
-    config: {
-      token: 'emulated-token',
-      appId: undefined,
-      apiBaseUrl: discord.apiBase,
-      guildId: undefined,
-      messageContent: false,
-    },
-    app,
-    logger: capturedLogger().logger,
-    reply: { editIntervalMs: 200 },
-  });
+  adapter = await startDiscordBot(discord, app, { reply: { editIntervalMs: 200 } });
 });
 
 afterAll(async () => {

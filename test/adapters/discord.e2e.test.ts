@@ -1,11 +1,11 @@
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import type { App } from '../../src/app.js';
 import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
-import { capturedLogger } from '../helpers/core.js';
+import { startDiscordBot } from '../helpers/discord.js';
 
 /** Real discord.js, the Discord emulator and the video-API emulator: assertions are on what users would see. */
 
@@ -33,18 +33,7 @@ beforeAll(async () => {
     ],
   });
   ({ app } = await appFor(video, { QUOTA_DEFAULT: '2' }));
-  adapter = await startDiscordAdapter({
-    config: {
-      token: 'emulated-token',
-      appId: undefined,
-      apiBaseUrl: discord.apiBase,
-      guildId: undefined,
-      messageContent: false,
-    },
-    app,
-    logger: capturedLogger().logger,
-    reply: { editIntervalMs: EDIT_INTERVAL },
-  });
+  adapter = await startDiscordBot(discord, app, { reply: { editIntervalMs: EDIT_INTERVAL } });
 });
 
 afterAll(async () => {
@@ -167,18 +156,7 @@ describe('Discord upload limit', () => {
       attachmentSizeLimit: 1024,
       guilds: [{ id: guildId, channels: [{ id: channelId, name: 'general' }], members: [{ user: admin }] }],
     });
-    const second = await startDiscordAdapter({
-      config: {
-        token: 't',
-        appId: undefined,
-        apiBaseUrl: small.apiBase,
-        guildId: undefined,
-        messageContent: false,
-      },
-      app,
-      logger: capturedLogger().logger,
-      reply: { editIntervalMs: EDIT_INTERVAL },
-    });
+    const second = await startDiscordBot(small, app, { reply: { editIntervalMs: EDIT_INTERVAL } });
     try {
       const linked = await small.slashCommand({
         channelId,
