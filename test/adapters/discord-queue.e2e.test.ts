@@ -246,3 +246,44 @@ describe('Discord notification', () => {
     expect(discord.messages(channelId).filter((m) => m.content.includes(link))).toHaveLength(1);
   }, 60_000);
 });
+
+describe('Discord notification without channel access', () => {
+  it('sends the one mention as a DM when the bot may not post in the channel', async () => {
+    const closedGuild = snowflake();
+    const closedChannel = snowflake();
+    const other = await startDiscordEmulator({
+      guilds: [
+        {
+          id: closedGuild,
+          channels: [{ id: closedChannel, name: 'read-only' }],
+          members: [{ user: alice }],
+          appPermissions: String(1024), // View Channel only
+        },
+      ],
+    });
+    const { app: otherApp } = await appFor(video, { NOTIFY_AFTER_SECONDS: '1' });
+    const bot = await startDiscordBot(other, otherApp, { reply: { editIntervalMs: 200 } });
+    try {
+      const job = await other.slashCommand({
+        channelId: closedChannel,
+        guildId: closedGuild,
+        user: alice,
+        name: 'imagine',
+        options: [{ name: 'prompt', value: '[emu:ms=1500] behind closed doors' }],
+      });
+      await job.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+      const dm = other.dmChannel(alice);
+      await other.waitFor(
+        () => other.messages(dm.id).some((m) => m.content.includes('your video is ready')),
+        5000,
+      );
+      const note = other.messages(dm.id).find((m) => m.content.includes('your video is ready'));
+      expect(note?.content).toContain(`https://discord.com/channels/${closedGuild}/${closedChannel}/`);
+      expect(other.messages(closedChannel).filter((m) => m.source === 'channel')).toHaveLength(0);
+    } finally {
+      await bot.stop(500);
+      await otherApp.close();
+      await other.close();
+    }
+  }, 30_000);
+});
