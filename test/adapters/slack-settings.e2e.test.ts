@@ -1,12 +1,12 @@
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSlackAdapter, type SlackAdapter } from '../../adapters/slack/index.js';
+import type { SlackAdapter } from '../../adapters/slack/index.js';
 import type { App } from '../../src/app.js';
 import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
-import { capturedLogger } from '../helpers/core.js';
+import { startSlackBot } from '../helpers/slack.js';
 
 /** /settings rules and /jobs through real Bolt, the Slack emulator and the video-API emulator. */
 
@@ -29,28 +29,7 @@ beforeAll(async () => {
     ],
   });
   ({ app } = await appFor(video, { QUOTA_DEFAULT: '20' }));
-  adapter = await startSlackAdapter({
-    config: {
-      botToken: slack.botToken,
-      signingSecret: slack.signingSecret,
-      appToken: undefined,
-      port: 0,
-      apiUrl: slack.apiUrl,
-      maxUploadBytes: 1024 * 1024 * 1024,
-    },
-    app,
-    logger: capturedLogger().logger,
-    bolt: {
-      tokenVerificationEnabled: false,
-      botId: slack.identity.botId,
-      botUserId: slack.identity.botUserId,
-      clientOptions: {
-        slackApiUrl: slack.apiUrl,
-        retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
-      },
-    },
-    reply: { updateIntervalMs: 200 },
-  });
+  adapter = await startSlackBot(slack, app, { updateIntervalMs: 200 });
   driver = createSlackDriver({ emulator: slack, botUrl: `http://127.0.0.1:${adapter.port}/slack/events` });
 });
 

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSlackAdapter, type SlackAdapter } from '../../adapters/slack/index.js';
+import type { SlackAdapter } from '../../adapters/slack/index.js';
 import type { App } from '../../src/app.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { appFor } from '../helpers/app.js';
+import { startSlackBot } from '../helpers/slack.js';
 
 /** Real Bolt, the Slack emulator and the video-API emulator: assertions are on what Slack users would see. */
 
@@ -26,28 +27,7 @@ beforeAll(async () => {
     ],
   });
   ({ app } = await appFor(video, { QUOTA_DEFAULT: '2' }));
-  adapter = await startSlackAdapter({
-    config: {
-      botToken: slack.botToken,
-      signingSecret: slack.signingSecret,
-      appToken: undefined,
-      port: 0,
-      apiUrl: slack.apiUrl,
-      maxUploadBytes: 1024 * 1024 * 1024,
-    },
-    app,
-    logger: (await import('../helpers/core.js')).capturedLogger().logger,
-    bolt: {
-      tokenVerificationEnabled: false,
-      botId: slack.identity.botId,
-      botUserId: slack.identity.botUserId,
-      clientOptions: {
-        slackApiUrl: slack.apiUrl,
-        retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
-      },
-    },
-    reply: { updateIntervalMs: 300 },
-  });
+  adapter = await startSlackBot(slack, app, { updateIntervalMs: 300 });
   driver = createSlackDriver({ emulator: slack, botUrl: `http://127.0.0.1:${adapter.port}/slack/events` });
 });
 

@@ -8,7 +8,7 @@ import { capturedLogger } from './core.js';
 export async function startSlackBot(
   slack: SlackEmulator,
   app: App,
-  options: { maxUploadBytes?: number; socketMode?: boolean; logger?: Logger } = {},
+  options: { maxUploadBytes?: number; socketMode?: boolean; logger?: Logger; updateIntervalMs?: number } = {},
 ): Promise<SlackAdapter> {
   return startSlackAdapter({
     config: {
@@ -30,7 +30,7 @@ export async function startSlackBot(
         retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
       },
     },
-    reply: { updateIntervalMs: 300 },
+    reply: { updateIntervalMs: options.updateIntervalMs ?? 300 },
   });
 }
 
