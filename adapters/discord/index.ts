@@ -120,8 +120,12 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     inFlight.track(imagineCommand.handle(invocation, reply, { runner: runner!, settings: app.settings }));
   }
 
-  /** Runs /imagine for an interaction that has already been deferred. */
-  function generate(interaction: RepliableInteraction, invocation: Invocation): void {
+  /**
+   * Defers the interaction (everything after has 15 minutes, not 3 seconds), then runs /imagine in its reply.
+   * The deferral's response names the reply message, so /jobs and the notification can link to it.
+   */
+  async function generate(interaction: RepliableInteraction, invocation: Invocation): Promise<void> {
+    const deferred = await interaction.deferReply({ withResponse: true });
     run(
       {
         kind: 'interaction',
@@ -131,6 +135,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
         userId: interaction.user.id,
         createdAt: Date.now(),
         attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT,
+        messageId: deferred.resource?.message?.id,
       },
       invocation,
     );
@@ -188,9 +193,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   async function onAgain(interaction: ButtonInteraction, jobId: string): Promise<void> {
     const record = await app.jobs.get(jobId);
     if (!record) return tooOld(interaction);
-    await interaction.deferReply();
     const { options, images } = fromRecord(record);
-    generate(interaction, imagineInvocation(interaction, options, images));
+    await generate(interaction, imagineInvocation(interaction, options, images));
   }
 
   const control = (): JobControlDeps => ({ jobs: app.jobs, runner: runner!, quota: app.quota });
@@ -259,17 +263,15 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
         });
         return;
       }
-      await interaction.deferReply();
+      await generate(interaction, imagineInvocation(interaction, { prompt }, pending.data.images));
       await app.pending.delete(key);
-      generate(interaction, imagineInvocation(interaction, { prompt }, pending.data.images));
       return;
     }
     if (interaction.customId.startsWith(VARY_MODAL_PREFIX)) {
       const record = await app.jobs.get(interaction.customId.slice(VARY_MODAL_PREFIX.length));
       if (!record) return tooOld(interaction);
-      await interaction.deferReply();
       const { options, images } = fromRecord(record, prompt);
-      generate(interaction, imagineInvocation(interaction, options, images));
+      await generate(interaction, imagineInvocation(interaction, options, images));
     }
   }
 
@@ -326,9 +328,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     }
     if (interaction.isChatInputCommand()) {
       if (interaction.commandName === imagineCommand.name) {
-        // Acknowledge first: everything after this has 15 minutes, not 3 seconds.
-        await interaction.deferReply();
-        generate(interaction, decodeChatInput(interaction));
+        await generate(interaction, decodeChatInput(interaction));
         return;
       }
       if (interaction.commandName === quotaCommand.name) {

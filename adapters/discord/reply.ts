@@ -30,6 +30,8 @@ const interactionRefSchema = z.object({
   userId: z.string(),
   createdAt: z.number(),
   attachmentSizeLimit: z.number().default(DEFAULT_ATTACHMENT_LIMIT),
+  /** The reply message, from the deferral's response: for links in /jobs and the notification. */
+  messageId: z.string().optional(),
 });
 
 const messageRefSchema = z.object({
@@ -245,14 +247,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     async notify(record: JobRecord) {
       // A new message, because a mention added by an edit notifies no one; it pings the requester only.
       const guild = record.spaceId.startsWith('dm:') ? '@me' : record.spaceId;
-      let messageId: string | undefined;
-      if (ref.kind === 'message') messageId = ref.messageId;
-      else {
-        const original = (await rest
-          .get(Routes.webhookMessage(ref.applicationId, ref.token), { auth: false })
-          .catch(() => undefined)) as { id?: string } | undefined;
-        messageId = original?.id;
-      }
+      const messageId = ref.messageId;
       const link = messageId
         ? `https://discord.com/channels/${guild}/${ref.channelId}/${messageId}`
         : undefined;

@@ -235,7 +235,10 @@ describe('Discord /jobs and notify', () => {
     expect(lines[1]).toContain('✅ done');
     expect(lines[1]).toContain('“a blue kite”');
     expect(lines[1]).toMatch(/<t:\d+:R>/);
-    expect(lines[1]).toContain(`<#${general}>`);
+    // Slash-command jobs know their reply message (from the deferral's response): a masked link to it.
+    expect(lines[1]).toMatch(
+      new RegExp(`\\[message\\]\\(<https://discord\\.com/channels/${guildId}/${general}/\\d+>\\)`),
+    );
     expect(lines[2]).toContain('“a red kite”');
     expect(list.content).not.toContain('lake');
     expect(list.allowedMentions).toEqual({ parse: [] });
