@@ -16,10 +16,13 @@ import { fixed, percentile, writeFigures } from './stats.js';
 const BURST = Number(process.env.BENCH_BURST ?? 500);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 1000);
 const DEADLINE_MS = 3000;
+/** Keep in step with the Dockerfile's CMD and ENV. */
+const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1'];
+const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
 
-async function rssMb(pid: number): Promise<number> {
+async function rssMb(pid: number, field = 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
   return kb / 1024;
 }
 
@@ -67,6 +70,8 @@ async function main(): Promise<void> {
     process.execPath,
     [
       ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      // The Dockerfile's runtime settings, so the figures are the production bot's.
+      ...PRODUCTION_NODE_FLAGS,
       '--import',
       './dist/bench/loop-lag-hook.js',
       'dist/src/main.js',
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
     {
       env: {
         ...process.env,
+        ...PRODUCTION_ENV,
         BENCH_LOOP_LAG: '1',
         QUOTA_DEFAULT: '100',
         // Caps raised for the run: the figures are about the bot, not the fair queue.
@@ -143,6 +149,11 @@ async function main(): Promise<void> {
     const samples: number[] = [];
     for (let i = 0; i < 20; i++) {
       samples.push(await rssMb(bot.pid ?? 0));
+      if (process.env.BENCH_RSS_DETAIL) {
+        console.log(
+          `  RssAnon ${fixed(await rssMb(bot.pid ?? 0, 'RssAnon'), 0)} MB, RssFile ${fixed(await rssMb(bot.pid ?? 0, 'RssFile'), 0)} MB`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
 

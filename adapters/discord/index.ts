@@ -3,6 +3,7 @@ import {
   Events,
   GatewayIntentBits,
   MessageFlags,
+  Options,
   Partials,
   PermissionFlagsBits,
   type ButtonInteraction,
@@ -101,6 +102,15 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     intents,
     // DM channels are not cached before their first message; without this partial, DM mentions are dropped.
     partials: [Partials.Channel],
+    // The bot reads what it needs from each event, so it keeps only a few hundred members and users: memory
+    // stays flat however many people use it. Recent messages stay cached (discord.js's default 200 per
+    // channel): a reply's referenced message comes from that cache, as REST would hide its images without the
+    // Message Content intent.
+    makeCache: Options.cacheWithLimits({
+      ...Options.DefaultMakeCacheSettings,
+      GuildMemberManager: { maxSize: 200, keepOverLimit: (member) => member.id === member.client.user.id },
+      UserManager: { maxSize: 200, keepOverLimit: (user) => user.id === user.client.user.id },
+    }),
     rest: { api: config.apiBaseUrl },
     allowedMentions: NO_MENTIONS,
   });
