@@ -333,6 +333,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (quotaDefault > e.QUOTA_MAX && e.QUOTA_DEFAULT >= 0) {
     problems.push(`QUOTA_DEFAULT (${quotaDefault}) must not exceed QUOTA_MAX (${e.QUOTA_MAX})`);
   }
+  if (e.DISCORD_SHARDS !== undefined && e.STORE_URL.startsWith('memory:')) {
+    problems.push(
+      'DISCORD_SHARDS needs a store the shard processes share (sqlite:// or redis://); memory:// is per process',
+    );
+  }
   if ((e.SHARDS === undefined) !== (e.SHARD_COUNT === 0)) {
     problems.push(
       'SHARDS and SHARD_COUNT are set together (by the sharding manager for its shard processes)',

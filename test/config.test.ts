@@ -95,6 +95,9 @@ describe('store and quota config', () => {
     expect(parseConfig({ ...base, DISCORD_SHARDS: '' }).discord?.shards).toBeUndefined();
     expect(parseConfig({ ...base, DISCORD_SHARDS: '2' }).discord?.shards).toBe(2);
     expect(parseConfig({ ...base, DISCORD_SHARDS: ' AUTO ' }).discord?.shards).toBe('auto');
+    expect(problemsOf({ ...base, DISCORD_SHARDS: '2', STORE_URL: 'memory://' })[0]).toMatch(
+      /DISCORD_SHARDS needs a store the shard processes share/,
+    );
     for (const bad of ['0', '-1', '1.5', 'two']) {
       expect(problemsOf({ ...base, DISCORD_SHARDS: bad })).toEqual([
         `DISCORD_SHARDS must be a positive integer or auto (got "${bad.toLowerCase()}")`,
