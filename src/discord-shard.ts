@@ -11,6 +11,8 @@ import { createLogger } from './log.js';
  * process left; on SIGTERM, or when the manager goes away, it stops taking commands and keeps job records.
  */
 
+const MANAGER_GONE = 'manager gone';
+
 async function main(): Promise<number> {
   let config: Config;
   try {
@@ -40,7 +42,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
     // The manager died (even by SIGKILL): leave rather than keep a gateway session nobody supervises.
-    process.once('disconnect', () => resolve('manager gone'));
+    process.once('disconnect', () => resolve(MANAGER_GONE));
   });
   // discord.js reports the gateway closing to the manager over IPC; with the manager gone, that send fails
   // with an 'error' event on `process`, which would otherwise crash the shutdown half-way.
@@ -70,7 +72,9 @@ async function main(): Promise<number> {
 
   const signal = await stopRequested;
   logger.info({ signal }, 'shard shutting down; running jobs resume on the next start');
-  await discord.stop();
+  // Without a manager a new one may already be starting this shard again: let go of running jobs at once
+  // (their records stay for it to resume) instead of finishing them beside it.
+  await discord.stop(signal === MANAGER_GONE ? 0 : undefined);
   await app.close();
   return 0;
 }
