@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shardOfSpace } from '../../adapters/discord/sharding.js';
+import { createSlackDriver } from '../emulators/slack/driver.js';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 
@@ -12,7 +14,8 @@ import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video
  * `npm start` (src/main.ts in a child process) with DISCORD_SHARDS against the Discord emulator with two
  * shards: the manager spawns two shard processes, each identifies with its own shard, each answers /imagine in
  * the guild Discord routes to it, a restart after SIGKILL resumes every job exactly once (by the process
- * owning its guild), and SIGTERM stops the manager and both shards cleanly.
+ * owning its guild), Slack runs once (in the manager), SIGTERM stops the manager and both shards cleanly,
+ * and the shards leave by themselves when the manager is killed.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -30,6 +33,7 @@ interface World {
   video: VideoApiEmulator;
   discord: DiscordEmulator;
   dir: string;
+  slack?: SlackEmulator;
   guilds: Array<{ guildId: string; channelId: string; user: { id: string; username: string } }>;
 }
 
@@ -63,12 +67,17 @@ afterEach(async () => {
   bots = [];
   if (!world) return;
   await world.discord.close();
+  await world.slack?.close();
   await world.video.close();
   await rm(world.dir, { recursive: true, force: true });
   world = undefined;
 });
 
 function startBot(w: World, shards: string): ChildProcess {
+  // Socket Mode: no port to agree on, and the emulator counts the connections Bolt opens.
+  const slack = w.slack
+    ? { SLACK_BOT_TOKEN: w.slack.botToken, SLACK_APP_TOKEN: w.slack.appToken, SLACK_API_URL: w.slack.apiUrl }
+    : {};
   const bot = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -80,6 +89,7 @@ function startBot(w: World, shards: string): ChildProcess {
       VIDEO_API_KEY: w.video.apiKey,
       STORE_URL: `sqlite://${join(w.dir, 'bot.sqlite')}`,
       LOG_LEVEL: 'warn',
+      ...slack,
     },
     // The shard processes write to the same stderr (discord.js forks them with inherited stdio).
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -196,8 +206,9 @@ describe('DISCORD_SHARDS: npm start as a sharding manager with two shard process
     await stopCleanly(w, second);
   }, 60_000);
 
-  it('DISCORD_SHARDS=auto reads the count from the emulator’s /gateway/bot (2) and delivers in both guilds', async () => {
+  it('DISCORD_SHARDS=auto reads the count from the emulator’s /gateway/bot (2); Slack runs once, in the manager', async () => {
     const w = await startWorld(500);
+    w.slack = await startSlackEmulator({ users: [{ id: 'U0ALICE', name: 'alice' }] });
     const bot = startBot(w, 'auto');
     await waitForBothShards(w);
     expect(w.discord.identifies.map((identify) => identify.shard)).toEqual(
@@ -209,12 +220,26 @@ describe('DISCORD_SHARDS: npm start as a sharding manager with two shard process
     expect(w.discord.requests.some((r) => r.method === 'GET' && r.route?.endsWith('/gateway/bot'))).toBe(
       true,
     );
+    const slack = w.slack;
+    await slack.waitFor(() => slack.socket.openConnections > 0, { timeoutMs: 20_000 });
 
     const handles = await Promise.all([imagine(w, 0), imagine(w, 1)]);
+    const driver = createSlackDriver({ emulator: slack, transport: 'socket' });
+    const res = await driver.slashCommand({
+      command: '/imagine',
+      text: 'a slack boat',
+      user: 'U0ALICE',
+      channel: 'C0GENERAL',
+    });
+    expect(res.status).toBe(200);
     const finals = await Promise.all(
       handles.map((h) => h.waitForOriginal((m) => m.attachments.length > 0, 20_000)),
     );
     for (const final of finals) expect(final.attachments[0]?.bytes).toEqual(w.video.mp4);
+    await slack.waitFor(() => slack.files.size > 0, { timeoutMs: 20_000 });
+    expect([...slack.files.values()][0]?.bytes).toEqual(w.video.mp4);
+    // One Bolt Socket Mode connection for three processes: Slack runs in the manager only.
+    expect(slack.socket.openConnections).toBe(1);
     await stopCleanly(w, bot);
     expect(w.discord.identifies).toHaveLength(2);
   }, 40_000);
