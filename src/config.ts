@@ -135,6 +135,48 @@ const envSchema = z.object({
   DISCORD_API_BASE_URL: httpUrl('DISCORD_API_BASE_URL', 'https://discord.com/api'),
   DISCORD_GUILD_ID: optionalText,
   DISCORD_MESSAGE_CONTENT: flag(false),
+  DISCORD_SHARDS: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((raw, ctx): number | 'auto' | undefined => {
+      if (raw === undefined || raw === '') return undefined;
+      if (raw === 'auto') return 'auto';
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > 10_000) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `DISCORD_SHARDS must be a positive integer or auto (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  // Set by discord.js's ShardingManager for each shard process it spawns (SHARDS: the id, SHARD_COUNT: the total).
+  SHARDS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((raw, ctx): number[] | undefined => {
+      if (raw === undefined || raw === '') return undefined;
+      const ids = z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]);
+      let parsed: ReturnType<typeof ids.safeParse>;
+      try {
+        parsed = ids.safeParse(JSON.parse(raw));
+      } catch {
+        parsed = ids.safeParse(undefined);
+      }
+      if (!parsed.success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `SHARDS must be a shard id or a JSON array of ids (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return typeof parsed.data === 'number' ? [parsed.data] : parsed.data;
+    }),
+  SHARD_COUNT: integer('SHARD_COUNT', 1, 10_000, 0),
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText,
@@ -210,6 +252,14 @@ export interface DiscordConfig {
   guildId: string | undefined;
   /** The privileged Message Content intent: needed to read prompts in "@Bot ..." replies. */
   messageContent: boolean;
+  /**
+   * Unset: one process, one gateway connection (as without sharding). Otherwise `npm start` is a manager that
+   * spawns this many shard processes (`auto`: the count GET /gateway/bot recommends).
+   */
+  shards?: number | 'auto';
+  /** In a shard process spawned by the manager: the shards this process connects, out of `shardCount`. */
+  shardIds?: number[];
+  shardCount?: number;
 }
 
 export type QuotaUnit = 'videos' | 'seconds';
@@ -283,6 +333,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (quotaDefault > e.QUOTA_MAX && e.QUOTA_DEFAULT >= 0) {
     problems.push(`QUOTA_DEFAULT (${quotaDefault}) must not exceed QUOTA_MAX (${e.QUOTA_MAX})`);
   }
+  if (e.DISCORD_SHARDS !== undefined && e.STORE_URL.startsWith('memory:')) {
+    problems.push(
+      'DISCORD_SHARDS needs a store the shard processes share (sqlite:// or redis://); memory:// is per process',
+    );
+  }
+  if ((e.SHARDS === undefined) !== (e.SHARD_COUNT === 0)) {
+    problems.push(
+      'SHARDS and SHARD_COUNT are set together (by the sharding manager for its shard processes)',
+    );
+  } else if (e.SHARDS?.some((id) => id >= e.SHARD_COUNT)) {
+    problems.push(`SHARDS (${e.SHARDS.join(',')}) must be below SHARD_COUNT (${e.SHARD_COUNT})`);
+  }
   if (problems.length > 0 || defaultAspectRatio === undefined || defaultResolution === undefined) {
     throw new ConfigError(problems);
   }
@@ -328,6 +390,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
           apiBaseUrl: e.DISCORD_API_BASE_URL,
           guildId: e.DISCORD_GUILD_ID,
           messageContent: e.DISCORD_MESSAGE_CONTENT,
+          shards: e.DISCORD_SHARDS,
+          shardIds: e.SHARDS,
+          shardCount: e.SHARD_COUNT > 0 ? e.SHARD_COUNT : undefined,
         }
       : undefined,
     slack: e.SLACK_BOT_TOKEN

@@ -1,4 +1,5 @@
 import type { DiscordAdapter } from '../adapters/discord/index.js';
+import type { ShardManagerHandle } from '../adapters/discord/sharding.js';
 import type { SlackAdapter } from '../adapters/slack/index.js';
 import { openApp } from './app.js';
 import { ConfigError, loadConfig, requireVideoApiKey, type Config } from './config.js';
@@ -60,8 +61,14 @@ async function main(): Promise<number> {
   if (pruned > 0) logger.info({ pruned }, 'removed old job records');
 
   let discord: DiscordAdapter | undefined;
+  let shards: ShardManagerHandle | undefined;
   // Each platform's client library is loaded only when it is configured (discord.js ~45 MB, Bolt ~35 MB RSS).
-  if (config.discord) {
+  // With DISCORD_SHARDS this process is the sharding manager: the shard processes run Discord and its jobs
+  // (and resume them); Slack, its jobs and pruning stay here. See docs/operations.md.
+  if (config.discord?.shards !== undefined) {
+    const { startShardManager } = await import('../adapters/discord/sharding.js');
+    shards = await startShardManager({ config: config.discord, logger });
+  } else if (config.discord) {
     const { startDiscordAdapter } = await import('../adapters/discord/index.js');
     discord = await startDiscordAdapter({ config: config.discord, app, logger });
   }
@@ -95,7 +102,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await Promise.all([discord?.stop(), slack?.stop()]);
+  await Promise.all([discord?.stop(), shards?.stop(), slack?.stop()]);
   await app.close();
   return 0;
 }

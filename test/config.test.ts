@@ -88,4 +88,33 @@ describe('store and quota config', () => {
       /QUOTA_DEFAULT \(500\) must not exceed QUOTA_MAX \(100\)/,
     );
   });
+
+  it('reads DISCORD_SHARDS as a positive integer or auto; unset means no sharding manager', () => {
+    const base = { DISCORD_TOKEN: 't' };
+    expect(parseConfig(base).discord?.shards).toBeUndefined();
+    expect(parseConfig({ ...base, DISCORD_SHARDS: '' }).discord?.shards).toBeUndefined();
+    expect(parseConfig({ ...base, DISCORD_SHARDS: '2' }).discord?.shards).toBe(2);
+    expect(parseConfig({ ...base, DISCORD_SHARDS: ' AUTO ' }).discord?.shards).toBe('auto');
+    expect(problemsOf({ ...base, DISCORD_SHARDS: '2', STORE_URL: 'memory://' })[0]).toMatch(
+      /DISCORD_SHARDS needs a store the shard processes share/,
+    );
+    for (const bad of ['0', '-1', '1.5', 'two']) {
+      expect(problemsOf({ ...base, DISCORD_SHARDS: bad })).toEqual([
+        `DISCORD_SHARDS must be a positive integer or auto (got "${bad.toLowerCase()}")`,
+      ]);
+    }
+  });
+
+  it('reads the shard ids and count the sharding manager gives a shard process', () => {
+    const base = { DISCORD_TOKEN: 't' };
+    expect(parseConfig({ ...base, SHARDS: '1', SHARD_COUNT: '2' }).discord).toMatchObject({
+      shardIds: [1],
+      shardCount: 2,
+    });
+    expect(parseConfig({ ...base, SHARDS: '[0,2]', SHARD_COUNT: '4' }).discord?.shardIds).toEqual([0, 2]);
+    expect(parseConfig(base).discord?.shardIds).toBeUndefined();
+    expect(problemsOf({ ...base, SHARDS: '1' })[0]).toMatch(/SHARDS and SHARD_COUNT/);
+    expect(problemsOf({ ...base, SHARDS: '2', SHARD_COUNT: '2' })[0]).toMatch(/below SHARD_COUNT/);
+    expect(problemsOf({ ...base, SHARDS: 'x', SHARD_COUNT: '2' })[0]).toMatch(/SHARDS must be/);
+  });
 });

@@ -1,0 +1,90 @@
+import { ownsRecord } from '../adapters/discord/sharding.js';
+import { openApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './log.js';
+
+/**
+ * One Discord shard process, spawned by the sharding manager (`npm start` with DISCORD_SHARDS; see
+ * adapters/discord/sharding.ts), never started by hand. discord.js gives it SHARDS and SHARD_COUNT, which
+ * `new Client()` picks up. It opens the shared store, runs the Discord adapter for its shards and the jobs
+ * started there, and resumes the unfinished Discord jobs of its own guilds (DMs: shard 0) that an earlier
+ * process left; on SIGTERM, or when the manager goes away, it stops taking commands and keeps job records.
+ */
+
+const MANAGER_GONE = 'manager gone';
+
+async function main(): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  const discordConfig = config.discord;
+  const shardIds = discordConfig?.shardIds;
+  const shardCount = discordConfig?.shardCount;
+  if (!discordConfig || !shardIds || !shardCount) {
+    console.error('src/discord-shard.ts is started by `npm start` with DISCORD_SHARDS set, not by hand.');
+    return 1;
+  }
+  const logger = createLogger({
+    level: config.log.level,
+    pretty: config.log.pretty,
+    secrets: [config.videoApi.apiKey, discordConfig.token],
+  }).child({ shard: shardIds.length === 1 ? shardIds[0] : shardIds, shardCount });
+
+  // Signals may arrive while connecting; the shutdown below waits for the start to finish first.
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+    // The manager died (even by SIGKILL): leave rather than keep a gateway session nobody supervises.
+    process.once('disconnect', () => resolve(MANAGER_GONE));
+  });
+  // discord.js reports the gateway closing to the manager over IPC; with the manager gone, that send fails
+  // with an 'error' event on `process`, which would otherwise crash the shutdown half-way.
+  process.on('error', (error) => {
+    const code = 'code' in error ? error.code : undefined;
+    if (code === 'ERR_IPC_CHANNEL_CLOSED') logger.debug('the manager is gone; a message to it was dropped');
+    else logger.error({ err: error }, 'shard process error');
+  });
+
+  const app = await openApp(config, logger);
+  // Unfinished records that exist before this process connects are an earlier process's (the previous run,
+  // or this shard's process that died); jobs started here after connecting are never resumed a second time.
+  const earlier = new Set(
+    (await app.jobs.unfinished())
+      .filter((record) => ownsRecord(record, shardIds, shardCount))
+      .map((record) => record.id),
+  );
+  const { startDiscordAdapter } = await import('../adapters/discord/index.js');
+  const discord = await startDiscordAdapter({ config: discordConfig, app, logger });
+
+  void app.runner
+    ?.resumeAll((record) => (earlier.has(record.id) ? discord.sinkFor(record) : undefined))
+    .then((settled) => {
+      if (settled.length > 0) logger.info({ jobs: settled.length }, 'resumed jobs from the previous run');
+    })
+    .catch((error: unknown) => logger.error({ err: error }, 'resuming jobs failed'));
+
+  const signal = await stopRequested;
+  logger.info({ signal }, 'shard shutting down; running jobs resume on the next start');
+  // Without a manager a new one may already be starting this shard again: let go of running jobs at once
+  // (their records stay for it to resume) instead of finishing them beside it.
+  await discord.stop(signal === MANAGER_GONE ? 0 : undefined);
+  await app.close();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
