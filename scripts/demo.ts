@@ -189,7 +189,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
         },
       },
-      reply: { updateIntervalMs: 600 },
+      reply: { updateIntervalMs: 600, updatesPerSecond: 100 },
     });
     const driver: SlackDriver = createSlackDriver({
       emulator: slack,

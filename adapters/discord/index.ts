@@ -44,8 +44,10 @@ import {
   VARY_PREFIX,
   promptModal,
 } from './render.js';
+import { createEditPacer } from '../../src/util/edit-pacer.js';
 import {
   DEFAULT_ATTACHMENT_LIMIT,
+  EDIT_INTERVAL_MS,
   createDiscordReply,
   discordMessageRefSchema,
   type DiscordMessageRef,
@@ -118,10 +120,16 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   const inFlight = createInFlightTracker(log);
   let accepting = true;
 
+  // discord.js holds all REST calls to 50 a second; progress edits of all jobs together keep to 40 of them.
+  const pacer = createEditPacer({
+    perSecond: 40,
+    minIntervalMs: options.reply?.editIntervalMs ?? EDIT_INTERVAL_MS,
+  });
   const replyDeps = (): DiscordReplyDeps => ({
     rest: client.rest,
     logger: log,
     fetchImage,
+    pacer,
     ...options.reply,
   });
 

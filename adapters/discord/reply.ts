@@ -7,6 +7,7 @@ import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { Logger } from '../../src/log.js';
 import type { GenerationReply, ReplyTextOptions } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
+import type { EditPacer } from '../../src/util/edit-pacer.js';
 import type { DownloadedVideo } from '../../src/video-api/download.js';
 import { NO_MENTIONS, finalContent, progressButtons, progressContent, resultButtons } from './render.js';
 
@@ -54,6 +55,8 @@ export interface DiscordReplyDeps {
   editIntervalMs?: number;
   tokenLifetimeMs?: number;
   fetchImage?: GenerationReply['fetchImage'];
+  /** Shared by all jobs of the adapter: with many at once, each edits less often. */
+  pacer?: EditPacer;
 }
 
 type RawFiles = Array<{ name: string; data: Buffer; contentType: string }>;
@@ -194,8 +197,14 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
   const edit = (body: Body, files?: RawFiles) =>
     surface.edit({ allowed_mentions: NO_MENTIONS, ...body }, files);
 
+  const minInterval = deps.editIntervalMs ?? EDIT_INTERVAL_MS;
+  let leavePacer: (() => void) | undefined;
+  const stopEditing = async () => {
+    await progressEdits.close();
+    leavePacer?.();
+  };
   const progressEdits = createCoalescingThrottle<{ event: JobEvent; record: JobRecord }>(
-    deps.editIntervalMs ?? EDIT_INTERVAL_MS,
+    () => deps.pacer?.intervalMs() ?? minInterval,
     async ({ event, record }) => {
       try {
         await edit({ content: progressContent(event, record), components: progressButtons(record) });
@@ -219,11 +228,12 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     },
 
     async progress(event, record) {
+      leavePacer ??= deps.pacer?.join();
       progressEdits.push({ event, record });
     },
 
     async deliver(video: DownloadedVideo, record: JobRecord) {
-      await progressEdits.close();
+      await stopEditing();
       if (video.bytes > ref.attachmentSizeLimit) {
         const limitMb = (ref.attachmentSizeLimit / 1048576).toFixed(0);
         const size = `The video is ${(video.bytes / 1048576).toFixed(1)} MB, over this channel’s ${limitMb} MB upload limit`;
@@ -267,7 +277,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     },
 
     async jobFailed(error: BotError, record: JobRecord | undefined) {
-      await progressEdits.close();
+      await stopEditing();
       if (!record) {
         await surface.refused(`⚠️ ${error.userMessage}`);
         return;

@@ -41,7 +41,9 @@ import {
   animateModal,
   escapeSlack,
 } from './render.js';
+import { createEditPacer, type EditPacer } from '../../src/util/edit-pacer.js';
 import {
+  UPDATE_INTERVAL_MS,
   createSlackReply,
   slackMessageRefSchema,
   type SlackMessageRef,
@@ -59,7 +61,8 @@ export interface SlackAdapterOptions {
   logger: Logger;
   /** Tests pass Bolt's identity options (botId, botUserId) and a fast retry policy. */
   bolt?: Partial<AppOptions>;
-  reply?: Pick<SlackReplyDeps, 'updateIntervalMs'>;
+  /** Tests shorten the update interval and lift the workspace budget (production: 2 s, 45 a minute). */
+  reply?: Pick<SlackReplyDeps, 'updateIntervalMs'> & { updatesPerSecond?: number };
 }
 
 export interface SlackAdapter {
@@ -115,13 +118,27 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   let accepting = true;
   const adminCache = new Map<string, { admin: boolean; inTeam: boolean; at: number }>();
 
+  // chat.update is Tier 3 (about 50 a minute per workspace): all of a workspace's jobs share that budget.
+  const pacers = new Map<string, EditPacer>();
+  const pacerFor = (teamId: string): EditPacer => {
+    let pacer = pacers.get(teamId);
+    if (!pacer) {
+      pacer = createEditPacer({
+        perSecond: options.reply?.updatesPerSecond ?? 45 / 60,
+        minIntervalMs: options.reply?.updateIntervalMs ?? UPDATE_INTERVAL_MS,
+      });
+      pacers.set(teamId, pacer);
+    }
+    return pacer;
+  };
   const replyDeps = (): SlackReplyDeps => ({
     client: bolt.client,
     logger: log,
     jobs: app.jobs,
     maxUploadBytes: config.maxUploadBytes,
     fetchImage,
-    ...options.reply,
+    pacerFor,
+    updateIntervalMs: options.reply?.updateIntervalMs,
   });
 
   /** Starts an /imagine job whose messages go where `ref` says; the caller has acknowledged already. */

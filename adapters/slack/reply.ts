@@ -7,6 +7,7 @@ import type { JobRecord, JobStore } from '../../src/jobs/job-store.js';
 import type { Logger } from '../../src/log.js';
 import type { GenerationReply, ReplyTextOptions } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
+import type { EditPacer } from '../../src/util/edit-pacer.js';
 import type { DownloadedVideo } from '../../src/video-api/download.js';
 import { escapeSlack, finalText, progressBlocks, progressText, resultBlocks } from './render.js';
 
@@ -40,6 +41,8 @@ export interface SlackReplyDeps {
   jobs: JobStore;
   maxUploadBytes: number;
   updateIntervalMs?: number;
+  /** The workspace's shared chat.update budget: with many jobs at once, each updates less often. */
+  pacerFor?: (teamId: string) => EditPacer;
   fetchImage?: GenerationReply['fetchImage'];
 }
 
@@ -71,8 +74,15 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
     return ts;
   }
 
+  const pacer = deps.pacerFor?.(ref.teamId);
+  const minInterval = deps.updateIntervalMs ?? UPDATE_INTERVAL_MS;
+  let leavePacer: (() => void) | undefined;
+  const stopUpdating = async () => {
+    await updates.close();
+    leavePacer?.();
+  };
   const updates = createCoalescingThrottle<{ event: JobEvent; record: JobRecord }>(
-    deps.updateIntervalMs ?? UPDATE_INTERVAL_MS,
+    () => pacer?.intervalMs() ?? minInterval,
     async ({ event, record }) => {
       try {
         const text = progressText(event, record);
@@ -107,11 +117,12 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
 
     async progress(event, record) {
       // The throttle sends the first state at once (posting the message) and spaces out the rest.
+      leavePacer ??= pacer?.join();
       updates.push({ event, record });
     },
 
     async deliver(video: DownloadedVideo, record: JobRecord) {
-      await updates.close();
+      await stopUpdating();
       const ts = posting ? await posting : await show(finalText(record), record);
       if (video.bytes > deps.maxUploadBytes) {
         const note = video.publicUrl
@@ -163,7 +174,7 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
     },
 
     async jobFailed(error: BotError, record: JobRecord | undefined) {
-      await updates.close();
+      await stopUpdating();
       if (!record || !posting) {
         await ephemeral(`:warning: ${escapeSlack(error.userMessage)}`);
         return;

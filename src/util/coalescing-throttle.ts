@@ -3,7 +3,11 @@
  * and at most one send is in flight. `flush` waits for the pending one (before a final message replaces it).
  * Platform rate limits are per message; this keeps a job's edits well under them without a queue growing.
  */
-export function createCoalescingThrottle<T>(intervalMs: number, send: (value: T) => Promise<void>) {
+export function createCoalescingThrottle<T>(
+  intervalMs: number | (() => number),
+  send: (value: T) => Promise<void>,
+) {
+  const interval = typeof intervalMs === 'number' ? () => intervalMs : intervalMs;
   let pending: { value: T } | undefined;
   let lastSentAt = -Infinity;
   let timer: NodeJS.Timeout | undefined;
@@ -25,7 +29,7 @@ export function createCoalescingThrottle<T>(intervalMs: number, send: (value: T)
 
   function schedule(): void {
     if (timer || inFlight || closed) return;
-    const wait = Math.max(0, lastSentAt + intervalMs - Date.now());
+    const wait = Math.max(0, lastSentAt + interval() - Date.now());
     timer = setTimeout(() => void run(), wait);
   }
 

@@ -49,6 +49,6 @@ const adapter = await startSlackAdapter({
       retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
     },
   },
-  reply: { updateIntervalMs: 200 },
+  reply: { updateIntervalMs: 200, updatesPerSecond: 100 },
 });
 process.stdout.write(`port ${adapter.port}\n`);

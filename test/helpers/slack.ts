@@ -30,7 +30,7 @@ export async function startSlackBot(
         retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
       },
     },
-    reply: { updateIntervalMs: options.updateIntervalMs ?? 300 },
+    reply: { updateIntervalMs: options.updateIntervalMs ?? 300, updatesPerSecond: 100 },
   });
 }
 
