@@ -236,8 +236,11 @@ describe('DISCORD_SHARDS: npm start as a sharding manager with two shard process
       handles.map((h) => h.waitForOriginal((m) => m.attachments.length > 0, 20_000)),
     );
     for (const final of finals) expect(final.attachments[0]?.bytes).toEqual(w.video.mp4);
-    await slack.waitFor(() => slack.files.size > 0, { timeoutMs: 20_000 });
-    expect([...slack.files.values()][0]?.bytes).toEqual(w.video.mp4);
+    // A file exists from files.getUploadURLExternal on; its bytes arrive with the upload that follows.
+    const uploaded = await slack.waitFor(() => [...slack.files.values()].find((f) => f.bytes.length > 0), {
+      timeoutMs: 20_000,
+    });
+    expect(uploaded.bytes).toEqual(w.video.mp4);
     // One Bolt Socket Mode connection for three processes: Slack runs in the manager only.
     expect(slack.socket.openConnections).toBe(1);
     await stopCleanly(w, bot);
