@@ -11,7 +11,7 @@ export interface QueueEntry {
 export function createFairQueue<T extends QueueEntry>() {
   const byUser = new Map<string, T[]>();
   /** Users with waiting jobs, in turn order; `cursor` points at whose turn is next. */
-  let order: string[] = [];
+  const order: string[] = [];
   let cursor = 0;
   let size = 0;
 
@@ -72,10 +72,6 @@ export function createFairQueue<T extends QueueEntry>() {
       return byUser.get(userKey)?.length ?? 0;
     },
 
-    entriesFor(userKey: string): readonly T[] {
-      return byUser.get(userKey) ?? [];
-    },
-
     /** How many jobs will start before each waiting job (0 = next), in one pass over the queue. */
     positions(): Map<string, number> {
       const result = new Map<string, number>();
@@ -95,13 +91,6 @@ export function createFairQueue<T extends QueueEntry>() {
       const positions = this.positions();
       const all = [...byUser.values()].flat();
       return all.sort((a, b) => positions.get(a.id)! - positions.get(b.id)!);
-    },
-
-    clear(): void {
-      byUser.clear();
-      order = [];
-      cursor = 0;
-      size = 0;
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { settleWithin } from '../util/sleep.js';
 
 /**
  * Jobs an adapter started and has not seen finish, so shutdown can wait for them a little. Anything still
@@ -12,15 +13,6 @@ export function createInFlightTracker(log: Logger) {
       running.add(guarded);
       void guarded.finally(() => running.delete(guarded));
     },
-    async drain(graceMs: number): Promise<void> {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...running]),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, graceMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    },
+    drain: (graceMs: number): Promise<void> => settleWithin([...running], graceMs),
   };
 }

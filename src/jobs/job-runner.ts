@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { BotError, toBotError } from '../errors.js';
+import { settleWithin } from '../util/sleep.js';
 import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
 import type { JobStart } from '../generation/runner.js';
 import type { GenerationService } from '../generation/service.js';
@@ -314,9 +315,6 @@ export function createJobRunner(deps: JobRunnerDeps) {
       return true;
     },
 
-    /** Running and waiting counts, for the benchmarks and logs. */
-    stats: () => scheduler.stats(),
-
     /** Finishes one record left unfinished by a previous process. */
     async resume(record: JobRecord, sink: JobSink, signal?: AbortSignal): Promise<JobRecord> {
       const userKey = `${record.platform}:${record.spaceId}:${record.userId}`;
@@ -371,14 +369,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       stopping.abort('shutting down');
       // Waiting jobs leave the line unsettled; their records say `waiting`, so the next start queues them.
       for (const id of controllers.keys()) scheduler.cancelWaiting(id, stopping.signal.reason);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...active]),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, graceMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await settleWithin([...active], graceMs);
     },
 
     /**

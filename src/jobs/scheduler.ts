@@ -1,4 +1,5 @@
 import { BotError, formatCount } from '../errors.js';
+import { createDurationHistory } from '../generation/poll-schedule.js';
 import { createFairQueue, type QueueEntry } from './fair-queue.js';
 
 /**
@@ -34,20 +35,14 @@ interface Waiting extends QueueEntry {
 
 /** Before any job has finished, guess a minute: the order of magnitude of a short video. */
 const DEFAULT_DURATION_MS = 60_000;
-const HISTORY = 20;
 
 export function createScheduler(limits: SchedulerLimits, now: () => number = Date.now) {
   const admitted = new Map<string, Admitted>();
   const queue = createFairQueue<Waiting>();
   let running = 0;
-  const durations: number[] = [];
+  /** How long recent jobs held their slot, for the wait estimate. */
+  const durations = createDurationHistory();
   let updateScheduled = false;
-
-  function typicalDurationMs(): number {
-    if (durations.length === 0) return DEFAULT_DURATION_MS;
-    const sorted = [...durations].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
-  }
 
   /** Batched: a burst of changes in one tick costs one pass over the queue. */
   function scheduleUpdates(): void {
@@ -55,10 +50,8 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
     updateScheduled = true;
     setImmediate(() => {
       updateScheduled = false;
-      const typical = typicalDurationMs();
-      const positions = queue.positions();
-      for (const entry of queue.ordered()) {
-        const position = positions.get(entry.id) ?? 0;
+      const typical = durations.typicalMs() ?? DEFAULT_DURATION_MS;
+      for (const [position, entry] of queue.ordered().entries()) {
         // A slot frees about every typical/maxConcurrent ms once all slots are busy.
         entry.onUpdate({ position, etaMs: Math.round(((position + 1) * typical) / limits.maxConcurrent) });
       }
@@ -78,15 +71,7 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
     scheduleUpdates();
   }
 
-  function countFor(userKey: string): number {
-    let n = 0;
-    for (const job of admitted.values()) if (job.userKey === userKey) n++;
-    return n;
-  }
-
   return {
-    limits,
-
     /**
      * Takes a place for a new job, or refuses when the user is at their cap. Synchronous, so two requests
      * racing each other cannot both take the last place.
@@ -146,10 +131,7 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
       if (job.state === 'waiting') queue.remove(id);
       if (job.state === 'running') {
         running--;
-        if (job.startedAt !== undefined) {
-          durations.push(now() - job.startedAt);
-          if (durations.length > HISTORY) durations.shift();
-        }
+        if (job.startedAt !== undefined) durations.record(now() - job.startedAt);
       }
       startNext();
     },
@@ -162,16 +144,6 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
       entry.reject(reason);
       scheduleUpdates();
       return true;
-    },
-
-    isWaiting(id: string): boolean {
-      return admitted.get(id)?.state === 'waiting';
-    },
-
-    countFor,
-
-    stats(): { running: number; waiting: number; admitted: number } {
-      return { running, waiting: queue.size, admitted: admitted.size };
     },
   };
 }

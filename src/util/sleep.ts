@@ -24,3 +24,15 @@ export function abortReason(signal: AbortSignal | undefined): Error {
   error.name = 'AbortError';
   return error;
 }
+
+/** Waits until every promise has settled or `ms` has passed, whichever comes first; never rejects. */
+export async function settleWithin(promises: Iterable<Promise<unknown>>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
