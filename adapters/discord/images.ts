@@ -1,5 +1,6 @@
 import { BotError, InvalidInputError } from '../../src/errors.js';
 import type { ImageSource } from '../../src/generation/request.js';
+import { readCapped } from '../../src/util/read-capped.js';
 
 /**
  * Downloads user attachments, only from Discord's CDN hosts (plus the configured API host, so an emulator
@@ -26,19 +27,14 @@ export function createDiscordImageFetcher(apiBaseUrl: string, fetchImpl: typeof 
         userMessage: `Discord did not give the bot “${source.name}”. Please try again.`,
       });
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += chunk.byteLength;
-      if (size > maxBytes) {
-        await response.body.cancel().catch(() => undefined);
-        throw new InvalidInputError(
+    return readCapped(
+      response.body,
+      maxBytes,
+      () =>
+        new InvalidInputError(
           'images',
           `“${source.name}” is larger than the ${Math.round(maxBytes / 1048576)} MB limit.`,
-        );
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
+        ),
+    );
   };
 }

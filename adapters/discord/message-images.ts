@@ -1,6 +1,7 @@
 import type { Message } from 'discord.js';
 import { IMAGE_OPTION_NAMES } from '../../commands/imagine.js';
 import type { Invocation } from '../../src/port.js';
+import { imageFromAttachment } from './decode.js';
 
 /**
  * The images a message carries, as Invocation images: attachments that are images, then embed images
@@ -17,14 +18,7 @@ export function imagesOfMessages(messages: ReadonlyArray<MessageLike | undefined
     if (!message) continue;
     for (const attachment of message.attachments.values()) {
       const isImage = attachment.contentType?.startsWith('image/') ?? IMAGE_NAME.test(attachment.name);
-      if (!isImage) continue;
-      images.push({
-        url: attachment.url,
-        name: attachment.name,
-        contentType: attachment.contentType ?? undefined,
-        size: attachment.size,
-        ref: attachment.url,
-      });
+      if (isImage) images.push(imageFromAttachment(attachment));
     }
     for (const embed of message.embeds) {
       const media = embed.image ?? embed.thumbnail;

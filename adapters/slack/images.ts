@@ -1,6 +1,7 @@
 import { BotError, InvalidInputError } from '../../src/errors.js';
 import { formatByteSize } from '../../src/generation/images.js';
 import type { ImageSource } from '../../src/generation/request.js';
+import { readCapped } from '../../src/util/read-capped.js';
 
 /**
  * Downloads Slack files (`url_private`) with the bot token, which is sent only to Slack's file hosts (plus
@@ -121,17 +122,7 @@ export function createSlackImageFetcher(options: SlackImageFetcherOptions) {
         await response.body.cancel().catch(() => undefined);
         throw tooLarge(name, declared, maxBytes);
       }
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        size += chunk.byteLength;
-        if (size > maxBytes) {
-          await response.body.cancel().catch(() => undefined);
-          throw tooLarge(name, size, maxBytes, false);
-        }
-        chunks.push(chunk);
-      }
-      return Buffer.concat(chunks);
+      return readCapped(response.body, maxBytes, (size) => tooLarge(name, size, maxBytes, false));
     }
   };
 }
