@@ -42,8 +42,8 @@ export async function cancelJob(
   if (!UNFINISHED_STATUSES.has(allowed.record.status)) {
     return { ok: false, message: 'That job has already finished.' };
   }
-  if (!deps.runner.cancel(jobId, `Cancelled by ${byLabel}. The quota it held was refunded.`)) {
-    return { ok: false, message: 'That job is not running in this bot process; try again in a moment.' };
+  if (!(await deps.runner.cancel(jobId, `Cancelled by ${byLabel}. The quota it held was refunded.`))) {
+    return { ok: false, message: 'That job is no longer running.' };
   }
   return allowed;
 }

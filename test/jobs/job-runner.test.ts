@@ -134,7 +134,7 @@ describe('job records after a crash', () => {
     });
     expect((await app.quota.status(alice)).used).toBe(1);
     const out = recordingSink();
-    const settled = await app.runner?.resume((await app.jobs.get('never-submitted'))!, out.sink);
+    const [settled] = (await app.runner?.resumeAll(() => out.sink)) ?? [];
     expect(settled).toMatchObject({ status: 'failed', reservation: 'refunded' });
     expect(out.failures[0]?.userMessage).toMatch(/restarted before your video was sent/);
     expect(emulator.requests).toHaveLength(0);

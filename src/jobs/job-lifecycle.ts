@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { BotError, toBotError } from '../errors.js';
+import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
+import type { JobStart } from '../generation/runner.js';
+import type { Logger } from '../log.js';
+import type { JobRecord, JobRecordStatus } from './job-store.js';
+import type { JobContext, JobRunnerDeps, JobSink } from './job-runner.js';
+
+/**
+ * The steps of one job that do not depend on where it runs: accept (validate, admit, reserve, record),
+ * drive (submit or resume, poll, deliver, commit), settle a failure (refund, record, tell the user), and
+ * what a restart does with an unfinished record. The in-process runner and the BullMQ runner both use them;
+ * they differ only in who decides when a job may start and which process drives it.
+ */
+
+/** Thrown to leave a job unsettled for another attempt (shutdown, or another process is delivering it). */
+export class JobHandoff extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'JobHandoff';
+  }
+}
+
+/** Before posting a finished video: 'deliver' it, it was already 'done' by an earlier attempt, or throw. */
+export interface DeliveryGuard {
+  claim(jobId: string): Promise<'deliver' | 'done'>;
+  /** Called after the video is posted; the claim then holds for good. */
+  done(jobId: string): Promise<void>;
+  /** Called when posting failed, so a retry may claim again at once. */
+  release(jobId: string): Promise<void>;
+}
+
+export interface DriveOptions {
+  /** Aborting stops polling; the job is then settled as a failure (or left, see `leaving`). */
+  signal: AbortSignal;
+  /** Aborted by Cancel: the failure shown is its reason, whatever the interrupted call threw. */
+  jobSignal: AbortSignal;
+  /** True when the process is stopping: the job is left unsettled for the next attempt. */
+  leaving: () => boolean;
+  guard?: DeliveryGuard;
+}
+
+export interface DriveResult {
+  record: JobRecord;
+  /** False when the job was left unsettled (shutdown or handoff) for another attempt. */
+  settled: boolean;
+}
+
+const STATUS_FOR_ERROR: Partial<Record<BotError['kind'], JobRecordStatus>> = {
+  job_cancelled: 'cancelled',
+  job_timeout: 'timeout',
+};
+
+/** What a restarted or other process must do with an unfinished record. */
+export type ResumePlan =
+  | { kind: 'build' } // never sent upstream: build the request again and submit it
+  | { kind: 'commit' } // delivered, not yet committed
+  | { kind: 'ambiguous' } // the POST may or may not have reached the provider
+  | { kind: 'poll'; start: JobStart };
+
+export function resumePlan(record: JobRecord): ResumePlan {
+  if (record.status === 'waiting') return { kind: 'build' };
+  if (record.deliveredAt !== undefined) return { kind: 'commit' };
+  if (!record.upstreamId || record.submittedAt === undefined) return { kind: 'ambiguous' };
+  return { kind: 'poll', start: { jobId: record.upstreamId, startedAt: record.submittedAt } };
+}
+
+export const RESTARTED_BEFORE_SUBMIT = () =>
+  new BotError('internal', 'bot restarted before the job was submitted', {
+    userMessage:
+      'The bot restarted before your video was sent to the video service. Your quota was refunded; please try again.',
+  });
+
+export function requestFromRecord(record: JobRecord): GenerationRequest {
+  return {
+    prompt: record.request.prompt,
+    seconds: record.request.seconds,
+    aspectRatio: record.request.aspectRatio,
+    resolution: record.request.resolution,
+    images: record.request.imageRefs.map((ref, i) => ({ url: ref, name: `image ${i + 1}` })),
+  };
+}
+
+export const userKeyOf = (r: { platform: string; spaceId: string; userId: string }) =>
+  `${r.platform}:${r.spaceId}:${r.userId}`;
+
+export function createJobLifecycle(deps: JobRunnerDeps) {
+  const now = deps.now ?? Date.now;
+  const log: Logger = deps.logger;
+
+  async function settleFailure(record: JobRecord, error: unknown, sink: JobSink | undefined): Promise<void> {
+    const botError = toBotError(error);
+    const refunded = await deps.quota.refund(record.id);
+    await deps.jobs.update(record.id, {
+      status: STATUS_FOR_ERROR[botError.kind] ?? 'failed',
+      reservation: 'refunded',
+      error: botError.message,
+    });
+    const level = botError.kind === 'misconfigured' || botError.kind === 'internal' ? 'error' : 'warn';
+    log[level](
+      {
+        jobId: record.id,
+        upstreamId: record.upstreamId,
+        platform: record.platform,
+        userId: record.userId,
+        refunded,
+        err: botError,
+      },
+      'job failed',
+    );
+    await sink
+      ?.fail(botError, record)
+      .catch((e: unknown) => log.error({ jobId: record.id, err: e }, 'could not report a failure'));
+  }
+
+  async function refuse(context: JobContext, error: unknown, sink: JobSink): Promise<undefined> {
+    const botError = toBotError(error);
+    log.info(
+      { platform: context.platform, userId: context.userId, kind: botError.kind, err: botError },
+      'request refused',
+    );
+    await sink.fail(botError, undefined);
+    return undefined;
+  }
+
+  async function maybeNotify(record: JobRecord, sink: JobSink): Promise<void> {
+    if (!sink.notify || deps.notifyAfterMs === undefined) return;
+    if (now() - record.createdAt < deps.notifyAfterMs) return;
+    try {
+      if (deps.notifyEnabled && !(await deps.notifyEnabled(record))) return;
+      await sink.notify(record);
+    } catch (error) {
+      log.warn({ jobId: record.id, err: error }, 'could not notify the requester');
+    }
+  }
+
+  /** Marks a delivered job done: committed, completed, logged, and the requester notified if it was long. */
+  async function finishDelivered(record: JobRecord, sink: JobSink | undefined): Promise<JobRecord> {
+    await deps.quota.commit(record.id);
+    const current =
+      (await deps.jobs.update(record.id, { status: 'completed', reservation: 'committed' })) ?? record;
+    log.info(
+      {
+        jobId: current.id,
+        upstreamId: current.upstreamId,
+        platform: current.platform,
+        userId: current.userId,
+      },
+      'job delivered',
+    );
+    if (sink) await maybeNotify(current, sink);
+    return current;
+  }
+
+  async function drive(
+    record: JobRecord,
+    start: JobStart,
+    sink: JobSink,
+    options: DriveOptions,
+  ): Promise<DriveResult> {
+    let current = record;
+    try {
+      for await (const event of deps.service.run(start, options.signal)) {
+        if (event.type === 'submitted' && 'body' in start) {
+          current =
+            (await deps.jobs.update(current.id, {
+              upstreamId: event.jobId,
+              status: 'submitted',
+              submittedAt: event.startedAt,
+            })) ?? current;
+        }
+        if (event.type === 'progress' && event.status !== 'completed') {
+          current =
+            (await deps.jobs.update(current.id, { status: event.status, progress: event.progress })) ??
+            current;
+        }
+        if (event.type === 'completed') {
+          try {
+            const claim = options.guard ? await options.guard.claim(current.id) : 'deliver';
+            if (claim === 'deliver') {
+              try {
+                await sink.deliver(event.video, current);
+              } catch (error) {
+                await options.guard?.release(current.id).catch(() => undefined);
+                throw error;
+              }
+              await options.guard?.done(current.id);
+            } else {
+              log.info({ jobId: current.id }, 'already delivered by an earlier attempt; not posting again');
+            }
+          } finally {
+            await event.video.cleanup();
+          }
+          // Marked delivered before committing: a crash between the two must not deliver twice on resume.
+          current = (await deps.jobs.update(current.id, { deliveredAt: now(), progress: 100 })) ?? current;
+          return { record: await finishDelivered(current, sink), settled: true };
+        }
+        await sink.progress(event, current);
+      }
+      throw new BotError('internal', 'job ended without a result');
+    } catch (error) {
+      if (options.leaving() || error instanceof JobHandoff) {
+        log.info(
+          { jobId: current.id, upstreamId: current.upstreamId, reason: String(error) },
+          'job left unsettled for another attempt',
+        );
+        return { record: current, settled: false };
+      }
+      await settleFailure(current, options.jobSignal.aborted ? options.jobSignal.reason : error, sink);
+      return { record: (await deps.jobs.get(current.id)) ?? current, settled: true };
+    }
+  }
+
+  /**
+   * Validates the request, takes the job's place (`admit`, which may refuse), reserves quota and writes the
+   * record. Undefined when refused: the sink was told why and nothing is held.
+   */
+  async function accept(
+    context: JobContext,
+    request: GenerationRequest,
+    sink: JobSink,
+    places: {
+      admit(id: string, userKey: string, prompt: string): Promise<void> | void;
+      release(id: string): Promise<void> | void;
+      /** Whether the job may start at once (its record then says `reserved`, else `waiting`). */
+      startsNow(id: string): boolean;
+    },
+    fetchImage?: BuildRequestDeps['fetchImage'],
+  ): Promise<{ record: JobRecord; body: Extract<JobStart, { body: unknown }>['body'] } | undefined> {
+    const id = deps.newId?.() ?? `job_${randomUUID()}`;
+    let prepared;
+    try {
+      prepared = await deps.service.prepare(request, fetchImage);
+      await places.admit(id, userKeyOf(context), prepared.summary.prompt);
+    } catch (error) {
+      return refuse(context, error, sink);
+    }
+    try {
+      await deps.quota.reserve(context, id, prepared.summary.seconds);
+    } catch (error) {
+      await places.release(id);
+      return refuse(context, error, sink);
+    }
+    const { summary } = prepared;
+    const record: JobRecord = {
+      id,
+      platform: context.platform,
+      spaceId: context.spaceId,
+      channelId: context.channelId,
+      userId: context.userId,
+      messageRef: context.messageRef,
+      request: {
+        prompt: summary.prompt,
+        seconds: summary.seconds,
+        aspectRatio: summary.aspectRatio,
+        resolution: summary.resolution,
+        imageRefs: context.imageRefs,
+      },
+      status: places.startsNow(id) ? 'reserved' : 'waiting',
+      reservation: 'reserved',
+      createdAt: now(),
+      updatedAt: now(),
+    };
+    try {
+      await deps.jobs.put(record);
+    } catch (error) {
+      await places.release(id);
+      await deps.quota.refund(id);
+      await sink.fail(toBotError(error), undefined);
+      return undefined;
+    }
+    return { record, body: prepared.body };
+  }
+
+  /** Refunds reservations left with no job record by a crash between the two writes. */
+  async function refundOrphans(known: ReadonlySet<string>): Promise<void> {
+    for (const reservation of await deps.ledger.pending()) {
+      if (known.has(reservation.reservationId)) continue;
+      if (now() - reservation.createdAt < (deps.orphanAfterMs ?? 10 * 60_000)) continue;
+      if (await deps.jobs.get(reservation.reservationId)) continue;
+      const refunded = await deps.ledger.refund(reservation.reservationId);
+      log.warn(
+        { reservationId: reservation.reservationId, scope: reservation.scope, refunded },
+        'refunded an orphaned reservation',
+      );
+    }
+  }
+
+  return { accept, drive, settleFailure, refuse, finishDelivered, refundOrphans, now };
+}
+export type JobLifecycle = ReturnType<typeof createJobLifecycle>;
