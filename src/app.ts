@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type Keyv from 'keyv';
 import type { Config } from './config.js';
 import {
@@ -5,13 +6,15 @@ import {
   type GenerationService,
   type GenerationServiceOverrides,
 } from './generation/service.js';
-import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
+import { createJobRunner, type JobRunner, type JobRunnerDeps } from './jobs/job-runner.js';
 import { createJobStore, type JobRecord, type JobStore } from './jobs/job-store.js';
 import type { Logger } from './log.js';
 import { createQuotaLedger, type QuotaLedger } from './quota/ledger.js';
 import { createQuotaService, type QuotaService } from './quota/quota.js';
 import { createSpaceSettings, type SpaceSettingsService } from './settings/space-settings.js';
+import { localFirstSeen, redisFirstSeen, type FirstSeen } from './store/first-seen.js';
 import { keyvOpener } from './store/keyv.js';
+import { parseStoreUrl } from './store/store-url.js';
 
 /**
  * Everything with state, opened once from the config: the store (keyv), the quota ledger, the job records,
@@ -29,6 +32,8 @@ export interface App {
    * with a TTL and validated when read back. In the shared store, so it survives a restart.
    */
   pending: Keyv<unknown>;
+  /** True once per key within the TTL, across every bot process sharing the store: platform retry dedup. */
+  firstSeen: FirstSeen;
   /** Rules admins set with /settings (ban list, channels, defaults, images) and users' notify opt-outs. */
   settings: SpaceSettingsService;
   /** Removes finished job records older than JOB_RETENTION_DAYS; the bot runs it at start and daily. */
@@ -36,11 +41,32 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Test knobs for the BullMQ runner (a Redis store): key prefix and how often it refreshes and sweeps. */
+export interface JobQueueOverrides {
+  prefix?: string;
+  refreshMs?: number;
+  sweepMs?: number;
+}
+
+async function openRedis(url: string, logger: Logger): Promise<Redis> {
+  const { Redis } = await import('ioredis');
+  // BullMQ workers need commands queued, not failed, while Redis is away (maxRetriesPerRequest: null).
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  redis.on('error', (error: unknown) => logger.warn({ err: error }, 'Redis connection error'));
+  return redis;
+}
+
 export async function openApp(
   config: Config,
   logger: Logger,
-  options: { now?: () => number; generation?: GenerationServiceOverrides; needsGeneration?: boolean } = {},
+  options: {
+    now?: () => number;
+    generation?: GenerationServiceOverrides;
+    needsGeneration?: boolean;
+    jobQueue?: JobQueueOverrides;
+  } = {},
 ): Promise<App> {
+  const location = parseStoreUrl(config.storeUrl);
   const ledger = await createQuotaLedger(config.storeUrl, { logger });
   const openKeyv = await keyvOpener(config.storeUrl);
   const settings = openKeyv<number>('cfg');
@@ -67,22 +93,37 @@ export async function openApp(
     options.needsGeneration === false
       ? undefined
       : createGenerationService(config, logger, options.generation);
-  const runner = service
-    ? createJobRunner({
-        service,
-        quota,
-        ledger,
-        jobs,
-        logger,
-        now: options.now,
-        limits: config.jobLimits,
-        notifyAfterMs: config.notifyAfterMs,
-        notifyEnabled: (record) =>
-          record.platform === 'cli'
-            ? Promise.resolve(false)
-            : spaceSettings.notifyEnabled(record.platform, record.spaceId, record.userId),
-      })
-    : undefined;
+  // One Redis connection for the job queue and dedup; keyv and the ledger keep their own clients.
+  const redis = location.kind === 'redis' ? await openRedis(location.url, logger) : undefined;
+  const prefix = options.jobQueue?.prefix ?? 'gvb';
+  const runnerDeps = (generation: GenerationService): JobRunnerDeps => ({
+    service: generation,
+    quota,
+    ledger,
+    jobs,
+    logger,
+    now: options.now,
+    limits: config.jobLimits,
+    notifyAfterMs: config.notifyAfterMs,
+    notifyEnabled: (record) =>
+      record.platform === 'cli'
+        ? Promise.resolve(false)
+        : spaceSettings.notifyEnabled(record.platform, record.spaceId, record.userId),
+  });
+  let runner: JobRunner | undefined;
+  if (service && redis) {
+    const { createBullmqRunner } = await import('./jobs/bullmq-runner.js');
+    runner = await createBullmqRunner(runnerDeps(service), {
+      redis,
+      prefix,
+      workerConcurrency: config.worker.concurrency,
+      lockMs: config.worker.lockMs,
+      refreshMs: options.jobQueue?.refreshMs,
+      sweepMs: options.jobQueue?.sweepMs,
+    });
+  } else if (service) {
+    runner = createJobRunner(runnerDeps(service));
+  }
   return {
     quota,
     ledger,
@@ -90,6 +131,7 @@ export async function openApp(
     runner,
     service,
     pending,
+    firstSeen: redis ? redisFirstSeen(redis, `${prefix}:seen:`) : localFirstSeen(pending, logger),
     settings: spaceSettings,
     prune: () => jobs.prune(config.jobRetentionMs),
     async close() {
@@ -102,6 +144,7 @@ export async function openApp(
         pending.disconnect(),
         spaceKeyv.disconnect(),
       ]);
+      await redis?.quit().catch(() => undefined);
     },
   };
 }

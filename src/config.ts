@@ -91,6 +91,8 @@ const envSchema = z.object({
   MAX_CONCURRENT_JOBS: integer('MAX_CONCURRENT_JOBS', 1, 10_000, 8),
   MAX_JOBS_PER_USER: integer('MAX_JOBS_PER_USER', 1, 10_000, 2),
   NOTIFY_AFTER_SECONDS: integer('NOTIFY_AFTER_SECONDS', 0, 86_400, 120),
+  WORKER_CONCURRENCY: integer('WORKER_CONCURRENCY', 1, 10_000, 8),
+  WORKER_LOCK_SECONDS: integer('WORKER_LOCK_SECONDS', 1, 3600, 30),
   STORE_URL: z
     .string()
     .trim()
@@ -220,6 +222,8 @@ export interface Config {
   jobLimits: { maxConcurrent: number; maxPerUser: number };
   /** Jobs that took longer than this mention their requester once when the result is posted. */
   notifyAfterMs: number;
+  /** With a Redis store: jobs this process drives at once, and how soon a dead process's jobs move on. */
+  worker: { concurrency: number; lockMs: number };
   log: { level: string; pretty: boolean | undefined };
   storeUrl: string;
   quota: QuotaConfig;
@@ -372,6 +376,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     jobTimeoutMs: e.JOB_TIMEOUT_SECONDS * 1000,
     jobLimits: { maxConcurrent: e.MAX_CONCURRENT_JOBS, maxPerUser: e.MAX_JOBS_PER_USER },
     notifyAfterMs: e.NOTIFY_AFTER_SECONDS * 1000,
+    worker: { concurrency: e.WORKER_CONCURRENCY, lockMs: e.WORKER_LOCK_SECONDS * 1000 },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     storeUrl: e.STORE_URL,
     quota: {

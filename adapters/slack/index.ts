@@ -164,28 +164,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       .catch((error: unknown) => log.warn({ userId: user, err: error }, 'ephemeral note failed'));
   }
 
-  /**
-   * True the first time an event id is seen: Slack re-sends an event it thinks went unanswered
-   * (X-Slack-Retry-Num), and Bolt runs the listener again. The mark lives in the shared store with a TTL, so
-   * it holds across restarts and instances; the local map covers two deliveries racing in this process.
-   */
-  const seenHere = new Map<string, number>();
-  async function firstDelivery(eventId: string): Promise<boolean> {
-    const now = Date.now();
-    if (seenHere.size > 10_000) {
-      for (const [id, at] of seenHere) if (now - at > EVENT_DEDUPE_TTL_MS) seenHere.delete(id);
-    }
-    if (seenHere.has(eventId)) return false;
-    seenHere.set(eventId, now);
-    const key = `slack:event:${eventId}`;
-    try {
-      if ((await app.pending.get(key)) !== undefined) return false;
-      await app.pending.set(key, now, EVENT_DEDUPE_TTL_MS);
-    } catch (error) {
-      log.warn({ eventId, err: error }, 'event dedupe store unavailable; deduplicating in this process only');
-    }
-    return true;
-  }
+  /** True the first time a delivery is seen (Slack retries; another instance behind the balancer). */
+  const firstDelivery = (key: string) => app.firstSeen(`slack:${key}`, EVENT_DEDUPE_TTL_MS);
 
   /** The images a mention points at: its own files, else the thread parent's. */
   async function mentionImages(channel: string, own: SlackImage[], threadTs?: string): Promise<SlackImage[]> {
@@ -228,7 +208,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
 
   bolt.command('/imagine', async ({ command, ack }) => {
     await ack();
-    if (!accepting) return;
+    if (!accepting || !(await firstDelivery(`trigger:${command.trigger_id}`))) return;
     const ref: SlackMessageRef = {
       kind: 'slack',
       teamId: command.team_id,
@@ -437,7 +417,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
 
   bolt.action<BlockAction<ButtonAction>>(AGAIN_ACTION, async ({ ack, body, action }) => {
     await ack();
-    if (!accepting) return;
+    if (!accepting || !(await firstDelivery(`trigger:${body.trigger_id}`))) return;
     const teamId = body.team?.id ?? body.user.team_id ?? '';
     const channel = body.channel?.id ?? '';
     // A job that ran in a thread runs again in that thread.
@@ -473,7 +453,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     if (event.bot_id !== undefined || event.subtype !== undefined || event.user === undefined) return;
     if (context.botUserId !== undefined && event.user === context.botUserId) return;
     if (!accepting) return;
-    if (!(await firstDelivery(envelope.data.event_id))) {
+    if (!(await firstDelivery(`event:${envelope.data.event_id}`))) {
       log.info(
         { eventId: envelope.data.event_id, retryNum: context.retryNum, userId: event.user },
         'ignoring a repeated delivery of an event',
@@ -577,7 +557,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     const values = parsed.data.view.state.values;
     const prompt = values.prompt.prompt.value?.trim() ?? '';
     await ack();
-    if (!accepting) return;
+    // A view is submitted once; a second delivery of the same submission is a retry.
+    if (!accepting || !(await firstDelivery(`view:${parsed.data.view.id}`))) return;
     generate(
       {
         kind: 'slack',

@@ -33,8 +33,23 @@ interface Waiting extends QueueEntry {
   onUpdate(update: WaitingUpdate): void;
 }
 
+/** The refusal past MAX_JOBS_PER_USER, naming the cap and the user's jobs (by their prompts). */
+export function tooManyJobs(userKey: string, prompts: string[], maxPerUser: number): BotError {
+  const list = prompts.map((prompt) => `“${prompt.slice(0, 40)}${prompt.length > 40 ? '…' : ''}”`);
+  const n = prompts.length;
+  return new BotError('too_many_jobs', `user has ${n} jobs admitted`, {
+    userMessage: `You already have ${formatCount(n)} ${n === 1 ? 'video' : 'videos'} in progress (the limit is ${formatCount(maxPerUser)}): ${list.join(', ')}. Wait for one to finish, or cancel one.`,
+    detail: { userKey, admitted: n, maxPerUser },
+  });
+}
+
 /** Before any job has finished, guess a minute: the order of magnitude of a short video. */
 const DEFAULT_DURATION_MS = 60_000;
+
+/** When the job at `position` should start: once all slots are busy, one frees about every typical/slots ms. */
+export function estimateWaitMs(position: number, typicalMs: number | undefined, slots: number): number {
+  return Math.round(((position + 1) * (typicalMs ?? DEFAULT_DURATION_MS)) / slots);
+}
 
 export function createScheduler(limits: SchedulerLimits, now: () => number = Date.now) {
   const admitted = new Map<string, Admitted>();
@@ -50,10 +65,9 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
     updateScheduled = true;
     setImmediate(() => {
       updateScheduled = false;
-      const typical = durations.typicalMs() ?? DEFAULT_DURATION_MS;
+      const typical = durations.typicalMs();
       for (const [position, entry] of queue.ordered().entries()) {
-        // A slot frees about every typical/maxConcurrent ms once all slots are busy.
-        entry.onUpdate({ position, etaMs: Math.round(((position + 1) * typical) / limits.maxConcurrent) });
+        entry.onUpdate({ position, etaMs: estimateWaitMs(position, typical, limits.maxConcurrent) });
       }
     });
   }
@@ -79,11 +93,11 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
     admit(id: string, userKey: string, prompt: string): void {
       const mine = [...admitted.values()].filter((job) => job.userKey === userKey);
       if (mine.length >= limits.maxPerUser) {
-        const list = mine.map((job) => `“${job.prompt.slice(0, 40)}${job.prompt.length > 40 ? '…' : ''}”`);
-        throw new BotError('too_many_jobs', `user has ${mine.length} jobs admitted`, {
-          userMessage: `You already have ${formatCount(mine.length)} ${mine.length === 1 ? 'video' : 'videos'} in progress (the limit is ${formatCount(limits.maxPerUser)}): ${list.join(', ')}. Wait for one to finish, or cancel one.`,
-          detail: { userKey, admitted: mine.length, maxPerUser: limits.maxPerUser },
-        });
+        throw tooManyJobs(
+          userKey,
+          mine.map((job) => job.prompt),
+          limits.maxPerUser,
+        );
       }
       admitted.set(id, { userKey, prompt, state: 'admitted' });
     },

@@ -80,6 +80,10 @@ export async function startFaultBot(
     reply: { editIntervalMs: 300 },
   });
   const slackBot = await startSlackBot(slack, app, { logger: log.logger });
+  // As src/main.ts does: start working (with a Redis store, this starts the BullMQ worker).
+  await app.runner?.resumeAll((record) =>
+    record.platform === 'discord' ? discordBot.sinkFor(record) : slackBot.sinkFor(record),
+  );
   const driver = createSlackDriver({
     emulator: slack,
     botUrl: `http://127.0.0.1:${slackBot.port}/slack/events`,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { openApp, type App } from '../../src/app.js';
+import { openApp, type App, type JobQueueOverrides } from '../../src/app.js';
 import type { BotError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
@@ -11,7 +11,7 @@ import { FAST_POLL, capturedLogger, configFor } from './core.js';
 export async function appFor(
   emulator: VideoApiEmulator,
   env: Record<string, string> = {},
-  options: { jobTimeoutMs?: number } = {},
+  options: { jobTimeoutMs?: number; jobQueue?: JobQueueOverrides } = {},
 ): Promise<{ app: App; lines: string[] }> {
   const config = configFor(emulator, { STORE_URL: 'memory://', ...env });
   const log = capturedLogger([emulator.apiKey]);
@@ -20,6 +20,7 @@ export async function appFor(
       retry: { baseDelayMs: 20, maxDelayMs: 100 },
       runner: { pollPolicy: FAST_POLL, jobTimeoutMs: options.jobTimeoutMs ?? config.jobTimeoutMs },
     },
+    jobQueue: options.jobQueue,
   });
   return { app, lines: log.lines };
 }

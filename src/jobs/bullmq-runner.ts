@@ -1,0 +1,417 @@
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { BotError } from '../errors.js';
+import type { JobStart } from '../generation/runner.js';
+import { createDeliveryClaims } from './delivery-claim.js';
+import {
+  createJobLifecycle,
+  requestFromRecord,
+  RESTARTED_BEFORE_SUBMIT,
+  resumePlan,
+  userKeyOf,
+  type DriveResult,
+} from './job-lifecycle.js';
+import type { JobRunner, JobRunnerDeps, JobSink, SinkFor } from './job-runner.js';
+import { UNFINISHED_STATUSES, type JobRecord } from './job-store.js';
+import { createRedisFairQueue } from './redis-fair-queue.js';
+import { estimateWaitMs, tooManyJobs } from './scheduler.js';
+
+/**
+ * The job runner for several bot processes on one Redis (STORE_URL=redis://). Any process accepts a request
+ * (validate, admit, reserve, record) and puts the job in the shared fair queue (src/jobs/redis-fair-queue.ts);
+ * whichever process frees a slot moves the next jobs, fairly, into a BullMQ queue; every process is a BullMQ
+ * worker (WORKER_CONCURRENCY at once) that drives what it takes: submit, poll, deliver through the adapter's
+ * sink for the record. When a process dies, BullMQ's stalled-job check hands its jobs to another worker,
+ * which resumes polling from the record (GETs only, no second upstream job); the delivered marker
+ * (src/jobs/delivery-claim.ts) keeps a retried job from posting twice. Cancel reaches the process polling a
+ * job through Redis pub/sub, and a marker key for a job not yet taken.
+ */
+
+const QUEUE_NAME = 'generate';
+const jobDataSchema = z.object({ id: z.string() });
+const cancelMessageSchema = z.object({ jobId: z.string(), userMessage: z.string() });
+
+export interface BullmqRunnerOptions {
+  redis: Redis;
+  /** Prefix of every key this runner writes (BullMQ's and the fair queue's). */
+  prefix: string;
+  /** Jobs this process drives at once. */
+  workerConcurrency: number;
+  /** BullMQ lock duration and stalled-check interval: how long a dead process's jobs wait for another. */
+  lockMs: number;
+  /** How often jobs waiting in line get their position refreshed, and the sweep runs. */
+  refreshMs?: number;
+  sweepMs?: number;
+  instanceId?: string;
+}
+
+interface LocalWaiting {
+  sink: JobSink;
+  record: JobRecord;
+  /** The request as built at accept time; a process that takes the job without it builds it again. */
+  body: Extract<JobStart, { body: unknown }>['body'];
+  lastPosition?: number;
+  goneSince?: number;
+}
+
+const cancelError = (userMessage: string) =>
+  new BotError('job_cancelled', 'cancelled on request', { userMessage });
+
+export async function createBullmqRunner(
+  deps: JobRunnerDeps,
+  options: BullmqRunnerOptions,
+): Promise<JobRunner> {
+  const { Queue, Worker, WaitingError, DelayedError } = await import('bullmq');
+  const now = deps.now ?? Date.now;
+  const log = deps.logger;
+  const life = createJobLifecycle(deps);
+  const redis = options.redis;
+  const instanceId = options.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const limits = deps.limits ?? {
+    maxConcurrent: Number.POSITIVE_INFINITY,
+    maxPerUser: Number.POSITIVE_INFINITY,
+  };
+  const fqPrefix = `${options.prefix}:{fq}:`;
+  const fair = createRedisFairQueue(redis, fqPrefix, limits);
+  const guard = createDeliveryClaims(redis, fqPrefix, { instanceId, leaseMs: options.lockMs });
+  const cancelChannel = `${fqPrefix}cancel`;
+  const cancelKey = (jobId: string) => `${fqPrefix}cancel:${jobId}`;
+  const refreshMs = options.refreshMs ?? 2000;
+  const sweepMs = options.sweepMs ?? Math.max(1000, options.lockMs);
+
+  const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: options.prefix });
+  const local = new Map<string, LocalWaiting>();
+  const controllers = new Map<string, AbortController>();
+  const stopping = new AbortController();
+  setMaxListeners(0, stopping.signal);
+  let sinkFor: SinkFor | undefined;
+  let worker: { close(): Promise<void> } | undefined;
+  const timers: NodeJS.Timeout[] = [];
+
+  const subscriber = redis.duplicate();
+  subscriber.on('error', (error: unknown) => log.warn({ err: error }, 'cancel subscription: Redis error'));
+  subscriber.on('message', (_channel: string, message: string) => {
+    const parsed = cancelMessageSchema.safeParse(safeJson(message));
+    if (!parsed.success) return;
+    controllers.get(parsed.data.jobId)?.abort(cancelError(parsed.data.userMessage));
+  });
+  await subscriber.subscribe(cancelChannel);
+
+  /** Moves the next jobs, fairly, from the shared line into BullMQ as slots free up. */
+  async function dispatch(): Promise<void> {
+    const ids = await fair.dispatch(now());
+    if (ids.length === 0) return;
+    await queue.addBulk(
+      ids.map((id) => ({
+        name: QUEUE_NAME,
+        data: { id },
+        opts: {
+          jobId: id,
+          // Retries are for infrastructure errors (Redis, a missing adapter); job failures settle in the job.
+          attempts: 20,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: true,
+          removeOnFail: { count: 1000 },
+        },
+      })),
+    );
+    void refreshPositions();
+  }
+
+  async function release(record: JobRecord): Promise<void> {
+    await fair.release(record.id, userKeyOf(record), now());
+    await dispatch();
+  }
+
+  function sinkOf(record: JobRecord): JobSink | undefined {
+    return local.get(record.id)?.sink ?? sinkFor?.(record);
+  }
+
+  let refreshing = false;
+  /** Tells each job accepted here and still in line where it stands, when that changed. */
+  async function refreshPositions(): Promise<void> {
+    if (refreshing || local.size === 0) return;
+    refreshing = true;
+    try {
+      const ordered = await fair.ordered();
+      const typical = await fair.typicalMs();
+      for (const [id, entry] of local) {
+        const position = ordered.indexOf(id);
+        if (position < 0) {
+          // Taken by a worker (here or elsewhere); a worker here picks up the body soon, else let it go.
+          entry.goneSince ??= now();
+          if (now() - entry.goneSince > 30_000) local.delete(id);
+          continue;
+        }
+        if (position === entry.lastPosition) continue;
+        entry.lastPosition = position;
+        const event = {
+          type: 'waiting' as const,
+          position,
+          etaMs: estimateWaitMs(position, typical, limits.maxConcurrent),
+          elapsedMs: now() - entry.record.createdAt,
+        };
+        void Promise.resolve(entry.sink.progress(event, entry.record)).catch(() => undefined);
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'could not refresh places in line');
+    } finally {
+      refreshing = false;
+    }
+  }
+
+  /** One BullMQ attempt at a job: whatever its record says is next, to the end or until handed off. */
+  async function processJob(job: Job<{ id: string }, void>, token?: string): Promise<void> {
+    const { id } = jobDataSchema.parse(job.data);
+    let record = await deps.jobs.get(id);
+    if (!record || !UNFINISHED_STATUSES.has(record.status)) {
+      // Finished by an earlier attempt; make sure its places are free.
+      if (record) await release(record);
+      return;
+    }
+    const waiting = local.get(id);
+    local.delete(id);
+    const sink = waiting?.sink ?? sinkFor?.(record);
+    if (!sink) {
+      // This process does not run the job's platform; BullMQ retries it, with backoff, for one that does.
+      throw new Error(`no ${record.platform} adapter in this process`);
+    }
+    const controller = new AbortController();
+    controllers.set(id, controller);
+    let result: DriveResult | undefined;
+    try {
+      const cancelledWith = await redis.get(cancelKey(id));
+      if (cancelledWith !== null) {
+        await life.settleFailure(record, cancelError(cancelledWith), sink);
+        result = { record, settled: true };
+        return;
+      }
+      const plan = resumePlan(record);
+      let start: JobStart;
+      switch (plan.kind) {
+        case 'commit':
+          result = { record: await life.finishDelivered(record, undefined), settled: true };
+          return;
+        case 'ambiguous':
+          // A process died between marking the job started and learning the provider's id.
+          await life.settleFailure(record, RESTARTED_BEFORE_SUBMIT(), sink);
+          result = { record, settled: true };
+          return;
+        case 'poll':
+          log.info({ jobId: id, upstreamId: record.upstreamId, attempt: job.attemptsMade }, 'resuming job');
+          start = plan.start;
+          break;
+        case 'build':
+          record = (await deps.jobs.update(id, { status: 'reserved' })) ?? record;
+          try {
+            start = {
+              body:
+                waiting?.body ??
+                (await deps.service.prepare(requestFromRecord(record), sink.fetchImage)).body,
+            };
+          } catch (error) {
+            await life.settleFailure(record, error, sink);
+            result = { record, settled: true };
+            return;
+          }
+          break;
+      }
+      result = await life.drive(record, start, sink, {
+        signal: AbortSignal.any([controller.signal, stopping.signal]),
+        jobSignal: controller.signal,
+        leaving: () => stopping.signal.aborted,
+        guard,
+      });
+    } finally {
+      controllers.delete(id);
+      if (result?.settled) await release(result.record);
+    }
+    if (!result.settled) {
+      if (stopping.signal.aborted) {
+        // Back in line at once for another process (or the next start); not counted as a failed attempt.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      // Another process is posting it right now: look again once its claim would have lapsed.
+      await job.moveToDelayed(now() + options.lockMs, token);
+      throw new DelayedError();
+    }
+  }
+
+  /** A job BullMQ gave up on (retries spent, or stalled too often): settle it so its quota comes back. */
+  async function abandon(job: Job<{ id: string }, void> | undefined, error: Error): Promise<void> {
+    if (!job || (await job.getState()) !== 'failed') return;
+    const parsed = jobDataSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const record = await deps.jobs.get(parsed.data.id);
+    if (!record || !UNFINISHED_STATUSES.has(record.status)) return;
+    const failure = new BotError('internal', `job abandoned by the queue: ${error.message}`, {
+      cause: error,
+    });
+    await life.settleFailure(record, failure, sinkOf(record));
+    await release(record);
+  }
+
+  /**
+   * Repairs what a crash between two steps leaves: a job dispatched but never added to BullMQ, a place held
+   * by a job that is finished or never recorded, a free slot nobody dispatched.
+   */
+  async function sweep(): Promise<void> {
+    const cutoff = now() - options.lockMs;
+    for (const { id, userKey, since } of await fair.admitted()) {
+      if (since > cutoff) continue;
+      const record = await deps.jobs.get(id);
+      if (!record || !UNFINISHED_STATUSES.has(record.status)) {
+        await fair.release(id, userKey, now());
+        continue;
+      }
+      if ((await fair.isRunning(id)) && !(await queue.getJob(id))) {
+        const again = await deps.jobs.get(id);
+        if (again && UNFINISHED_STATUSES.has(again.status)) await addRunning(id);
+      }
+    }
+    await dispatch();
+    await refreshPositions();
+  }
+
+  async function addRunning(id: string): Promise<void> {
+    await queue.add(
+      QUEUE_NAME,
+      { id },
+      {
+        jobId: id,
+        attempts: 20,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: true,
+        removeOnFail: { count: 1000 },
+      },
+    );
+  }
+
+  const runner: JobRunner = {
+    async start(context, request, sink, startOptions = {}) {
+      const userKey = userKeyOf(context);
+      const accepted = await life.accept(
+        context,
+        request,
+        sink,
+        {
+          async admit(id, key, prompt) {
+            const mine = await fair.admit(id, key, now());
+            if (!mine) return;
+            const prompts = await Promise.all(
+              mine.map(async (other) => (await deps.jobs.get(other))?.request.prompt ?? prompt),
+            );
+            throw tooManyJobs(key, prompts, limits.maxPerUser);
+          },
+          release: async (id) => void (await fair.release(id, userKey, now())),
+          startsNow: () => false,
+        },
+        startOptions.fetchImage,
+      );
+      if (!accepted) return undefined;
+      const { record, body } = accepted;
+      local.set(record.id, { sink, record, body });
+      await fair.enqueue(record.id, userKey);
+      await dispatch();
+      await refreshPositions();
+      return record;
+    },
+
+    async cancel(jobId, userMessage) {
+      const record = await deps.jobs.get(jobId);
+      if (!record || !UNFINISHED_STATUSES.has(record.status)) return false;
+      const error = cancelError(userMessage);
+      if (await fair.cancelWaiting(jobId, userKeyOf(record))) {
+        const sink = sinkOf(record);
+        local.delete(jobId);
+        await life.settleFailure(record, error, sink);
+        void refreshPositions();
+        return true;
+      }
+      const controller = controllers.get(jobId);
+      if (controller) {
+        controller.abort(error);
+        return true;
+      }
+      // Driven by another process (or about to be taken): it stops at its next poll, or on taking it.
+      await redis.set(cancelKey(jobId), userMessage, 'PX', 86_400_000);
+      await redis.publish(cancelChannel, JSON.stringify({ jobId, userMessage }));
+      return true;
+    },
+
+    async resumeAll(givenSinkFor) {
+      sinkFor = givenSinkFor;
+      const records = await deps.jobs.unfinished();
+      await life.refundOrphans(new Set(records.map((r) => r.id)));
+      const requeued: JobRecord[] = [];
+      const inLine = new Set(await fair.ordered());
+      for (const record of records) {
+        if (inLine.has(record.id) || (await queue.getJob(record.id))) continue;
+        // Left by a process that died between two steps: put it back where it belongs.
+        await fair.admit(record.id, userKeyOf(record), record.createdAt);
+        if (record.status === 'waiting' && !(await fair.isRunning(record.id))) {
+          await fair.enqueue(record.id, userKeyOf(record));
+        } else {
+          await fair.markRunning(record.id, now());
+          await addRunning(record.id);
+        }
+        requeued.push(record);
+      }
+      const started = new Worker<{ id: string }, void>(QUEUE_NAME, processJob, {
+        connection: redis,
+        prefix: options.prefix,
+        concurrency: options.workerConcurrency,
+        lockDuration: options.lockMs,
+        stalledInterval: options.lockMs,
+        // A job whose process died is handed on; one that keeps stalling every holder is given up.
+        maxStalledCount: 5,
+        autorun: false,
+      });
+      worker = started;
+      started.on('failed', (job, error) => {
+        void abandon(job, error).catch((e: unknown) =>
+          log.error({ err: e }, 'could not settle an abandoned job'),
+        );
+      });
+      started.on('error', (error) => log.warn({ err: error }, 'job queue worker error'));
+      void started.run().catch((error: unknown) => log.error({ err: error }, 'job queue worker stopped'));
+      const every = (ms: number, task: () => Promise<void>) => {
+        const timer = setInterval(
+          () => void task().catch((e: unknown) => log.warn({ err: e }, 'sweep failed')),
+          ms,
+        );
+        timer.unref();
+        timers.push(timer);
+      };
+      every(refreshMs, refreshPositions);
+      every(sweepMs, sweep);
+      await dispatch();
+      log.info({ instanceId, requeued: requeued.length }, 'job queue worker started');
+      return requeued;
+    },
+
+    async shutdown(graceMs = 5000) {
+      stopping.abort('shutting down');
+      for (const timer of timers) clearInterval(timer);
+      // Running jobs stop polling and go back in line (moveToWait) for another process or the next start.
+      const closing = worker?.close() ?? Promise.resolve();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closing, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+      await Promise.allSettled([queue.close(), subscriber.quit()]);
+    },
+  };
+  return runner;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,223 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { BotError } from '../../src/errors.js';
+import type { JobEvent } from '../../src/jobs/events.js';
+import type { JobContext, JobSink } from '../../src/jobs/job-runner.js';
+import type { JobRecord } from '../../src/jobs/job-store.js';
+import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { appFor } from '../helpers/app.js';
+import { ensureRedis } from '../helpers/redis.js';
+
+/**
+ * The BullMQ runner (STORE_URL=redis://) with two bot "processes" (two apps, each with its own Redis
+ * connections and BullMQ worker) on one Redis database: jobs accepted by either are driven by either, each
+ * delivered once; the global cap, the per-user cap, the fair order and Cancel hold across both.
+ */
+const DB = 12;
+let storeUrl: string;
+let video: VideoApiEmulator;
+let redis: Redis;
+const apps: App[] = [];
+
+beforeAll(async () => {
+  storeUrl = `${ensureRedis()}/${DB}`;
+  redis = new Redis(storeUrl);
+  video = await startVideoApiEmulator({ generationMs: 400 });
+});
+afterAll(async () => {
+  await redis.quit();
+  await video.close();
+});
+beforeEach(async () => {
+  await redis.flushdb();
+  video.reset();
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+/** What each job's user saw, whichever process showed it. */
+interface Seen {
+  progress: JobEvent[];
+  deliveredBy: string[];
+  bytes: Buffer[];
+  failures: BotError[];
+}
+const seen = new Map<string, Seen>();
+const seenFor = (key: string): Seen => {
+  let entry = seen.get(key);
+  if (!entry) {
+    entry = { progress: [], deliveredBy: [], bytes: [], failures: [] };
+    seen.set(key, entry);
+  }
+  return entry;
+};
+const keyOf = (record: JobRecord | undefined, fallback: string) =>
+  (record?.messageRef as { key?: string } | undefined)?.key ?? fallback;
+
+function sinkIn(instance: string, fallbackKey: string): JobSink {
+  return {
+    progress(event, record) {
+      seenFor(keyOf(record, fallbackKey)).progress.push(event);
+    },
+    async deliver(video, record) {
+      const { readFile } = await import('node:fs/promises');
+      const entry = seenFor(keyOf(record, fallbackKey));
+      entry.bytes.push(await readFile(video.path));
+      entry.deliveredBy.push(instance);
+    },
+    async fail(error, record) {
+      seenFor(keyOf(record, fallbackKey)).failures.push(error);
+    },
+  };
+}
+
+async function instance(name: string, env: Record<string, string>): Promise<App> {
+  const { app } = await appFor(
+    video,
+    { STORE_URL: storeUrl, WORKER_LOCK_SECONDS: '2', ...env },
+    { jobQueue: { refreshMs: 100, sweepMs: 500 } },
+  );
+  apps.push(app);
+  await app.runner!.resumeAll((record) => sinkIn(name, keyOf(record, '?')));
+  return app;
+}
+
+const context = (userId: string, key: string): JobContext => ({
+  platform: 'slack',
+  spaceId: 'T1',
+  channelId: 'C1',
+  userId,
+  messageRef: { key },
+  imageRefs: [],
+});
+
+async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The most jobs the emulator had generating at one moment. */
+function peakUpstream(): number {
+  const edges = [...video.jobs.values()].flatMap((job) => [
+    { at: job.createdAt, d: 1 },
+    { at: job.completesAt, d: -1 },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.d - b.d);
+  let now = 0;
+  let peak = 0;
+  for (const edge of edges) peak = Math.max(peak, (now += edge.d));
+  return peak;
+}
+
+describe('BullMQ runner: two processes on one Redis', () => {
+  it('spreads jobs over both, holds the global cap, and delivers each once', async () => {
+    seen.clear();
+    const env = {
+      MAX_CONCURRENT_JOBS: '3',
+      MAX_JOBS_PER_USER: '2',
+      WORKER_CONCURRENCY: '2',
+      QUOTA_DEFAULT: '9',
+    };
+    const a = await instance('a', env);
+    const b = await instance('b', env);
+    const keys = Array.from({ length: 12 }, (_, i) => `job${i}`);
+    await Promise.all(
+      keys.map((key, i) =>
+        (i % 2 ? a : b).runner!.start(
+          context(`u${i % 6}`, key),
+          { prompt: `scene ${i}` },
+          sinkIn(i % 2 ? 'a' : 'b', key),
+        ),
+      ),
+    );
+    await until(() => keys.every((key) => seenFor(key).bytes.length > 0), 30_000, 'every delivery');
+    // Settling follows the upload by a few writes.
+    await until(
+      async () => (await a.jobs.list({}, 100)).every((r) => r.status === 'completed'),
+      5000,
+      'every record completed',
+    );
+    for (const key of keys) {
+      expect(seenFor(key).bytes).toHaveLength(1);
+      expect(seenFor(key).bytes[0]).toEqual(video.mp4);
+    }
+    const by = keys.flatMap((key) => seenFor(key).deliveredBy);
+    expect(by).toContain('a');
+    expect(by).toContain('b');
+    expect(peakUpstream()).toBeLessThanOrEqual(3);
+    expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(12);
+    const records = await b.jobs.list({}, 100);
+    expect(records.map((r) => r.reservation)).toEqual(Array(12).fill('committed'));
+    // Jobs that waited were told their place in line.
+    expect(keys.some((key) => seenFor(key).progress.some((e) => e.type === 'waiting'))).toBe(true);
+  }, 60_000);
+
+  it('refuses past the per-user cap counted across both processes, naming the jobs', async () => {
+    seen.clear();
+    const env = { MAX_CONCURRENT_JOBS: '1', MAX_JOBS_PER_USER: '2', QUOTA_DEFAULT: '9' };
+    const a = await instance('a', env);
+    const b = await instance('b', env);
+    await a.runner!.start(
+      context('ann', 'first'),
+      { prompt: '[emu:ms=3000] first one' },
+      sinkIn('a', 'first'),
+    );
+    await b.runner!.start(context('ann', 'second'), { prompt: 'second one' }, sinkIn('b', 'second'));
+    const refused = await a.runner!.start(context('ann', 'third'), { prompt: 'third' }, sinkIn('a', 'third'));
+    expect(refused).toBeUndefined();
+    expect(seenFor('third').failures[0]?.kind).toBe('too_many_jobs');
+    expect(seenFor('third').failures[0]?.userMessage).toMatch(/limit is 2.*first one.*second one/);
+    // Nothing was reserved for the refused one.
+    expect((await a.quota.status({ platform: 'slack', spaceId: 'T1', userId: 'ann' })).used).toBe(2);
+  }, 30_000);
+
+  it('serves users round-robin across processes: a later single job starts before a burst’s third', async () => {
+    seen.clear();
+    const env = { MAX_CONCURRENT_JOBS: '1', MAX_JOBS_PER_USER: '6', QUOTA_DEFAULT: '9' };
+    const a = await instance('a', env);
+    const b = await instance('b', env);
+    for (let i = 0; i < 6; i++) {
+      await a.runner!.start(
+        context('burst', `a${i}`),
+        { prompt: `burst ${i} [emu:ms=150]` },
+        sinkIn('a', `a${i}`),
+      );
+    }
+    await b.runner!.start(context('single', 'b0'), { prompt: 'single [emu:ms=150]' }, sinkIn('b', 'b0'));
+    await until(() => seenFor('b0').bytes.length > 0 && seenFor('a5').bytes.length > 0, 30_000, 'all jobs');
+    const order = [...video.jobs.values()].sort((x, y) => x.createdAt - y.createdAt).map((j) => j.prompt);
+    expect(order.indexOf('single [emu:ms=150]')).toBeLessThan(order.indexOf('burst 2 [emu:ms=150]'));
+  }, 60_000);
+
+  it('cancels from the other process, a waiting job and a running one, refunding both', async () => {
+    seen.clear();
+    const env = { MAX_CONCURRENT_JOBS: '1', MAX_JOBS_PER_USER: '3', QUOTA_DEFAULT: '9' };
+    const a = await instance('a', env);
+    const b = await instance('b', env);
+    const running = await a.runner!.start(
+      context('cy', 'run'),
+      { prompt: '[emu:stuck] long' },
+      sinkIn('a', 'run'),
+    );
+    const waiting = await a.runner!.start(context('cy', 'wait'), { prompt: 'next' }, sinkIn('a', 'wait'));
+    await until(() => video.jobs.size === 1, 5000, 'the first job upstream');
+    expect(await b.runner!.cancel(waiting!.id, 'Cancelled by an admin.')).toBe(true);
+    expect(await b.runner!.cancel(running!.id, 'Cancelled by the requester.')).toBe(true);
+    await until(() => seenFor('run').failures.length > 0, 5000, 'the running job cancelled');
+    expect(seenFor('wait').failures[0]?.userMessage).toBe('Cancelled by an admin.');
+    expect(seenFor('run').failures[0]?.userMessage).toBe('Cancelled by the requester.');
+    const upstream = [...video.jobs.values()][0]!;
+    const polls = upstream.polls;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(upstream.polls).toBe(polls);
+    expect(await a.jobs.get(running!.id)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
+    expect(await a.jobs.get(waiting!.id)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
+    expect((await a.quota.status({ platform: 'slack', spaceId: 'T1', userId: 'cy' })).used).toBe(0);
+    expect(video.jobs.size).toBe(1);
+  }, 30_000);
+});
