@@ -82,6 +82,8 @@ const pendingAnimateSchema = z.object({
   ),
 });
 const PENDING_TTL_MS = 15 * 60_000;
+/** An interaction can be answered for 15 minutes; a duplicate after that could not be answered anyway. */
+const DEDUPE_TTL_MS = 15 * 60_000;
 const FULL_PROMPT_HINT = 'Use /imagine to send a prompt of up to 4,096 characters.';
 
 const NO_IMAGES_HELP =
@@ -143,7 +145,13 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
    * The deferral's response names the reply message, so /jobs and the notification can link to it.
    */
   async function generate(interaction: RepliableInteraction, invocation: Invocation): Promise<void> {
+    // Discord accepts one acknowledgement per interaction, so a second process seeing it fails here; the mark
+    // after it covers a replayed dispatch in a process that did acknowledge (and costs the ack nothing).
     const deferred = await interaction.deferReply({ withResponse: true });
+    if (!(await app.firstSeen(`discord:interaction:${interaction.id}`, DEDUPE_TTL_MS))) {
+      log.info({ interactionId: interaction.id }, 'interaction already handled by another process');
+      return;
+    }
     run(
       {
         kind: 'interaction',
@@ -299,6 +307,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     if (!me || message.author.bot || message.webhookId || !accepting) return;
     // An explicit mention only: a reply to the bot's own message "mentions" it too, but asks nothing.
     if (!mentionPattern(me.id).test(message.content)) return;
+    // Two processes seeing one message (a duplicated deployment, or a gateway replay) answer it once.
+    if (!(await app.firstSeen(`discord:message:${message.id}`, DEDUPE_TTL_MS))) return;
     const referenced = message.reference?.messageId
       ? await message.fetchReference().catch(() => undefined)
       : undefined;

@@ -220,4 +220,23 @@ describe('BullMQ runner: two processes on one Redis', () => {
     expect((await a.quota.status({ platform: 'slack', spaceId: 'T1', userId: 'cy' })).used).toBe(0);
     expect(video.jobs.size).toBe(1);
   }, 30_000);
+
+  it('does not post a job again that an earlier attempt already delivered (the delivered marker)', async () => {
+    seen.clear();
+    const a = await instance('a', { QUOTA_DEFAULT: '9' });
+    const record = await a.runner!.start(
+      context('dee', 'twice'),
+      { prompt: '[emu:ms=800] again' },
+      sinkIn('a', 'twice'),
+    );
+    // As if a worker BullMQ thought stalled had posted it already and set the marker.
+    await redis.set(`gvb:{fq}:delivered:${record!.id}`, 'done');
+    await until(
+      async () => (await a.jobs.get(record!.id))?.status === 'completed',
+      10_000,
+      'the job settled',
+    );
+    expect(seenFor('twice').bytes).toHaveLength(0);
+    expect(await a.jobs.get(record!.id)).toMatchObject({ reservation: 'committed' });
+  }, 20_000);
 });

@@ -57,6 +57,7 @@ interface DispatchInit {
   commandName?: string;
   componentMessageId?: string | null;
   tokenTtlMs?: number | undefined;
+  everySession?: boolean | undefined;
 }
 
 class DriverError extends Error {
@@ -238,7 +239,9 @@ export function createDriver(config: DriverConfig): Driver {
     );
     state.interactions.set(id, record);
     state.interactionsByToken.set(token, record);
-    if (!gateway.dispatch('INTERACTION_CREATE', guildId, () => payload)) {
+    if (init.everySession) {
+      gateway.dispatchToEverySession('INTERACTION_CREATE', guildId, payload);
+    } else if (!gateway.dispatch('INTERACTION_CREATE', guildId, () => payload)) {
       throw new DriverError(`no gateway session for shard ${gateway.shardFor(guildId)}`);
     }
     state.notify();
@@ -335,6 +338,7 @@ export function createDriver(config: DriverConfig): Driver {
         commandType: 1,
         commandName: input.name,
         tokenTtlMs: input.tokenTtlMs,
+        everySession: input.everySession,
       });
     },
 

@@ -178,6 +178,17 @@ export class Gateway {
     return true;
   }
 
+  /**
+   * Sends one dispatch to every live session of `guildId`'s shard, as when two processes identified as the
+   * same shard (a duplicated deployment). Returns how many got it.
+   */
+  dispatchToEverySession(t: string, guildId: string | null, d: unknown): number {
+    const shard = this.shardFor(guildId);
+    const sessions = this.liveSessions().filter((s) => s.shard[0] === shard);
+    for (const session of sessions) this.send(session, t, d);
+    return sessions.length;
+  }
+
   dispatchGuildCreate(guild: EmulatedGuild): void {
     this.dispatch('GUILD_CREATE', guild.id, (session) =>
       session.has(Intents.Guilds)

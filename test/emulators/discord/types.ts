@@ -383,6 +383,8 @@ export interface InteractionInput {
   locale?: string;
   /** Overrides `interactionTokenTtlMs` for this interaction. */
   tokenTtlMs?: number;
+  /** Send it to every session of its shard (two processes identified as one shard), not only the latest. */
+  everySession?: boolean;
 }
 
 export interface CommandOptionInput {

@@ -1,0 +1,215 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { createSlackDriver } from '../emulators/slack/driver.js';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
+import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { ensureRedis } from '../helpers/redis.js';
+
+/**
+ * Two `npm start` processes (src/main.ts, Slack over HTTP) on one Redis, as two instances behind a load
+ * balancer: 40 slash commands spread over both, one Slack request retried onto the other instance, then one
+ * process killed with SIGKILL mid-run. The survivor takes over the dead one's jobs through BullMQ's stalled-job
+ * check and the shared fair queue: every job ends delivered exactly once or refunded with a message, no
+ * upstream job is created twice, and no reservation is left open.
+ */
+const JOBS = 40;
+const DB = 13;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+let video: VideoApiEmulator;
+let slack: SlackEmulator;
+let storeUrl: string;
+const users = Array.from({ length: JOBS }, (_, i) => ({
+  id: `U${String(i).padStart(4, '0')}`,
+  name: `user${i}`,
+}));
+const channelOf = (i: number) => `C${String(i).padStart(4, '0')}`;
+
+beforeAll(async () => {
+  storeUrl = `${ensureRedis()}/${DB}`;
+  const redis = new Redis(storeUrl);
+  await redis.flushdb();
+  await redis.quit();
+  video = await startVideoApiEmulator({ generationMs: 5000 });
+  slack = await startSlackEmulator({ users });
+});
+afterAll(async () => {
+  await slack.close();
+  await video.close();
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function listening(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`bot did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function startBot(port: number): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
+      SLACK_PORT: String(port),
+      VIDEO_API_BASE_URL: video.baseUrl,
+      VIDEO_API_KEY: video.apiKey,
+      STORE_URL: storeUrl,
+      QUOTA_DEFAULT: '5',
+      MAX_CONCURRENT_JOBS: '16',
+      WORKER_CONCURRENCY: '8',
+      // A dead process's jobs move to the survivor after about this long.
+      WORKER_LOCK_SECONDS: '2',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+const deliveredTo = (channel: string) =>
+  [...slack.files.values()].filter(
+    (f) => f.state === 'completed' && f.channels.includes(channel) && f.user === slack.identity.botUserId,
+  );
+
+describe('two bot processes on one Redis, one killed with SIGKILL', () => {
+  it('delivers every job exactly once or refunds it, and never starts one twice', async () => {
+    const ports = [await freePort(), await freePort()];
+    const bots = ports.map(startBot);
+    const first = bots[0]!;
+    try {
+      await Promise.all(ports.map((port) => listening(port, 30_000)));
+      const drivers = ports.map((port) =>
+        createSlackDriver({ emulator: slack, botUrl: `http://127.0.0.1:${port}/slack/events` }),
+      );
+      const sent = await Promise.all(
+        users.map((user, i) =>
+          drivers[i % 2]!.slashCommand({
+            command: '/imagine',
+            user: user.id,
+            channel: channelOf(i),
+            text: `take ${i}`,
+          }),
+        ),
+      );
+      for (const response of sent) expect(response.status).toBe(200);
+      // The load balancer retries the first command onto the other instance: same trigger id, no new job.
+      const retried = await drivers[1]!.slashCommand({
+        command: '/imagine',
+        user: users[0]!.id,
+        channel: channelOf(0),
+        text: 'take 0',
+        triggerId: sent[0]!.triggerId,
+      });
+      expect(retried.status).toBe(200);
+
+      // Both are working (16 upstream at once), then one dies mid-generation.
+      await slack.waitFor(() => video.jobs.size >= 16, { timeoutMs: 20_000 });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(deliveredTo(channelOf(0)).length + deliveredTo(channelOf(1)).length).toBe(0);
+      const exited = new Promise((resolve) => first.once('exit', resolve));
+      first.kill('SIGKILL');
+      await exited;
+
+      const unsettled = async () => {
+        const app = await openApp(
+          parseConfig({ STORE_URL: storeUrl, QUOTA_DEFAULT: '5' }),
+          createLogger({ level: 'silent' }),
+          { needsGeneration: false },
+        );
+        try {
+          return {
+            records: await app.jobs.list({}, 100),
+            pending: await app.ledger.pending(),
+            used: await Promise.all(
+              users.map(
+                async (u) =>
+                  (
+                    await app.quota.status({
+                      platform: 'slack',
+                      spaceId: slack.identity.teamId,
+                      userId: u.id,
+                    })
+                  ).used,
+              ),
+            ),
+          };
+        } finally {
+          await app.close();
+        }
+      };
+      let state = await unsettled();
+      const deadline = Date.now() + 90_000;
+      while (state.records.some((r) => r.reservation === 'reserved') || state.records.length < JOBS) {
+        if (Date.now() > deadline) {
+          const open = state.records
+            .filter((r) => r.reservation === 'reserved')
+            .map((r) => `${r.id}:${r.status}`);
+          throw new Error(`${open.length} jobs still open after 90 s: ${open.join(', ')}`);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+        state = await unsettled();
+      }
+
+      expect(state.records).toHaveLength(JOBS);
+      expect(state.pending).toEqual([]);
+      let completed = 0;
+      for (const [i, user] of users.entries()) {
+        const record = state.records.find((r) => r.userId === user.id);
+        expect(record, `job of ${user.id}`).toBeDefined();
+        const files = deliveredTo(channelOf(i));
+        if (record!.status === 'completed') {
+          completed++;
+          expect(record!.reservation).toBe('committed');
+          expect(files, `videos in ${channelOf(i)}`).toHaveLength(1);
+          expect(files[0]!.bytes).toEqual(video.mp4);
+          expect(state.used[i]).toBe(1);
+        } else {
+          // Killed between sending the job upstream and learning its id: refunded, and the user told.
+          expect(record!.status).toBe('failed');
+          expect(record!.reservation).toBe('refunded');
+          expect(files).toHaveLength(0);
+          expect(state.used[i]).toBe(0);
+        }
+      }
+      expect(completed).toBeGreaterThanOrEqual(JOBS - 8);
+      // No prompt was sent upstream twice.
+      const prompts = video.requests
+        .filter((r) => r.method === 'POST')
+        .map((r) => (r.body as { prompt?: string } | undefined)?.prompt);
+      expect(new Set(prompts).size).toBe(prompts.length);
+      expect(prompts.length).toBeLessThanOrEqual(JOBS);
+    } finally {
+      for (const bot of bots) if (bot.exitCode === null && bot.signalCode === null) bot.kill('SIGKILL');
+    }
+  }, 180_000);
+});
