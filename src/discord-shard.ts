@@ -53,18 +53,16 @@ async function main(): Promise<number> {
   });
 
   const app = await openApp(config, logger);
-  // Unfinished records that exist before this process connects are an earlier process's (the previous run,
-  // or this shard's process that died); jobs started here after connecting are never resumed a second time.
-  const earlier = new Set(
-    (await app.jobs.unfinished())
-      .filter((record) => ownsRecord(record, shardIds, shardCount))
-      .map((record) => record.id),
-  );
   const { startDiscordAdapter } = await import('../adapters/discord/index.js');
   const discord = await startDiscordAdapter({ config: discordConfig, app, logger });
 
+  // In-process (SQLite), this shard resumes its own guilds' unfinished jobs; with Redis, its BullMQ worker
+  // takes any Discord job (REST reaches every guild), whichever shard acknowledged it.
   void app.runner
-    ?.resumeAll((record) => (earlier.has(record.id) ? discord.sinkFor(record) : undefined))
+    ?.resumeAll((record) => discord.sinkFor(record), {
+      platforms: ['discord'],
+      owns: (record) => ownsRecord(record, shardIds, shardCount),
+    })
     .then((settled) => {
       if (settled.length > 0) logger.info({ jobs: settled.length }, 'resumed jobs from the previous run');
     })

@@ -78,13 +78,17 @@ async function main(): Promise<number> {
     slack = await startSlackAdapter({ config: config.slack, app, logger });
   }
 
+  // This process takes jobs of the platforms it runs here (with DISCORD_SHARDS, Discord's are the shards').
+  const served = [...(discord ? ['discord' as const] : []), ...(slack ? ['slack' as const] : [])];
   void app.runner
-    ?.resumeAll((record) =>
-      record.platform === 'discord'
-        ? discord?.sinkFor(record)
-        : record.platform === 'slack'
-          ? slack?.sinkFor(record)
-          : undefined,
+    ?.resumeAll(
+      (record) =>
+        record.platform === 'discord'
+          ? discord?.sinkFor(record)
+          : record.platform === 'slack'
+            ? slack?.sinkFor(record)
+            : undefined,
+      { platforms: served },
     )
     .then((settled) => {
       if (settled.length > 0) logger.info({ jobs: settled.length }, 'resumed jobs from the previous run');

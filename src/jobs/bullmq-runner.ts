@@ -14,6 +14,7 @@ import {
   userKeyOf,
   type DriveResult,
 } from './job-lifecycle.js';
+import type { Platform } from '../quota/quota.js';
 import type { JobRunner, JobRunnerDeps, JobSink, SinkFor } from './job-runner.js';
 import { UNFINISHED_STATUSES, type JobRecord } from './job-store.js';
 import { createRedisFairQueue } from './redis-fair-queue.js';
@@ -30,7 +31,20 @@ import { estimateWaitMs, tooManyJobs } from './scheduler.js';
  * job through Redis pub/sub, and a marker key for a job not yet taken.
  */
 
-const QUEUE_NAME = 'generate';
+/** One BullMQ queue per platform, so a process takes only jobs it has an adapter for. */
+const PLATFORMS = ['discord', 'slack', 'cli'] as const satisfies readonly Platform[];
+const queueName = (platform: Platform) => `generate-${platform}`;
+const platformOf = (userKey: string): Platform => {
+  const platform = userKey.slice(0, userKey.indexOf(':'));
+  return (PLATFORMS as readonly string[]).includes(platform) ? (platform as Platform) : 'cli';
+};
+const JOB_OPTIONS = {
+  // Retries are for infrastructure errors (Redis away, say); job failures settle inside the job.
+  attempts: 20,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: { count: 1000 },
+};
 const jobDataSchema = z.object({ id: z.string() });
 const cancelMessageSchema = z.object({ jobId: z.string(), userMessage: z.string() });
 
@@ -82,13 +96,19 @@ export async function createBullmqRunner(
   const refreshMs = options.refreshMs ?? 2000;
   const sweepMs = options.sweepMs ?? Math.max(1000, options.lockMs);
 
-  const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: options.prefix });
+  const queues = new Map(
+    PLATFORMS.map((platform) => [
+      platform,
+      new Queue(queueName(platform), { connection: redis, prefix: options.prefix }),
+    ]),
+  );
+  const queueFor = (platform: Platform) => queues.get(platform)!;
   const local = new Map<string, LocalWaiting>();
   const controllers = new Map<string, AbortController>();
   const stopping = new AbortController();
   setMaxListeners(0, stopping.signal);
   let sinkFor: SinkFor | undefined;
-  let worker: { close(): Promise<void> } | undefined;
+  const workers: Array<{ close(): Promise<void> }> = [];
   const timers: NodeJS.Timeout[] = [];
 
   const subscriber = redis.duplicate();
@@ -102,23 +122,14 @@ export async function createBullmqRunner(
 
   /** Moves the next jobs, fairly, from the shared line into BullMQ as slots free up. */
   async function dispatch(): Promise<void> {
-    const ids = await fair.dispatch(now());
-    if (ids.length === 0) return;
-    await queue.addBulk(
-      ids.map((id) => ({
-        name: QUEUE_NAME,
-        data: { id },
-        opts: {
-          jobId: id,
-          // Retries are for infrastructure errors (Redis, a missing adapter); job failures settle in the job.
-          attempts: 20,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: true,
-          removeOnFail: { count: 1000 },
-        },
-      })),
-    );
+    const started = await fair.dispatch(now());
+    if (started.length === 0) return;
+    await Promise.all(started.map(({ id, userKey }) => addRunning(id, platformOf(userKey))));
     void refreshPositions();
+  }
+
+  async function addRunning(id: string, platform: Platform): Promise<void> {
+    await queueFor(platform).add(queueName(platform), { id }, { ...JOB_OPTIONS, jobId: id });
   }
 
   async function release(record: JobRecord): Promise<void> {
@@ -268,27 +279,13 @@ export async function createBullmqRunner(
         await fair.release(id, userKey, now());
         continue;
       }
-      if ((await fair.isRunning(id)) && !(await queue.getJob(id))) {
+      if ((await fair.isRunning(id)) && !(await queueFor(record.platform).getJob(id))) {
         const again = await deps.jobs.get(id);
-        if (again && UNFINISHED_STATUSES.has(again.status)) await addRunning(id);
+        if (again && UNFINISHED_STATUSES.has(again.status)) await addRunning(id, record.platform);
       }
     }
     await dispatch();
     await refreshPositions();
-  }
-
-  async function addRunning(id: string): Promise<void> {
-    await queue.add(
-      QUEUE_NAME,
-      { id },
-      {
-        jobId: id,
-        attempts: 20,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: true,
-        removeOnFail: { count: 1000 },
-      },
-    );
   }
 
   const runner: JobRunner = {
@@ -343,42 +340,44 @@ export async function createBullmqRunner(
       return true;
     },
 
-    async resumeAll(givenSinkFor) {
+    async resumeAll(givenSinkFor, resumeOptions = {}) {
       sinkFor = givenSinkFor;
       const records = await deps.jobs.unfinished();
       await life.refundOrphans(new Set(records.map((r) => r.id)));
       const requeued: JobRecord[] = [];
       const inLine = new Set(await fair.ordered());
       for (const record of records) {
-        if (inLine.has(record.id) || (await queue.getJob(record.id))) continue;
+        if (inLine.has(record.id) || (await queueFor(record.platform).getJob(record.id))) continue;
         // Left by a process that died between two steps: put it back where it belongs.
         await fair.admit(record.id, userKeyOf(record), record.createdAt);
         if (record.status === 'waiting' && !(await fair.isRunning(record.id))) {
           await fair.enqueue(record.id, userKeyOf(record));
         } else {
           await fair.markRunning(record.id, now());
-          await addRunning(record.id);
+          await addRunning(record.id, record.platform);
         }
         requeued.push(record);
       }
-      const started = new Worker<{ id: string }, void>(QUEUE_NAME, processJob, {
-        connection: redis,
-        prefix: options.prefix,
-        concurrency: options.workerConcurrency,
-        lockDuration: options.lockMs,
-        stalledInterval: options.lockMs,
-        // A job whose process died is handed on; one that keeps stalling every holder is given up.
-        maxStalledCount: 5,
-        autorun: false,
-      });
-      worker = started;
-      started.on('failed', (job, error) => {
-        void abandon(job, error).catch((e: unknown) =>
-          log.error({ err: e }, 'could not settle an abandoned job'),
-        );
-      });
-      started.on('error', (error) => log.warn({ err: error }, 'job queue worker error'));
-      void started.run().catch((error: unknown) => log.error({ err: error }, 'job queue worker stopped'));
+      for (const platform of resumeOptions.platforms ?? PLATFORMS) {
+        const worker = new Worker<{ id: string }, void>(queueName(platform), processJob, {
+          connection: redis,
+          prefix: options.prefix,
+          concurrency: options.workerConcurrency,
+          lockDuration: options.lockMs,
+          stalledInterval: options.lockMs,
+          // A job whose process died is handed on; one that keeps stalling every holder is given up.
+          maxStalledCount: 5,
+          autorun: false,
+        });
+        worker.on('failed', (job, error) => {
+          void abandon(job, error).catch((e: unknown) =>
+            log.error({ err: e }, 'could not settle an abandoned job'),
+          );
+        });
+        worker.on('error', (error) => log.warn({ err: error, platform }, 'job queue worker error'));
+        void worker.run().catch((error: unknown) => log.error({ err: error }, 'job queue worker stopped'));
+        workers.push(worker);
+      }
       const every = (ms: number, task: () => Promise<void>) => {
         const timer = setInterval(
           () => void task().catch((e: unknown) => log.warn({ err: e }, 'sweep failed')),
@@ -398,11 +397,11 @@ export async function createBullmqRunner(
       stopping.abort('shutting down');
       for (const timer of timers) clearInterval(timer);
       // Running jobs stop polling and go back in line (moveToWait) for another process or the next start.
-      const closing = worker?.close() ?? Promise.resolve();
+      const closing = Promise.all(workers.map((worker) => worker.close()));
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closing, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
       clearTimeout(timer);
-      await Promise.allSettled([queue.close(), subscriber.quit()]);
+      await Promise.allSettled([...[...queues.values()].map((queue) => queue.close()), subscriber.quit()]);
     },
   };
   return runner;

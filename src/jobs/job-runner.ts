@@ -75,6 +75,17 @@ export interface StartOptions {
 /** Finds the sink of a job this process did not start (after a restart, or accepted by another process). */
 export type SinkFor = (record: JobRecord) => JobSink | undefined;
 
+export interface ResumeOptions {
+  /** The platforms this process runs adapters for (default: all); it takes only their jobs. */
+  platforms?: readonly Platform[];
+  /**
+   * In-process runner: which unfinished records are this process's to resume (a Discord shard process: its
+   * own guilds'). With BullMQ any process may take any job of its platforms, so this is not consulted.
+   */
+  owns?: (record: JobRecord) => boolean;
+  signal?: AbortSignal;
+}
+
 export interface JobRunner {
   /**
    * Accepts one request. Invalid input, a full per-user cap and an exhausted quota are reported through
@@ -98,7 +109,7 @@ export interface JobRunner {
    * process does not run). Resolves with the jobs resumed here once they are settled (in-process) or handed
    * to the queue (BullMQ).
    */
-  resumeAll(sinkFor: SinkFor, signal?: AbortSignal): Promise<JobRecord[]>;
+  resumeAll(sinkFor: SinkFor, options?: ResumeOptions): Promise<JobRecord[]>;
   /**
    * Stops every running job where it stands (no refund, no failure message): its record stays unfinished
    * so the next start, or another process, resumes it.
@@ -246,7 +257,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
      * Resumes every unfinished job that `sinkFor` can deliver (jobs of a platform not running in this process
      * are left for one that does) and refunds reservations orphaned by a crash; resolves when all are settled.
      */
-    async resumeAll(sinkFor, signal) {
+    async resumeAll(sinkFor, options = {}) {
       const records = await deps.jobs.unfinished();
       await life.refundOrphans(new Set(records.map((r) => r.id)));
       // Jobs already upstream take their slots first; waiting ones queue again in their original order.
@@ -254,10 +265,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
       const resumable = records
         .sort((a, b) => waitingLast(a) - waitingLast(b) || a.createdAt - b.createdAt)
         .flatMap((record) => {
+          // A job this process started after its adapters came up is already running here.
+          if (controllers.has(record.id)) return [];
+          if (options.platforms && !options.platforms.includes(record.platform)) return [];
+          if (options.owns && !options.owns(record)) return [];
           const sink = sinkFor(record);
           return sink ? [{ record, sink }] : [];
         });
-      return Promise.all(resumable.map(({ record, sink }) => resume(record, sink, signal)));
+      return Promise.all(resumable.map(({ record, sink }) => resume(record, sink, options.signal)));
     },
   };
   return runner;

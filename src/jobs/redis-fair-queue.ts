@@ -41,6 +41,7 @@ while redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[1]) do
   if id then
     redis.call('ZADD', KEYS[2], ARGV[2], id)
     table.insert(out, id)
+    table.insert(out, user)
   end
   if redis.call('LLEN', q) > 0 then redis.call('RPUSH', KEYS[1], user) end
 end
@@ -135,9 +136,9 @@ export function createRedisFairQueue(redis: Redis, prefix: string, limits: Share
       await redis.eval(ENQUEUE, 3, key.queue(userKey), key.turns, key.running, id, userKey);
     },
 
-    /** Starts as many waiting jobs as free slots allow, fairly; returns their ids (now running). */
-    async dispatch(now: number): Promise<string[]> {
-      return (await redis.eval(
+    /** Starts as many waiting jobs as free slots allow, fairly; returns them (now running). */
+    async dispatch(now: number): Promise<Array<{ id: string; userKey: string }>> {
+      const flat = (await redis.eval(
         DISPATCH,
         2,
         key.turns,
@@ -146,6 +147,9 @@ export function createRedisFairQueue(redis: Redis, prefix: string, limits: Share
         String(now),
         prefix,
       )) as string[];
+      const out: Array<{ id: string; userKey: string }> = [];
+      for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i]!, userKey: flat[i + 1]! });
+      return out;
     },
 
     /** A job that was upstream before (resumed): it holds a slot even above the cap. */
