@@ -3,12 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shardOfSpace } from '../../adapters/discord/sharding.js';
 import { createSlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { ensureRedis } from '../helpers/redis.js';
 
 /**
  * `npm start` (src/main.ts in a child process) with DISCORD_SHARDS against the Discord emulator with two
@@ -73,7 +75,7 @@ afterEach(async () => {
   world = undefined;
 });
 
-function startBot(w: World, shards: string): ChildProcess {
+function startBot(w: World, shards: string, storeUrl?: string): ChildProcess {
   // Socket Mode: no port to agree on, and the emulator counts the connections Bolt opens.
   const slack = w.slack
     ? { SLACK_BOT_TOKEN: w.slack.botToken, SLACK_APP_TOKEN: w.slack.appToken, SLACK_API_URL: w.slack.apiUrl }
@@ -87,7 +89,7 @@ function startBot(w: World, shards: string): ChildProcess {
       DISCORD_SHARDS: shards,
       VIDEO_API_BASE_URL: w.video.baseUrl,
       VIDEO_API_KEY: w.video.apiKey,
-      STORE_URL: `sqlite://${join(w.dir, 'bot.sqlite')}`,
+      STORE_URL: storeUrl ?? `sqlite://${join(w.dir, 'bot.sqlite')}`,
       LOG_LEVEL: 'warn',
       ...slack,
     },
@@ -206,46 +208,58 @@ describe('DISCORD_SHARDS: npm start as a sharding manager with two shard process
     await stopCleanly(w, second);
   }, 60_000);
 
-  it('DISCORD_SHARDS=auto reads the count from the emulator’s /gateway/bot (2); Slack runs once, in the manager', async () => {
-    const w = await startWorld(500);
-    w.slack = await startSlackEmulator({ users: [{ id: 'U0ALICE', name: 'alice' }] });
-    const bot = startBot(w, 'auto');
-    await waitForBothShards(w);
-    expect(w.discord.identifies.map((identify) => identify.shard)).toEqual(
-      expect.arrayContaining([
-        [0, 2],
-        [1, 2],
-      ]),
-    );
-    expect(w.discord.requests.some((r) => r.method === 'GET' && r.route?.endsWith('/gateway/bot'))).toBe(
-      true,
-    );
-    const slack = w.slack;
-    await slack.waitFor(() => slack.socket.openConnections > 0, { timeoutMs: 20_000 });
+  it.each(['sqlite', 'redis'] as const)(
+    'DISCORD_SHARDS=auto reads the count from the emulator’s /gateway/bot (2); Slack runs once, in the manager (%s store)',
+    async (store) => {
+      const w = await startWorld(500);
+      w.slack = await startSlackEmulator({ users: [{ id: 'U0ALICE', name: 'alice' }] });
+      let storeUrl: string | undefined;
+      if (store === 'redis') {
+        // With Redis the shards' BullMQ workers take Discord's jobs and the manager's worker Slack's.
+        storeUrl = `${ensureRedis()}/15`;
+        const redis = new Redis(storeUrl);
+        await redis.flushdb();
+        await redis.quit();
+      }
+      const bot = startBot(w, 'auto', storeUrl);
+      await waitForBothShards(w);
+      expect(w.discord.identifies.map((identify) => identify.shard)).toEqual(
+        expect.arrayContaining([
+          [0, 2],
+          [1, 2],
+        ]),
+      );
+      expect(w.discord.requests.some((r) => r.method === 'GET' && r.route?.endsWith('/gateway/bot'))).toBe(
+        true,
+      );
+      const slack = w.slack;
+      await slack.waitFor(() => slack.socket.openConnections > 0, { timeoutMs: 20_000 });
 
-    const handles = await Promise.all([imagine(w, 0), imagine(w, 1)]);
-    const driver = createSlackDriver({ emulator: slack, transport: 'socket' });
-    const res = await driver.slashCommand({
-      command: '/imagine',
-      text: 'a slack boat',
-      user: 'U0ALICE',
-      channel: 'C0GENERAL',
-    });
-    expect(res.status).toBe(200);
-    const finals = await Promise.all(
-      handles.map((h) => h.waitForOriginal((m) => m.attachments.length > 0, 20_000)),
-    );
-    for (const final of finals) expect(final.attachments[0]?.bytes).toEqual(w.video.mp4);
-    // A file exists from files.getUploadURLExternal on; its bytes arrive with the upload that follows.
-    const uploaded = await slack.waitFor(() => [...slack.files.values()].find((f) => f.bytes.length > 0), {
-      timeoutMs: 20_000,
-    });
-    expect(uploaded.bytes).toEqual(w.video.mp4);
-    // One Bolt Socket Mode connection for three processes: Slack runs in the manager only.
-    expect(slack.socket.openConnections).toBe(1);
-    await stopCleanly(w, bot);
-    expect(w.discord.identifies).toHaveLength(2);
-  }, 40_000);
+      const handles = await Promise.all([imagine(w, 0), imagine(w, 1)]);
+      const driver = createSlackDriver({ emulator: slack, transport: 'socket' });
+      const res = await driver.slashCommand({
+        command: '/imagine',
+        text: 'a slack boat',
+        user: 'U0ALICE',
+        channel: 'C0GENERAL',
+      });
+      expect(res.status).toBe(200);
+      const finals = await Promise.all(
+        handles.map((h) => h.waitForOriginal((m) => m.attachments.length > 0, 20_000)),
+      );
+      for (const final of finals) expect(final.attachments[0]?.bytes).toEqual(w.video.mp4);
+      // A file exists from files.getUploadURLExternal on; its bytes arrive with the upload that follows.
+      const uploaded = await slack.waitFor(() => [...slack.files.values()].find((f) => f.bytes.length > 0), {
+        timeoutMs: 20_000,
+      });
+      expect(uploaded.bytes).toEqual(w.video.mp4);
+      // One Bolt Socket Mode connection for three processes: Slack runs in the manager only.
+      expect(slack.socket.openConnections).toBe(1);
+      await stopCleanly(w, bot);
+      expect(w.discord.identifies).toHaveLength(2);
+    },
+    40_000,
+  );
 
   it('shard processes leave on their own when the manager is killed with SIGKILL', async () => {
     const w = await startWorld(500);
