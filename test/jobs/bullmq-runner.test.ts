@@ -239,4 +239,27 @@ describe('BullMQ runner: two processes on one Redis', () => {
     expect(seenFor('twice').bytes).toHaveLength(0);
     expect(await a.jobs.get(record!.id)).toMatchObject({ reservation: 'committed' });
   }, 20_000);
+
+  it('hands a running job to another process on shutdown, which resumes polling without a second POST', async () => {
+    seen.clear();
+    const a = await instance('a', { QUOTA_DEFAULT: '9' });
+    const record = await a.runner!.start(
+      context('eve', 'handed'),
+      { prompt: '[emu:ms=1500] handed over' },
+      sinkIn('a', 'handed'),
+    );
+    await until(
+      async () => (await a.jobs.get(record!.id))?.upstreamId !== undefined,
+      5000,
+      'the job upstream',
+    );
+    const b = await instance('b', { QUOTA_DEFAULT: '9' });
+    apps.splice(apps.indexOf(a), 1);
+    await a.close();
+    await until(() => seenFor('handed').bytes.length > 0, 15_000, 'the delivery');
+    expect(seenFor('handed').deliveredBy).toEqual(['b']);
+    expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    await until(async () => (await b.jobs.get(record!.id))?.status === 'completed', 5000, 'the record');
+    expect(await b.jobs.get(record!.id)).toMatchObject({ reservation: 'committed' });
+  }, 30_000);
 });
