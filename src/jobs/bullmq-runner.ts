@@ -296,11 +296,12 @@ export async function createBullmqRunner(
         request,
         sink,
         {
-          async admit(id, key, prompt) {
+          async admit(id, key) {
             const mine = await fair.admit(id, key, now());
             if (!mine) return;
             const prompts = await Promise.all(
-              mine.map(async (other) => (await deps.jobs.get(other))?.request.prompt ?? prompt),
+              // A job being accepted elsewhere this instant has no record yet.
+              mine.map(async (other) => (await deps.jobs.get(other))?.request.prompt ?? '(just sent)'),
             );
             throw tooManyJobs(key, prompts, limits.maxPerUser);
           },

@@ -262,4 +262,31 @@ describe('BullMQ runner: two processes on one Redis', () => {
     await until(async () => (await b.jobs.get(record!.id))?.status === 'completed', 5000, 'the record');
     expect(await b.jobs.get(record!.id)).toMatchObject({ reservation: 'committed' });
   }, 30_000);
+
+  it('keeps waiting jobs, in their fair order, while no process runs, and starts them in it afterwards', async () => {
+    seen.clear();
+    const env = { MAX_CONCURRENT_JOBS: '1', MAX_JOBS_PER_USER: '3', QUOTA_DEFAULT: '9' };
+    const a = await instance('a', env);
+    const prompts = ['[emu:ms=800] pat first', 'pat second', 'pat third', 'quinn first'];
+    await a.runner!.start(context('pat', 'p0'), { prompt: prompts[0]! }, sinkIn('a', 'p0'));
+    await a.runner!.start(context('pat', 'p1'), { prompt: prompts[1]! }, sinkIn('a', 'p1'));
+    await a.runner!.start(context('pat', 'p2'), { prompt: prompts[2]! }, sinkIn('a', 'p2'));
+    await a.runner!.start(context('quinn', 'q0'), { prompt: prompts[3]! }, sinkIn('a', 'q0'));
+    await until(() => video.jobs.size === 1, 5000, 'the first job upstream');
+    apps.splice(apps.indexOf(a), 1);
+    await a.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(video.jobs.size).toBe(1);
+    await instance('b', env);
+    await until(
+      () => ['p0', 'p1', 'p2', 'q0'].every((k) => seenFor(k).bytes.length === 1),
+      20_000,
+      'all four',
+    );
+    const posted = video.requests
+      .filter((r) => r.method === 'POST')
+      .map((r) => (r.body as { prompt?: string }).prompt);
+    // Round-robin by user: quinn's only job before pat's third; the running one resumed, not sent again.
+    expect(posted).toEqual([prompts[0], prompts[1], prompts[3], prompts[2]]);
+  }, 30_000);
 });
