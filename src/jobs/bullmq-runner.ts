@@ -350,7 +350,7 @@ export async function createBullmqRunner(
       for (const record of records) {
         if (inLine.has(record.id) || (await queueFor(record.platform).getJob(record.id))) continue;
         // Left by a process that died between two steps: put it back where it belongs.
-        await fair.admit(record.id, userKeyOf(record), record.createdAt);
+        await fair.readmit(record.id, userKeyOf(record), record.createdAt);
         if (record.status === 'waiting' && !(await fair.isRunning(record.id))) {
           await fair.enqueue(record.id, userKeyOf(record));
         } else {

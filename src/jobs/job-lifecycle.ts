@@ -175,6 +175,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
             current;
         }
         if (event.type === 'completed') {
+          let posted = false;
           try {
             const claim = options.guard ? await options.guard.claim(current.id) : 'deliver';
             if (claim === 'deliver') {
@@ -185,6 +186,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
                 throw error;
               }
               await options.guard?.done(current.id);
+              posted = true;
             } else {
               log.info({ jobId: current.id }, 'already delivered by an earlier attempt; not posting again');
             }
@@ -193,7 +195,8 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
           }
           // Marked delivered before committing: a crash between the two must not deliver twice on resume.
           current = (await deps.jobs.update(current.id, { deliveredAt: now(), progress: 100 })) ?? current;
-          return { record: await finishDelivered(current, sink), settled: true };
+          // The attempt that posted is the one that may notify.
+          return { record: await finishDelivered(current, posted ? sink : undefined), settled: true };
         }
         await sink.progress(event, current);
       }
@@ -286,6 +289,6 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     }
   }
 
-  return { accept, drive, settleFailure, refuse, finishDelivered, refundOrphans, now };
+  return { accept, drive, settleFailure, finishDelivered, refundOrphans };
 }
 export type JobLifecycle = ReturnType<typeof createJobLifecycle>;

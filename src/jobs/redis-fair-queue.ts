@@ -131,6 +131,11 @@ export function createRedisFairQueue(redis: Redis, prefix: string, limits: Share
       return Array.isArray(reply) ? (reply as string[]) : undefined;
     },
 
+    /** For a job recovered after a crash: it was admitted before, so no cap applies. */
+    async readmit(id: string, userKey: string, since: number): Promise<void> {
+      await redis.multi().zadd(key.user(userKey), since, id).sadd(key.users, userKey).exec();
+    },
+
     /** Puts an admitted job at the end of its user's line (no-op when it is already waiting or running). */
     async enqueue(id: string, userKey: string): Promise<void> {
       await redis.eval(ENQUEUE, 3, key.queue(userKey), key.turns, key.running, id, userKey);

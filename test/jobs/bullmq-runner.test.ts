@@ -289,4 +289,42 @@ describe('BullMQ runner: two processes on one Redis', () => {
     // Round-robin by user: quinn's only job before pat's third; the running one resumed, not sent again.
     expect(posted).toEqual([prompts[0], prompts[1], prompts[3], prompts[2]]);
   }, 30_000);
+
+  it('takes up a job a crash left recorded but out of line (between writing the record and queueing it)', async () => {
+    seen.clear();
+    const { app } = await appFor(
+      video,
+      { STORE_URL: storeUrl, WORKER_LOCK_SECONDS: '2', QUOTA_DEFAULT: '9' },
+      { jobQueue: { refreshMs: 100, sweepMs: 500 } },
+    );
+    apps.push(app);
+    const fay = { platform: 'slack', spaceId: 'T1', userId: 'fay' } as const;
+    await app.quota.reserve(fay, 'job_lost', 6);
+    await app.jobs.put({
+      id: 'job_lost',
+      ...fay,
+      channelId: 'C1',
+      messageRef: { key: 'lost' },
+      request: {
+        prompt: 'lost and found',
+        seconds: 6,
+        aspectRatio: '16:9',
+        resolution: '720p',
+        imageRefs: [],
+      },
+      status: 'waiting',
+      reservation: 'reserved',
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    });
+    const requeued = await app.runner!.resumeAll((record) => sinkIn('a', keyOf(record, '?')));
+    expect(requeued.map((r) => r.id)).toEqual(['job_lost']);
+    await until(() => seenFor('lost').bytes.length === 1, 10_000, 'the delivery');
+    await until(
+      async () => (await app.jobs.get('job_lost'))?.reservation === 'committed',
+      5000,
+      'the commit',
+    );
+    expect((await app.quota.status(fay)).used).toBe(1);
+  }, 20_000);
 });
