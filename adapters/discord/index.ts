@@ -6,6 +6,7 @@ import {
   Options,
   Partials,
   PermissionFlagsBits,
+  REST,
   type ButtonInteraction,
   type Interaction,
   type Message,
@@ -127,8 +128,14 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     perSecond: 40,
     minIntervalMs: options.reply?.editIntervalMs ?? EDIT_INTERVAL_MS,
   });
+  // Discord does not count interaction endpoints (the reply's edits and follow-ups, by token) against the
+  // bot's global 50 requests a second, but discord.js's own limiter would: with many jobs finishing at once,
+  // their uploads queued behind it. They go through a REST client of their own, without that global cap;
+  // each interaction's own bucket is still honoured.
+  const interactionRest = new REST({ api: config.apiBaseUrl, globalRequestsPerSecond: 1_000_000 });
   const replyDeps = (): DiscordReplyDeps => ({
     rest: client.rest,
+    interactionRest,
     logger: log,
     fetchImage,
     pacer,

@@ -50,6 +50,8 @@ export type DiscordInteractionRef = z.infer<typeof interactionRefSchema>;
 
 export interface DiscordReplyDeps {
   rest: REST;
+  /** For interaction-token routes, which Discord leaves out of the global rate limit; `rest` when absent. */
+  interactionRest?: REST;
   logger: Logger;
   now?: () => number;
   editIntervalMs?: number;
@@ -156,6 +158,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
 
   function interactionSurface(iref: DiscordInteractionRef): Surface {
     const original = Routes.webhookMessage(iref.applicationId, iref.token);
+    const byToken = deps.interactionRest ?? rest;
     const tokenAlive = () => now() - iref.createdAt < (deps.tokenLifetimeMs ?? TOKEN_LIFETIME_MS);
     // Once the token is too old, the job continues in a channel message of its own (or a DM), and stays there.
     const moved = postedSurface(
@@ -168,7 +171,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     let hasMoved = false;
 
     async function ephemeral(content: string) {
-      await rest.post(Routes.webhook(iref.applicationId, iref.token), {
+      await byToken.post(Routes.webhook(iref.applicationId, iref.token), {
         body: { content, flags: MessageFlags.Ephemeral, allowed_mentions: NO_MENTIONS },
         auth: false,
       });
@@ -177,7 +180,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     return {
       async edit(body, files) {
         if (!hasMoved && tokenAlive()) {
-          await rest.patch(original, { body, files, auth: false });
+          await byToken.patch(original, { body, files, auth: false });
           return;
         }
         hasMoved = true;
@@ -186,7 +189,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
       private: ephemeral,
       async refused(content) {
         // Only the requester needs to see why: drop the public "thinking…" message, answer ephemerally.
-        await rest.delete(original, { auth: false }).catch(() => undefined);
+        await byToken.delete(original, { auth: false }).catch(() => undefined);
         await ephemeral(content);
       },
     };
