@@ -19,7 +19,7 @@ export const DEFAULT_POLL_POLICY: PollPolicy = {
   warmupDelaysMs: [1000, 1000, 1500, 2000],
   maxIntervalMs: 5000,
   overdueIntervalMs: 750,
-  landingMarginMs: 200,
+  landingMarginMs: 100,
 };
 
 export interface ProgressSample {
