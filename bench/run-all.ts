@@ -159,7 +159,7 @@ if (outcomes.has('e2e-overhead')) {
   );
   add(
     'Where the added time goes (same run)',
-    `dispatch → upstream POST p50 ${ms(num(b, 'submitP50Ms'))}; completion → download p50 ${ms(num(b, 'noticeP50Ms'))} (p99 ${ms(num(b, 'noticeP99Ms'))}); download → video in Discord p50 ${ms(num(b, 'deliverP50Ms'))} (p99 ${ms(num(b, 'deliverP99Ms'))})`,
+    `dispatch → upstream POST p50 ${ms(num(b, 'submitP50Ms'))} (the ack p50 ${ms(num(b, 'ackP50Ms'))}); completion → download p50 ${ms(num(b, 'noticeP50Ms'))} (p99 ${ms(num(b, 'noticeP99Ms'))}); download → video in Discord p50 ${ms(num(b, 'deliverP50Ms'))} (p99 ${ms(num(b, 'deliverP99Ms'))})`,
     '—',
   );
   add('Polls per 20 s job', `mean ${fixed(num(b, 'pollsPerJob'), 1)}, max ${count(num(b, 'pollsMax'))}`, '—');

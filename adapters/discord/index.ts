@@ -123,7 +123,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   const inFlight = createInFlightTracker(log);
   let accepting = true;
 
-  // discord.js holds all REST calls to 50 a second; progress edits of all jobs together keep to 40 of them.
+  // Progress edits of all jobs together keep to 40 a second: under discord.js's global 50 for mention jobs
+  // (channel messages), and a bounded load for the rest (interaction edits are not globally limited).
   const pacer = createEditPacer({
     perSecond: 40,
     minIntervalMs: options.reply?.editIntervalMs ?? EDIT_INTERVAL_MS,
