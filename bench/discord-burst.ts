@@ -1,5 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
 import type { LoopLagReport } from './loop-lag-hook.js';
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     ],
     { stdio: 'inherit' },
   );
+  const storeDir = await mkdtemp(join(tmpdir(), 'bench-burst-'));
   const bot = spawn(
     process.execPath,
     [
@@ -89,7 +92,8 @@ async function main(): Promise<void> {
         DISCORD_API_BASE_URL: discord.apiBase,
         VIDEO_API_BASE_URL: video.baseUrl,
         VIDEO_API_KEY: video.apiKey,
-        STORE_URL: 'memory://',
+        // The production default store: job records and quotas on disk, as an operator would run it.
+        STORE_URL: `sqlite://${storeDir}/bot.sqlite`,
         LOG_LEVEL: 'warn',
         LOG_PRETTY: '0',
       },
@@ -199,6 +203,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => bot.once('exit', resolve));
     await discord.close();
     await video.close();
+    await rm(storeDir, { recursive: true, force: true });
   }
 }
 

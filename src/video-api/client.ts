@@ -1,3 +1,4 @@
+import { callDeadline } from '../util/deadline.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/sleep.js';
 import { errorFromNetwork, errorFromResponse, VideoApiError } from './errors.js';
@@ -54,12 +55,31 @@ const DEFAULT_RETRY: RetryPolicy = {
   maxRetryAfterMs: 60_000,
 };
 const MAX_REDIRECTS = 5;
+/**
+ * Sockets to the video API at most. A thousand jobs polling on the same schedule would otherwise open a
+ * thousand keep-alive sockets (each with its buffers) for tiny GETs; requests beyond this wait a moment for
+ * a free socket, and a download holds one for its length.
+ */
+const MAX_CONNECTIONS = 64;
+
+/** The platform's fetch, on a connection pool of its own with a cap. */
+async function pooledFetch(): Promise<typeof fetch> {
+  const { Agent } = await import('undici');
+  const dispatcher = new Agent({ connections: MAX_CONNECTIONS });
+  return (input, init) => {
+    // Node's fetch takes undici's `dispatcher` option, which the DOM RequestInit type does not name.
+    const withPool: RequestInit & { dispatcher: typeof dispatcher } = { ...init, dispatcher };
+    return fetch(input, withPool);
+  };
+}
 
 export function createVideoApiClient(options: VideoApiClientOptions): VideoApiClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const origin = new URL(baseUrl).origin;
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const doFetch = options.fetch ?? fetch;
+  let pooled: Promise<typeof fetch> | undefined;
+  const doFetch: typeof fetch =
+    options.fetch ?? (async (input, init) => (await (pooled ??= pooledFetch()))(input, init));
   const random = options.random ?? Math.random;
   const log = options.logger;
 
@@ -82,8 +102,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     const url = `${baseUrl}${path}`;
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const deadline = callDeadline(options.timeoutMs, signal);
     const context = { method, path };
     let response: Response;
     let text: string;
@@ -92,13 +111,15 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
         method,
         headers: headersFor(url, body === undefined ? {} : { 'content-type': 'application/json' }),
         body,
-        signal: combined,
+        signal: deadline.signal,
         redirect: 'error',
       });
       text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw errorFromNetwork(error, context, timeout.aborted);
+      throw errorFromNetwork(error, context, deadline.timedOut);
+    } finally {
+      deadline.dispose();
     }
     if (!response.ok)
       throw errorFromResponse(response.status, text, response.headers.get('retry-after'), context);
