@@ -111,7 +111,7 @@ if (outcomes.has('discord-burst')) {
     meets(num(b, 'missedDeadlines'), (v) => v === 0),
   );
   add(
-    `Bot RSS with ${count(num(b, 'inFlight'))} jobs in flight (Discord, compiled bot, own process)`,
+    `Bot RSS with ${count(num(b, 'inFlight'))} jobs in flight (Discord, compiled bot, own process, SQLite store)`,
     `${fixed(num(b, 'rssMaxMb'), 0)} MB max over 10 s (JS heap in use ${fixed(num(b, 'heapUsedMb'), 0)} MB, buffers ${fixed(num(b, 'externalMb'), 0)} MB)`,
     '≤ 200 MB',
     meets(num(b, 'rssMaxMb'), (v) => v <= 200),
