@@ -1,23 +1,16 @@
 import { z } from 'zod';
-import { startSlackAdapter } from '../adapters/slack/index.js';
 import { openApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
+import { slackTargetSchema, startSlackBotAt } from '../test/helpers/slack.js';
 
 /**
  * The bot side of bench/slack-burst.ts, in its own process as in production: the Slack adapter in HTTP mode
- * on a memory store, pointed at the emulators the bench runs. Prints "port <n>" once Bolt listens.
+ * on a memory store, pointed at the emulators the bench runs, with production update pacing. Prints
+ * "port <n>" once Bolt listens.
  */
 const args = z
-  .object({
-    videoBaseUrl: z.string(),
-    videoApiKey: z.string(),
-    slackApiUrl: z.string(),
-    botToken: z.string(),
-    signingSecret: z.string(),
-    botId: z.string(),
-    botUserId: z.string(),
-  })
+  .object({ videoBaseUrl: z.string(), videoApiKey: z.string(), slack: slackTargetSchema })
   .parse(JSON.parse(process.argv[2] ?? '{}'));
 const logger = createLogger({ level: 'silent' });
 const config = parseConfig({
@@ -31,27 +24,7 @@ const config = parseConfig({
   QUOTA_MAX: '1000',
 });
 const app = await openApp(config, logger);
-const adapter = await startSlackAdapter({
-  config: {
-    botToken: args.botToken,
-    signingSecret: args.signingSecret,
-    appToken: undefined,
-    port: 0,
-    apiUrl: args.slackApiUrl,
-    maxUploadBytes: 1024 * 1024 * 1024,
-  },
-  app,
-  logger,
-  bolt: {
-    tokenVerificationEnabled: false,
-    botId: args.botId,
-    botUserId: args.botUserId,
-    clientOptions: {
-      slackApiUrl: args.slackApiUrl,
-      retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
-    },
-  },
-});
+const adapter = await startSlackBotAt(args.slack, app, { logger, reply: {} });
 process.stdout.write(`port ${adapter.port}\n`);
 process.once('SIGTERM', () => {
   void adapter

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createSlackDriver } from '../test/emulators/slack/driver.js';
 import { startSlackEmulator } from '../test/emulators/slack/server.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
+import { slackTargetOf } from '../test/helpers/slack.js';
 import { fixed, percentile, writeFigures } from './stats.js';
 
 /**
@@ -30,15 +31,7 @@ const bot = spawn(
     '--import',
     'tsx',
     fileURLToPath(new URL('./slack-burst-bot.ts', import.meta.url)),
-    JSON.stringify({
-      videoBaseUrl: video.baseUrl,
-      videoApiKey: video.apiKey,
-      slackApiUrl: slack.apiUrl,
-      botToken: slack.botToken,
-      signingSecret: slack.signingSecret,
-      botId: slack.identity.botId,
-      botUserId: slack.identity.botUserId,
-    }),
+    JSON.stringify({ videoBaseUrl: video.baseUrl, videoApiKey: video.apiKey, slack: slackTargetOf(slack) }),
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );

@@ -2,6 +2,7 @@ import { ownsRecord } from '../adapters/discord/sharding.js';
 import { openApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { runMain } from './util/run-main.js';
 
 /**
  * One Discord shard process, spawned by the sharding manager (`npm start` with DISCORD_SHARDS; see
@@ -77,12 +78,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exit(code);
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

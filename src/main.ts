@@ -4,6 +4,7 @@ import type { SlackAdapter } from '../adapters/slack/index.js';
 import { openApp } from './app.js';
 import { ConfigError, loadConfig, requireVideoApiKey, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { runMain } from './util/run-main.js';
 
 /**
  * `npm start`: the bot. Starts every chat adapter whose token is configured, resumes the jobs an earlier
@@ -111,12 +112,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exit(code);
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

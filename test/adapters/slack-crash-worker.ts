@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { startSlackAdapter } from '../../adapters/slack/index.js';
 import { openApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { FAST_POLL } from '../helpers/core.js';
+import { slackTargetSchema, startSlackBotAt } from '../helpers/slack.js';
 
 /**
  * Child process for the Slack restart test: the Slack adapter on a shared SQLite store, killed with SIGKILL by
@@ -14,11 +14,7 @@ const args = z
     videoBaseUrl: z.string(),
     videoApiKey: z.string(),
     storeUrl: z.string(),
-    slackApiUrl: z.string(),
-    botToken: z.string(),
-    signingSecret: z.string(),
-    botId: z.string(),
-    botUserId: z.string(),
+    slack: slackTargetSchema,
   })
   .parse(JSON.parse(process.argv[2] ?? '{}'));
 const config = parseConfig({
@@ -29,26 +25,8 @@ const config = parseConfig({
 });
 const logger = createLogger({ level: 'silent' });
 const app = await openApp(config, logger, { generation: { runner: { pollPolicy: FAST_POLL } } });
-const adapter = await startSlackAdapter({
-  config: {
-    botToken: args.botToken,
-    signingSecret: args.signingSecret,
-    appToken: undefined,
-    port: 0,
-    apiUrl: args.slackApiUrl,
-    maxUploadBytes: 1024 * 1024 * 1024,
-  },
-  app,
+const adapter = await startSlackBotAt(args.slack, app, {
   logger,
-  bolt: {
-    tokenVerificationEnabled: false,
-    botId: args.botId,
-    botUserId: args.botUserId,
-    clientOptions: {
-      slackApiUrl: args.slackApiUrl,
-      retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
-    },
-  },
   reply: { updateIntervalMs: 200, updatesPerSecond: 100 },
 });
 process.stdout.write(`port ${adapter.port}\n`);

@@ -10,7 +10,7 @@ import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video
 import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { appFor } from '../helpers/app.js';
-import { botUrlOf, startSlackBot } from '../helpers/slack.js';
+import { botUrlOf, slackTargetOf, startSlackBot } from '../helpers/slack.js';
 
 /**
  * How the video reaches Slack users, end to end: over SLACK_MAX_UPLOAD_BYTES (a link, or a plain statement),
@@ -125,11 +125,7 @@ describe('restart mid-job', () => {
           videoBaseUrl: video.baseUrl,
           videoApiKey: video.apiKey,
           storeUrl,
-          slackApiUrl: slack.apiUrl,
-          botToken: slack.botToken,
-          signingSecret: slack.signingSecret,
-          botId: slack.identity.botId,
-          botUserId: slack.identity.botUserId,
+          slack: slackTargetOf(slack),
         }),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },

@@ -1,35 +1,80 @@
-import { startSlackAdapter, type SlackAdapter } from '../../adapters/slack/index.js';
+import { z } from 'zod';
+import {
+  startSlackAdapter,
+  type SlackAdapter,
+  type SlackAdapterOptions,
+} from '../../adapters/slack/index.js';
 import type { App } from '../../src/app.js';
 import type { Logger } from '../../src/log.js';
 import type { SlackEmulator } from '../emulators/slack/server.js';
 import { capturedLogger } from './core.js';
 
-/** The Slack adapter on real Bolt, pointed at the Slack emulator, with test-speed retries and updates. */
-export async function startSlackBot(
-  slack: SlackEmulator,
+/** What a bot needs to know of a Slack (emulator) to talk to it: also passed to child processes as JSON. */
+export const slackTargetSchema = z.object({
+  apiUrl: z.string(),
+  botToken: z.string(),
+  signingSecret: z.string(),
+  appToken: z.string(),
+  botId: z.string(),
+  botUserId: z.string(),
+});
+export type SlackTarget = z.infer<typeof slackTargetSchema>;
+
+export const slackTargetOf = (slack: SlackEmulator): SlackTarget => ({
+  apiUrl: slack.apiUrl,
+  botToken: slack.botToken,
+  signingSecret: slack.signingSecret,
+  appToken: slack.appToken,
+  botId: slack.identity.botId,
+  botUserId: slack.identity.botUserId,
+});
+
+export interface SlackBotOptions {
+  maxUploadBytes?: number;
+  socketMode?: boolean;
+  logger?: Logger;
+  /** Test speed by default (updates every 300 ms, no workspace budget); `{}` for production pacing. */
+  reply?: SlackAdapterOptions['reply'];
+}
+
+/** The Slack adapter on real Bolt, pointed at a Slack emulator (by its coordinates), with a fast retry policy. */
+export function startSlackBotAt(
+  target: SlackTarget,
   app: App,
-  options: { maxUploadBytes?: number; socketMode?: boolean; logger?: Logger; updateIntervalMs?: number } = {},
+  options: SlackBotOptions = {},
 ): Promise<SlackAdapter> {
   return startSlackAdapter({
     config: {
-      botToken: slack.botToken,
-      signingSecret: options.socketMode ? undefined : slack.signingSecret,
-      appToken: options.socketMode ? slack.appToken : undefined,
+      botToken: target.botToken,
+      signingSecret: options.socketMode ? undefined : target.signingSecret,
+      appToken: options.socketMode ? target.appToken : undefined,
       port: 0,
-      apiUrl: slack.apiUrl,
+      apiUrl: target.apiUrl,
       maxUploadBytes: options.maxUploadBytes ?? 1024 * 1024 * 1024,
     },
     app,
     logger: options.logger ?? capturedLogger().logger,
     bolt: {
       tokenVerificationEnabled: false,
-      botId: slack.identity.botId,
-      botUserId: slack.identity.botUserId,
+      botId: target.botId,
+      botUserId: target.botUserId,
       clientOptions: {
-        slackApiUrl: slack.apiUrl,
+        slackApiUrl: target.apiUrl,
         retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
       },
     },
+    reply: options.reply ?? { updateIntervalMs: 300, updatesPerSecond: 100 },
+  });
+}
+
+/** The Slack adapter on real Bolt, pointed at the Slack emulator, with test-speed retries and updates. */
+export function startSlackBot(
+  slack: SlackEmulator,
+  app: App,
+  options: Omit<SlackBotOptions, 'reply'> & { updateIntervalMs?: number } = {},
+): Promise<SlackAdapter> {
+  return startSlackBotAt(slackTargetOf(slack), app, {
+    ...options,
     reply: { updateIntervalMs: options.updateIntervalMs ?? 300, updatesPerSecond: 100 },
   });
 }
