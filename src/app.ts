@@ -6,6 +6,7 @@ import {
   type GenerationService,
   type GenerationServiceOverrides,
 } from './generation/service.js';
+import type { JobObserver } from './jobs/job-lifecycle.js';
 import { createJobRunner, type JobRunner, type JobRunnerDeps } from './jobs/job-runner.js';
 import { createJobStore, type JobRecord, type JobStore } from './jobs/job-store.js';
 import type { Logger } from './log.js';
@@ -64,6 +65,8 @@ export async function openApp(
     generation?: GenerationServiceOverrides;
     needsGeneration?: boolean;
     jobQueue?: JobQueueOverrides;
+    /** Told of every job's acceptance, refusal and settlement (the metrics endpoint). */
+    observe?: JobObserver;
   } = {},
 ): Promise<App> {
   const location = parseStoreUrl(config.storeUrl);
@@ -105,6 +108,7 @@ export async function openApp(
     now: options.now,
     limits: config.jobLimits,
     notifyAfterMs: config.notifyAfterMs,
+    observe: options.observe,
     notifyEnabled: (record) =>
       record.platform === 'cli'
         ? Promise.resolve(false)

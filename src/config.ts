@@ -193,6 +193,8 @@ const envSchema = z.object({
     .optional()
     .default('info'),
   LOG_PRETTY: flag(false).optional(),
+  // Unset: no metrics endpoint. 0 picks a free port (tests).
+  METRICS_PORT: integer('METRICS_PORT', 0, 65_535, -1),
 });
 
 export interface GenerationLimits {
@@ -225,6 +227,8 @@ export interface Config {
   /** With a Redis store: jobs this process drives at once, and how soon a dead process's jobs move on. */
   worker: { concurrency: number; lockMs: number };
   log: { level: string; pretty: boolean | undefined };
+  /** Where GET /metrics (Prometheus text format) listens; off when undefined. */
+  metricsPort: number | undefined;
   storeUrl: string;
   quota: QuotaConfig;
   /** Platform-prefixed ids (discord:123, slack:U456) who are admins everywhere. */
@@ -378,6 +382,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     notifyAfterMs: e.NOTIFY_AFTER_SECONDS * 1000,
     worker: { concurrency: e.WORKER_CONCURRENCY, lockMs: e.WORKER_LOCK_SECONDS * 1000 },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    metricsPort: e.METRICS_PORT < 0 ? undefined : e.METRICS_PORT,
     storeUrl: e.STORE_URL,
     quota: {
       unit: quotaUnit,

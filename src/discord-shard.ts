@@ -53,7 +53,16 @@ async function main(): Promise<number> {
     else logger.error({ err: error }, 'shard process error');
   });
 
-  const app = await openApp(config, logger);
+  // Each shard process serves its own figures, on the port after the manager's plus its first shard id.
+  const metricsPort =
+    config.metricsPort === undefined || config.metricsPort === 0
+      ? config.metricsPort
+      : config.metricsPort + 1 + (shardIds[0] ?? 0);
+  const metrics =
+    metricsPort === undefined
+      ? undefined
+      : await (await import('./metrics.js')).startMetricsServer({ port: metricsPort, logger });
+  const app = await openApp(config, logger, { observe: metrics?.observe });
   const { startDiscordAdapter } = await import('../adapters/discord/index.js');
   const discord = await startDiscordAdapter({ config: discordConfig, app, logger });
 
@@ -75,6 +84,7 @@ async function main(): Promise<number> {
   // (their records stay for it to resume) instead of finishing them beside it.
   await discord.stop(signal === MANAGER_GONE ? 0 : undefined);
   await app.close();
+  await metrics?.close();
   return 0;
 }
 

@@ -57,7 +57,11 @@ async function main(): Promise<number> {
     Boolean,
   );
   logger.info({ platforms, store: config.storeUrl.split('://')[0] }, `starting: ${platforms.join(' and ')}`);
-  const app = await openApp(config, logger);
+  const metrics =
+    config.metricsPort === undefined
+      ? undefined
+      : await (await import('./metrics.js')).startMetricsServer({ port: config.metricsPort, logger });
+  const app = await openApp(config, logger, { observe: metrics?.observe });
   const pruned = await app.prune();
   if (pruned > 0) logger.info({ pruned }, 'removed old job records');
 
@@ -109,6 +113,7 @@ async function main(): Promise<number> {
   });
   await Promise.all([discord?.stop(), shards?.stop(), slack?.stop()]);
   await app.close();
+  await metrics?.close();
   return 0;
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BotError, toBotError } from '../errors.js';
+import { BotError, toBotError, type ErrorKind } from '../errors.js';
 import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
 import type { JobStart } from '../generation/runner.js';
 import type { Logger } from '../log.js';
@@ -12,6 +12,21 @@ import type { JobContext, JobRunnerDeps, JobSink } from './job-runner.js';
  * what a restart does with an unfinished record. The in-process runner and the BullMQ runner both use them;
  * they differ only in who decides when a job may start and which process drives it.
  */
+
+/** What happened to jobs, for metrics; observers must not throw or block. */
+export type JobObservation =
+  | { type: 'accepted'; platform: JobRecord['platform'] }
+  | { type: 'refused'; platform: JobRecord['platform']; kind: ErrorKind }
+  | { type: 'driving'; delta: 1 | -1 }
+  | {
+      type: 'settled';
+      platform: JobRecord['platform'];
+      status: JobRecordStatus;
+      kind?: ErrorKind;
+      /** From the request to the end (waiting included). */
+      durationMs: number;
+    };
+export type JobObserver = (observation: JobObservation) => void;
 
 /** Thrown to leave a job unsettled for another attempt (shutdown, or another process is delivering it). */
 export class JobHandoff extends Error {
@@ -87,14 +102,25 @@ export const userKeyOf = (r: { platform: string; spaceId: string; userId: string
 export function createJobLifecycle(deps: JobRunnerDeps) {
   const now = deps.now ?? Date.now;
   const log: Logger = deps.logger;
+  const observe: JobObserver = (observation) => {
+    try {
+      deps.observe?.(observation);
+    } catch (error) {
+      log.warn({ err: error }, 'job observer failed');
+    }
+  };
 
   async function settleFailure(record: JobRecord, error: unknown, sink: JobSink | undefined): Promise<void> {
     const botError = toBotError(error);
     const refunded = await deps.quota.refund(record.id);
-    await deps.jobs.update(record.id, {
-      status: STATUS_FOR_ERROR[botError.kind] ?? 'failed',
-      reservation: 'refunded',
-      error: botError.message,
+    const status = STATUS_FOR_ERROR[botError.kind] ?? 'failed';
+    await deps.jobs.update(record.id, { status, reservation: 'refunded', error: botError.message });
+    observe({
+      type: 'settled',
+      platform: record.platform,
+      status,
+      kind: botError.kind,
+      durationMs: now() - record.createdAt,
     });
     const level = botError.kind === 'misconfigured' || botError.kind === 'internal' ? 'error' : 'warn';
     log[level](
@@ -115,6 +141,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
 
   async function refuse(context: JobContext, error: unknown, sink: JobSink): Promise<undefined> {
     const botError = toBotError(error);
+    observe({ type: 'refused', platform: context.platform, kind: botError.kind });
     log.info(
       { platform: context.platform, userId: context.userId, kind: botError.kind, err: botError },
       'request refused',
@@ -139,6 +166,12 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     await deps.quota.commit(record.id);
     const current =
       (await deps.jobs.update(record.id, { status: 'completed', reservation: 'committed' })) ?? record;
+    observe({
+      type: 'settled',
+      platform: current.platform,
+      status: 'completed',
+      durationMs: now() - current.createdAt,
+    });
     log.info(
       {
         jobId: current.id,
@@ -159,6 +192,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     options: DriveOptions,
   ): Promise<DriveResult> {
     let current = record;
+    observe({ type: 'driving', delta: 1 });
     try {
       for await (const event of deps.service.run(start, options.signal)) {
         if (event.type === 'submitted' && 'body' in start) {
@@ -211,6 +245,8 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       }
       await settleFailure(current, options.jobSignal.aborted ? options.jobSignal.reason : error, sink);
       return { record: (await deps.jobs.get(current.id)) ?? current, settled: true };
+    } finally {
+      observe({ type: 'driving', delta: -1 });
     }
   }
 
@@ -272,6 +308,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       await sink.fail(toBotError(error), undefined);
       return undefined;
     }
+    observe({ type: 'accepted', platform: record.platform });
     return { record, body: prepared.body };
   }
 

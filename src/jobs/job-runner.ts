@@ -11,6 +11,7 @@ import type { DownloadedVideo } from '../video-api/download.js';
 import type { JobEvent } from './events.js';
 import {
   createJobLifecycle,
+  type JobObserver,
   requestFromRecord,
   RESTARTED_BEFORE_SUBMIT,
   resumePlan,
@@ -65,6 +66,8 @@ export interface JobRunnerDeps {
   notifyAfterMs?: number;
   /** The requester's own choice (/settings notify off); notify when absent. */
   notifyEnabled?: (record: JobRecord) => Promise<boolean>;
+  /** Told of every acceptance, refusal and settlement (metrics). */
+  observe?: JobObserver;
 }
 
 export interface StartOptions {

@@ -73,7 +73,7 @@ async function listening(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-function startBot(port: number): ChildProcess {
+function startBot(port: number, metricsPort?: number): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -91,6 +91,7 @@ function startBot(port: number): ChildProcess {
       // A dead process's jobs move to the survivor after about this long.
       WORKER_LOCK_SECONDS: '2',
       LOG_LEVEL: 'warn',
+      ...(metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort) }),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -104,7 +105,9 @@ const deliveredTo = (channel: string) =>
 describe('two bot processes on one Redis, one killed with SIGKILL', () => {
   it('delivers every job exactly once or refunds it, and never starts one twice', async () => {
     const ports = [await freePort(), await freePort()];
-    const bots = ports.map(startBot);
+    // The survivor also serves GET /metrics, so the scrape at the end shows the jobs it took over.
+    const metricsPort = await freePort();
+    const bots = [startBot(ports[0]!), startBot(ports[1]!, metricsPort)];
     const first = bots[0]!;
     try {
       await Promise.all(ports.map((port) => listening(port, 30_000)));
@@ -208,6 +211,13 @@ describe('two bot processes on one Redis, one killed with SIGKILL', () => {
         .map((r) => (r.body as { prompt?: string } | undefined)?.prompt);
       expect(new Set(prompts).size).toBe(prompts.length);
       expect(prompts.length).toBeLessThanOrEqual(JOBS);
+      const scrape = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const finishedHere = Number(
+        /^gvb_jobs_finished_total\{platform="slack",status="completed"\} (\d+)$/m.exec(scrape)?.[1] ?? 0,
+      );
+      // Its own half of the jobs at least, and those it took over from the dead process.
+      expect(finishedHere).toBeGreaterThan(JOBS / 2);
+      expect(scrape).toMatch(/^gvb_jobs_in_flight 0$/m);
     } finally {
       for (const bot of bots) if (bot.exitCode === null && bot.signalCode === null) bot.kill('SIGKILL');
     }

@@ -1,0 +1,120 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ErrorKind } from './errors.js';
+import type { JobObserver } from './jobs/job-lifecycle.js';
+import type { Logger } from './log.js';
+
+/**
+ * GET /metrics in Prometheus text format (METRICS_PORT): jobs accepted, refused (by reason; quota refusals
+ * among them), finished (by status), in flight, their duration, upstream errors by kind, and the process's
+ * own figures (RSS, heap, event-loop lag). prom-client loads only when the endpoint is on.
+ */
+
+/** Failures that come from the video service rather than from the user or the platform. */
+const UPSTREAM_KINDS: ReadonlySet<ErrorKind> = new Set([
+  'transient',
+  'rate_limited',
+  'upstream_invalid',
+  'job_failed',
+  'job_timeout',
+  'misconfigured',
+]);
+
+export interface MetricsServer {
+  observe: JobObserver;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startMetricsServer(options: { port: number; logger: Logger }): Promise<MetricsServer> {
+  const { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } = await import('prom-client');
+  const register = new Registry();
+  collectDefaultMetrics({ register, prefix: 'gvb_' });
+  const accepted = new Counter({
+    name: 'gvb_jobs_accepted_total',
+    help: 'Jobs accepted (validated, quota reserved, recorded).',
+    labelNames: ['platform'],
+    registers: [register],
+  });
+  const refused = new Counter({
+    name: 'gvb_jobs_refused_total',
+    help: 'Requests refused before anything was reserved, by reason (quota_exceeded, too_many_jobs, invalid_input, ...).',
+    labelNames: ['platform', 'reason'],
+    registers: [register],
+  });
+  const quotaRefusals = new Counter({
+    name: 'gvb_quota_refusals_total',
+    help: 'Requests refused because the user had used their quota.',
+    labelNames: ['platform'],
+    registers: [register],
+  });
+  const finished = new Counter({
+    name: 'gvb_jobs_finished_total',
+    help: 'Jobs settled, by final status (completed, failed, cancelled, timeout).',
+    labelNames: ['platform', 'status'],
+    registers: [register],
+  });
+  const upstreamErrors = new Counter({
+    name: 'gvb_upstream_errors_total',
+    help: 'Jobs that ended on a video-service error, by kind.',
+    labelNames: ['kind'],
+    registers: [register],
+  });
+  const inFlight = new Gauge({
+    name: 'gvb_jobs_in_flight',
+    help: 'Jobs this process is driving (submitted or polling) right now.',
+    registers: [register],
+  });
+  const duration = new Histogram({
+    name: 'gvb_job_duration_seconds',
+    help: 'From the request to the posted video, waiting in line included.',
+    labelNames: ['platform'],
+    buckets: [10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900],
+    registers: [register],
+  });
+
+  const observe: JobObserver = (o) => {
+    switch (o.type) {
+      case 'accepted':
+        accepted.inc({ platform: o.platform });
+        return;
+      case 'refused':
+        refused.inc({ platform: o.platform, reason: o.kind });
+        if (o.kind === 'quota_exceeded') quotaRefusals.inc({ platform: o.platform });
+        return;
+      case 'driving':
+        inFlight.inc(o.delta);
+        return;
+      case 'settled':
+        finished.inc({ platform: o.platform, status: o.status });
+        if (o.kind && UPSTREAM_KINDS.has(o.kind)) upstreamErrors.inc({ kind: o.kind });
+        if (o.status === 'completed') duration.observe({ platform: o.platform }, o.durationMs / 1000);
+        return;
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    register.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
+      (error: unknown) => {
+        options.logger.warn({ err: error }, 'metrics could not be collected');
+        res.writeHead(500).end();
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  options.logger.info({ port }, 'metrics on GET /metrics');
+  return {
+    observe,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp } from '../src/app.js';
+import type { JobContext } from '../src/jobs/job-runner.js';
+import { startMetricsServer } from '../src/metrics.js';
+import { startVideoApiEmulator, type VideoApiEmulator } from './emulators/video-api/server.js';
+import { recordingSink } from './helpers/app.js';
+import { capturedLogger, configFor, FAST_POLL } from './helpers/core.js';
+
+/** METRICS_PORT: what a Prometheus scrape of GET /metrics shows after real jobs through the runner. */
+let video: VideoApiEmulator;
+beforeAll(async () => {
+  video = await startVideoApiEmulator({ generationMs: 200 });
+});
+afterAll(async () => {
+  await video.close();
+});
+
+const context = (userId: string): JobContext => ({
+  platform: 'slack',
+  spaceId: 'T1',
+  channelId: 'C1',
+  userId,
+  messageRef: {},
+  imageRefs: [],
+});
+
+/** The value of one sample line (`name{labels} value`), 0 when absent. */
+function sample(text: string, line: string): number {
+  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+  return found ? Number(found.slice(line.length + 1)) : 0;
+}
+
+describe('GET /metrics', () => {
+  it('counts accepted, refused, finished and failed jobs, their duration and the process figures', async () => {
+    const { logger } = capturedLogger();
+    const metrics = await startMetricsServer({ port: 0, logger });
+    const app = await openApp(configFor(video, { STORE_URL: 'memory://', QUOTA_DEFAULT: '2' }), logger, {
+      generation: { runner: { pollPolicy: FAST_POLL } },
+      observe: metrics.observe,
+    });
+    try {
+      await app.runner!.start(context('ann'), { prompt: 'a calm sea' }, recordingSink().sink);
+      await app.runner!.start(context('ann'), { prompt: '[emu:fail=nope] a storm' }, recordingSink().sink);
+      await app.runner!.start(context('bob'), { prompt: 'ok' }, recordingSink().sink);
+      await app.runner!.start(context('bob'), { prompt: 'ok again' }, recordingSink().sink);
+      // bob's third: over his quota of 2.
+      await app.runner!.start(context('bob'), { prompt: 'one too many' }, recordingSink().sink);
+      await app.runner!.start(context('cy'), { prompt: '' }, recordingSink().sink);
+
+      const res = await fetch(`http://127.0.0.1:${metrics.port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      const text = await res.text();
+      expect(sample(text, 'gvb_jobs_accepted_total{platform="slack"}')).toBe(4);
+      expect(sample(text, 'gvb_jobs_finished_total{platform="slack",status="completed"}')).toBe(3);
+      expect(sample(text, 'gvb_jobs_finished_total{platform="slack",status="failed"}')).toBe(1);
+      expect(sample(text, 'gvb_upstream_errors_total{kind="job_failed"}')).toBe(1);
+      expect(sample(text, 'gvb_quota_refusals_total{platform="slack"}')).toBe(1);
+      expect(sample(text, 'gvb_jobs_refused_total{platform="slack",reason="quota_exceeded"}')).toBe(1);
+      expect(sample(text, 'gvb_jobs_refused_total{platform="slack",reason="invalid_input"}')).toBe(1);
+      expect(sample(text, 'gvb_jobs_in_flight')).toBe(0);
+      expect(sample(text, 'gvb_job_duration_seconds_count{platform="slack"}')).toBe(3);
+      expect(sample(text, 'gvb_process_resident_memory_bytes')).toBeGreaterThan(0);
+      expect(text).toContain('gvb_nodejs_eventloop_lag_p99_seconds');
+      expect((await fetch(`http://127.0.0.1:${metrics.port}/other`)).status).toBe(404);
+    } finally {
+      await app.close();
+      await metrics.close();
+    }
+  });
+});
