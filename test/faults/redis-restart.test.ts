@@ -109,7 +109,12 @@ describe('Redis restarts mid-run', () => {
       expect(uploads).toHaveLength(1);
     }
     expect(posts(bot.video)).toHaveLength(3);
-    await new Promise((r) => setTimeout(r, 500));
+    // The record writes after each upload go through the store's own Redis client, which may still be
+    // reconnecting (with backoff) when the uploads land: wait for them to settle rather than a fixed time.
+    const settled = (list: Array<{ reservation: string }>) => list.every((r) => r.reservation !== 'reserved');
+    for (let waited = 0; waited < 15_000 && !settled(await bot.app.jobs.list({})); waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const records = await bot.app.jobs.list({});
     expect(records.map((r) => [r.status, r.reservation])).toEqual(Array(3).fill(['completed', 'committed']));
     for (const user of bot.users.slice(0, 3)) {
