@@ -62,14 +62,23 @@ export interface BullmqRunnerOptions {
   instanceId?: string;
 }
 
+/** A waiting job whose place in line this process shows: one it accepted, or adopted from a dead process. */
 interface LocalWaiting {
   sink: JobSink;
   record: JobRecord;
   /** The request as built at accept time; a process that takes the job without it builds it again. */
-  body: Extract<JobStart, { body: unknown }>['body'];
+  body?: Extract<JobStart, { body: unknown }>['body'];
   lastPosition?: number;
   goneSince?: number;
 }
+
+/** Takes over showing a waiting job's place only if its holder is still the (dead) one we saw. */
+const ADOPT = `
+local holder = redis.call('HGET', KEYS[1], ARGV[1])
+if holder and holder ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`;
 
 const cancelError = (userMessage: string) =>
   new BotError('job_cancelled', 'cancelled on request', { userMessage });
@@ -94,6 +103,10 @@ export async function createBullmqRunner(
   const cancelChannel = `${fqPrefix}cancel`;
   const cancelKey = (jobId: string) => `${fqPrefix}cancel:${jobId}`;
   const refreshMs = options.refreshMs ?? 2000;
+  /** Which process shows each waiting job's place, and which processes are alive (a key with a TTL each). */
+  const shownByKey = `${fqPrefix}shown-by`;
+  const aliveKey = (instance: string) => `${fqPrefix}alive:${instance}`;
+  const aliveMs = Math.max(3 * refreshMs, options.lockMs);
   const sweepMs = options.sweepMs ?? Math.max(1000, options.lockMs);
 
   const queues = new Map(
@@ -119,6 +132,10 @@ export async function createBullmqRunner(
     controllers.get(parsed.data.jobId)?.abort(cancelError(parsed.data.userMessage));
   });
   await subscriber.subscribe(cancelChannel);
+  await heartbeat();
+  const beat = setInterval(() => void heartbeat().catch(() => undefined), refreshMs);
+  beat.unref();
+  timers.push(beat);
 
   /** Moves the next jobs, fairly, from the shared line into BullMQ as slots free up. */
   async function dispatch(): Promise<void> {
@@ -134,7 +151,37 @@ export async function createBullmqRunner(
 
   async function release(record: JobRecord): Promise<void> {
     await fair.release(record.id, userKeyOf(record), now());
+    await redis.hdel(shownByKey, record.id);
     await dispatch();
+  }
+
+  async function heartbeat(): Promise<void> {
+    await redis.set(aliveKey(instanceId), '1', 'PX', aliveMs);
+  }
+
+  /**
+   * Waiting jobs whose place was shown by a process that is gone (killed, or stopped) get it shown from here
+   * on, through the adapter's sink for the record: the line keeps moving for them too.
+   */
+  async function adoptOrphans(ordered: readonly string[]): Promise<void> {
+    if (!sinkFor) return;
+    const others = ordered.filter((id) => !local.has(id));
+    if (others.length === 0) return;
+    const holders = await redis.hmget(shownByKey, ...others);
+    const aliveness = new Map<string, boolean>();
+    for (const [i, id] of others.entries()) {
+      const holder = holders[i] ?? null;
+      if (holder !== null) {
+        if (!aliveness.has(holder)) aliveness.set(holder, (await redis.exists(aliveKey(holder))) === 1);
+        if (aliveness.get(holder)) continue;
+      }
+      const record = await deps.jobs.get(id);
+      const sink = record && sinkFor(record);
+      if (!record || !sink) continue;
+      if ((await redis.eval(ADOPT, 1, shownByKey, id, holder ?? '', instanceId)) !== 1) continue;
+      local.set(id, { sink, record });
+      log.info({ jobId: id, from: holder }, 'showing the place in line of a job another process accepted');
+    }
   }
 
   function sinkOf(record: JobRecord): JobSink | undefined {
@@ -144,10 +191,11 @@ export async function createBullmqRunner(
   let refreshing = false;
   /** Tells each job accepted here and still in line where it stands, when that changed. */
   async function refreshPositions(): Promise<void> {
-    if (refreshing || local.size === 0) return;
+    if (refreshing || (local.size === 0 && !sinkFor)) return;
     refreshing = true;
     try {
       const ordered = await fair.ordered();
+      await adoptOrphans(ordered);
       const typical = await fair.typicalMs();
       for (const [id, entry] of local) {
         const position = ordered.indexOf(id);
@@ -313,6 +361,7 @@ export async function createBullmqRunner(
       if (!accepted) return undefined;
       const { record, body } = accepted;
       local.set(record.id, { sink, record, body });
+      await redis.hset(shownByKey, record.id, instanceId);
       await fair.enqueue(record.id, userKey);
       await dispatch();
       await refreshPositions();
@@ -397,6 +446,8 @@ export async function createBullmqRunner(
     async shutdown(graceMs = 5000) {
       stopping.abort('shutting down');
       for (const timer of timers) clearInterval(timer);
+      // Gone at once, so another process shows the place of the jobs waiting here.
+      await redis.del(aliveKey(instanceId)).catch(() => undefined);
       // Running jobs stop polling and go back in line (moveToWait) for another process or the next start.
       const closing = Promise.all(workers.map((worker) => worker.close()));
       let timer: NodeJS.Timeout | undefined;

@@ -40,6 +40,8 @@ afterEach(async () => {
 /** What each job's user saw, whichever process showed it. */
 interface Seen {
   progress: JobEvent[];
+  /** Which process showed each progress event. */
+  progressBy: string[];
   deliveredBy: string[];
   bytes: Buffer[];
   failures: BotError[];
@@ -48,7 +50,7 @@ const seen = new Map<string, Seen>();
 const seenFor = (key: string): Seen => {
   let entry = seen.get(key);
   if (!entry) {
-    entry = { progress: [], deliveredBy: [], bytes: [], failures: [] };
+    entry = { progress: [], progressBy: [], deliveredBy: [], bytes: [], failures: [] };
     seen.set(key, entry);
   }
   return entry;
@@ -59,7 +61,9 @@ const keyOf = (record: JobRecord | undefined, fallback: string) =>
 function sinkIn(instance: string, fallbackKey: string): JobSink {
   return {
     progress(event, record) {
-      seenFor(keyOf(record, fallbackKey)).progress.push(event);
+      const entry = seenFor(keyOf(record, fallbackKey));
+      entry.progress.push(event);
+      entry.progressBy.push(instance);
     },
     async deliver(video, record) {
       const { readFile } = await import('node:fs/promises');
@@ -327,4 +331,29 @@ describe('BullMQ runner: two processes on one Redis', () => {
     );
     expect((await app.quota.status(fay)).used).toBe(1);
   }, 20_000);
+
+  it('keeps showing waiting jobs their place after the process that accepted them is gone', async () => {
+    seen.clear();
+    const env = { MAX_CONCURRENT_JOBS: '1', MAX_JOBS_PER_USER: '3', QUOTA_DEFAULT: '9' };
+    const a = await instance('a', env);
+    const b = await instance('b', env);
+    await a.runner!.start(context('gil', 'g0'), { prompt: '[emu:ms=1200] gil first' }, sinkIn('a', 'g0'));
+    await a.runner!.start(context('hal', 'h0'), { prompt: 'hal first' }, sinkIn('a', 'h0'));
+    await a.runner!.start(context('ida', 'i0'), { prompt: 'ida first' }, sinkIn('a', 'i0'));
+    await until(() => video.jobs.size === 1, 5000, 'the first job upstream');
+    expect(seenFor('i0').progress.at(-1)).toMatchObject({ type: 'waiting', position: 1 });
+    apps.splice(apps.indexOf(a), 1);
+    await a.close();
+    // b takes over the running job and, as the line moves, tells ida she is next.
+    const movedUp = () =>
+      seenFor('i0').progress.some(
+        (e, i) => e.type === 'waiting' && e.position === 0 && seenFor('i0').progressBy[i] === 'b',
+      );
+    await until(movedUp, 10_000, 'ida told by b that she is next');
+    await until(() => ['g0', 'h0', 'i0'].every((k) => seenFor(k).bytes.length === 1), 15_000, 'all three');
+    expect(seenFor('i0').deliveredBy).toEqual(['b']);
+    expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
+    await b.close();
+    apps.splice(apps.indexOf(b), 1);
+  }, 30_000);
 });
