@@ -189,7 +189,7 @@ export async function createBullmqRunner(
   }
 
   let refreshing = false;
-  /** Tells each job accepted here and still in line where it stands, when that changed. */
+  /** Tells each job whose place this process shows (accepted or adopted here) where it stands, when that changed. */
   async function refreshPositions(): Promise<void> {
     if (refreshing || (local.size === 0 && !sinkFor)) return;
     refreshing = true;
