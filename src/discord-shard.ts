@@ -1,8 +1,8 @@
 import { ownsRecord } from '../adapters/discord/sharding.js';
 import { openApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
-import { runMain } from './util/run-main.js';
+import { runMain } from './run-main.js';
 
 /**
  * One Discord shard process, spawned by the sharding manager (`npm start` with DISCORD_SHARDS; see
@@ -15,16 +15,7 @@ import { runMain } from './util/run-main.js';
 const MANAGER_GONE = 'manager gone';
 
 async function main(): Promise<number> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadConfig();
   const discordConfig = config.discord;
   const shardIds = discordConfig?.shardIds;
   const shardCount = discordConfig?.shardCount;

@@ -4,7 +4,7 @@ import type { SlackAdapter } from '../adapters/slack/index.js';
 import { openApp } from './app.js';
 import { ConfigError, loadConfig, requireVideoApiKey, type Config } from './config.js';
 import { createLogger } from './log.js';
-import { runMain } from './util/run-main.js';
+import { runMain } from './run-main.js';
 
 /**
  * `npm start`: the bot. Starts every chat adapter whose token is configured, resumes the jobs an earlier
@@ -27,16 +27,7 @@ function missingSettings(config: Config): string[] {
 }
 
 async function main(): Promise<number> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadConfig();
   const missing = missingSettings(config);
   if (missing.length > 0) {
     console.error(`Cannot start the bot:\n  - ${missing.join('\n  - ')}`);

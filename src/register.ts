@@ -5,6 +5,7 @@ import { jobsCommand } from '../commands/jobs.js';
 import { quotaCommand } from '../commands/quota.js';
 import { settingsCommand } from '../commands/settings.js';
 import { ConfigError, loadConfig } from './config.js';
+import { runMain } from './run-main.js';
 
 /**
  * `npm run register`: publishes the slash commands and the Animate menu. Globally by default (Discord may take
@@ -28,12 +29,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

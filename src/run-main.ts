@@ -1,0 +1,16 @@
+import { ConfigError } from './config.js';
+
+/**
+ * Runs a process entry point and exits with its code. A configuration error prints its sentence (it names
+ * the variable) and exits 1; anything else thrown is printed whole. Exiting explicitly, because open handles
+ * (a pool's keep-alive sockets, a timer) would otherwise hold the process.
+ */
+export function runMain(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof ConfigError ? error.message : error);
+      process.exit(1);
+    },
+  );
+}
