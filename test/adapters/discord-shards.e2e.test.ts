@@ -3,14 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shardOfSpace } from '../../adapters/discord/sharding.js';
 import { createSlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { ensureRedis } from '../helpers/redis.js';
+import { emptyRedisDatabase } from '../helpers/redis.js';
 
 /**
  * `npm start` (src/main.ts in a child process) with DISCORD_SHARDS against the Discord emulator with two
@@ -216,10 +215,7 @@ describe('DISCORD_SHARDS: npm start as a sharding manager with two shard process
       let storeUrl: string | undefined;
       if (store === 'redis') {
         // With Redis the shards' BullMQ workers take Discord's jobs and the manager's worker Slack's.
-        storeUrl = `${ensureRedis()}/15`;
-        const redis = new Redis(storeUrl);
-        await redis.flushdb();
-        await redis.quit();
+        storeUrl = await emptyRedisDatabase(15);
       }
       const bot = startBot(w, 'auto', storeUrl);
       await waitForBothShards(w);

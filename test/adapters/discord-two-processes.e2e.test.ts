@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import type { App } from '../../src/app.js';
@@ -6,7 +5,7 @@ import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulat
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
 import { startDiscordBot } from '../helpers/discord.js';
-import { ensureRedis } from '../helpers/redis.js';
+import { emptyRedisDatabase } from '../helpers/redis.js';
 
 /**
  * Two bot processes' worth of Discord adapter (each its own app, Redis connections, BullMQ worker and gateway
@@ -22,10 +21,7 @@ const channelId = snowflake();
 const users = Array.from({ length: 6 }, (_, i) => ({ id: snowflake(), username: `user${i}` }));
 
 beforeAll(async () => {
-  const storeUrl = `${ensureRedis()}/${DB}`;
-  const redis = new Redis(storeUrl);
-  await redis.flushdb();
-  await redis.quit();
+  const storeUrl = await emptyRedisDatabase(DB);
   video = await startVideoApiEmulator({ generationMs: 600 });
   discord = await startDiscordEmulator({
     guilds: [

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
 import { posts, startFaultBot, type FaultBot } from './harness.js';
 
 /**
@@ -17,18 +17,6 @@ let dir: string;
 let port: number;
 let redis: ChildProcess | undefined;
 let bot: FaultBot;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const found = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(found));
-    });
-  });
-}
 
 async function startRedis(): Promise<ChildProcess> {
   const child = spawn(

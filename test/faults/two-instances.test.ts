@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
@@ -9,7 +8,8 @@ import { createLogger } from '../../src/log.js';
 import { createSlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { ensureRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/net.js';
+import { emptyRedisDatabase } from '../helpers/redis.js';
 
 /**
  * Two `npm start` processes (src/main.ts, Slack over HTTP) on one Redis, as two instances behind a load
@@ -32,10 +32,7 @@ const users = Array.from({ length: JOBS }, (_, i) => ({
 const channelOf = (i: number) => `C${String(i).padStart(4, '0')}`;
 
 beforeAll(async () => {
-  storeUrl = `${ensureRedis()}/${DB}`;
-  const redis = new Redis(storeUrl);
-  await redis.flushdb();
-  await redis.quit();
+  storeUrl = await emptyRedisDatabase(DB);
   video = await startVideoApiEmulator({ generationMs: 5000 });
   slack = await startSlackEmulator({ users });
 });
@@ -43,18 +40,6 @@ afterAll(async () => {
   await slack.close();
   await video.close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function listening(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -61,3 +61,21 @@ export async function deleteRedisPrefix(prefix: string, url = TEST_REDIS_URL): P
     await client.close();
   }
 }
+
+/**
+ * The URL of Redis database `db`, emptied: for tests whose bot processes share the whole keyspace of their
+ * Redis (BullMQ, keyv and the ledger each use their own key names), so a prefix cannot keep them apart. Each
+ * such test file takes a database number of its own.
+ */
+export async function emptyRedisDatabase(db: number): Promise<string> {
+  const url = `${ensureRedis()}/${db}`;
+  const client = createClient({ url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.flushDb();
+  } finally {
+    await client.close();
+  }
+  return url;
+}
