@@ -8,7 +8,6 @@ import type { JobStart } from '../generation/runner.js';
 import { createDeliveryClaims } from './delivery-claim.js';
 import {
   createJobLifecycle,
-  requestFromRecord,
   RESTARTED_BEFORE_SUBMIT,
   resumePlan,
   userKeyOf,
@@ -266,11 +265,7 @@ export async function createBullmqRunner(
         case 'build':
           record = (await deps.jobs.update(id, { status: 'reserved' })) ?? record;
           try {
-            start = {
-              body:
-                waiting?.body ??
-                (await deps.service.prepare(requestFromRecord(record), sink.fetchImage)).body,
-            };
+            start = waiting?.body ? { body: waiting.body } : await life.rebuild(record, sink);
           } catch (error) {
             await life.settleFailure(record, error, sink);
             result = { record, settled: true };

@@ -86,7 +86,7 @@ export const RESTARTED_BEFORE_SUBMIT = () =>
       'The bot restarted before your video was sent to the video service. Your quota was refunded; please try again.',
   });
 
-export function requestFromRecord(record: JobRecord): GenerationRequest {
+function requestFromRecord(record: JobRecord): GenerationRequest {
   return {
     prompt: record.request.prompt,
     seconds: record.request.seconds,
@@ -312,6 +312,14 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     return { record, body: prepared.body };
   }
 
+  /**
+   * The upstream request of a job that waited in line without its request at hand (after a restart, or
+   * taken by another process): built again from the record, its images fetched again through the sink.
+   */
+  async function rebuild(record: JobRecord, sink: JobSink): Promise<JobStart> {
+    return { body: (await deps.service.prepare(requestFromRecord(record), sink.fetchImage)).body };
+  }
+
   /** Refunds reservations left with no job record by a crash between the two writes. */
   async function refundOrphans(known: ReadonlySet<string>): Promise<void> {
     for (const reservation of await deps.ledger.pending()) {
@@ -326,6 +334,6 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     }
   }
 
-  return { accept, drive, settleFailure, finishDelivered, refundOrphans };
+  return { accept, drive, settleFailure, finishDelivered, rebuild, refundOrphans };
 }
 export type JobLifecycle = ReturnType<typeof createJobLifecycle>;

@@ -12,7 +12,6 @@ import type { JobEvent } from './events.js';
 import {
   createJobLifecycle,
   type JobObserver,
-  requestFromRecord,
   RESTARTED_BEFORE_SUBMIT,
   resumePlan,
   userKeyOf,
@@ -194,15 +193,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       case 'build':
         // Never sent upstream: it takes its turn again, then is built and submitted like a new job.
         scheduler.readmit(record.id, userKey, record.request.prompt);
-        return run(
-          record,
-          false,
-          async () => ({
-            body: (await deps.service.prepare(requestFromRecord(record), sink.fetchImage)).body,
-          }),
-          sink,
-          signal,
-        );
+        return run(record, false, () => life.rebuild(record, sink), sink, signal);
       case 'commit':
         return life.finishDelivered(record, undefined);
       case 'ambiguous':
