@@ -156,7 +156,11 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     // Discord accepts one acknowledgement per interaction, so a second process seeing it fails here; the mark
     // after it covers a replayed dispatch in a process that did acknowledge (and costs the ack nothing).
     const deferred = await interaction.deferReply({ withResponse: true });
-    if (!(await app.firstSeen(`discord:interaction:${interaction.id}`, DEDUPE_TTL_MS))) {
+    if (
+      !(await app.firstSeen(`discord:interaction:${interaction.id}`, DEDUPE_TTL_MS, {
+        acrossRestarts: false,
+      }))
+    ) {
       log.info({ interactionId: interaction.id }, 'interaction already handled by another process');
       return;
     }
@@ -316,7 +320,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     // An explicit mention only: a reply to the bot's own message "mentions" it too, but asks nothing.
     if (!mentionPattern(me.id).test(message.content)) return;
     // Two processes seeing one message (a duplicated deployment, or a gateway replay) answer it once.
-    if (!(await app.firstSeen(`discord:message:${message.id}`, DEDUPE_TTL_MS))) return;
+    if (!(await app.firstSeen(`discord:message:${message.id}`, DEDUPE_TTL_MS, { acrossRestarts: false })))
+      return;
     const referenced = message.reference?.messageId
       ? await message.fetchReference().catch(() => undefined)
       : undefined;

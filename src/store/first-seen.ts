@@ -10,7 +10,18 @@ import type { Logger } from '../log.js';
  * On Redis it is one SET NX PX, atomic across every bot process. On the embedded stores (one process) an
  * in-memory map decides, and the mark is also written to keyv so it holds across a restart.
  */
-export type FirstSeen = (key: string, ttlMs: number) => Promise<boolean>;
+export type FirstSeen = (
+  key: string,
+  ttlMs: number,
+  options?: {
+    /**
+     * False for a delivery that cannot come back once this process is gone (a Discord interaction, whose
+     * acknowledgement was taken here): the embedded stores then keep the mark in memory only, with no write
+     * on the command's path. Redis marks are shared either way. Default true.
+     */
+    acrossRestarts?: boolean;
+  },
+) => Promise<boolean>;
 
 export function redisFirstSeen(redis: Redis, prefix: string): FirstSeen {
   return async (key, ttlMs) => (await redis.set(`${prefix}${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
@@ -18,7 +29,7 @@ export function redisFirstSeen(redis: Redis, prefix: string): FirstSeen {
 
 export function localFirstSeen(keyv: Keyv<unknown>, log: Logger): FirstSeen {
   const seen = new Map<string, number>();
-  return async (key, ttlMs) => {
+  return async (key, ttlMs, options = {}) => {
     const now = Date.now();
     if (seen.size > 10_000) {
       for (const [k, expiresAt] of seen) if (expiresAt < now) seen.delete(k);
@@ -26,6 +37,7 @@ export function localFirstSeen(keyv: Keyv<unknown>, log: Logger): FirstSeen {
     const expiresAt = seen.get(key);
     if (expiresAt !== undefined && expiresAt >= now) return false;
     seen.set(key, now + ttlMs);
+    if (options.acrossRestarts === false) return true;
     const stored = `seen:${key}`;
     try {
       if ((await keyv.get(stored)) !== undefined) return false;
