@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createSlackDriver } from '../test/emulators/slack/driver.js';
 import { startSlackEmulator } from '../test/emulators/slack/server.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
-import { slackTargetOf } from '../test/helpers/slack.js';
+import { slackEventsUrl, slackTargetOf } from '../test/helpers/slack.js';
 import { fixed, percentile, writeFigures } from './stats.js';
 
 /**
@@ -46,7 +46,7 @@ const port = await new Promise<number>((resolve, reject) => {
 });
 const driver = createSlackDriver({
   emulator: slack,
-  botUrl: `http://127.0.0.1:${port}/slack/events`,
+  botUrl: slackEventsUrl(port),
   timeoutMs: 30_000,
 });
 

@@ -18,6 +18,7 @@ import {
 import { createSlackDriver, type SlackDriver } from '../test/emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../test/emulators/slack/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../test/emulators/video-api/server.js';
+import { slackEventsUrl } from '../test/helpers/slack.js';
 
 /**
  * `npm run demo`: the whole bot with no credentials. Starts the video-API, Discord and Slack emulators, runs
@@ -193,7 +194,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     });
     const driver: SlackDriver = createSlackDriver({
       emulator: slack,
-      botUrl: `http://127.0.0.1:${slackBot.port}/slack/events`,
+      botUrl: slackEventsUrl(slackBot.port),
     });
     const dEmu = discord;
     const sEmu = slack;

@@ -10,7 +10,7 @@ import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video
 import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { appFor } from '../helpers/app.js';
-import { botUrlOf, slackTargetOf, startSlackBot } from '../helpers/slack.js';
+import { botUrlOf, slackEventsUrl, slackTargetOf, startSlackBot } from '../helpers/slack.js';
 
 /**
  * How the video reaches Slack users, end to end: over SLACK_MAX_UPLOAD_BYTES (a link, or a plain statement),
@@ -143,7 +143,7 @@ describe('restart mid-job', () => {
           }
         });
       });
-      const driver = createSlackDriver({ emulator: slack, botUrl: `http://127.0.0.1:${port}/slack/events` });
+      const driver = createSlackDriver({ emulator: slack, botUrl: slackEventsUrl(port) });
       const photo = await sharp({
         create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 90, b: 200 } },
       })

@@ -6,7 +6,7 @@ import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.j
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
-import { startSlackBot } from '../helpers/slack.js';
+import { botUrlOf, startSlackBot } from '../helpers/slack.js';
 
 /** /settings rules and /jobs through real Bolt, the Slack emulator and the video-API emulator. */
 
@@ -30,7 +30,7 @@ beforeAll(async () => {
   });
   ({ app } = await appFor(video, { QUOTA_DEFAULT: '20' }));
   adapter = await startSlackBot(slack, app, { updateIntervalMs: 200 });
-  driver = createSlackDriver({ emulator: slack, botUrl: `http://127.0.0.1:${adapter.port}/slack/events` });
+  driver = createSlackDriver({ emulator: slack, botUrl: botUrlOf(adapter) });
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video
 import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { appFor } from '../helpers/app.js';
-import { startSlackBot } from '../helpers/slack.js';
+import { botUrlOf, startSlackBot } from '../helpers/slack.js';
 
 /** Real Bolt, the Slack emulator and the video-API emulator: assertions are on what Slack users would see. */
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   });
   ({ app } = await appFor(video, { QUOTA_DEFAULT: '2' }));
   adapter = await startSlackBot(slack, app, { updateIntervalMs: 300 });
-  driver = createSlackDriver({ emulator: slack, botUrl: `http://127.0.0.1:${adapter.port}/slack/events` });
+  driver = createSlackDriver({ emulator: slack, botUrl: botUrlOf(adapter) });
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.j
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { FAST_POLL, capturedLogger, configFor } from '../helpers/core.js';
-import { startSlackBot } from '../helpers/slack.js';
+import { botUrlOf, startSlackBot } from '../helpers/slack.js';
 
 /**
  * The bot as users meet it — the Discord adapter (real discord.js) and the Slack adapter (real Bolt, HTTP
@@ -86,7 +86,7 @@ export async function startFaultBot(
   );
   const driver = createSlackDriver({
     emulator: slack,
-    botUrl: `http://127.0.0.1:${slackBot.port}/slack/events`,
+    botUrl: botUrlOf(slackBot),
   });
   return {
     video,

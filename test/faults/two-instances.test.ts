@@ -10,6 +10,7 @@ import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/serve
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { freePort } from '../helpers/net.js';
 import { emptyRedisDatabase } from '../helpers/redis.js';
+import { slackEventsUrl } from '../helpers/slack.js';
 
 /**
  * Two `npm start` processes (src/main.ts, Slack over HTTP) on one Redis, as two instances behind a load
@@ -97,7 +98,7 @@ describe('two bot processes on one Redis, one killed with SIGKILL', () => {
     try {
       await Promise.all(ports.map((port) => listening(port, 30_000)));
       const drivers = ports.map((port) =>
-        createSlackDriver({ emulator: slack, botUrl: `http://127.0.0.1:${port}/slack/events` }),
+        createSlackDriver({ emulator: slack, botUrl: slackEventsUrl(port) }),
       );
       const sent = await Promise.all(
         users.map((user, i) =>

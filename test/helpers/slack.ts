@@ -79,4 +79,6 @@ export function startSlackBot(
   });
 }
 
-export const botUrlOf = (adapter: SlackAdapter) => `http://127.0.0.1:${adapter.port}/slack/events`;
+/** Where Bolt's HTTP receiver on `port` takes Slack's requests (events, commands, interactivity). */
+export const slackEventsUrl = (port: number | undefined) => `http://127.0.0.1:${port}/slack/events`;
+export const botUrlOf = (adapter: SlackAdapter) => slackEventsUrl(adapter.port);
