@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { startDiscordAdapter } from '../adapters/discord/index.js';
+import { createDiscordAdapter } from '../adapters/discord/index.js';
+import { REGISTRY } from '../commands/index.js';
+import { createBot } from '../src/core/bot.js';
 import { openApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
@@ -42,7 +44,8 @@ const config = parseConfig({
   MAX_JOBS_PER_USER: '100',
 });
 const app = await openApp(config, logger);
-const adapter = await startDiscordAdapter({
+const bot = createBot({ app, registry: REGISTRY, logger });
+const adapter = createDiscordAdapter({
   config: {
     token: 'bench',
     appId: undefined,
@@ -50,9 +53,10 @@ const adapter = await startDiscordAdapter({
     guildId: undefined,
     messageContent: false,
   },
-  app,
   logger,
 });
+bot.add(adapter);
+await bot.start();
 
 /** The file's own transfer: GET /content from the API, then a multipart upload of it to a Discord channel. */
 async function transferMs(): Promise<number> {
@@ -173,7 +177,7 @@ try {
     deliverP99Ms: percentile(part('deliverMs'), 99),
   });
 } finally {
-  await adapter.stop(1000);
+  await bot.stop(1000);
   await app.close();
   await discord.close();
   await video.close();

@@ -1,17 +1,9 @@
-import { toBotError } from '../src/errors.js';
+import { isGenerationReply } from '../src/core/command.js';
+import { BotError } from '../src/errors.js';
 import { ASPECT_RATIO_PRESETS, RESOLUTIONS } from '../src/generation/options.js';
-import type { JobRunner } from '../src/jobs/job-runner.js';
-import type { SpaceSettingsService } from '../src/settings/space-settings.js';
-import { sinkFromReply, type GenerationReply, type Invocation, type OptionValue } from '../src/port.js';
 import type { CommandDefinition, OptionSpec } from './types.js';
 
 /** `/imagine`: a prompt, optional settings and up to four images → a video in the conversation. */
-
-export interface ImagineDeps {
-  runner: JobRunner;
-  /** The space's rules (/settings): checked here, before the runner reserves any quota, for every way in. */
-  settings: Pick<SpaceSettingsService, 'apply'>;
-}
 
 export const IMAGE_OPTION_NAMES = ['image1', 'image2', 'image3', 'image4'] as const;
 
@@ -54,55 +46,17 @@ export const imagineOptions: readonly OptionSpec[] = [
   })),
 ];
 
-function text(value: OptionValue | undefined): string | undefined {
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-}
-
-export const imagineCommand: CommandDefinition<ImagineDeps, GenerationReply> = {
+export const imagineCommand: CommandDefinition = {
   name: 'imagine',
   description: 'Generate a short video from a prompt (and images)',
+  surface: 'slash',
+  visibility: 'job',
   options: imagineOptions,
+  usageHint: 'a fox running through snow --ar 9:16 --seconds 8 --res 720P',
 
-  async handle(invocation: Invocation, generation, deps): Promise<void> {
-    const prompt = text(invocation.options.prompt) ?? '';
-    let applied;
-    try {
-      // Slash command, mention, Animate, Again and Vary all pass here: channel, images, ban list, defaults.
-      applied = await deps.settings.apply({
-        platform: invocation.platform,
-        spaceId: invocation.spaceId,
-        userId: invocation.userId,
-        channelId: invocation.channelId,
-        parentChannelId: invocation.parentChannelId,
-        prompt,
-        imageCount: invocation.images.length,
-        seconds: text(invocation.options.seconds),
-        aspectRatio: text(invocation.options.aspect_ratio),
-        resolution: text(invocation.options.resolution),
-      });
-    } catch (error) {
-      // Refused before anything is reserved or sent, shown like any other refusal of a request.
-      await generation.jobFailed(toBotError(error), undefined);
-      return;
-    }
-    await deps.runner.start(
-      {
-        platform: invocation.platform,
-        spaceId: invocation.spaceId,
-        channelId: invocation.channelId,
-        userId: invocation.userId,
-        messageRef: generation.ref,
-        imageRefs: invocation.images.map((image) => image.ref),
-      },
-      {
-        prompt,
-        seconds: applied.seconds,
-        aspectRatio: applied.aspectRatio,
-        resolution: applied.resolution,
-        images: invocation.images,
-      },
-      sinkFromReply(generation),
-      { fetchImage: generation.fetchImage?.bind(generation) },
-    );
+  async handle(invocation, reply, context) {
+    if (!isGenerationReply(reply)) throw new BotError('internal', 'imagine needs a generation reply');
+    // Slash command, mention, Animate, Again and Vary all pass here.
+    await context.generate(invocation, reply);
   },
 };

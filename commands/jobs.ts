@@ -1,6 +1,6 @@
-import { BotError, toBotError } from '../src/errors.js';
-import type { JobRecord, JobStore } from '../src/jobs/job-store.js';
-import type { Invocation, Reply } from '../src/port.js';
+import { BotError } from '../src/errors.js';
+import type { JobRecord } from '../src/jobs/job-store.js';
+import type { Formatter } from '../src/port.js';
 import type { QuotaActor } from '../src/quota/quota.js';
 import type { CommandDefinition } from './types.js';
 
@@ -8,26 +8,6 @@ import type { CommandDefinition } from './types.js';
  * `/jobs [all]`: the user's recent videos, newest first, with status, the start of the prompt, when, and a link
  * to the job's message; admins may ask for everyone's in the space. Read from the job records.
  */
-
-/** How one platform writes the parts of a list line; user text goes through `escape`. */
-export interface JobListFormat {
-  /** A link to the job's message (or its channel), in the platform's markup; undefined when there is none. */
-  link(record: JobRecord): string | undefined;
-  /** A time as the platform shows it to each reader (Discord `<t:…:R>`, Slack `<!date^…>`). */
-  time(ms: number): string;
-  /** A user, shown without notifying them. */
-  user(id: string): string;
-  /** Makes user text inert (markup, mentions). */
-  escape(text: string): string;
-  /** The platform's message length limit (Discord: 2,000 characters); lines that do not fit are counted. */
-  maxChars?: number;
-}
-
-export interface JobsCommandDeps {
-  jobs: Pick<JobStore, 'list'>;
-  isAdmin(actor: QuotaActor): boolean;
-  format: JobListFormat;
-}
 
 export const JOBS_LIMIT = 10;
 const PROMPT_START_CHARS = 60;
@@ -51,7 +31,7 @@ export function promptStart(prompt: string, max = PROMPT_START_CHARS): string {
   return `${(space > max - 20 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
-export function jobLine(record: JobRecord, format: JobListFormat, showUser: boolean): string {
+export function jobLine(record: JobRecord, format: Formatter, showUser: boolean): string {
   const parts = [
     STATUS_LABELS[record.status] ?? record.status,
     format.time(record.createdAt),
@@ -59,7 +39,7 @@ export function jobLine(record: JobRecord, format: JobListFormat, showUser: bool
     `${record.request.seconds} s ${record.request.aspectRatio} ${record.request.resolution}`,
   ];
   if (showUser) parts.splice(1, 0, format.user(record.userId));
-  const link = format.link(record);
+  const link = format.jobLink(record);
   if (link) parts.push(link);
   return `• ${parts.join(' · ')}`;
 }
@@ -70,57 +50,57 @@ function isTrue(value: unknown): boolean {
   );
 }
 
-export const jobsCommand: CommandDefinition<JobsCommandDeps> = {
+export const jobsCommand: CommandDefinition = {
   name: 'jobs',
   description: 'Your recent videos (admins: everyone’s here)',
+  surface: 'slash',
+  visibility: 'private',
+  usageHint: '[all]',
   options: [{ name: 'all', type: 'boolean', description: 'Admin: everyone’s jobs in this server' }],
 
-  async handle(invocation: Invocation, reply: Reply, deps: JobsCommandDeps): Promise<void> {
+  async handle(invocation, reply, context) {
+    const deps = { jobs: context.jobs, isAdmin: context.quota.isAdmin, format: context.format };
     const actor: QuotaActor = {
       platform: invocation.platform,
       spaceId: invocation.spaceId,
       userId: invocation.userId,
       isSpaceAdmin: invocation.isSpaceAdmin,
     };
-    try {
-      const all = isTrue(invocation.options.all);
-      if (all && !deps.isAdmin(actor)) {
-        throw new BotError('forbidden', 'non-admin asked for all jobs', {
-          userMessage: 'Only a server or workspace admin (or a bot owner) can list everyone’s jobs.',
-        });
-      }
-      const records = await deps.jobs.list(
-        {
-          platform: invocation.platform,
-          spaceId: invocation.spaceId,
-          userId: all ? undefined : invocation.userId,
-        },
-        JOBS_LIMIT,
-      );
-      if (records.length === 0) {
-        await reply.text(
-          all ? 'No videos have been made here recently.' : 'You have no recent videos here. Try `/imagine`.',
-          { ephemeral: true },
-        );
-        return;
-      }
-      const heading = all
-        ? `The ${records.length} most recent videos here, newest first:`
-        : `Your ${records.length} most recent videos here, newest first:`;
-      const max = deps.format.maxChars ?? Number.POSITIVE_INFINITY;
-      let text = heading;
-      for (const [i, record] of records.entries()) {
-        const line = jobLine(record, deps.format, all);
-        const more = `\n…and ${records.length - i} more.`;
-        if (text.length + 1 + line.length + (i < records.length - 1 ? more.length : 0) > max) {
-          text += more;
-          break;
-        }
-        text += `\n${line}`;
-      }
-      await reply.text(text, { ephemeral: true });
-    } catch (error) {
-      await reply.fail(toBotError(error).userMessage);
+    const all = isTrue(invocation.options.all);
+    if (all && !deps.isAdmin(actor)) {
+      throw new BotError('forbidden', 'non-admin asked for all jobs', {
+        userMessage: 'Only a server or workspace admin (or a bot owner) can list everyone’s jobs.',
+      });
     }
+    const records = await deps.jobs.list(
+      {
+        platform: invocation.platform,
+        spaceId: invocation.spaceId,
+        userId: all ? undefined : invocation.userId,
+      },
+      JOBS_LIMIT,
+    );
+    if (records.length === 0) {
+      await reply.text(
+        all ? 'No videos have been made here recently.' : 'You have no recent videos here. Try `/imagine`.',
+        { ephemeral: true, formatted: true },
+      );
+      return;
+    }
+    const heading = all
+      ? `The ${records.length} most recent videos here, newest first:`
+      : `Your ${records.length} most recent videos here, newest first:`;
+    const max = deps.format.maxChars ?? Number.POSITIVE_INFINITY;
+    let text = heading;
+    for (const [i, record] of records.entries()) {
+      const line = jobLine(record, deps.format, all);
+      const more = `\n…and ${records.length - i} more.`;
+      if (text.length + 1 + line.length + (i < records.length - 1 ? more.length : 0) > max) {
+        text += more;
+        break;
+      }
+      text += `\n${line}`;
+    }
+    await reply.text(text, { ephemeral: true, formatted: true });
   },
 };

@@ -1,20 +1,10 @@
 import { z } from 'zod';
-import { BotError, InvalidInputError, toBotError } from '../src/errors.js';
-import type { Invocation, OptionValue, Reply, UserRef } from '../src/port.js';
-import {
-  describeQuota,
-  formatQuotaAmount,
-  type QuotaActor,
-  type QuotaService,
-  type QuotaSubject,
-} from '../src/quota/quota.js';
+import { BotError, InvalidInputError } from '../src/errors.js';
+import type { OptionValue, UserRef } from '../src/port.js';
+import { describeQuota, formatQuotaAmount, type QuotaActor, type QuotaSubject } from '../src/quota/quota.js';
 import type { CommandDefinition } from './types.js';
 
 /** `/quota show|set|reset|default`: users see their own usage; admins change limits. */
-
-export interface QuotaCommandDeps {
-  quota: QuotaService;
-}
 
 const userOption = { name: 'user', type: 'user', description: 'The member' } as const;
 const limitOption = (description: string) =>
@@ -44,9 +34,13 @@ function limitOf(value: OptionValue | undefined): number {
   return parsed.data;
 }
 
-export const quotaCommand: CommandDefinition<QuotaCommandDeps> = {
+export const quotaCommand: CommandDefinition = {
   name: 'quota',
   description: 'See or manage video quotas',
+  surface: 'slash',
+  visibility: 'private',
+  defaultSubcommand: 'show',
+  usageHint: 'show | set @user 10 | reset @user | default 5',
   subcommands: [
     { name: 'show', description: 'Show your quota (admins: anyone’s)', options: [userOption] },
     {
@@ -66,7 +60,7 @@ export const quotaCommand: CommandDefinition<QuotaCommandDeps> = {
     },
   ],
 
-  async handle(invocation: Invocation, reply: Reply, deps: QuotaCommandDeps): Promise<void> {
+  async handle(invocation, reply, { quota }) {
     const actor: QuotaActor = {
       platform: invocation.platform,
       spaceId: invocation.spaceId,
@@ -75,54 +69,46 @@ export const quotaCommand: CommandDefinition<QuotaCommandDeps> = {
     };
     const subjectOf = (user: UserRef): QuotaSubject => ({ ...actor, userId: user.id });
     const name = (user: UserRef) => user.displayName ?? user.id;
-    try {
-      switch (invocation.subcommand ?? 'show') {
-        case 'show': {
-          const user = userOf(invocation.options.user, false);
-          if (user && user.id !== actor.userId && !deps.quota.isAdmin(actor)) {
-            throw new BotError('forbidden', 'non-admin asked for another user’s quota', {
-              userMessage: 'Only an admin can see someone else’s quota.',
-            });
-          }
-          const status = await deps.quota.status(user ? subjectOf(user) : actor);
-          const who = user && user.id !== actor.userId ? `${name(user)}: ` : 'Your quota: ';
-          await reply.text(`${who}${describeQuota(status)}`, { ephemeral: true });
-          return;
-        }
-        case 'set': {
-          const user = userOf(invocation.options.user, true) as UserRef;
-          const change = await deps.quota.setUserLimit(
-            actor,
-            subjectOf(user),
-            limitOf(invocation.options.limit),
-          );
-          await reply.text(
-            `${name(user)}’s limit is now ${formatQuotaAmount(change.new, deps.quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
-            { ephemeral: true },
-          );
-          return;
-        }
-        case 'reset': {
-          const user = userOf(invocation.options.user, true) as UserRef;
-          const change = await deps.quota.resetUsage(actor, subjectOf(user));
-          await reply.text(`${name(user)}’s usage for this period is cleared (was ${change.old}).`, {
-            ephemeral: true,
+    switch (invocation.subcommand ?? 'show') {
+      case 'show': {
+        const user = userOf(invocation.options.user, false);
+        if (user && user.id !== actor.userId && !quota.isAdmin(actor)) {
+          throw new BotError('forbidden', 'non-admin asked for another user’s quota', {
+            userMessage: 'Only an admin can see someone else’s quota.',
           });
-          return;
         }
-        case 'default': {
-          const change = await deps.quota.setSpaceDefault(actor, limitOf(invocation.options.limit));
-          await reply.text(
-            `The default limit here is now ${formatQuotaAmount(change.new, deps.quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
-            { ephemeral: true },
-          );
-          return;
-        }
-        default:
-          throw new InvalidInputError('subcommand', `Unknown quota command “${invocation.subcommand}”.`);
+        const status = await quota.status(user ? subjectOf(user) : actor);
+        const who = user && user.id !== actor.userId ? `${name(user)}: ` : 'Your quota: ';
+        await reply.text(`${who}${describeQuota(status)}`, { ephemeral: true });
+        return;
       }
-    } catch (error) {
-      await reply.fail(toBotError(error).userMessage);
+      case 'set': {
+        const user = userOf(invocation.options.user, true) as UserRef;
+        const change = await quota.setUserLimit(actor, subjectOf(user), limitOf(invocation.options.limit));
+        await reply.text(
+          `${name(user)}’s limit is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
+          { ephemeral: true },
+        );
+        return;
+      }
+      case 'reset': {
+        const user = userOf(invocation.options.user, true) as UserRef;
+        const change = await quota.resetUsage(actor, subjectOf(user));
+        await reply.text(`${name(user)}’s usage for this period is cleared (was ${change.old}).`, {
+          ephemeral: true,
+        });
+        return;
+      }
+      case 'default': {
+        const change = await quota.setSpaceDefault(actor, limitOf(invocation.options.limit));
+        await reply.text(
+          `The default limit here is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
+          { ephemeral: true },
+        );
+        return;
+      }
+      default:
+        throw new InvalidInputError('subcommand', `Unknown quota command “${invocation.subcommand}”.`);
     }
   },
 };

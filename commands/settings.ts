@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { InvalidInputError, toBotError } from '../src/errors.js';
-import type { Invocation, OptionValue, Reply } from '../src/port.js';
+import { InvalidInputError } from '../src/errors.js';
+import type { Invocation, OptionValue } from '../src/port.js';
 import type { QuotaActor } from '../src/quota/quota.js';
 import {
   MAX_PATTERN_CHARS,
@@ -8,7 +8,6 @@ import {
   describeBan,
   describeSettings,
   type ChannelEntry,
-  type SpaceSettingsService,
 } from '../src/settings/space-settings.js';
 import { imagineOptions } from './imagine.js';
 import type { CommandDefinition, OptionSpec } from './types.js';
@@ -18,12 +17,6 @@ import type { CommandDefinition, OptionSpec } from './types.js';
  * defaults, image input) and each user's own notification choice. Everyone may `show`; every change but
  * `notify` needs an admin (checked in the settings service, the same rule as /quota).
  */
-
-export interface SettingsCommandDeps {
-  settings: SpaceSettingsService;
-  /** Same rule as /quota (platform admin flag or OWNER_IDS); decides whether `show` lists the bans. */
-  isAdmin(actor: QuotaActor): boolean;
-}
 
 const patternOption: OptionSpec = {
   name: 'pattern',
@@ -88,9 +81,14 @@ function stringOf(value: OptionValue | undefined): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
-export const settingsCommand: CommandDefinition<SettingsCommandDeps> = {
+export const settingsCommand: CommandDefinition = {
   name: 'settings',
   description: 'See this server’s video rules (admins: change them)',
+  surface: 'slash',
+  visibility: 'private',
+  defaultSubcommand: 'show',
+  usageHint:
+    'show | ban-add word | ban-remove word | channel-add #ch | channel-remove #ch | defaults --seconds 6 --ar 9:16 --res 480P | images on|off | notify on|off',
   subcommands: [
     { name: 'show', description: 'Show the rules in effect here', options: [] },
     {
@@ -125,7 +123,8 @@ export const settingsCommand: CommandDefinition<SettingsCommandDeps> = {
     },
   ],
 
-  async handle(invocation: Invocation, reply: Reply, deps: SettingsCommandDeps): Promise<void> {
+  async handle(invocation, reply, context) {
+    const deps = { settings: context.settings, isAdmin: context.quota.isAdmin };
     const actor: QuotaActor = {
       platform: invocation.platform,
       spaceId: invocation.spaceId,
@@ -134,91 +133,87 @@ export const settingsCommand: CommandDefinition<SettingsCommandDeps> = {
     };
     const o = invocation.options;
     const say = (message: string) => reply.text(message, { ephemeral: true });
-    try {
-      switch (invocation.subcommand ?? 'show') {
-        case 'show': {
-          const [settings, notify] = await Promise.all([
-            deps.settings.get(actor),
-            deps.settings.notifyEnabled(actor.platform, actor.spaceId, actor.userId),
-          ]);
-          const admin = deps.isAdmin(actor);
-          await say(
-            `Rules here:\n${describeSettings(invocation.platform, settings, deps.settings.limits, { showBans: admin })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
-          );
-          return;
-        }
-        case 'ban-add': {
-          const { rule } = await deps.settings.addBan(actor, stringOf(o.pattern) ?? '');
-          await say(`Added \`${describeBan(rule)}\` to the ban list.`);
-          return;
-        }
-        case 'ban-remove': {
-          const { rule } = await deps.settings.removeBan(actor, stringOf(o.pattern) ?? '');
-          await say(`Removed \`${describeBan(rule)}\` from the ban list.`);
-          return;
-        }
-        case 'channel-add': {
-          const channel = channelOf(o.channel, invocation);
-          const { settings } = await deps.settings.addChannel(actor, channel);
-          await say(
-            `The bot may now be used in: ${settings.channels.map((c) => channelLabel(actor.platform, c)).join(', ')}.`,
-          );
-          return;
-        }
-        case 'channel-remove': {
-          const channel = channelOf(o.channel, invocation);
-          const { settings } = await deps.settings.removeChannel(actor, channel.id);
-          await say(
-            settings.channels.length === 0
-              ? 'No channels are listed any more: the bot may be used everywhere here.'
-              : `The bot may now be used in: ${settings.channels.map((c) => channelLabel(actor.platform, c)).join(', ')}.`,
-          );
-          return;
-        }
-        case 'defaults': {
-          const clear = o.clear === true || stringOf(o.clear) === 'true';
-          const input = {
-            seconds: stringOf(o.seconds),
-            aspectRatio: stringOf(o.aspect_ratio),
-            resolution: stringOf(o.resolution),
-          };
-          if (!clear && Object.values(input).every((v) => v === undefined)) {
-            throw new InvalidInputError(
-              'defaults',
-              'Give at least one of seconds, aspect ratio and resolution, or `clear` to forget them.',
-            );
-          }
-          const { settings } = await deps.settings.setDefaults(actor, clear ? 'clear' : input);
-          const lines = describeSettings(invocation.platform, settings, deps.settings.limits, {
-            showBans: false,
-          });
-          await say(`Saved. ${lines.split('\n').find((l) => l.startsWith('Defaults:')) ?? ''}`);
-          return;
-        }
-        case 'images': {
-          const allowed = stateOf(o.state);
-          await deps.settings.setImagesAllowed(actor, allowed);
-          await say(allowed ? 'Image input is allowed here.' : 'Image input is now off here.');
-          return;
-        }
-        case 'notify': {
-          const enabled = stateOf(o.state);
-          await deps.settings.setNotify(actor, actor.userId, enabled);
-          await say(
-            enabled
-              ? 'You will be mentioned when a long video of yours is ready.'
-              : 'You will no longer be mentioned when a long video of yours is ready.',
-          );
-          return;
-        }
-        default:
-          throw new InvalidInputError(
-            'subcommand',
-            `Unknown settings command “${invocation.subcommand}”. Use one of ${SETTINGS_SUBCOMMANDS.join(', ')}.`,
-          );
+    switch (invocation.subcommand ?? 'show') {
+      case 'show': {
+        const [settings, notify] = await Promise.all([
+          deps.settings.get(actor),
+          deps.settings.notifyEnabled(actor.platform, actor.spaceId, actor.userId),
+        ]);
+        const admin = deps.isAdmin(actor);
+        await say(
+          `Rules here:\n${describeSettings(invocation.platform, settings, deps.settings.limits, { showBans: admin })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
+        );
+        return;
       }
-    } catch (error) {
-      await reply.fail(toBotError(error).userMessage);
+      case 'ban-add': {
+        const { rule } = await deps.settings.addBan(actor, stringOf(o.pattern) ?? '');
+        await say(`Added \`${describeBan(rule)}\` to the ban list.`);
+        return;
+      }
+      case 'ban-remove': {
+        const { rule } = await deps.settings.removeBan(actor, stringOf(o.pattern) ?? '');
+        await say(`Removed \`${describeBan(rule)}\` from the ban list.`);
+        return;
+      }
+      case 'channel-add': {
+        const channel = channelOf(o.channel, invocation);
+        const { settings } = await deps.settings.addChannel(actor, channel);
+        await say(
+          `The bot may now be used in: ${settings.channels.map((c) => channelLabel(actor.platform, c)).join(', ')}.`,
+        );
+        return;
+      }
+      case 'channel-remove': {
+        const channel = channelOf(o.channel, invocation);
+        const { settings } = await deps.settings.removeChannel(actor, channel.id);
+        await say(
+          settings.channels.length === 0
+            ? 'No channels are listed any more: the bot may be used everywhere here.'
+            : `The bot may now be used in: ${settings.channels.map((c) => channelLabel(actor.platform, c)).join(', ')}.`,
+        );
+        return;
+      }
+      case 'defaults': {
+        const clear = o.clear === true || stringOf(o.clear) === 'true';
+        const input = {
+          seconds: stringOf(o.seconds),
+          aspectRatio: stringOf(o.aspect_ratio),
+          resolution: stringOf(o.resolution),
+        };
+        if (!clear && Object.values(input).every((v) => v === undefined)) {
+          throw new InvalidInputError(
+            'defaults',
+            'Give at least one of seconds, aspect ratio and resolution, or `clear` to forget them.',
+          );
+        }
+        const { settings } = await deps.settings.setDefaults(actor, clear ? 'clear' : input);
+        const lines = describeSettings(invocation.platform, settings, deps.settings.limits, {
+          showBans: false,
+        });
+        await say(`Saved. ${lines.split('\n').find((l) => l.startsWith('Defaults:')) ?? ''}`);
+        return;
+      }
+      case 'images': {
+        const allowed = stateOf(o.state);
+        await deps.settings.setImagesAllowed(actor, allowed);
+        await say(allowed ? 'Image input is allowed here.' : 'Image input is now off here.');
+        return;
+      }
+      case 'notify': {
+        const enabled = stateOf(o.state);
+        await deps.settings.setNotify(actor, actor.userId, enabled);
+        await say(
+          enabled
+            ? 'You will be mentioned when a long video of yours is ready.'
+            : 'You will no longer be mentioned when a long video of yours is ready.',
+        );
+        return;
+      }
+      default:
+        throw new InvalidInputError(
+          'subcommand',
+          `Unknown settings command “${invocation.subcommand}”. Use one of ${SETTINGS_SUBCOMMANDS.join(', ')}.`,
+        );
     }
   },
 };

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { startDiscordAdapter, type DiscordAdapter } from '../adapters/discord/index.js';
-import { startSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
+import { createDiscordAdapter, type DiscordAdapter } from '../adapters/discord/index.js';
+import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
+import { REGISTRY } from '../commands/index.js';
+import { createBot, type Bot } from '../src/core/bot.js';
 import { openApp, type App } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
@@ -130,6 +132,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   let app: App | undefined;
   let discordBot: DiscordAdapter | undefined;
   let slackBot: SlackAdapter | undefined;
+  let bot: Bot | undefined;
 
   try {
     video = await startVideoApiEmulator({ generationMs: options.generationMs ?? 2500 });
@@ -158,7 +161,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     });
     const logger = createLogger({ level: 'silent' });
     app = await openApp(config, logger);
-    discordBot = await startDiscordAdapter({
+    bot = createBot({ app, registry: REGISTRY, logger });
+    discordBot = createDiscordAdapter({
       config: {
         token: 'demo-token',
         appId: undefined,
@@ -166,11 +170,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         guildId: undefined,
         messageContent: true,
       },
-      app,
       logger,
       reply: { editIntervalMs: 600 },
     });
-    slackBot = await startSlackAdapter({
+    slackBot = createSlackAdapter({
       config: {
         botToken: slack.botToken,
         signingSecret: slack.signingSecret,
@@ -179,7 +182,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         apiUrl: slack.apiUrl,
         maxUploadBytes: 1024 * 1024 * 1024,
       },
-      app,
       logger,
       bolt: {
         tokenVerificationEnabled: false,
@@ -192,6 +194,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       },
       reply: { updateIntervalMs: 600, updatesPerSecond: 100 },
     });
+    bot.add(discordBot);
+    bot.add(slackBot);
+    await bot.start();
     const driver: SlackDriver = createSlackDriver({
       emulator: slack,
       botUrl: slackEventsUrl(slackBot.port),
@@ -488,8 +493,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     );
     return { ok, steps, transcript, videos, outDir, elapsedMs: Date.now() - started };
   } finally {
-    await slackBot?.stop(1000).catch(() => undefined);
-    await discordBot?.stop(1000).catch(() => undefined);
+    await bot?.stop(1000).catch(() => undefined);
     await app?.close().catch(() => undefined);
     await slack?.close().catch(() => undefined);
     await discord?.close().catch(() => undefined);

@@ -1,5 +1,7 @@
 import { ownsRecord } from '../adapters/discord/sharding.js';
+import { REGISTRY } from '../commands/index.js';
 import { openApp } from './app.js';
+import { createBot } from './core/bot.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { runMain } from './run-main.js';
@@ -54,16 +56,15 @@ async function main(): Promise<number> {
       ? undefined
       : await (await import('./metrics.js')).startMetricsServer({ port: metricsPort, logger });
   const app = await openApp(config, logger, { observe: metrics?.observe });
-  const { startDiscordAdapter } = await import('../adapters/discord/index.js');
-  const discord = await startDiscordAdapter({ config: discordConfig, app, logger });
+  const { createDiscordAdapter } = await import('../adapters/discord/index.js');
+  const bot = createBot({ app, registry: REGISTRY, logger });
+  bot.add(createDiscordAdapter({ config: discordConfig, logger }));
+  await bot.start();
 
   // In-process (SQLite), this shard resumes its own guilds' unfinished jobs; with Redis, its BullMQ worker
   // takes any Discord job (REST reaches every guild), whichever shard acknowledged it.
-  void app.runner
-    ?.resumeAll((record) => discord.sinkFor(record), {
-      platforms: ['discord'],
-      owns: (record) => ownsRecord(record, shardIds, shardCount),
-    })
+  void bot
+    .startWorkers({ owns: (record) => ownsRecord(record, shardIds, shardCount) })
     .then((settled) => {
       if (settled.length > 0) logger.info({ jobs: settled.length }, 'resumed jobs from the previous run');
     })
@@ -73,7 +74,7 @@ async function main(): Promise<number> {
   logger.info({ signal }, 'shard shutting down; running jobs resume on the next start');
   // Without a manager a new one may already be starting this shard again: let go of running jobs at once
   // (their records stay for it to resume) instead of finishing them beside it.
-  await discord.stop(signal === MANAGER_GONE ? 0 : undefined);
+  await bot.stop(signal === MANAGER_GONE ? 0 : undefined);
   await app.close();
   await metrics?.close();
   return 0;

@@ -1,7 +1,7 @@
-import type { DiscordAdapter } from '../adapters/discord/index.js';
 import type { ShardManagerHandle } from '../adapters/discord/sharding.js';
-import type { SlackAdapter } from '../adapters/slack/index.js';
+import { REGISTRY } from '../commands/index.js';
 import { openApp } from './app.js';
+import { createBot } from './core/bot.js';
 import { ConfigError, loadConfig, requireVideoApiKey, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { runMain } from './run-main.js';
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   const pruned = await app.prune();
   if (pruned > 0) logger.info({ pruned }, 'removed old job records');
 
-  let discord: DiscordAdapter | undefined;
+  const bot = createBot({ app, registry: REGISTRY, logger });
   let shards: ShardManagerHandle | undefined;
   // Each platform's client library is loaded only when it is configured (discord.js ~45 MB, Bolt ~35 MB RSS).
   // With DISCORD_SHARDS this process is the sharding manager: the shard processes run Discord and its jobs
@@ -65,27 +65,18 @@ async function main(): Promise<number> {
     const { startShardManager } = await import('../adapters/discord/sharding.js');
     shards = await startShardManager({ config: config.discord, logger });
   } else if (config.discord) {
-    const { startDiscordAdapter } = await import('../adapters/discord/index.js');
-    discord = await startDiscordAdapter({ config: config.discord, app, logger });
+    const { createDiscordAdapter } = await import('../adapters/discord/index.js');
+    bot.add(createDiscordAdapter({ config: config.discord, logger }));
   }
-  let slack: SlackAdapter | undefined;
   if (config.slack) {
-    const { startSlackAdapter } = await import('../adapters/slack/index.js');
-    slack = await startSlackAdapter({ config: config.slack, app, logger });
+    const { createSlackAdapter } = await import('../adapters/slack/index.js');
+    bot.add(createSlackAdapter({ config: config.slack, logger }));
   }
+  await bot.start();
 
   // This process takes jobs of the platforms it runs here (with DISCORD_SHARDS, Discord's are the shards').
-  const served = [...(discord ? ['discord' as const] : []), ...(slack ? ['slack' as const] : [])];
-  void app.runner
-    ?.resumeAll(
-      (record) =>
-        record.platform === 'discord'
-          ? discord?.sinkFor(record)
-          : record.platform === 'slack'
-            ? slack?.sinkFor(record)
-            : undefined,
-      { platforms: served },
-    )
+  void bot
+    .startWorkers()
     .then((settled) => {
       if (settled.length > 0) logger.info({ jobs: settled.length }, 'resumed jobs from the previous run');
     })
@@ -102,7 +93,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await Promise.all([discord?.stop(), shards?.stop(), slack?.stop()]);
+  await Promise.all([bot.stop(), shards?.stop()]);
   await app.close();
   await metrics?.close();
   return 0;

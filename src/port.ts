@@ -2,14 +2,26 @@ import type { BotError } from './errors.js';
 import type { JobEvent } from './jobs/events.js';
 import type { ImageSource } from './generation/request.js';
 import type { JobRecord } from './jobs/job-store.js';
-import type { JobSink } from './jobs/job-runner.js';
+import type { CommandDefinition } from './core/command.js';
 import type { Platform } from './quota/quota.js';
 import type { DownloadedVideo } from './video-api/download.js';
 
 /**
- * The port between adapters and commands. Adapters build an Invocation from a platform event and implement
- * Reply on top of their messages; commands and the core see only these types.
+ * The port: the only door between platform adapters and the core. An adapter decodes a platform event into
+ * an Invocation, hands it to `AdapterCore.handle` with a Reply built on its messages, and renders what the
+ * core tells that Reply. Everything an adapter needs of the core is exported from here (types, errors, view
+ * helpers); the lint forbids adapters any other import from src/ but src/util and src/log.
  */
+
+export type { Platform };
+/** The platforms with chat adapters (the CLI is a platform of job records, not of adapters). */
+export type ChatPlatform = Exclude<Platform, 'cli'>;
+export type { JobEvent, JobRecord, DownloadedVideo, ImageSource };
+export type { CommandDefinition, OptionSpec, OptionType, SubcommandSpec } from './core/command.js';
+export type { DiscordConfig, SlackConfig } from './config.js';
+export { BotError, InvalidInputError, toBotError, formatCount } from './errors.js';
+export { progressView, quotePrompt, settingsLine, textBar } from './generation/progress-view.js';
+export { formatByteSize } from './generation/images.js';
 
 export interface UserRef {
   id: string;
@@ -27,55 +39,140 @@ export interface ChannelRef {
 
 export type OptionValue = string | number | boolean | UserRef | ChannelRef;
 
+/** How the core recognises a platform's second delivery of the same event (a retry, another process). */
+export interface Delivery {
+  /** Unique per platform event: Slack trigger/event/view id, Discord interaction or message id. */
+  id: string;
+  /** How long a repeat can still arrive. */
+  ttlMs: number;
+  /**
+   * False for an event that cannot come back once this process is gone (a Discord interaction): the embedded
+   * stores then keep the mark in memory only. Redis marks are shared either way.
+   */
+  acrossRestarts: boolean;
+}
+
 export interface Invocation {
-  platform: Exclude<Platform, 'cli'>;
+  platform: ChatPlatform;
   /** Discord guild id or `dm:<user id>`; Slack team id. */
   spaceId: string;
   channelId: string;
   /** The parent channel when `channelId` is a thread, where the platform has such a thing (Discord). */
   parentChannelId?: string;
   userId: string;
+  /** The user's name as the platform shows it, when the event carries one (for "cancelled by …"). */
+  userName?: string;
   isSpaceAdmin: boolean;
+  /** A command or action name from the registry (commands/index.ts). */
   command: string;
   subcommand?: string;
   options: Record<string, OptionValue | undefined>;
   /** Images the user attached or pointed at, with a reference string each so "Again" can fetch them again. */
   images: Array<ImageSource & { ref: string }>;
+  /** Absent for events the platform never repeats. */
+  delivery?: Delivery;
+  /** The user asked how to use the command (Slack's bare `/imagine`): the core answers with its usage. */
+  help?: boolean;
+  /** The adapter could not read the user's input: the core answers with this, after its own checks. */
+  refusal?: BotError;
 }
 
 export interface ReplyTextOptions {
   /** Visible only to the invoking user, where the platform allows it. */
   ephemeral?: boolean;
+  /** Already in the platform's markup, built with its Formatter: the reply must not escape it again. */
+  formatted?: boolean;
 }
 
+/**
+ * How the core's answer is acknowledged on the platform, as the command's registry entry declares:
+ * `job` (a public message that will show a job), `private` (an answer only the user sees), `update` (a
+ * button press on an existing message: nothing new unless refused).
+ */
+export type Visibility = 'job' | 'private' | 'update';
+
 export interface Reply {
+  /**
+   * Called once the core knows which command runs (after dedup and the draining check), before any slow
+   * step: the platform's acknowledgement (Discord's deferral) belongs here.
+   */
+  acknowledge?(visibility: Visibility): Promise<void>;
   /** A plain answer: the whole response for commands that do not generate. */
   text(message: string, options?: ReplyTextOptions): Promise<void>;
-  /** A specific, friendly failure; ephemeral where the platform allows it. */
-  fail(userMessage: string): Promise<void>;
+  /**
+   * A specific, friendly failure with the error's user message: a refusal before a job exists (`record`
+   * undefined, ephemeral where the platform allows), or the end of a job that was accepted.
+   */
+  fail(error: BotError, record?: JobRecord): Promise<void>;
+  /** Removes a finished job's message (and any uploaded file): the Delete button. */
+  remove?(record: JobRecord): Promise<void>;
 }
 
 /** What a generating command needs beyond Reply: live progress, the final video, and a way back after a restart. */
 export interface GenerationReply extends Reply {
-  /** Serialisable: stored in the job record so a restarted bot can find this conversation again. */
+  /**
+   * Serialisable: stored in the job record so a restarted bot (or another process) finds this conversation
+   * again. When it changes (the job's message was posted), the adapter calls `AdapterCore.refChanged`.
+   */
   readonly ref: unknown;
-  progress(event: JobEvent, record: JobRecord): Promise<void>;
+  progress(event: JobEvent, record: JobRecord): Promise<void> | void;
   deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
-  /** A failure of a job (after it was accepted), with the error's user message. */
-  jobFailed(error: BotError, record: JobRecord | undefined): Promise<void>;
   /** Fetches an image the adapter referenced by URL (platform auth and host allowlist are the adapter's). */
   fetchImage?(source: ImageSource, maxBytes: number): Promise<Uint8Array>;
   /** Mentions the requester once, in a new message, that a long job's result is posted. */
   notify?(record: JobRecord): Promise<void>;
 }
 
-/** The job runner's view of a GenerationReply. */
-export function sinkFromReply(reply: GenerationReply): JobSink {
-  return {
-    progress: (event, record) => reply.progress(event, record),
-    deliver: (video, record) => reply.deliver(video, record),
-    fail: (error, record) => reply.jobFailed(error, record),
-    notify: reply.notify?.bind(reply),
-    fetchImage: reply.fetchImage?.bind(reply),
+/** How one platform writes the parts of the core's messages; user text goes through `escape`. */
+export interface Formatter {
+  /** A link to the job's message (or its channel), in the platform's markup; undefined when there is none. */
+  jobLink(record: JobRecord): string | undefined;
+  /** A time as the platform shows it to each reader (Discord `<t:…:R>`, Slack `<!date^…>`). */
+  time(ms: number): string;
+  /** A user, shown without notifying them. */
+  user(id: string): string;
+  /** The person who pressed a button, in a job's message ("Cancelled by …"); never a ping. */
+  actor(invocation: Pick<Invocation, 'userId' | 'userName'>): string;
+  /** A channel as the platform links it. */
+  channel(channel: { id: string; name?: string }): string;
+  /** Makes user text inert (markup, mentions). */
+  escape(text: string): string;
+  /** The platform's message length limit (Discord: 2,000 characters); longer answers are cut by the command. */
+  maxChars?: number;
+  /** How to use a command on this platform's surface (Slack: its text and flags). */
+  usage(command: CommandDefinition): string;
+}
+
+/** The narrow core an adapter is started with: everything it may ask of the bot. */
+export interface AdapterCore {
+  /** Runs one invocation through the core's pipeline; answers (and failures) go to `reply`. */
+  handle(invocation: Invocation, reply: Reply | GenerationReply): Promise<void>;
+  /** The adapter moved a job's conversation (its message was posted, a file uploaded): the core persists it. */
+  refChanged(jobId: string, ref: unknown): Promise<void>;
+  /** What a job asked for, for a form that starts from it (Vary); undefined when the record is gone. */
+  recall(jobId: string): Promise<JobRecord | undefined>;
+  /** Short-lived state between two user actions (what a form was opened for), always with a TTL. */
+  pending: {
+    get(key: string): Promise<unknown>;
+    set(key: string, value: unknown, ttlMs: number): Promise<unknown>;
+    delete(key: string): Promise<unknown>;
   };
+}
+
+/**
+ * A platform adapter, small like Bolt's Receiver: it connects to its platform, turns events into Invocations
+ * for `core.handle`, and renders Replies. Adding a platform is a folder implementing this plus one line in
+ * the composition root.
+ */
+export interface Adapter {
+  readonly platform: ChatPlatform;
+  readonly format: Formatter;
+  start(core: AdapterCore): Promise<void>;
+  /**
+   * Disconnects. The core has stopped handing it work and waited up to `graceMs` for running handlers
+   * already; the adapter may use what is left of it for its own transport.
+   */
+  stop(graceMs: number): Promise<void>;
+  /** The reply for a job this process did not start (resumed after a restart, taken from another process). */
+  replyFor(record: JobRecord): GenerationReply | undefined;
 }

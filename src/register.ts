@@ -1,9 +1,6 @@
 import { REST, Routes } from 'discord.js';
 import { allCommandsJson } from '../adapters/discord/command-json.js';
-import { imagineCommand } from '../commands/imagine.js';
-import { jobsCommand } from '../commands/jobs.js';
-import { quotaCommand } from '../commands/quota.js';
-import { settingsCommand } from '../commands/settings.js';
+import { SLASH_COMMANDS } from '../commands/index.js';
 import { ConfigError, loadConfig } from './config.js';
 import { runMain } from './run-main.js';
 
@@ -16,7 +13,7 @@ async function main(): Promise<number> {
   if (!config.discord) throw new ConfigError(['DISCORD_TOKEN is required to register commands']);
   const rest = new REST({ api: config.discord.apiBaseUrl }).setToken(config.discord.token);
   const appId = config.discord.appId ?? ((await rest.get(Routes.currentApplication())) as { id: string }).id;
-  const body = allCommandsJson([imagineCommand, quotaCommand, settingsCommand, jobsCommand]);
+  const body = allCommandsJson(SLASH_COMMANDS);
   const route = config.discord.guildId
     ? Routes.applicationGuildCommands(appId, config.discord.guildId)
     : Routes.applicationCommands(appId);

@@ -7,7 +7,7 @@ import {
   type APIApplicationCommandSubcommandOption,
   type RESTPostAPIApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { CommandDefinition, OptionSpec } from '../../commands/types.js';
+import type { CommandDefinition, OptionSpec } from '../../src/port.js';
 
 /**
  * Discord's surface for our platform-neutral command data: slash-command JSON as `PUT /applications/{id}/commands`
@@ -66,7 +66,7 @@ function optionsJson(specs: readonly OptionSpec[]): APIApplicationCommandBasicOp
   return [...specs].sort((a, b) => Number(b.required ?? false) - Number(a.required ?? false)).map(optionJson);
 }
 
-export function commandJson<D>(command: CommandDefinition<D, never>): RESTPostAPIApplicationCommandsJSONBody {
+export function commandJson(command: CommandDefinition): RESTPostAPIApplicationCommandsJSONBody {
   const subcommands: APIApplicationCommandSubcommandOption[] | undefined = command.subcommands?.map(
     (sub) => ({
       type: ApplicationCommandOptionType.Subcommand,
@@ -88,7 +88,7 @@ export function commandJson<D>(command: CommandDefinition<D, never>): RESTPostAP
 
 /** Every command the bot registers: slash commands plus the "Animate" message context menu. */
 export function allCommandsJson(
-  commands: ReadonlyArray<CommandDefinition<never, never>>,
+  commands: readonly CommandDefinition[],
 ): RESTPostAPIApplicationCommandsJSONBody[] {
   return [
     ...commands.map((c) => commandJson(c)),

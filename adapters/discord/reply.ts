@@ -1,14 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { MessageFlags, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
-import type { BotError } from '../../src/errors.js';
-import type { JobEvent } from '../../src/jobs/events.js';
-import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { Logger } from '../../src/log.js';
-import type { GenerationReply, ReplyTextOptions } from '../../src/port.js';
+import type {
+  BotError,
+  DownloadedVideo,
+  GenerationReply,
+  JobEvent,
+  JobRecord,
+  ReplyTextOptions,
+} from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
-import type { DownloadedVideo } from '../../src/video-api/download.js';
 import { NO_MENTIONS, finalContent, progressButtons, progressContent, resultButtons } from './render.js';
 
 /**
@@ -226,10 +229,6 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
       else await edit({ content: message });
     },
 
-    async fail(userMessage: string) {
-      await surface.private(`⚠️ ${userMessage}`);
-    },
-
     async progress(event, record) {
       leavePacer ??= deps.pacer?.join();
       progressEdits.push({ event, record });
@@ -279,7 +278,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
       }
     },
 
-    async jobFailed(error: BotError, record: JobRecord | undefined) {
+    async fail(error: BotError, record?: JobRecord) {
       await stopEditing();
       if (!record) {
         await surface.refused(`⚠️ ${error.userMessage}`);

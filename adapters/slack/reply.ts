@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import type { BotError } from '../../src/errors.js';
-import type { JobEvent } from '../../src/jobs/events.js';
-import type { JobRecord, JobStore } from '../../src/jobs/job-store.js';
 import type { Logger } from '../../src/log.js';
-import type { GenerationReply, ReplyTextOptions } from '../../src/port.js';
+import type {
+  BotError,
+  DownloadedVideo,
+  GenerationReply,
+  JobEvent,
+  JobRecord,
+  Reply,
+  ReplyTextOptions,
+} from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
-import type { DownloadedVideo } from '../../src/video-api/download.js';
 import { escapeSlack, finalText, progressBlocks, progressText, resultBlocks } from './render.js';
 
 /**
@@ -38,7 +42,8 @@ type WebClient = App['client'];
 export interface SlackReplyDeps {
   client: WebClient;
   logger: Logger;
-  jobs: JobStore;
+  /** Tells the core the job's message moved (posted, file uploaded), so a restart finds it. */
+  refChanged(jobId: string, ref: SlackMessageRef): Promise<void>;
   maxUploadBytes: number;
   updateIntervalMs?: number;
   /** The workspace's shared chat.update budget: with many jobs at once, each updates less often. */
@@ -64,7 +69,7 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
         .then(async (res) => {
           const ts = String(res.ts);
           ref.ts = ts;
-          if (record) await deps.jobs.update(record.id, { messageRef: ref });
+          if (record) await deps.refChanged(record.id, ref);
           return ts;
         });
       return posting;
@@ -107,12 +112,9 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
     fetchImage: deps.fetchImage,
 
     async text(message: string, options?: ReplyTextOptions) {
-      if (options?.ephemeral) await ephemeral(message);
-      else await show(message, undefined);
-    },
-
-    async fail(userMessage: string) {
-      await ephemeral(`:warning: ${escapeSlack(userMessage)}`);
+      const text = options?.formatted ? message : escapeSlack(message);
+      if (options?.ephemeral) await ephemeral(text);
+      else await show(text, undefined);
     },
 
     async progress(event, record) {
@@ -147,7 +149,7 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
       const fileId = uploadedFileId(uploaded);
       if (fileId) {
         ref.fileId = fileId;
-        await deps.jobs.update(record.id, { messageRef: ref }).catch(() => undefined);
+        await deps.refChanged(record.id, ref).catch(() => undefined);
       }
       const text = finalText(record, ':white_check_mark: Done — the video is in the thread.');
       await client.chat.update({
@@ -173,7 +175,7 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
       }
     },
 
-    async jobFailed(error: BotError, record: JobRecord | undefined) {
+    async fail(error: BotError, record?: JobRecord) {
       await stopUpdating();
       if (!record || !posting) {
         await ephemeral(`:warning: ${escapeSlack(error.userMessage)}`);
@@ -191,4 +193,39 @@ const uploadResultSchema = z.object({
 /** files.uploadV2 answers with one completion per file, each listing its files. */
 function uploadedFileId(result: unknown): string | undefined {
   return uploadResultSchema.safeParse(result).data?.files?.[0]?.files?.[0]?.id;
+}
+
+export interface SlackActionTarget {
+  channel: string;
+  userId: string;
+  /** The message the button is on, and its thread. */
+  ts?: string;
+  threadTs?: string;
+}
+
+/**
+ * The Reply for a button pressed on a job's message (Cancel, Delete): refusals are an ephemeral note to the
+ * presser beside the message; Delete removes the message and the uploaded file.
+ */
+export function createSlackActionReply(
+  target: SlackActionTarget,
+  deps: Pick<SlackReplyDeps, 'client' | 'logger'>,
+): Reply {
+  const note = async (text: string) => {
+    await deps.client.chat
+      .postEphemeral({ channel: target.channel, user: target.userId, text, thread_ts: target.threadTs })
+      .catch((error: unknown) =>
+        deps.logger.warn({ userId: target.userId, err: error }, 'ephemeral note failed'),
+      );
+  };
+  return {
+    text: (message, options) => note(options?.formatted ? message : escapeSlack(message)),
+    fail: (error) => note(escapeSlack(error.userMessage)),
+    async remove(record) {
+      const ref = slackMessageRefSchema.safeParse(record.messageRef).data;
+      const ts = target.ts ?? ref?.ts;
+      if (ref?.fileId) await deps.client.files.delete({ file: ref.fileId }).catch(() => undefined);
+      if (ts) await deps.client.chat.delete({ channel: target.channel || (ref?.channel ?? ''), ts });
+    },
+  };
 }

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { quotaCommand } from '../../commands/quota.js';
 import { openApp } from '../app.js';
+import { createDispatcher } from '../core/dispatch.js';
+import { plainFormat } from '../core/plain-format.js';
 import type { Config } from '../config.js';
 import { InvalidInputError } from '../errors.js';
 import { JOB_STATUSES } from '../jobs/job-store.js';
@@ -81,13 +83,28 @@ export async function quotaCliCommand(args: string[], config: Config, logger: Lo
     async text(message) {
       process.stdout.write(`${message}\n`);
     },
-    async fail(message) {
+    async fail(error) {
       failed = true;
-      process.stderr.write(`${message}\n`);
+      process.stderr.write(`${error.userMessage}\n`);
     },
   };
+  const handle = createDispatcher({
+    registry: new Map([[quotaCommand.name, quotaCommand]]),
+    firstSeen: app.firstSeen,
+    draining: () => false,
+    contextFor: () => ({
+      quota: app.quota,
+      settings: app.settings,
+      jobs: app.jobs,
+      runner: undefined,
+      format: plainFormat,
+      logger,
+      generate: () => Promise.reject(new Error('the CLI does not generate through commands')),
+    }),
+    logger,
+  });
   try {
-    await quotaCommand.handle(
+    await handle(
       {
         platform: platform.data,
         spaceId: values.space,
@@ -104,7 +121,6 @@ export async function quotaCliCommand(args: string[], config: Config, logger: Lo
         images: [],
       },
       reply,
-      { quota: app.quota },
     );
     return failed ? 2 : 0;
   } finally {

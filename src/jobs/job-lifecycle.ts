@@ -86,7 +86,7 @@ export const RESTARTED_BEFORE_SUBMIT = () =>
       'The bot restarted before your video was sent to the video service. Your quota was refunded; please try again.',
   });
 
-function requestFromRecord(record: JobRecord): GenerationRequest {
+export function requestFromRecord(record: JobRecord): GenerationRequest {
   return {
     prompt: record.request.prompt,
     seconds: record.request.seconds,

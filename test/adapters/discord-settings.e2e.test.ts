@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordAdapter } from '../../adapters/discord/index.js';
-import { discordMessageLink } from '../../adapters/discord/jobs-format.js';
+import { discordMessageLink } from '../../adapters/discord/format.js';
 import type { App } from '../../src/app.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import {

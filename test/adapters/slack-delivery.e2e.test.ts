@@ -184,7 +184,7 @@ describe('restart mid-job', () => {
         const unfinished = await next.jobs.unfinished();
         expect(unfinished).toHaveLength(1);
         const settled = await next.runner?.resumeAll((record) =>
-          record.platform === 'slack' ? adapter.sinkFor(record) : undefined,
+          record.platform === 'slack' ? adapter.replyFor(record) : undefined,
         );
         expect(settled?.map((r) => r.status)).toEqual(['completed']);
         const after = slack.timeline.slice(seenBeforeRestart).filter((t) => t.channel === CHANNEL);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { imagineOptions } from '../../commands/imagine.js';
+import { imagineCommand, imagineOptions } from '../../commands/imagine.js';
 import { InvalidInputError } from '../../src/errors.js';
-import { parseFlags, usage } from '../../adapters/slack/flags.js';
+import { parseFlags, usage } from '../../adapters/slack/arguments.js';
 
 const parse = (text: string) => parseFlags(text, imagineOptions);
 function refusal(text: string): string {
@@ -40,7 +40,7 @@ describe('Slack /imagine flags', () => {
   it('asks for help on empty text or "help"', () => {
     expect(parse('').help).toBe(true);
     expect(parse('  HELP ').help).toBe(true);
-    expect(usage('imagine', imagineOptions)).toContain('--ar');
+    expect(usage(imagineCommand)).toContain('--ar');
   });
 
   it('refuses unknown flags, missing values and repeats', () => {

@@ -1,4 +1,4 @@
-import { startDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import type { SlackAdapter } from '../../adapters/slack/index.js';
 import { openApp, type App } from '../../src/app.js';
 import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord/server.js';
@@ -6,6 +6,8 @@ import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.j
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { FAST_POLL, capturedLogger, configFor } from '../helpers/core.js';
+import type { Started } from '../helpers/bot.js';
+import { startDiscordBot } from '../helpers/discord.js';
 import { botUrlOf, startSlackBot } from '../helpers/slack.js';
 
 /**
@@ -19,8 +21,8 @@ export interface FaultBot {
   slack: SlackEmulator;
   driver: SlackDriver;
   app: App;
-  discordBot: DiscordAdapter;
-  slackBot: SlackAdapter;
+  discordBot: Started<DiscordAdapter>;
+  slackBot: Started<SlackAdapter>;
   guildId: string;
   channelId: string;
   users: Array<{ id: string; username: string }>;
@@ -67,22 +69,11 @@ export async function startFaultBot(
       runner: { pollPolicy: FAST_POLL, jobTimeoutMs: options.jobTimeoutMs ?? config.jobTimeoutMs },
     },
   });
-  const discordBot = await startDiscordAdapter({
-    config: {
-      token: 'fault-token',
-      appId: undefined,
-      apiBaseUrl: discord.apiBase,
-      guildId: undefined,
-      messageContent: true,
-    },
-    app,
-    logger: log.logger,
-    reply: { editIntervalMs: 300 },
-  });
+  const discordBot = await startDiscordBot(discord, app, { messageContent: true, logger: log.logger });
   const slackBot = await startSlackBot(slack, app, { logger: log.logger });
   // As src/main.ts does: start working (with a Redis store, this starts the BullMQ worker).
   await app.runner?.resumeAll((record) =>
-    record.platform === 'discord' ? discordBot.sinkFor(record) : slackBot.sinkFor(record),
+    record.platform === 'discord' ? discordBot.replyFor(record) : slackBot.replyFor(record),
   );
   const driver = createSlackDriver({
     emulator: slack,

@@ -1,8 +1,9 @@
-import { startDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import { createDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
 import type { DiscordReplyDeps } from '../../adapters/discord/reply.js';
 import type { App } from '../../src/app.js';
 import type { Logger } from '../../src/log.js';
 import type { DiscordEmulator } from '../emulators/discord/server.js';
+import { startWithBot, type Started } from './bot.js';
 import { capturedLogger } from './core.js';
 
 /** The Discord adapter on real discord.js, pointed at the Discord emulator, with test-speed edits. */
@@ -14,8 +15,9 @@ export function startDiscordBot(
     logger?: Logger;
     reply?: Pick<DiscordReplyDeps, 'editIntervalMs' | 'tokenLifetimeMs'>;
   } = {},
-): Promise<DiscordAdapter> {
-  return startDiscordAdapter({
+): Promise<Started<DiscordAdapter>> {
+  const logger = options.logger ?? capturedLogger().logger;
+  const adapter = createDiscordAdapter({
     config: {
       token: 'emulated-token',
       appId: undefined,
@@ -23,8 +25,8 @@ export function startDiscordBot(
       guildId: undefined,
       messageContent: options.messageContent ?? false,
     },
-    app,
-    logger: options.logger ?? capturedLogger().logger,
+    logger,
     reply: { editIntervalMs: 300, ...options.reply },
   });
+  return startWithBot(app, adapter, logger);
 }

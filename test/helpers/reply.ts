@@ -7,8 +7,8 @@ export function recordingReply() {
     async text(message, options) {
       said.push({ text: message, ephemeral: options?.ephemeral ?? false, failure: false });
     },
-    async fail(userMessage) {
-      said.push({ text: userMessage, ephemeral: true, failure: true });
+    async fail(error) {
+      said.push({ text: error.userMessage, ephemeral: true, failure: true });
     },
   };
   return { reply, said, last: () => said.at(-1) };

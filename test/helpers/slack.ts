@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import {
-  startSlackAdapter,
+  createSlackAdapter,
   type SlackAdapter,
   type SlackAdapterOptions,
 } from '../../adapters/slack/index.js';
 import type { App } from '../../src/app.js';
 import type { Logger } from '../../src/log.js';
 import type { SlackEmulator } from '../emulators/slack/server.js';
+import { startWithBot, type Started } from './bot.js';
 import { capturedLogger } from './core.js';
 
 /** What a bot needs to know of a Slack (emulator) to talk to it: also passed to child processes as JSON. */
@@ -42,8 +43,9 @@ export function startSlackBotAt(
   target: SlackTarget,
   app: App,
   options: SlackBotOptions = {},
-): Promise<SlackAdapter> {
-  return startSlackAdapter({
+): Promise<Started<SlackAdapter>> {
+  const logger = options.logger ?? capturedLogger().logger;
+  const adapter = createSlackAdapter({
     config: {
       botToken: target.botToken,
       signingSecret: options.socketMode ? undefined : target.signingSecret,
@@ -52,8 +54,7 @@ export function startSlackBotAt(
       apiUrl: target.apiUrl,
       maxUploadBytes: options.maxUploadBytes ?? 1024 * 1024 * 1024,
     },
-    app,
-    logger: options.logger ?? capturedLogger().logger,
+    logger,
     bolt: {
       tokenVerificationEnabled: false,
       botId: target.botId,
@@ -65,6 +66,7 @@ export function startSlackBotAt(
     },
     reply: options.reply ?? { updateIntervalMs: 300, updatesPerSecond: 100 },
   });
+  return startWithBot(app, adapter, logger);
 }
 
 /** The Slack adapter on real Bolt, pointed at the Slack emulator, with test-speed retries and updates. */
@@ -72,7 +74,7 @@ export function startSlackBot(
   slack: SlackEmulator,
   app: App,
   options: Omit<SlackBotOptions, 'reply'> & { updateIntervalMs?: number } = {},
-): Promise<SlackAdapter> {
+): Promise<Started<SlackAdapter>> {
   return startSlackBotAt(slackTargetOf(slack), app, {
     ...options,
     reply: { updateIntervalMs: options.updateIntervalMs ?? 300, updatesPerSecond: 100 },
@@ -81,4 +83,4 @@ export function startSlackBot(
 
 /** Where Bolt's HTTP receiver on `port` takes Slack's requests (events, commands, interactivity). */
 export const slackEventsUrl = (port: number | undefined) => `http://127.0.0.1:${port}/slack/events`;
-export const botUrlOf = (adapter: SlackAdapter) => slackEventsUrl(adapter.port);
+export const botUrlOf = (adapter: Pick<SlackAdapter, 'port'>) => slackEventsUrl(adapter.port);

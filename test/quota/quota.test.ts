@@ -1,6 +1,7 @@
 import Keyv from 'keyv';
 import { describe, expect, it } from 'vitest';
 import { quotaCommand } from '../../commands/quota.js';
+import { runCommand } from '../helpers/command.js';
 import { parseConfig } from '../../src/config.js';
 import { BotError } from '../../src/errors.js';
 import { createMemoryLedger } from '../../src/quota/ledger-memory.js';
@@ -123,7 +124,7 @@ describe('/quota command', () => {
     const { quota } = setup();
     await quota.reserve(alice, 'a', 6);
     const r = recordingReply();
-    await quotaCommand.handle(invocation({ command: 'quota', subcommand: 'show' }), r.reply, { quota });
+    await runCommand(quotaCommand, invocation({ command: 'quota', subcommand: 'show' }), r.reply, { quota });
     expect(r.last()).toEqual({
       text: 'Your quota: Used 1 of 5 videos today. It resets at 2026-11-26 00:00 UTC.',
       ephemeral: true,
@@ -141,7 +142,9 @@ describe('/quota command', () => {
       ['show', { user: bob }],
     ] as const) {
       const r = recordingReply();
-      await quotaCommand.handle(invocation({ command: 'quota', subcommand, options }), r.reply, { quota });
+      await runCommand(quotaCommand, invocation({ command: 'quota', subcommand, options }), r.reply, {
+        quota,
+      });
       expect(r.last()?.failure).toBe(true);
       expect(r.last()?.text).toMatch(/Only (a server admin or a bot owner|an admin)/);
     }
@@ -153,7 +156,8 @@ describe('/quota command', () => {
     const { quota, log } = setup({ OWNER_IDS: 'discord:carol,slack:U9' });
     const bob = { id: 'bob', inSpace: true, displayName: 'Bob' };
     const admin = recordingReply();
-    await quotaCommand.handle(
+    await runCommand(
+      quotaCommand,
       invocation({
         command: 'quota',
         subcommand: 'set',
@@ -171,14 +175,16 @@ describe('/quota command', () => {
     expect(changed).toMatchObject({ actor: 'discord:guild1:alice', target: 'discord:guild1:bob', new: 20 });
 
     const owner = recordingReply();
-    await quotaCommand.handle(
+    await runCommand(
+      quotaCommand,
       invocation({ command: 'quota', subcommand: 'default', userId: 'carol', options: { limit: 3 } }),
       owner.reply,
       { quota },
     );
     expect(owner.last()?.text).toBe('The default limit here is now 3 videos.');
     await quota.reserve({ ...alice, userId: 'bob' }, 'b1', 6);
-    await quotaCommand.handle(
+    await runCommand(
+      quotaCommand,
       invocation({ command: 'quota', subcommand: 'reset', userId: 'carol', options: { user: bob } }),
       owner.reply,
       { quota },
@@ -190,7 +196,8 @@ describe('/quota command', () => {
   it('refuses users outside the space and limits out of range', async () => {
     const { quota } = setup();
     const r = recordingReply();
-    await quotaCommand.handle(
+    await runCommand(
+      quotaCommand,
       invocation({
         command: 'quota',
         subcommand: 'set',
@@ -201,7 +208,8 @@ describe('/quota command', () => {
       { quota },
     );
     expect(r.last()?.text).toBe('That user is not a member of this server or workspace.');
-    await quotaCommand.handle(
+    await runCommand(
+      quotaCommand,
       invocation({
         command: 'quota',
         subcommand: 'set',

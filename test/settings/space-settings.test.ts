@@ -6,6 +6,7 @@ import Keyv from 'keyv';
 import { describe, expect, it } from 'vitest';
 import { jobsCommand, promptStart } from '../../commands/jobs.js';
 import { settingsCommand } from '../../commands/settings.js';
+import { runCommand } from '../helpers/command.js';
 import { parseConfig } from '../../src/config.js';
 import { BotError } from '../../src/errors.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
@@ -230,7 +231,8 @@ describe('/settings and /jobs handlers', () => {
     await settings.addBan(admin, 'gore');
     await settings.setDefaults(admin, { seconds: 6 });
     const forMember = recordingReply();
-    await settingsCommand.handle(
+    await runCommand(
+      settingsCommand,
       invocation({ command: 'settings', subcommand: 'show', spaceId: 'g1', userId: 'ann' }),
       forMember.reply,
       { settings, isAdmin },
@@ -239,7 +241,8 @@ describe('/settings and /jobs handlers', () => {
     expect(forMember.said[0]?.text).toContain('Ban list: 1 entries (admins can see them)');
     expect(forMember.said[0]?.text).not.toContain('gore');
     const forAdmin = recordingReply();
-    await settingsCommand.handle(
+    await runCommand(
+      settingsCommand,
       invocation({
         command: 'settings',
         subcommand: 'show',
@@ -268,7 +271,7 @@ describe('/settings and /jobs handlers', () => {
       updatedAt: i,
     }));
     const format = {
-      link: () => undefined,
+      jobLink: () => undefined,
       time: (ms: number) => `t${ms}`,
       user: (id: string) => id,
       escape: (t: string) => t,
@@ -279,10 +282,16 @@ describe('/settings and /jobs handlers', () => {
       format,
     };
     const mine = recordingReply();
-    await jobsCommand.handle(invocation({ command: 'jobs', spaceId: 'g1', userId: 'ann' }), mine.reply, deps);
+    await runCommand(
+      jobsCommand,
+      invocation({ command: 'jobs', spaceId: 'g1', userId: 'ann' }),
+      mine.reply,
+      deps,
+    );
     expect(mine.said[0]?.text.split('\n')).toHaveLength(11);
     const refused = recordingReply();
-    await jobsCommand.handle(
+    await runCommand(
+      jobsCommand,
       invocation({ command: 'jobs', spaceId: 'g1', userId: 'ann', options: { all: true } }),
       refused.reply,
       deps,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { JobListFormat } from '../../commands/jobs.js';
-import type { JobRecord } from '../../src/jobs/job-store.js';
+import type { Formatter, JobRecord } from '../../src/port.js';
+import { usage } from './arguments.js';
 import { escapeSlack } from './render.js';
 
 /**
- * How /jobs lines look on Slack: dates in each reader's time zone, and a permalink to the job's message built
- * from the workspace domain (the slash command carries it), the channel and the message ts, as
+ * How the core's messages look on Slack: dates in each reader's time zone, and a permalink to the job's
+ * message built from the workspace domain (slash commands carry it), the channel and the message ts, as
  * chat.getPermalink would return it, without a Web API call per line.
  */
 
@@ -25,9 +25,10 @@ export function slackMessageLink(record: JobRecord, teamDomain: string | undefin
   return `<https://${teamDomain}.slack.com/archives/${channel}/p${ts.replace('.', '')}${thread}|message>`;
 }
 
-export function slackJobListFormat(teamDomain: string | undefined): JobListFormat {
+/** `domainOf(teamId)`: the workspace's domain, as its last slash command said, for message links. */
+export function slackFormat(domainOf: (teamId: string) => string | undefined): Formatter {
   return {
-    link: (record) => slackMessageLink(record, teamDomain),
+    jobLink: (record) => slackMessageLink(record, domainOf(record.spaceId)),
     time: (ms) => {
       const seconds = Math.floor(ms / 1000);
       const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
@@ -35,6 +36,9 @@ export function slackJobListFormat(teamDomain: string | undefined): JobListForma
     },
     // Plain id: a <@U…> in a message could notify the person it names.
     user: (id) => `\`${id}\``,
+    actor: ({ userId, userName }) => escapeSlack(userName ?? userId),
+    channel: ({ id, name }) => (name ? `#${name}` : id),
     escape: escapeSlack,
+    usage: (command) => usage(command),
   };
 }

@@ -1,9 +1,11 @@
 import { escapeMarkdown } from 'discord.js';
 import { z } from 'zod';
-import type { JobListFormat } from '../../commands/jobs.js';
-import type { JobRecord } from '../../src/jobs/job-store.js';
+import type { Formatter, JobRecord } from '../../src/port.js';
 
-/** How /jobs lines look on Discord: relative timestamps, masked message links, mentions that never ping. */
+/**
+ * How the core's messages look on Discord: relative timestamps, masked message links, channel links, and
+ * mentions that never ping (every message the bot sends carries allowed_mentions {parse: []}).
+ */
 
 /** Any stored Discord reference with a channel, and a message id when the job's message is known. */
 const linkableRefSchema = z.object({ channelId: z.string().min(1), messageId: z.string().optional() });
@@ -19,11 +21,14 @@ export function discordMessageLink(record: JobRecord): string | undefined {
   return `[message](<https://discord.com/channels/${guild}/${ref.data.channelId}/${ref.data.messageId}>)`;
 }
 
-export const discordJobListFormat: JobListFormat = {
-  link: discordMessageLink,
+export const discordFormat: Formatter = {
+  jobLink: discordMessageLink,
   time: (ms) => `<t:${Math.floor(ms / 1000)}:R>`,
-  // Rendered as a mention, but every reply carries allowed_mentions {parse: []}: nobody is notified.
   user: (id) => `<@${id}>`,
+  actor: ({ userId }) => `<@${userId}>`,
+  channel: ({ id }) => `<#${id}>`,
   escape: (text) => escapeMarkdown(text).replace(/<([@#&!])/g, '<\u200b$1'),
   maxChars: DISCORD_MESSAGE_LIMIT,
+  // Discord shows each option's description as the user types: the command's own text says the rest.
+  usage: (command) => `\`/${command.name}\`: ${command.description}.`,
 };

@@ -1,0 +1,86 @@
+import { MessageFlags, type RepliableInteraction } from 'discord.js';
+import type { GenerationReply, ReplyTextOptions, Visibility } from '../../src/port.js';
+import { NO_MENTIONS } from './render.js';
+import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply, type DiscordReplyDeps } from './reply.js';
+
+/**
+ * The Reply for an interaction (slash command, button, modal), acknowledged the way the core says once it
+ * knows the command: a job defers publicly and its reply message becomes the job's (the deferral's response
+ * names it, for links); a private answer defers ephemerally; a button press stays unacknowledged until it is
+ * refused (an ephemeral reply) or done (`settle`, a deferred update). A refusal before any acknowledgement
+ * (restarting, unknown command, a job too old to repeat) is an ephemeral reply.
+ */
+export interface InteractionReply extends GenerationReply {
+  /** Acknowledges a press that needed no answer; Discord requires one within 3 seconds. */
+  settle(): Promise<void>;
+}
+
+export function createInteractionReply(
+  interaction: RepliableInteraction,
+  replyDeps: () => DiscordReplyDeps,
+): InteractionReply {
+  let job: GenerationReply | undefined;
+  let visibility: Visibility | undefined;
+  const needJob = (): GenerationReply => {
+    if (!job) throw new Error('this interaction was not acknowledged as a job');
+    return job;
+  };
+  const answer = async (content: string) => {
+    if (visibility === 'private') await interaction.editReply({ content, allowedMentions: NO_MENTIONS });
+    else await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+  };
+
+  return {
+    get ref() {
+      return job?.ref;
+    },
+    async acknowledge(kind) {
+      visibility = kind;
+      if (kind === 'private') {
+        await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      } else if (kind === 'job') {
+        const deferred = await interaction.deferReply({ withResponse: true });
+        job = createDiscordReply(
+          {
+            kind: 'interaction',
+            applicationId: interaction.applicationId,
+            token: interaction.token,
+            channelId: interaction.channelId ?? '',
+            userId: interaction.user.id,
+            createdAt: Date.now(),
+            attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT,
+            messageId: deferred.resource?.message?.id,
+          },
+          replyDeps(),
+        );
+      }
+    },
+    async text(message: string, options?: ReplyTextOptions) {
+      if (job) await job.text(message, options);
+      else await answer(message);
+    },
+    async fail(error, record) {
+      if (job) await job.fail(error, record);
+      else await answer(visibility === 'private' ? `⚠️ ${error.userMessage}` : error.userMessage);
+    },
+    progress: (event, record) => needJob().progress(event, record),
+    deliver: (video, record) => needJob().deliver(video, record),
+    notify: (record) => needJob().notify?.(record) ?? Promise.resolve(),
+    fetchImage: (source, maxBytes) => {
+      const fetch = replyDeps().fetchImage;
+      if (!fetch) throw new Error('no image fetcher');
+      return fetch(source, maxBytes);
+    },
+    async remove() {
+      if (!interaction.isMessageComponent()) throw new Error('only a button can remove its message');
+      await interaction.deferUpdate();
+      // After a deferred update, "@original" is the message the button is on: the bot's own result.
+      await interaction.deleteReply();
+    },
+    async settle() {
+      if (interaction.isMessageComponent() && !interaction.replied && !interaction.deferred) {
+        await interaction.deferUpdate();
+      }
+    },
+  };
+}

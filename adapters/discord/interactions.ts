@@ -1,0 +1,160 @@
+import {
+  MessageFlags,
+  type ButtonInteraction,
+  type Interaction,
+  type MessageContextMenuCommandInteraction,
+  type ModalSubmitInteraction,
+  type RepliableInteraction,
+} from 'discord.js';
+import { z } from 'zod';
+import { prefillPrompt, promptFromMention } from '../../commands/animate.js';
+import type { Invocation } from '../../src/port.js';
+import { ANIMATE_MENU_NAME } from './command-json.js';
+import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
+import { decodeChatInput, isSpaceAdmin, parentChannelIdOf, spaceIdOf } from './decode.js';
+import { createInteractionReply } from './interaction-reply.js';
+import { imagesOfMessages } from './message-images.js';
+import {
+  AGAIN_PREFIX,
+  ANIMATE_MODAL_PREFIX,
+  CANCEL_PREFIX,
+  DELETE_PREFIX,
+  MODAL_PROMPT_LIMIT,
+  PROMPT_FIELD,
+  VARY_MODAL_PREFIX,
+  VARY_PREFIX,
+  promptModal,
+} from './render.js';
+
+/**
+ * Interactions: slash commands, the buttons on a job's message, the Animate message menu and the two prompt
+ * modals (Animate, Vary). Each that runs a command becomes an Invocation for the core; opening a modal is
+ * presentation only.
+ */
+
+/** What the Animate menu remembers between opening the modal and its submission. */
+const pendingAnimateSchema = z.object({
+  images: z.array(
+    z.object({ url: z.string(), name: z.string(), ref: z.string(), size: z.number().optional() }),
+  ),
+});
+const PENDING_TTL_MS = 15 * 60_000;
+const FULL_PROMPT_HINT = 'Use /imagine to send a prompt of up to 4,096 characters.';
+const TOO_OLD = 'That job is too old to repeat; start a new one with `/imagine`.';
+
+const BUTTONS = [
+  [AGAIN_PREFIX, 'again'],
+  [CANCEL_PREFIX, 'cancel'],
+  [DELETE_PREFIX, 'delete'],
+] as const;
+
+/** The invocation of a command from any interaction: who, where, and the delivery to deduplicate. */
+function invocationOf(
+  interaction: RepliableInteraction,
+  command: string,
+  options: Invocation['options'],
+  images: Invocation['images'] = [],
+): Invocation {
+  return {
+    platform: 'discord',
+    spaceId: spaceIdOf(interaction),
+    channelId: interaction.channelId ?? '',
+    parentChannelId: parentChannelIdOf(interaction),
+    userId: interaction.user.id,
+    userName: interaction.user.username,
+    isSpaceAdmin: isSpaceAdmin(interaction),
+    command,
+    options,
+    images,
+    delivery: discordDelivery(`interaction:${interaction.id}`),
+  };
+}
+
+export function createInteractionHandler(context: DiscordContext) {
+  const run = async (interaction: RepliableInteraction, invocation: Invocation) => {
+    const reply = createInteractionReply(interaction, context.replyDeps);
+    await dispatch(context, invocation, reply);
+    await reply.settle();
+  };
+
+  async function onVary(interaction: ButtonInteraction, jobId: string): Promise<void> {
+    const record = await context.core().recall(jobId);
+    if (!record) {
+      await interaction.reply({ content: TOO_OLD, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, FULL_PROMPT_HINT);
+    await interaction.showModal(promptModal(`${VARY_MODAL_PREFIX}${jobId}`, 'Vary this video', prefill));
+  }
+
+  async function onAnimateMenu(interaction: MessageContextMenuCommandInteraction): Promise<void> {
+    const target = interaction.targetMessage;
+    const images = imagesOfMessages([target]);
+    if (images.length === 0) {
+      await interaction.reply({
+        content: 'That message has no images to animate. For a video from text alone, use `/imagine`.',
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    // The modal's custom id cannot hold the images, and the submission does not carry the target message.
+    await context.core().pending.set(`discord:animate:${interaction.id}`, { images }, PENDING_TTL_MS);
+    const me = context.client.user;
+    const text = me ? promptFromMention(target.content, mentionPattern(me.id)) : '';
+    const prefill = prefillPrompt(text, MODAL_PROMPT_LIMIT, FULL_PROMPT_HINT);
+    await interaction.showModal(promptModal(`${ANIMATE_MODAL_PREFIX}${interaction.id}`, 'Animate', prefill));
+  }
+
+  async function onModalSubmit(interaction: ModalSubmitInteraction): Promise<void> {
+    const prompt = interaction.fields.getTextInputValue(PROMPT_FIELD);
+    if (interaction.customId.startsWith(ANIMATE_MODAL_PREFIX)) {
+      const key = `discord:animate:${interaction.customId.slice(ANIMATE_MODAL_PREFIX.length)}`;
+      const pending = pendingAnimateSchema.safeParse(await context.core().pending.get(key));
+      if (!pending.success) {
+        await interaction.reply({
+          content: 'This form expired. Open **Apps → Animate** on the message again.',
+          flags: MessageFlags.Ephemeral,
+        });
+        return;
+      }
+      await run(interaction, invocationOf(interaction, 'imagine', { prompt }, pending.data.images));
+      await context.core().pending.delete(key);
+      return;
+    }
+    if (interaction.customId.startsWith(VARY_MODAL_PREFIX)) {
+      const job = interaction.customId.slice(VARY_MODAL_PREFIX.length);
+      await run(interaction, invocationOf(interaction, 'vary', { job, prompt }));
+    }
+  }
+
+  return async function onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isChatInputCommand()) {
+      await run(interaction, {
+        ...decodeChatInput(interaction),
+        delivery: discordDelivery(`interaction:${interaction.id}`),
+      });
+      return;
+    }
+    if (interaction.isMessageContextMenuCommand() && interaction.commandName === ANIMATE_MENU_NAME) {
+      await onAnimateMenu(interaction);
+      return;
+    }
+    if (interaction.isButton()) {
+      if (interaction.customId.startsWith(VARY_PREFIX)) {
+        await onVary(interaction, interaction.customId.slice(VARY_PREFIX.length));
+        return;
+      }
+      const button = BUTTONS.find(([prefix]) => interaction.customId.startsWith(prefix));
+      if (button) {
+        const job = interaction.customId.slice(button[0].length);
+        await run(interaction, invocationOf(interaction, button[1], { job }));
+        return;
+      }
+    }
+    if (interaction.isModalSubmit()) {
+      await onModalSubmit(interaction);
+      return;
+    }
+    context.log.debug({ type: interaction.type }, 'unhandled interaction');
+  };
+}

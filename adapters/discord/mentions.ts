@@ -1,0 +1,93 @@
+import { PermissionFlagsBits, type Message } from 'discord.js';
+import { promptFromMention } from '../../commands/animate.js';
+import { BotError, type GenerationReply, type Invocation } from '../../src/port.js';
+import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
+import { imagesOfMessages } from './message-images.js';
+import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply } from './reply.js';
+
+/**
+ * "@bot make the waves move" in reply to (or together with) images: an /imagine of those images, shown in a
+ * reply of the bot's own that becomes the job's message.
+ */
+
+const NO_IMAGES_HELP =
+  'Mention me in a reply to a message with images (or attach images to your mention) and say what should happen, e.g. “@bot make the waves move”. For a video from text alone, use `/imagine`.';
+const NO_CONTENT_INTENT_HELP =
+  'I can’t see the images in the message you replied to: this bot runs without Discord’s Message Content intent. Attach the image to your mention, use **Apps → Animate** on that message, or `/imagine` with an image.';
+
+/** A reply to the mention: a refusal is a plain reply; a job's placeholder is posted once it is accepted. */
+function mentionReply(message: Message, context: DiscordContext): GenerationReply {
+  let job: GenerationReply | undefined;
+  const answer = (content: string) =>
+    message.reply({ content, allowedMentions: { parse: [], repliedUser: false } });
+  const needJob = () => {
+    if (!job) throw new Error('this mention was not acknowledged as a job');
+    return job;
+  };
+  return {
+    get ref() {
+      return job?.ref;
+    },
+    async acknowledge() {
+      // The placeholder is this job's message: progress, the video and any refusal appear in it.
+      const placeholder = await answer('🎬 Starting…');
+      job = createDiscordReply(
+        {
+          kind: 'message',
+          channelId: message.channelId,
+          messageId: placeholder.id,
+          userId: message.author.id,
+          attachmentSizeLimit: DEFAULT_ATTACHMENT_LIMIT,
+        },
+        context.replyDeps(),
+      );
+    },
+    async text(content, options) {
+      if (job) await job.text(content, options);
+      else await answer(content);
+    },
+    async fail(error, record) {
+      if (job) await job.fail(error, record);
+      else await answer(error.userMessage);
+    },
+    progress: (event, record) => needJob().progress(event, record),
+    deliver: (video, record) => needJob().deliver(video, record),
+    notify: (record) => needJob().notify?.(record) ?? Promise.resolve(),
+    fetchImage: (source, maxBytes) => {
+      const fetch = context.replyDeps().fetchImage;
+      if (!fetch) throw new Error('no image fetcher');
+      return fetch(source, maxBytes);
+    },
+  };
+}
+
+export function createMentionHandler(context: DiscordContext) {
+  return async function onMessage(message: Message): Promise<void> {
+    const me = context.client.user;
+    if (!me || message.author.bot || message.webhookId) return;
+    // An explicit mention only: a reply to the bot's own message "mentions" it too, but asks nothing.
+    if (!mentionPattern(me.id).test(message.content)) return;
+    const referenced = message.reference?.messageId
+      ? await message.fetchReference().catch(() => undefined)
+      : undefined;
+    const images = imagesOfMessages([message, referenced]);
+    const invocation: Invocation = {
+      platform: 'discord',
+      spaceId: message.guildId ?? `dm:${message.author.id}`,
+      channelId: message.channelId,
+      parentChannelId: message.channel.isThread() ? (message.channel.parentId ?? undefined) : undefined,
+      userId: message.author.id,
+      userName: message.author.username,
+      isSpaceAdmin: message.member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false,
+      command: 'imagine',
+      options: { prompt: promptFromMention(message.content, mentionPattern(me.id)) },
+      images,
+      delivery: discordDelivery(`message:${message.id}`),
+    };
+    if (images.length === 0) {
+      const help = referenced && !context.messageContent ? NO_CONTENT_INTENT_HELP : NO_IMAGES_HELP;
+      invocation.refusal = new BotError('invalid_input', 'mention without images', { userMessage: help });
+    }
+    await dispatch(context, invocation, mentionReply(message, context));
+  };
+}

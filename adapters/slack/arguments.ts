@@ -1,0 +1,189 @@
+import {
+  InvalidInputError,
+  type ChannelRef,
+  type CommandDefinition,
+  type OptionSpec,
+  type OptionValue,
+  type UserRef,
+} from '../../src/port.js';
+
+/**
+ * Slack slash commands carry one line of text, so every command's options are read from it by rules derived
+ * from the command's option data: Midjourney-style flags (`/imagine a fox in snow --ar 9:16 --seconds 8`),
+ * a first word naming the subcommand (`/quota set @bob 10`), mentions for user and channel options, a bare
+ * word for a boolean (`/jobs all`), and the free text. A new option in commands/ is readable here without an
+ * edit.
+ */
+
+export interface ParsedFlags {
+  options: Record<string, string>;
+  /** True for an empty command or `help`: show the usage instead of running. */
+  help: boolean;
+}
+
+/** Slack and macOS turn "--" into an em or en dash as people type; treat them as the same thing. */
+const DASHES = /^(?:--|—|–)/;
+
+function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  const pattern = /"([^"]*)"|“([^”]*)”|(\S+)/g;
+  for (const match of text.matchAll(pattern)) tokens.push(match[1] ?? match[2] ?? match[3] ?? '');
+  return tokens;
+}
+
+export function flagNames(option: OptionSpec): string[] {
+  return [option.name.replace(/_/g, '-'), option.name, ...(option.aliases ?? [])];
+}
+
+/** Options a flag can set: not the free text, and not what a mention or a bare word carries. */
+function takesFlag(spec: OptionSpec): boolean {
+  return !spec.freeText && !['attachment', 'user', 'channel', 'boolean'].includes(spec.type);
+}
+
+export function usage(command: CommandDefinition): string {
+  const specs = command.options ?? [];
+  if (!specs.some((o) => o.freeText)) return `Usage: \`/${command.name} ${command.usageHint ?? ''}\``;
+  const flags = specs
+    .filter(takesFlag)
+    .map((o) => `\`--${(o.aliases ?? [o.name])[0]}\` ${o.description.toLowerCase()}`);
+  return `Usage: \`/${command.name} <prompt> [flags]\`, e.g. \`/${command.name} a fox running through snow --ar 9:16 --seconds 8\`\nFlags: ${flags.join(', ')}. To animate images, mention the bot in a thread under a message with images.`;
+}
+
+export function parseFlags(text: string, specs: readonly OptionSpec[]): ParsedFlags {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed.toLowerCase() === 'help') return { options: {}, help: true };
+  const byFlag = new Map<string, OptionSpec>();
+  for (const spec of specs) {
+    if (!takesFlag(spec)) continue;
+    for (const name of flagNames(spec)) byFlag.set(name.toLowerCase(), spec);
+  }
+  const freeText = specs.find((s) => s.freeText);
+  const words: string[] = [];
+  const options: Record<string, string> = {};
+  const tokens = tokenize(trimmed);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] ?? '';
+    if (!DASHES.test(token) || token.replace(DASHES, '') === '') {
+      words.push(token);
+      continue;
+    }
+    const body = token.replace(DASHES, '');
+    const [rawName, inline] = body.includes('=')
+      ? [body.slice(0, body.indexOf('=')), body.slice(body.indexOf('=') + 1)]
+      : [body, undefined];
+    const spec = byFlag.get(rawName.toLowerCase());
+    if (!spec) {
+      const known = [...new Set([...byFlag.values()].map((s) => `--${(s.aliases ?? [s.name])[0]}`))].join(
+        ', ',
+      );
+      throw new InvalidInputError('flags', `Unknown option “--${rawName}”. Options are ${known}.`);
+    }
+    const value = inline ?? tokens[++i];
+    if (value === undefined || value === '' || DASHES.test(value)) {
+      throw new InvalidInputError(
+        'flags',
+        `“--${rawName}” needs a value, e.g. --${rawName} ${String(spec.choices?.[0]?.value ?? spec.minValue ?? '…')}.`,
+      );
+    }
+    if (options[spec.name] !== undefined) {
+      throw new InvalidInputError('flags', `“--${rawName}” is given twice.`);
+    }
+    options[spec.name] = value;
+  }
+  if (freeText) options[freeText.name] = words.join(' ');
+  return { options, help: false };
+}
+
+/** Slash command text arrives with `&`, `<`, `>` escaped; the user meant the characters themselves. */
+export function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export interface ParsedCommand {
+  subcommand?: string;
+  options: Record<string, OptionValue | undefined>;
+  /** A bare command that needs text (`/imagine`), or `help`: show the usage instead of running. */
+  help: boolean;
+}
+
+const USER_MENTION = /<@([A-Z0-9]+)(?:\|([^>]*))?>/;
+const CHANNEL_MENTION = /<#([A-Z0-9]+)(?:\|([^>]*))?>/;
+
+/**
+ * Reads a slash command's text by its registry entry. User options come back with `inSpace: false`: whether
+ * the user is in the workspace is the adapter's to look up. `here` is the channel the command was typed in,
+ * the default of a channel option.
+ */
+export function parseCommandText(command: CommandDefinition, text: string, here: ChannelRef): ParsedCommand {
+  const trimmed = text.trim();
+  if (!command.subcommands) {
+    if (command.options?.some((o) => o.freeText)) {
+      const parsed = parseFlags(trimmed, command.options);
+      return { options: parsed.options, help: parsed.help };
+    }
+    return { options: readOptions(command.options ?? [], trimmed, here), help: false };
+  }
+  const first = trimmed.split(/\s+/)[0]?.toLowerCase() ?? '';
+  const subcommand = first === '' ? command.defaultSubcommand : first;
+  const spec = command.subcommands.find((s) => s.name === subcommand);
+  const rest = trimmed.slice(first.length).trim();
+  return { subcommand, options: spec ? readOptions(spec.options, rest, here) : {}, help: false };
+}
+
+function readOptions(
+  specs: readonly OptionSpec[],
+  text: string,
+  here: ChannelRef,
+): Record<string, OptionValue | undefined> {
+  const options: Record<string, OptionValue | undefined> = {};
+  // A lone required string (a ban pattern) is the whole rest, verbatim: quotes and spaces belong to it.
+  const only = specs.length === 1 ? specs[0] : undefined;
+  if (only && only.type === 'string' && only.required && !only.choices) {
+    options[only.name] = unescapeSlack(text);
+    return options;
+  }
+  let rest = text;
+  for (const spec of specs) {
+    if (spec.type === 'user') {
+      const mention = USER_MENTION.exec(rest);
+      if (!mention?.[1]) continue;
+      rest = rest.replace(mention[0], ' ');
+      const user: UserRef = { id: mention[1], inSpace: false, displayName: mention[2] || undefined };
+      options[spec.name] = user;
+    } else if (spec.type === 'channel') {
+      const mention = CHANNEL_MENTION.exec(rest);
+      if (mention?.[1]) {
+        rest = rest.replace(mention[0], ' ');
+        options[spec.name] = { kind: 'channel', id: mention[1], name: mention[2] || undefined };
+      } else if (rest.trim() === '') options[spec.name] = here;
+      else options[spec.name] = rest.trim();
+    }
+  }
+  const flagged = specs.filter(takesFlag);
+  const words: string[] = [];
+  if (flagged.length > 0) {
+    const parsed = parseFlags(`x ${rest}`, [
+      { name: '_words', type: 'string', description: '', freeText: true },
+      ...flagged,
+    ]);
+    words.push(...(parsed.options._words ?? '').split(/\s+/).slice(1).filter(Boolean));
+    delete parsed.options._words;
+    Object.assign(options, parsed.options);
+  } else words.push(...rest.split(/\s+/).filter(Boolean));
+  for (const spec of specs) {
+    if (options[spec.name] !== undefined) continue;
+    if (spec.type === 'boolean') {
+      const index = words.findIndex((w) => w.toLowerCase() === spec.name);
+      if (index >= 0) {
+        options[spec.name] = true;
+        words.splice(index, 1);
+      }
+    } else if (spec.type === 'integer' && spec.required) {
+      const index = words.findIndex((w) => /^-?\d+$/.test(w));
+      if (index >= 0) options[spec.name] = Number(words.splice(index, 1)[0]);
+    } else if (spec.type === 'string' && spec.required && words.length > 0) {
+      options[spec.name] = words.shift();
+    }
+  }
+  return options;
+}

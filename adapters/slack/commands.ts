@@ -1,0 +1,66 @@
+import { SLASH_COMMANDS } from '../../commands/index.js';
+import { toBotError, type Invocation, type OptionValue } from '../../src/port.js';
+import { parseCommandText, type ParsedCommand } from './arguments.js';
+import { dispatch, slackDelivery, type SlackContext } from './context.js';
+
+/**
+ * Slash commands: one listener per command in the registry. Each is acknowledged at once (Slack's 3-second
+ * deadline), decoded into an Invocation by the registry's option data, and handed to the core. Whether the
+ * users named are in this workspace, and whether the invoker is an admin, come from users.info.
+ */
+export function registerSlashCommands(
+  context: SlackContext,
+  rememberDomain: (team: string, domain: string) => void,
+) {
+  for (const definition of SLASH_COMMANDS) {
+    context.bolt.command(`/${definition.name}`, async ({ command, ack }) => {
+      await ack();
+      rememberDomain(command.team_id, command.team_domain);
+      const here = { kind: 'channel' as const, id: command.channel_id, name: command.channel_name };
+      let parsed: ParsedCommand = { options: {}, help: false };
+      let refusal: Invocation['refusal'];
+      try {
+        parsed = parseCommandText(definition, command.text, here);
+        await resolveUsers(context, parsed.options, command.team_id);
+      } catch (error) {
+        refusal = toBotError(error);
+      }
+      // Admin rights only matter to commands that answer (a job's rules are the same for everyone).
+      const isSpaceAdmin =
+        definition.visibility !== 'job' && (await context.lookupUser(command.user_id, command.team_id)).admin;
+      const invocation: Invocation = {
+        platform: 'slack',
+        spaceId: command.team_id,
+        channelId: command.channel_id,
+        userId: command.user_id,
+        userName: command.user_name,
+        isSpaceAdmin,
+        command: definition.name,
+        subcommand: parsed.subcommand,
+        options: parsed.options,
+        images: [],
+        delivery: slackDelivery(`trigger:${command.trigger_id}`),
+        help: parsed.help,
+        refusal,
+      };
+      const ref = {
+        kind: 'slack' as const,
+        teamId: command.team_id,
+        channel: command.channel_id,
+        userId: command.user_id,
+      };
+      dispatch(context, invocation, context.replyAt(ref));
+    });
+  }
+}
+
+async function resolveUsers(
+  context: SlackContext,
+  options: Record<string, OptionValue | undefined>,
+  teamId: string,
+): Promise<void> {
+  for (const [name, value] of Object.entries(options)) {
+    if (typeof value !== 'object' || 'kind' in value) continue;
+    options[name] = { ...value, inSpace: (await context.lookupUser(value.id, teamId)).inTeam };
+  }
+}

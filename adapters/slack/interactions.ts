@@ -1,0 +1,171 @@
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import { z } from 'zod';
+import { DEFAULT_ANIMATE_PROMPT, prefillPrompt } from '../../commands/animate.js';
+import { imagineOptions } from '../../commands/imagine.js';
+import type { Invocation } from '../../src/port.js';
+import { dispatch, slackDelivery, type SlackContext } from './context.js';
+import {
+  animateMetadataSchema,
+  animateSubmissionSchema,
+  imagesOf,
+  messageShortcutSchema,
+  plainText,
+  type AnimateMetadata,
+} from './decode.js';
+import {
+  AGAIN_ACTION,
+  ANIMATE_SHORTCUT,
+  ANIMATE_VIEW,
+  CANCEL_ACTION,
+  DELETE_ACTION,
+  SLACK_MODAL_TEXT_LIMIT,
+  animateModal,
+} from './render.js';
+import { createSlackActionReply } from './reply.js';
+
+/**
+ * Buttons on a job's message (Again, Cancel, Delete), the Animate message shortcut and its modal. Each press
+ * or submission becomes an Invocation of a registry action; opening the modal is presentation only.
+ */
+
+const NO_IMAGES_SHORTCUT =
+  'That message has no images to animate. Use Animate on a message with image files, or `/imagine <prompt>` for a video from text alone.';
+const FULL_PROMPT_HINT =
+  'To use a longer prompt, mention the bot in the message’s thread with the whole prompt (up to 4,096 characters).';
+
+const actionMessageSchema = z.object({
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
+});
+
+const BUTTON_COMMANDS = {
+  [AGAIN_ACTION]: 'again',
+  [CANCEL_ACTION]: 'cancel',
+  [DELETE_ACTION]: 'delete',
+} as const;
+
+export function registerInteractions(context: SlackContext): void {
+  const { bolt, log } = context;
+
+  for (const [actionId, command] of Object.entries(BUTTON_COMMANDS)) {
+    bolt.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action }) => {
+      await ack();
+      const teamId = body.team?.id ?? body.user.team_id ?? '';
+      const channel = body.channel?.id ?? '';
+      const message = actionMessageSchema.safeParse(body).data?.message;
+      const generates = command === 'again';
+      const invocation: Invocation = {
+        platform: 'slack',
+        spaceId: teamId,
+        channelId: channel,
+        userId: body.user.id,
+        userName: body.user.name ?? body.user.username,
+        isSpaceAdmin: generates ? false : (await context.lookupUser(body.user.id, teamId)).admin,
+        command,
+        options: { job: action.value ?? '' },
+        images: [],
+        delivery: slackDelivery(`trigger:${body.trigger_id}`),
+      };
+      // A job that ran in a thread runs again in that thread.
+      const reply = generates
+        ? context.replyAt({
+            kind: 'slack',
+            teamId,
+            channel,
+            userId: body.user.id,
+            threadTs: message?.thread_ts,
+          })
+        : createSlackActionReply(
+            { channel, userId: body.user.id, ts: message?.ts, threadTs: message?.thread_ts },
+            { client: bolt.client, logger: log },
+          );
+      dispatch(context, invocation, reply);
+    });
+  }
+
+  bolt.shortcut(ANIMATE_SHORTCUT, async ({ ack, body, client }) => {
+    await ack();
+    const parsed = messageShortcutSchema.safeParse(body);
+    if (!parsed.success) {
+      log.warn({ issues: parsed.error.issues.length }, 'ignoring a message shortcut that does not parse');
+      return;
+    }
+    const { message, channel, user, trigger_id: triggerId } = parsed.data;
+    const teamId = parsed.data.team?.id ?? user.team_id ?? '';
+    const threadTs = message.thread_ts ?? message.ts;
+    const images = imagesOf(message.files);
+    if (images.length === 0) {
+      await context.tellUser(channel.id, user.id, NO_IMAGES_SHORTCUT, message.thread_ts);
+      return;
+    }
+    const metadata: AnimateMetadata = {
+      teamId,
+      channel: channel.id,
+      threadTs,
+      images: images.slice(0, 10).map((image) => ({
+        url: image.url ?? '',
+        name: image.name.slice(0, 60),
+        contentType: image.contentType,
+        size: image.size,
+      })),
+    };
+    const text = plainText(message.text ?? '').trim();
+    const prefill = prefillPrompt(
+      text === '' ? DEFAULT_ANIMATE_PROMPT : text,
+      SLACK_MODAL_TEXT_LIMIT,
+      FULL_PROMPT_HINT,
+    );
+    await client.views.open({
+      trigger_id: triggerId,
+      view: animateModal(prefill, JSON.stringify(metadata), images.length, imagineOptions) as never,
+    });
+  });
+
+  bolt.view(ANIMATE_VIEW, async ({ ack, body }) => {
+    const parsed = animateSubmissionSchema.safeParse(body);
+    let metadata: AnimateMetadata | undefined;
+    try {
+      metadata = parsed.success
+        ? animateMetadataSchema.parse(JSON.parse(parsed.data.view.private_metadata))
+        : undefined;
+    } catch {
+      metadata = undefined;
+    }
+    if (!parsed.success || !metadata) {
+      await ack({
+        response_action: 'errors',
+        errors: { prompt: 'This form could not be read; please open it again.' },
+      });
+      log.warn({ issues: parsed.error?.issues.length }, 'ignoring an Animate submission that does not parse');
+      return;
+    }
+    const values = parsed.data.view.state.values;
+    const prompt = values.prompt.prompt.value?.trim() ?? '';
+    await ack();
+    const userId = parsed.data.user.id;
+    const invocation: Invocation = {
+      platform: 'slack',
+      spaceId: metadata.teamId,
+      channelId: metadata.channel,
+      userId,
+      isSpaceAdmin: false,
+      command: 'imagine',
+      options: {
+        prompt: prompt === '' ? DEFAULT_ANIMATE_PROMPT : prompt,
+        seconds: values.seconds?.seconds.selected_option?.value,
+        aspect_ratio: values.aspect_ratio?.aspect_ratio.selected_option?.value,
+        resolution: values.resolution?.resolution.selected_option?.value,
+      },
+      images: metadata.images.map((image) => ({ ...image, ref: image.url })),
+      // A view is submitted once; a second delivery of the same submission is a retry.
+      delivery: slackDelivery(`view:${parsed.data.view.id}`),
+    };
+    const ref = {
+      kind: 'slack' as const,
+      teamId: metadata.teamId,
+      channel: metadata.channel,
+      userId,
+      threadTs: metadata.threadTs,
+    };
+    dispatch(context, invocation, context.replyAt(ref));
+  });
+}

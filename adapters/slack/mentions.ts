@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { DEFAULT_ANIMATE_PROMPT, promptFromMention } from '../../commands/animate.js';
+import { imagineOptions } from '../../commands/imagine.js';
+import { BotError, toBotError, type Invocation } from '../../src/port.js';
+import { parseFlags } from './arguments.js';
+import { dispatch, slackDelivery, type SlackContext } from './context.js';
+import {
+  appMentionSchema,
+  botMentionPattern,
+  conversationMessagesSchema,
+  imagesOf,
+  plainText,
+  type SlackImage,
+} from './decode.js';
+
+/**
+ * "@Grok Video the waves roll in" with images, or in the thread under a message with images: an /imagine of
+ * those images. The job's messages go into that thread.
+ */
+
+const NO_IMAGES_MENTION =
+  'I found no images to animate here. Post images (or reply in the thread under a message with images) and mention me with what should happen, e.g. “@Grok Video the waves roll in slowly”. For a video from text alone, use `/imagine <prompt>`.';
+
+const eventEnvelopeSchema = z.object({ event_id: z.string() });
+
+export function registerMentions(context: SlackContext): void {
+  const { bolt, log } = context;
+
+  /** The images a mention points at: its own files, else the thread parent's. */
+  async function mentionImages(channel: string, own: SlackImage[], threadTs?: string): Promise<SlackImage[]> {
+    if (own.length > 0 || threadTs === undefined) return own;
+    try {
+      const res = await bolt.client.conversations.replies({ channel, ts: threadTs, limit: 1 });
+      const parent = conversationMessagesSchema.parse(res).messages.find((m) => m.ts === threadTs);
+      return imagesOf(parent?.files);
+    } catch (error) {
+      log.debug({ err: error }, 'conversations.replies failed; trying conversations.history');
+    }
+    const res = await bolt.client.conversations.history({
+      channel,
+      latest: threadTs,
+      inclusive: true,
+      limit: 1,
+    });
+    const parent = conversationMessagesSchema.parse(res).messages.find((m) => m.ts === threadTs);
+    return imagesOf(parent?.files);
+  }
+
+  bolt.event('app_mention', async ({ body, context: bolt }) => {
+    const envelope = eventEnvelopeSchema.safeParse(body);
+    const parsed = appMentionSchema.safeParse((body as { event?: unknown }).event);
+    if (!envelope.success || !parsed.success) {
+      log.warn({ issues: parsed.error?.issues.length }, 'ignoring an app_mention that does not parse');
+      return;
+    }
+    const event = parsed.data;
+    // Our own posts (and other bots') never start a job.
+    if (event.bot_id !== undefined || event.subtype !== undefined || event.user === undefined) return;
+    if (bolt.botUserId !== undefined && event.user === bolt.botUserId) return;
+    const threadTs = event.thread_ts ?? event.ts;
+    const teamId = event.team ?? (body as { team_id?: string }).team_id ?? '';
+    const mention = bolt.botUserId ? botMentionPattern(bolt.botUserId) : /^\s*<@[A-Z0-9]+(?:\|[^>]*)?>/g;
+    const text = plainText(promptFromMention(event.text, mention));
+    const invocation: Invocation = {
+      platform: 'slack',
+      spaceId: teamId,
+      channelId: event.channel,
+      userId: event.user,
+      isSpaceAdmin: false,
+      command: 'imagine',
+      options: {},
+      images: [],
+      delivery: slackDelivery(`event:${envelope.data.event_id}`),
+    };
+    try {
+      if (text === DEFAULT_ANIMATE_PROMPT) invocation.options = { prompt: text };
+      else {
+        const flags = parseFlags(text, imagineOptions);
+        invocation.options = flags.help ? { prompt: DEFAULT_ANIMATE_PROMPT } : flags.options;
+      }
+      invocation.images = await mentionImages(event.channel, imagesOf(event.files), event.thread_ts);
+      if (invocation.images.length === 0) {
+        invocation.refusal = new BotError('invalid_input', 'mention without images', {
+          userMessage: NO_IMAGES_MENTION,
+        });
+      } else
+        log.info({ userId: event.user, images: invocation.images.length }, 'animating images from a mention');
+    } catch (error) {
+      invocation.refusal = toBotError(error);
+    }
+    const ref = { kind: 'slack' as const, teamId, channel: event.channel, userId: event.user, threadTs };
+    dispatch(context, invocation, context.replyAt(ref));
+  });
+}

@@ -1,0 +1,37 @@
+import type { App } from '@slack/bolt';
+
+/**
+ * users.info, cached briefly: admin = workspace admin or owner; a user of another team (Slack Connect) is not
+ * "in" this workspace. Cached per team and user, since one user id can be seen from several workspaces.
+ */
+
+const CACHE_MS = 5 * 60_000;
+
+export interface SlackUser {
+  admin: boolean;
+  inTeam: boolean;
+}
+
+export type UserLookup = (userId: string, teamId: string) => Promise<SlackUser>;
+
+export function createUserLookup(client: App['client'], now: () => number = Date.now): UserLookup {
+  const cache = new Map<string, SlackUser & { at: number }>();
+  return async (userId, teamId) => {
+    const key = `${teamId}:${userId}`;
+    const cached = cache.get(key);
+    if (cached && now() - cached.at < CACHE_MS) return cached;
+    try {
+      const user = (await client.users.info({ user: userId })).user;
+      const entry = {
+        admin: Boolean(user?.is_admin || user?.is_owner),
+        inTeam: Boolean(user && !user.deleted && (!user.team_id || user.team_id === teamId)),
+        at: now(),
+      };
+      if (cache.size > 10_000) cache.clear();
+      cache.set(key, entry);
+      return entry;
+    } catch {
+      return { admin: false, inTeam: false };
+    }
+  };
+}

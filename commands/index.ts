@@ -1,0 +1,32 @@
+import type { CommandDefinition, CommandRegistry } from '../src/core/command.js';
+import { imagineCommand } from './imagine.js';
+import { againAction, cancelAction, deleteAction, varyAction } from './job-actions.js';
+import { jobsCommand } from './jobs.js';
+import { quotaCommand } from './quota.js';
+import { settingsCommand } from './settings.js';
+
+/**
+ * Every command the bot has, listed once. The core dispatches from this registry; Discord's command JSON and
+ * `npm run register`, Slack's text parsing and adapters/slack/manifest.yml are derived from it.
+ */
+export const COMMANDS: readonly CommandDefinition[] = [
+  imagineCommand,
+  quotaCommand,
+  settingsCommand,
+  jobsCommand,
+  againAction,
+  varyAction,
+  cancelAction,
+  deleteAction,
+];
+
+/** The commands people type (registered with each platform), as opposed to buttons and forms. */
+export const SLASH_COMMANDS = COMMANDS.filter((command) => command.surface === 'slash');
+
+export const REGISTRY: CommandRegistry = new Map(COMMANDS.map((command) => [command.name, command]));
+
+export function commandNamed(name: string): CommandDefinition {
+  const command = REGISTRY.get(name);
+  if (!command) throw new Error(`no command named ${name} in the registry`);
+  return command;
+}

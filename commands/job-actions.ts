@@ -1,0 +1,115 @@
+import { isGenerationReply, type CommandContext, type CommandDefinition } from '../src/core/command.js';
+import { BotError } from '../src/errors.js';
+import { requestFromRecord } from '../src/jobs/job-lifecycle.js';
+import { UNFINISHED_STATUSES, type JobRecord } from '../src/jobs/job-store.js';
+import type { Invocation, OptionSpec } from '../src/port.js';
+import { optionText } from '../src/core/generate.js';
+
+/**
+ * The buttons on a job's message, platform-neutral: Again and Vary start a new job from an old one's
+ * settings and images (on the presser's quota), Cancel stops a waiting or running job, Delete removes a
+ * result. Who may press Cancel and Delete (the requester or an admin) is decided here for every platform.
+ */
+
+export const NOT_YOURS = 'Only the requester or an admin can do that.';
+const GONE = 'That job is no longer known to the bot.';
+const TOO_OLD = 'That job is too old to repeat; start a new one with `/imagine`.';
+
+const jobOption: OptionSpec = { name: 'job', type: 'string', description: 'The job', required: true };
+
+async function recordOf(
+  invocation: Invocation,
+  context: CommandContext,
+  missing: string,
+): Promise<JobRecord> {
+  const record = await context.jobs.get(optionText(invocation.options.job) ?? '');
+  if (!record) throw new BotError('invalid_input', 'job record not found', { userMessage: missing });
+  return record;
+}
+
+/** The record, when the presser is its requester or an admin of the space it ran in. */
+async function authorized(invocation: Invocation, context: CommandContext): Promise<JobRecord> {
+  const record = await context.jobs.get(optionText(invocation.options.job) ?? '');
+  if (!record || record.spaceId !== invocation.spaceId) {
+    throw new BotError('invalid_input', 'job record not found in this space', { userMessage: GONE });
+  }
+  if (record.userId !== invocation.userId && !context.quota.isAdmin(invocation)) {
+    throw new BotError('forbidden', 'not the requester nor an admin', { userMessage: NOT_YOURS });
+  }
+  return record;
+}
+
+/** An old job's settings and images as a new /imagine invocation by the presser; `prompt` replaces its prompt. */
+function imagineFrom(invocation: Invocation, record: JobRecord, prompt?: string): Invocation {
+  const request = requestFromRecord(record);
+  return {
+    ...invocation,
+    command: 'imagine',
+    options: {
+      prompt: prompt ?? request.prompt,
+      seconds: request.seconds,
+      aspect_ratio: request.aspectRatio,
+      resolution: request.resolution,
+    },
+    images: (request.images ?? []).map((image) => ({ ...image, ref: image.url ?? '' })),
+  };
+}
+
+export const againAction: CommandDefinition = {
+  name: 'again',
+  description: 'Make the same video again',
+  surface: 'action',
+  visibility: 'job',
+  options: [jobOption],
+  async handle(invocation, reply, context) {
+    if (!isGenerationReply(reply)) throw new BotError('internal', 'again needs a generation reply');
+    const record = await recordOf(invocation, context, TOO_OLD);
+    await context.generate(imagineFrom(invocation, record), reply);
+  },
+};
+
+export const varyAction: CommandDefinition = {
+  name: 'vary',
+  description: 'The same settings and images with an edited prompt',
+  surface: 'action',
+  visibility: 'job',
+  options: [jobOption, { name: 'prompt', type: 'string', description: 'The new prompt', required: true }],
+  async handle(invocation, reply, context) {
+    if (!isGenerationReply(reply)) throw new BotError('internal', 'vary needs a generation reply');
+    const record = await recordOf(invocation, context, TOO_OLD);
+    await context.generate(imagineFrom(invocation, record, optionText(invocation.options.prompt)), reply);
+  },
+};
+
+export const cancelAction: CommandDefinition = {
+  name: 'cancel',
+  description: 'Cancel a waiting or running job',
+  surface: 'action',
+  visibility: 'update',
+  options: [jobOption],
+  async handle(invocation, _reply, context) {
+    const record = await authorized(invocation, context);
+    const refuse = (userMessage: string) => new BotError('invalid_input', userMessage, { userMessage });
+    if (!UNFINISHED_STATUSES.has(record.status)) throw refuse('That job has already finished.');
+    // The job's own message says who cancelled it when the runner settles it; the press needs no answer.
+    const by = context.format.actor(invocation);
+    if (!context.runner) throw new BotError('internal', 'cancel without a job runner');
+    if (!(await context.runner.cancel(record.id, `Cancelled by ${by}. The quota it held was refunded.`))) {
+      throw refuse('That job is no longer running.');
+    }
+  },
+};
+
+export const deleteAction: CommandDefinition = {
+  name: 'delete',
+  description: 'Delete a result',
+  surface: 'action',
+  visibility: 'update',
+  options: [jobOption],
+  async handle(invocation, reply, context) {
+    const record = await authorized(invocation, context);
+    if (!reply.remove) throw new BotError('internal', 'this reply cannot remove messages');
+    await reply.remove(record);
+    context.logger.info({ jobId: record.id, userId: invocation.userId }, 'result deleted on request');
+  },
+};

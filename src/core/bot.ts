@@ -1,0 +1,102 @@
+import type { App } from '../app.js';
+import { BotError } from '../errors.js';
+import { createInFlightTracker } from '../jobs/in-flight.js';
+import type { JobRecord } from '../jobs/job-store.js';
+import type { ResumeOptions } from '../jobs/job-runner.js';
+import type { Logger } from '../log.js';
+import type { Adapter, AdapterCore, ChatPlatform, GenerationReply } from '../port.js';
+import type { CommandContext, CommandRegistry } from './command.js';
+import { createDispatcher } from './dispatch.js';
+import { createGenerate } from './generate.js';
+
+/**
+ * The bot: the core's pipeline with the platform adapters plugged in, keyed by platform. Composition roots
+ * (bin/) create one, add the adapters their config asks for, start it, and stop it on SIGTERM: it stops
+ * taking commands (newcomers are told it is restarting), waits a little for running handlers, then
+ * disconnects the adapters. Jobs still running keep their records and resume on the next start.
+ */
+export interface BotOptions {
+  app: Pick<App, 'quota' | 'settings' | 'jobs' | 'runner' | 'pending' | 'firstSeen'>;
+  registry: CommandRegistry;
+  logger: Logger;
+}
+
+export interface Bot {
+  /** What adapters are started with. */
+  readonly core: AdapterCore;
+  add(adapter: Adapter): void;
+  /** Connects every added adapter. */
+  start(): Promise<void>;
+  /**
+   * Starts the job workers for the added platforms: jobs earlier processes left unfinished, and (with
+   * Redis) jobs any process accepted. Resolves with the jobs resumed here once they are settled or queued.
+   */
+  startWorkers(options?: Omit<ResumeOptions, 'platforms'>): Promise<JobRecord[]>;
+  /** The reply of a job this process did not start: a lookup of the job's platform adapter. */
+  replyFor(record: JobRecord): GenerationReply | undefined;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export function createBot(options: BotOptions): Bot {
+  const { app, logger } = options;
+  const runner = app.runner;
+  if (!runner) throw new Error('the bot needs the generation runner (VIDEO_API_KEY)');
+  const adapters = new Map<ChatPlatform, Adapter>();
+  const inFlight = createInFlightTracker(logger);
+  let draining = false;
+  const generate = createGenerate({ runner, settings: app.settings });
+
+  const contextFor = ({ platform }: { platform: ChatPlatform }): CommandContext => {
+    const adapter = adapters.get(platform);
+    if (!adapter) throw new BotError('internal', `no adapter for ${platform}`);
+    return {
+      quota: app.quota,
+      settings: app.settings,
+      jobs: app.jobs,
+      runner,
+      format: adapter.format,
+      logger,
+      generate,
+    };
+  };
+  const dispatch = createDispatcher({
+    registry: options.registry,
+    firstSeen: app.firstSeen,
+    draining: () => draining,
+    contextFor,
+    logger,
+  });
+
+  const core: AdapterCore = {
+    handle(invocation, reply) {
+      const handled = dispatch(invocation, reply);
+      inFlight.track(handled);
+      return handled;
+    },
+    async refChanged(jobId, ref) {
+      await app.jobs.update(jobId, { messageRef: ref });
+    },
+    recall: (jobId) => app.jobs.get(jobId),
+    pending: app.pending,
+  };
+
+  const replyFor = (record: JobRecord) =>
+    record.platform === 'cli' ? undefined : adapters.get(record.platform)?.replyFor(record);
+
+  return {
+    core,
+    add(adapter) {
+      adapters.set(adapter.platform, adapter);
+    },
+    async start() {
+      for (const adapter of adapters.values()) await adapter.start(core);
+    },
+    startWorkers: (resume = {}) => runner.resumeAll(replyFor, { ...resume, platforms: [...adapters.keys()] }),
+    replyFor,
+    async stop(graceMs = 10_000) {
+      draining = true;
+      await inFlight.drain(graceMs);
+      await Promise.all([...adapters.values()].map((adapter) => adapter.stop(graceMs)));
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { Logger } from '../log.js';
+import type { JobStore } from '../jobs/job-store.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { Formatter, GenerationReply, Invocation, Reply, Visibility } from '../port.js';
+import type { QuotaService } from '../quota/quota.js';
+import type { SpaceSettingsService } from '../settings/space-settings.js';
+
+/**
+ * What a command is: data (its options, for each adapter to derive its own surface from) plus a handler the
+ * core calls once its checks passed. The registry of every command is commands/index.ts; the core receives it
+ * from the composition root, so src/ never imports commands/.
+ */
+
+export type OptionType = 'string' | 'integer' | 'boolean' | 'user' | 'channel' | 'attachment';
+
+export interface OptionSpec {
+  name: string;
+  type: OptionType;
+  description: string;
+  required?: boolean;
+  choices?: ReadonlyArray<{ name: string; value: string | number }>;
+  minValue?: number;
+  maxValue?: number;
+  maxLength?: number;
+  /** Short names for text surfaces (Slack flags: `--ar` for aspect_ratio). */
+  aliases?: readonly string[];
+  /** The choices are suggestions, not a closed list: surfaces must still accept any value. */
+  openChoices?: boolean;
+  /** On text surfaces, the free text that is not a flag fills this option (the prompt, a ban pattern). */
+  freeText?: boolean;
+}
+
+export interface SubcommandSpec {
+  name: string;
+  description: string;
+  options: readonly OptionSpec[];
+}
+
+/** What every handler may use: the core's services and the invoking platform's formatter. */
+export interface CommandContext {
+  quota: QuotaService;
+  settings: SpaceSettingsService;
+  jobs: JobStore;
+  /** Absent where nothing generates (the operator CLI). */
+  runner: JobRunner | undefined;
+  format: Formatter;
+  logger: Logger;
+  /**
+   * The generating steps, in this order for every way a video starts: the space's rules (channel, bans,
+   * defaults), then the runner's per-user cap, quota reservation, image fetch and decode, record, and the
+   * upstream job, reported through `reply`.
+   */
+  generate(invocation: Invocation, reply: GenerationReply): Promise<void>;
+}
+
+export interface CommandDefinition {
+  name: string;
+  description: string;
+  /**
+   * `slash`: registered as a command on every platform. `action`: pressed or submitted on a message the bot
+   * posted (buttons, forms); adapters render and decode it, no platform registers it.
+   */
+  surface: 'slash' | 'action';
+  /** How the platform acknowledges it (see Visibility); `job` commands receive a GenerationReply. */
+  visibility: Visibility;
+  options?: readonly OptionSpec[];
+  subcommands?: readonly SubcommandSpec[];
+  /** The subcommand a bare command runs (`/quota` = `/quota show`). */
+  defaultSubcommand?: string;
+  /** A one-line example of the text form (Slack's usage hint), derived into the Slack manifest. */
+  usageHint?: string;
+  handle(invocation: Invocation, reply: Reply | GenerationReply, context: CommandContext): Promise<void>;
+}
+
+/** The commands by name, as the core looks them up. */
+export type CommandRegistry = ReadonlyMap<string, CommandDefinition>;
+
+export function isGenerationReply(reply: Reply | GenerationReply): reply is GenerationReply {
+  return 'progress' in reply && 'deliver' in reply;
+}

@@ -1,0 +1,75 @@
+import { BotError, toBotError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { FirstSeen } from '../store/first-seen.js';
+import type { GenerationReply, Invocation, Reply } from '../port.js';
+import type { CommandContext, CommandRegistry } from './command.js';
+
+/**
+ * `handle(invocation, reply)`: the checks every command passes, in this order and only here: the platform's
+ * repeated delivery is dropped, a draining bot says it is restarting, the command is looked up (an unknown one
+ * gets an answer, never silence), the platform is acknowledged, then the command runs. Generating commands go
+ * on through `CommandContext.generate` (rules, cap, quota, images, record, upstream). Whatever is thrown
+ * becomes `reply.fail` with the error's user message.
+ */
+
+export const RESTARTING_MESSAGE = 'The bot is restarting; please try again in a moment.';
+
+export interface DispatchDeps {
+  registry: CommandRegistry;
+  firstSeen: FirstSeen;
+  draining(): boolean;
+  /** The context for a command invoked on this invocation's platform. */
+  contextFor(invocation: Invocation): CommandContext;
+  logger: Logger;
+}
+
+/** Refusals are the users' business and logged quietly; anything else is ours. */
+const QUIET_KINDS = new Set(['invalid_input', 'forbidden', 'quota_exceeded', 'too_many_jobs']);
+
+export function createDispatcher(deps: DispatchDeps) {
+  return async function handle(invocation: Invocation, reply: Reply | GenerationReply): Promise<void> {
+    const log = deps.logger.child({
+      platform: invocation.platform,
+      userId: invocation.userId,
+      command: invocation.command,
+    });
+    try {
+      const delivery = invocation.delivery;
+      if (delivery) {
+        const first = await deps.firstSeen(`${invocation.platform}:${delivery.id}`, delivery.ttlMs, {
+          acrossRestarts: delivery.acrossRestarts,
+        });
+        if (!first) {
+          log.info({ deliveryId: delivery.id }, 'ignoring a repeated delivery of an event');
+          return;
+        }
+      }
+      if (deps.draining()) {
+        await reply.fail(
+          new BotError('aborted', 'command while draining', { userMessage: RESTARTING_MESSAGE }),
+        );
+        return;
+      }
+      const command = deps.registry.get(invocation.command);
+      if (!command) {
+        throw new BotError('invalid_input', `unknown command ${invocation.command}`, {
+          userMessage: `I don’t know the command “${invocation.command}”; it may be left over from an older version of the bot. Try \`/imagine\`.`,
+        });
+      }
+      // Refused input was never going to run: answered before any acknowledgement that would promise it.
+      if (invocation.refusal) throw invocation.refusal;
+      await reply.acknowledge?.(command.visibility);
+      const context = deps.contextFor(invocation);
+      if (invocation.help) {
+        await reply.text(context.format.usage(command), { ephemeral: true, formatted: true });
+        return;
+      }
+      await command.handle(invocation, reply, context);
+    } catch (error) {
+      const botError = toBotError(error);
+      if (QUIET_KINDS.has(botError.kind)) log.info({ kind: botError.kind, err: botError }, 'request refused');
+      else log.error({ err: botError }, 'command failed');
+      await reply.fail(botError).catch((e: unknown) => log.warn({ err: e }, 'could not report a failure'));
+    }
+  };
+}

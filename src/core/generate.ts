@@ -1,0 +1,55 @@
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { GenerationReply, Invocation, OptionValue } from '../port.js';
+import type { SpaceSettingsService } from '../settings/space-settings.js';
+
+/**
+ * The one way a video starts, whatever the command (slash command, mention, Animate, Again, Vary): the space's
+ * rules first, then the runner, which takes the per-user cap, reserves quota, fetches and decodes images,
+ * writes the record and starts the upstream job. A refusal is thrown and reaches the user through the
+ * dispatcher's `reply.fail`; nothing is reserved or sent before the rules pass.
+ */
+export interface GenerateDeps {
+  runner: JobRunner;
+  settings: Pick<SpaceSettingsService, 'apply'>;
+}
+
+export function optionText(value: OptionValue | undefined): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+export function createGenerate(deps: GenerateDeps) {
+  return async function generate(invocation: Invocation, reply: GenerationReply): Promise<void> {
+    const prompt = optionText(invocation.options.prompt) ?? '';
+    const applied = await deps.settings.apply({
+      platform: invocation.platform,
+      spaceId: invocation.spaceId,
+      userId: invocation.userId,
+      channelId: invocation.channelId,
+      parentChannelId: invocation.parentChannelId,
+      prompt,
+      imageCount: invocation.images.length,
+      seconds: optionText(invocation.options.seconds),
+      aspectRatio: optionText(invocation.options.aspect_ratio),
+      resolution: optionText(invocation.options.resolution),
+    });
+    await deps.runner.start(
+      {
+        platform: invocation.platform,
+        spaceId: invocation.spaceId,
+        channelId: invocation.channelId,
+        userId: invocation.userId,
+        messageRef: reply.ref,
+        imageRefs: invocation.images.map((image) => image.ref),
+      },
+      {
+        prompt,
+        seconds: applied.seconds,
+        aspectRatio: applied.aspectRatio,
+        resolution: applied.resolution,
+        images: invocation.images,
+      },
+      reply,
+      { fetchImage: reply.fetchImage?.bind(reply) },
+    );
+  };
+}

@@ -1,0 +1,12 @@
+import type { Formatter } from '../port.js';
+
+/** Plain text, for the operator CLI and tests: no markup, ids as they are, ISO times. */
+export const plainFormat: Formatter = {
+  jobLink: () => undefined,
+  time: (ms) => new Date(ms).toISOString(),
+  user: (id) => id,
+  actor: ({ userId, userName }) => userName ?? userId,
+  channel: ({ id, name }) => (name ? `#${name}` : id),
+  escape: (text) => text,
+  usage: (command) => `${command.name}: ${command.description}`,
+};
