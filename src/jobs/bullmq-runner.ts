@@ -398,7 +398,7 @@ export async function createBullmqRunner(
         if (record.status === 'waiting' && !(await fair.isRunning(record.id))) {
           await fair.enqueue(record.id, userKeyOf(record));
         } else {
-          await fair.markRunning(record.id, now());
+          await fair.markRunning(record.id, userKeyOf(record), now());
           await addRunning(record.id, record.platform);
         }
         requeued.push(record);
