@@ -183,8 +183,15 @@ export async function createBullmqRunner(
     }
   }
 
-  function sinkOf(record: JobRecord): JobSink | undefined {
-    return local.get(record.id)?.sink ?? sinkFor?.(record);
+  /**
+   * The sink to show `record` through. The one kept from accepting (or adopting) the job only while the
+   * record still names the message it was made for: once another process's worker posted the job's message
+   * (the adapter writes its ref into the record), the kept one would post a second message, so the adapter
+   * builds one again from the stored ref.
+   */
+  function sinkOf(record: JobRecord, kept = local.get(record.id)): JobSink | undefined {
+    if (kept && sameRef(kept.record.messageRef, record.messageRef)) return kept.sink;
+    return sinkFor?.(record) ?? kept?.sink;
   }
 
   let refreshing = false;
@@ -232,7 +239,7 @@ export async function createBullmqRunner(
     }
     const waiting = local.get(id);
     local.delete(id);
-    const sink = waiting?.sink ?? sinkFor?.(record);
+    const sink = sinkOf(record, waiting);
     if (!sink) {
       // This process does not run the job's platform; BullMQ retries it, with backoff, for one that does.
       throw new Error(`no ${record.platform} adapter in this process`);
@@ -452,6 +459,11 @@ export async function createBullmqRunner(
     },
   };
   return runner;
+}
+
+/** Refs are JSON in the record; a key order that differs only makes the sink be built again, which is safe. */
+function sameRef(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function safeJson(text: string): unknown {
