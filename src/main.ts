@@ -4,6 +4,7 @@ import type { SlackAdapter } from '../adapters/slack/index.js';
 import { openApp } from './app.js';
 import { ConfigError, loadConfig, requireVideoApiKey, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { CHAT_PLATFORMS } from './platforms.js';
 import { runMain } from './run-main.js';
 
 /**
@@ -75,7 +76,7 @@ async function main(): Promise<number> {
   }
 
   // This process takes jobs of the platforms it runs here (with DISCORD_SHARDS, Discord's are the shards').
-  const served = [...(discord ? ['discord' as const] : []), ...(slack ? ['slack' as const] : [])];
+  const served = CHAT_PLATFORMS.filter((platform) => (platform === 'discord' ? discord : slack));
   void app.runner
     ?.resumeAll(
       (record) =>

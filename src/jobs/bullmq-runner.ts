@@ -10,11 +10,11 @@ import {
   createJobLifecycle,
   RESTARTED_BEFORE_SUBMIT,
   resumePlan,
-  userKeyOf,
   type DriveResult,
 } from './job-lifecycle.js';
-import type { Platform } from '../quota/quota.js';
-import type { JobRunner, JobRunnerDeps, JobSink, SinkFor } from './job-runner.js';
+import { platformSchema, PLATFORMS, type Platform } from '../platforms.js';
+import { scopeKey } from '../quota/scope.js';
+import type { JobRunner, JobRunnerDeps, JobSink, SinkFor } from './types.js';
 import { UNFINISHED_STATUSES, type JobRecord } from './job-store.js';
 import { createRedisFairQueue } from './redis-fair-queue.js';
 import { estimateWaitMs, tooManyJobs } from './scheduler.js';
@@ -31,12 +31,9 @@ import { estimateWaitMs, tooManyJobs } from './scheduler.js';
  */
 
 /** One BullMQ queue per platform, so a process takes only jobs it has an adapter for. */
-const PLATFORMS = ['discord', 'slack', 'cli'] as const satisfies readonly Platform[];
 const queueName = (platform: Platform) => `generate-${platform}`;
-const platformOf = (userKey: string): Platform => {
-  const platform = userKey.slice(0, userKey.indexOf(':'));
-  return (PLATFORMS as readonly string[]).includes(platform) ? (platform as Platform) : 'cli';
-};
+const platformOf = (userKey: string): Platform =>
+  platformSchema.catch('cli').parse(userKey.slice(0, userKey.indexOf(':')));
 const JOB_OPTIONS = {
   // Retries are for infrastructure errors (Redis away, say); job failures settle inside the job.
   attempts: 20,
@@ -149,7 +146,7 @@ export async function createBullmqRunner(
   }
 
   async function release(record: JobRecord): Promise<void> {
-    await fair.release(record.id, userKeyOf(record), now());
+    await fair.release(record.id, scopeKey(record), now());
     await redis.hdel(shownByKey, record.id);
     await dispatch();
   }
@@ -340,7 +337,7 @@ export async function createBullmqRunner(
 
   const runner: JobRunner = {
     async start(context, request, sink, startOptions = {}) {
-      const userKey = userKeyOf(context);
+      const userKey = scopeKey(context);
       const accepted = await life.accept(
         context,
         request,
@@ -374,7 +371,7 @@ export async function createBullmqRunner(
       const record = await deps.jobs.get(jobId);
       if (!record || !UNFINISHED_STATUSES.has(record.status)) return false;
       const error = cancelError(userMessage);
-      if (await fair.cancelWaiting(jobId, userKeyOf(record))) {
+      if (await fair.cancelWaiting(jobId, scopeKey(record))) {
         const sink = sinkOf(record);
         local.delete(jobId);
         await life.settleFailure(record, error, sink);
@@ -401,11 +398,11 @@ export async function createBullmqRunner(
       for (const record of records) {
         if (inLine.has(record.id) || (await queueFor(record.platform).getJob(record.id))) continue;
         // Left by a process that died between two steps: put it back where it belongs.
-        await fair.readmit(record.id, userKeyOf(record), record.createdAt);
+        await fair.readmit(record.id, scopeKey(record), record.createdAt);
         if (record.status === 'waiting' && !(await fair.isRunning(record.id))) {
-          await fair.enqueue(record.id, userKeyOf(record));
+          await fair.enqueue(record.id, scopeKey(record));
         } else {
-          await fair.markRunning(record.id, userKeyOf(record), now());
+          await fair.markRunning(record.id, scopeKey(record), now());
           await addRunning(record.id, record.platform);
         }
         requeued.push(record);
