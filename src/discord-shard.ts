@@ -60,7 +60,7 @@ async function main(): Promise<number> {
   // In-process (SQLite), this shard resumes its own guilds' unfinished jobs; with Redis, its BullMQ worker
   // takes any Discord job (REST reaches every guild), whichever shard acknowledged it.
   void app.runner
-    ?.resumeAll((record) => discord.sinkFor(record), {
+    ?.startWorkers((record) => discord.sinkFor(record), {
       platforms: ['discord'],
       owns: (record) => ownsRecord(record, shardIds, shardCount),
     })

@@ -78,7 +78,7 @@ async function main(): Promise<number> {
   // This process takes jobs of the platforms it runs here (with DISCORD_SHARDS, Discord's are the shards').
   const served = CHAT_PLATFORMS.filter((platform) => (platform === 'discord' ? discord : slack));
   void app.runner
-    ?.resumeAll(
+    ?.startWorkers(
       (record) =>
         record.platform === 'discord'
           ? discord?.sinkFor(record)

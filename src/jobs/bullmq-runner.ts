@@ -4,7 +4,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { BotError } from '../errors.js';
-import type { JobStart } from '../generation/runner.js';
+import type { JobStart } from '../generation/video-job.js';
 import { createDeliveryClaims } from './delivery-claim.js';
 import {
   createJobLifecycle,
@@ -389,7 +389,7 @@ export async function createBullmqRunner(
       return true;
     },
 
-    async resumeAll(givenSinkFor, resumeOptions = {}) {
+    async startWorkers(givenSinkFor, resumeOptions = {}) {
       sinkFor = givenSinkFor;
       const records = await deps.jobs.unfinished();
       await life.refundOrphans(new Set(records.map((r) => r.id)));

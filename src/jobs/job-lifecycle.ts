@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BotError, toBotError } from '../errors.js';
 import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
-import type { JobStart } from '../generation/runner.js';
+import type { JobStart } from '../generation/video-job.js';
 import type { Logger } from '../log.js';
 import { scopeKey } from '../quota/scope.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { BotError } from '../errors.js';
-import type { JobStart } from '../generation/runner.js';
+import type { JobStart } from '../generation/video-job.js';
 import { scopeKey } from '../quota/scope.js';
 import { settleWithin } from '../util/sleep.js';
 import { createJobLifecycle, RESTARTED_BEFORE_SUBMIT, resumePlan } from './job-lifecycle.js';
@@ -20,7 +20,7 @@ export type {
 
 /**
  * One generation from request to delivery, with its quota and its record: validate → reserve → record →
- * submit → poll → deliver → commit; refund on every other way out. A restarted bot calls `resumeAll` to
+ * submit → poll → deliver → commit; refund on every other way out. A restarted bot calls `startWorkers` to
  * finish what the previous process left running, with GETs only.
  *
  * Two implementations of `JobRunner`: this one, in-process (the embedded default: one bot process owns
@@ -160,7 +160,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
      * Resumes every unfinished job that `sinkFor` can deliver (jobs of a platform not running in this process
      * are left for one that does) and refunds reservations orphaned by a crash; resolves when all are settled.
      */
-    async resumeAll(sinkFor, options = {}) {
+    async startWorkers(sinkFor, options = {}) {
       const records = await deps.jobs.unfinished();
       await life.refundOrphans(new Set(records.map((r) => r.id)));
       // Jobs already upstream take their slots first; waiting ones queue again in their original order.

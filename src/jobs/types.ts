@@ -59,7 +59,7 @@ export interface JobRunnerDeps {
   logger: Logger;
   now?: () => number;
   newId?: () => string;
-  /** A reservation with no job record older than this is refunded by `resumeAll` (crash between the two). */
+  /** A reservation with no job record older than this is refunded by `startWorkers` (crash between the two). */
   orphanAfterMs?: number;
   /** Upstream jobs at once and jobs per user; unlimited when absent (tests of other things). */
   limits?: SchedulerLimits;
@@ -113,7 +113,7 @@ export interface JobRunner {
    * process does not run). Resolves with the jobs resumed here once they are settled (in-process) or handed
    * to the queue (BullMQ).
    */
-  resumeAll(sinkFor: SinkFor, options?: ResumeOptions): Promise<JobRecord[]>;
+  startWorkers(sinkFor: SinkFor, options?: ResumeOptions): Promise<JobRecord[]>;
   /**
    * Stops every running job where it stands (no refund, no failure message): its record stays unfinished
    * so the next start, or another process, resumes it.

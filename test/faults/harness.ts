@@ -81,7 +81,7 @@ export async function startFaultBot(
   });
   const slackBot = await startSlackBot(slack, app, { logger: log.logger });
   // As src/main.ts does: start working (with a Redis store, this starts the BullMQ worker).
-  await app.runner?.resumeAll((record) =>
+  await app.runner?.startWorkers((record) =>
     record.platform === 'discord' ? discordBot.sinkFor(record) : slackBot.sinkFor(record),
   );
   const driver = createSlackDriver({

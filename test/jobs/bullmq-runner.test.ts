@@ -84,7 +84,7 @@ async function instance(name: string, env: Record<string, string>): Promise<App>
     { jobQueue: { refreshMs: 100, sweepMs: 500 } },
   );
   apps.push(app);
-  await app.runner!.resumeAll((record) => sinkIn(name, keyOf(record, '?')));
+  await app.runner!.startWorkers((record) => sinkIn(name, keyOf(record, '?')));
   return app;
 }
 
@@ -346,7 +346,7 @@ describe('BullMQ runner: two processes on one Redis', () => {
       createdAt: Date.now(),
       updatedAt: Date.now(),
     });
-    const requeued = await app.runner!.resumeAll((record) => sinkIn('a', keyOf(record, '?')));
+    const requeued = await app.runner!.startWorkers((record) => sinkIn('a', keyOf(record, '?')));
     expect(requeued.map((r) => r.id)).toEqual(['job_lost']);
     await until(() => seenFor('lost').bytes.length === 1, 10_000, 'the delivery');
     await until(

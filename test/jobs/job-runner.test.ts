@@ -134,7 +134,7 @@ describe('job records after a crash', () => {
     });
     expect((await app.quota.status(alice)).used).toBe(1);
     const out = recordingSink();
-    const [settled] = (await app.runner?.resumeAll(() => out.sink)) ?? [];
+    const [settled] = (await app.runner?.startWorkers(() => out.sink)) ?? [];
     expect(settled).toMatchObject({ status: 'failed', reservation: 'refunded' });
     expect(out.failures[0]?.userMessage).toMatch(/restarted before your video was sent/);
     expect(emulator.requests).toHaveLength(0);
@@ -169,7 +169,7 @@ describe('orphaned reservations', () => {
       logger: capturedLogger().logger,
       orphanAfterMs: 0,
     });
-    expect(await runner.resumeAll(() => recordingSink().sink)).toEqual([]);
+    expect(await runner.startWorkers(() => recordingSink().sink)).toEqual([]);
     expect((await app.quota.status(alice)).used).toBe(0);
     expect(await app.ledger.pending()).toEqual([]);
     await app.close();
@@ -256,7 +256,7 @@ describe('waiting jobs across a restart', () => {
 
       const second = (await appFor(emulator, env)).app;
       const resumed = recordingSink();
-      const settled = await second.runner?.resumeAll(() => resumed.sink);
+      const settled = await second.runner?.startWorkers(() => resumed.sink);
       expect(settled?.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
       const posts = emulator.requests
         .filter((r) => r.method === 'POST')
