@@ -116,7 +116,7 @@ export async function openApp(
   });
   let runner: JobRunner | undefined;
   if (service && redis) {
-    const { createBullmqRunner } = await import('./jobs/bullmq-runner.js');
+    const { createBullmqRunner } = await import('./jobs/bullmq/runner.js');
     runner = await createBullmqRunner(runnerDeps(service), {
       redis,
       prefix,

@@ -24,7 +24,7 @@ export type {
  * finish what the previous process left running, with GETs only.
  *
  * Two implementations of `JobRunner`: this one, in-process (the embedded default: one bot process owns
- * every job), and the BullMQ one (src/jobs/bullmq-runner.ts) when STORE_URL is Redis and several bot
+ * every job), and the BullMQ one (src/jobs/bullmq/runner.ts) when STORE_URL is Redis and several bot
  * processes share the work. Commands and adapters see only the interface.
  */
 
