@@ -10,7 +10,8 @@ import type { JobContext, JobObserver, JobRunnerDeps, JobSink } from './types.js
 /**
  * The steps of one job that do not depend on where it runs: accept (validate, admit, reserve, record),
  * drive (submit or resume, poll, deliver, commit), settle a failure (refund, record, tell the user), and
- * what a restart does with an unfinished record. The in-process runner and the BullMQ runner both use them;
+ * rebuild a waiting job's request from its record (what a restart does with an unfinished record is
+ * src/jobs/resume-plan.ts). The in-process runner and the BullMQ runner both use them;
  * they differ only in who decides when a job may start and which process drives it.
  */
 
@@ -51,26 +52,6 @@ const STATUS_FOR_ERROR: Partial<Record<BotError['kind'], JobRecordStatus>> = {
   job_cancelled: 'cancelled',
   job_timeout: 'timeout',
 };
-
-/** What a restarted or other process must do with an unfinished record. */
-export type ResumePlan =
-  | { kind: 'build' } // never sent upstream: build the request again and submit it
-  | { kind: 'commit' } // delivered, not yet committed
-  | { kind: 'ambiguous' } // the POST may or may not have reached the provider
-  | { kind: 'poll'; start: JobStart };
-
-export function resumePlan(record: JobRecord): ResumePlan {
-  if (record.status === 'waiting') return { kind: 'build' };
-  if (record.deliveredAt !== undefined) return { kind: 'commit' };
-  if (!record.upstreamId || record.submittedAt === undefined) return { kind: 'ambiguous' };
-  return { kind: 'poll', start: { jobId: record.upstreamId, startedAt: record.submittedAt } };
-}
-
-export const RESTARTED_BEFORE_SUBMIT = () =>
-  new BotError('internal', 'bot restarted before the job was submitted', {
-    userMessage:
-      'The bot restarted before your video was sent to the video service. Your quota was refunded; please try again.',
-  });
 
 function requestFromRecord(record: JobRecord): GenerationRequest {
   return {

@@ -3,8 +3,9 @@ import { BotError } from '../errors.js';
 import type { JobStart } from '../generation/video-job.js';
 import { scopeKey } from '../quota/scope.js';
 import { settleWithin } from '../util/sleep.js';
-import { createJobLifecycle, RESTARTED_BEFORE_SUBMIT, resumePlan } from './job-lifecycle.js';
+import { createJobLifecycle } from './job-lifecycle.js';
 import type { JobRecord } from './job-store.js';
+import { RESTARTED_BEFORE_SUBMIT, resumePlan } from './resume-plan.js';
 import { createScheduler } from './scheduler.js';
 import type { JobRunner, JobRunnerDeps, JobSink } from './types.js';
 

@@ -1,12 +1,8 @@
 import type { JobStart } from '../../generation/video-job.js';
 import type { Logger } from '../../log.js';
-import {
-  RESTARTED_BEFORE_SUBMIT,
-  resumePlan,
-  type DriveResult,
-  type JobLifecycle,
-} from '../job-lifecycle.js';
+import type { DriveResult, JobLifecycle } from '../job-lifecycle.js';
 import type { JobRecord, JobStore } from '../job-store.js';
+import { RESTARTED_BEFORE_SUBMIT, resumePlan } from '../resume-plan.js';
 import type { JobSink } from '../types.js';
 import { cancelError, type CancelChannel } from './cancel-channel.js';
 
