@@ -26,7 +26,7 @@ async function usedMemory(): Promise<number> {
 try {
   const memoryBefore = await usedMemory();
   // Occupy every slot so all 2,000 wait.
-  for (let s = 0; s < SLOTS; s++) await fair.markRunning(`busy${s}`, Date.now());
+  for (let s = 0; s < SLOTS; s++) await fair.markRunning(`busy${s}`, `busy${s}`, Date.now());
   const t0 = performance.now();
   for (let u = 0; u < USERS; u++) {
     for (let j = 0; j < PER_USER; j++) {

@@ -6,7 +6,7 @@ import {
   type GenerationService,
   type GenerationServiceOverrides,
 } from './generation/service.js';
-import type { JobObserver } from './jobs/job-lifecycle.js';
+import type { JobObserver } from './jobs/types.js';
 import { createJobRunner, type JobRunner, type JobRunnerDeps } from './jobs/job-runner.js';
 import { createJobStore, type JobRecord, type JobStore } from './jobs/job-store.js';
 import type { Logger } from './log.js';
@@ -116,7 +116,7 @@ export async function openApp(
   });
   let runner: JobRunner | undefined;
   if (service && redis) {
-    const { createBullmqRunner } = await import('./jobs/bullmq-runner.js');
+    const { createBullmqRunner } = await import('./jobs/bullmq/runner.js');
     runner = await createBullmqRunner(runnerDeps(service), {
       redis,
       prefix,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ErrorKind } from './errors.js';
-import type { JobObserver } from './jobs/job-lifecycle.js';
+import type { JobObserver } from './jobs/types.js';
 import type { Logger } from './log.js';
 
 /**

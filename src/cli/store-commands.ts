@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { InvalidInputError } from '../errors.js';
 import { JOB_STATUSES } from '../jobs/job-store.js';
 import type { Logger } from '../log.js';
+import { CHAT_PLATFORMS, chatPlatformSchema } from '../platforms.js';
 import type { Reply } from '../port.js';
 
 /** Operator commands over the store: the same rules as the chat commands, run as an owner. */
@@ -71,8 +72,10 @@ export async function quotaCliCommand(args: string[], config: Config, logger: Lo
     },
   });
   const subcommand = positionals[0] ?? 'show';
-  const platform = z.enum(['discord', 'slack']).safeParse(values.platform);
-  if (!platform.success) throw new InvalidInputError('platform', '--platform must be discord or slack.');
+  const platform = chatPlatformSchema.safeParse(values.platform);
+  if (!platform.success) {
+    throw new InvalidInputError('platform', `--platform must be ${CHAT_PLATFORMS.join(' or ')}.`);
+  }
   if (!values.space)
     throw new InvalidInputError('space', '--space is required (a Discord guild id or Slack team id).');
   if (subcommand !== 'default' && !values.user) throw new InvalidInputError('user', '--user is required.');

@@ -91,7 +91,8 @@ export function createBot(options: BotOptions): Bot {
     async start() {
       for (const adapter of adapters.values()) await adapter.start(core);
     },
-    startWorkers: (resume = {}) => runner.resumeAll(replyFor, { ...resume, platforms: [...adapters.keys()] }),
+    startWorkers: (resume = {}) =>
+      runner.startWorkers(replyFor, { ...resume, platforms: [...adapters.keys()] }),
     replyFor,
     async stop(graceMs = 10_000) {
       draining = true;

@@ -7,7 +7,7 @@ import {
   type GenerationRequest,
   type PreparedRequest,
 } from './request.js';
-import { runVideoJob, type GenerationEvent, type JobStart, type RunnerDeps } from './runner.js';
+import { runVideoJob, type GenerationEvent, type JobStart, type VideoJobDeps } from './video-job.js';
 
 /**
  * The generation core as every front end sees it: prepare a request, then run a job. Built once from the
@@ -21,7 +21,7 @@ export interface GenerationService {
 
 export interface GenerationServiceOverrides {
   fetch?: typeof fetch;
-  runner?: Partial<Omit<RunnerDeps, 'client' | 'logger'>>;
+  runner?: Partial<Omit<VideoJobDeps, 'client' | 'logger'>>;
   retry?: { baseDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
 }
 
@@ -38,7 +38,7 @@ export function createGenerationService(
     logger,
     fetch: overrides.fetch,
   });
-  const runnerDeps: RunnerDeps = {
+  const runnerDeps: VideoJobDeps = {
     client,
     logger,
     maxVideoBytes: config.maxVideoBytes,

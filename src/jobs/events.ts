@@ -1,4 +1,4 @@
-import type { GenerationEvent } from '../generation/runner.js';
+import type { GenerationEvent } from '../generation/video-job.js';
 import type { WaitingUpdate } from './scheduler.js';
 
 /** The job waits in the bot's own fair queue (not the provider's): where it stands and roughly how long. */

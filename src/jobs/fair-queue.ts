@@ -1,6 +1,8 @@
 /**
- * Jobs waiting for an upstream slot, served round-robin by user: each user's jobs stay in their order, and
- * users take turns, so one person's burst of six cannot hold back someone else's single request.
+ * Jobs waiting for an upstream slot, served fairly by user: each user's jobs stay in their order, and when a
+ * slot frees, the user served least recently goes first, so one person's burst of six cannot hold back
+ * someone else's single request. Nobody is chosen as next before a slot frees: whoever joins meanwhile is
+ * weighed too.
  */
 export interface QueueEntry {
   id: string;
@@ -8,12 +10,27 @@ export interface QueueEntry {
   userKey: string;
 }
 
+/** Never served (or forgotten) sorts before any serve; such users go in the order they joined. */
+const NEVER = -1;
+
 export function createFairQueue<T extends QueueEntry>() {
+  /** Users with waiting jobs, in the order they joined the line (Map order breaks ties between them). */
   const byUser = new Map<string, T[]>();
-  /** Users with waiting jobs, in turn order; `cursor` points at whose turn is next. */
-  const order: string[] = [];
-  let cursor = 0;
+  /** When each user last had a job started, as a serial (not a clock: ties would be ambiguous). */
+  const lastServed = new Map<string, number>();
+  let serial = 0;
   let size = 0;
+
+  /** Users with waiting jobs, whose turn comes first first. */
+  function turnOrder(): string[] {
+    const served = (userKey: string) => lastServed.get(userKey) ?? NEVER;
+    // Array.prototype.sort is stable, so equal serials keep their join order.
+    return [...byUser.keys()].sort((a, b) => served(a) - served(b));
+  }
+
+  function markServed(userKey: string): void {
+    lastServed.set(userKey, ++serial);
+  }
 
   return {
     get size(): number {
@@ -22,31 +39,28 @@ export function createFairQueue<T extends QueueEntry>() {
 
     push(entry: T): void {
       const list = byUser.get(entry.userKey);
-      if (list) {
-        list.push(entry);
-      } else {
-        byUser.set(entry.userKey, [entry]);
-        // A newcomer takes the last turn of the current round, just before the cursor comes round again.
-        order.splice(cursor, 0, entry.userKey);
-        cursor = (cursor + 1) % order.length;
-      }
+      if (list) list.push(entry);
+      else byUser.set(entry.userKey, [entry]);
       size++;
     },
 
-    /** The next job: the front of the list of the user whose turn it is. */
+    /** A job of `userKey` took a slot without waiting in line (or was already upstream): it counts as a turn. */
+    served: markServed,
+
+    /** The user has nothing waiting or running any more: they count as never served when they come back. */
+    forget(userKey: string): void {
+      if (!byUser.has(userKey)) lastServed.delete(userKey);
+    },
+
+    /** The next job: the front of the list of the user served least recently. */
     shift(): T | undefined {
-      if (order.length === 0) return undefined;
-      const userKey = order[cursor]!;
+      const userKey = turnOrder()[0];
+      if (userKey === undefined) return undefined;
       const list = byUser.get(userKey)!;
       const entry = list.shift()!;
       size--;
-      if (list.length === 0) {
-        byUser.delete(userKey);
-        order.splice(cursor, 1);
-        if (cursor >= order.length) cursor = 0;
-      } else {
-        cursor = (cursor + 1) % order.length;
-      }
+      if (list.length === 0) byUser.delete(userKey);
+      markServed(userKey);
       return entry;
     },
 
@@ -56,13 +70,7 @@ export function createFairQueue<T extends QueueEntry>() {
         if (index < 0) continue;
         const [entry] = list.splice(index, 1);
         size--;
-        if (list.length === 0) {
-          byUser.delete(userKey);
-          const at = order.indexOf(userKey);
-          order.splice(at, 1);
-          if (at < cursor) cursor--;
-          if (cursor >= order.length) cursor = 0;
-        }
+        if (list.length === 0) byUser.delete(userKey);
         return entry;
       }
       return undefined;
@@ -72,10 +80,13 @@ export function createFairQueue<T extends QueueEntry>() {
       return byUser.get(userKey)?.length ?? 0;
     },
 
-    /** How many jobs will start before each waiting job (0 = next), in one pass over the queue. */
+    /**
+     * How many jobs will start before each waiting job (0 = next), if nobody else joins: each user served
+     * goes to the back, so it is round by round through the users in turn order.
+     */
     positions(): Map<string, number> {
       const result = new Map<string, number>();
-      const turns = [...order.slice(cursor), ...order.slice(0, cursor)].map((u) => byUser.get(u)!);
+      const turns = turnOrder().map((u) => byUser.get(u)!);
       let position = 0;
       for (let round = 0; position < size; round++) {
         for (const list of turns) {

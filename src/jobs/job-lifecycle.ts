@@ -1,32 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { BotError, toBotError, type ErrorKind } from '../errors.js';
+import { BotError, toBotError } from '../errors.js';
 import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
-import type { JobStart } from '../generation/runner.js';
+import type { JobStart } from '../generation/video-job.js';
 import type { Logger } from '../log.js';
+import { scopeKey } from '../quota/scope.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';
-import type { JobContext, JobRunnerDeps, JobSink } from './job-runner.js';
+import type { JobContext, JobObserver, JobRunnerDeps, JobSink } from './types.js';
 
 /**
  * The steps of one job that do not depend on where it runs: accept (validate, admit, reserve, record),
  * drive (submit or resume, poll, deliver, commit), settle a failure (refund, record, tell the user), and
- * what a restart does with an unfinished record. The in-process runner and the BullMQ runner both use them;
+ * rebuild a waiting job's request from its record (what a restart does with an unfinished record is
+ * src/jobs/resume-plan.ts). The in-process runner and the BullMQ runner both use them;
  * they differ only in who decides when a job may start and which process drives it.
  */
-
-/** What happened to jobs, for metrics; observers must not throw or block. */
-export type JobObservation =
-  | { type: 'accepted'; platform: JobRecord['platform'] }
-  | { type: 'refused'; platform: JobRecord['platform']; kind: ErrorKind }
-  | { type: 'driving'; delta: 1 | -1 }
-  | {
-      type: 'settled';
-      platform: JobRecord['platform'];
-      status: JobRecordStatus;
-      kind?: ErrorKind;
-      /** From the request to the end (waiting included). */
-      durationMs: number;
-    };
-export type JobObserver = (observation: JobObservation) => void;
 
 /** Thrown to leave a job unsettled for another attempt (shutdown, or another process is delivering it). */
 export class JobHandoff extends Error {
@@ -66,26 +53,6 @@ const STATUS_FOR_ERROR: Partial<Record<BotError['kind'], JobRecordStatus>> = {
   job_timeout: 'timeout',
 };
 
-/** What a restarted or other process must do with an unfinished record. */
-export type ResumePlan =
-  | { kind: 'build' } // never sent upstream: build the request again and submit it
-  | { kind: 'commit' } // delivered, not yet committed
-  | { kind: 'ambiguous' } // the POST may or may not have reached the provider
-  | { kind: 'poll'; start: JobStart };
-
-export function resumePlan(record: JobRecord): ResumePlan {
-  if (record.status === 'waiting') return { kind: 'build' };
-  if (record.deliveredAt !== undefined) return { kind: 'commit' };
-  if (!record.upstreamId || record.submittedAt === undefined) return { kind: 'ambiguous' };
-  return { kind: 'poll', start: { jobId: record.upstreamId, startedAt: record.submittedAt } };
-}
-
-export const RESTARTED_BEFORE_SUBMIT = () =>
-  new BotError('internal', 'bot restarted before the job was submitted', {
-    userMessage:
-      'The bot restarted before your video was sent to the video service. Your quota was refunded; please try again.',
-  });
-
 export function requestFromRecord(record: JobRecord): GenerationRequest {
   return {
     prompt: record.request.prompt,
@@ -95,9 +62,6 @@ export function requestFromRecord(record: JobRecord): GenerationRequest {
     images: record.request.imageRefs.map((ref, i) => ({ url: ref, name: `image ${i + 1}` })),
   };
 }
-
-export const userKeyOf = (r: { platform: string; spaceId: string; userId: string }) =>
-  `${r.platform}:${r.spaceId}:${r.userId}`;
 
 export function createJobLifecycle(deps: JobRunnerDeps) {
   const now = deps.now ?? Date.now;
@@ -270,7 +234,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     let prepared;
     try {
       prepared = await deps.service.prepare(request, fetchImage);
-      await places.admit(id, userKeyOf(context), prepared.summary.prompt);
+      await places.admit(id, scopeKey(context), prepared.summary.prompt);
     } catch (error) {
       return refuse(context, error, sink);
     }

@@ -1,123 +1,33 @@
 import { setMaxListeners } from 'node:events';
 import { BotError } from '../errors.js';
+import type { JobStart } from '../generation/video-job.js';
+import { scopeKey } from '../quota/scope.js';
 import { settleWithin } from '../util/sleep.js';
-import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
-import type { JobStart } from '../generation/runner.js';
-import type { GenerationService } from '../generation/service.js';
-import type { Logger } from '../log.js';
-import type { QuotaLedger } from '../quota/ledger.js';
-import type { Platform, QuotaService } from '../quota/quota.js';
-import type { DownloadedVideo } from '../video-api/download.js';
-import type { JobEvent } from './events.js';
-import {
-  createJobLifecycle,
-  type JobObserver,
-  RESTARTED_BEFORE_SUBMIT,
-  resumePlan,
-  userKeyOf,
-} from './job-lifecycle.js';
-import type { JobRecord, JobStore } from './job-store.js';
-import { createScheduler, type SchedulerLimits } from './scheduler.js';
+import { createJobLifecycle } from './job-lifecycle.js';
+import type { JobRecord } from './job-store.js';
+import { RESTARTED_BEFORE_SUBMIT, resumePlan } from './resume-plan.js';
+import { createScheduler } from './scheduler.js';
+import type { JobRunner, JobRunnerDeps, JobSink } from './types.js';
+
+export type {
+  JobContext,
+  JobRunner,
+  JobRunnerDeps,
+  JobSink,
+  ResumeOptions,
+  SinkFor,
+  StartOptions,
+} from './types.js';
 
 /**
  * One generation from request to delivery, with its quota and its record: validate → reserve → record →
- * submit → poll → deliver → commit; refund on every other way out. A restarted bot calls `resumeAll` to
+ * submit → poll → deliver → commit; refund on every other way out. A restarted bot calls `startWorkers` to
  * finish what the previous process left running, with GETs only.
  *
  * Two implementations of `JobRunner`: this one, in-process (the embedded default: one bot process owns
- * every job), and the BullMQ one (src/jobs/bullmq-runner.ts) when STORE_URL is Redis and several bot
+ * every job), and the BullMQ one (src/jobs/bullmq/runner.ts) when STORE_URL is Redis and several bot
  * processes share the work. Commands and adapters see only the interface.
  */
-
-/** Where a job's user-visible output goes; implemented by each adapter (and by the CLI and tests). */
-export interface JobSink {
-  progress(event: JobEvent, record: JobRecord): Promise<void> | void;
-  deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
-  fail(error: BotError, record: JobRecord | undefined): Promise<void>;
-  /** Tells the requester, once, that a long job's result is posted (the one mention the bot makes). */
-  notify?(record: JobRecord): Promise<void>;
-  /** Fetches referenced images again, for a job that waited in line across a restart. */
-  fetchImage?: BuildRequestDeps['fetchImage'];
-}
-
-export interface JobContext {
-  platform: Platform;
-  spaceId: string;
-  channelId: string;
-  userId: string;
-  messageRef: unknown;
-  imageRefs: string[];
-}
-
-export interface JobRunnerDeps {
-  service: GenerationService;
-  quota: QuotaService;
-  ledger: QuotaLedger;
-  jobs: JobStore;
-  logger: Logger;
-  now?: () => number;
-  newId?: () => string;
-  /** A reservation with no job record older than this is refunded by `resumeAll` (crash between the two). */
-  orphanAfterMs?: number;
-  /** Upstream jobs at once and jobs per user; unlimited when absent (tests of other things). */
-  limits?: SchedulerLimits;
-  /** Jobs that took at least this long call `sink.notify` after delivery; never when absent. */
-  notifyAfterMs?: number;
-  /** The requester's own choice (/settings notify off); notify when absent. */
-  notifyEnabled?: (record: JobRecord) => Promise<boolean>;
-  /** Told of every acceptance, refusal and settlement (metrics). */
-  observe?: JobObserver;
-}
-
-export interface StartOptions {
-  signal?: AbortSignal;
-  fetchImage?: BuildRequestDeps['fetchImage'];
-}
-
-/** Finds the sink of a job this process did not start (after a restart, or accepted by another process). */
-export type SinkFor = (record: JobRecord) => JobSink | undefined;
-
-export interface ResumeOptions {
-  /** The platforms this process runs adapters for (default: all); it takes only their jobs. */
-  platforms?: readonly Platform[];
-  /**
-   * In-process runner: which unfinished records are this process's to resume (a Discord shard process: its
-   * own guilds'). With BullMQ any process may take any job of its platforms, so this is not consulted.
-   */
-  owns?: (record: JobRecord) => boolean;
-  signal?: AbortSignal;
-}
-
-export interface JobRunner {
-  /**
-   * Accepts one request. Invalid input, a full per-user cap and an exhausted quota are reported through
-   * `sink.fail` before anything is reserved or sent (undefined). Resolves when this process no longer holds
-   * the job: at its end in-process; once it is queued with BullMQ.
-   */
-  start(
-    context: JobContext,
-    request: GenerationRequest,
-    sink: JobSink,
-    options?: StartOptions,
-  ): Promise<JobRecord | undefined>;
-  /**
-   * Cancels a waiting or running job: it leaves the line or stops being polled (the API has no cancel
-   * call), its reservation is refunded and its message shows `userMessage`. False when no process has it.
-   */
-  cancel(jobId: string, userMessage: string): Promise<boolean>;
-  /**
-   * Starts working: finishes what earlier processes left unfinished and, with BullMQ, takes jobs accepted
-   * by any process. `sinkFor` gives the sink of a job this process did not start (undefined: a platform this
-   * process does not run). Resolves with the jobs resumed here once they are settled (in-process) or handed
-   * to the queue (BullMQ).
-   */
-  resumeAll(sinkFor: SinkFor, options?: ResumeOptions): Promise<JobRecord[]>;
-  /**
-   * Stops every running job where it stands (no refund, no failure message): its record stays unfinished
-   * so the next start, or another process, resumes it.
-   */
-  shutdown(graceMs?: number): Promise<void>;
-}
 
 export function createJobRunner(deps: JobRunnerDeps) {
   const now = deps.now ?? Date.now;
@@ -187,7 +97,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   /** Finishes one record left unfinished by a previous process. */
   async function resume(record: JobRecord, sink: JobSink, signal?: AbortSignal): Promise<JobRecord> {
-    const userKey = userKeyOf(record);
+    const userKey = scopeKey(record);
     const plan = resumePlan(record);
     switch (plan.kind) {
       case 'build':
@@ -251,7 +161,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
      * Resumes every unfinished job that `sinkFor` can deliver (jobs of a platform not running in this process
      * are left for one that does) and refunds reservations orphaned by a crash; resolves when all are settled.
      */
-    async resumeAll(sinkFor, options = {}) {
+    async startWorkers(sinkFor, options = {}) {
       const records = await deps.jobs.unfinished();
       await life.refundOrphans(new Set(records.map((r) => r.id)));
       // Jobs already upstream take their slots first; waiting ones queue again in their original order.

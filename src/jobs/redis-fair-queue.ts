@@ -2,14 +2,17 @@ import type { Redis } from 'ioredis';
 
 /**
  * The scheduler's state in Redis, shared by every bot process: who is admitted (per-user cap), who waits
- * (per-user lists served round-robin, the same order as src/jobs/fair-queue.ts), and who runs upstream (the
- * global cap). Each change is one Lua script, so two processes racing for the last place or the last slot
- * cannot both win. BullMQ's own per-group fairness is a paid feature; this is ours.
+ * (per-user lists; when a slot frees, the user served least recently goes first, the same order as
+ * src/jobs/fair-queue.ts), and who runs upstream (the global cap). Each change is one Lua script, so two
+ * processes racing for the last place or the last slot cannot both win. BullMQ's own per-group fairness is a
+ * paid feature; this is ours.
  *
  * Keys, under `prefix` (a hash tag keeps them in one Redis Cluster slot, since the scripts name per-user
  * keys they build themselves):
- * - `turns` — list of user keys with waiting jobs; the head's turn is next, a served user goes to the tail.
+ * - `turns` — list of user keys with waiting jobs, in the order they joined (ties of `served` go by it).
  * - `q:<user key>` — list of that user's waiting job ids, oldest first.
+ * - `served` — sorted set of user keys with admitted jobs that had one started, scored by `serial` then.
+ * - `serial` — counter of starts, the clock of `served` (one counter, so processes' clocks cannot tie).
  * - `running` — sorted set of job ids holding an upstream slot, scored by start time.
  * - `user:<user key>` — sorted set of that user's admitted (waiting or running) job ids, scored by time.
  * - `users` — set of user keys with admitted jobs, for the sweep.
@@ -31,21 +34,47 @@ if redis.call('RPUSH', KEYS[1], ARGV[1]) == 1 then redis.call('RPUSH', KEYS[2], 
 return 1
 `;
 
-const DISPATCH = `
+/** Users in `turns`, least recently served first (never served: -1), ties in join order. */
+const TURN_ORDER = `
+local function turn_order(turns_key, served_key)
+  local turns = redis.call('LRANGE', turns_key, 0, -1)
+  local rank = {}
+  for i, user in ipairs(turns) do
+    rank[user] = { tonumber(redis.call('ZSCORE', served_key, user) or '-1'), i }
+  end
+  table.sort(turns, function(a, b)
+    if rank[a][1] ~= rank[b][1] then return rank[a][1] < rank[b][1] end
+    return rank[a][2] < rank[b][2]
+  end)
+  return turns
+end
+`;
+
+/** Decided only now that slots are free: each goes to the front job of the user served least recently. */
+const DISPATCH = `${TURN_ORDER}
 local out = {}
 while redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[1]) do
-  local user = redis.call('LPOP', KEYS[1])
+  local user = turn_order(KEYS[1], KEYS[3])[1]
   if not user then break end
   local q = ARGV[3] .. 'q:' .. user
   local id = redis.call('LPOP', q)
   if id then
     redis.call('ZADD', KEYS[2], ARGV[2], id)
+    redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), user)
     table.insert(out, id)
     table.insert(out, user)
   end
-  if redis.call('LLEN', q) > 0 then redis.call('RPUSH', KEYS[1], user) end
+  if redis.call('LLEN', q) == 0 then redis.call('LREM', KEYS[1], 0, user) end
 end
 return out
+`;
+
+/** A job already upstream (resumed) holds a slot even above the cap, and counts as its user's turn. */
+const MARK_RUNNING = `
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[3])
+end
+return 1
 `;
 
 /** Removes a job everywhere; with ARGV[3] = 'waiting' only when it is waiting. Returns {wasRunning, wasWaiting}. */
@@ -55,13 +84,17 @@ if ARGV[3] == 'waiting' and waiting == 0 then return {0, 0} end
 if waiting > 0 and redis.call('LLEN', KEYS[1]) == 0 then redis.call('LREM', KEYS[2], 0, ARGV[2]) end
 local running = redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
-if redis.call('ZCARD', KEYS[4]) == 0 then redis.call('SREM', KEYS[5], ARGV[2]) end
+if redis.call('ZCARD', KEYS[4]) == 0 then
+  -- Nothing left in progress: the user counts as never served when they come back.
+  redis.call('SREM', KEYS[5], ARGV[2])
+  redis.call('ZREM', KEYS[6], ARGV[2])
+end
 return {running, waiting}
 `;
 
-/** Every waiting job id in the order it will start: round by round through the turn list. */
-const ORDERED = `
-local turns = redis.call('LRANGE', KEYS[1], 0, -1)
+/** Every waiting job id in the order it will start if nobody joins: round by round, users in turn order. */
+const ORDERED = `${TURN_ORDER}
+local turns = turn_order(KEYS[1], KEYS[2])
 local lists = {}
 local total = 0
 for i, user in ipairs(turns) do
@@ -91,6 +124,8 @@ export function createRedisFairQueue(redis: Redis, prefix: string, limits: Share
   const key = {
     turns: `${prefix}turns`,
     running: `${prefix}running`,
+    served: `${prefix}served`,
+    serial: `${prefix}serial`,
     users: `${prefix}users`,
     durations: `${prefix}durations`,
     queue: (userKey: string) => `${prefix}q:${userKey}`,
@@ -102,12 +137,13 @@ export function createRedisFairQueue(redis: Redis, prefix: string, limits: Share
   async function remove(id: string, userKey: string, mode: 'any' | 'waiting') {
     const [running, waiting] = (await redis.eval(
       REMOVE,
-      5,
+      6,
       key.queue(userKey),
       key.turns,
       key.running,
       key.user(userKey),
       key.users,
+      key.served,
       id,
       userKey,
       mode,
@@ -145,9 +181,11 @@ export function createRedisFairQueue(redis: Redis, prefix: string, limits: Share
     async dispatch(now: number): Promise<Array<{ id: string; userKey: string }>> {
       const flat = (await redis.eval(
         DISPATCH,
-        2,
+        4,
         key.turns,
         key.running,
+        key.served,
+        key.serial,
         cap(limits.maxConcurrent),
         String(now),
         prefix,
@@ -158,8 +196,8 @@ export function createRedisFairQueue(redis: Redis, prefix: string, limits: Share
     },
 
     /** A job that was upstream before (resumed): it holds a slot even above the cap. */
-    async markRunning(id: string, now: number): Promise<void> {
-      await redis.zadd(key.running, 'NX', now, id);
+    async markRunning(id: string, userKey: string, now: number): Promise<void> {
+      await redis.eval(MARK_RUNNING, 3, key.running, key.served, key.serial, id, String(now), userKey);
     },
 
     /** Frees the job's place, its slot and its spot in line, whichever it holds; records how long it ran. */
@@ -183,7 +221,7 @@ export function createRedisFairQueue(redis: Redis, prefix: string, limits: Share
 
     /** Every waiting job in the order it will start. */
     async ordered(): Promise<string[]> {
-      return (await redis.eval(ORDERED, 1, key.turns, prefix)) as string[];
+      return (await redis.eval(ORDERED, 2, key.turns, key.served, prefix)) as string[];
     },
 
     async isRunning(id: string): Promise<boolean> {

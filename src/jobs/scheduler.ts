@@ -5,7 +5,8 @@ import { createFairQueue, type QueueEntry } from './fair-queue.js';
 /**
  * Who may run now. At most `maxConcurrent` jobs are upstream at once for the whole bot, and each user has at
  * most `maxPerUser` jobs admitted (waiting or running). The rest wait in a fair queue and are told their
- * position and an estimate whenever the line moves.
+ * position and an estimate whenever the line moves. Who is next is decided only when a slot frees (see
+ * src/jobs/fair-queue.ts); a job that starts at once still counts as its user's turn.
  */
 
 export interface SchedulerLimits {
@@ -72,6 +73,12 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
     });
   }
 
+  /** A user with nothing admitted any more leaves the record of who was served. */
+  function forgetIfIdle(userKey: string): void {
+    for (const job of admitted.values()) if (job.userKey === userKey) return;
+    queue.forget(userKey);
+  }
+
   function startNext(): void {
     while (running < limits.maxConcurrent && queue.size > 0) {
       const next = queue.shift()!;
@@ -114,6 +121,7 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
       job.state = 'running';
       job.startedAt = now();
       running++;
+      queue.served(job.userKey);
       return true;
     },
 
@@ -124,6 +132,7 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
       job.state = 'running';
       job.startedAt = now();
       running++;
+      queue.served(job.userKey);
     },
 
     /** Waits in the fair queue until a slot is free; rejects with the reason given to `cancel`. */
@@ -147,6 +156,7 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
         running--;
         if (job.startedAt !== undefined) durations.record(now() - job.startedAt);
       }
+      forgetIfIdle(job.userKey);
       startNext();
     },
 
@@ -155,6 +165,7 @@ export function createScheduler(limits: SchedulerLimits, now: () => number = Dat
       const entry = queue.remove(id);
       if (!entry) return false;
       admitted.delete(id);
+      forgetIfIdle(entry.userKey);
       entry.reject(reason);
       scheduleUpdates();
       return true;

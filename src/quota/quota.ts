@@ -2,7 +2,9 @@ import type Keyv from 'keyv';
 import type { QuotaConfig, QuotaPeriod, QuotaUnit } from '../config.js';
 import { BotError, InvalidInputError, formatCount } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Platform } from '../platforms.js';
 import type { QuotaLedger } from './ledger.js';
+import { scopeKey } from './scope.js';
 import { formatResetTime, quotaWindow } from './window.js';
 
 /**
@@ -11,7 +13,7 @@ import { formatResetTime, quotaWindow } from './window.js';
  * front end (Discord, Slack, the operator CLI) gets the same rules.
  */
 
-export type Platform = 'discord' | 'slack' | 'cli';
+export type { Platform };
 
 export interface QuotaSubject {
   platform: Platform;
@@ -41,10 +43,6 @@ export interface QuotaServiceDeps {
   ownerIds: readonly string[];
   logger: Logger;
   now?: () => number;
-}
-
-export function scopeKey(subject: QuotaSubject): string {
-  return `${subject.platform}:${subject.spaceId}:${subject.userId}`;
 }
 
 const PERIOD_WORDS: Record<QuotaPeriod, string> = {

@@ -439,7 +439,7 @@ describe('Discord restart and burst', () => {
       const { app: second } = await appFor(video, env);
       const secondBot = await startBot(emu, second);
       try {
-        const settled = await second.runner?.resumeAll((record) => secondBot.replyFor(record));
+        const settled = await second.runner?.startWorkers((record) => secondBot.replyFor(record));
         expect(settled?.map((r) => r.status)).toEqual(['completed']);
         const final = await handle.waitForOriginal((m) => m.attachments.length > 0, 10_000);
         expect(final.attachments[0]?.bytes).toEqual(video.mp4);

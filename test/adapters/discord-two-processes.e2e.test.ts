@@ -45,7 +45,7 @@ beforeAll(async () => {
       { jobQueue: { refreshMs: 100, sweepMs: 500 } },
     );
     const bot = await startDiscordBot(discord, app);
-    await app.runner!.resumeAll((record) => bot.replyFor(record));
+    await app.runner!.startWorkers((record) => bot.replyFor(record));
     processes.push({ app, bot });
   }
 }, 60_000);

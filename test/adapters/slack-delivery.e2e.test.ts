@@ -183,7 +183,7 @@ describe('restart mid-job', () => {
       try {
         const unfinished = await next.jobs.unfinished();
         expect(unfinished).toHaveLength(1);
-        const settled = await next.runner?.resumeAll((record) =>
+        const settled = await next.runner?.startWorkers((record) =>
           record.platform === 'slack' ? adapter.replyFor(record) : undefined,
         );
         expect(settled?.map((r) => r.status)).toEqual(['completed']);

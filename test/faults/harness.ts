@@ -72,7 +72,7 @@ export async function startFaultBot(
   const discordBot = await startDiscordBot(discord, app, { messageContent: true, logger: log.logger });
   const slackBot = await startSlackBot(slack, app, { logger: log.logger });
   // As src/main.ts does: start working (with a Redis store, this starts the BullMQ worker).
-  await app.runner?.resumeAll((record) =>
+  await app.runner?.startWorkers((record) =>
     record.platform === 'discord' ? discordBot.replyFor(record) : slackBot.replyFor(record),
   );
   const driver = createSlackDriver({

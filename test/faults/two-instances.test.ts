@@ -17,7 +17,8 @@ import { slackEventsUrl } from '../helpers/slack.js';
  * balancer: 40 slash commands spread over both, one Slack request retried onto the other instance, then one
  * process killed with SIGKILL mid-run. The survivor takes over the dead one's jobs through BullMQ's stalled-job
  * check and the shared fair queue: every job ends delivered exactly once or refunded with a message, no
- * upstream job is created twice, and no reservation is left open.
+ * upstream job is created twice, no reservation is left open, and each job has one message, the one first
+ * posted for it, which ends up showing the video in its thread whichever process delivers it.
  */
 const JOBS = 40;
 const DB = 13;
@@ -88,8 +89,12 @@ const deliveredTo = (channel: string) =>
     (f) => f.state === 'completed' && f.channels.includes(channel) && f.user === slack.identity.botUserId,
   );
 
+/** The bot's top-level posts in a channel (job messages), oldest first; thread replies left out. */
+const botMessagesIn = (channel: string) =>
+  slack.messagesIn(channel).filter((m) => m.user === slack.identity.botUserId && m.threadTs === undefined);
+
 describe('two bot processes on one Redis, one killed with SIGKILL', () => {
-  it('delivers every job exactly once or refunds it, and never starts one twice', async () => {
+  it('delivers every job exactly once, under its one message, or refunds it, and never starts one twice', async () => {
     const ports = [await freePort(), await freePort()];
     // The survivor also serves GET /metrics, so the scrape at the end shows the jobs it took over.
     const metricsPort = await freePort();
@@ -176,12 +181,24 @@ describe('two bot processes on one Redis, one killed with SIGKILL', () => {
         const record = state.records.find((r) => r.userId === user.id);
         expect(record, `job of ${user.id}`).toBeDefined();
         const files = deliveredTo(channelOf(i));
+        // One job per channel: its message is the bot's first post there, and the only one.
+        const jobMessages = botMessagesIn(channelOf(i));
+        expect(jobMessages.length, `job messages in ${channelOf(i)}`).toBeLessThanOrEqual(1);
         if (record!.status === 'completed') {
           completed++;
           expect(record!.reservation).toBe('committed');
           expect(files, `videos in ${channelOf(i)}`).toHaveLength(1);
           expect(files[0]!.bytes).toEqual(video.mp4);
           expect(state.used[i]).toBe(1);
+          // The video is in the thread of the message first posted for the job, which shows it done
+          // (whichever process posted it and whichever delivered).
+          const original = jobMessages[0];
+          expect(original, `job message in ${channelOf(i)}`).toBeDefined();
+          const inThread = slack
+            .messagesIn(channelOf(i), { threadTs: original!.ts })
+            .filter((m) => m.files.some((f) => f.id === files[0]!.id));
+          expect(inThread, `video under the job message in ${channelOf(i)}`).toHaveLength(1);
+          expect(original!.text, `job message in ${channelOf(i)}`).toMatch(/Done/);
         } else {
           // Killed between sending the job upstream and learning its id: refunded, and the user told.
           expect(record!.status).toBe('failed');

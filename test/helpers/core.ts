@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createGenerationService, type GenerationService } from '../../src/generation/service.js';
-import type { GenerationEvent } from '../../src/generation/runner.js';
+import type { GenerationEvent } from '../../src/generation/video-job.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { VideoApiEmulator } from '../emulators/video-api/server.js';
 

@@ -84,7 +84,7 @@ async function instance(name: string, env: Record<string, string>): Promise<App>
     { jobQueue: { refreshMs: 100, sweepMs: 500 } },
   );
   apps.push(app);
-  await app.runner!.resumeAll((record) => sinkIn(name, keyOf(record, '?')));
+  await app.runner!.startWorkers((record) => sinkIn(name, keyOf(record, '?')));
   return app;
 }
 
@@ -198,6 +198,30 @@ describe('BullMQ runner: two processes on one Redis', () => {
     expect(order.indexOf('single [emu:ms=150]')).toBeLessThan(order.indexOf('burst 2 [emu:ms=150]'));
   }, 60_000);
 
+  it('decides who is next when a slot frees, by who was served least recently: A1, B1, A2, …', async () => {
+    seen.clear();
+    const env = { MAX_CONCURRENT_JOBS: '1', MAX_JOBS_PER_USER: '5', QUOTA_DEFAULT: '9' };
+    const a = await instance('a', env);
+    const b = await instance('b', env);
+    const prompts = ['[emu:ms=1500] ann 1', 'ann 2', 'ann 3', 'ann 4', 'ann 5'];
+    for (const [i, prompt] of prompts.entries()) {
+      await a.runner!.start(context('ann', `a${i}`), { prompt }, sinkIn('a', `a${i}`));
+    }
+    await b.runner!.start(context('bob', 'b0'), { prompt: 'bob 1' }, sinkIn('b', 'b0'));
+    const lastPlace = (key: string) =>
+      seenFor(key)
+        .progress.filter((e) => e.type === 'waiting')
+        .at(-1);
+    // Told as it will happen: bob is next, ann's second after him.
+    await until(() => lastPlace('b0')?.position === 0, 5000, 'bob told he is next');
+    await until(() => lastPlace('a1')?.position === 1, 5000, 'ann’s second told it is after bob');
+    await until(() => ['a4', 'b0'].every((k) => seenFor(k).bytes.length === 1), 30_000, 'all six');
+    const posted = video.requests
+      .filter((r) => r.method === 'POST')
+      .map((r) => (r.body as { prompt?: string }).prompt);
+    expect(posted).toEqual([prompts[0], 'bob 1', ...prompts.slice(1)]);
+  }, 60_000);
+
   it('cancels from the other process, a waiting job and a running one, refunding both', async () => {
     seen.clear();
     const env = { MAX_CONCURRENT_JOBS: '1', MAX_JOBS_PER_USER: '3', QUOTA_DEFAULT: '9' };
@@ -290,8 +314,9 @@ describe('BullMQ runner: two processes on one Redis', () => {
     const posted = video.requests
       .filter((r) => r.method === 'POST')
       .map((r) => (r.body as { prompt?: string }).prompt);
-    // Round-robin by user: quinn's only job before pat's third; the running one resumed, not sent again.
-    expect(posted).toEqual([prompts[0], prompts[1], prompts[3], prompts[2]]);
+    // Pat was served last (her first, still upstream), so quinn's only job goes next; the running one
+    // resumed, not sent again.
+    expect(posted).toEqual([prompts[0], prompts[3], prompts[1], prompts[2]]);
   }, 30_000);
 
   it('takes up a job a crash left recorded but out of line (between writing the record and queueing it)', async () => {
@@ -321,7 +346,7 @@ describe('BullMQ runner: two processes on one Redis', () => {
       createdAt: Date.now(),
       updatedAt: Date.now(),
     });
-    const requeued = await app.runner!.resumeAll((record) => sinkIn('a', keyOf(record, '?')));
+    const requeued = await app.runner!.startWorkers((record) => sinkIn('a', keyOf(record, '?')));
     expect(requeued.map((r) => r.id)).toEqual(['job_lost']);
     await until(() => seenFor('lost').bytes.length === 1, 10_000, 'the delivery');
     await until(

@@ -42,6 +42,46 @@ describe('fair queue', () => {
     expect([queue.shift()?.id, queue.shift()?.id, queue.shift()]).toEqual(['a1', 'c1', undefined]);
   });
 
+  it('serves the user served least recently first: a newcomer goes before the next of a user who just started one', () => {
+    const queue = createFairQueue();
+    // a1 took the free slot at once, without waiting in line.
+    queue.served('a');
+    for (let i = 2; i <= 5; i++) queue.push(job('a', i));
+    queue.push(job('b', 1));
+    expect(queue.ordered().map((e) => e.id)).toEqual(['b1', 'a2', 'a3', 'a4', 'a5']);
+    const started: string[] = [];
+    for (let e = queue.shift(); e; e = queue.shift()) started.push(e.id);
+    expect(started).toEqual(['b1', 'a2', 'a3', 'a4', 'a5']);
+  });
+
+  it('picks nobody as next before a slot frees: who joins meanwhile is weighed when it does', () => {
+    const queue = createFairQueue();
+    queue.push(job('a', 1));
+    queue.push(job('b', 1));
+    expect(queue.shift()?.id).toBe('a1');
+    queue.push(job('a', 2));
+    queue.push(job('c', 1));
+    // b and c were never served (b came first); a was served last.
+    expect(queue.positions()).toEqual(
+      new Map([
+        ['b1', 0],
+        ['c1', 1],
+        ['a2', 2],
+      ]),
+    );
+    expect([queue.shift()?.id, queue.shift()?.id, queue.shift()?.id]).toEqual(['b1', 'c1', 'a2']);
+  });
+
+  it('counts a forgotten user (nothing left in progress) as never served', () => {
+    const queue = createFairQueue();
+    queue.served('a');
+    queue.served('b');
+    queue.forget('b');
+    queue.push(job('a', 2));
+    queue.push(job('b', 2));
+    expect([queue.shift()?.id, queue.shift()?.id]).toEqual(['b2', 'a2']);
+  });
+
   it('counts per user', () => {
     const queue = createFairQueue();
     queue.push(job('a', 1));

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { JobContext } from '../../src/jobs/job-runner.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor, recordingSink } from '../helpers/app.js';
@@ -134,7 +134,7 @@ describe('job records after a crash', () => {
     });
     expect((await app.quota.status(alice)).used).toBe(1);
     const out = recordingSink();
-    const [settled] = (await app.runner?.resumeAll(() => out.sink)) ?? [];
+    const [settled] = (await app.runner?.startWorkers(() => out.sink)) ?? [];
     expect(settled).toMatchObject({ status: 'failed', reservation: 'refunded' });
     expect(out.failures[0]?.userMessage).toMatch(/restarted before your video was sent/);
     expect(emulator.requests).toHaveLength(0);
@@ -169,11 +169,54 @@ describe('orphaned reservations', () => {
       logger: capturedLogger().logger,
       orphanAfterMs: 0,
     });
-    expect(await runner.resumeAll(() => recordingSink().sink)).toEqual([]);
+    expect(await runner.startWorkers(() => recordingSink().sink)).toEqual([]);
     expect((await app.quota.status(alice)).used).toBe(0);
     expect(await app.ledger.pending()).toEqual([]);
     await app.close();
   });
+});
+
+describe('fair line', () => {
+  it('decides who is next when a slot frees, by who was served least recently', async () => {
+    const { app } = await appFor(emulator, { MAX_CONCURRENT_JOBS: '1', MAX_JOBS_PER_USER: '5' });
+    onTestFinished(() => app.close());
+    const as = (userId: string) => ({ ...context, userId });
+    const sinks = new Map<string, ReturnType<typeof recordingSink>>();
+    const done: Array<Promise<unknown>> = [];
+    const queue = async (user: string, prompt: string) => {
+      const out = recordingSink();
+      sinks.set(prompt, out);
+      done.push(app.runner!.start(as(user), { prompt }, out.sink));
+      // Each accepted before the next is sent, so the order they joined the line is the order written here.
+      await vi.waitFor(
+        async () =>
+          expect((await app.jobs.list({}, 100)).some((r) => r.request.prompt === prompt)).toBe(true),
+        5000,
+      );
+    };
+    await queue('a', '[emu:ms=600] a1');
+    for (const prompt of ['a2', 'a3', 'a4', 'a5']) await queue('a', prompt);
+    await queue('b', 'b1');
+    await vi.waitFor(() => expect(sinks.get('b1')!.progress.some((e) => e.type === 'waiting')).toBe(true));
+    // Told as it will happen: b1 is next, a2 after it.
+    expect(
+      sinks
+        .get('b1')!
+        .progress.filter((e) => e.type === 'waiting')
+        .at(-1),
+    ).toMatchObject({ position: 0 });
+    expect(
+      sinks
+        .get('a2')!
+        .progress.filter((e) => e.type === 'waiting')
+        .at(-1),
+    ).toMatchObject({ position: 1 });
+    await Promise.all(done);
+    const posts = emulator.requests
+      .filter((r) => r.method === 'POST')
+      .map((r) => (r.body as { prompt: string }).prompt);
+    expect(posts).toEqual(['[emu:ms=600] a1', 'b1', 'a2', 'a3', 'a4', 'a5']);
+  }, 30_000);
 });
 
 describe('waiting jobs across a restart', () => {
@@ -213,12 +256,13 @@ describe('waiting jobs across a restart', () => {
 
       const second = (await appFor(emulator, env)).app;
       const resumed = recordingSink();
-      const settled = await second.runner?.resumeAll(() => resumed.sink);
+      const settled = await second.runner?.startWorkers(() => resumed.sink);
       expect(settled?.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
       const posts = emulator.requests
         .filter((r) => r.method === 'POST')
         .map((r) => (r.body as { prompt: string }).prompt);
-      expect(posts).toEqual(['[emu:ms=3000] a1', 'a2', 'b1', 'a3']);
+      // a was served last (a1, still upstream), so b1 goes first, as the first process showed it.
+      expect(posts).toEqual(['[emu:ms=3000] a1', 'b1', 'a2', 'a3']);
       expect(resumed.delivered).toHaveLength(4);
       await second.close();
     } finally {

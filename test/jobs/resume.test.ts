@@ -54,14 +54,14 @@ describe('jobs survive a crash', () => {
     expect(unfinished).toHaveLength(3);
 
     const out = recordingSink();
-    const settled = await app.runner?.resumeAll(() => out.sink);
+    const settled = await app.runner?.startWorkers(() => out.sink);
     expect(settled?.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
     expect(out.delivered).toHaveLength(3);
     for (const d of out.delivered) expect(d.bytes).toEqual(emulator.mp4);
     expect(new Set(out.delivered.map((d) => JSON.stringify(d.record.messageRef))).size).toBe(3);
     // Resuming used GETs only, and a second resume finds nothing left to do.
     expect(emulator.requests.filter((r) => r.method === 'POST')).toHaveLength(postsBefore);
-    expect(await app.runner?.resumeAll(() => out.sink)).toEqual([]);
+    expect(await app.runner?.startWorkers(() => out.sink)).toEqual([]);
     expect(out.delivered).toHaveLength(3);
     expect(await app.ledger.pending()).toEqual([]);
     expect((await app.quota.status(alice)).used).toBe(3);

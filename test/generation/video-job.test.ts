@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BotError } from '../../src/errors.js';
-import type { GenerationEvent } from '../../src/generation/runner.js';
+import type { GenerationEvent } from '../../src/generation/video-job.js';
 import { VideoApiError } from '../../src/video-api/errors.js';
 import { VideoTooLargeError } from '../../src/video-api/download.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';

@@ -15,8 +15,9 @@ import {
 } from './poll-schedule.js';
 
 /**
- * The job runner: submit, poll, download. A plain async iterator of events, so each adapter renders them
- * its own way and a CLI can print them; it knows nothing of chat platforms.
+ * One video from the API: submit, poll, download. A plain async iterator of events, so each adapter renders
+ * them its own way and a CLI can print them; it knows nothing of chat platforms, queues or quotas (the job
+ * runner in src/jobs/ drives it).
  */
 
 export type GenerationEvent =
@@ -27,7 +28,7 @@ export type GenerationEvent =
   | { type: 'downloading'; jobId: string; elapsedMs: number }
   | { type: 'completed'; jobId: string; video: DownloadedVideo; job: VideoJob; elapsedMs: number };
 
-export interface RunnerDeps {
+export interface VideoJobDeps {
   client: VideoApiClient;
   logger: Logger;
   maxVideoBytes: number;
@@ -45,7 +46,7 @@ const reportedUnknownStatuses = new Set<string>();
 const sharedDurations = createDurationHistory();
 
 export async function* runVideoJob(
-  deps: RunnerDeps,
+  deps: VideoJobDeps,
   start: JobStart,
   signal?: AbortSignal,
 ): AsyncGenerator<GenerationEvent, void, undefined> {
@@ -82,7 +83,7 @@ export async function* runVideoJob(
 }
 
 async function* pollUntilDone(
-  deps: RunnerDeps,
+  deps: VideoJobDeps,
   jobId: string,
   startedAt: number,
   initial: VideoJob | undefined,

@@ -1,0 +1,122 @@
+import type { BotError, ErrorKind } from '../errors.js';
+import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
+import type { GenerationService } from '../generation/service.js';
+import type { Logger } from '../log.js';
+import type { Platform } from '../platforms.js';
+import type { QuotaLedger } from '../quota/ledger.js';
+import type { QuotaService } from '../quota/quota.js';
+import type { DownloadedVideo } from '../video-api/download.js';
+import type { JobEvent } from './events.js';
+import type { JobRecord, JobRecordStatus, JobStore } from './job-store.js';
+import type { SchedulerLimits } from './scheduler.js';
+
+/**
+ * What the job runners share with their callers and with the job lifecycle: the `JobRunner` interface
+ * (in-process in src/jobs/job-runner.ts, BullMQ in src/jobs/bullmq/runner.ts), its dependencies, and the sink
+ * each adapter gives a job's output to.
+ */
+
+/** What happened to jobs, for metrics; observers must not throw or block. */
+export type JobObservation =
+  | { type: 'accepted'; platform: JobRecord['platform'] }
+  | { type: 'refused'; platform: JobRecord['platform']; kind: ErrorKind }
+  | { type: 'driving'; delta: 1 | -1 }
+  | {
+      type: 'settled';
+      platform: JobRecord['platform'];
+      status: JobRecordStatus;
+      kind?: ErrorKind;
+      /** From the request to the end (waiting included). */
+      durationMs: number;
+    };
+export type JobObserver = (observation: JobObservation) => void;
+
+/** Where a job's user-visible output goes; implemented by each adapter (and by the CLI and tests). */
+export interface JobSink {
+  progress(event: JobEvent, record: JobRecord): Promise<void> | void;
+  deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
+  fail(error: BotError, record: JobRecord | undefined): Promise<void>;
+  /** Tells the requester, once, that a long job's result is posted (the one mention the bot makes). */
+  notify?(record: JobRecord): Promise<void>;
+  /** Fetches referenced images again, for a job that waited in line across a restart. */
+  fetchImage?: BuildRequestDeps['fetchImage'];
+}
+
+export interface JobContext {
+  platform: Platform;
+  spaceId: string;
+  channelId: string;
+  userId: string;
+  messageRef: unknown;
+  imageRefs: string[];
+}
+
+export interface JobRunnerDeps {
+  service: GenerationService;
+  quota: QuotaService;
+  ledger: QuotaLedger;
+  jobs: JobStore;
+  logger: Logger;
+  now?: () => number;
+  newId?: () => string;
+  /** A reservation with no job record older than this is refunded by `startWorkers` (crash between the two). */
+  orphanAfterMs?: number;
+  /** Upstream jobs at once and jobs per user; unlimited when absent (tests of other things). */
+  limits?: SchedulerLimits;
+  /** Jobs that took at least this long call `sink.notify` after delivery; never when absent. */
+  notifyAfterMs?: number;
+  /** The requester's own choice (/settings notify off); notify when absent. */
+  notifyEnabled?: (record: JobRecord) => Promise<boolean>;
+  /** Told of every acceptance, refusal and settlement (metrics). */
+  observe?: JobObserver;
+}
+
+export interface StartOptions {
+  signal?: AbortSignal;
+  fetchImage?: BuildRequestDeps['fetchImage'];
+}
+
+/** Finds the sink of a job this process did not start (after a restart, or accepted by another process). */
+export type SinkFor = (record: JobRecord) => JobSink | undefined;
+
+export interface ResumeOptions {
+  /** The platforms this process runs adapters for (default: all); it takes only their jobs. */
+  platforms?: readonly Platform[];
+  /**
+   * In-process runner: which unfinished records are this process's to resume (a Discord shard process: its
+   * own guilds'). With BullMQ any process may take any job of its platforms, so this is not consulted.
+   */
+  owns?: (record: JobRecord) => boolean;
+  signal?: AbortSignal;
+}
+
+export interface JobRunner {
+  /**
+   * Accepts one request. Invalid input, a full per-user cap and an exhausted quota are reported through
+   * `sink.fail` before anything is reserved or sent (undefined). Resolves when this process no longer holds
+   * the job: at its end in-process; once it is queued with BullMQ.
+   */
+  start(
+    context: JobContext,
+    request: GenerationRequest,
+    sink: JobSink,
+    options?: StartOptions,
+  ): Promise<JobRecord | undefined>;
+  /**
+   * Cancels a waiting or running job: it leaves the line or stops being polled (the API has no cancel
+   * call), its reservation is refunded and its message shows `userMessage`. False when no process has it.
+   */
+  cancel(jobId: string, userMessage: string): Promise<boolean>;
+  /**
+   * Starts working: finishes what earlier processes left unfinished and, with BullMQ, takes jobs accepted
+   * by any process. `sinkFor` gives the sink of a job this process did not start (undefined: a platform this
+   * process does not run). Resolves with the jobs resumed here once they are settled (in-process) or handed
+   * to the queue (BullMQ).
+   */
+  startWorkers(sinkFor: SinkFor, options?: ResumeOptions): Promise<JobRecord[]>;
+  /**
+   * Stops every running job where it stands (no refund, no failure message): its record stays unfinished
+   * so the next start, or another process, resumes it.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+}
