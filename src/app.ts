@@ -62,7 +62,7 @@ export async function openApp(
   // The process's connections are listed in src/store/open-state.ts.
   const opened = await openState(config.storeUrl, logger);
   const { state, redis } = opened;
-  const ledger = await createQuotaLedger(config.storeUrl, { logger }).catch(async (error: unknown) => {
+  const ledger = await createQuotaLedger(config.storeUrl, { logger, redis }).catch(async (error: unknown) => {
     await opened.close().catch(() => undefined);
     throw error;
   });

@@ -41,7 +41,11 @@ export async function openState(storeUrl: string, logger: Logger): Promise<Opene
       ]);
       // BullMQ needs commands queued, not failed, while Redis is away (maxRetriesPerRequest: null); so does
       // a state write during a Redis restart.
-      const redis = new Redis(location.url, { maxRetriesPerRequest: null });
+      // Named after the process, so CLIENT LIST shows which bot process holds which connection.
+      const redis = new Redis(location.url, {
+        maxRetriesPerRequest: null,
+        connectionName: `gvb:${process.pid}`,
+      });
       redis.on('error', (error: unknown) => logger.warn({ err: error }, 'Redis connection error'));
       const state = createRedisState(redis);
       return {
