@@ -1,59 +1,23 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { emptyRedisDatabase } from '../helpers/redis.js';
+import { startWorker } from '../helpers/worker.js';
 
 /**
  * Two bot processes on one store (DISCORD_SHARDS on one SQLite file, two instances on one Redis) take /settings
  * edits for the same space at the same moment, 20 each: every one of the 40 ban words is kept, because an edit
  * holds the store's lock, not a lock of its own process.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKER = fileURLToPath(new URL('./settings-worker.ts', import.meta.url));
 const DB = 11;
 const EDITS = 20;
-
-interface Worker {
-  go(startAt: number): void;
-  result: Promise<{ added: number; failed: string[] }>;
-}
-
-async function startWorker(args: string[]): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const lines = createInterface({ input: child.stdout });
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const ready = new Promise<void>((resolve) =>
-    lines.on('line', (line) => (line === 'ready' ? resolve() : output.push(line))),
-  );
-  await Promise.race([
-    ready,
-    exited.then((code) => {
-      throw new Error(`worker exited (${code}) before it was ready: ${stderr}`);
-    }),
-  ]);
-  return {
-    go: (startAt) => child.stdin.write(`go ${startAt}\n`),
-    result: exited.then((code) => {
-      const last = output.at(-1);
-      if (code !== 0 || last === undefined) throw new Error(`worker exited (${code}): ${stderr}`);
-      return JSON.parse(last) as { added: number; failed: string[] };
-    }),
-  };
-}
 
 const stores = [
   { name: 'redis', open: async () => ({ url: await emptyRedisDatabase(DB), dispose: async () => {} }) },
@@ -75,7 +39,7 @@ describe.each(stores)('/settings edits from two processes on one $name store', (
     const space = `g${randomUUID().slice(0, 8)}`;
     try {
       const workers = await Promise.all(
-        ['a', 'b'].map((label) => startWorker([url, space, label, String(EDITS)])),
+        ['a', 'b'].map((label) => startWorker(WORKER, [url, space, label, String(EDITS)])),
       );
       const startAt = Date.now() + 300;
       for (const worker of workers) worker.go(startAt);

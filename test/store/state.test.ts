@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BotError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { openState, type OpenedState } from '../../src/store/open-state.js';
 import { withLock, type StateStore } from '../../src/store/state.js';
 import { deleteRedisPrefix, ensureRedis } from '../helpers/redis.js';
+import { startWorker } from '../helpers/worker.js';
 
 /**
  * The state interface's contract, the same for every backend. Each test gets keys of its own namespace
@@ -16,6 +18,8 @@ import { deleteRedisPrefix, ensureRedis } from '../helpers/redis.js';
 
 interface Opened {
   state: StateStore;
+  /** STORE_URL of the same data, for worker processes; absent for memory (one process only). */
+  url?: string;
   /** A second, separately opened store on the same data (another process's connection); absent for memory. */
   reopen?(): Promise<OpenedState>;
   dispose(): Promise<void>;
@@ -27,6 +31,7 @@ interface Backend {
 }
 
 const silent = silentLogger();
+const WORKER = fileURLToPath(new URL('./state-worker.ts', import.meta.url));
 
 const backends: Backend[] = [
   {
@@ -45,6 +50,7 @@ const backends: Backend[] = [
       const opened = await openState(url, silent);
       return {
         state: opened.state,
+        url,
         reopen: () => openState(url, silent),
         async dispose() {
           await opened.close();
@@ -60,6 +66,7 @@ const backends: Backend[] = [
       const opened = await openState(url, silent);
       return {
         state: opened.state,
+        url,
         reopen: () => openState(url, silent),
         async dispose() {
           await opened.close();
@@ -176,6 +183,40 @@ describe.each(backends)('state store: $name', (backend) => {
       expect(results.filter(Boolean)).toHaveLength(1);
     }
   });
+
+  it('gives each set-if-absent key and each lock to exactly one of three processes', async () => {
+    if (store.url === undefined) return;
+    const n = 40;
+    const workers = await Promise.all(
+      [0, 1].map(() => startWorker(WORKER, [store.url ?? '', ns, String(n)])),
+    );
+    const startAt = Date.now() + 300;
+    for (const worker of workers) worker.go(startAt);
+    await sleep(Math.max(0, startAt - Date.now()));
+    const indexes = Array.from({ length: n }, (_, i) => i);
+    const [values, locks] = await Promise.all([
+      Promise.all(indexes.map((i) => state.setIfAbsent(key(`race:${i}`), 'parent', 60_000))),
+      Promise.all(indexes.map((i) => state.acquireLock(key(`lock:${i}`), 60_000))),
+    ]);
+    const results = (await Promise.all(workers.map((w) => w.result))) as Array<{
+      values: number[];
+      locks: number[];
+    }>;
+    const wins = (mine: boolean[], theirs: Array<number[]>) =>
+      indexes.map((i) => (mine[i] ? 1 : 0) + theirs.filter((list) => list.includes(i)).length);
+    expect(
+      wins(
+        values,
+        results.map((r) => r.values),
+      ),
+    ).toEqual(indexes.map(() => 1));
+    expect(
+      wins(
+        locks.map((l) => l !== null),
+        results.map((r) => r.locks),
+      ),
+    ).toEqual(indexes.map(() => 1));
+  }, 30_000);
 
   it('gives a lock to one holder at a time, extended and released by that holder only', async () => {
     const lock = await state.acquireLock(key('lock'), 200);
