@@ -1,5 +1,3 @@
-import type { Redis } from 'ioredis';
-import type Keyv from 'keyv';
 import type { Config } from './config.js';
 import {
   createGenerationService,
@@ -8,17 +6,17 @@ import {
 } from './generation/service.js';
 import type { JobObserver } from './jobs/types.js';
 import { createJobRunner, type JobRunner, type JobRunnerDeps } from './jobs/job-runner.js';
-import { createJobStore, type JobRecord, type JobStore } from './jobs/job-store.js';
+import { createJobStore, type JobStore } from './jobs/job-store.js';
 import type { Logger } from './log.js';
 import { createQuotaLedger, type QuotaLedger } from './quota/ledger.js';
 import { createQuotaService, type QuotaService } from './quota/quota.js';
 import { createSpaceSettings, type SpaceSettingsService } from './settings/space-settings.js';
-import { localFirstSeen, redisFirstSeen, type FirstSeen } from './store/first-seen.js';
-import { keyvOpener } from './store/keyv.js';
-import { parseStoreUrl } from './store/store-url.js';
+import { stateFirstSeen, type FirstSeen } from './store/first-seen.js';
+import { openState } from './store/open-state.js';
+import { stateNamespace, type StateNamespace } from './store/state.js';
 
 /**
- * Everything with state, opened once from the config: the store (keyv), the quota ledger, the job records,
+ * Everything with state, opened once from the config: the state store, the quota ledger, the job records,
  * and the runner that ties them to the generation core. The bot and the operator CLI open the same thing.
  */
 export interface App {
@@ -32,7 +30,7 @@ export interface App {
    * Short-lived state adapters keep between two user actions (what a modal was opened for), always written
    * with a TTL and validated when read back. In the shared store, so it survives a restart.
    */
-  pending: Keyv<unknown>;
+  pending: StateNamespace;
   /** True once per key within the TTL, across every bot process sharing the store: platform retry dedup. */
   firstSeen: FirstSeen;
   /** Rules admins set with /settings (ban list, channels, defaults, images) and users' notify opt-outs. */
@@ -49,14 +47,6 @@ export interface JobQueueOverrides {
   sweepMs?: number;
 }
 
-async function openRedis(url: string, logger: Logger): Promise<Redis> {
-  const { Redis } = await import('ioredis');
-  // BullMQ workers need commands queued, not failed, while Redis is away (maxRetriesPerRequest: null).
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
-  redis.on('error', (error: unknown) => logger.warn({ err: error }, 'Redis connection error'));
-  return redis;
-}
-
 export async function openApp(
   config: Config,
   logger: Logger,
@@ -69,24 +59,24 @@ export async function openApp(
     observe?: JobObserver;
   } = {},
 ): Promise<App> {
-  const location = parseStoreUrl(config.storeUrl);
-  const ledger = await createQuotaLedger(config.storeUrl, { logger });
-  const openKeyv = await keyvOpener(config.storeUrl);
-  const settings = openKeyv<number>('cfg');
-  const jobKeyv = openKeyv<JobRecord>('job');
-  const pending = openKeyv<unknown>('pending');
-  const spaceKeyv = openKeyv<unknown>('space');
-  const jobs = createJobStore(jobKeyv, logger, options.now);
+  // The process's connections are listed in src/store/open-state.ts.
+  const opened = await openState(config.storeUrl, logger);
+  const { state, redis } = opened;
+  const ledger = await createQuotaLedger(config.storeUrl, { logger, redis }).catch(async (error: unknown) => {
+    await opened.close().catch(() => undefined);
+    throw error;
+  });
+  const jobs = createJobStore(state, logger, options.now);
   const quota = createQuotaService({
     ledger,
-    settings,
+    state,
     config: config.quota,
     ownerIds: config.ownerIds,
     logger,
     now: options.now,
   });
   const spaceSettings = createSpaceSettings({
-    keyv: spaceKeyv,
+    state,
     logger,
     limits: config.limits,
     isAdmin: quota.isAdmin,
@@ -96,8 +86,6 @@ export async function openApp(
     options.needsGeneration === false
       ? undefined
       : createGenerationService(config, logger, options.generation);
-  // One Redis connection for the job queue and dedup; keyv and the ledger keep their own clients.
-  const redis = location.kind === 'redis' ? await openRedis(location.url, logger) : undefined;
   const prefix = options.jobQueue?.prefix ?? 'gvb';
   const runnerDeps = (generation: GenerationService): JobRunnerDeps => ({
     service: generation,
@@ -134,21 +122,15 @@ export async function openApp(
     jobs,
     runner,
     service,
-    pending,
-    firstSeen: redis ? redisFirstSeen(redis, `${prefix}:seen:`) : localFirstSeen(pending, logger),
+    pending: stateNamespace(state, 'pending'),
+    firstSeen: stateFirstSeen(state, logger),
     settings: spaceSettings,
     prune: () => jobs.prune(config.jobRetentionMs),
     async close() {
       // Running jobs stop first, so none writes to a store that is closing; their records resume next start.
       await runner?.shutdown();
-      await Promise.allSettled([
-        ledger.close(),
-        settings.disconnect(),
-        jobKeyv.disconnect(),
-        pending.disconnect(),
-        spaceKeyv.disconnect(),
-      ]);
-      await redis?.quit().catch(() => undefined);
+      await ledger.close().catch(() => undefined);
+      await opened.close().catch(() => undefined);
     },
   };
 }

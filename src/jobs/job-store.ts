@@ -1,6 +1,6 @@
-import type Keyv from 'keyv';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
+import type { StateStore } from '../store/state.js';
 
 /**
  * One record per generation, written at submit and on every status change, so a restarted bot knows what was
@@ -67,25 +67,28 @@ export interface JobFilter {
 
 export type JobStore = ReturnType<typeof createJobStore>;
 
-export function createJobStore(keyv: Keyv<JobRecord>, logger: Logger, now: () => number = Date.now) {
-  async function* all(): AsyncGenerator<JobRecord> {
-    if (!keyv.iterator) throw new Error('this store cannot list jobs');
-    for await (const entry of keyv.iterator(keyv.namespace)) {
-      const [, value] = entry as [string, unknown];
+export function createJobStore(state: StateStore, logger: Logger, now: () => number = Date.now) {
+  /** `job:<id>`, the key keyv's `job` namespace wrote, so records from before read the same. */
+  const keyOf = (id: string) => `job:${id}`;
+
+  async function all(): Promise<JobRecord[]> {
+    const out: JobRecord[] = [];
+    for (const { value } of await state.list('job:')) {
       const parsed = jobRecordSchema.safeParse(value);
-      if (parsed.success) yield parsed.data;
+      if (parsed.success) out.push(parsed.data);
       else logger.warn({ issues: parsed.error.issues.length }, 'skipping a job record that does not parse');
     }
+    return out;
   }
 
   return {
     async get(id: string): Promise<JobRecord | undefined> {
-      const parsed = jobRecordSchema.safeParse(await keyv.get(id));
+      const parsed = jobRecordSchema.safeParse(await state.get(keyOf(id)));
       return parsed.success ? parsed.data : undefined;
     },
 
     async put(record: JobRecord): Promise<void> {
-      await keyv.set(record.id, record);
+      await state.set(keyOf(record.id), record);
     },
 
     /** Read-modify-write of one record; only the job's own runner writes it, so no lock is needed. */
@@ -93,13 +96,13 @@ export function createJobStore(keyv: Keyv<JobRecord>, logger: Logger, now: () =>
       const current = await this.get(id);
       if (!current) return undefined;
       const next = { ...current, ...change, updatedAt: now() };
-      await keyv.set(id, next);
+      await state.set(keyOf(id), next);
       return next;
     },
 
     async list(filter: JobFilter = {}, limit = 50): Promise<JobRecord[]> {
       const out: JobRecord[] = [];
-      for await (const record of all()) {
+      for (const record of await all()) {
         if (filter.userId && record.userId !== filter.userId) continue;
         if (filter.platform && record.platform !== filter.platform) continue;
         if (filter.spaceId && record.spaceId !== filter.spaceId) continue;
@@ -112,7 +115,7 @@ export function createJobStore(keyv: Keyv<JobRecord>, logger: Logger, now: () =>
 
     async unfinished(): Promise<JobRecord[]> {
       const out: JobRecord[] = [];
-      for await (const record of all()) if (UNFINISHED_STATUSES.has(record.status)) out.push(record);
+      for (const record of await all()) if (UNFINISHED_STATUSES.has(record.status)) out.push(record);
       return out.sort((a, b) => a.createdAt - b.createdAt);
     },
 
@@ -120,9 +123,9 @@ export function createJobStore(keyv: Keyv<JobRecord>, logger: Logger, now: () =>
     async prune(retentionMs: number): Promise<number> {
       const cutoff = now() - retentionMs;
       let removed = 0;
-      for await (const record of all()) {
+      for (const record of await all()) {
         if (!UNFINISHED_STATUSES.has(record.status) && record.updatedAt < cutoff) {
-          await keyv.delete(record.id);
+          await state.delete(keyOf(record.id));
           removed++;
         }
       }

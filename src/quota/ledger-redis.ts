@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createClient } from '@keyv/redis';
+import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../log.js';
 import {
   RESERVATION_RETENTION_MS,
@@ -13,7 +13,8 @@ import {
 } from './ledger.js';
 
 /**
- * The ledger in the bot's Redis. Every state change is one Lua script (EVALSHA, falling back to EVAL when
+ * The ledger in the bot's Redis, on the process's one ioredis client when the app passes it (the app owns and
+ * closes it then), else on a client of its own. Every state change is one Lua script (EVALSHA, falling back to EVAL when
  * the server's script cache is empty), so it is a single atomic step for every process sharing the Redis.
  *
  * Keys, under the prefix (default `quota:`):
@@ -124,9 +125,8 @@ function toRecord(reservationId: string, hash: Record<string, string>): Reservat
 export async function openRedisLedger(url: string, options: QuotaLedgerOptions = {}): Promise<QuotaLedger> {
   const logger: Logger = options.logger ?? silentLogger();
   const prefix = options.redisPrefix ?? 'quota:';
-  const client = createClient({ url });
-  client.on('error', (error: unknown) => logger.warn({ err: error }, 'quota ledger: Redis connection error'));
-  await client.connect();
+  const client = options.redis ?? (await ownClient(url, logger));
+  const owned = options.redis === undefined;
 
   const pendingKey = `${prefix}pending`;
   const seqKey = `${prefix}seq`;
@@ -135,16 +135,12 @@ export async function openRedisLedger(url: string, options: QuotaLedgerOptions =
 
   async function run(which: Script, keys: string[], args: string[]): Promise<unknown> {
     try {
-      return await client.evalSha(which.sha, { keys, arguments: args });
+      return await client.evalsha(which.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       // EVAL also puts the script in the server's cache, so the next EVALSHA finds it.
-      return client.eval(which.source, { keys, arguments: args });
+      return client.eval(which.source, keys.length, ...keys, ...args);
     }
-  }
-
-  async function readHash(key: string): Promise<Record<string, string>> {
-    return (await client.hGetAll(key)) as Record<string, string>;
   }
 
   return {
@@ -177,18 +173,18 @@ export async function openRedisLedger(url: string, options: QuotaLedgerOptions =
 
     async refund(reservationId: string): Promise<boolean> {
       const key = reservationKey(reservationId);
-      const [scope, window] = await client.hmGet(key, ['scope', 'window']);
+      const [scope, window] = await client.hmget(key, 'scope', 'window');
       if (typeof scope !== 'string' || typeof window !== 'string') return false;
       const reply = await run(SCRIPTS.refund, [key, pendingKey, usageKey(scope, window)], [reservationId]);
       return integer(reply) === 1;
     },
 
     async get(reservationId: string): Promise<ReservationRecord | undefined> {
-      return toRecord(reservationId, await readHash(reservationKey(reservationId)));
+      return toRecord(reservationId, await client.hgetall(reservationKey(reservationId)));
     },
 
     async used(scope: string, window: string): Promise<number> {
-      const value = await client.hGet(usageKey(scope, window), 'used');
+      const value = await client.hget(usageKey(scope, window), 'used');
       return value === null || value === undefined ? 0 : Number(value);
     },
 
@@ -197,11 +193,12 @@ export async function openRedisLedger(url: string, options: QuotaLedgerOptions =
     },
 
     async pending(): Promise<ReservationRecord[]> {
-      const ids = await client.zRange(pendingKey, 0, -1);
+      const ids = await client.zrange(pendingKey, 0, -1);
       if (ids.length === 0) return [];
       const multi = client.multi();
-      for (const id of ids) multi.hGetAll(reservationKey(id));
-      const hashes = (await multi.exec()) as unknown[];
+      for (const id of ids) multi.hgetall(reservationKey(id));
+      const replies = (await multi.exec()) ?? [];
+      const hashes = replies.map(([error, hash]) => (error === null ? hash : undefined));
       const out: ReservationRecord[] = [];
       const gone: string[] = [];
       ids.forEach((id, i) => {
@@ -210,12 +207,20 @@ export async function openRedisLedger(url: string, options: QuotaLedgerOptions =
         else if (record.state === 'reserved') out.push(record);
       });
       // Reservation hashes expire 30 days after their window; drop their ids from the index too.
-      if (gone.length > 0) await client.zRem(pendingKey, gone);
+      if (gone.length > 0) await client.zrem(pendingKey, ...gone);
       return out;
     },
 
     async close(): Promise<void> {
-      if (client.isOpen) await client.close();
+      if (owned) await client.quit().catch(() => undefined);
     },
   };
+}
+
+async function ownClient(url: string, logger: Logger): Promise<Redis> {
+  const { Redis } = await import('ioredis');
+  // Commands wait, queued, while Redis reconnects, rather than fail a commit or refund.
+  const client = new Redis(url, { maxRetriesPerRequest: null });
+  client.on('error', (error: unknown) => logger.warn({ err: error }, 'quota ledger: Redis connection error'));
+  return client;
 }

@@ -1,10 +1,11 @@
+import type { Redis } from 'ioredis';
 import { parseStoreUrl } from '../store/store-url.js';
 import type { Logger } from '../log.js';
 
 /**
  * The quota ledger: atomic per-(scope, window) usage counters plus a record of every reservation, kept in
- * the same store as the rest of the bot (the SQLite file keyv uses, or the same Redis). keyv cannot
- * increment atomically, so each backend uses its own primitives: SQLite `BEGIN IMMEDIATE` transactions,
+ * the same store as the rest of the bot (the state store's SQLite file, or the same Redis). The state
+ * interface has no atomic increment, so each backend uses its own primitives: SQLite `BEGIN IMMEDIATE` transactions,
  * Redis Lua scripts, or plain synchronous Map updates for the in-memory test backend.
  *
  * Life of a reservation: `reserve` charges the window and records the reservation as 'reserved'; when the
@@ -71,6 +72,8 @@ export interface QuotaLedger {
 export interface QuotaLedgerOptions {
   /** Redis only: prefix of every key the ledger writes. Default `quota:`. */
   redisPrefix?: string;
+  /** Redis only: the process's client, shared rather than a connection of the ledger's own; its owner closes it. */
+  redis?: Redis;
   /** Connection trouble (Redis reconnects, SQLite busy retries) is logged here. Default: silent. */
   logger?: Logger;
 }

@@ -1,15 +1,16 @@
-import type Keyv from 'keyv';
+import { z } from 'zod';
 import type { QuotaConfig, QuotaPeriod, QuotaUnit } from '../config.js';
 import { BotError, InvalidInputError, formatCount } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Platform } from '../platforms.js';
+import type { StateStore } from '../store/state.js';
 import type { QuotaLedger } from './ledger.js';
 import { scopeKey } from './scope.js';
 import { formatResetTime, quotaWindow } from './window.js';
 
 /**
  * Who may generate how much. Limits resolve user override → space default → QUOTA_DEFAULT; usage lives in
- * the atomic ledger; overrides live in keyv (`cfg:`). Admin-only changes are checked and logged here, so every
+ * the atomic ledger; overrides live in the state store (`cfg:`). Admin-only changes are checked and logged here, so every
  * front end (Discord, Slack, the operator CLI) gets the same rules.
  */
 
@@ -38,7 +39,8 @@ export interface QuotaStatus {
 
 export interface QuotaServiceDeps {
   ledger: QuotaLedger;
-  settings: Keyv<number>;
+  /** Where the limit overrides live (`cfg:quota-user:…`, `cfg:quota-default:…`). */
+  state: StateStore;
   config: QuotaConfig;
   ownerIds: readonly string[];
   logger: Logger;
@@ -63,24 +65,30 @@ export function describeQuota(status: QuotaStatus): string {
   return `Used ${formatCount(status.used)} of ${formatQuotaAmount(status.limit, status.unit)} ${PERIOD_WORDS[status.period]}. ${reset}`;
 }
 
+const limitSchema = z.number().int().nonnegative();
+
 export type QuotaService = ReturnType<typeof createQuotaService>;
 
 export function createQuotaService(deps: QuotaServiceDeps) {
-  const { ledger, settings, config, logger } = deps;
+  const { ledger, state, config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const userKey = (s: QuotaSubject) => `quota-user:${scopeKey(s)}`;
+  // The keys keyv's `cfg` namespace wrote, so overrides set before read the same.
+  const userKey = (s: QuotaSubject) => `cfg:quota-user:${scopeKey(s)}`;
   const spaceKey = (s: Pick<QuotaSubject, 'platform' | 'spaceId'>) =>
-    `quota-default:${s.platform}:${s.spaceId}`;
+    `cfg:quota-default:${s.platform}:${s.spaceId}`;
+
+  /** A stored override, or undefined when there is none (or it is not a limit at all). */
+  async function override(key: string): Promise<number | undefined> {
+    const parsed = limitSchema.safeParse(await state.get(key));
+    return parsed.success ? parsed.data : undefined;
+  }
 
   async function resolveLimit(
     subject: QuotaSubject,
   ): Promise<{ limit: number; source: QuotaStatus['limitSource'] }> {
-    const [user, space] = await Promise.all([
-      settings.get(userKey(subject)),
-      settings.get(spaceKey(subject)),
-    ]);
-    if (typeof user === 'number') return { limit: user, source: 'user' };
-    if (typeof space === 'number') return { limit: space, source: 'space' };
+    const [user, space] = await Promise.all([override(userKey(subject)), override(spaceKey(subject))]);
+    if (user !== undefined) return { limit: user, source: 'user' };
+    if (space !== undefined) return { limit: space, source: 'space' };
     return { limit: config.defaultLimit, source: 'default' };
   }
 
@@ -182,8 +190,8 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     async setUserLimit(actor: QuotaActor, target: QuotaSubject, limit: number) {
       requireAdmin(actor, 'set');
       const value = checkLimit(limit);
-      const old = await settings.get(userKey(target));
-      await settings.set(userKey(target), value);
+      const old = await override(userKey(target));
+      await state.set(userKey(target), value);
       logger.info(
         { action: 'quota set', actor: scopeKey(actor), target: scopeKey(target), old, new: value },
         'quota changed',
@@ -206,8 +214,8 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     async setSpaceDefault(actor: QuotaActor, limit: number) {
       requireAdmin(actor, 'default');
       const value = checkLimit(limit);
-      const old = await settings.get(spaceKey(actor));
-      await settings.set(spaceKey(actor), value);
+      const old = await override(spaceKey(actor));
+      await state.set(spaceKey(actor), value);
       logger.info(
         {
           action: 'quota default',

@@ -1,4 +1,3 @@
-import type Keyv from 'keyv';
 import { z } from 'zod';
 import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError, formatCount } from '../errors.js';
@@ -10,10 +9,11 @@ import {
 } from '../generation/options.js';
 import type { Logger } from '../log.js';
 import type { Platform, QuotaActor } from '../quota/quota.js';
+import { withLock, type StateStore } from '../store/state.js';
 
 /**
- * Rules a space's admins set with `/settings`, kept in keyv (`space:`) per platform + space and validated with
- * zod on every read and write: a prompt ban list, the channels the bot may be used in, defaults for the
+ * Rules a space's admins set with `/settings`, kept in the state store (`space:`) per platform + space and
+ * validated with zod on every read and write: a prompt ban list, the channels the bot may be used in, defaults for the
  * generation options, and whether image input is allowed. Also each user's opt-out of completion
  * notifications. Every change is checked for admin rights here (the same rule as /quota) and logged with who
  * and what, so no front end can skip either.
@@ -164,8 +164,11 @@ export function describeBan(rule: BanRule): string {
 export const BANNED_PROMPT_MESSAGE = 'This prompt can’t be used in this server or workspace.';
 export const IMAGES_OFF_MESSAGE = 'Image input is turned off here by an admin. Try again without images.';
 
+/** Long enough for one read-change-write; a crashed holder frees the space after it. */
+const EDIT_LOCK_MS = 10_000;
+
 export interface SpaceSettingsDeps {
-  keyv: Keyv<unknown>;
+  state: StateStore;
   logger: Logger;
   limits: GenerationLimits;
   /** Same rule as /quota: the platform's admin flag or an OWNER_IDS entry. */
@@ -176,15 +179,19 @@ export interface SpaceSettingsDeps {
 export type SpaceSettingsService = ReturnType<typeof createSpaceSettings>;
 
 export function createSpaceSettings(deps: SpaceSettingsDeps) {
-  const { keyv, logger, limits } = deps;
+  const { state, logger, limits } = deps;
   const now = deps.now ?? Date.now;
-  const spaceKey = (s: SpaceKey) => `settings:${s.platform}:${s.spaceId}`;
-  const userKey = (s: SpaceKey, userId: string) => `user:${s.platform}:${s.spaceId}:${userId}`;
-  /** Changes to one space run one after another in this process, so two quick edits never lose one. */
-  const locks = new Map<string, Promise<unknown>>();
+  // The keys keyv's `space` namespace wrote, so settings from before read the same.
+  const spaceKey = (s: SpaceKey) => `space:settings:${s.platform}:${s.spaceId}`;
+  const userKey = (s: SpaceKey, userId: string) => `space:user:${s.platform}:${s.spaceId}:${userId}`;
+  /**
+   * Changes to one space queue here first, so edits in this process do not poll the store's lock against
+   * each other; the store's lock then orders them with other processes sharing the store.
+   */
+  const queues = new Map<string, Promise<unknown>>();
 
   async function get(space: SpaceKey): Promise<SpaceSettings> {
-    const raw = await keyv.get(spaceKey(space));
+    const raw = await state.get(spaceKey(space));
     if (raw === undefined) return structuredClone(EMPTY_SETTINGS);
     const parsed = spaceSettingsSchema.safeParse(raw);
     if (parsed.success) return parsed.data;
@@ -207,7 +214,10 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     });
   }
 
-  /** Read, change, validate, write and log one space's settings, one change at a time per space. */
+  /**
+   * Read, change, validate, write and log one space's settings, one change at a time per space across every
+   * process sharing the store (DISCORD_SHARDS, several instances on one Redis), so no edit is lost.
+   */
   async function change(
     actor: QuotaActor,
     action: string,
@@ -215,36 +225,35 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
   ): Promise<{ settings: SpaceSettings; old: unknown; new: unknown }> {
     requireAdmin(actor, action);
     const key = spaceKey(actor);
-    const previous = locks.get(key) ?? Promise.resolve();
-    const run = previous
-      .catch(() => undefined)
-      .then(async () => {
-        const current = await get(actor);
-        const result = mutate(structuredClone(current));
-        const next = spaceSettingsSchema.parse({
-          ...result.next,
-          updatedAt: now(),
-          updatedBy: `${actor.platform}:${actor.userId}`,
-        });
-        await keyv.set(key, next);
-        logger.info(
-          {
-            platform: actor.platform,
-            spaceId: actor.spaceId,
-            actorId: actor.userId,
-            action,
-            old: result.old,
-            new: result.new,
-          },
-          'space settings changed',
-        );
-        return { settings: next, old: result.old, new: result.new };
+    const previous = queues.get(key) ?? Promise.resolve();
+    const edit = async () => {
+      const current = await get(actor);
+      const result = mutate(structuredClone(current));
+      const next = spaceSettingsSchema.parse({
+        ...result.next,
+        updatedAt: now(),
+        updatedBy: `${actor.platform}:${actor.userId}`,
       });
-    locks.set(key, run);
+      await state.set(key, next);
+      logger.info(
+        {
+          platform: actor.platform,
+          spaceId: actor.spaceId,
+          actorId: actor.userId,
+          action,
+          old: result.old,
+          new: result.new,
+        },
+        'space settings changed',
+      );
+      return { settings: next, old: result.old, new: result.new };
+    };
+    const run = previous.catch(() => undefined).then(() => withLock(state, key, EDIT_LOCK_MS, edit));
+    queues.set(key, run);
     try {
       return await run;
     } finally {
-      if (locks.get(key) === run) locks.delete(key);
+      if (queues.get(key) === run) queues.delete(key);
     }
   }
 
@@ -360,9 +369,9 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     /** A user's own choice: anyone may set it for themselves. */
     async setNotify(space: SpaceKey, userId: string, enabled: boolean): Promise<void> {
       const key = userKey(space, userId);
-      const current = userPrefsSchema.safeParse((await keyv.get(key)) ?? {});
+      const current = userPrefsSchema.safeParse((await state.get(key)) ?? {});
       const old = current.success ? current.data.notify : true;
-      await keyv.set(
+      await state.set(
         key,
         userPrefsSchema.parse({ ...(current.success ? current.data : {}), notify: enabled }),
       );
@@ -375,7 +384,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     /** Whether a user wants a mention when a long job finishes (default yes). */
     async notifyEnabled(platform: Platform, spaceId: string, userId: string): Promise<boolean> {
       const parsed = userPrefsSchema.safeParse(
-        (await keyv.get(userKey({ platform, spaceId }, userId))) ?? {},
+        (await state.get(userKey({ platform, spaceId }, userId))) ?? {},
       );
       return parsed.success ? parsed.data.notify : true;
     },

@@ -1,14 +1,14 @@
-import type { Redis } from 'ioredis';
-import type Keyv from 'keyv';
 import type { Logger } from '../log.js';
+import type { StateStore } from './state.js';
 
 /**
  * "Have we seen this delivery before?" for platform retries: a Slack event, slash command or button press
  * sent again (X-Slack-Retry-Num, or onto another instance behind the load balancer), a Discord interaction
  * seen by two processes. True exactly once per key within `ttlMs`.
  *
- * On Redis it is one SET NX PX, atomic across every bot process. On the embedded stores (one process) an
- * in-memory map decides, and the mark is also written to keyv so it holds across a restart.
+ * A mark is one set-if-absent in the state store (`pending:seen:<key>`, the key the embedded stores used
+ * before), atomic across every process sharing it. On the embedded stores an in-memory map answers first, so
+ * a repeat in this process never reaches the file.
  */
 export type FirstSeen = (
   key: string,
@@ -23,28 +23,26 @@ export type FirstSeen = (
   },
 ) => Promise<boolean>;
 
-export function redisFirstSeen(redis: Redis, prefix: string): FirstSeen {
-  return async (key, ttlMs) => (await redis.set(`${prefix}${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
-}
+const markKey = (key: string) => `pending:seen:${key}`;
 
-export function localFirstSeen(keyv: Keyv<unknown>, log: Logger): FirstSeen {
+export function stateFirstSeen(state: StateStore, log: Logger, now: () => number = Date.now): FirstSeen {
+  if (state.backend === 'redis') return async (key, ttlMs) => state.setIfAbsent(markKey(key), now(), ttlMs);
+
   const seen = new Map<string, number>();
   return async (key, ttlMs, options = {}) => {
-    const now = Date.now();
+    const at = now();
     if (seen.size > 10_000) {
-      for (const [k, expiresAt] of seen) if (expiresAt < now) seen.delete(k);
+      for (const [k, expiresAt] of seen) if (expiresAt < at) seen.delete(k);
     }
     const expiresAt = seen.get(key);
-    if (expiresAt !== undefined && expiresAt >= now) return false;
-    seen.set(key, now + ttlMs);
+    if (expiresAt !== undefined && expiresAt >= at) return false;
+    seen.set(key, at + ttlMs);
     if (options.acrossRestarts === false) return true;
-    const stored = `seen:${key}`;
     try {
-      if ((await keyv.get(stored)) !== undefined) return false;
-      await keyv.set(stored, now, ttlMs);
+      return await state.setIfAbsent(markKey(key), at, ttlMs);
     } catch (error) {
       log.warn({ key, err: error }, 'dedupe store unavailable; deduplicating in this process only');
+      return true;
     }
-    return true;
   };
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 
 /**
- * One lock per SQLite file for the whole process. The quota ledger and each keyv namespace have their own
+ * One lock per SQLite file for the whole process. The quota ledger and the state store have their own
  * connections to the same file; when they contend, SQLite's busy handler sleeps *inside* node-sqlite3's
  * worker threads (libuv's pool has four), so a few waiting writes could occupy every thread while the
  * transaction they wait for could not get one to commit: 20 commands at once stalled for ~90 s. Taking turns

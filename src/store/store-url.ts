@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-/** Where everything persistent lives, from STORE_URL. One parser so keyv and the quota ledger agree. */
+/** Where everything persistent lives, from STORE_URL. One parser so the state store and the quota ledger agree. */
 export type StoreLocation =
   { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string } | { kind: 'memory' };
 

@@ -1,11 +1,11 @@
 import type { CommandContext, CommandDefinition } from '../../src/core/command.js';
 import { createDispatcher } from '../../src/core/dispatch.js';
 import { plainFormat } from '../../src/core/plain-format.js';
-import { localFirstSeen } from '../../src/store/first-seen.js';
+import { stateFirstSeen } from '../../src/store/first-seen.js';
+import { createMemoryState } from '../../src/store/state-memory.js';
 import type { Formatter, Invocation, Reply } from '../../src/port.js';
 import type { QuotaActor } from '../../src/quota/quota.js';
 import { capturedLogger } from './core.js';
-import Keyv from 'keyv';
 
 /** The parts of the core a command test supplies; the rest fail loudly if a command reaches for them. */
 export interface CommandTestDeps {
@@ -37,7 +37,7 @@ export async function runCommand(
   } as unknown as CommandContext;
   const handle = createDispatcher({
     registry: new Map([[command.name, command]]),
-    firstSeen: localFirstSeen(new Keyv(), logger),
+    firstSeen: stateFirstSeen(createMemoryState(), logger),
     draining: () => false,
     contextFor: () => context,
     logger,

@@ -1,4 +1,3 @@
-import Keyv from 'keyv';
 import { describe, expect, it } from 'vitest';
 import { quotaCommand } from '../../commands/quota.js';
 import { runCommand } from '../helpers/command.js';
@@ -7,6 +6,7 @@ import { BotError } from '../../src/errors.js';
 import { createMemoryLedger } from '../../src/quota/ledger-memory.js';
 import { createQuotaService, type QuotaSubject } from '../../src/quota/quota.js';
 import { quotaWindow } from '../../src/quota/window.js';
+import { createMemoryState } from '../../src/store/state-memory.js';
 import { capturedLogger } from '../helpers/core.js';
 import { invocation, recordingReply } from '../helpers/reply.js';
 
@@ -16,7 +16,7 @@ function setup(env: Record<string, string> = {}, start = Date.UTC(2026, 10, 25, 
   const log = capturedLogger();
   const quota = createQuotaService({
     ledger: createMemoryLedger(),
-    settings: new Keyv<number>(),
+    state: createMemoryState(),
     config: config.quota,
     ownerIds: config.ownerIds,
     logger: log.logger,

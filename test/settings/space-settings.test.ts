@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Keyv from 'keyv';
 import { describe, expect, it } from 'vitest';
 import { jobsCommand, promptStart } from '../../commands/jobs.js';
 import { settingsCommand } from '../../commands/settings.js';
@@ -18,7 +17,8 @@ import {
   parseBanPattern,
   type JobIntent,
 } from '../../src/settings/space-settings.js';
-import { keyvOpener } from '../../src/store/keyv.js';
+import { openState } from '../../src/store/open-state.js';
+import { createMemoryState } from '../../src/store/state-memory.js';
 import { capturedLogger } from '../helpers/core.js';
 import { ensureRedis } from '../helpers/redis.js';
 import { invocation, recordingReply } from '../helpers/reply.js';
@@ -26,10 +26,10 @@ import { invocation, recordingReply } from '../helpers/reply.js';
 function setup(env: Record<string, string> = {}) {
   const config = parseConfig({ OWNER_IDS: 'slack:UOWNER', ...env });
   const log = capturedLogger();
-  const keyv = new Keyv<unknown>();
+  const state = createMemoryState();
   const isAdmin = (a: QuotaActor) => a.isSpaceAdmin || config.ownerIds.includes(`${a.platform}:${a.userId}`);
-  const settings = createSpaceSettings({ keyv, logger: log.logger, limits: config.limits, isAdmin });
-  return { settings, keyv, log, isAdmin };
+  const settings = createSpaceSettings({ state, logger: log.logger, limits: config.limits, isAdmin });
+  return { settings, state, log, isAdmin };
 }
 
 const admin: QuotaActor = { platform: 'discord', spaceId: 'g1', userId: 'boss', isSpaceAdmin: true };
@@ -209,8 +209,8 @@ describe('space settings service', () => {
   });
 
   it('falls back to no rules, loudly, when a stored record does not parse', async () => {
-    const { settings, keyv, log } = setup();
-    await keyv.set('settings:discord:g1', { bans: 'not a list' });
+    const { settings, state, log } = setup();
+    await state.set('space:settings:discord:g1', { bans: 'not a list' });
     expect((await settings.get(admin)).bans).toEqual([]);
     expect(log.lines.some((l) => l.includes('space settings do not parse'))).toBe(true);
   });
@@ -310,13 +310,12 @@ describe('space settings in the real stores', () => {
       const config = parseConfig({});
       const space = `T${randomUUID()}`;
       const actor: QuotaActor = { platform: 'slack', spaceId: space, userId: 'U1', isSpaceAdmin: true };
-      const opener = await keyvOpener(url);
-      const open = () => {
-        const keyv = opener<unknown>('space');
+      const open = async () => {
+        const opened = await openState(url, capturedLogger().logger);
         return {
-          keyv,
+          opened,
           settings: createSpaceSettings({
-            keyv,
+            state: opened.state,
             logger: capturedLogger().logger,
             limits: config.limits,
             isAdmin: () => true,
@@ -324,20 +323,20 @@ describe('space settings in the real stores', () => {
         };
       };
       try {
-        const first = open();
+        const first = await open();
         await first.settings.addBan(actor, '/dra?gons?/');
         await first.settings.addChannel(actor, { id: 'C9', name: 'videos' });
         await first.settings.setNotify(actor, 'U2', false);
-        await first.keyv.disconnect();
-        const second = open();
+        await first.opened.close();
+        const second = await open();
         expect(await second.settings.get(actor)).toMatchObject({
           bans: [{ kind: 'regex', pattern: 'dra?gons?' }],
           channels: [{ id: 'C9', name: 'videos' }],
         });
         expect(await second.settings.notifyEnabled('slack', space, 'U2')).toBe(false);
-        await second.keyv.delete(`settings:slack:${space}`);
-        await second.keyv.delete(`user:slack:${space}:U2`);
-        await second.keyv.disconnect();
+        await second.opened.state.delete(`space:settings:slack:${space}`);
+        await second.opened.state.delete(`space:user:slack:${space}:U2`);
+        await second.opened.close();
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
