@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ANIMATE_PROMPT } from '../../commands/animate.js';
 import type { DiscordAdapter } from '../../adapters/discord/index.js';
@@ -16,6 +15,7 @@ import {
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
 import { startDiscordBot } from '../helpers/discord.js';
+import { dataUriBytes, dominantChannel, testImage } from '../helpers/images.js';
 
 /**
  * The Discord flows beyond a plain /imagine, each through real discord.js, the Discord emulator and the
@@ -70,19 +70,10 @@ afterEach(() => {
   video.reset();
 });
 
-async function png(color: string): Promise<Buffer> {
-  return sharp({ create: { width: 320, height: 240, channels: 3, background: color } })
-    .png()
-    .toBuffer();
-}
+const png = (color: string) => testImage({ width: 320, height: 240, fill: color });
 
 /** The dominant channel of an image the video API received, to prove which picture was sent. */
-async function dominantChannel(dataUri: string): Promise<'r' | 'g' | 'b'> {
-  const bytes = Buffer.from(dataUri.slice(dataUri.indexOf(',') + 1), 'base64');
-  const { channels } = await sharp(bytes).stats();
-  const [r, g, b] = channels.map((c) => c.mean);
-  return (r ?? 0) > (g ?? 0) && (r ?? 0) > (b ?? 0) ? 'r' : (g ?? 0) > (b ?? 0) ? 'g' : 'b';
-}
+const sentChannel = (dataUri: string | undefined) => dominantChannel(dataUriBytes(dataUri));
 
 interface PostedBody {
   prompt?: string;
@@ -148,7 +139,7 @@ describe('Discord reply-to-image mention', () => {
     const [body] = posted();
     expect(body?.prompt).toBe('make the waves move @everyone');
     expect(body?.images).toHaveLength(1);
-    expect(await dominantChannel(body?.images[0] ?? '')).toBe('g');
+    expect(await sentChannel(body?.images[0])).toBe('g');
     expect((await app.quota.status({ platform: 'discord', spaceId: guildId, userId: bob.id })).used).toBe(1);
   });
 
@@ -164,7 +155,7 @@ describe('Discord reply-to-image mention', () => {
     await botReplyTo(discord, ask, (m) => m.attachments.length > 0);
     const [body] = posted();
     expect(body?.prompt).toBe(DEFAULT_ANIMATE_PROMPT);
-    expect(await dominantChannel(body?.images[0] ?? '')).toBe('r');
+    expect(await sentChannel(body?.images[0])).toBe('r');
   });
 
   it('explains how to use it when there are no images, and ignores messages that do not mention it', async () => {
@@ -240,7 +231,7 @@ describe('Discord Animate menu, Again and Vary', () => {
     expect(done.attachments[0]?.bytes).toEqual(video.mp4);
     const [body] = posted();
     expect(body?.prompt).toBe('the boat drifts away');
-    expect(await dominantChannel(body?.images[0] ?? '')).toBe('b');
+    expect(await sentChannel(body?.images[0])).toBe('b');
   });
 
   it('Animate on a message without images answers ephemerally', async () => {

@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import { discordMessageLink } from '../../adapters/discord/jobs-format.js';
@@ -13,6 +12,7 @@ import {
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
 import { startDiscordBot } from '../helpers/discord.js';
+import { testImage } from '../helpers/images.js';
 
 /**
  * /settings rules and /jobs through unmodified discord.js, the Discord emulator and the video-API emulator:
@@ -189,9 +189,7 @@ describe('Discord /imagine under the space rules', () => {
     expect((await settings(admin, 'images', [{ name: 'state', value: 'off' }])).content).toBe(
       'Image input is now off here.',
     );
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f00' } })
-      .png()
-      .toBuffer();
+    const png = await testImage({ width: 64, fill: '#f00' });
     const refused = await refusalOf(
       await imagine(bob, 'animate this', {
         attachments: { image1: { filename: 'red.png', contentType: 'image/png', bytes: png } },

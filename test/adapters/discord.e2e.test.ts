@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import type { App } from '../../src/app.js';
@@ -6,6 +5,7 @@ import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulat
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
 import { startDiscordBot } from '../helpers/discord.js';
+import { testImage } from '../helpers/images.js';
 
 /** Real discord.js, the Discord emulator and the video-API emulator: assertions are on what users would see. */
 
@@ -47,11 +47,7 @@ afterEach(() => {
   video.reset();
 });
 
-async function photo(color: string): Promise<Buffer> {
-  return sharp({ create: { width: 320, height: 240, channels: 3, background: color } })
-    .png()
-    .toBuffer();
-}
+const photo = (color: string) => testImage({ width: 320, height: 240, fill: color });
 
 describe('Discord /imagine end to end', () => {
   it('defers at once, edits progress in order and throttled, and uploads the exact MP4 with Again', async () => {

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackAdapter } from '../../adapters/slack/index.js';
 import type { App } from '../../src/app.js';
@@ -10,6 +9,7 @@ import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video
 import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { appFor } from '../helpers/app.js';
+import { testImage } from '../helpers/images.js';
 import { botUrlOf, slackEventsUrl, slackTargetOf, startSlackBot } from '../helpers/slack.js';
 
 /**
@@ -144,11 +144,7 @@ describe('restart mid-job', () => {
         });
       });
       const driver = createSlackDriver({ emulator: slack, botUrl: slackEventsUrl(port) });
-      const photo = await sharp({
-        create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 90, b: 200 } },
-      })
-        .png()
-        .toBuffer();
+      const photo = await testImage({ width: 8, fill: { r: 0, g: 90, b: 200 } });
       const parent = slack.userPostsMessage({
         channel: CHANNEL,
         user: ALICE,

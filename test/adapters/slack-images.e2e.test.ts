@@ -1,6 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackAdapter } from '../../adapters/slack/index.js';
 import { DEFAULT_ANIMATE_PROMPT } from '../../commands/animate.js';
@@ -9,6 +8,7 @@ import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video
 import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { appFor } from '../helpers/app.js';
+import { dataUriBytes, pixels, testImage } from '../helpers/images.js';
 import { botUrlOf, startSlackBot } from '../helpers/slack.js';
 
 /**
@@ -30,23 +30,9 @@ const CHANNEL = 'C0PHOTOS';
 const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
 
-async function png(r: number, g: number, b: number): Promise<Buffer> {
-  return sharp({
-    create: { width: 12, height: 8, channels: 4, background: { r, g, b, alpha: 0.5 } },
-  })
-    .png()
-    .toBuffer();
-}
-
-async function pixels(bytes: Uint8Array): Promise<Buffer> {
-  return sharp(bytes).ensureAlpha().raw().toBuffer();
-}
-
-function dataUriBytes(uri: unknown): Buffer {
-  const match = /^data:image\/\w+;base64,(.+)$/.exec(String(uri));
-  if (!match?.[1]) throw new Error(`not a data URI: ${String(uri).slice(0, 40)}`);
-  return Buffer.from(match[1], 'base64');
-}
+/** Half-transparent, so the alpha channel travels too. */
+const png = (r: number, g: number, b: number) =>
+  testImage({ width: 12, height: 8, channels: 4, fill: { r, g, b, alpha: 0.5 } });
 
 const posts = () => video.requests.filter((r) => r.method === 'POST');
 const ephemeralsFor = (user: string) => slack.timeline.filter((t) => t.ephemeralFor === user);

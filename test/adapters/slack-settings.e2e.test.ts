@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackAdapter } from '../../adapters/slack/index.js';
 import type { App } from '../../src/app.js';
@@ -6,6 +5,7 @@ import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.j
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
+import { testImage } from '../helpers/images.js';
 import { botUrlOf, startSlackBot } from '../helpers/slack.js';
 
 /** /settings rules and /jobs through real Bolt, the Slack emulator and the video-API emulator. */
@@ -153,9 +153,7 @@ describe('Slack /imagine under the space rules', () => {
 
   it('refuses images when image input is off (a mention under an image)', async () => {
     expect(await command('U0ADMIN', '/settings', 'images off')).toBe('Image input is now off here.');
-    const png = await sharp({ create: { width: 12, height: 8, channels: 3, background: '#0f0' } })
-      .png()
-      .toBuffer();
+    const png = await testImage({ width: 12, height: 8, fill: '#0f0' });
     const parent = slack.userPostsMessage({
       channel: GENERAL,
       user: 'U0ALICE',
