@@ -30,6 +30,8 @@ export interface BackendOptions {
 export interface BotProcess<Bot> {
   app: App;
   bot: Bot;
+  /** The app's logger, which the bot logs to as well; `logLines` is what it wrote. */
+  logger: Logger;
   logLines: string[];
   close(graceMs?: number): Promise<void>;
 }

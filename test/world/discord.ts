@@ -106,6 +106,7 @@ export function startDiscordBot(
 }
 
 export interface DiscordProcessOptions extends Pick<BackendOptions, 'app' | 'env'> {
+  /** The logger defaults to the app's (captured in `logLines`) when the world opened the app. */
   bot?: DiscordBotOptions;
   /** Resume unfinished jobs after the start, as `src/main.ts` does (with Redis: starts the BullMQ worker). */
   resume?: boolean;
@@ -124,6 +125,7 @@ export interface DiscordWorld {
   /** The world's own bot process. */
   app: App;
   bot: DiscordAdapter;
+  logger: Logger;
   logLines: string[];
   /** Another bot process on this Discord (its own app on the world's env with `env` over it, unless `app`). */
   startProcess(options?: DiscordProcessOptions): Promise<BotProcess<DiscordAdapter>>;
@@ -164,7 +166,7 @@ export function startDiscordWorld(options: DiscordWorldOptions = {}): Promise<Di
       });
       stack.push(() => close(1000));
       if (proc.resume) await opened.app.runner?.resumeAll((record) => bot.sinkFor(record));
-      return { app: opened.app, bot, logLines: opened.logLines, close };
+      return { app: opened.app, bot, logger: opened.logger, logLines: opened.logLines, close };
     }
 
     const main = await startProcess({ app: options.app, env: {}, bot: options.bot, resume: options.resume });
@@ -173,6 +175,7 @@ export function startDiscordWorld(options: DiscordWorldOptions = {}): Promise<Di
       discord,
       app: main.app,
       bot: main.bot,
+      logger: main.logger,
       logLines: main.logLines,
       startProcess,
       posts: () => videoPosts(video),

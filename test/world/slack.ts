@@ -108,7 +108,8 @@ export interface SlackProcess extends BotProcess<SlackAdapter> {
 }
 
 export interface SlackProcessOptions extends Pick<BackendOptions, 'app' | 'env'> {
-  bot?: Omit<SlackBotOptions, 'logger'>;
+  /** The logger defaults to the app's (captured in `logLines`) when the world opened the app. */
+  bot?: SlackBotOptions;
 }
 
 export interface SlackWorldOptions extends BackendOptions, Omit<SlackProcessOptions, 'app' | 'env'> {
@@ -125,6 +126,7 @@ export interface SlackWorld {
   app: App;
   bot: SlackAdapter;
   driver: SlackDriver;
+  logger: Logger;
   logLines: string[];
   /** Another bot process on this Slack (its own app on the world's env with `env` over it, unless `app`). */
   startProcess(options?: SlackProcessOptions): Promise<SlackProcess>;
@@ -175,7 +177,7 @@ export function startSlackWorld(options: SlackWorldOptions = {}): Promise<SlackW
       const driver = proc.bot?.socketMode
         ? createSlackDriver({ emulator: slack, transport: 'socket' })
         : createSlackDriver({ emulator: slack, botUrl: botUrlOf(bot) });
-      return { app: opened.app, bot, driver, logLines: opened.logLines, close };
+      return { app: opened.app, bot, driver, logger: opened.logger, logLines: opened.logLines, close };
     }
 
     const main = await startProcess({ app: options.app, env: {}, bot: options.bot });
@@ -185,6 +187,7 @@ export function startSlackWorld(options: SlackWorldOptions = {}): Promise<SlackW
       app: main.app,
       bot: main.bot,
       driver: main.driver,
+      logger: main.logger,
       logLines: main.logLines,
       startProcess,
       posts: () => videoPosts(video),
