@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { openApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { slackTargetSchema, startSlackBotAt } from '../test/helpers/slack.js';
+import { slackTargetSchema } from '../test/helpers/slack.js';
+import { startSlackBot } from '../test/world/slack.js';
 
 /**
  * The bot side of bench/slack-burst.ts, in its own process as in production: the Slack adapter in HTTP mode
@@ -24,7 +25,7 @@ const config = parseConfig({
   QUOTA_MAX: '1000',
 });
 const app = await openApp(config, logger);
-const adapter = await startSlackBotAt(args.slack, app, { logger, reply: {} });
+const adapter = await startSlackBot(args.slack, app, { logger, reply: {} });
 process.stdout.write(`port ${adapter.port}\n`);
 process.once('SIGTERM', () => {
   void adapter

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVideoApiEmulator, type VideoApiEmulator } from './emulators/video-api/server.js';
+import { testImage } from './helpers/images.js';
 
 let emulator: VideoApiEmulator;
 let dir: string;
@@ -63,12 +63,7 @@ describe('cli generate', () => {
 
   it('sends an image file as a data URI', async () => {
     const image = join(dir, 'photo.png');
-    await writeFile(
-      image,
-      await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } })
-        .png()
-        .toBuffer(),
-    );
+    await writeFile(image, await testImage({ width: 64, height: 48, fill: '#3366cc' }));
     emulator.reset();
     const run = await cli(['generate', 'make it move', '--image', image, '--out', join(dir, 'img.mp4')]);
     expect(run.code).toBe(0);

@@ -1,66 +1,28 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordAdapter } from '../../adapters/discord/index.js';
+import { describe, expect } from 'vitest';
 import type { App } from '../../src/app.js';
-import {
-  snowflake,
-  startDiscordEmulator,
-  type DiscordEmulator,
-  type InteractionHandle,
-  type StoredMessage,
-} from '../emulators/discord/server.js';
-import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { appFor } from '../helpers/app.js';
-import { startDiscordBot } from '../helpers/discord.js';
+import type { DiscordEmulator, InteractionHandle, StoredMessage } from '../emulators/discord/server.js';
+import type { VideoApiEmulator } from '../emulators/video-api/server.js';
+import { discordSeed, startDiscordWorld } from '../world/discord.js';
+import { discordWorldTest } from '../world/fixtures.js';
 
 /**
  * Job control on Discord, through real discord.js and the emulators: the fair queue with positions, the
  * per-user cap, Cancel (waiting and running), Delete, and the one notification mention.
  */
 
-let video: VideoApiEmulator;
-let discord: DiscordEmulator;
-let app: App;
-let adapter: DiscordAdapter;
-
-const guildId = snowflake();
-const channelId = snowflake();
-const alice = { id: snowflake(), username: 'alice' };
-const bob = { id: snowflake(), username: 'bob' };
-const carol = { id: snowflake(), username: 'carol' };
-const admin = { id: snowflake(), username: 'admin' };
-
-beforeAll(async () => {
-  video = await startVideoApiEmulator({ generationMs: 800 });
-  discord = await startDiscordEmulator({
-    guilds: [
-      {
-        id: guildId,
-        channels: [{ id: channelId, name: 'general' }],
-        members: [{ user: alice }, { user: bob }, { user: carol }, { user: admin }],
-      },
-    ],
-  });
-  ({ app } = await appFor(video, {
+const it = discordWorldTest({
+  generationMs: 800,
+  env: {
     QUOTA_DEFAULT: '50',
     MAX_CONCURRENT_JOBS: '1',
     MAX_JOBS_PER_USER: '6',
     NOTIFY_AFTER_SECONDS: '3',
-  }));
-  adapter = await startDiscordBot(discord, app, { reply: { editIntervalMs: 200 } });
+  },
+  bot: { reply: { editIntervalMs: 200 } },
 });
+const { guildId, general: channelId, alice, bob, carol, admin } = discordSeed;
 
-afterAll(async () => {
-  await adapter.stop(1000);
-  await app.close();
-  await discord.close();
-  await video.close();
-});
-
-afterEach(() => {
-  video.reset();
-});
-
-function imagine(user: typeof alice, prompt: string): Promise<InteractionHandle> {
+function imagine(discord: DiscordEmulator, user: typeof alice, prompt: string): Promise<InteractionHandle> {
   return discord.slashCommand({
     channelId,
     guildId,
@@ -70,7 +32,7 @@ function imagine(user: typeof alice, prompt: string): Promise<InteractionHandle>
   });
 }
 
-function postedPrompts(): string[] {
+function postedPrompts(video: VideoApiEmulator): string[] {
   return video.requests.filter((r) => r.method === 'POST').map((r) => (r.body as { prompt: string }).prompt);
 }
 
@@ -80,15 +42,17 @@ function buttonId(message: StoredMessage | undefined, prefix: string): string {
   return match[1];
 }
 
-const used = async (user: typeof alice) =>
+const used = async (app: App, user: typeof alice) =>
   (await app.quota.status({ platform: 'discord', spaceId: guildId, userId: user.id })).used;
 
 describe('Discord fair queue', () => {
-  it('serves users in turn: B’s one job starts before A’s third, and waiting jobs show their place', async () => {
+  it('serves users in turn: B’s one job starts before A’s third, and waiting jobs show their place', async ({
+    world: { discord, video },
+  }) => {
     const a: InteractionHandle[] = [];
-    for (let i = 1; i <= 6; i++) a.push(await imagine(alice, `[emu:ms=600] alice ${i}`));
+    for (let i = 1; i <= 6; i++) a.push(await imagine(discord, alice, `[emu:ms=600] alice ${i}`));
     await Promise.all(a.map((h) => h.waitForAck()));
-    const b = await imagine(bob, '[emu:ms=600] bob 1');
+    const b = await imagine(discord, bob, '[emu:ms=600] bob 1');
     await b.waitForAck();
 
     const last = await a[5]!.waitForOriginal((m) => m.content.includes('In line'), 5000);
@@ -98,7 +62,7 @@ describe('Discord fair queue', () => {
     expect(bWaiting.content).toMatch(/line/);
 
     await Promise.all([...a, b].map((h) => h.waitForOriginal((m) => m.attachments.length > 0, 30_000)));
-    const order = postedPrompts().map((p) => p.replace('[emu:ms=600] ', ''));
+    const order = postedPrompts(video).map((p) => p.replace('[emu:ms=600] ', ''));
     expect(order.indexOf('bob 1')).toBeLessThan(order.indexOf('alice 3'));
     expect(order.filter((p) => p.startsWith('alice'))).toEqual([1, 2, 3, 4, 5, 6].map((i) => `alice ${i}`));
     // Bob's arrival put one job ahead of alice's sixth (his turn comes first); after that it only moves up.
@@ -113,21 +77,23 @@ describe('Discord fair queue', () => {
     expect(a[5]!.edits().some((v) => v.content.includes('Next in line'))).toBe(true);
   }, 60_000);
 
-  it('refuses a seventh job for one user, naming the cap and the jobs, without spending quota', async () => {
-    const before = await used(carol);
+  it('refuses a seventh job for one user, naming the cap and the jobs, without spending quota', async ({
+    world: { discord, app },
+  }) => {
+    const before = await used(app, carol);
     const jobs = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => imagine(carol, `[emu:ms=3000] carol ${i}`)),
+      Array.from({ length: 6 }, (_, i) => imagine(discord, carol, `[emu:ms=3000] carol ${i}`)),
     );
     await Promise.all(jobs.map((h) => h.waitForAck()));
     await discord.waitFor(() => jobs.every((h) => (h.original()?.content ?? '').length > 0), 5000);
-    const seventh = await imagine(carol, 'carol 7');
+    const seventh = await imagine(discord, carol, 'carol 7');
     await discord.waitFor(() => seventh.followups().length > 0, 5000);
     const notice = seventh.followups()[0];
     expect(notice?.ephemeral).toBe(true);
     expect(notice?.content).toMatch(
       /You already have 6 videos in progress \(the limit is 6\): “\[emu:ms=3000\] carol/,
     );
-    expect(await used(carol)).toBe(before + 6);
+    expect(await used(app, carol)).toBe(before + 6);
     // Cancel them all (the requester may), which refunds each one.
     for (const job of jobs) {
       const message = job.original();
@@ -139,14 +105,16 @@ describe('Discord fair queue', () => {
       await press.waitForAck();
     }
     await Promise.all(jobs.map((h) => h.waitForOriginal((m) => m.content.includes('Cancelled by'), 10_000)));
-    expect(await used(carol)).toBe(before);
+    expect(await used(app, carol)).toBe(before);
   }, 60_000);
 });
 
 describe('Discord Cancel and Delete', () => {
-  it('cancels a running job (no more polls, refunded), refuses others, allows an admin', async () => {
-    const running = await imagine(alice, '[emu:ms=8000] long alice');
-    const waiting = await imagine(bob, '[emu:ms=500] bob waits');
+  it('cancels a running job (no more polls, refunded), refuses others, allows an admin', async ({
+    world: { discord, video, app },
+  }) => {
+    const running = await imagine(discord, alice, '[emu:ms=8000] long alice');
+    const waiting = await imagine(discord, bob, '[emu:ms=500] bob waits');
     const progress = await running.waitForOriginal((m) => m.content.includes('%'), 10_000);
     // Stored messages are live records: read the button before the message changes.
     const cancelId = buttonId(progress, 'cancel');
@@ -161,7 +129,7 @@ describe('Discord Cancel and Delete', () => {
     expect(intruder.ack?.ephemeral).toBe(true);
     expect(intruder.original()?.content).toBe('Only the requester or an admin can do that.');
 
-    const beforeAlice = await used(alice);
+    const beforeAlice = await used(app, alice);
     const own = await discord.button({
       message: progress,
       customId: cancelId,
@@ -173,7 +141,7 @@ describe('Discord Cancel and Delete', () => {
     expect(cancelled.content).toContain(`Cancelled by <@${alice.id}>`);
     expect(cancelled.mentions.users).toEqual([]);
     expect(cancelled.components).toEqual([]);
-    expect(await used(alice)).toBe(beforeAlice - 1);
+    expect(await used(app, alice)).toBe(beforeAlice - 1);
     const cancelledJob = await app.jobs.get(cancelId.slice('cancel:'.length));
     expect(cancelledJob).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
 
@@ -188,7 +156,7 @@ describe('Discord Cancel and Delete', () => {
     expect(latePolls).toHaveLength(0);
 
     // An admin may cancel someone else's job.
-    const third = await imagine(bob, '[emu:ms=8000] admin cancels this');
+    const third = await imagine(discord, bob, '[emu:ms=8000] admin cancels this');
     const shown = await third.waitForOriginal(
       (m) => m.content.includes('%') || m.content.includes('line'),
       10_000,
@@ -204,8 +172,8 @@ describe('Discord Cancel and Delete', () => {
     expect(done.content).toContain(`<@${admin.id}>`);
   }, 60_000);
 
-  it('deletes a result for its requester only', async () => {
-    const job = await imagine(bob, 'to be deleted');
+  it('deletes a result for its requester only', async ({ world: { discord } }) => {
+    const job = await imagine(discord, bob, 'to be deleted');
     const result = await job.waitForOriginal((m) => m.attachments.length > 0, 15_000);
     const other = await discord.button({
       message: result,
@@ -223,8 +191,10 @@ describe('Discord Cancel and Delete', () => {
 });
 
 describe('Discord notification', () => {
-  it('mentions only the requester once when a long job is posted, unless they opted out', async () => {
-    const job = await imagine(alice, '[emu:ms=3500] slow one <@everyone>');
+  it('mentions only the requester once when a long job is posted, unless they opted out', async ({
+    world: { discord, app },
+  }) => {
+    const job = await imagine(discord, alice, '[emu:ms=3500] slow one <@everyone>');
     await job.waitForOriginal((m) => m.attachments.length > 0, 20_000);
     const link = `https://discord.com/channels/${guildId}/${channelId}/${job.original()?.id}`;
     let note: StoredMessage | undefined;
@@ -238,7 +208,7 @@ describe('Discord notification', () => {
     );
 
     await app.settings.setNotify({ platform: 'discord', spaceId: guildId }, bob.id, false);
-    const quiet = await imagine(bob, '[emu:ms=3500] quiet one');
+    const quiet = await imagine(discord, bob, '[emu:ms=3500] quiet one');
     await quiet.waitForOriginal((m) => m.attachments.length > 0, 20_000);
     await new Promise((r) => setTimeout(r, 500));
     const quietLink = `/${channelId}/${quiet.original()?.id}`;
@@ -248,23 +218,17 @@ describe('Discord notification', () => {
 });
 
 describe('Discord notification without channel access', () => {
-  it('sends the one mention as a DM when the bot may not post in the channel', async () => {
-    const closedGuild = snowflake();
-    const closedChannel = snowflake();
-    const other = await startDiscordEmulator({
-      guilds: [
-        {
-          id: closedGuild,
-          channels: [{ id: closedChannel, name: 'read-only' }],
-          members: [{ user: alice }],
-          appPermissions: String(1024), // View Channel only
-        },
-      ],
+  it('sends the one mention as a DM when the bot may not post in the channel', async ({
+    world: { video },
+  }) => {
+    const { closedGuildId: closedGuild, closedChannelId: closedChannel } = discordSeed;
+    const other = await startDiscordWorld({
+      video,
+      env: { NOTIFY_AFTER_SECONDS: '1' },
+      bot: { reply: { editIntervalMs: 200 } },
     });
-    const { app: otherApp } = await appFor(video, { NOTIFY_AFTER_SECONDS: '1' });
-    const bot = await startDiscordBot(other, otherApp, { reply: { editIntervalMs: 200 } });
     try {
-      const job = await other.slashCommand({
+      const job = await other.discord.slashCommand({
         channelId: closedChannel,
         guildId: closedGuild,
         user: alice,
@@ -272,17 +236,15 @@ describe('Discord notification without channel access', () => {
         options: [{ name: 'prompt', value: '[emu:ms=1500] behind closed doors' }],
       });
       await job.waitForOriginal((m) => m.attachments.length > 0, 15_000);
-      const dm = other.dmChannel(alice);
-      await other.waitFor(
-        () => other.messages(dm.id).some((m) => m.content.includes('your video is ready')),
+      const dm = other.discord.dmChannel(alice);
+      await other.discord.waitFor(
+        () => other.discord.messages(dm.id).some((m) => m.content.includes('your video is ready')),
         5000,
       );
-      const note = other.messages(dm.id).find((m) => m.content.includes('your video is ready'));
+      const note = other.discord.messages(dm.id).find((m) => m.content.includes('your video is ready'));
       expect(note?.content).toContain(`https://discord.com/channels/${closedGuild}/${closedChannel}/`);
-      expect(other.messages(closedChannel).filter((m) => m.source === 'channel')).toHaveLength(0);
+      expect(other.discord.messages(closedChannel).filter((m) => m.source === 'channel')).toHaveLength(0);
     } finally {
-      await bot.stop(500);
-      await otherApp.close();
       await other.close();
     }
   }, 30_000);

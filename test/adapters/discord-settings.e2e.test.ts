@@ -1,76 +1,34 @@
-import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordAdapter } from '../../adapters/discord/index.js';
+import { describe, expect } from 'vitest';
 import { discordMessageLink } from '../../adapters/discord/format.js';
 import type { App } from '../../src/app.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
-import {
-  snowflake,
-  startDiscordEmulator,
-  type DiscordEmulator,
-  type StoredMessage,
-} from '../emulators/discord/server.js';
-import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { appFor } from '../helpers/app.js';
-import { startDiscordBot } from '../helpers/discord.js';
+import type { DiscordEmulator, StoredMessage } from '../emulators/discord/server.js';
+import type { VideoApiEmulator } from '../emulators/video-api/server.js';
+import { testImage } from '../helpers/images.js';
+import { MANAGE_GUILD, discordSeed } from '../world/discord.js';
+import { discordWorldTest } from '../world/fixtures.js';
 
 /**
  * /settings rules and /jobs through unmodified discord.js, the Discord emulator and the video-API emulator:
  * refusals happen before any quota is reserved or any request reaches the video API.
  */
 
-let video: VideoApiEmulator;
-let discord: DiscordEmulator;
-let app: App;
-let adapter: DiscordAdapter;
-
-const guildId = snowflake();
-const general = snowflake();
-const videos = snowflake();
-const thread = snowflake();
-const alice = { id: snowflake(), username: 'alice' };
-const bob = { id: snowflake(), username: 'bob' };
-const admin = { id: snowflake(), username: 'admin' };
-const MANAGE_GUILD = '32';
-
-beforeAll(async () => {
-  video = await startVideoApiEmulator({ generationMs: 600 });
-  discord = await startDiscordEmulator({
-    guilds: [
-      {
-        id: guildId,
-        channels: [
-          { id: general, name: 'general' },
-          { id: videos, name: 'videos' },
-          { id: thread, name: 'fox thread', type: 11, parentId: videos },
-        ],
-        members: [{ user: alice }, { user: bob }, { user: admin }],
-      },
-    ],
-  });
-  ({ app } = await appFor(video, { QUOTA_DEFAULT: '20' }));
-  adapter = await startDiscordBot(discord, app, { reply: { editIntervalMs: 200 } });
+const it = discordWorldTest({
+  generationMs: 600,
+  env: { QUOTA_DEFAULT: '20' },
+  bot: { reply: { editIntervalMs: 200 } },
 });
+const { guildId, general, videos, thread, alice, bob, admin } = discordSeed;
 
-afterAll(async () => {
-  await adapter.stop(1000);
-  await app.close();
-  await discord.close();
-  await video.close();
-});
-
-afterEach(() => {
-  video.reset();
-});
-
-const posts = () => video.requests.filter((r) => r.method === 'POST');
-const used = async (userId: string) =>
+const posts = (video: VideoApiEmulator) => video.requests.filter((r) => r.method === 'POST');
+const used = async (app: App, userId: string) =>
   (await app.quota.status({ platform: 'discord', spaceId: guildId, userId })).used;
 
 type Option = { name: string; value: string | number | boolean; type?: number };
 
 /** Runs `/settings <subcommand>` and returns the ephemeral answer. */
 async function settings(
+  discord: DiscordEmulator,
   user: { id: string; username: string },
   subcommand: string,
   options: Option[] = [],
@@ -89,6 +47,7 @@ async function settings(
 }
 
 async function imagine(
+  discord: DiscordEmulator,
   user: { id: string; username: string },
   prompt: string,
   extra: { channelId?: string; options?: Option[]; attachments?: Record<string, unknown> } = {},
@@ -104,7 +63,10 @@ async function imagine(
 }
 
 /** The ephemeral refusal of an /imagine interaction (the public "thinking…" message is removed). */
-async function refusalOf(handle: Awaited<ReturnType<typeof imagine>>): Promise<StoredMessage> {
+async function refusalOf(
+  discord: DiscordEmulator,
+  handle: Awaited<ReturnType<typeof imagine>>,
+): Promise<StoredMessage> {
   await discord.waitFor(() => handle.followups().length > 0, 5000);
   const notice = handle.followups()[0]!;
   expect(notice.ephemeral).toBe(true);
@@ -112,66 +74,76 @@ async function refusalOf(handle: Awaited<ReturnType<typeof imagine>>): Promise<S
 }
 
 describe('Discord /settings: who may change what', () => {
-  it('refuses a non-admin change and leaves the settings alone; an admin’s change is saved', async () => {
-    const no = await settings(bob, 'ban-add', [{ name: 'pattern', value: 'gore' }]);
+  it('refuses a non-admin change and leaves the settings alone; an admin’s change is saved', async ({
+    world: { discord, app },
+  }) => {
+    const no = await settings(discord, bob, 'ban-add', [{ name: 'pattern', value: 'gore' }]);
     expect(no.ephemeral).toBe(true);
     expect(no.content).toContain(
       'Only a server or workspace admin (or a bot owner) can change these settings.',
     );
     expect((await app.settings.get({ platform: 'discord', spaceId: guildId })).bans).toEqual([]);
 
-    const yes = await settings(admin, 'ban-add', [{ name: 'pattern', value: 'Gore' }]);
+    const yes = await settings(discord, admin, 'ban-add', [{ name: 'pattern', value: 'Gore' }]);
     expect(yes.ephemeral).toBe(true);
     expect(yes.content).toBe('Added `gore` to the ban list.');
-    const bad = await settings(admin, 'ban-add', [{ name: 'pattern', value: '/(a+)+$/' }]);
+    const bad = await settings(discord, admin, 'ban-add', [{ name: 'pattern', value: '/(a+)+$/' }]);
     expect(bad.content).toContain('nested repetition');
   });
 
-  it('shows members the effective rules without the ban list itself', async () => {
-    const shown = await settings(alice, 'show');
+  it('shows members the effective rules without the ban list itself', async ({ world: { discord } }) => {
+    const shown = await settings(discord, alice, 'show');
     expect(shown.ephemeral).toBe(true);
     expect(shown.content).toContain('Channels: everywhere');
     expect(shown.content).toContain('Image input: allowed');
     expect(shown.content).toContain('Ban list: 1 entries');
     expect(shown.content).not.toContain('gore');
-    expect((await settings(admin, 'show')).content).toContain('Ban list (1): `gore`');
+    expect((await settings(discord, admin, 'show')).content).toContain('Ban list (1): `gore`');
   });
 });
 
 describe('Discord /imagine under the space rules', () => {
-  it('refuses a banned prompt neutrally before reserving quota or calling the API', async () => {
-    const refused = await refusalOf(await imagine(alice, 'a GORE festival at dawn'));
+  it('refuses a banned prompt neutrally before reserving quota or calling the API', async ({
+    world: { discord, video, app },
+  }) => {
+    const refused = await refusalOf(discord, await imagine(discord, alice, 'a GORE festival at dawn'));
     expect(refused.content).toContain('This prompt can’t be used in this server or workspace.');
     expect(refused.content).not.toContain('gore');
-    expect(await used(alice.id)).toBe(0);
-    expect(posts()).toHaveLength(0);
+    expect(await used(app, alice.id)).toBe(0);
+    expect(posts(video)).toHaveLength(0);
   });
 
-  it('refuses a banned prompt from the Again button too (every way in passes the same check)', async () => {
-    const first = await imagine(alice, 'a calm lake at dusk');
+  it('refuses a banned prompt from the Again button too (every way in passes the same check)', async ({
+    world: { discord, video, app },
+  }) => {
+    const first = await imagine(discord, alice, 'a calm lake at dusk');
     const result = await first.waitForOriginal((m) => m.attachments.length > 0, 15_000);
     const message = discord.message(result.id) ?? first.original()!;
-    expect(await used(alice.id)).toBe(1);
-    await settings(admin, 'ban-add', [{ name: 'pattern', value: '/calm\\s+lake/' }]);
+    expect(await used(app, alice.id)).toBe(1);
+    await settings(discord, admin, 'ban-add', [{ name: 'pattern', value: '/calm\\s+lake/' }]);
     const customId = /"custom_id":"(again:[^"]+)"/.exec(JSON.stringify(message.components))?.[1] ?? '';
     const again = await discord.button({ message, customId, user: bob });
     await discord.waitFor(() => again.followups().length > 0, 5000);
     expect(again.followups()[0]?.content).toContain('This prompt can’t be used');
-    expect(posts()).toHaveLength(1);
-    expect(await used(bob.id)).toBe(0);
-    await settings(admin, 'ban-remove', [{ name: 'pattern', value: '/calm\\s+lake/' }]);
+    expect(posts(video)).toHaveLength(1);
+    expect(await used(app, bob.id)).toBe(0);
+    await settings(discord, admin, 'ban-remove', [{ name: 'pattern', value: '/calm\\s+lake/' }]);
   });
 
-  it('restricts the bot to listed channels (and their threads), naming where it may be used', async () => {
-    const added = await settings(admin, 'channel-add', [{ name: 'channel', value: videos, type: 7 }]);
+  it('restricts the bot to listed channels (and their threads), naming where it may be used', async ({
+    world: { discord, video },
+  }) => {
+    const added = await settings(discord, admin, 'channel-add', [
+      { name: 'channel', value: videos, type: 7 },
+    ]);
     expect(added.content).toBe(`The bot may now be used in: <#${videos}>.`);
-    const refused = await refusalOf(await imagine(alice, 'a fox'));
+    const refused = await refusalOf(discord, await imagine(discord, alice, 'a fox'));
     expect(refused.content).toContain(`I can only be used in <#${videos}> here.`);
-    expect(posts()).toHaveLength(0);
+    expect(posts(video)).toHaveLength(0);
 
-    const inThread = await imagine(alice, 'a fox in a thread', { channelId: thread });
+    const inThread = await imagine(discord, alice, 'a fox in a thread', { channelId: thread });
     await inThread.waitForOriginal((m) => m.attachments.length > 0, 15_000);
-    expect(posts()).toHaveLength(1);
+    expect(posts(video)).toHaveLength(1);
     // Without a channel option, the command means the channel it is used in.
     const removed = await discord.slashCommand({
       channelId: videos,
@@ -185,44 +157,45 @@ describe('Discord /imagine under the space rules', () => {
     expect(answer.content).toContain('the bot may be used everywhere here');
   });
 
-  it('refuses images when image input is off', async () => {
-    expect((await settings(admin, 'images', [{ name: 'state', value: 'off' }])).content).toBe(
+  it('refuses images when image input is off', async ({ world: { discord, video, app } }) => {
+    expect((await settings(discord, admin, 'images', [{ name: 'state', value: 'off' }])).content).toBe(
       'Image input is now off here.',
     );
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f00' } })
-      .png()
-      .toBuffer();
+    const png = await testImage({ width: 64, fill: '#f00' });
     const refused = await refusalOf(
-      await imagine(bob, 'animate this', {
+      discord,
+      await imagine(discord, bob, 'animate this', {
         attachments: { image1: { filename: 'red.png', contentType: 'image/png', bytes: png } },
       }),
     );
     expect(refused.content).toContain('Image input is turned off here');
-    expect(posts()).toHaveLength(0);
-    expect(await used(bob.id)).toBe(0);
-    await settings(admin, 'images', [{ name: 'state', value: 'on' }]);
+    expect(posts(video)).toHaveLength(0);
+    expect(await used(app, bob.id)).toBe(0);
+    await settings(discord, admin, 'images', [{ name: 'state', value: 'on' }]);
   });
 
-  it('fills in the space defaults when the user gives none, and keeps what the user gave', async () => {
-    const saved = await settings(admin, 'defaults', [
+  it('fills in the space defaults when the user gives none, and keeps what the user gave', async ({
+    world: { discord, video },
+  }) => {
+    const saved = await settings(discord, admin, 'defaults', [
       { name: 'seconds', value: 3 },
       { name: 'aspect_ratio', value: '9x16' },
     ]);
     expect(saved.content).toContain('Defaults: 3 s, 9:16, 720P (bot default)');
-    const plain = await imagine(bob, 'a red kite');
+    const plain = await imagine(discord, bob, 'a red kite');
     await plain.waitForOriginal((m) => m.attachments.length > 0, 15_000);
-    expect(posts()[0]?.body).toMatchObject({ seconds: '3', aspect_ratio: '9:16', resolution: '720P' });
-    const own = await imagine(bob, 'a blue kite', { options: [{ name: 'seconds', value: 5 }] });
+    expect(posts(video)[0]?.body).toMatchObject({ seconds: '3', aspect_ratio: '9:16', resolution: '720P' });
+    const own = await imagine(discord, bob, 'a blue kite', { options: [{ name: 'seconds', value: 5 }] });
     await own.waitForOriginal((m) => m.attachments.length > 0, 15_000);
-    expect(posts()[1]?.body).toMatchObject({ seconds: '5', aspect_ratio: '9:16' });
-    const bad = await settings(admin, 'defaults', [{ name: 'aspect_ratio', value: '9:1' }]);
+    expect(posts(video)[1]?.body).toMatchObject({ seconds: '5', aspect_ratio: '9:16' });
+    const bad = await settings(discord, admin, 'defaults', [{ name: 'aspect_ratio', value: '9:1' }]);
     expect(bad.content).toContain('too wide');
-    await settings(admin, 'defaults', [{ name: 'clear', value: true }]);
+    await settings(discord, admin, 'defaults', [{ name: 'clear', value: true }]);
   });
 });
 
 describe('Discord /jobs and notify', () => {
-  it('lists the user’s own jobs newest first; `all` only for admins', async () => {
+  it('lists the user’s own jobs newest first; `all` only for admins', async ({ world: { discord, app } }) => {
     // A record is marked completed just after its video is delivered.
     for (let i = 0; i < 100 && (await app.jobs.list({ status: 'running' })).length > 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -281,11 +254,13 @@ describe('Discord /jobs and notify', () => {
     );
   });
 
-  it('stores a user’s notification opt-out', async () => {
+  it('stores a user’s notification opt-out', async ({ world: { discord, app } }) => {
     expect(await app.settings.notifyEnabled('discord', guildId, alice.id)).toBe(true);
-    const off = await settings(alice, 'notify', [{ name: 'state', value: 'off' }]);
+    const off = await settings(discord, alice, 'notify', [{ name: 'state', value: 'off' }]);
     expect(off.content).toContain('no longer be mentioned');
     expect(await app.settings.notifyEnabled('discord', guildId, alice.id)).toBe(false);
-    expect((await settings(alice, 'show')).content).toContain('Your mention when a long video is ready: off');
+    expect((await settings(discord, alice, 'show')).content).toContain(
+      'Your mention when a long video is ready: off',
+    );
   });
 });

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { DiscordAdapter } from '../../adapters/discord/index.js';
-import type { App } from '../../src/app.js';
-import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord/server.js';
-import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { appFor } from '../helpers/app.js';
-import { startDiscordBot } from '../helpers/discord.js';
 import { emptyRedisDatabase } from '../helpers/redis.js';
+import type { BotProcess } from '../world/common.js';
+import { discordSeed } from '../world/discord.js';
+import { discordWorldTest } from '../world/fixtures.js';
 
 /**
  * Two bot processes' worth of Discord adapter (each its own app, Redis connections, BullMQ worker and gateway
@@ -13,53 +11,33 @@ import { emptyRedisDatabase } from '../helpers/redis.js';
  * driven by either and delivered into their own interaction's message, once.
  */
 const DB = 14;
-let video: VideoApiEmulator;
-let discord: DiscordEmulator;
-const processes: Array<{ app: App; bot: DiscordAdapter }> = [];
-const guildId = snowflake();
-const channelId = snowflake();
-const users = Array.from({ length: 6 }, (_, i) => ({ id: snowflake(), username: `user${i}` }));
+const users = Array.from({ length: 6 }, (_, i) => ({ id: `12100000000000010${i}0`, username: `user${i}` }));
+const { guildId, general: channelId } = discordSeed;
 
-beforeAll(async () => {
-  const storeUrl = await emptyRedisDatabase(DB);
-  video = await startVideoApiEmulator({ generationMs: 600 });
-  discord = await startDiscordEmulator({
-    guilds: [
-      {
-        id: guildId,
-        channels: [{ id: channelId, name: 'general' }],
-        members: users.map((user) => ({ user })),
-      },
-    ],
-  });
-  for (let i = 0; i < 2; i++) {
-    const { app } = await appFor(
-      video,
-      {
-        STORE_URL: storeUrl,
-        MAX_CONCURRENT_JOBS: '4',
-        WORKER_CONCURRENCY: '2',
-        WORKER_LOCK_SECONDS: '2',
-        QUOTA_DEFAULT: '5',
-      },
-      { jobQueue: { refreshMs: 100, sweepMs: 500 } },
-    );
-    const bot = await startDiscordBot(discord, app);
-    await app.runner!.startWorkers((record) => bot.replyFor(record));
-    processes.push({ app, bot });
-  }
-}, 60_000);
-afterAll(async () => {
-  for (const { app, bot } of processes) {
-    await bot.stop(1000);
-    await app.close();
-  }
-  await discord.close();
-  await video.close();
+const it = discordWorldTest({
+  generationMs: 600,
+  env: {
+    STORE_URL: await emptyRedisDatabase(DB),
+    MAX_CONCURRENT_JOBS: '4',
+    WORKER_CONCURRENCY: '2',
+    WORKER_LOCK_SECONDS: '2',
+    QUOTA_DEFAULT: '5',
+  },
+  jobQueue: { refreshMs: 100, sweepMs: 500 },
+  members: users,
+  resume: true,
+}).extend<{ secondProcess: BotProcess<DiscordAdapter> }>({
+  // The world's bot is the first process; this one shares its Redis, video API and Discord.
+  secondProcess: [
+    async ({ world }, use) => {
+      await use(await world.startProcess({ resume: true }));
+    },
+    { scope: 'file', auto: true },
+  ],
 });
 
 describe('Discord with two processes on one Redis', () => {
-  it('starts one job for an interaction both processes receive', async () => {
+  it('starts one job for an interaction both processes receive', async ({ world: { discord, video } }) => {
     const handle = await discord.slashCommand({
       channelId,
       guildId,
@@ -80,7 +58,9 @@ describe('Discord with two processes on one Redis', () => {
     expect(uploads).toHaveLength(1);
   }, 30_000);
 
-  it('delivers jobs acknowledged by one process from either worker, each once into its own message', async () => {
+  it('delivers jobs acknowledged by one process from either worker, each once into its own message', async ({
+    world: { discord, video },
+  }) => {
     video.reset();
     const handles = await Promise.all(
       users.slice(1).map((user, i) =>

@@ -1,60 +1,24 @@
-import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordAdapter } from '../../adapters/discord/index.js';
-import type { App } from '../../src/app.js';
-import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord/server.js';
-import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { appFor } from '../helpers/app.js';
-import { startDiscordBot } from '../helpers/discord.js';
+import { describe, expect } from 'vitest';
+import { testImage } from '../helpers/images.js';
+import { discordSeed, startDiscordWorld } from '../world/discord.js';
+import { discordWorldTest } from '../world/fixtures.js';
 
 /** Real discord.js, the Discord emulator and the video-API emulator: assertions are on what users would see. */
 
-let video: VideoApiEmulator;
-let discord: DiscordEmulator;
-let app: App;
-let adapter: DiscordAdapter;
-
-const guildId = snowflake();
-const channelId = snowflake();
-const alice = { id: snowflake(), username: 'alice' };
-const bob = { id: snowflake(), username: 'bob' };
-const admin = { id: snowflake(), username: 'admin' };
 const EDIT_INTERVAL = 300;
-
-beforeAll(async () => {
-  video = await startVideoApiEmulator({ generationMs: 1500 });
-  discord = await startDiscordEmulator({
-    guilds: [
-      {
-        id: guildId,
-        channels: [{ id: channelId, name: 'general' }],
-        members: [{ user: alice }, { user: bob }, { user: admin }],
-      },
-    ],
-  });
-  ({ app } = await appFor(video, { QUOTA_DEFAULT: '2' }));
-  adapter = await startDiscordBot(discord, app, { reply: { editIntervalMs: EDIT_INTERVAL } });
+const it = discordWorldTest({
+  generationMs: 1500,
+  env: { QUOTA_DEFAULT: '2' },
+  bot: { reply: { editIntervalMs: EDIT_INTERVAL } },
 });
+const { guildId, general: channelId, alice, bob, admin } = discordSeed;
 
-afterAll(async () => {
-  await adapter.stop(1000);
-  await app.close();
-  await discord.close();
-  await video.close();
-});
-
-afterEach(() => {
-  video.reset();
-});
-
-async function photo(color: string): Promise<Buffer> {
-  return sharp({ create: { width: 320, height: 240, channels: 3, background: color } })
-    .png()
-    .toBuffer();
-}
+const photo = (color: string) => testImage({ width: 320, height: 240, fill: color });
 
 describe('Discord /imagine end to end', () => {
-  it('defers at once, edits progress in order and throttled, and uploads the exact MP4 with Again', async () => {
+  it('defers at once, edits progress in order and throttled, and uploads the exact MP4 with Again', async ({
+    world: { discord, video },
+  }) => {
     const handle = await discord.slashCommand({
       channelId,
       guildId,
@@ -90,7 +54,7 @@ describe('Discord /imagine end to end', () => {
     });
   });
 
-  it('sends two attached images as `images` data URIs', async () => {
+  it('sends two attached images as `images` data URIs', async ({ world: { discord, video } }) => {
     const handle = await discord.slashCommand({
       channelId,
       guildId,
@@ -112,7 +76,9 @@ describe('Discord /imagine end to end', () => {
     for (const uri of body.images ?? []) expect(uri).toMatch(/^data:image\/jpeg;base64,/);
   });
 
-  it('refunds a failed generation and shows the reason in the message', async () => {
+  it('refunds a failed generation and shows the reason in the message', async ({
+    world: { discord, app },
+  }) => {
     const handle = await discord.slashCommand({
       channelId,
       guildId,
@@ -125,7 +91,9 @@ describe('Discord /imagine end to end', () => {
     expect((await app.quota.status({ platform: 'discord', spaceId: guildId, userId: bob.id })).used).toBe(1);
   });
 
-  it('refuses past the quota ephemerally, naming the limit, without calling the API', async () => {
+  it('refuses past the quota ephemerally, naming the limit, without calling the API', async ({
+    world: { discord, video },
+  }) => {
     const second = await discord.slashCommand({
       channelId,
       guildId,
@@ -151,14 +119,17 @@ describe('Discord /imagine end to end', () => {
 });
 
 describe('Discord upload limit', () => {
-  it('posts the keyless link instead of a file over the channel upload limit, or says it cannot', async () => {
-    const small = await startDiscordEmulator({
-      attachmentSizeLimit: 1024,
-      guilds: [{ id: guildId, channels: [{ id: channelId, name: 'general' }], members: [{ user: admin }] }],
+  it('posts the keyless link instead of a file over the channel upload limit, or says it cannot', async ({
+    world: { video, app },
+  }) => {
+    const small = await startDiscordWorld({
+      video,
+      app,
+      emulator: { attachmentSizeLimit: 1024 },
+      bot: { reply: { editIntervalMs: EDIT_INTERVAL } },
     });
-    const second = await startDiscordBot(small, app, { reply: { editIntervalMs: EDIT_INTERVAL } });
     try {
-      const linked = await small.slashCommand({
+      const linked = await small.discord.slashCommand({
         channelId,
         guildId,
         user: admin,
@@ -169,7 +140,7 @@ describe('Discord upload limit', () => {
       expect(withLink.attachments).toHaveLength(0);
       expect(withLink.content).toContain(`${video.foreignOrigin}/files/`);
 
-      const unlinked = await small.slashCommand({
+      const unlinked = await small.discord.slashCommand({
         channelId,
         guildId,
         user: admin,
@@ -180,14 +151,15 @@ describe('Discord upload limit', () => {
       expect(noLink.content).toContain('gave no public link');
       expect(noLink.content).not.toContain(video.origin);
     } finally {
-      await second.stop(1000);
       await small.close();
     }
   });
 });
 
 describe('Discord /quota end to end', () => {
-  it('refuses a non-admin and lets a Manage Server admin set a limit', async () => {
+  it('refuses a non-admin and lets a Manage Server admin set a limit', async ({
+    world: { discord, app },
+  }) => {
     const refused = await discord.slashCommand({
       channelId,
       guildId,

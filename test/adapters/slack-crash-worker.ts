@@ -3,7 +3,8 @@ import { openApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { FAST_POLL } from '../helpers/core.js';
-import { slackTargetSchema, startSlackBotAt } from '../helpers/slack.js';
+import { slackTargetSchema } from '../helpers/slack.js';
+import { fastUpdates, startSlackBot } from '../world/slack.js';
 
 /**
  * Child process for the Slack restart test: the Slack adapter on a shared SQLite store, killed with SIGKILL by
@@ -25,8 +26,5 @@ const config = parseConfig({
 });
 const logger = createLogger({ level: 'silent' });
 const app = await openApp(config, logger, { generation: { runner: { pollPolicy: FAST_POLL } } });
-const adapter = await startSlackBotAt(args.slack, app, {
-  logger,
-  reply: { updateIntervalMs: 200, updatesPerSecond: 100 },
-});
+const adapter = await startSlackBot(args.slack, app, { logger, reply: fastUpdates(200) });
 process.stdout.write(`port ${adapter.port}\n`);

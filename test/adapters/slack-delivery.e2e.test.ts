@@ -2,66 +2,43 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SlackAdapter } from '../../adapters/slack/index.js';
-import type { App } from '../../src/app.js';
-import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
-import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
-import { appFor } from '../helpers/app.js';
-import { botUrlOf, slackEventsUrl, slackTargetOf, startSlackBot } from '../helpers/slack.js';
+import { describe, expect } from 'vitest';
+import { createSlackDriver } from '../emulators/slack/driver.js';
+import type { SlackEmulator } from '../emulators/slack/server.js';
+import { testImage } from '../helpers/images.js';
+import { slackEventsUrl, slackTargetOf } from '../helpers/slack.js';
+import { slackWorldTest } from '../world/fixtures.js';
+import { slackSeed } from '../world/slack.js';
 
 /**
  * How the video reaches Slack users, end to end: over SLACK_MAX_UPLOAD_BYTES (a link, or a plain statement),
  * over Socket Mode, and after the bot process dies mid-job and a new one resumes it.
  */
 
-let video: VideoApiEmulator;
-let slack: SlackEmulator;
-let app: App;
-/** HTTP mode with a 1 KiB upload limit (the sample MP4 is 3.5 KB). */
-let small: SlackAdapter;
-let smallDriver: SlackDriver;
+/** The world's bot runs in HTTP mode with a 1 KiB upload limit (the sample MP4 is 3.5 KB). */
+const it = slackWorldTest({ generationMs: 600, env: { QUOTA_DEFAULT: '20' }, bot: { maxUploadBytes: 1024 } });
 
-const CHANNEL = 'C0DELIVERY';
-const ALICE = 'U0ALICE';
+const CHANNEL = slackSeed.general;
+const ALICE = slackSeed.alice;
 
-const botPosts = () =>
+const botPosts = (slack: SlackEmulator) =>
   slack.timeline.filter(
     (t) => t.channel === CHANNEL && t.ephemeralFor === undefined && t.user === slack.identity.botUserId,
   );
 
-beforeAll(async () => {
-  video = await startVideoApiEmulator({ generationMs: 600 });
-  slack = await startSlackEmulator({ users: [{ id: ALICE, name: 'alice' }] });
-  ({ app } = await appFor(video, { QUOTA_DEFAULT: '20' }));
-  small = await startSlackBot(slack, app, { maxUploadBytes: 1024 });
-  smallDriver = createSlackDriver({ emulator: slack, botUrl: botUrlOf(small) });
-});
-
-afterAll(async () => {
-  await small.stop(1000);
-  await app.close();
-  await slack.close();
-  await video.close();
-});
-
-afterEach(() => {
-  video.reset();
-});
-
 describe('a video over SLACK_MAX_UPLOAD_BYTES', () => {
-  it('is posted as a link when video_url works without our key', async () => {
+  it('is posted as a link when video_url works without our key', async ({
+    world: { driver, slack, video },
+  }) => {
     const uploads = slack.uploads.length;
-    await smallDriver.slashCommand({
+    await driver.slashCommand({
       command: '/imagine',
       text: 'big one [emu:foreign]',
       user: ALICE,
       channel: CHANNEL,
     });
     const final = await slack.waitFor(
-      () => botPosts().find((t) => t.text.includes('big one') && t.text.includes('too large to upload')),
+      () => botPosts(slack).find((t) => t.text.includes('big one') && t.text.includes('too large to upload')),
       { timeoutMs: 15_000 },
     );
     expect(final.text).toContain(`${video.foreignOrigin}/files/`);
@@ -70,11 +47,11 @@ describe('a video over SLACK_MAX_UPLOAD_BYTES', () => {
     expect(slack.uploads.length).toBe(uploads);
   });
 
-  it('says so plainly when the only URL needs our API key', async () => {
+  it('says so plainly when the only URL needs our API key', async ({ world: { driver, slack } }) => {
     const uploads = slack.uploads.length;
-    await smallDriver.slashCommand({ command: '/imagine', text: 'big two', user: ALICE, channel: CHANNEL });
+    await driver.slashCommand({ command: '/imagine', text: 'big two', user: ALICE, channel: CHANNEL });
     const final = await slack.waitFor(
-      () => botPosts().find((t) => t.text.includes('big two') && t.text.includes('upload limit')),
+      () => botPosts(slack).find((t) => t.text.includes('big two') && t.text.includes('upload limit')),
       { timeoutMs: 15_000 },
     );
     expect(final.text).toContain('larger than Slack’s upload limit');
@@ -84,13 +61,15 @@ describe('a video over SLACK_MAX_UPLOAD_BYTES', () => {
 });
 
 describe('Socket Mode', () => {
-  it('takes a slash command over the socket (SLACK_APP_TOKEN) and delivers the video', async () => {
-    const socket = await startSlackBot(slack, app, { socketMode: true });
+  it('takes a slash command over the socket (SLACK_APP_TOKEN) and delivers the video', async ({
+    world: { slack, video, app, startProcess },
+  }) => {
+    const socketProcess = await startProcess({ app, bot: { socketMode: true } });
+    const socket = socketProcess.bot;
     try {
       expect(socket.port).toBeUndefined();
       expect(slack.socket.openConnections).toBe(1);
-      const driver = createSlackDriver({ emulator: slack, transport: 'socket' });
-      const res = await driver.slashCommand({
+      const res = await socketProcess.driver.slashCommand({
         command: '/imagine',
         text: 'a paper boat --seconds 3',
         user: ALICE,
@@ -98,7 +77,7 @@ describe('Socket Mode', () => {
       });
       expect(res.status).toBe(200);
       await slack.waitFor(
-        () => botPosts().some((t) => t.text.includes('paper boat') && t.text.includes('Done')),
+        () => botPosts(slack).some((t) => t.text.includes('paper boat') && t.text.includes('Done')),
         {
           timeoutMs: 15_000,
         },
@@ -106,13 +85,15 @@ describe('Socket Mode', () => {
       expect(video.requests.find((r) => r.method === 'POST')?.body).toMatchObject({ seconds: '3' });
       expect([...slack.files.values()].at(-1)?.bytes).toEqual(video.mp4);
     } finally {
-      await socket.stop(1000);
+      await socketProcess.close(1000);
     }
   });
 });
 
 describe('restart mid-job', () => {
-  it('a job whose bot process died is resumed by the next one, in the original thread and message', async () => {
+  it('a job whose bot process died is resumed by the next one, in the original thread and message', async ({
+    world: { slack, video, startProcess },
+  }) => {
     const dir = await mkdtemp(join(tmpdir(), 'slack-restart-'));
     const storeUrl = `sqlite://${join(dir, 'bot.sqlite')}`;
     const worker = spawn(
@@ -144,11 +125,7 @@ describe('restart mid-job', () => {
         });
       });
       const driver = createSlackDriver({ emulator: slack, botUrl: slackEventsUrl(port) });
-      const photo = await sharp({
-        create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 90, b: 200 } },
-      })
-        .png()
-        .toBuffer();
+      const photo = await testImage({ width: 8, fill: { r: 0, g: 90, b: 200 } });
       const parent = slack.userPostsMessage({
         channel: CHANNEL,
         user: ALICE,
@@ -162,7 +139,7 @@ describe('restart mid-job', () => {
         thread_ts: parent.ts,
         text: `<@${slack.identity.botUserId}> waves roll in [emu:ms=4000]`,
       });
-      const inThread = () => botPosts().filter((t) => t.threadTs === parent.ts);
+      const inThread = () => botPosts(slack).filter((t) => t.threadTs === parent.ts);
       // Killed once the job message is up and has been updated (its ts is then in the job record).
       const jobMessage = await slack.waitFor(
         () => {
@@ -178,8 +155,11 @@ describe('restart mid-job', () => {
       const seenBeforeRestart = slack.timeline.length;
       expect(inThread().some((t) => t.text.includes('Done'))).toBe(false);
 
-      const { app: next } = await appFor(video, { STORE_URL: storeUrl, QUOTA_DEFAULT: '50' });
-      const adapter = await startSlackBot(slack, next);
+      const {
+        app: next,
+        bot: adapter,
+        close: closeNext,
+      } = await startProcess({ env: { STORE_URL: storeUrl, QUOTA_DEFAULT: '50' } });
       try {
         const unfinished = await next.jobs.unfinished();
         expect(unfinished).toHaveLength(1);
@@ -201,8 +181,7 @@ describe('restart mid-job', () => {
         expect(uploaded.some((f) => f.bytes.equals(video.mp4))).toBe(true);
         expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
       } finally {
-        await adapter.stop(1000);
-        await next.close();
+        await closeNext(1000);
       }
     } finally {
       worker.kill('SIGKILL');

@@ -1,56 +1,37 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SlackAdapter } from '../../adapters/slack/index.js';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { DEFAULT_ANIMATE_PROMPT } from '../../commands/animate.js';
-import type { App } from '../../src/app.js';
-import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
-import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
-import { appFor } from '../helpers/app.js';
-import { botUrlOf, startSlackBot } from '../helpers/slack.js';
+import type { SlackEmulator } from '../emulators/slack/server.js';
+import type { VideoApiEmulator } from '../emulators/video-api/server.js';
+import { dataUriBytes, pixels, testImage } from '../helpers/images.js';
+import { slackWorldTest } from '../world/fixtures.js';
+import { slackSeed } from '../world/slack.js';
 
 /**
  * Images on Slack, end to end through real Bolt, the Slack emulator and the video-API emulator: reply-to-image
  * mentions, the Animate shortcut and modal, where the bot token may go, and retried events.
  */
 
-let video: VideoApiEmulator;
-let slack: SlackEmulator;
-let app: App;
-let adapter: SlackAdapter;
-let driver: SlackDriver;
+const it = slackWorldTest({ generationMs: 800, env: { QUOTA_DEFAULT: '20' } });
+
 /** A server on another port: not Slack, so it must never see the bot token (or any request at all). */
 let foreign: Server;
 let foreignOrigin: string;
 const foreignRequests: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
 
-const CHANNEL = 'C0PHOTOS';
-const ALICE = 'U0ALICE';
-const BOB = 'U0BOB';
+const CHANNEL = slackSeed.general;
+const ALICE = slackSeed.alice;
+const BOB = slackSeed.bob;
 
-async function png(r: number, g: number, b: number): Promise<Buffer> {
-  return sharp({
-    create: { width: 12, height: 8, channels: 4, background: { r, g, b, alpha: 0.5 } },
-  })
-    .png()
-    .toBuffer();
-}
+/** Half-transparent, so the alpha channel travels too. */
+const png = (r: number, g: number, b: number) =>
+  testImage({ width: 12, height: 8, channels: 4, fill: { r, g, b, alpha: 0.5 } });
 
-async function pixels(bytes: Uint8Array): Promise<Buffer> {
-  return sharp(bytes).ensureAlpha().raw().toBuffer();
-}
-
-function dataUriBytes(uri: unknown): Buffer {
-  const match = /^data:image\/\w+;base64,(.+)$/.exec(String(uri));
-  if (!match?.[1]) throw new Error(`not a data URI: ${String(uri).slice(0, 40)}`);
-  return Buffer.from(match[1], 'base64');
-}
-
-const posts = () => video.requests.filter((r) => r.method === 'POST');
-const ephemeralsFor = (user: string) => slack.timeline.filter((t) => t.ephemeralFor === user);
-const threadPosts = (threadTs: string) =>
+const posts = (video: VideoApiEmulator) => video.requests.filter((r) => r.method === 'POST');
+const ephemeralsFor = (slack: SlackEmulator, user: string) =>
+  slack.timeline.filter((t) => t.ephemeralFor === user);
+const threadPosts = (slack: SlackEmulator, threadTs: string) =>
   slack.timeline.filter(
     (t) =>
       t.channel === CHANNEL &&
@@ -60,16 +41,6 @@ const threadPosts = (threadTs: string) =>
   );
 
 beforeAll(async () => {
-  video = await startVideoApiEmulator({ generationMs: 800 });
-  slack = await startSlackEmulator({
-    users: [
-      { id: ALICE, name: 'alice' },
-      { id: BOB, name: 'bob' },
-    ],
-  });
-  ({ app } = await appFor(video, { QUOTA_DEFAULT: '20' }));
-  adapter = await startSlackBot(slack, app);
-  driver = createSlackDriver({ emulator: slack, botUrl: botUrlOf(adapter) });
   foreign = createServer((req, res) => {
     foreignRequests.push({ url: req.url ?? '', headers: req.headers });
     res.writeHead(200, { 'Content-Type': 'image/png' });
@@ -80,19 +51,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await adapter.stop(1000);
-  await app.close();
-  await slack.close();
-  await video.close();
   await new Promise((resolve) => foreign.close(resolve));
 });
 
-afterEach(() => {
-  video.reset();
-});
-
 describe('reply to an image: app_mention', () => {
-  it('animates the thread parent’s images, answering in the thread with the exact images sent upstream', async () => {
+  it('animates the thread parent’s images, answering in the thread with the exact images sent upstream', async ({
+    world: { driver, slack, video, app },
+  }) => {
     const red = await png(255, 0, 0);
     const blue = await png(0, 0, 255);
     const parent = slack.userPostsMessage({
@@ -113,17 +78,17 @@ describe('reply to an image: app_mention', () => {
     });
     expect(res.status).toBe(200);
 
-    await slack.waitFor(() => threadPosts(parent.ts).some((t) => t.text.includes('Done')), {
+    await slack.waitFor(() => threadPosts(slack, parent.ts).some((t) => t.text.includes('Done')), {
       timeoutMs: 15_000,
     });
-    const body = posts()[0]?.body as Record<string, unknown>;
+    const body = posts(video)[0]?.body as Record<string, unknown>;
     expect(body).toMatchObject({ prompt: 'the colours swirl & blend', seconds: '4' });
     const images = body.images as unknown[];
     expect(images).toHaveLength(2);
     expect(await pixels(dataUriBytes(images[0]))).toEqual(await pixels(red));
     expect(await pixels(dataUriBytes(images[1]))).toEqual(await pixels(blue));
     // The job message and the video are in the parent's thread; the prompt is escaped, not raw.
-    expect(threadPosts(parent.ts)[0]?.text).toContain('the colours swirl &amp; blend');
+    expect(threadPosts(slack, parent.ts)[0]?.text).toContain('the colours swirl &amp; blend');
     const uploaded = slack.messagesIn(CHANNEL, { threadTs: parent.ts }).flatMap((m) => m.files);
     expect(uploaded.some((f) => f.bytes.equals(video.mp4))).toBe(true);
     // Every download carried the bot token and went to the Slack file host only.
@@ -135,7 +100,9 @@ describe('reply to an image: app_mention', () => {
     expect(record?.request.imageRefs).toEqual(parent.files.map((f) => f.urlPrivateDownload));
   });
 
-  it('uses the images on the mentioning message itself, and the default prompt when none is given', async () => {
+  it('uses the images on the mentioning message itself, and the default prompt when none is given', async ({
+    world: { driver, slack, video },
+  }) => {
     const green = await png(0, 200, 0);
     const posted = await driver.userPostsMessage(
       {
@@ -147,15 +114,17 @@ describe('reply to an image: app_mention', () => {
       { notify: 'app_mention' },
     );
     expect(posted.delivery?.status).toBe(200);
-    await slack.waitFor(() => threadPosts(posted.ts).some((t) => t.text.includes('Done')), {
+    await slack.waitFor(() => threadPosts(slack, posted.ts).some((t) => t.text.includes('Done')), {
       timeoutMs: 15_000,
     });
-    const body = posts()[0]?.body as Record<string, unknown>;
+    const body = posts(video)[0]?.body as Record<string, unknown>;
     expect(body.prompt).toBe(DEFAULT_ANIMATE_PROMPT);
     expect(await pixels(dataUriBytes(body.image))).toEqual(await pixels(green));
   });
 
-  it('explains how to use it when there are no images, and ignores bot messages', async () => {
+  it('explains how to use it when there are no images, and ignores bot messages', async ({
+    world: { driver, slack, video },
+  }) => {
     const plain = slack.userPostsMessage({ channel: CHANNEL, user: ALICE, text: 'no pictures here' });
     await driver.event({
       type: 'app_mention',
@@ -164,10 +133,10 @@ describe('reply to an image: app_mention', () => {
       thread_ts: plain.ts,
       text: `<@${slack.identity.botUserId}> animate this`,
     });
-    await slack.waitFor(() => ephemeralsFor(BOB).some((t) => t.text.includes('found no images')), {
+    await slack.waitFor(() => ephemeralsFor(slack, BOB).some((t) => t.text.includes('found no images')), {
       timeoutMs: 5000,
     });
-    expect(ephemeralsFor(BOB).at(-1)?.threadTs).toBe(plain.ts);
+    expect(ephemeralsFor(slack, BOB).at(-1)?.threadTs).toBe(plain.ts);
 
     const before = slack.timeline.length;
     await driver.event({
@@ -179,10 +148,12 @@ describe('reply to an image: app_mention', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(slack.timeline.slice(before)).toEqual([]);
-    expect(posts()).toHaveLength(0);
+    expect(posts(video)).toHaveLength(0);
   });
 
-  it('a retried event (X-Slack-Retry-Num) does not start a second job', async () => {
+  it('a retried event (X-Slack-Retry-Num) does not start a second job', async ({
+    world: { driver, slack, video, app },
+  }) => {
     const parent = slack.userPostsMessage({
       channel: CHANNEL,
       user: ALICE,
@@ -199,13 +170,13 @@ describe('reply to an image: app_mention', () => {
     const retry = await driver.event(first.event, { eventId: first.eventId, retryNum: 1 });
     const retry2 = await driver.event(first.event, { eventId: first.eventId, retryNum: 2 });
     expect([first.status, retry.status, retry2.status]).toEqual([200, 200, 200]);
-    await slack.waitFor(() => threadPosts(parent.ts).some((t) => t.text.includes('Done')), {
+    await slack.waitFor(() => threadPosts(slack, parent.ts).some((t) => t.text.includes('Done')), {
       timeoutMs: 15_000,
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(posts()).toHaveLength(1);
+    expect(posts(video)).toHaveLength(1);
     expect(
-      threadPosts(parent.ts).filter((t) => t.action === 'post' && t.text.includes('slow pan')),
+      threadPosts(slack, parent.ts).filter((t) => t.action === 'post' && t.text.includes('slow pan')),
     ).toHaveLength(1);
     // The mark is kept: the same event id is still "seen".
     expect(await app.firstSeen(`slack:event:${first.eventId}`, 60_000)).toBe(false);
@@ -213,7 +184,9 @@ describe('reply to an image: app_mention', () => {
 });
 
 describe('the bot token goes only to Slack', () => {
-  it('refuses a url_private on a host that is not Slack’s, sending it nothing, and spends no quota', async () => {
+  it('refuses a url_private on a host that is not Slack’s, sending it nothing, and spends no quota', async ({
+    world: { driver, slack, video, app },
+  }) => {
     const used = (await app.quota.status({ platform: 'slack', spaceId: slack.identity.teamId, userId: BOB }))
       .used;
     const parent = slack.userPostsMessage({
@@ -229,18 +202,20 @@ describe('the bot token goes only to Slack', () => {
       thread_ts: parent.ts,
       text: `<@${slack.identity.botUserId}> go`,
     });
-    await slack.waitFor(() => ephemeralsFor(BOB).some((t) => t.text.includes('evil.png')), {
+    await slack.waitFor(() => ephemeralsFor(slack, BOB).some((t) => t.text.includes('evil.png')), {
       timeoutMs: 5000,
     });
-    expect(ephemeralsFor(BOB).at(-1)?.text).toContain('is not stored on Slack’s file servers');
+    expect(ephemeralsFor(slack, BOB).at(-1)?.text).toContain('is not stored on Slack’s file servers');
     expect(foreignRequests).toEqual([]);
-    expect(posts()).toHaveLength(0);
+    expect(posts(video)).toHaveLength(0);
     const after = (await app.quota.status({ platform: 'slack', spaceId: slack.identity.teamId, userId: BOB }))
       .used;
     expect(after).toBe(used);
   });
 
-  it('refuses a redirect from the Slack file host to another host before following it', async () => {
+  it('refuses a redirect from the Slack file host to another host before following it', async ({
+    world: { driver, slack, video },
+  }) => {
     const parent = slack.userPostsMessage({
       channel: CHANNEL,
       user: ALICE,
@@ -260,19 +235,21 @@ describe('the bot token goes only to Slack', () => {
       thread_ts: parent.ts,
       text: `<@${slack.identity.botUserId}> go`,
     });
-    await slack.waitFor(() => ephemeralsFor(BOB).some((t) => t.text.includes('moved.png')), {
+    await slack.waitFor(() => ephemeralsFor(slack, BOB).some((t) => t.text.includes('moved.png')), {
       timeoutMs: 5000,
     });
     // The Slack host was asked (with the token) and answered 302; the foreign host got nothing at all.
     const hop = slack.downloads.filter((d) => d.path.includes('moved.png'));
     expect(hop.map((d) => [d.status, d.authorized])).toEqual([[302, true]]);
     expect(foreignRequests).toEqual([]);
-    expect(posts()).toHaveLength(0);
+    expect(posts(video)).toHaveLength(0);
   });
 });
 
 describe('the Animate message shortcut', () => {
-  it('opens a modal prefilled from the message, then runs in the message’s thread with the chosen settings', async () => {
+  it('opens a modal prefilled from the message, then runs in the message’s thread with the chosen settings', async ({
+    world: { driver, slack, video },
+  }) => {
     const photo = await png(200, 100, 0);
     const message = slack.userPostsMessage({
       channel: CHANNEL,
@@ -304,15 +281,17 @@ describe('the Animate message shortcut', () => {
       },
     });
     expect(submitted.status).toBe(200);
-    await slack.waitFor(() => threadPosts(message.ts).some((t) => t.text.includes('Done')), {
+    await slack.waitFor(() => threadPosts(slack, message.ts).some((t) => t.text.includes('Done')), {
       timeoutMs: 15_000,
     });
-    const body = posts()[0]?.body as Record<string, unknown>;
+    const body = posts(video)[0]?.body as Record<string, unknown>;
     expect(body).toMatchObject({ prompt: 'the sun sinks slowly', seconds: '5', aspect_ratio: '9:16' });
     expect(await pixels(dataUriBytes(body.image))).toEqual(await pixels(photo));
   });
 
-  it('shortens a prompt over Slack’s 3,000 characters and says so in the modal', async () => {
+  it('shortens a prompt over Slack’s 3,000 characters and says so in the modal', async ({
+    world: { driver, slack },
+  }) => {
     const long = Array.from({ length: 700 }, (_, i) => `word${i}`).join(' ');
     expect(long.length).toBeGreaterThan(3000);
     const message = slack.userPostsMessage({
@@ -336,13 +315,16 @@ describe('the Animate message shortcut', () => {
     expect(JSON.stringify(view.view.blocks)).toContain('this form holds 3,000, so it was shortened');
   });
 
-  it('explains, ephemerally, when the message has no images', async () => {
+  it('explains, ephemerally, when the message has no images', async ({ world: { driver, slack } }) => {
     const message = slack.userPostsMessage({ channel: CHANNEL, user: ALICE, text: 'just words' });
     const before = slack.views.size;
     await driver.messageShortcut({ callbackId: 'animate', message: message.ts, user: BOB, channel: CHANNEL });
-    await slack.waitFor(() => ephemeralsFor(BOB).some((t) => t.text.includes('has no images to animate')), {
-      timeoutMs: 5000,
-    });
+    await slack.waitFor(
+      () => ephemeralsFor(slack, BOB).some((t) => t.text.includes('has no images to animate')),
+      {
+        timeoutMs: 5000,
+      },
+    );
     expect(slack.views.size).toBe(before);
   });
 });

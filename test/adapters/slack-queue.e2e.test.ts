@@ -1,75 +1,50 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SlackAdapter } from '../../adapters/slack/index.js';
+import { describe, expect } from 'vitest';
 import type { App } from '../../src/app.js';
-import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
-import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
-import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { appFor } from '../helpers/app.js';
-import { botUrlOf, startSlackBot } from '../helpers/slack.js';
+import type { SlackDriver } from '../emulators/slack/driver.js';
+import type { SlackEmulator } from '../emulators/slack/server.js';
+import { slackWorldTest } from '../world/fixtures.js';
+import { slackSeed } from '../world/slack.js';
 
 /**
  * Job control on Slack, through real Bolt and the emulators: positions in line, the per-user cap, Cancel,
  * Delete (message and file) and the notification mention of the requester only.
  */
 
-let video: VideoApiEmulator;
-let slack: SlackEmulator;
-let app: App;
-let adapter: SlackAdapter;
-let driver: SlackDriver;
-
-const CHANNEL = 'C0QUEUE';
-const ALICE = 'U0ALICE';
-const BOB = 'U0BOB';
-const CAROL = 'U0CAROL';
-
-beforeAll(async () => {
-  video = await startVideoApiEmulator({ generationMs: 800 });
-  slack = await startSlackEmulator({
-    users: [
-      { id: ALICE, name: 'alice' },
-      { id: BOB, name: 'bob' },
-      { id: CAROL, name: 'carol' },
-    ],
-  });
-  ({ app } = await appFor(video, {
+const it = slackWorldTest({
+  generationMs: 800,
+  env: {
     QUOTA_DEFAULT: '20',
     MAX_CONCURRENT_JOBS: '1',
     MAX_JOBS_PER_USER: '2',
     NOTIFY_AFTER_SECONDS: '2',
-  }));
-  adapter = await startSlackBot(slack, app);
-  driver = createSlackDriver({ emulator: slack, botUrl: botUrlOf(adapter) });
+  },
 });
 
-afterAll(async () => {
-  await adapter.stop(1000);
-  await app.close();
-  await slack.close();
-  await video.close();
-});
+const CHANNEL = slackSeed.general;
+const { alice: ALICE, bob: BOB, carol: CAROL } = slackSeed;
 
-afterEach(() => {
-  video.reset();
-});
-
-const botPosts = () =>
+const botPosts = (slack: SlackEmulator) =>
   slack.timeline.filter(
     (t) => t.channel === CHANNEL && t.ephemeralFor === undefined && t.user === slack.identity.botUserId,
   );
-const ephemeralsFor = (user: string) => slack.timeline.filter((t) => t.ephemeralFor === user);
-const used = async (user: string) =>
-  (await app.quota.status({ platform: 'slack', spaceId: slack.identity.teamId, userId: user })).used;
+const ephemeralsFor = (slack: SlackEmulator, user: string) =>
+  slack.timeline.filter((t) => t.ephemeralFor === user);
+const used = async (app: App, user: string) =>
+  (await app.quota.status({ platform: 'slack', spaceId: slackSeed.teamId, userId: user })).used;
 
-function imagine(user: string, text: string) {
+function imagine(driver: SlackDriver, user: string, text: string) {
   return driver.slashCommand({ command: '/imagine', text, user, channel: CHANNEL });
 }
 
 /** The latest state of the bot's message about `prompt` that satisfies `predicate`. */
-function jobMessage(prompt: string, predicate: (text: string, blocks: string) => boolean) {
+function jobMessage(
+  slack: SlackEmulator,
+  prompt: string,
+  predicate: (text: string, blocks: string) => boolean,
+) {
   return slack.waitFor(
     () => {
-      const found = botPosts()
+      const found = botPosts(slack)
         .filter((t) => t.text.includes(prompt))
         .at(-1);
       return found && predicate(found.text, JSON.stringify(found.blocks ?? [])) ? found : undefined;
@@ -79,16 +54,18 @@ function jobMessage(prompt: string, predicate: (text: string, blocks: string) =>
 }
 
 describe('Slack queue and job control', () => {
-  it('shows the place in line, refuses past the per-user cap, and cancels for the requester only', async () => {
-    await imagine(ALICE, '[emu:ms=3000] alice running');
-    await imagine(ALICE, '[emu:ms=500] alice waiting');
-    const waiting = await jobMessage('alice waiting', (text) => text.includes('Next in line'));
+  it('shows the place in line, refuses past the per-user cap, and cancels for the requester only', async ({
+    world: { driver, slack, video, app },
+  }) => {
+    await imagine(driver, ALICE, '[emu:ms=3000] alice running');
+    await imagine(driver, ALICE, '[emu:ms=500] alice waiting');
+    const waiting = await jobMessage(slack, 'alice waiting', (text) => text.includes('Next in line'));
     expect(waiting.text).toMatch(/starts in about/);
     expect(waiting.text).not.toMatch(/<!channel>|<!here>/);
 
-    await imagine(ALICE, 'alice third');
+    await imagine(driver, ALICE, 'alice third');
     const refusal = await slack.waitFor(
-      () => ephemeralsFor(ALICE).find((t) => t.text.includes('limit is 2')),
+      () => ephemeralsFor(slack, ALICE).find((t) => t.text.includes('limit is 2')),
       {
         timeoutMs: 5000,
       },
@@ -105,13 +82,13 @@ describe('Slack queue and job control', () => {
       messageTs: waiting.ts,
     });
     await slack.waitFor(
-      () => ephemeralsFor(BOB).find((t) => t.text.includes('Only the requester or an admin')),
+      () => ephemeralsFor(slack, BOB).find((t) => t.text.includes('Only the requester or an admin')),
       {
         timeoutMs: 5000,
       },
     );
 
-    const before = await used(ALICE);
+    const before = await used(app, ALICE);
     await driver.blockAction({
       actionId: 'cancel_job',
       value: jobId,
@@ -119,19 +96,21 @@ describe('Slack queue and job control', () => {
       channel: CHANNEL,
       messageTs: waiting.ts,
     });
-    const cancelled = await jobMessage('alice waiting', (text) => text.includes('Cancelled by'));
+    const cancelled = await jobMessage(slack, 'alice waiting', (text) => text.includes('Cancelled by'));
     expect(cancelled.text).toContain('Cancelled by alice');
-    expect(await used(ALICE)).toBe(before - 1);
+    expect(await used(app, ALICE)).toBe(before - 1);
     expect(await app.jobs.get(jobId)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
-    await jobMessage('alice running', (text) => text.includes('Done'));
+    await jobMessage(slack, 'alice running', (text) => text.includes('Done'));
     expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   }, 30_000);
 
-  it('notifies only the requester of a long job, and Delete removes the message and the file', async () => {
-    await imagine(CAROL, '[emu:ms=2500] carol slow <!channel>');
-    const done = await jobMessage('carol slow', (text) => text.includes('Done'));
+  it('notifies only the requester of a long job, and Delete removes the message and the file', async ({
+    world: { driver, slack, app },
+  }) => {
+    await imagine(driver, CAROL, '[emu:ms=2500] carol slow <!channel>');
+    const done = await jobMessage(slack, 'carol slow', (text) => text.includes('Done'));
     const note = await slack.waitFor(
-      () => botPosts().find((t) => t.text.includes(`<@${CAROL}> your video is ready`)),
+      () => botPosts(slack).find((t) => t.text.includes(`<@${CAROL}> your video is ready`)),
       {
         timeoutMs: 5000,
       },
@@ -152,7 +131,7 @@ describe('Slack queue and job control', () => {
       messageTs: done.ts,
     });
     await slack.waitFor(
-      () => ephemeralsFor(BOB).filter((t) => t.text.includes('Only the requester')).length >= 2,
+      () => ephemeralsFor(slack, BOB).filter((t) => t.text.includes('Only the requester')).length >= 2,
       {
         timeoutMs: 5000,
       },

@@ -1,52 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SlackAdapter } from '../../adapters/slack/index.js';
-import type { App } from '../../src/app.js';
-import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.js';
-import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
-import { appFor } from '../helpers/app.js';
-import { botUrlOf, startSlackBot } from '../helpers/slack.js';
+import { describe, expect } from 'vitest';
+import type { SlackEmulator } from '../emulators/slack/server.js';
+import { slackWorldTest } from '../world/fixtures.js';
+import { slackSeed } from '../world/slack.js';
 
 /** Real Bolt, the Slack emulator and the video-API emulator: assertions are on what Slack users would see. */
 
-let video: VideoApiEmulator;
-let slack: SlackEmulator;
-let app: App;
-let adapter: SlackAdapter;
-let driver: SlackDriver;
+const it = slackWorldTest({ generationMs: 1200, env: { QUOTA_DEFAULT: '2' } });
+const CHANNEL = slackSeed.general;
 
-const CHANNEL = 'C0GENERAL';
-
-beforeAll(async () => {
-  video = await startVideoApiEmulator({ generationMs: 1200 });
-  slack = await startSlackEmulator({
-    users: [
-      { id: 'U0ALICE', name: 'alice' },
-      { id: 'U0BOB', name: 'bob' },
-      { id: 'U0ADMIN', name: 'admin', isAdmin: true },
-    ],
-  });
-  ({ app } = await appFor(video, { QUOTA_DEFAULT: '2' }));
-  adapter = await startSlackBot(slack, app, { updateIntervalMs: 300 });
-  driver = createSlackDriver({ emulator: slack, botUrl: botUrlOf(adapter) });
-});
-
-afterAll(async () => {
-  await adapter.stop(1000);
-  await app.close();
-  await slack.close();
-  await video.close();
-});
-
-afterEach(() => {
-  video.reset();
-});
-
-const botPosts = () => slack.timeline.filter((t) => t.channel === CHANNEL && t.ephemeralFor === undefined);
-const ephemeralsFor = (user: string) => slack.timeline.filter((t) => t.ephemeralFor === user);
+const botPosts = (slack: SlackEmulator) =>
+  slack.timeline.filter((t) => t.channel === CHANNEL && t.ephemeralFor === undefined);
+const ephemeralsFor = (slack: SlackEmulator, user: string) =>
+  slack.timeline.filter((t) => t.ephemeralFor === user);
 
 describe('Slack /imagine end to end', () => {
-  it('acks at once, posts progress updates spaced out, and uploads the exact MP4 into the thread', async () => {
+  it('acks at once, posts progress updates spaced out, and uploads the exact MP4 into the thread', async ({
+    world: { driver, slack, video },
+  }) => {
     const before = slack.timeline.length;
     const res = await driver.slashCommand({
       command: '/imagine',
@@ -57,9 +27,12 @@ describe('Slack /imagine end to end', () => {
     expect(res.status).toBe(200);
     expect(res.latencyMs).toBeLessThan(1000);
 
-    await slack.waitFor(() => slack.uploads.length > 0 && botPosts().some((t) => t.text.includes('Done')), {
-      timeoutMs: 15_000,
-    });
+    await slack.waitFor(
+      () => slack.uploads.length > 0 && botPosts(slack).some((t) => t.text.includes('Done')),
+      {
+        timeoutMs: 15_000,
+      },
+    );
     expect(video.requests.find((r) => r.method === 'POST')?.body).toMatchObject({
       prompt: 'a fox running through snow',
       aspect_ratio: '9:16',
@@ -82,7 +55,7 @@ describe('Slack /imagine end to end', () => {
     expect(JSON.stringify(seen.at(-1)?.blocks)).toContain('"action_id":"again"');
   });
 
-  it('escapes the prompt so it can never ping anyone', async () => {
+  it('escapes the prompt so it can never ping anyone', async ({ world: { driver, slack } }) => {
     await driver.slashCommand({
       command: '/imagine',
       text: '<!channel> hi <@U0BOB> & co',
@@ -90,18 +63,20 @@ describe('Slack /imagine end to end', () => {
       channel: CHANNEL,
     });
     await slack.waitFor(
-      () => botPosts().some((t) => t.text.includes('&lt;!channel&gt;') && t.text.includes('Done')),
+      () => botPosts(slack).some((t) => t.text.includes('&lt;!channel&gt;') && t.text.includes('Done')),
       {
         timeoutMs: 15_000,
       },
     );
-    for (const post of botPosts()) {
+    for (const post of botPosts(slack)) {
       expect(post.text).not.toContain('<!channel>');
       expect(post.text).not.toContain('<@U0BOB>');
     }
   });
 
-  it('answers a bad flag and help ephemerally, without calling the video API', async () => {
+  it('answers a bad flag and help ephemerally, without calling the video API', async ({
+    world: { driver, slack, video },
+  }) => {
     await driver.slashCommand({
       command: '/imagine',
       text: 'a fox --colour red',
@@ -110,33 +85,35 @@ describe('Slack /imagine end to end', () => {
     });
     await driver.slashCommand({ command: '/imagine', text: 'help', user: 'U0BOB', channel: CHANNEL });
     await driver.slashCommand({ command: '/imagine', text: 'x --ar 9:1', user: 'U0BOB', channel: CHANNEL });
-    await slack.waitFor(() => ephemeralsFor('U0BOB').length >= 3, { timeoutMs: 5000 });
-    const texts = ephemeralsFor('U0BOB').map((t) => t.text);
+    await slack.waitFor(() => ephemeralsFor(slack, 'U0BOB').length >= 3, { timeoutMs: 5000 });
+    const texts = ephemeralsFor(slack, 'U0BOB').map((t) => t.text);
     expect(texts[0]).toContain('Unknown option “--colour”');
     expect(texts[1]).toContain('Usage: `/imagine');
     expect(texts[2]).toContain('too wide');
     expect(video.requests).toHaveLength(0);
   });
 
-  it('refuses past the quota with the limit and reset time, ephemerally', async () => {
+  it('refuses past the quota with the limit and reset time, ephemerally', async ({
+    world: { driver, slack, video },
+  }) => {
     // Alice used 1 of 2 above; one more is allowed, the next refused.
     await driver.slashCommand({ command: '/imagine', text: 'second', user: 'U0ALICE', channel: CHANNEL });
     await slack.waitFor(
-      () => botPosts().filter((t) => t.text.includes('second') && t.text.includes('Done')).length > 0,
+      () => botPosts(slack).filter((t) => t.text.includes('second') && t.text.includes('Done')).length > 0,
       {
         timeoutMs: 15_000,
       },
     );
     const posts = video.requests.filter((r) => r.method === 'POST').length;
     await driver.slashCommand({ command: '/imagine', text: 'third', user: 'U0ALICE', channel: CHANNEL });
-    await slack.waitFor(() => ephemeralsFor('U0ALICE').length > 0, { timeoutMs: 5000 });
-    expect(ephemeralsFor('U0ALICE').at(-1)?.text).toMatch(
+    await slack.waitFor(() => ephemeralsFor(slack, 'U0ALICE').length > 0, { timeoutMs: 5000 });
+    expect(ephemeralsFor(slack, 'U0ALICE').at(-1)?.text).toMatch(
       /used 2 of your 2 videos today\. Your quota resets at/,
     );
     expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(posts);
   });
 
-  it('refunds a failed generation and says why', async () => {
+  it('refunds a failed generation and says why', async ({ world: { driver, slack, app } }) => {
     await driver.slashCommand({
       command: '/imagine',
       text: '[emu:fail=Prompt rejected by safety filter]',
@@ -145,7 +122,9 @@ describe('Slack /imagine end to end', () => {
     });
     await slack.waitFor(
       () =>
-        botPosts().some((t) => t.text.startsWith(':x: The video could not be generated: Prompt rejected')),
+        botPosts(slack).some((t) =>
+          t.text.startsWith(':x: The video could not be generated: Prompt rejected'),
+        ),
       {
         timeoutMs: 15_000,
       },
@@ -160,9 +139,13 @@ describe('Slack /imagine end to end', () => {
 });
 
 describe('Slack Again button', () => {
-  it('runs the same settings again for whoever pressed it', async () => {
+  it('runs the same settings again for whoever pressed it', async ({
+    world: { driver, slack, video, app },
+  }) => {
     const [record] = await app.jobs.list({ userId: 'U0ALICE', status: 'completed' });
-    const message = botPosts().find((t) => JSON.stringify(t.blocks ?? []).includes(record?.id ?? 'none'));
+    const message = botPosts(slack).find((t) =>
+      JSON.stringify(t.blocks ?? []).includes(record?.id ?? 'none'),
+    );
     expect(message).toBeDefined();
     const res = await driver.blockAction({
       actionId: 'again',
@@ -180,7 +163,9 @@ describe('Slack Again button', () => {
     });
     await slack.waitFor(
       () =>
-        botPosts().some((t) => t.text.includes('Done') && t.ts !== message?.ts && t.at > (message?.at ?? 0)),
+        botPosts(slack).some(
+          (t) => t.text.includes('Done') && t.ts !== message?.ts && t.at > (message?.at ?? 0),
+        ),
       { timeoutMs: 15_000 },
     );
     // The record is marked completed just after the final message is shown.
@@ -193,34 +178,37 @@ describe('Slack Again button', () => {
 });
 
 describe('Slack /quota end to end', () => {
-  it('refuses a non-admin and lets a workspace admin set a limit', async () => {
+  it('refuses a non-admin and lets a workspace admin set a limit', async ({ world: { driver, slack } }) => {
     await driver.slashCommand({
       command: '/quota',
       text: 'set <@U0ALICE|alice> 10',
       user: 'U0BOB',
       channel: CHANNEL,
     });
-    await slack.waitFor(() => ephemeralsFor('U0BOB').some((t) => t.text.includes('Only a server admin')), {
-      timeoutMs: 5000,
-    });
+    await slack.waitFor(
+      () => ephemeralsFor(slack, 'U0BOB').some((t) => t.text.includes('Only a server admin')),
+      {
+        timeoutMs: 5000,
+      },
+    );
     await driver.slashCommand({
       command: '/quota',
       text: 'set <@U0ALICE|alice> 10',
       user: 'U0ADMIN',
       channel: CHANNEL,
     });
-    await slack.waitFor(() => ephemeralsFor('U0ADMIN').length > 0, { timeoutMs: 5000 });
-    expect(ephemeralsFor('U0ADMIN').at(-1)?.text).toBe('alice’s limit is now 10 videos.');
+    await slack.waitFor(() => ephemeralsFor(slack, 'U0ADMIN').length > 0, { timeoutMs: 5000 });
+    expect(ephemeralsFor(slack, 'U0ADMIN').at(-1)?.text).toBe('alice’s limit is now 10 videos.');
     await driver.slashCommand({ command: '/quota', text: 'show', user: 'U0ALICE', channel: CHANNEL });
     await slack.waitFor(
-      () => ephemeralsFor('U0ALICE').some((t) => t.text.startsWith('Your quota: Used 2 of 10')),
+      () => ephemeralsFor(slack, 'U0ALICE').some((t) => t.text.startsWith('Your quota: Used 2 of 10')),
       {
         timeoutMs: 5000,
       },
     );
   });
 
-  it('refuses a request with a bad signature', async () => {
+  it('refuses a request with a bad signature', async ({ world: { driver } }) => {
     const res = await driver.slashCommand(
       { command: '/quota', text: 'show', user: 'U0ALICE', channel: CHANNEL },
       { badSignature: true },

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { testImage } from '../helpers/images.js';
 import { startFaultBot, type FaultBot } from './harness.js';
 
 /**
@@ -15,18 +14,9 @@ afterAll(() => bot.close());
 // Each case starts clean, so one failure cannot make the others fail.
 beforeEach(() => bot.video.reset());
 
-const png = (side: number) =>
-  sharp({ create: { width: side, height: side, channels: 3, background: '#884422' } })
-    .png()
-    .toBuffer();
+const png = (side: number) => testImage({ width: side, fill: '#884422' });
 /** A PNG over the 40,000-byte limit: noise does not compress. */
-const bigPng = () => {
-  const side = 200;
-  const raw = randomBytes(side * side * 3);
-  return sharp(raw, { raw: { width: side, height: side, channels: 3 } })
-    .png()
-    .toBuffer();
-};
+const bigPng = () => testImage({ width: 200, fill: 'noise' });
 const notAnImage = Buffer.from('this is a text file pretending to be a picture\n'.repeat(20));
 const LONG = 'x'.repeat(4097);
 

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BotError } from '../../src/errors.js';
 import type { GenerationEvent } from '../../src/generation/video-job.js';
@@ -8,6 +7,7 @@ import { VideoApiError } from '../../src/video-api/errors.js';
 import { VideoTooLargeError } from '../../src/video-api/download.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { collect, serviceFor } from '../helpers/core.js';
+import { testImage } from '../helpers/images.js';
 
 let emulator: VideoApiEmulator;
 
@@ -297,11 +297,7 @@ describe('download source', () => {
   });
 });
 
-async function photo(width: number, height: number, color: string): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: color } })
-    .png()
-    .toBuffer();
-}
+const photo = (width: number, height: number, color: string) => testImage({ width, height, fill: color });
 
 describe('image-to-video', () => {
   it('sends one image as `image` and several as `images`, never both', async () => {

@@ -4,6 +4,7 @@ import type { BotError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { JobSink } from '../../src/jobs/job-runner.js';
+import type { Logger } from '../../src/log.js';
 import type { VideoApiEmulator } from '../emulators/video-api/server.js';
 import { FAST_POLL, capturedLogger, configFor } from './core.js';
 
@@ -12,7 +13,7 @@ export async function appFor(
   emulator: VideoApiEmulator,
   env: Record<string, string> = {},
   options: { jobTimeoutMs?: number; jobQueue?: JobQueueOverrides } = {},
-): Promise<{ app: App; lines: string[] }> {
+): Promise<{ app: App; lines: string[]; logger: Logger }> {
   const config = configFor(emulator, { STORE_URL: 'memory://', ...env });
   const log = capturedLogger([emulator.apiKey]);
   const app = await openApp(config, log.logger, {
@@ -22,7 +23,7 @@ export async function appFor(
     },
     jobQueue: options.jobQueue,
   });
-  return { app, lines: log.lines };
+  return { app, lines: log.lines, logger: log.logger };
 }
 
 /** A JobSink that records what the user would see, keeping delivered bytes. */

@@ -1,0 +1,57 @@
+import { test } from 'vitest';
+import { startDiscordWorld, type DiscordWorld, type DiscordWorldOptions } from './discord.js';
+import { startSlackWorld, type SlackWorld, type SlackWorldOptions } from './slack.js';
+
+/**
+ * The seeded worlds as vitest fixtures: `world` starts with the file's first test and closes after its last
+ * (starting emulators, app and bot per test would be too slow, and the tests of a file build on each other's
+ * state as users would); after every test the video API forgets its requests, jobs and faults.
+ */
+
+export function discordWorldTest(options: DiscordWorldOptions = {}) {
+  return test.extend<{ world: DiscordWorld; forgetVideoRequests: void }>({
+    world: [
+      // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this pattern
+      async ({}, use) => {
+        const world = await startDiscordWorld(options);
+        try {
+          await use(world);
+        } finally {
+          await world.close();
+        }
+      },
+      { scope: 'file' },
+    ],
+    forgetVideoRequests: [
+      async ({ world }, use) => {
+        await use();
+        world.reset();
+      },
+      { auto: true },
+    ],
+  });
+}
+
+export function slackWorldTest(options: SlackWorldOptions = {}) {
+  return test.extend<{ world: SlackWorld; forgetVideoRequests: void }>({
+    world: [
+      // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this pattern
+      async ({}, use) => {
+        const world = await startSlackWorld(options);
+        try {
+          await use(world);
+        } finally {
+          await world.close();
+        }
+      },
+      { scope: 'file' },
+    ],
+    forgetVideoRequests: [
+      async ({ world }, use) => {
+        await use();
+        world.reset();
+      },
+      { auto: true },
+    ],
+  });
+}
