@@ -5,7 +5,8 @@ import {
   type GenerationServiceOverrides,
 } from './generation/service.js';
 import type { JobObserver } from './jobs/types.js';
-import { createJobRunner, type JobRunner, type JobRunnerDeps } from './jobs/job-runner.js';
+import { createJobRunner } from './jobs/job-runner.js';
+import type { JobRunner, JobRunnerDeps } from './jobs/types.js';
 import { createJobStore, type JobStore } from './jobs/job-store.js';
 import type { Logger } from './log.js';
 import { createQuotaLedger, type QuotaLedger } from './quota/ledger.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../src/app.js';
-import type { JobContext } from '../src/jobs/job-runner.js';
+import type { JobContext } from '../src/jobs/types.js';
 import { startMetricsServer } from '../src/metrics.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from './emulators/video-api/server.js';
 import { recordingSink } from './helpers/app.js';

@@ -2,7 +2,7 @@ import type { App } from '../app.js';
 import { BotError } from '../errors.js';
 import { createInFlightTracker } from '../jobs/in-flight.js';
 import type { JobRecord } from '../jobs/job-store.js';
-import type { ResumeOptions } from '../jobs/job-runner.js';
+import type { ResumeOptions } from '../jobs/types.js';
 import type { Logger } from '../log.js';
 import type { Adapter, AdapterCore, ChatPlatform, GenerationReply } from '../port.js';
 import type { CommandContext, CommandRegistry } from './command.js';

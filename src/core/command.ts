@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import type { JobStore } from '../jobs/job-store.js';
-import type { JobRunner } from '../jobs/job-runner.js';
+import type { JobRunner } from '../jobs/types.js';
 import type { Formatter, GenerationReply, Invocation, Reply, Visibility } from '../port.js';
 import type { QuotaService } from '../quota/quota.js';
 import type { SpaceSettingsService } from '../settings/space-settings.js';

@@ -1,4 +1,4 @@
-import type { JobRunner } from '../jobs/job-runner.js';
+import type { JobRunner } from '../jobs/types.js';
 import type { GenerationReply, Invocation, OptionValue } from '../port.js';
 import type { SpaceSettingsService } from '../settings/space-settings.js';
 

@@ -5,7 +5,8 @@ import type { JobStart } from '../generation/video-job.js';
 import type { Logger } from '../log.js';
 import { scopeKey } from '../quota/scope.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';
-import type { JobContext, JobObserver, JobRunnerDeps, JobSink } from './types.js';
+import type { JobContext, JobObserver, JobRunnerDeps } from './types.js';
+import type { GenerationReply } from '../port.js';
 
 /**
  * The steps of one job that do not depend on where it runs: accept (validate, admit, reserve, record),
@@ -74,7 +75,11 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     }
   };
 
-  async function settleFailure(record: JobRecord, error: unknown, sink: JobSink | undefined): Promise<void> {
+  async function settleFailure(
+    record: JobRecord,
+    error: unknown,
+    sink: GenerationReply | undefined,
+  ): Promise<void> {
     const botError = toBotError(error);
     const refunded = await deps.quota.refund(record.id);
     const status = STATUS_FOR_ERROR[botError.kind] ?? 'failed';
@@ -103,7 +108,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       .catch((e: unknown) => log.error({ jobId: record.id, err: e }, 'could not report a failure'));
   }
 
-  async function refuse(context: JobContext, error: unknown, sink: JobSink): Promise<undefined> {
+  async function refuse(context: JobContext, error: unknown, sink: GenerationReply): Promise<undefined> {
     const botError = toBotError(error);
     observe({ type: 'refused', platform: context.platform, kind: botError.kind });
     log.info(
@@ -114,7 +119,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     return undefined;
   }
 
-  async function maybeNotify(record: JobRecord, sink: JobSink): Promise<void> {
+  async function maybeNotify(record: JobRecord, sink: GenerationReply): Promise<void> {
     if (!sink.notify || deps.notifyAfterMs === undefined) return;
     if (now() - record.createdAt < deps.notifyAfterMs) return;
     try {
@@ -126,7 +131,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
   }
 
   /** Marks a delivered job done: committed, completed, logged, and the requester notified if it was long. */
-  async function finishDelivered(record: JobRecord, sink: JobSink | undefined): Promise<JobRecord> {
+  async function finishDelivered(record: JobRecord, sink: GenerationReply | undefined): Promise<JobRecord> {
     await deps.quota.commit(record.id);
     const current =
       (await deps.jobs.update(record.id, { status: 'completed', reservation: 'committed' })) ?? record;
@@ -152,7 +157,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
   async function drive(
     record: JobRecord,
     start: JobStart,
-    sink: JobSink,
+    sink: GenerationReply,
     options: DriveOptions,
   ): Promise<DriveResult> {
     let current = record;
@@ -221,7 +226,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
   async function accept(
     context: JobContext,
     request: GenerationRequest,
-    sink: JobSink,
+    sink: GenerationReply,
     places: {
       admit(id: string, userKey: string, prompt: string): Promise<void> | void;
       release(id: string): Promise<void> | void;
@@ -280,7 +285,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
    * The upstream request of a job that waited in line without its request at hand (after a restart, or
    * taken by another process): built again from the record, its images fetched again through the sink.
    */
-  async function rebuild(record: JobRecord, sink: JobSink): Promise<JobStart> {
+  async function rebuild(record: JobRecord, sink: GenerationReply): Promise<JobStart> {
     return { body: (await deps.service.prepare(requestFromRecord(record), sink.fetchImage)).body };
   }
 

@@ -7,17 +7,8 @@ import { createJobLifecycle } from './job-lifecycle.js';
 import type { JobRecord } from './job-store.js';
 import { RESTARTED_BEFORE_SUBMIT, resumePlan } from './resume-plan.js';
 import { createScheduler } from './scheduler.js';
-import type { JobRunner, JobRunnerDeps, JobSink } from './types.js';
-
-export type {
-  JobContext,
-  JobRunner,
-  JobRunnerDeps,
-  JobSink,
-  ResumeOptions,
-  SinkFor,
-  StartOptions,
-} from './types.js';
+import type { JobRunner, JobRunnerDeps } from './types.js';
+import type { GenerationReply } from '../port.js';
 
 /**
  * One generation from request to delivery, with its quota and its record: validate → reserve → record →
@@ -52,7 +43,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     record: JobRecord,
     startsNow: boolean,
     body: () => Promise<JobStart>,
-    sink: JobSink,
+    sink: GenerationReply,
     signal?: AbortSignal,
   ): Promise<JobRecord> {
     const controller = new AbortController();
@@ -96,7 +87,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
   }
 
   /** Finishes one record left unfinished by a previous process. */
-  async function resume(record: JobRecord, sink: JobSink, signal?: AbortSignal): Promise<JobRecord> {
+  async function resume(record: JobRecord, sink: GenerationReply, signal?: AbortSignal): Promise<JobRecord> {
     const userKey = scopeKey(record);
     const plan = resumePlan(record);
     switch (plan.kind) {
@@ -158,10 +149,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
     },
 
     /**
-     * Resumes every unfinished job that `sinkFor` can deliver (jobs of a platform not running in this process
+     * Resumes every unfinished job that `replyFor` can deliver (jobs of a platform not running in this process
      * are left for one that does) and refunds reservations orphaned by a crash; resolves when all are settled.
      */
-    async startWorkers(sinkFor, options = {}) {
+    async startWorkers(replyFor, options = {}) {
       const records = await deps.jobs.unfinished();
       await life.refundOrphans(new Set(records.map((r) => r.id)));
       // Jobs already upstream take their slots first; waiting ones queue again in their original order.
@@ -173,7 +164,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
           if (controllers.has(record.id)) return [];
           if (options.platforms && !options.platforms.includes(record.platform)) return [];
           if (options.owns && !options.owns(record)) return [];
-          const sink = sinkFor(record);
+          const sink = replyFor(record);
           return sink ? [{ record, sink }] : [];
         });
       return Promise.all(resumable.map(({ record, sink }) => resume(record, sink, options.signal)));

@@ -1,18 +1,17 @@
-import type { BotError, ErrorKind } from '../errors.js';
+import type { ErrorKind } from '../errors.js';
 import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
 import type { GenerationService } from '../generation/service.js';
 import type { Logger } from '../log.js';
 import type { Platform } from '../platforms.js';
 import type { QuotaLedger } from '../quota/ledger.js';
 import type { QuotaService } from '../quota/quota.js';
-import type { DownloadedVideo } from '../video-api/download.js';
-import type { JobEvent } from './events.js';
+import type { GenerationReply } from '../port.js';
 import type { JobRecord, JobRecordStatus, JobStore } from './job-store.js';
 import type { SchedulerLimits } from './scheduler.js';
 
 /**
  * What the job runners share with their callers and with the job lifecycle: the `JobRunner` interface
- * (in-process in src/jobs/job-runner.ts, BullMQ in src/jobs/bullmq/runner.ts), its dependencies, and the sink
+ * (in-process in src/jobs/job-runner.ts, BullMQ in src/jobs/bullmq/runner.ts), its dependencies, and the reply
  * each adapter gives a job's output to.
  */
 
@@ -30,17 +29,6 @@ export type JobObservation =
       durationMs: number;
     };
 export type JobObserver = (observation: JobObservation) => void;
-
-/** Where a job's user-visible output goes; implemented by each adapter (and by the CLI and tests). */
-export interface JobSink {
-  progress(event: JobEvent, record: JobRecord): Promise<void> | void;
-  deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
-  fail(error: BotError, record: JobRecord | undefined): Promise<void>;
-  /** Tells the requester, once, that a long job's result is posted (the one mention the bot makes). */
-  notify?(record: JobRecord): Promise<void>;
-  /** Fetches referenced images again, for a job that waited in line across a restart. */
-  fetchImage?: BuildRequestDeps['fetchImage'];
-}
 
 export interface JobContext {
   platform: Platform;
@@ -76,8 +64,8 @@ export interface StartOptions {
   fetchImage?: BuildRequestDeps['fetchImage'];
 }
 
-/** Finds the sink of a job this process did not start (after a restart, or accepted by another process). */
-export type SinkFor = (record: JobRecord) => JobSink | undefined;
+/** Finds the reply of a job this process did not start (after a restart, or accepted by another process). */
+export type ReplyFor = (record: JobRecord) => GenerationReply | undefined;
 
 export interface ResumeOptions {
   /** The platforms this process runs adapters for (default: all); it takes only their jobs. */
@@ -99,7 +87,7 @@ export interface JobRunner {
   start(
     context: JobContext,
     request: GenerationRequest,
-    sink: JobSink,
+    sink: GenerationReply,
     options?: StartOptions,
   ): Promise<JobRecord | undefined>;
   /**
@@ -109,11 +97,11 @@ export interface JobRunner {
   cancel(jobId: string, userMessage: string): Promise<boolean>;
   /**
    * Starts working: finishes what earlier processes left unfinished and, with BullMQ, takes jobs accepted
-   * by any process. `sinkFor` gives the sink of a job this process did not start (undefined: a platform this
+   * by any process. `replyFor` gives the reply of a job this process did not start (undefined: a platform this
    * process does not run). Resolves with the jobs resumed here once they are settled (in-process) or handed
    * to the queue (BullMQ).
    */
-  startWorkers(sinkFor: SinkFor, options?: ResumeOptions): Promise<JobRecord[]>;
+  startWorkers(replyFor: ReplyFor, options?: ResumeOptions): Promise<JobRecord[]>;
   /**
    * Stops every running job where it stands (no refund, no failure message): its record stays unfinished
    * so the next start, or another process, resumes it.

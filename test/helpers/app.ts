@@ -3,7 +3,7 @@ import { openApp, type App, type JobQueueOverrides } from '../../src/app.js';
 import type { BotError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
-import type { JobSink } from '../../src/jobs/job-runner.js';
+import type { GenerationReply } from '../../src/port.js';
 import type { Logger } from '../../src/log.js';
 import type { VideoApiEmulator } from '../emulators/video-api/server.js';
 import { FAST_POLL, capturedLogger, configFor } from './core.js';
@@ -26,12 +26,14 @@ export async function appFor(
   return { app, lines: log.lines, logger: log.logger };
 }
 
-/** A JobSink that records what the user would see, keeping delivered bytes. */
+/** A GenerationReply that records what the user would see, keeping delivered bytes. */
 export function recordingSink(options: { failDelivery?: boolean } = {}) {
   const progress: JobEvent[] = [];
   const delivered: Array<{ bytes: Buffer; record: JobRecord }> = [];
   const failures: BotError[] = [];
-  const sink: JobSink = {
+  const sink: GenerationReply = {
+    ref: undefined,
+    async text() {},
     progress(event) {
       progress.push(event);
     },

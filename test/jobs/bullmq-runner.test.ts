@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { App } from '../../src/app.js';
 import type { BotError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/jobs/events.js';
-import type { JobContext, JobSink } from '../../src/jobs/job-runner.js';
+import type { JobContext } from '../../src/jobs/types.js';
+import type { GenerationReply } from '../../src/port.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor } from '../helpers/app.js';
@@ -58,8 +59,10 @@ const seenFor = (key: string): Seen => {
 const keyOf = (record: JobRecord | undefined, fallback: string) =>
   (record?.messageRef as { key?: string } | undefined)?.key ?? fallback;
 
-function sinkIn(instance: string, fallbackKey: string): JobSink {
+function sinkIn(instance: string, fallbackKey: string): GenerationReply {
   return {
+    ref: { key: fallbackKey },
+    async text() {},
     progress(event, record) {
       const entry = seenFor(keyOf(record, fallbackKey));
       entry.progress.push(event);

@@ -31,6 +31,8 @@ for (let i = 0; i < n; i++) {
     },
     { prompt: `[emu:ms=2500] crash test ${i}` },
     {
+      ref: { n: i },
+      async text() {},
       progress(event, record) {
         if (event.type === 'progress' && record.upstreamId) process.stdout.write(`submitted ${record.id}\n`);
       },

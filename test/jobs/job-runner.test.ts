@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import type { JobContext } from '../../src/jobs/job-runner.js';
+import type { JobContext } from '../../src/jobs/types.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 import { appFor, recordingSink } from '../helpers/app.js';
 

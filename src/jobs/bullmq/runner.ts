@@ -9,7 +9,7 @@ import { createJobLifecycle, type DriveResult } from '../job-lifecycle.js';
 import { UNFINISHED_STATUSES, type JobRecord } from '../job-store.js';
 import { createRedisFairQueue } from '../redis-fair-queue.js';
 import { tooManyJobs } from '../scheduler.js';
-import type { JobRunner, JobRunnerDeps, SinkFor } from '../types.js';
+import type { JobRunner, JobRunnerDeps, ReplyFor } from '../types.js';
 import { cancelError, openCancelChannel } from './cancel-channel.js';
 import { createCrashSweep, jobDataSchema } from './crash-sweep.js';
 import { planTakenJob } from './taken-job.js';
@@ -83,7 +83,7 @@ export async function createBullmqRunner(
   const controllers = new Map<string, AbortController>();
   const stopping = new AbortController();
   setMaxListeners(0, stopping.signal);
-  let sinkFor: SinkFor | undefined;
+  let replyFor: ReplyFor | undefined;
   const workers: Array<{ close(): Promise<void> }> = [];
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, task: () => Promise<void>, failure: string) => {
@@ -102,7 +102,7 @@ export async function createBullmqRunner(
     now,
     slots: limits.maxConcurrent,
     aliveMs: Math.max(3 * refreshMs, options.lockMs),
-    sinkFor: () => sinkFor,
+    replyFor: () => replyFor,
   });
   const cancels = await openCancelChannel({
     redis,
@@ -245,7 +245,7 @@ export async function createBullmqRunner(
     },
 
     async startWorkers(givenSinkFor, startOptions = {}) {
-      sinkFor = givenSinkFor;
+      replyFor = givenSinkFor;
       const records = await deps.jobs.unfinished();
       await life.refundOrphans(new Set(records.map((r) => r.id)));
       const requeued = await sweep.requeue(records);

@@ -3,7 +3,7 @@ import type { Logger } from '../../log.js';
 import type { DriveResult, JobLifecycle } from '../job-lifecycle.js';
 import type { JobRecord, JobStore } from '../job-store.js';
 import { RESTARTED_BEFORE_SUBMIT, resumePlan } from '../resume-plan.js';
-import type { JobSink } from '../types.js';
+import type { GenerationReply } from '../../port.js';
 import { cancelError, type CancelChannel } from './cancel-channel.js';
 
 export interface TakerDeps {
@@ -21,7 +21,7 @@ export interface TakerDeps {
 export async function planTakenJob(
   deps: TakerDeps,
   record: JobRecord,
-  sink: JobSink,
+  sink: GenerationReply,
   body: Extract<JobStart, { body: unknown }>['body'] | undefined,
   attempt: number,
 ): Promise<{ record: JobRecord; start: JobStart } | DriveResult> {

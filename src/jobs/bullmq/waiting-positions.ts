@@ -4,7 +4,8 @@ import type { Logger } from '../../log.js';
 import type { JobRecord, JobStore } from '../job-store.js';
 import type { RedisFairQueue } from '../redis-fair-queue.js';
 import { estimateWaitMs } from '../scheduler.js';
-import type { JobSink, SinkFor } from '../types.js';
+import type { ReplyFor } from '../types.js';
+import type { GenerationReply } from '../../port.js';
 
 /**
  * Each waiting job's place in the shared line, shown to its user by exactly one process: the one that
@@ -14,7 +15,7 @@ import type { JobSink, SinkFor } from '../types.js';
 
 /** A waiting job whose place in line this process shows: one it accepted, or adopted from a dead process. */
 export interface LocalWaiting {
-  sink: JobSink;
+  sink: GenerationReply;
   record: JobRecord;
   /** The request as built at accept time; a process that takes the job without it builds it again. */
   body?: Extract<JobStart, { body: unknown }>['body'];
@@ -47,7 +48,7 @@ export interface WaitingPositionsOptions {
   /** How long this process counts as alive after a heartbeat. */
   aliveMs: number;
   /** The adapters' sinks, once workers started; jobs of other processes are adopted only then. */
-  sinkFor: () => SinkFor | undefined;
+  replyFor: () => ReplyFor | undefined;
 }
 
 export function createWaitingPositions(options: WaitingPositionsOptions) {
@@ -61,7 +62,7 @@ export function createWaitingPositions(options: WaitingPositionsOptions) {
    * Waiting jobs whose place was shown by a process that is gone (killed, or stopped) get it shown from here
    * on, through the adapter's sink for the record: the line keeps moving for them too.
    */
-  async function adoptOrphans(ordered: readonly string[], sinkFor: SinkFor): Promise<void> {
+  async function adoptOrphans(ordered: readonly string[], replyFor: ReplyFor): Promise<void> {
     const others = ordered.filter((id) => !local.has(id));
     if (others.length === 0) return;
     const holders = await redis.hmget(shownByKey, ...others);
@@ -73,7 +74,7 @@ export function createWaitingPositions(options: WaitingPositionsOptions) {
         if (aliveness.get(holder)) continue;
       }
       const record = await options.jobs.get(id);
-      const sink = record && sinkFor(record);
+      const sink = record && replyFor(record);
       if (!record || !sink) continue;
       if ((await redis.eval(ADOPT, 1, shownByKey, id, holder ?? '', instanceId)) !== 1) continue;
       local.set(id, { sink, record });
@@ -84,12 +85,12 @@ export function createWaitingPositions(options: WaitingPositionsOptions) {
   let refreshing = false;
   /** Tells each job whose place this process shows (accepted or adopted here) where it stands, when that changed. */
   async function refresh(): Promise<void> {
-    const sinkFor = options.sinkFor();
-    if (refreshing || (local.size === 0 && !sinkFor)) return;
+    const replyFor = options.replyFor();
+    if (refreshing || (local.size === 0 && !replyFor)) return;
     refreshing = true;
     try {
       const ordered = await fair.ordered();
-      if (sinkFor) await adoptOrphans(ordered, sinkFor);
+      if (replyFor) await adoptOrphans(ordered, replyFor);
       const typical = await fair.typicalMs();
       for (const [id, entry] of local) {
         const position = ordered.indexOf(id);
@@ -125,9 +126,9 @@ export function createWaitingPositions(options: WaitingPositionsOptions) {
      * message (the adapter writes its ref into the record), the kept one would post a second message, so
      * the adapter builds one again from the stored ref.
      */
-    sinkOf(record: JobRecord, kept = local.get(record.id)): JobSink | undefined {
+    sinkOf(record: JobRecord, kept = local.get(record.id)): GenerationReply | undefined {
       if (kept && sameRef(kept.record.messageRef, record.messageRef)) return kept.sink;
-      return options.sinkFor()?.(record) ?? kept?.sink;
+      return options.replyFor()?.(record) ?? kept?.sink;
     },
 
     /** A job accepted here: this process shows its place until a worker takes it. */
