@@ -1,9 +1,10 @@
+import { formatByteSize } from '../src/util/format.js';
 /**
  * How long `prepareImage` takes on a phone-sized photo at its heaviest: 4000×3000, JPEG quality 100 with
  * sensor-like noise (about 12 MB). Run with `npx tsx bench/image.ts [runs]`.
  */
 import sharp from 'sharp';
-import { DATA_URI_LIMIT_CHARS, formatByteSize, prepareImage } from '../src/generation/images.js';
+import { DATA_URI_LIMIT_CHARS, prepareImage } from '../src/generation/images.js';
 import type { ImageLimits, PreparedImage } from '../src/generation/images.js';
 import { writeFigures } from './stats.js';
 

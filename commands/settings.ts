@@ -4,7 +4,6 @@ import type { Invocation, OptionValue } from '../src/port.js';
 import type { QuotaActor } from '../src/quota/quota.js';
 import {
   MAX_PATTERN_CHARS,
-  channelLabel,
   describeBan,
   describeSettings,
   type ChannelEntry,
@@ -141,7 +140,7 @@ export const settingsCommand: CommandDefinition = {
         ]);
         const admin = deps.isAdmin(actor);
         await say(
-          `Rules here:\n${describeSettings(invocation.platform, settings, deps.settings.limits, { showBans: admin })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
+          `Rules here:\n${describeSettings(context.format, settings, deps.settings.limits, { showBans: admin })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
         );
         return;
       }
@@ -159,7 +158,7 @@ export const settingsCommand: CommandDefinition = {
         const channel = channelOf(o.channel, invocation);
         const { settings } = await deps.settings.addChannel(actor, channel);
         await say(
-          `The bot may now be used in: ${settings.channels.map((c) => channelLabel(actor.platform, c)).join(', ')}.`,
+          `The bot may now be used in: ${settings.channels.map((c) => context.format.channel(c)).join(', ')}.`,
         );
         return;
       }
@@ -169,7 +168,7 @@ export const settingsCommand: CommandDefinition = {
         await say(
           settings.channels.length === 0
             ? 'No channels are listed any more: the bot may be used everywhere here.'
-            : `The bot may now be used in: ${settings.channels.map((c) => channelLabel(actor.platform, c)).join(', ')}.`,
+            : `The bot may now be used in: ${settings.channels.map((c) => context.format.channel(c)).join(', ')}.`,
         );
         return;
       }
@@ -187,7 +186,7 @@ export const settingsCommand: CommandDefinition = {
           );
         }
         const { settings } = await deps.settings.setDefaults(actor, clear ? 'clear' : input);
-        const lines = describeSettings(invocation.platform, settings, deps.settings.limits, {
+        const lines = describeSettings(context.format, settings, deps.settings.limits, {
           showBans: false,
         });
         await say(`Saved. ${lines.split('\n').find((l) => l.startsWith('Defaults:')) ?? ''}`);

@@ -85,8 +85,3 @@ export function toBotError(error: unknown): BotError {
   const message = error instanceof Error ? error.message : String(error);
   return new BotError('internal', message, { cause: error });
 }
-
-/** Numbers as people read them: 4310 → "4,310". */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}

@@ -3,7 +3,6 @@ import type { JobEvent } from './jobs/events.js';
 import type { ImageSource } from './generation/request.js';
 import type { JobRecord } from './jobs/job-store.js';
 import type { CommandDefinition } from './core/command.js';
-import type { Platform } from './quota/quota.js';
 import type { DownloadedVideo } from './video-api/download.js';
 
 /**
@@ -13,15 +12,15 @@ import type { DownloadedVideo } from './video-api/download.js';
  * helpers); the lint forbids adapters any other import from src/ but src/util and src/log.
  */
 
-export type { Platform };
-/** The platforms with chat adapters (the CLI is a platform of job records, not of adapters). */
-export type ChatPlatform = Exclude<Platform, 'cli'>;
+import type { ChatPlatform } from './platforms.js';
+
+export { PLATFORMS, CHAT_PLATFORMS, type Platform, type ChatPlatform } from './platforms.js';
 export type { JobEvent, JobRecord, DownloadedVideo, ImageSource };
 export type { CommandDefinition, OptionSpec, OptionType, SubcommandSpec } from './core/command.js';
 export type { DiscordConfig, SlackConfig } from './config.js';
-export { BotError, InvalidInputError, toBotError, formatCount } from './errors.js';
+export { BotError, InvalidInputError, toBotError } from './errors.js';
+export { formatByteSize, formatCount } from './util/format.js';
 export { progressView, quotePrompt, settingsLine, textBar } from './generation/progress-view.js';
-export { formatByteSize } from './generation/images.js';
 
 export interface UserRef {
   id: string;

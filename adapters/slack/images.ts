@@ -1,5 +1,6 @@
+import { formatByteSize } from '../../src/util/format.js';
 import { BotError, InvalidInputError } from '../../src/errors.js';
-import { formatByteSize } from '../../src/generation/images.js';
+
 import type { ImageSource } from '../../src/generation/request.js';
 import { readCapped } from '../../src/util/read-capped.js';
 

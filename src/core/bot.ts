@@ -56,7 +56,7 @@ export function createBot(options: BotOptions): Bot {
       runner,
       format: adapter.format,
       logger,
-      generate,
+      generate: (invocation, reply) => generate(invocation, reply, adapter.format),
     };
   };
   const dispatch = createDispatcher({

@@ -1,6 +1,6 @@
 import type { JobRunner } from '../jobs/types.js';
 import type { GenerationReply, Invocation, OptionValue } from '../port.js';
-import type { SpaceSettingsService } from '../settings/space-settings.js';
+import type { ChannelNamer, SpaceSettingsService } from '../settings/space-settings.js';
 
 /**
  * The one way a video starts, whatever the command (slash command, mention, Animate, Again, Vary): the space's
@@ -13,25 +13,35 @@ export interface GenerateDeps {
   settings: Pick<SpaceSettingsService, 'apply'>;
 }
 
+/** Runs the generating steps for one invocation; `names` is the invoking platform's way to name channels. */
+export type Generate = (
+  invocation: Invocation,
+  reply: GenerationReply,
+  names?: ChannelNamer,
+) => Promise<void>;
+
 export function optionText(value: OptionValue | undefined): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
-export function createGenerate(deps: GenerateDeps) {
-  return async function generate(invocation: Invocation, reply: GenerationReply): Promise<void> {
+export function createGenerate(deps: GenerateDeps): Generate {
+  return async function generate(invocation, reply, names) {
     const prompt = optionText(invocation.options.prompt) ?? '';
-    const applied = await deps.settings.apply({
-      platform: invocation.platform,
-      spaceId: invocation.spaceId,
-      userId: invocation.userId,
-      channelId: invocation.channelId,
-      parentChannelId: invocation.parentChannelId,
-      prompt,
-      imageCount: invocation.images.length,
-      seconds: optionText(invocation.options.seconds),
-      aspectRatio: optionText(invocation.options.aspect_ratio),
-      resolution: optionText(invocation.options.resolution),
-    });
+    const applied = await deps.settings.apply(
+      {
+        platform: invocation.platform,
+        spaceId: invocation.spaceId,
+        userId: invocation.userId,
+        channelId: invocation.channelId,
+        parentChannelId: invocation.parentChannelId,
+        prompt,
+        imageCount: invocation.images.length,
+        seconds: optionText(invocation.options.seconds),
+        aspectRatio: optionText(invocation.options.aspect_ratio),
+        resolution: optionText(invocation.options.resolution),
+      },
+      names,
+    );
     await deps.runner.start(
       {
         platform: invocation.platform,

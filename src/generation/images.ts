@@ -1,6 +1,7 @@
+import { formatByteSize, formatCount } from '../util/format.js';
 import type createSharp from 'sharp';
 import type { Sharp, SharpOptions } from 'sharp';
-import { BotError, InvalidInputError, formatCount } from '../errors.js';
+import { BotError, InvalidInputError } from '../errors.js';
 
 /** sharp (libvips) costs ~27 MB of RSS when loaded; most jobs carry no image, so it loads on first use. */
 let sharpLoading: Promise<{ default: typeof createSharp }> | undefined;
@@ -84,24 +85,6 @@ export function sniffImageType(bytes: Uint8Array): SniffedImageType | undefined 
   if (startsWith(bytes, RIFF) && startsWith(bytes, WEBP, 8)) return 'webp';
   if (startsWith(bytes, GIF87A) || startsWith(bytes, GIF89A)) return 'gif';
   return undefined;
-}
-
-/**
- * Byte sizes as people read them: 26_528_000 → "25.3 MB". Binary units, as the rest of the bot uses, so
- * a limit configured as 20 × 1024 × 1024 reads "20 MB".
- */
-export function formatByteSize(bytes: number): string {
-  const units = ['KB', 'MB', 'GB'] as const;
-  if (bytes < 1024) return `${formatCount(bytes)} bytes`;
-  let value = bytes / 1024;
-  let unit: (typeof units)[number] = 'KB';
-  for (const next of units.slice(1)) {
-    if (value < 1024) break;
-    value /= 1024;
-    unit = next;
-  }
-  const rounded = value >= 100 ? Math.round(value).toString() : value.toFixed(1).replace(/\.0$/, '');
-  return `${rounded} ${unit}`;
 }
 
 /** File names are user text that ends up in chat messages: keep them short and on one line. */

@@ -1,4 +1,5 @@
-import { InvalidInputError, formatCount } from '../errors.js';
+import { formatCount } from '../util/format.js';
+import { InvalidInputError } from '../errors.js';
 
 /**
  * Normalisers for each generation option. Each returns the wire value or throws an InvalidInputError whose

@@ -1,3 +1,4 @@
+import { formatElapsed, formatWait } from '../util/format.js';
 import type { JobEvent } from '../jobs/events.js';
 
 /** What every adapter shows while a job runs, in words and numbers; each renders it in its own markup. */
@@ -5,11 +6,6 @@ export interface ProgressView {
   headline: string;
   percent: number | undefined;
   elapsedText: string;
-}
-
-export function formatElapsed(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
-  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
 }
 
 export function progressView(event: JobEvent): ProgressView {
@@ -42,12 +38,6 @@ export function progressView(event: JobEvent): ProgressView {
     case 'completed':
       return { headline: 'Fetching the video', percent: 100, elapsedText };
   }
-}
-
-/** "40 s", "3 min": an estimate, so rounded to what a person would say. */
-export function formatWait(ms: number): string {
-  const seconds = Math.max(5, Math.round(ms / 5000) * 5);
-  return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
 export function textBar(percent: number | undefined, width = 20): string {

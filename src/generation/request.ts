@@ -1,7 +1,8 @@
+import { formatByteSize, formatCount } from '../util/format.js';
 import type { GenerationLimits } from '../config.js';
-import { BotError, InvalidInputError, formatCount } from '../errors.js';
+import { BotError, InvalidInputError } from '../errors.js';
 import type { CreateVideoBody } from '../video-api/schemas.js';
-import { DATA_URI_LIMIT_CHARS, formatByteSize, prepareImage } from './images.js';
+import { DATA_URI_LIMIT_CHARS, prepareImage } from './images.js';
 import {
   normalizeAspectRatio,
   normalizePrompt,

@@ -1,4 +1,5 @@
-import { BotError, formatCount } from '../errors.js';
+import { formatCount } from '../util/format.js';
+import { BotError } from '../errors.js';
 import { createDurationHistory } from '../generation/poll-schedule.js';
 import { createFairQueue, type QueueEntry } from './fair-queue.js';
 

@@ -1,12 +1,14 @@
+import { formatCount, formatResetTime } from '../util/format.js';
 import { z } from 'zod';
 import type { QuotaConfig, QuotaPeriod, QuotaUnit } from '../config.js';
-import { BotError, InvalidInputError, formatCount } from '../errors.js';
+import { BotError, InvalidInputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Platform } from '../platforms.js';
+import { isAdminOf, requireAdmin } from './admin.js';
 import type { StateStore } from '../store/state.js';
 import type { QuotaLedger } from './ledger.js';
 import { scopeKey } from './scope.js';
-import { formatResetTime, quotaWindow } from './window.js';
+import { quotaWindow } from './window.js';
 
 /**
  * Who may generate how much. Limits resolve user override → space default → QUOTA_DEFAULT; usage lives in
@@ -96,21 +98,14 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     return config.unit === 'videos' ? 1 : seconds;
   }
 
-  function isAdmin(actor: QuotaActor): boolean {
-    return actor.isSpaceAdmin || deps.ownerIds.includes(`${actor.platform}:${actor.userId}`);
-  }
-
-  function requireAdmin(actor: QuotaActor, action: string): void {
-    if (!isAdmin(actor)) {
-      logger.warn(
-        { platform: actor.platform, userId: actor.userId, action },
-        'non-admin tried an admin quota command',
-      );
-      throw new BotError('forbidden', `${actor.userId} is not an admin`, {
-        userMessage: 'Only a server admin or a bot owner can change quotas.',
-      });
-    }
-  }
+  const isAdmin = isAdminOf(deps.ownerIds);
+  const adminOnly = (actor: QuotaActor, action: string) =>
+    requireAdmin(
+      isAdmin,
+      actor,
+      { area: 'quota', action, userMessage: 'Only a server admin or a bot owner can change quotas.' },
+      logger,
+    );
 
   function checkLimit(limit: number): number {
     if (!Number.isInteger(limit) || limit < 0 || limit > config.maxLimit) {
@@ -188,7 +183,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     refund: (reservationId: string) => ledger.refund(reservationId),
 
     async setUserLimit(actor: QuotaActor, target: QuotaSubject, limit: number) {
-      requireAdmin(actor, 'set');
+      adminOnly(actor, 'set');
       const value = checkLimit(limit);
       const old = await override(userKey(target));
       await state.set(userKey(target), value);
@@ -200,7 +195,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     },
 
     async resetUsage(actor: QuotaActor, target: QuotaSubject) {
-      requireAdmin(actor, 'reset');
+      adminOnly(actor, 'reset');
       const window = quotaWindow(config.period, now());
       const old = await ledger.used(scopeKey(target), window.label);
       await ledger.reset(scopeKey(target), window.label);
@@ -212,7 +207,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     },
 
     async setSpaceDefault(actor: QuotaActor, limit: number) {
-      requireAdmin(actor, 'default');
+      adminOnly(actor, 'default');
       const value = checkLimit(limit);
       const old = await override(spaceKey(actor));
       await state.set(spaceKey(actor), value);

@@ -51,9 +51,3 @@ function pad(n: number): string {
 function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
-
-/** "2026-11-26 00:00 UTC" — unambiguous for users in any time zone. */
-export function formatResetTime(resetsAt: number | undefined): string {
-  if (resetsAt === undefined) return 'never (a lifetime allowance)';
-  return `${new Date(resetsAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}

@@ -1,6 +1,7 @@
+import { formatCount } from '../util/format.js';
 import { z } from 'zod';
 import type { GenerationLimits } from '../config.js';
-import { BotError, InvalidInputError, formatCount } from '../errors.js';
+import { BotError, InvalidInputError } from '../errors.js';
 import {
   RESOLUTIONS,
   normalizeAspectRatio,
@@ -8,6 +9,8 @@ import {
   normalizeSeconds,
 } from '../generation/options.js';
 import type { Logger } from '../log.js';
+import { requireAdmin } from '../quota/admin.js';
+import type { Formatter } from '../port.js';
 import type { Platform, QuotaActor } from '../quota/quota.js';
 import { withLock, type StateStore } from '../store/state.js';
 
@@ -81,10 +84,9 @@ export interface AppliedOptions {
 }
 
 /** A channel as each platform's plain text shows it: Discord renders `<#id>` as a link (it never pings). */
-export function channelLabel(platform: Platform, channel: ChannelEntry): string {
-  if (platform === 'discord') return `<#${channel.id}>`;
-  return channel.name ? `#${channel.name}` : channel.id;
-}
+/** How a platform names a channel in a message (the adapter's formatter); plain `#name` by default. */
+export type ChannelNamer = Pick<Formatter, 'channel'>;
+const PLAIN_CHANNELS: ChannelNamer = { channel: ({ id, name }) => (name ? `#${name}` : id) };
 
 /** `/…/` is a regular expression; anything else is a word or phrase. */
 export function parseBanPattern(raw: string): BanRule {
@@ -203,16 +205,17 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     return structuredClone(EMPTY_SETTINGS);
   }
 
-  function requireAdmin(actor: QuotaActor, action: string): void {
-    if (deps.isAdmin(actor)) return;
-    logger.warn(
-      { platform: actor.platform, spaceId: actor.spaceId, userId: actor.userId, action },
-      'non-admin tried to change space settings',
+  const adminOnly = (actor: QuotaActor, action: string) =>
+    requireAdmin(
+      deps.isAdmin,
+      actor,
+      {
+        area: 'settings',
+        action,
+        userMessage: 'Only a server or workspace admin (or a bot owner) can change these settings.',
+      },
+      logger,
     );
-    throw new BotError('forbidden', `${actor.userId} is not an admin`, {
-      userMessage: 'Only a server or workspace admin (or a bot owner) can change these settings.',
-    });
-  }
 
   /**
    * Read, change, validate, write and log one space's settings, one change at a time per space across every
@@ -223,7 +226,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     action: string,
     mutate: (current: SpaceSettings) => { next: SpaceSettings; old: unknown; new: unknown },
   ): Promise<{ settings: SpaceSettings; old: unknown; new: unknown }> {
-    requireAdmin(actor, action);
+    adminOnly(actor, action);
     const key = spaceKey(actor);
     const previous = queues.get(key) ?? Promise.resolve();
     const edit = async () => {
@@ -393,7 +396,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
      * Checks a job against the space's rules before anything is reserved or sent, and fills in the space's
      * defaults where the user gave no value. Throws a BotError with the user's message on a refusal.
      */
-    async apply(intent: JobIntent): Promise<AppliedOptions> {
+    async apply(intent: JobIntent, names: ChannelNamer = PLAIN_CHANNELS): Promise<AppliedOptions> {
       const settings = await get(intent);
       const where = { platform: intent.platform, spaceId: intent.spaceId, userId: intent.userId };
       if (
@@ -401,7 +404,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
         !settings.channels.some((c) => c.id === intent.channelId || c.id === intent.parentChannelId)
       ) {
         logger.info({ ...where, channelId: intent.channelId }, 'job refused: channel not allowed');
-        const list = settings.channels.map((c) => channelLabel(intent.platform, c)).join(', ');
+        const list = settings.channels.map((c) => names.channel(c)).join(', ');
         throw new BotError('forbidden', 'channel not allowed by space settings', {
           userMessage: `I can only be used in ${list} here.`,
         });
@@ -441,7 +444,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
 
 /** For `/settings show`: the effective rules in a few lines. */
 export function describeSettings(
-  platform: Platform,
+  names: ChannelNamer,
   settings: SpaceSettings,
   limits: Pick<GenerationLimits, 'defaultSeconds' | 'defaultAspectRatio' | 'defaultResolution'>,
   options: { showBans: boolean },
@@ -449,7 +452,7 @@ export function describeSettings(
   const d = settings.defaults;
   const mark = (v: unknown) => (v === undefined ? ' (bot default)' : '');
   const lines = [
-    `Channels: ${settings.channels.length === 0 ? 'everywhere' : settings.channels.map((c) => channelLabel(platform, c)).join(', ')}`,
+    `Channels: ${settings.channels.length === 0 ? 'everywhere' : settings.channels.map((c) => names.channel(c)).join(', ')}`,
     `Defaults: ${d.seconds ?? limits.defaultSeconds} s${mark(d.seconds)}, ${d.aspectRatio ?? limits.defaultAspectRatio}${mark(d.aspectRatio)}, ${d.resolution ?? limits.defaultResolution}${mark(d.resolution)}`,
     `Image input: ${settings.imagesAllowed ? 'allowed' : 'off'}`,
   ];

@@ -1,3 +1,4 @@
+import { formatByteSize } from '../../src/util/format.js';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import type { Create } from 'sharp';
@@ -6,7 +7,6 @@ import { BotError, InvalidInputError } from '../../src/errors.js';
 import {
   DATA_URI_LIMIT_CHARS,
   MAX_INPUT_PIXELS,
-  formatByteSize,
   prepareImage,
   sniffImageType,
 } from '../../src/generation/images.js';

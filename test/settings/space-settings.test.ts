@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { jobsCommand, promptStart } from '../../commands/jobs.js';
 import { settingsCommand } from '../../commands/settings.js';
 import { runCommand } from '../helpers/command.js';
+import { discordFormat } from '../../adapters/discord/format.js';
 import { parseConfig } from '../../src/config.js';
 import { BotError } from '../../src/errors.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
@@ -168,7 +169,8 @@ describe('space settings service', () => {
     const { settings } = setup();
     expect(await settings.apply(intent())).toEqual({});
     await settings.addChannel(admin, { id: 'c2', name: 'videos' });
-    const wrongChannel = await refusal(settings.apply(intent()));
+    // Channels are named the way the invoking platform links them (here Discord's formatter).
+    const wrongChannel = await refusal(settings.apply(intent(), discordFormat));
     expect(wrongChannel.userMessage).toBe('I can only be used in <#c2> here.');
     expect(await settings.apply(intent({ channelId: 'c2' }))).toEqual({});
     // A thread under an allowed channel is allowed.

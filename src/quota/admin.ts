@@ -1,0 +1,33 @@
+import { BotError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { QuotaActor } from './quota.js';
+
+/**
+ * Who may change a space's rules and quotas: its admins (the platform says so: Manage Server on Discord,
+ * workspace admin or owner on Slack) and the bot's owners (OWNER_IDS, `platform:userId`). One rule for /quota
+ * and /settings, so no front end can apply another.
+ */
+export function isAdminOf(ownerIds: readonly string[]) {
+  return (actor: QuotaActor): boolean =>
+    actor.isSpaceAdmin || ownerIds.includes(`${actor.platform}:${actor.userId}`);
+}
+
+const REFUSAL_LOG = {
+  quota: 'non-admin tried an admin quota command',
+  settings: 'non-admin tried to change space settings',
+} as const;
+
+/** Refuses, and logs who tried what, unless `isAdmin(actor)`. */
+export function requireAdmin(
+  isAdmin: (actor: QuotaActor) => boolean,
+  actor: QuotaActor,
+  attempt: { area: 'quota' | 'settings'; action: string; userMessage: string },
+  logger: Logger,
+): void {
+  if (isAdmin(actor)) return;
+  logger.warn(
+    { platform: actor.platform, spaceId: actor.spaceId, userId: actor.userId, action: attempt.action },
+    REFUSAL_LOG[attempt.area],
+  );
+  throw new BotError('forbidden', `${actor.userId} is not an admin`, { userMessage: attempt.userMessage });
+}
