@@ -36,7 +36,7 @@ function limitOf(value: OptionValue | undefined): number {
 
 export const quotaCommand: CommandDefinition = {
   name: 'quota',
-  description: 'See or manage video quotas',
+  description: 'See your video quota (admins manage everyone’s)',
   surface: 'slash',
   visibility: 'private',
   defaultSubcommand: 'show',

@@ -82,7 +82,7 @@ function stringOf(value: OptionValue | undefined): string | undefined {
 
 export const settingsCommand: CommandDefinition = {
   name: 'settings',
-  description: 'See this server’s video rules (admins: change them)',
+  description: 'See the video rules here (admins: change them)',
   surface: 'slash',
   visibility: 'private',
   defaultSubcommand: 'show',
