@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**', 'scripts/**', 'src/cli.ts', 'src/register.ts', 'test/emulators/**/main.ts'],
+    files: ['bench/**', 'scripts/**', 'bin/**', 'test/emulators/**/main.ts'],
     rules: { 'no-console': 'off' },
   },
 );
