@@ -7,6 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
 COPY src ./src
 COPY commands ./commands
 COPY adapters ./adapters
@@ -32,4 +33,4 @@ USER node
 VOLUME ["/app/data"]
 # A 1 MB young generation: the bot allocates many short-lived objects per job; larger semi-spaces only hold
 # more garbage between scavenges (same benchmark; event-loop lag p99 stays ~2 ms).
-CMD ["node", "--max-semi-space-size=1", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=1", "dist/bin/main.js"]

@@ -14,7 +14,59 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**', 'scripts/**', 'src/cli.ts', 'src/register.ts', 'test/emulators/**/main.ts'],
+    files: ['bench/**', 'scripts/**', 'bin/**', 'test/emulators/**/main.ts'],
     rules: { 'no-console': 'off' },
+  },
+  // The seams of the design, enforced: adapters reach the core only through the port (src/util and src/log
+  // are shared helpers); the core knows neither adapters nor commands; only bin/ (composition roots) knows all.
+  {
+    files: ['adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)src/(?!port\\.js$|log\\.js$|util/)',
+              message: 'Adapters import the core only through src/port.ts (and src/util, src/log).',
+            },
+            { group: ['**/bin/**'], message: 'Only composition roots live in bin/; nothing imports them.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/commands/**', '**/bin/**'],
+              message:
+                'The core imports neither adapters nor commands: they are handed to it by a composition root in bin/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['commands/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/bin/**'],
+              message: 'Commands are platform-neutral: they import the core, never an adapter.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -8,7 +8,7 @@ import type { LoopLagReport } from './loop-lag-hook.js';
 import { fixed, percentile, writeFigures } from './stats.js';
 
 /**
- * 500 /imagine interactions from 500 users at once against the real bot (compiled `dist/src/main.js` in a child process,
+ * 500 /imagine interactions from 500 users at once against the real bot (compiled `dist/bin/main.js` in a child process,
  * so its memory is its own), through the Discord and video-API emulators. Ack latency is timed at the
  * emulator, from writing INTERACTION_CREATE to the socket until the deferral arrives. Then another 500 are
  * sent, and the bot's RSS is sampled with 1,000 jobs in flight (emulated generation outlasts the run), with
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       ...PRODUCTION_NODE_FLAGS,
       '--import',
       './dist/bench/loop-lag-hook.js',
-      'dist/src/main.js',
+      'dist/bin/main.js',
     ],
     {
       env: {

@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
  * Preloaded into the bot process by the benchmarks (`node --import dist/bench/loop-lag-hook.js
- * dist/src/main.js`, with an IPC channel and BENCH_LOOP_LAG=1), so the event-loop lag is measured inside the
+ * dist/bin/main.js`, with an IPC channel and BENCH_LOOP_LAG=1), so the event-loop lag is measured inside the
  * bot without touching src/. The parent sends `{ cmd: 'reset' }` to start a window and `{ cmd: 'report' }` to
  * get that window's figures back. Node's histogram records the whole timer interval, so the sampling
  * resolution is subtracted: the figures are how late the loop was, 0 on an idle process.

@@ -11,7 +11,7 @@ console.log(`Video-API emulator on ${emulator.baseUrl} (no credits spent)`);
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', 'src/cli.ts', 'generate', prompt, '--out', 'quickstart.mp4'],
+  ['--import', 'tsx', 'bin/cli.ts', 'generate', prompt, '--out', 'quickstart.mp4'],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, VIDEO_API_BASE_URL: emulator.baseUrl, VIDEO_API_KEY: emulator.apiKey },

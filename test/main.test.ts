@@ -5,7 +5,7 @@ function start(env: Record<string, string>): Promise<{ code: number; stderr: str
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts'],
+      ['--import', 'tsx', 'bin/main.ts'],
       { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, timeout: 20_000 },
       (error, _stdout, stderr) =>
         resolve({ code: error && typeof error.code === 'number' ? error.code : 0, stderr }),

@@ -1,6 +1,5 @@
-import { BotError, InvalidInputError } from '../../src/errors.js';
-import type { ImageSource } from '../../src/generation/request.js';
 import { readCapped } from '../../src/util/read-capped.js';
+import { BotError, InvalidInputError, type ImageSource } from '../../src/port.js';
 
 /**
  * Downloads user attachments, only from Discord's CDN hosts (plus the configured API host, so an emulator

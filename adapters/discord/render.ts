@@ -7,9 +7,14 @@ import {
   type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
 import type { ModalPrefill } from '../../commands/animate.js';
-import { progressView, quotePrompt, settingsLine, textBar } from '../../src/generation/progress-view.js';
-import type { JobEvent } from '../../src/jobs/events.js';
-import type { JobRecord } from '../../src/jobs/job-store.js';
+import {
+  progressView,
+  quotePrompt,
+  settingsLine,
+  textBar,
+  type JobEvent,
+  type JobRecord,
+} from '../../src/port.js';
 
 /** Discord markup for a job's message: progress while it runs, the caption and buttons when it is done. */
 

@@ -2,13 +2,12 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ShardingManager, type Shard } from 'discord.js';
 import { z } from 'zod';
-import type { DiscordConfig } from '../../src/config.js';
-import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { Logger } from '../../src/log.js';
+import type { DiscordConfig, JobRecord } from '../../src/port.js';
 
 /**
  * DISCORD_SHARDS: `npm start` becomes a manager that spawns one shard process per shard through discord.js's
- * ShardingManager (src/discord-shard.ts is the entry). The manager runs no gateway connection itself; it
+ * ShardingManager (bin/discord-shard.ts is the entry). The manager runs no gateway connection itself; it
  * keeps Slack (one Bolt receiver) and pruning, and stops the shards on SIGTERM.
  */
 
@@ -72,7 +71,7 @@ export function spawnDelayMs(shardCount: number, maxConcurrency: number): number
 export function shardEntry(moduleUrl: string = import.meta.url): { file: string; execArgv: string[] } {
   const fromSource = moduleUrl.endsWith('.ts');
   return {
-    file: fileURLToPath(new URL(`../../src/discord-shard.${fromSource ? 'ts' : 'js'}`, moduleUrl)),
+    file: fileURLToPath(new URL(`../../bin/discord-shard.${fromSource ? 'ts' : 'js'}`, moduleUrl)),
     execArgv: fromSource ? ['--import', 'tsx'] : [],
   };
 }

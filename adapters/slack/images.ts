@@ -1,8 +1,7 @@
 import { formatByteSize } from '../../src/util/format.js';
-import { BotError, InvalidInputError } from '../../src/errors.js';
 
-import type { ImageSource } from '../../src/generation/request.js';
 import { readCapped } from '../../src/util/read-capped.js';
+import { BotError, InvalidInputError, type ImageSource } from '../../src/port.js';
 
 /**
  * Downloads Slack files (`url_private`) with the bot token, which is sent only to Slack's file hosts (plus

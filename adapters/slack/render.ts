@@ -1,8 +1,13 @@
 import type { ModalPrefill } from '../../commands/animate.js';
 import type { OptionSpec } from '../../commands/types.js';
-import { progressView, quotePrompt, settingsLine, textBar } from '../../src/generation/progress-view.js';
-import type { JobEvent } from '../../src/jobs/events.js';
-import type { JobRecord } from '../../src/jobs/job-store.js';
+import {
+  progressView,
+  quotePrompt,
+  settingsLine,
+  textBar,
+  type JobEvent,
+  type JobRecord,
+} from '../../src/port.js';
 
 /** Slack mrkdwn for a job's message. User text is escaped, so a prompt can never ping a channel or a person. */
 

@@ -19,9 +19,9 @@ describe('Discord sharding helpers', () => {
 
   it('spawns the .ts entry through tsx from source and the .js entry from dist', () => {
     const source = shardEntry('file:///app/adapters/discord/sharding.ts');
-    expect(source).toEqual({ file: '/app/src/discord-shard.ts', execArgv: ['--import', 'tsx'] });
+    expect(source).toEqual({ file: '/app/bin/discord-shard.ts', execArgv: ['--import', 'tsx'] });
     const built = shardEntry('file:///app/dist/adapters/discord/sharding.js');
-    expect(built).toEqual({ file: '/app/dist/src/discord-shard.js', execArgv: [] });
+    expect(built).toEqual({ file: '/app/dist/bin/discord-shard.js', execArgv: [] });
   });
 
   it('reads /gateway/bot with the bot token and validates the answer', async () => {

@@ -12,7 +12,7 @@ import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video
 import { emptyRedisDatabase } from '../helpers/redis.js';
 
 /**
- * `npm start` (src/main.ts in a child process) with DISCORD_SHARDS against the Discord emulator with two
+ * `npm start` (bin/main.ts in a child process) with DISCORD_SHARDS against the Discord emulator with two
  * shards: the manager spawns two shard processes, each identifies with its own shard, each answers /imagine in
  * the guild Discord routes to it, a restart after SIGKILL resumes every job exactly once (by the process
  * owning its guild), Slack runs once (in the manager), SIGTERM stops the manager and both shards cleanly,
@@ -79,7 +79,7 @@ function startBot(w: World, shards: string, storeUrl?: string): ChildProcess {
   const slack = w.slack
     ? { SLACK_BOT_TOKEN: w.slack.botToken, SLACK_APP_TOKEN: w.slack.appToken, SLACK_API_URL: w.slack.apiUrl }
     : {};
-  const bot = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const bot = spawn(process.execPath, ['--import', 'tsx', 'bin/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

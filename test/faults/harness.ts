@@ -64,7 +64,7 @@ export async function startFaultBot(
     await slack.close();
     await discord.close();
   };
-  // As src/main.ts does: start working (with a Redis store, this starts the BullMQ worker).
+  // As bin/main.ts does: start working (with a Redis store, this starts the BullMQ worker).
   await app.runner
     ?.startWorkers((record) =>
       record.platform === 'discord' ? discord.bot.replyFor(record) : slack.bot.replyFor(record),

@@ -11,7 +11,7 @@ import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulat
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
 
 /**
- * `npm start` (src/main.ts in a child process, on a temporary SQLite store) is killed with SIGKILL while 20
+ * `npm start` (bin/main.ts in a child process, on a temporary SQLite store) is killed with SIGKILL while 20
  * jobs run (8 upstream, 12 waiting in line), and started again: every job is delivered exactly once into its
  * original message, no job is submitted twice upstream, the waiting ones are submitted after the restart,
  * and every reservation ends committed.
@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 function startBot(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  return spawn(process.execPath, ['--import', 'tsx', 'bin/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

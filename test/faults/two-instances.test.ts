@@ -13,7 +13,7 @@ import { emptyRedisDatabase } from '../helpers/redis.js';
 import { slackEventsUrl } from '../helpers/slack.js';
 
 /**
- * Two `npm start` processes (src/main.ts, Slack over HTTP) on one Redis, as two instances behind a load
+ * Two `npm start` processes (bin/main.ts, Slack over HTTP) on one Redis, as two instances behind a load
  * balancer: 40 slash commands spread over both, one Slack request retried onto the other instance, then one
  * process killed with SIGKILL mid-run. The survivor takes over the dead one's jobs through BullMQ's stalled-job
  * check and the shared fair queue: every job ends delivered exactly once or refunded with a message, no
@@ -61,7 +61,7 @@ async function listening(port: number, timeoutMs: number): Promise<void> {
 }
 
 function startBot(port: number, metricsPort?: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  return spawn(process.execPath, ['--import', 'tsx', 'bin/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

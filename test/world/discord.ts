@@ -113,7 +113,7 @@ export function startDiscordBot(
 export interface DiscordProcessOptions extends Pick<BackendOptions, 'app' | 'env'> {
   /** The logger defaults to the app's (captured in `logLines`) when the world opened the app. */
   bot?: DiscordBotOptions;
-  /** Resume unfinished jobs after the start, as `src/main.ts` does (with Redis: starts the BullMQ worker). */
+  /** Resume unfinished jobs after the start, as `bin/main.ts` does (with Redis: starts the BullMQ worker). */
   resume?: boolean;
 }
 

@@ -1,7 +1,7 @@
 import { REST, Routes } from 'discord.js';
 import { allCommandsJson } from '../adapters/discord/command-json.js';
 import { SLASH_COMMANDS } from '../commands/index.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { runMain } from './run-main.js';
 
 /**

@@ -1,8 +1,8 @@
-import { ConfigError, loadConfig } from './config.js';
-import { BotError, toBotError } from './errors.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { BotError, toBotError } from '../src/errors.js';
+import { createLogger, scrubString } from '../src/log.js';
 import { GENERATE_HELP, generateCommand } from './cli/generate.js';
 import { STORE_HELP, jobsCommand, quotaCliCommand } from './cli/store-commands.js';
-import { createLogger, scrubString } from './log.js';
 
 /**
  * Operator command line. Exit codes: 0 success, 2 invalid input (ours or the API's 400), 1 anything else.

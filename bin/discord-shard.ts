@@ -1,9 +1,9 @@
 import { ownsRecord } from '../adapters/discord/sharding.js';
 import { REGISTRY } from '../commands/index.js';
-import { openApp } from './app.js';
-import { createBot } from './core/bot.js';
-import { loadConfig } from './config.js';
-import { createLogger } from './log.js';
+import { openApp } from '../src/app.js';
+import { createBot } from '../src/core/bot.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
 import { runMain } from './run-main.js';
 
 /**
@@ -22,7 +22,7 @@ async function main(): Promise<number> {
   const shardIds = discordConfig?.shardIds;
   const shardCount = discordConfig?.shardCount;
   if (!discordConfig || !shardIds || !shardCount) {
-    console.error('src/discord-shard.ts is started by `npm start` with DISCORD_SHARDS set, not by hand.');
+    console.error('bin/discord-shard.ts is started by `npm start` with DISCORD_SHARDS set, not by hand.');
     return 1;
   }
   const logger = createLogger({
@@ -54,7 +54,7 @@ async function main(): Promise<number> {
   const metrics =
     metricsPort === undefined
       ? undefined
-      : await (await import('./metrics.js')).startMetricsServer({ port: metricsPort, logger });
+      : await (await import('../src/metrics.js')).startMetricsServer({ port: metricsPort, logger });
   const app = await openApp(config, logger, { observe: metrics?.observe });
   const { createDiscordAdapter } = await import('../adapters/discord/index.js');
   const bot = createBot({ app, registry: REGISTRY, logger });

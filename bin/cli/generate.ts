@@ -2,11 +2,11 @@ import { copyFile, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Config } from '../config.js';
-import { InvalidInputError } from '../errors.js';
-import type { ImageSource } from '../generation/request.js';
-import { createGenerationService } from '../generation/service.js';
-import type { Logger } from '../log.js';
+import type { Config } from '../../src/config.js';
+import { InvalidInputError } from '../../src/errors.js';
+import type { ImageSource } from '../../src/generation/request.js';
+import { createGenerationService } from '../../src/generation/service.js';
+import type { Logger } from '../../src/log.js';
 import { createProgressPrinter } from './progress.js';
 
 export const GENERATE_HELP = `Usage: npm run cli -- generate "<prompt>" [options]

@@ -1,5 +1,5 @@
-import { textBar } from '../generation/progress-view.js';
-import type { GenerationEvent } from '../generation/video-job.js';
+import { textBar } from '../../src/generation/progress-view.js';
+import type { GenerationEvent } from '../../src/generation/video-job.js';
 
 /** Renders runner events on a terminal: a redrawn bar on a TTY, one line per change otherwise (logs, CI). */
 export function createProgressPrinter(stream: NodeJS.WriteStream) {

@@ -1,9 +1,9 @@
 import type { ShardManagerHandle } from '../adapters/discord/sharding.js';
 import { REGISTRY } from '../commands/index.js';
-import { openApp } from './app.js';
-import { createBot } from './core/bot.js';
-import { ConfigError, loadConfig, requireVideoApiKey, type Config } from './config.js';
-import { createLogger } from './log.js';
+import { openApp } from '../src/app.js';
+import { createBot } from '../src/core/bot.js';
+import { ConfigError, loadConfig, requireVideoApiKey, type Config } from '../src/config.js';
+import { createLogger } from '../src/log.js';
 import { runMain } from './run-main.js';
 
 /**
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   const metrics =
     config.metricsPort === undefined
       ? undefined
-      : await (await import('./metrics.js')).startMetricsServer({ port: config.metricsPort, logger });
+      : await (await import('../src/metrics.js')).startMetricsServer({ port: config.metricsPort, logger });
   const app = await openApp(config, logger, { observe: metrics?.observe });
   const pruned = await app.prune();
   if (pruned > 0) logger.info({ pruned }, 'removed old job records');

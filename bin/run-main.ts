@@ -1,4 +1,4 @@
-import { ConfigError } from './config.js';
+import { ConfigError } from '../src/config.js';
 
 /**
  * Runs a process entry point and exits with its code. A configuration error prints its sentence (it names

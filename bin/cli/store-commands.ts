@@ -1,15 +1,15 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { quotaCommand } from '../../commands/quota.js';
-import { openApp } from '../app.js';
-import { createDispatcher } from '../core/dispatch.js';
-import { plainFormat } from '../core/plain-format.js';
-import type { Config } from '../config.js';
-import { InvalidInputError } from '../errors.js';
-import { JOB_STATUSES } from '../jobs/job-store.js';
-import type { Logger } from '../log.js';
-import { CHAT_PLATFORMS, chatPlatformSchema } from '../platforms.js';
-import type { Reply } from '../port.js';
+import { openApp } from '../../src/app.js';
+import { createDispatcher } from '../../src/core/dispatch.js';
+import { plainFormat } from '../../src/core/plain-format.js';
+import type { Config } from '../../src/config.js';
+import { InvalidInputError } from '../../src/errors.js';
+import { JOB_STATUSES } from '../../src/jobs/job-store.js';
+import type { Logger } from '../../src/log.js';
+import { CHAT_PLATFORMS, chatPlatformSchema } from '../../src/platforms.js';
+import type { Reply } from '../../src/port.js';
 
 /** Operator commands over the store: the same rules as the chat commands, run as an owner. */
 
