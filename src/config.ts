@@ -86,6 +86,7 @@ const envSchema = z.object({
   MAX_IMAGES: integer('MAX_IMAGES', 0, 10, 4),
   MAX_IMAGE_BYTES: integer('MAX_IMAGE_BYTES', 1024, 100 * MiB, 20 * MiB),
   IMAGE_MAX_SIDE: integer('IMAGE_MAX_SIDE', 64, 4096, 1280),
+  IMAGE_DECODE_CONCURRENCY: integer('IMAGE_DECODE_CONCURRENCY', 1, 64, 2),
   MAX_VIDEO_BYTES: integer('MAX_VIDEO_BYTES', 1024, 2048 * MiB, 200 * MiB),
   JOB_TIMEOUT_SECONDS: integer('JOB_TIMEOUT_SECONDS', 10, 86_400, 900),
   MAX_CONCURRENT_JOBS: integer('MAX_CONCURRENT_JOBS', 1, 10_000, 8),
@@ -219,6 +220,8 @@ export interface Config {
   };
   limits: GenerationLimits;
   maxVideoBytes: number;
+  /** Images decoded at once by this process, across all jobs: each decode can take a few hundred MB. */
+  imageDecodeConcurrency: number;
   jobTimeoutMs: number;
   /** Upstream jobs in flight for the whole bot, and running + waiting jobs per user. */
   jobLimits: { maxConcurrent: number; maxPerUser: number };
@@ -377,6 +380,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       imageMaxSide: e.IMAGE_MAX_SIDE,
     },
     maxVideoBytes: e.MAX_VIDEO_BYTES,
+    imageDecodeConcurrency: e.IMAGE_DECODE_CONCURRENCY,
     jobTimeoutMs: e.JOB_TIMEOUT_SECONDS * 1000,
     jobLimits: { maxConcurrent: e.MAX_CONCURRENT_JOBS, maxPerUser: e.MAX_JOBS_PER_USER },
     notifyAfterMs: e.NOTIFY_AFTER_SECONDS * 1000,

@@ -49,6 +49,12 @@ export interface Delivery {
    * stores then keep the mark in memory only. Redis marks are shared either way.
    */
   acrossRestarts: boolean;
+  /**
+   * Mark only once the platform accepted our acknowledgement. Discord accepts one acknowledgement per
+   * interaction, so a second process is stopped there; a mark taken before a failed acknowledgement would
+   * leave the interaction unanswered by every process.
+   */
+  afterAcknowledge?: boolean;
 }
 
 export interface Invocation {

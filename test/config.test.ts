@@ -31,6 +31,17 @@ describe('config', () => {
     });
     expect(config.maxVideoBytes).toBe(200 * 1024 * 1024);
     expect(config.jobTimeoutMs).toBe(900_000);
+    expect(config.imageDecodeConcurrency).toBe(2);
+  });
+
+  it('reads IMAGE_DECODE_CONCURRENCY as a positive integer', () => {
+    expect(parseConfig({ IMAGE_DECODE_CONCURRENCY: '4' }).imageDecodeConcurrency).toBe(4);
+    expect(problemsOf({ IMAGE_DECODE_CONCURRENCY: '0' })).toEqual([
+      'IMAGE_DECODE_CONCURRENCY must be an integer 1-64 (got "0")',
+    ]);
+    expect(problemsOf({ IMAGE_DECODE_CONCURRENCY: 'two' })).toEqual([
+      'IMAGE_DECODE_CONCURRENCY must be an integer 1-64 (got "two")',
+    ]);
   });
 
   it('names the variable and its range when a number is wrong', () => {

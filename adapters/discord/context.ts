@@ -19,8 +19,13 @@ export interface DiscordContext {
  * An event Discord may hand to two processes (a duplicated deployment, a gateway replay). It cannot come back
  * once this process is gone, so the embedded stores keep its mark in memory only.
  */
-export function discordDelivery(id: string): Invocation['delivery'] {
-  return { id, ttlMs: DEDUPE_TTL_MS, acrossRestarts: false };
+export function discordDelivery(id: string, kind: 'interaction' | 'message'): Invocation['delivery'] {
+  return {
+    id: `${kind}:${id}`,
+    ttlMs: DEDUPE_TTL_MS,
+    acrossRestarts: false,
+    afterAcknowledge: kind === 'interaction',
+  };
 }
 
 export function mentionPattern(botId: string): RegExp {

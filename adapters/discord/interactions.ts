@@ -66,7 +66,7 @@ function invocationOf(
     command,
     options,
     images,
-    delivery: discordDelivery(`interaction:${interaction.id}`),
+    delivery: discordDelivery(interaction.id, 'interaction'),
   };
 }
 
@@ -131,7 +131,7 @@ export function createInteractionHandler(context: DiscordContext) {
     if (interaction.isChatInputCommand()) {
       await run(interaction, {
         ...decodeChatInput(interaction),
-        delivery: discordDelivery(`interaction:${interaction.id}`),
+        delivery: discordDelivery(interaction.id, 'interaction'),
       });
       return;
     }

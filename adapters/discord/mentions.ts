@@ -82,7 +82,7 @@ export function createMentionHandler(context: DiscordContext) {
       command: 'imagine',
       options: { prompt: promptFromMention(message.content, mentionPattern(me.id)) },
       images,
-      delivery: discordDelivery(`message:${message.id}`),
+      delivery: discordDelivery(message.id, 'message'),
     };
     if (images.length === 0) {
       const help = referenced && !context.messageContent ? NO_CONTENT_INTENT_HELP : NO_IMAGES_HELP;

@@ -35,15 +35,15 @@ export function createDispatcher(deps: DispatchDeps) {
     });
     try {
       const delivery = invocation.delivery;
-      if (delivery) {
+      const firstDelivery = async (): Promise<boolean> => {
+        if (!delivery) return true;
         const first = await deps.firstSeen(`${invocation.platform}:${delivery.id}`, delivery.ttlMs, {
           acrossRestarts: delivery.acrossRestarts,
         });
-        if (!first) {
-          log.info({ deliveryId: delivery.id }, 'ignoring a repeated delivery of an event');
-          return;
-        }
-      }
+        if (!first) log.info({ deliveryId: delivery.id }, 'ignoring a repeated delivery of an event');
+        return first;
+      };
+      if (!delivery?.afterAcknowledge && !(await firstDelivery())) return;
       if (deps.draining()) {
         await reply.fail(
           new BotError('aborted', 'command while draining', { userMessage: RESTARTING_MESSAGE }),
@@ -58,7 +58,14 @@ export function createDispatcher(deps: DispatchDeps) {
       }
       // Refused input was never going to run: answered before any acknowledgement that would promise it.
       if (invocation.refusal) throw invocation.refusal;
-      await reply.acknowledge?.(command.visibility);
+      try {
+        await reply.acknowledge?.(command.visibility);
+      } catch (error) {
+        // Most often another process acknowledged it first (Discord: 40060); either way nothing can answer.
+        log.info({ err: error }, 'the platform refused our acknowledgement');
+        return;
+      }
+      if (delivery?.afterAcknowledge && !(await firstDelivery())) return;
       const context = deps.contextFor(invocation);
       if (invocation.help) {
         await reply.text(context.format.usage(command), { ephemeral: true, formatted: true });

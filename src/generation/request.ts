@@ -1,6 +1,7 @@
 import { formatByteSize, formatCount } from '../util/format.js';
 import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
+import type { Semaphore } from '../util/semaphore.js';
 import type { CreateVideoBody } from '../video-api/schemas.js';
 import { DATA_URI_LIMIT_CHARS, prepareImage } from './images.js';
 import {
@@ -53,6 +54,8 @@ export interface BuildRequestDeps {
   model: string;
   /** Fetches an image the adapter referenced by URL, refusing anything over `maxBytes`. */
   fetchImage?: (source: ImageSource, maxBytes: number) => Promise<Uint8Array>;
+  /** Shared by every job of the process: concurrent jobs cannot decode more images at once than it allows. */
+  decodeSlots?: Semaphore;
 }
 
 /** Checks everything that needs no I/O; returns the normalised summary. */
@@ -84,23 +87,37 @@ export function validateRequest(request: GenerationRequest, limits: GenerationLi
   return { prompt, seconds, aspectRatio, resolution, imageCount: images.length };
 }
 
+/** Validates, then fetches and decodes the images: for callers with nothing to check in between (the CLI). */
 export async function buildVideoRequest(
   request: GenerationRequest,
   deps: BuildRequestDeps,
 ): Promise<PreparedRequest> {
-  const summary = validateRequest(request, deps.limits);
+  return buildValidatedRequest(request, validateRequest(request, deps.limits), deps);
+}
+
+/**
+ * Fetches and decodes the images of a request `validateRequest` already passed, and builds the API body. The
+ * expensive half: a job calls it only once its place and its quota are held.
+ */
+export async function buildValidatedRequest(
+  request: GenerationRequest,
+  summary: RequestSummary,
+  deps: BuildRequestDeps,
+): Promise<PreparedRequest> {
   const dataUris: string[] = [];
   // One image at a time: each decoded photo can take tens of MB, and four at once buys little.
   for (const source of request.images ?? []) {
     const bytes = source.bytes ?? (await fetchSource(source, deps));
-    const prepared = await prepareImage(
-      { bytes, name: source.name, contentType: source.contentType },
-      {
-        maxImageBytes: deps.limits.maxImageBytes,
-        maxSide: deps.limits.imageMaxSide,
-        maxDataUriChars: DATA_URI_LIMIT_CHARS,
-      },
-    );
+    const decode = () =>
+      prepareImage(
+        { bytes, name: source.name, contentType: source.contentType },
+        {
+          maxImageBytes: deps.limits.maxImageBytes,
+          maxSide: deps.limits.imageMaxSide,
+          maxDataUriChars: DATA_URI_LIMIT_CHARS,
+        },
+      );
+    const prepared = await (deps.decodeSlots ? deps.decodeSlots.run(decode) : decode());
     dataUris.push(prepared.dataUri);
   }
   const body: CreateVideoBody = {

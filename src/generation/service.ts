@@ -1,11 +1,15 @@
 import { requireVideoApiKey, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createVideoApiClient, type VideoApiClient } from '../video-api/client.js';
+import { createSemaphore } from '../util/semaphore.js';
 import {
+  buildValidatedRequest,
   buildVideoRequest,
+  validateRequest,
   type BuildRequestDeps,
   type GenerationRequest,
   type PreparedRequest,
+  type RequestSummary,
 } from './request.js';
 import { runVideoJob, type GenerationEvent, type JobStart, type VideoJobDeps } from './video-job.js';
 
@@ -15,6 +19,15 @@ import { runVideoJob, type GenerationEvent, type JobStart, type VideoJobDeps } f
  */
 export interface GenerationService {
   readonly client: VideoApiClient;
+  /** Checks everything that needs no I/O (throws `InvalidInputError`); cheap, so it runs before any other. */
+  validate(request: GenerationRequest): RequestSummary;
+  /** Fetches and decodes the images of a validated request and builds the body; bounded per process. */
+  build(
+    request: GenerationRequest,
+    summary: RequestSummary,
+    fetchImage?: BuildRequestDeps['fetchImage'],
+  ): Promise<PreparedRequest>;
+  /** `validate` then `build`, for callers with nothing to check in between. */
   prepare(request: GenerationRequest, fetchImage?: BuildRequestDeps['fetchImage']): Promise<PreparedRequest>;
   run(start: JobStart, signal?: AbortSignal): AsyncGenerator<GenerationEvent, void, undefined>;
 }
@@ -45,10 +58,19 @@ export function createGenerationService(
     jobTimeoutMs: config.jobTimeoutMs,
     ...overrides.runner,
   };
+  // One per process (the service is built once): decoding is what costs memory, whichever job asks.
+  const decodeSlots = createSemaphore(config.imageDecodeConcurrency);
+  const buildDeps = (fetchImage: BuildRequestDeps['fetchImage']): BuildRequestDeps => ({
+    limits: config.limits,
+    model: config.videoApi.model,
+    fetchImage,
+    decodeSlots,
+  });
   return {
     client,
-    prepare: (request, fetchImage) =>
-      buildVideoRequest(request, { limits: config.limits, model: config.videoApi.model, fetchImage }),
+    validate: (request) => validateRequest(request, config.limits),
+    build: (request, summary, fetchImage) => buildValidatedRequest(request, summary, buildDeps(fetchImage)),
+    prepare: (request, fetchImage) => buildVideoRequest(request, buildDeps(fetchImage)),
     run: (start, signal) => runVideoJob(runnerDeps, start, signal),
   };
 }

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { BotError, toBotError } from '../errors.js';
-import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
+import type {
+  BuildRequestDeps,
+  GenerationRequest,
+  PreparedRequest,
+  RequestSummary,
+} from '../generation/request.js';
 import type { JobStart } from '../generation/video-job.js';
 import type { Logger } from '../log.js';
 import { scopeKey } from '../quota/scope.js';
@@ -9,9 +14,9 @@ import type { JobContext, JobObserver, JobRunnerDeps } from './types.js';
 import type { GenerationReply } from '../port.js';
 
 /**
- * The steps of one job that do not depend on where it runs: accept (validate, admit, reserve, record),
- * drive (submit or resume, poll, deliver, commit), settle a failure (refund, record, tell the user), and
- * rebuild a waiting job's request from its record (what a restart does with an unfinished record is
+ * The steps of one job that do not depend on where it runs: accept (validate, admit, reserve, images,
+ * record), drive (submit or resume, poll, deliver, commit), settle a failure (refund, record, tell the user),
+ * and rebuild a waiting job's request from its record (what a restart does with an unfinished record is
  * src/jobs/resume-plan.ts). The in-process runner and the BullMQ runner both use them;
  * they differ only in who decides when a job may start and which process drives it.
  */
@@ -111,7 +116,9 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
   async function refuse(context: JobContext, error: unknown, sink: GenerationReply): Promise<undefined> {
     const botError = toBotError(error);
     observe({ type: 'refused', platform: context.platform, kind: botError.kind });
-    log.info(
+    // An image that could not be fetched for a reason of ours is not the user's doing.
+    const level = botError.kind === 'misconfigured' || botError.kind === 'internal' ? 'error' : 'info';
+    log[level](
       { platform: context.platform, userId: context.userId, kind: botError.kind, err: botError },
       'request refused',
     );
@@ -220,8 +227,10 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
   }
 
   /**
-   * Validates the request, takes the job's place (`admit`, which may refuse), reserves quota and writes the
-   * record. Undefined when refused: the sink was told why and nothing is held.
+   * Validates the request (no I/O), takes the job's place (`admit`, which may refuse), reserves quota, then
+   * fetches and decodes the images and writes the record. Nothing costly happens before the checks that can
+   * refuse the job. Undefined when refused or when an image is unusable: the sink was told why and nothing
+   * is held.
    */
   async function accept(
     context: JobContext,
@@ -236,20 +245,34 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     fetchImage?: BuildRequestDeps['fetchImage'],
   ): Promise<{ record: JobRecord; body: Extract<JobStart, { body: unknown }>['body'] } | undefined> {
     const id = deps.newId?.() ?? `job_${randomUUID()}`;
-    let prepared;
+    let summary: RequestSummary;
     try {
-      prepared = await deps.service.prepare(request, fetchImage);
-      await places.admit(id, scopeKey(context), prepared.summary.prompt);
+      summary = deps.service.validate(request);
+      await places.admit(id, scopeKey(context), summary.prompt);
     } catch (error) {
       return refuse(context, error, sink);
     }
     try {
-      await deps.quota.reserve(context, id, prepared.summary.seconds);
+      await deps.quota.reserve(context, id, summary.seconds);
     } catch (error) {
       await places.release(id);
       return refuse(context, error, sink);
     }
-    const { summary } = prepared;
+    /** Undoes `admit` and `reserve` for a job that will not be recorded. */
+    const giveBack = async () => {
+      try {
+        await places.release(id);
+      } finally {
+        await deps.quota.refund(id);
+      }
+    };
+    let prepared: PreparedRequest;
+    try {
+      prepared = await deps.service.build(request, summary, fetchImage);
+    } catch (error) {
+      await giveBack();
+      return refuse(context, error, sink);
+    }
     const record: JobRecord = {
       id,
       platform: context.platform,
@@ -272,8 +295,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     try {
       await deps.jobs.put(record);
     } catch (error) {
-      await places.release(id);
-      await deps.quota.refund(id);
+      await giveBack();
       await sink.fail(toBotError(error), undefined);
       return undefined;
     }

@@ -8,7 +8,7 @@ import { startFaultBot, type FaultBot } from './harness.js';
  */
 let bot: FaultBot;
 beforeAll(async () => {
-  bot = await startFaultBot({ users: 1, env: { MAX_IMAGES: '2', MAX_IMAGE_BYTES: '40000' } });
+  bot = await startFaultBot({ users: 2, env: { MAX_IMAGES: '2', MAX_IMAGE_BYTES: '40000' } });
 });
 afterAll(() => bot.close());
 // Each case starts clean, so one failure cannot make the others fail.
@@ -146,6 +146,38 @@ describe('bad input through the Discord adapter', () => {
     expect(
       (await bot.app.quota.status({ platform: 'discord', spaceId: bot.guildId, userId: user.id })).used,
     ).toBe(0);
+  });
+});
+
+describe('images from a user who may not generate', () => {
+  it('are never downloaded: the quota refusal comes before any image is touched', async () => {
+    const user = bot.users[1];
+    if (!user) throw new Error('user');
+    const subject = { platform: 'discord', spaceId: bot.guildId, userId: user.id } as const;
+    await bot.app.quota.setUserLimit({ ...subject, userId: 'admin', isSpaceAdmin: true }, subject, 0);
+    const fetchedBefore = bot.discord.cdnRequests.length;
+    const handle = await bot.discord.slashCommand({
+      channelId: bot.channelId,
+      guildId: bot.guildId,
+      user,
+      name: 'imagine',
+      options: [{ name: 'prompt', value: 'a' }],
+      attachments: {
+        image1: { filename: 'a.png', contentType: 'image/png', bytes: await png(64) },
+        image2: { filename: 'b.png', contentType: 'image/png', bytes: await png(64) },
+      },
+    });
+    await bot.discord.waitFor(
+      () =>
+        handle.followups().some((m) => m.content.length > 0) || handle.original()?.content.startsWith('⚠️'),
+      10_000,
+    );
+    const notice = handle.followups()[0] ?? handle.original();
+    expect(notice?.ephemeral).toBe(true);
+    expect(notice?.content).toMatch(/your quota is 0/);
+    expect(bot.discord.cdnRequests.length).toBe(fetchedBefore);
+    expect(bot.video.requests).toHaveLength(0);
+    expect(await bot.app.jobs.list({ userId: user.id })).toHaveLength(0);
   });
 });
 
