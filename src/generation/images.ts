@@ -2,6 +2,7 @@ import { formatByteSize, formatCount } from '../util/format.js';
 import type createSharp from 'sharp';
 import type { Sharp, SharpOptions } from 'sharp';
 import { BotError, InvalidInputError } from '../errors.js';
+import { sniffImageType, type SniffedImageType } from './image-type.js';
 
 /** sharp (libvips) costs ~27 MB of RSS when loaded; most jobs carry no image, so it loads on first use. */
 let sharpLoading: Promise<{ default: typeof createSharp }> | undefined;
@@ -17,7 +18,7 @@ async function sharp(input: Buffer | Uint8Array, options?: SharpOptions): Promis
  * count is checked from the header before the pixels are decoded.
  */
 
-export type SniffedImageType = 'png' | 'jpeg' | 'webp' | 'gif';
+export { sniffImageType, type SniffedImageType };
 
 export interface ImageLimits {
   /** Largest accepted upload, checked before decoding. */
@@ -65,29 +66,6 @@ const MIN_OUTPUT_SIDE = 64;
 
 const TYPE_NAMES: Record<SniffedImageType, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', gif: 'GIF' };
 
-function startsWith(bytes: Uint8Array, signature: readonly number[], offset = 0): boolean {
-  if (bytes.length < offset + signature.length) return false;
-  return signature.every((byte, i) => bytes[offset + i] === byte);
-}
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
-const JPEG_SIGNATURE = [0xff, 0xd8, 0xff] as const;
-const RIFF = [0x52, 0x49, 0x46, 0x46] as const; // "RIFF"
-const WEBP = [0x57, 0x45, 0x42, 0x50] as const; // "WEBP"
-const GIF87A = [0x47, 0x49, 0x46, 0x38, 0x37, 0x61] as const; // "GIF87a"
-const GIF89A = [0x47, 0x49, 0x46, 0x38, 0x39, 0x61] as const; // "GIF89a"
-
-/** Identifies the image type from its magic bytes alone; `undefined` for anything we do not accept. */
-export function sniffImageType(bytes: Uint8Array): SniffedImageType | undefined {
-  if (startsWith(bytes, PNG_SIGNATURE)) return 'png';
-  if (startsWith(bytes, JPEG_SIGNATURE)) return 'jpeg';
-  // "RIFF" alone would also match WAV and AVI; the form type at offset 8 is what makes it WebP.
-  if (startsWith(bytes, RIFF) && startsWith(bytes, WEBP, 8)) return 'webp';
-  if (startsWith(bytes, GIF87A) || startsWith(bytes, GIF89A)) return 'gif';
-  return undefined;
-}
-
-/** File names are user text that ends up in chat messages: keep them short and on one line. */
 function displayName(name: string): string {
   // eslint-disable-next-line no-control-regex -- stripping control characters is the point
   const clean = name.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();

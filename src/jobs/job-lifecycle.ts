@@ -19,6 +19,8 @@ import type { GenerationReply } from '../port.js';
  * and rebuild a waiting job's request from its record (what a restart does with an unfinished record is
  * src/jobs/resume-plan.ts). The in-process runner and the BullMQ runner both use them;
  * they differ only in who decides when a job may start and which process drives it.
+ * Kept in one file (past 300 lines) because accept's give-back path and drive's settlement must stay
+ * symmetrical: every way out of a step that holds a place or a reservation is visible on one screen.
  */
 
 /** Thrown to leave a job unsettled for another attempt (shutdown, or another process is delivering it). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { platformSchema } from '../platforms.js';
 import type { Logger } from '../log.js';
 import type { StateStore } from '../store/state.js';
 
@@ -32,7 +33,7 @@ export const UNFINISHED_STATUSES: ReadonlySet<JobRecordStatus> = new Set([
 
 const jobRecordSchema = z.object({
   id: z.string(),
-  platform: z.enum(['discord', 'slack', 'cli']),
+  platform: platformSchema,
   spaceId: z.string(),
   channelId: z.string(),
   userId: z.string(),

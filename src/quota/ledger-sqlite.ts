@@ -24,6 +24,9 @@ import {
  * - One connection cannot nest transactions, and node-sqlite3 would otherwise interleave statements of
  *   concurrent calls, so every operation runs under an in-process async mutex.
  * - SQLITE_BUSY (the busy timeout ran out under heavy contention) is retried with a short random backoff.
+ *
+ * Past 300 lines because each operation's SQL sits beside the transaction that guards it; split apart,
+ * the atomicity argument above would have to be read across files.
  */
 
 const BUSY_TIMEOUT_MS = 5000;

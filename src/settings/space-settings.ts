@@ -10,6 +10,14 @@ import {
 } from '../generation/options.js';
 import type { Logger } from '../log.js';
 import { requireAdmin } from '../quota/admin.js';
+import {
+  BANNED_PROMPT_MESSAGE,
+  banRuleSchema,
+  describeBan,
+  findBan,
+  parseBanPattern,
+  type BanRule,
+} from './ban-rules.js';
 import type { Formatter } from '../port.js';
 import type { Platform, QuotaActor } from '../quota/quota.js';
 import { withLock, type StateStore } from '../store/state.js';
@@ -19,21 +27,15 @@ import { withLock, type StateStore } from '../store/state.js';
  * validated with zod on every read and write: a prompt ban list, the channels the bot may be used in, defaults for the
  * generation options, and whether image input is allowed. Also each user's opt-out of completion
  * notifications. Every change is checked for admin rights here (the same rule as /quota) and logged with who
- * and what, so no front end can skip either.
+ * and what, so no front end can skip either. The ban rules' parsing and matching are ban-rules.ts, the
+ * `/settings show` text describe-settings.ts; what stays (past 300 lines) is one service whose every change
+ * passes the same lock, validation and audit log.
  */
-
-/** A ban entry: a word or phrase (whole words, case-insensitive) or a regular expression (case-insensitive). */
-export const banRuleSchema = z.object({
-  kind: z.enum(['word', 'regex']),
-  pattern: z.string().min(1),
-});
-export type BanRule = z.infer<typeof banRuleSchema>;
 
 export const channelRefSchema = z.object({ id: z.string().min(1), name: z.string().optional() });
 export type ChannelEntry = z.infer<typeof channelRefSchema>;
 
 export const MAX_BAN_RULES = 200;
-export const MAX_PATTERN_CHARS = 200;
 export const MAX_CHANNELS = 100;
 
 const spaceDefaultsSchema = z.object({
@@ -83,87 +85,10 @@ export interface AppliedOptions {
   resolution?: string;
 }
 
-/** A channel as each platform's plain text shows it: Discord renders `<#id>` as a link (it never pings). */
 /** How a platform names a channel in a message (the adapter's formatter); plain `#name` by default. */
 export type ChannelNamer = Pick<Formatter, 'channel'>;
 const PLAIN_CHANNELS: ChannelNamer = { channel: ({ id, name }) => (name ? `#${name}` : id) };
 
-/** `/…/` is a regular expression; anything else is a word or phrase. */
-export function parseBanPattern(raw: string): BanRule {
-  const text = raw.trim();
-  if (text.length === 0) throw new InvalidInputError('pattern', 'Give a word, a phrase or a /regex/ to ban.');
-  if (text.length > MAX_PATTERN_CHARS + 2) {
-    throw new InvalidInputError(
-      'pattern',
-      `A ban pattern can be at most ${formatCount(MAX_PATTERN_CHARS)} characters; this one is ${formatCount(text.length)}.`,
-    );
-  }
-  const regex = /^\/(.+)\/i?$/s.exec(text);
-  if (regex?.[1]) {
-    const source = regex[1];
-    checkRegex(source);
-    return { kind: 'regex', pattern: source };
-  }
-  return { kind: 'word', pattern: text.replace(/\s+/g, ' ').toLowerCase() };
-}
-
-/**
- * A nested quantifier such as `(a+)+` or `(\w*)*` can take exponential time on a prompt of 4,096 characters
- * and would stall the bot for everyone; refusing them (with the length cap) keeps every ban check linear
- * enough. Not a proof of safety, a guard against the classic shapes.
- */
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,\d*\})/;
-/** Backreferences make matching non-regular; there is no ban list that needs them. */
-const BACKREFERENCE = /\\[1-9]|\\k</;
-
-function checkRegex(source: string): RegExp {
-  if (source.length > MAX_PATTERN_CHARS) {
-    throw new InvalidInputError(
-      'pattern',
-      `A ban pattern can be at most ${formatCount(MAX_PATTERN_CHARS)} characters; this one is ${formatCount(source.length)}.`,
-    );
-  }
-  if (NESTED_QUANTIFIER.test(source) || BACKREFERENCE.test(source)) {
-    throw new InvalidInputError(
-      'pattern',
-      'That regular expression has a nested repetition or a backreference, which can make checking a prompt very slow. Please write it without them.',
-    );
-  }
-  try {
-    return new RegExp(source, 'iu');
-  } catch (error) {
-    throw new InvalidInputError(
-      'pattern',
-      `“${source}” is not a valid regular expression: ${error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error)}.`,
-    );
-  }
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A compiled rule; words match whole words (letters and digits around them do not count as a match). */
-export function compileBan(rule: BanRule): RegExp {
-  if (rule.kind === 'regex') return new RegExp(rule.pattern, 'iu');
-  const body = rule.pattern.split(' ').map(escapeRegex).join('\\s+');
-  return new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, 'iu');
-}
-
-/** The first rule the prompt breaks, if any. Prompts are NFKC-normalised first, so look-alike letters match. */
-export function findBan(bans: readonly BanRule[], prompt: string): BanRule | undefined {
-  const texts = [prompt, prompt.normalize('NFKC')];
-  return bans.find((rule) => {
-    const pattern = compileBan(rule);
-    return texts.some((text) => pattern.test(text));
-  });
-}
-
-export function describeBan(rule: BanRule): string {
-  return rule.kind === 'regex' ? `/${rule.pattern}/` : rule.pattern;
-}
-
-export const BANNED_PROMPT_MESSAGE = 'This prompt can’t be used in this server or workspace.';
 export const IMAGES_OFF_MESSAGE = 'Image input is turned off here by an admin. Try again without images.';
 
 /** Long enough for one read-change-write; a crashed holder frees the space after it. */
@@ -442,30 +367,12 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
   };
 }
 
-/** For `/settings show`: the effective rules in a few lines. */
-export function describeSettings(
-  names: ChannelNamer,
-  settings: SpaceSettings,
-  limits: Pick<GenerationLimits, 'defaultSeconds' | 'defaultAspectRatio' | 'defaultResolution'>,
-  options: { showBans: boolean },
-): string {
-  const d = settings.defaults;
-  const mark = (v: unknown) => (v === undefined ? ' (bot default)' : '');
-  const lines = [
-    `Channels: ${settings.channels.length === 0 ? 'everywhere' : settings.channels.map((c) => names.channel(c)).join(', ')}`,
-    `Defaults: ${d.seconds ?? limits.defaultSeconds} s${mark(d.seconds)}, ${d.aspectRatio ?? limits.defaultAspectRatio}${mark(d.aspectRatio)}, ${d.resolution ?? limits.defaultResolution}${mark(d.resolution)}`,
-    `Image input: ${settings.imagesAllowed ? 'allowed' : 'off'}`,
-  ];
-  if (options.showBans) {
-    lines.push(
-      settings.bans.length === 0
-        ? 'Ban list: empty'
-        : `Ban list (${settings.bans.length}): ${settings.bans.map((b) => `\`${describeBan(b).replace(/`/g, 'ˋ')}\``).join(', ')}`,
-    );
-  } else {
-    lines.push(
-      `Ban list: ${settings.bans.length === 0 ? 'empty' : `${settings.bans.length} entries (admins can see them)`}`,
-    );
-  }
-  return lines.join('\n');
-}
+export {
+  BANNED_PROMPT_MESSAGE,
+  MAX_PATTERN_CHARS,
+  describeBan,
+  findBan,
+  parseBanPattern,
+  type BanRule,
+} from './ban-rules.js';
+export { describeSettings } from './describe-settings.js';
