@@ -61,6 +61,36 @@ const STATUS_FOR_ERROR: Partial<Record<BotError['kind'], JobRecordStatus>> = {
   job_timeout: 'timeout',
 };
 
+/**
+ * Accepting a job holds a place in line and a quota reservation while its images are fetched and decoded,
+ * with no record yet; this bounds that time, so a place without a record older than it (plus the sweep's
+ * margin) can only be a crash's leftover.
+ */
+export const ACCEPT_IMAGES_DEADLINE_MS = 120_000;
+
+async function withinImagesDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new BotError('transient', `images not ready within ${ms} ms`, {
+            userMessage:
+              'Your images took too long to fetch and prepare, so nothing was started or charged. Please try again.',
+          }),
+        ),
+      ms,
+    );
+  });
+  // The slow work may still finish; its result is dropped.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function requestFromRecord(record: JobRecord): GenerationRequest {
   return {
     prompt: record.request.prompt,
@@ -270,7 +300,10 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     };
     let prepared: PreparedRequest;
     try {
-      prepared = await deps.service.build(request, summary, fetchImage);
+      prepared = await withinImagesDeadline(
+        deps.service.build(request, summary, fetchImage),
+        deps.imagesDeadlineMs ?? ACCEPT_IMAGES_DEADLINE_MS,
+      );
     } catch (error) {
       await giveBack();
       return refuse(context, error, sink);

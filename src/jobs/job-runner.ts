@@ -11,7 +11,7 @@ import type { JobRunner, JobRunnerDeps } from './types.js';
 import type { GenerationReply } from '../port.js';
 
 /**
- * One generation from request to delivery, with its quota and its record: validate → reserve → record →
+ * One generation from request to delivery, with its quota and its record: validate → cap → reserve → images → record →
  * submit → poll → deliver → commit; refund on every other way out. A restarted bot calls `startWorkers` to
  * finish what the previous process left running, with GETs only.
  *

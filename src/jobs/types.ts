@@ -49,6 +49,11 @@ export interface JobRunnerDeps {
   newId?: () => string;
   /** A reservation with no job record older than this is refunded by `startWorkers` (crash between the two). */
   orphanAfterMs?: number;
+  /**
+   * How long accepting a job may spend on its images (fetch, wait for a decode slot, decode) before it is
+   * refused and everything it held given back. Default ACCEPT_IMAGES_DEADLINE_MS.
+   */
+  imagesDeadlineMs?: number;
   /** Upstream jobs at once and jobs per user; unlimited when absent (tests of other things). */
   limits?: SchedulerLimits;
   /** Jobs that took at least this long call `sink.notify` after delivery; never when absent. */

@@ -204,3 +204,37 @@ describe.each(runners)('$name: images only after the cap and the quota', ({ env 
     20_000,
   );
 });
+
+describe('images that never arrive', () => {
+  it('refuses the job after the images deadline and gives back its place and quota', async () => {
+    const { app } = await appFor(video, { QUOTA_DEFAULT: '1', MAX_JOBS_PER_USER: '1' });
+    onTestFinished(() => app.close());
+    const { createJobRunner } = await import('../../src/jobs/job-runner.js');
+    const { capturedLogger } = await import('../helpers/core.js');
+    const runner = createJobRunner({
+      service: app.service!,
+      quota: app.quota,
+      ledger: app.ledger,
+      jobs: app.jobs,
+      logger: capturedLogger().logger,
+      limits: { maxConcurrent: 4, maxPerUser: 1 },
+      imagesDeadlineMs: 200,
+    });
+    const out = recordingSink();
+    const hanging = () => new Promise<Uint8Array>(() => undefined);
+    const accepted = await runner.start(
+      context,
+      { prompt: 'never fetched', images: [{ url: 'https://cdn.example/slow.png', name: 'slow.png' }] },
+      out.sink,
+      { fetchImage: hanging },
+    );
+    expect(accepted).toBeUndefined();
+    expect(out.failures[0]?.userMessage).toMatch(/took too long to fetch and prepare/);
+    expect((await app.quota.status(context)).used).toBe(0);
+    expect(await app.jobs.list({}, 10)).toEqual([]);
+    // The place came back too: the same user is accepted at once (MAX_JOBS_PER_USER is 1).
+    const again = recordingSink();
+    expect(await runner.start(context, { prompt: '[emu:ms=0] right after' }, again.sink)).toBeDefined();
+    expect(again.failures).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@ import { BotError } from '../../errors.js';
 import type { Platform } from '../../platforms.js';
 import { scopeKey } from '../../quota/scope.js';
 import { UNFINISHED_STATUSES, type JobRecord, type JobStore } from '../job-store.js';
+import { ACCEPT_IMAGES_DEADLINE_MS } from '../job-lifecycle.js';
 import type { RedisFairQueue } from '../redis-fair-queue.js';
 
 /**
@@ -21,6 +22,8 @@ export interface CrashSweepOptions {
   now: () => number;
   /** A place younger than this may belong to a job being accepted right now; the sweep leaves it. */
   lockMs: number;
+  /** How long accepting a job may take between its place and its record (see ACCEPT_IMAGES_DEADLINE_MS). */
+  imagesDeadlineMs?: number;
   /** Whether BullMQ holds the job (waiting, active, delayed…). */
   isQueued(id: string, platform: Platform): Promise<boolean>;
   /** Adds a job that holds a slot to BullMQ, for a worker to take. */
@@ -39,9 +42,13 @@ export function createCrashSweep(options: CrashSweepOptions) {
     /** One pass over every admitted place, then a dispatch for slots a crash left free. */
     async sweep(): Promise<void> {
       const cutoff = now() - options.lockMs;
+      // A place without a record may be a job still being accepted (its images being fetched): only one
+      // older than acceptance can take is a crash's leftover.
+      const acceptCutoff = cutoff - (options.imagesDeadlineMs ?? ACCEPT_IMAGES_DEADLINE_MS);
       for (const { id, userKey, since } of await fair.admitted()) {
         if (since > cutoff) continue;
         const record = await jobs.get(id);
+        if (!record && since > acceptCutoff) continue;
         if (!record || !UNFINISHED_STATUSES.has(record.status)) {
           await fair.release(id, userKey, now());
           continue;

@@ -17,7 +17,7 @@ import { createWaitingPositions } from './waiting-positions.js';
 
 /**
  * The job runner for several bot processes on one Redis (STORE_URL=redis://). Any process accepts a request
- * (validate, admit, reserve, record) and puts the job in the shared fair queue (src/jobs/redis-fair-queue.ts);
+ * (validate, admit, reserve, images, record) and puts the job in the shared fair queue (src/jobs/redis-fair-queue.ts);
  * whichever process frees a slot moves the next jobs, fairly, into a BullMQ queue; every process is a BullMQ
  * worker (WORKER_CONCURRENCY at once) that drives what it takes: submit, poll, deliver through the adapter's
  * sink for the record. When a process dies, BullMQ's stalled-job check hands its jobs to another worker,
@@ -115,6 +115,7 @@ export async function createBullmqRunner(
     jobs: deps.jobs,
     now,
     lockMs: options.lockMs,
+    imagesDeadlineMs: deps.imagesDeadlineMs,
     isQueued: async (id, platform) => (await queueFor(platform).getJob(id)) !== undefined,
     addRunning,
     dispatch,
