@@ -55,17 +55,26 @@ function imagineFrom(invocation: Invocation, record: JobRecord, prompt?: string)
   };
 }
 
+/** Again and Vary: a new job from an old one's settings and images, on the presser's quota. */
+async function repeat(
+  invocation: Invocation,
+  reply: Parameters<CommandDefinition['handle']>[1],
+  context: CommandContext,
+  prompt?: string,
+): Promise<void> {
+  if (!isGenerationReply(reply))
+    throw new BotError('internal', `${invocation.command} needs a generation reply`);
+  const record = await recordOf(invocation, context, TOO_OLD);
+  await context.generate(imagineFrom(invocation, record, prompt), reply);
+}
+
 export const againAction: CommandDefinition = {
   name: 'again',
   description: 'Make the same video again',
   surface: 'action',
   visibility: 'job',
   options: [jobOption],
-  async handle(invocation, reply, context) {
-    if (!isGenerationReply(reply)) throw new BotError('internal', 'again needs a generation reply');
-    const record = await recordOf(invocation, context, TOO_OLD);
-    await context.generate(imagineFrom(invocation, record), reply);
-  },
+  handle: (invocation, reply, context) => repeat(invocation, reply, context),
 };
 
 export const varyAction: CommandDefinition = {
@@ -74,11 +83,8 @@ export const varyAction: CommandDefinition = {
   surface: 'action',
   visibility: 'job',
   options: [jobOption, { name: 'prompt', type: 'string', description: 'The new prompt', required: true }],
-  async handle(invocation, reply, context) {
-    if (!isGenerationReply(reply)) throw new BotError('internal', 'vary needs a generation reply');
-    const record = await recordOf(invocation, context, TOO_OLD);
-    await context.generate(imagineFrom(invocation, record, optionText(invocation.options.prompt)), reply);
-  },
+  handle: (invocation, reply, context) =>
+    repeat(invocation, reply, context, optionText(invocation.options.prompt)),
 };
 
 export const cancelAction: CommandDefinition = {
