@@ -229,8 +229,8 @@ const lines = [
 ];
 if (missed.length > 0) {
   lines.push(
-    `**Targets missed: ${missed.length}** — ${missed.map((r) => r.figure).join('; ')}. Why: see “Targets missed”`,
-    'in the README (the analysis is kept there beside the figures, not regenerated).',
+    `**Targets missed: ${missed.length}** — ${missed.map((r) => r.figure).join('; ')}. Why: see`,
+    '[ANALYSIS.md](ANALYSIS.md) beside this file (the analysis is written by hand, not regenerated).',
     '',
   );
 }

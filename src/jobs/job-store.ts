@@ -71,6 +71,8 @@ export type JobStore = ReturnType<typeof createJobStore>;
 export function createJobStore(state: StateStore, logger: Logger, now: () => number = Date.now) {
   /** `job:<id>`, the key keyv's `job` namespace wrote, so records from before read the same. */
   const keyOf = (id: string) => `job:${id}`;
+  /** The last update queued per record in this process; see `update`. */
+  const updating = new Map<string, Promise<void>>();
 
   async function all(): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
@@ -92,13 +94,30 @@ export function createJobStore(state: StateStore, logger: Logger, now: () => num
       await state.set(keyOf(record.id), record);
     },
 
-    /** Read-modify-write of one record; only the job's own runner writes it, so no lock is needed. */
-    async update(id: string, change: Partial<Omit<JobRecord, 'id'>>): Promise<JobRecord | undefined> {
-      const current = await this.get(id);
-      if (!current) return undefined;
-      const next = { ...current, ...change, updatedAt: now() };
-      await state.set(keyOf(id), next);
-      return next;
+    /**
+     * Read-modify-write of one record. Only the process driving a job writes its record, but two writers
+     * in it can overlap (the job's progress and the reply's moved message ref): their updates take turns, or
+     * one would write back a record read before the other's change (a lost message ref posts the job's
+     * message twice after a restart).
+     */
+    update(id: string, change: Partial<Omit<JobRecord, 'id'>>): Promise<JobRecord | undefined> {
+      const write = async () => {
+        const current = await this.get(id);
+        if (!current) return undefined;
+        const next = { ...current, ...change, updatedAt: now() };
+        await state.set(keyOf(id), next);
+        return next;
+      };
+      const result = (updating.get(id) ?? Promise.resolve()).then(write, write);
+      const turn = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      updating.set(id, turn);
+      void turn.then(() => {
+        if (updating.get(id) === turn) updating.delete(id);
+      });
+      return result;
     },
 
     async list(filter: JobFilter = {}, limit = 50): Promise<JobRecord[]> {
