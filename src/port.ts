@@ -120,6 +120,11 @@ export interface GenerationReply extends Reply {
    * again. When it changes (the job's message was posted), the adapter calls `AdapterCore.refChanged`.
    */
   readonly ref: unknown;
+  /**
+   * The job is about to go upstream: its message must exist now (post it if the platform has none yet).
+   * Throws when the job cannot be shown to the user; the job is then refunded before anything is paid.
+   */
+  ready?(record: JobRecord): Promise<void>;
   progress(event: JobEvent, record: JobRecord): Promise<void> | void;
   deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
   /** Fetches an image the adapter referenced by URL (platform auth and host allowlist are the adapter's). */

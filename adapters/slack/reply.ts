@@ -117,6 +117,16 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
       else await show(text, undefined);
     },
 
+    async ready(record) {
+      // The first state is posted (and awaited) before the job goes upstream, so a channel the bot cannot
+      // post in refuses the job before it is paid for.
+      if (posting) return;
+      const starting: JobEvent = { type: 'starting', elapsedMs: 0 };
+      const text = progressText(starting, record);
+      await show(text, record, progressBlocks(record, text));
+      updates.markSent();
+    },
+
     async progress(event, record) {
       // The throttle sends the first state at once (posting the message) and spaces out the rest.
       leavePacer ??= pacer?.join();

@@ -20,6 +20,8 @@ export function progressView(event: JobEvent): ProgressView {
         percent: undefined,
         elapsedText,
       };
+    case 'starting':
+      return { headline: 'Starting', percent: 0, elapsedText };
     case 'submitted':
       return { headline: 'Sent to the video service', percent: 0, elapsedText };
     case 'progress':

@@ -202,6 +202,9 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     let current = record;
     observe({ type: 'driving', delta: 1 });
     try {
+      // Nothing goes upstream before the user's message for this job exists: a job the bot could not show
+      // is refused (and refunded) here, not paid for.
+      if ('body' in start) await sink.ready?.(current);
       for await (const event of deps.service.run(start, options.signal)) {
         if (event.type === 'submitted' && 'body' in start) {
           current =

@@ -39,6 +39,10 @@ export function createCoalescingThrottle<T>(
       pending = { value };
       schedule();
     },
+    /** A send made outside the throttle (a job's first message, posted and awaited) spaces the next one too. */
+    markSent(): void {
+      lastSentAt = Date.now();
+    },
     /** Drops anything not yet sent and waits for a send in flight; later pushes are ignored. */
     async close(): Promise<void> {
       closed = true;

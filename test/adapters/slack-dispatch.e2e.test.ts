@@ -40,6 +40,20 @@ describe('Slack commands through the core', () => {
     }
   });
 
+  it('posts the job’s message before the video service is asked for anything', async ({
+    world: { driver, slack, video },
+  }) => {
+    await driver.slashCommand({ command: '/imagine', text: 'shown first', user: ALICE, channel: GENERAL });
+    await slack.waitFor(
+      () => slack.timeline.some((t) => t.text.includes('shown first') && t.text.includes('Done')),
+      { timeoutMs: 15_000 },
+    );
+    const firstPost = slack.timeline.find((t) => t.action === 'post' && t.text.includes('shown first'));
+    const upstream = video.requests.find((r) => r.method === 'POST');
+    expect(firstPost?.text).toContain('Starting');
+    expect(firstPost!.at).toBeLessThanOrEqual(upstream!.at);
+  });
+
   it('tells a /quota or /jobs sent while the bot shuts down that it is restarting', async ({
     world: { startProcess, slack, ephemeralsFor },
   }) => {
