@@ -37,12 +37,23 @@ const DATA_URI = /data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/=]+/g;
 /** Long unbroken base64 runs are image or file bytes even without the data: prefix. */
 const BARE_BASE64 = /[A-Za-z0-9+/]{512,}={0,2}/g;
 const MAX_DEPTH = 6;
+/**
+ * A Discord interaction or webhook token in a URL path is a credential: whoever has it can post as the bot in that
+ * channel until it expires. REST errors quote these URLs in their message and `url`, so the token goes by value.
+ */
+const DISCORD_TOKEN_PATH = /(\/(?:webhooks|interactions)\/\d+\/)[^/?#\s"'`]+/g;
+/** Slack's response_url is the same kind of credential: a path whose last part lets anyone answer in the channel. */
+const SLACK_RESPONSE_URL =
+  /(hooks\.slack\.com\/(?:actions|commands)\/[^/?#\s"'`]+\/[^/?#\s"'`]+\/)[^/?#\s"'`]+/g;
 
 export function scrubString(text: string, secrets: readonly string[]): string {
   let out = text;
   if (out.includes('base64,'))
     out = out.replace(DATA_URI, (m) => `${m.slice(0, m.indexOf(',') + 1)}[${m.length} chars redacted]`);
   if (out.length >= 512) out = out.replace(BARE_BASE64, (m) => `[${m.length} base64 chars redacted]`);
+  if (out.includes('/webhooks/') || out.includes('/interactions/'))
+    out = out.replace(DISCORD_TOKEN_PATH, '$1[redacted]');
+  if (out.includes('hooks.slack.com/')) out = out.replace(SLACK_RESPONSE_URL, '$1[redacted]');
   for (const secret of secrets) {
     if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join('[redacted]');
   }

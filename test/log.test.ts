@@ -40,3 +40,40 @@ describe('logger redaction', () => {
     expect(errorLine.err?.message).toBe('upstream said: invalid key [redacted]');
   });
 });
+
+describe('interaction tokens in URL paths', () => {
+  const token = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OmFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6';
+  const webhookPath = `/api/v10/webhooks/1100000000000000001/${token}/messages/@original`;
+  const callbackPath = `/api/v10/interactions/1200000000000000002/${token}/callback`;
+
+  it('replaces the token in webhook and interaction-callback paths wherever they turn up', () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ stream });
+    const error = Object.assign(new Error(`Unknown Webhook: PATCH https://discord.com${webhookPath}`), {
+      url: `https://discord.com${callbackPath}`,
+      method: 'POST',
+    });
+    log.error({ err: error, request: { path: webhookPath } }, 'rest call failed');
+    log.warn(`retrying PATCH ${webhookPath}?wait=true`);
+    log.info({ responseUrl: `https://hooks.slack.com/actions/T0001/5550001/${token}` }, 'slack reply');
+
+    const all = lines.join('\n');
+    expect(lines).toHaveLength(3);
+    expect(all).not.toContain(token);
+    const errorLine = JSON.parse(lines[0] ?? '{}') as {
+      err?: { message?: string; url?: string };
+      request?: { path?: string };
+    };
+    expect(errorLine.err?.message).toBe(
+      'Unknown Webhook: PATCH https://discord.com/api/v10/webhooks/1100000000000000001/[redacted]/messages/@original',
+    );
+    expect(errorLine.err?.url).toBe(
+      'https://discord.com/api/v10/interactions/1200000000000000002/[redacted]/callback',
+    );
+    expect(errorLine.request?.path).toBe(
+      '/api/v10/webhooks/1100000000000000001/[redacted]/messages/@original',
+    );
+    expect(lines[1]).toContain('/webhooks/1100000000000000001/[redacted]/messages/@original?wait=true');
+    expect(lines[2]).toContain('hooks.slack.com/actions/T0001/5550001/[redacted]');
+  });
+});
