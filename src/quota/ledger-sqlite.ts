@@ -1,7 +1,7 @@
 import sqlite3 from 'sqlite3';
 import { silentLogger, type Logger } from '../log.js';
 import { sqliteFileLock } from '../store/sqlite-lock.js';
-import { ensureSqliteDir } from '../store/store-url.js';
+import { ensureSqliteFile } from '../store/store-url.js';
 import { sleep } from '../util/sleep.js';
 import {
   RESERVATION_RETENTION_MS,
@@ -169,7 +169,7 @@ class Connection {
 export async function openSqliteLedger(path: string, options: QuotaLedgerOptions = {}): Promise<QuotaLedger> {
   const logger: Logger = options.logger ?? silentLogger();
   const inMemory = path === ':memory:' || path.startsWith('file:');
-  if (!inMemory) ensureSqliteDir(path);
+  if (!inMemory) ensureSqliteFile(path);
 
   const conn = await Connection.open(path);
   // Shared with the keyv namespaces on the same file (see sqlite-lock.ts).

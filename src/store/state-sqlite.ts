@@ -6,7 +6,7 @@ import { sleep } from '../util/sleep.js';
 import { decodeStored, encodeStored, expiresAtFor, isLive } from './keyv-format.js';
 import { sqliteFileLock } from './sqlite-lock.js';
 import { checkStateKey, checkTtl, type StateEntry, type StateLock, type StateStore } from './state.js';
-import { ensureSqliteDir } from './store-url.js';
+import { ensureSqliteFile } from './store-url.js';
 
 /**
  * State in the bot's SQLite file, on one connection per process that @keyv/sqlite opens; values stay in
@@ -46,7 +46,7 @@ export async function openSqliteState(
 ): Promise<StateStore> {
   const logger = options.logger ?? silentLogger();
   const now = options.now ?? Date.now;
-  ensureSqliteDir(path);
+  ensureSqliteFile(path);
   const store = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: BUSY_TIMEOUT_MS });
   // The adapter reports a failed connection as an 'error' event as well as a rejected query.
   store.on('error', () => undefined);

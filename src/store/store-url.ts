@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** Where everything persistent lives, from STORE_URL. One parser so the state store and the quota ledger agree. */
@@ -17,7 +17,26 @@ export function parseStoreUrl(storeUrl: string): StoreLocation {
   throw new Error(`STORE_URL must start with sqlite://, redis:// or memory:// (got "${storeUrl}")`);
 }
 
-/** The SQLite file's folder is created on first use, so the default works on a fresh clone. */
-export function ensureSqliteDir(path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+/**
+ * Makes the SQLite file's folder and the file itself before a driver opens it, so the default works on a fresh clone
+ * and the file (quotas, job records with prompts and message refs) is the bot user's alone: a folder the bot
+ * creates is 0700, a file it creates 0600, and SQLite gives its -wal and -shm files the database file's mode.
+ * A file that already exists loses other users' access but keeps its group's, which an operator may have granted
+ * on purpose (an operator CLI running as another user of the group); a folder that exists is the operator's.
+ */
+export function ensureSqliteFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o007) === 0) return;
+  try {
+    chmodSync(path, mode & ~0o007);
+  } catch {
+    // Not the file's owner: the driver still opens it, and the mode is the owner's call.
+  }
 }
