@@ -54,7 +54,13 @@ async function main(): Promise<number> {
   const metrics =
     metricsPort === undefined
       ? undefined
-      : await (await import('../src/metrics.js')).startMetricsServer({ port: metricsPort, logger });
+      : await (
+          await import('../src/metrics.js')
+        ).startMetricsServer({
+          port: metricsPort,
+          host: config.metricsHost,
+          logger,
+        });
   const app = await openApp(config, logger, { observe: metrics?.observe });
   const { createDiscordAdapter } = await import('../adapters/discord/index.js');
   const bot = createBot({ app, registry: REGISTRY, logger });

@@ -51,7 +51,13 @@ async function main(): Promise<number> {
   const metrics =
     config.metricsPort === undefined
       ? undefined
-      : await (await import('../src/metrics.js')).startMetricsServer({ port: config.metricsPort, logger });
+      : await (
+          await import('../src/metrics.js')
+        ).startMetricsServer({
+          port: config.metricsPort,
+          host: config.metricsHost,
+          logger,
+        });
   const app = await openApp(config, logger, { observe: metrics?.observe });
   const pruned = await app.prune();
   if (pruned > 0) logger.info({ pruned }, 'removed old job records');

@@ -198,6 +198,22 @@ const envSchema = z.object({
   LOG_PRETTY: flag(false).optional(),
   // Unset: no metrics endpoint. 0 picks a free port (tests).
   METRICS_PORT: integer('METRICS_PORT', 0, 65_535, -1),
+  // The figures name jobs, users' refusals and the process's memory: loopback unless the operator opens it.
+  METRICS_HOST: z
+    .string()
+    .trim()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return '127.0.0.1';
+      if (!/^[A-Za-z0-9.:-]+$/.test(raw)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `METRICS_HOST must be an address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0 (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    }),
 });
 
 export interface GenerationLimits {
@@ -234,6 +250,8 @@ export interface Config {
   log: { level: string; pretty: boolean | undefined };
   /** Where GET /metrics (Prometheus text format) listens; off when undefined. */
   metricsPort: number | undefined;
+  /** The interface it listens on (METRICS_HOST, default 127.0.0.1). */
+  metricsHost: string;
   storeUrl: string;
   quota: QuotaConfig;
   /** Platform-prefixed ids (discord:123, slack:U456) who are admins everywhere. */
@@ -389,6 +407,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     worker: { concurrency: e.WORKER_CONCURRENCY, lockMs: e.WORKER_LOCK_SECONDS * 1000 },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     metricsPort: e.METRICS_PORT < 0 ? undefined : e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
     storeUrl: e.STORE_URL,
     quota: {
       unit: quotaUnit,

@@ -23,10 +23,17 @@ const UPSTREAM_KINDS: ReadonlySet<ErrorKind> = new Set([
 export interface MetricsServer {
   observe: JobObserver;
   port: number;
+  /** The address it is bound to, as the socket reports it. */
+  address: string;
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(options: { port: number; logger: Logger }): Promise<MetricsServer> {
+export async function startMetricsServer(options: {
+  port: number;
+  /** Loopback unless told otherwise: the endpoint has no authentication. */
+  host?: string;
+  logger: Logger;
+}): Promise<MetricsServer> {
   const { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } = await import('prom-client');
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'gvb_' });
@@ -108,13 +115,14 @@ export async function startMetricsServer(options: { port: number; logger: Logger
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, () => resolve());
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  options.logger.info({ port }, 'metrics on GET /metrics');
+  const { port, address } = server.address() as AddressInfo;
+  options.logger.info({ host: address, port }, 'metrics on GET /metrics');
   return {
     observe,
     port,
+    address,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

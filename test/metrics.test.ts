@@ -1,5 +1,7 @@
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../src/app.js';
+import { parseConfig } from '../src/config.js';
 import type { JobContext } from '../src/jobs/types.js';
 import { startMetricsServer } from '../src/metrics.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from './emulators/video-api/server.js';
@@ -67,5 +69,38 @@ describe('GET /metrics', () => {
       await app.close();
       await metrics.close();
     }
+  });
+});
+
+describe('where GET /metrics listens', () => {
+  /** An address of this machine that is not loopback: what a neighbour on the network would connect to. */
+  const outside = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+
+  it('listens on 127.0.0.1 by default, so the network cannot read it', async () => {
+    expect(parseConfig({}).metricsHost).toBe('127.0.0.1');
+    const metrics = await startMetricsServer({ port: 0, logger: capturedLogger().logger });
+    try {
+      expect(metrics.address).toBe('127.0.0.1');
+      expect((await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).status).toBe(200);
+      if (outside !== undefined)
+        await expect(fetch(`http://${outside}:${metrics.port}/metrics`)).rejects.toThrow();
+    } finally {
+      await metrics.close();
+    }
+  });
+
+  it('listens where METRICS_HOST says, and refuses a value that is not a host', async () => {
+    const host = parseConfig({ METRICS_HOST: '0.0.0.0' }).metricsHost;
+    const metrics = await startMetricsServer({ port: 0, host, logger: capturedLogger().logger });
+    try {
+      expect(metrics.address).toBe('0.0.0.0');
+      if (outside !== undefined)
+        expect((await fetch(`http://${outside}:${metrics.port}/metrics`)).status).toBe(200);
+    } finally {
+      await metrics.close();
+    }
+    expect(() => parseConfig({ METRICS_HOST: 'http://0.0.0.0:9100' })).toThrow(/METRICS_HOST/);
   });
 });
