@@ -223,7 +223,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
         const signal = requestOptions.signal
           ? AbortSignal.any([requestOptions.signal, headersDeadline.signal])
           : headersDeadline.signal;
-        const context = { method: 'GET', path: new URL(current).pathname };
+        const context = { method: 'GET', path: new URL(current).pathname, file: true };
         let response: Response;
         try {
           response = await doFetch(current, {

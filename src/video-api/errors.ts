@@ -62,7 +62,12 @@ export function errorFromResponse(
   status: number,
   bodyText: string,
   retryAfterHeader: string | null,
-  context: { method: string; path: string },
+  context: {
+    method: string;
+    path: string;
+    /** A finished job's video file (/content or video_url), fetched only after the API said it is ready. */
+    file?: boolean;
+  },
 ): VideoApiError {
   let message: string | undefined;
   let code: string | undefined;
@@ -107,6 +112,18 @@ export function errorFromResponse(
       retryAfterMs: parseRetryAfter(retryAfterHeader),
       // A 503 is the server saying it did not take the request; other 5xx may come after the work began.
       maybeProcessed: status === 503 ? 'no' : 'unknown',
+    });
+  }
+  if ((status === 404 || status === 410) && context.file === true) {
+    // The job completed on the base URL we polled, so this is not our configuration: the provider lost or
+    // expired the file. A failure of the video service, refunded like any other.
+    return new VideoApiError({
+      ...base,
+      kind: 'job_failed',
+      logMessage: `${where} answered ${status}: upstream error, the video service no longer has this finished video${said}`,
+      userMessage:
+        'The video was generated, but it could not be fetched from the video service. It does not count against your quota; please try again.',
+      maybeProcessed: 'no',
     });
   }
   if (status === 404 && !context.path.includes('/videos/')) {

@@ -120,3 +120,36 @@ describe('video API hangs', () => {
     }
   }, 60_000);
 });
+
+describe('the video API loses a finished video', () => {
+  it.each([
+    ['/content', 'a lost file'],
+    ['/content and the foreign video_url', '[emu:foreign] a lost file'],
+  ])(
+    'a 404 from %s after completion is an upstream error: the user is told and refunded',
+    async (_where, prompt) => {
+      bot.video.reset();
+      bot.video.configure({ filesGone: true });
+      const logsBefore = bot.logLines.length;
+      try {
+        const user = bot.users[5];
+        if (!user) throw new Error('no such user');
+        const handle = await imagine(5, prompt);
+        const final = await handle.waitForOriginal((m) => m.content.startsWith('❌'), 20_000);
+        expect(final.content).toContain('could not be fetched');
+        expect(final.content).not.toMatch(/misconfigured/i);
+        expect(await used(user.id)).toBe(0);
+        const [record] = await bot.app.jobs.list({ userId: user.id }, 1);
+        expect(record?.reservation).toBe('refunded');
+
+        const logs = bot.logLines.slice(logsBefore).join('\n');
+        expect(logs).toContain('upstream error');
+        expect(logs).not.toContain('VIDEO_API_BASE_URL');
+        expect(logs).not.toContain('"level":50');
+      } finally {
+        bot.video.configure({ filesGone: undefined });
+      }
+    },
+    40_000,
+  );
+});

@@ -78,6 +78,8 @@ export interface EmulatorFaults {
   hang?: boolean;
   /** Add fields the contract does not name (`usage`, `completed_at`, `x_relay`, ...) to every job JSON. */
   extraFields?: boolean;
+  /** `/content` and the foreign file server answer 404 for every job, finished ones too: the files are gone. */
+  filesGone?: boolean;
 }
 
 export interface RecordedRequest {
@@ -495,6 +497,9 @@ export async function startVideoApiEmulator(
       job.polls += 1;
       return { kind: 'json', status: 200, body: jobJson(job) };
     }
+    if (faults.filesGone) {
+      return { kind: 'json', status: 404, body: envelope(`video ${id} content not found`, 'not_found') };
+    }
     if (job.directives.noContent) {
       return {
         kind: 'json',
@@ -674,7 +679,7 @@ export async function startVideoApiEmulator(
       job !== undefined &&
       job.directives.outcome === 'completed' &&
       viewJob(job, now()).terminal;
-    if (!ready || job === undefined) {
+    if (!ready || job === undefined || faults.filesGone === true) {
       finish(record, 'foreign', 404);
       sendSimple(res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
       return;
