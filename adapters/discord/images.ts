@@ -2,16 +2,44 @@ import { readCapped } from '../../src/util/read-capped.js';
 import { BotError, InvalidInputError, type ImageSource } from '../../src/port.js';
 
 /**
- * Downloads user attachments, only from Discord's CDN hosts (plus the configured API host, so an emulator
- * works), never following a redirect elsewhere, and never past the size cap.
+ * Downloads user images only from Discord's own hosts (plus the configured API origin, so an emulator works),
+ * never following a redirect elsewhere, and never past the size cap: a URL in a message is the user's choice,
+ * and the bot must not become a way to reach other hosts.
+ *
+ * Discord documents https://cdn.discordapp.com as its CDN base
+ * (https://discord.com/developers/docs/reference#image-formatting) and gives attachments and embed images a
+ * `proxy_url`, "a proxied url of the image"
+ * (https://discord.com/developers/docs/resources/message#embed-object-embed-image-structure), without naming
+ * the proxy's hosts: those are media.discordapp.net (attachments) and images-ext-<N>.discordapp.net (link
+ * previews' images, mirrored from the linked site). Exactly these names, over https on the default port.
  */
-const DISCORD_CDN_HOSTS = ['cdn.discordapp.com', 'media.discordapp.net'];
+const DISCORD_HOSTS = new Set(['cdn.discordapp.com', 'media.discordapp.net']);
+const DISCORD_PROXY_HOST = /^images-ext-\d{1,3}\.discordapp\.net$/;
+
+function isDiscordHost(hostname: string): boolean {
+  return DISCORD_HOSTS.has(hostname) || DISCORD_PROXY_HOST.test(hostname);
+}
+
+/** Whether the bot may fetch `url` as a Discord image: Discord's hosts, or the configured API's own origin. */
+export function isDiscordImageUrl(url: URL, apiOrigin: string): boolean {
+  if (url.username !== '' || url.password !== '') return false;
+  if (url.origin === apiOrigin) return true;
+  return url.protocol === 'https:' && url.port === '' && isDiscordHost(url.hostname);
+}
+
+function parseUrl(value: string | undefined): URL | undefined {
+  try {
+    return new URL(value ?? '');
+  } catch {
+    return undefined;
+  }
+}
 
 export function createDiscordImageFetcher(apiBaseUrl: string, fetchImpl: typeof fetch = fetch) {
-  const allowed = new Set([...DISCORD_CDN_HOSTS, new URL(apiBaseUrl).host]);
+  const apiOrigin = new URL(apiBaseUrl).origin;
   return async function fetchImage(source: ImageSource, maxBytes: number): Promise<Uint8Array> {
-    const url = new URL(source.url ?? '');
-    if (!allowed.has(url.host) || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    const url = parseUrl(source.url);
+    if (!url || !isDiscordImageUrl(url, apiOrigin)) {
       throw new InvalidInputError(
         'images',
         `“${source.name}” is not a Discord attachment, so the bot will not fetch it.`,

@@ -1,8 +1,10 @@
 import type { App } from '@slack/bolt';
 
 /**
- * users.info, cached briefly: admin = workspace admin or owner; a user of another team (Slack Connect) is not
- * "in" this workspace. Cached per team and user, since one user id can be seen from several workspaces.
+ * users.info, cached briefly. A user of another team (Slack Connect) is not "in" this workspace, and their
+ * is_admin/is_owner are that other organisation's roles, so admin = workspace admin or owner of this team only
+ * (users.info leaves team_id out for some accounts; then the flags are taken as they are). Cached per team and
+ * user, since one user id can be seen from several workspaces.
  */
 
 const CACHE_MS = 5 * 60_000;
@@ -22,11 +24,8 @@ export function createUserLookup(client: App['client'], now: () => number = Date
     if (cached && now() - cached.at < CACHE_MS) return cached;
     try {
       const user = (await client.users.info({ user: userId })).user;
-      const entry = {
-        admin: Boolean(user?.is_admin || user?.is_owner),
-        inTeam: Boolean(user && !user.deleted && (!user.team_id || user.team_id === teamId)),
-        at: now(),
-      };
+      const inTeam = Boolean(user && !user.deleted && (!user.team_id || user.team_id === teamId));
+      const entry = { admin: inTeam && Boolean(user?.is_admin || user?.is_owner), inTeam, at: now() };
       if (cache.size > 10_000) cache.clear();
       cache.set(key, entry);
       return entry;

@@ -185,7 +185,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     id,
     username: userName(id),
     name: userName(id),
-    team_id: identity.teamId,
+    team_id: emulator.users.get(id)?.teamId ?? identity.teamId,
   });
   const channelName = (id: string) => (id.startsWith('D') ? 'directmessage' : id.toLowerCase());
   const team = () => ({ id: identity.teamId, domain: identity.teamDomain });

@@ -116,6 +116,11 @@ export interface SlackUser {
   isBot?: boolean;
   deleted?: boolean;
   tz?: string;
+  /**
+   * The user's own workspace when it is not the emulated one (a Slack Connect member of another organisation):
+   * users.info then answers with this `team_id`, and `isAdmin`/`isOwner` describe that other workspace.
+   */
+  teamId?: string;
 }
 
 export interface WorkspaceIdentity {

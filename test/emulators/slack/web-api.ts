@@ -417,16 +417,17 @@ export function createWebApi(ctx: WebApiContext) {
   function userJson(user: SlackUser): Record<string, unknown> {
     const name = user.name ?? user.id.toLowerCase();
     const realName = user.realName ?? name;
+    const teamId = user.teamId ?? identity.teamId;
     return {
       id: user.id,
-      team_id: identity.teamId,
+      team_id: teamId,
       name,
       deleted: user.deleted ?? false,
       real_name: realName,
       tz: user.tz ?? 'Etc/UTC',
       tz_label: 'Coordinated Universal Time',
       tz_offset: 0,
-      profile: { real_name: realName, display_name: name, team: identity.teamId },
+      profile: { real_name: realName, display_name: name, team: teamId },
       is_admin: user.isAdmin ?? false,
       is_owner: user.isOwner ?? false,
       is_primary_owner: user.isPrimaryOwner ?? false,
