@@ -340,7 +340,12 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
           userMessage: IMAGES_OFF_MESSAGE,
         });
       }
-      const banned = findBan(settings.bans, intent.prompt);
+      const banned = findBan(settings.bans, intent.prompt, (rule, error) => {
+        logger.warn(
+          { ...where, rule: describeBan(rule), reason: error.userMessage },
+          'ban rule skipped: it cannot be matched safely',
+        );
+      });
       if (banned) {
         // The rule goes to the log for the operator; the user gets a neutral sentence.
         logger.info({ ...where, rule: describeBan(banned) }, 'job refused: prompt matches the ban list');

@@ -62,11 +62,10 @@ describe('ban patterns', () => {
     expect(parseBanPattern('/nud(e|ity)/')).toEqual({ kind: 'regex', pattern: 'nud(e|ity)' });
   });
 
-  it('refuses invalid, over-long and catastrophic regular expressions with a reason', () => {
+  // Catastrophic shapes are accepted now that rules are matched in linear time: see ban-rules.test.ts.
+  it('refuses invalid, over-long and unsupported regular expressions with a reason', () => {
     expect(() => parseBanPattern('/(unclosed/')).toThrow(/not a valid regular expression/);
     expect(() => parseBanPattern(`/${'a'.repeat(201)}/`)).toThrow(/at most 200 characters/);
-    expect(() => parseBanPattern('/(a+)+$/')).toThrow(/nested repetition/);
-    expect(() => parseBanPattern('/(\\w*)*x/')).toThrow(/nested repetition/);
     expect(() => parseBanPattern('/(a)\\1/')).toThrow(/backreference/);
     expect(() => parseBanPattern('   ')).toThrow(/Give a word/);
   });
