@@ -4,6 +4,7 @@ import type { Adapter, AdapterCore, DiscordConfig } from '../../src/port.js';
 import { createEditPacer } from '../../src/util/edit-pacer.js';
 import type { DiscordContext } from './context.js';
 import { discordFormat } from './format.js';
+import { guardGatewayDispatch } from './gateway-guard.js';
 import { createDiscordImageFetcher } from './images.js';
 import { createInteractionHandler } from './interactions.js';
 import { createMentionHandler } from './mentions.js';
@@ -57,6 +58,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     rest: { api: config.apiBaseUrl },
     allowedMentions: NO_MENTIONS,
   });
+  guardGatewayDispatch(client, log);
   const fetchImage = createDiscordImageFetcher(config.apiBaseUrl);
 
   // Progress edits of all jobs together keep to 40 a second: under discord.js's global 50 for mention jobs

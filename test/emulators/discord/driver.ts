@@ -24,6 +24,7 @@ import type {
   StoredMessage,
   UserContextMenuInput,
   UserInput,
+  RawDispatchInput,
   UserMessageInput,
 } from './types.js';
 import { DM_APP_PERMISSIONS, interactionToken, snowflake, toPermissions } from './util.js';
@@ -58,6 +59,7 @@ interface DispatchInit {
   componentMessageId?: string | null;
   tokenTtlMs?: number | undefined;
   everySession?: boolean | undefined;
+  tamper?: ((payload: Json) => unknown) | undefined;
 }
 
 class DriverError extends Error {
@@ -103,6 +105,7 @@ export interface Driver {
   messageContextMenu(input: MessageContextMenuInput): Promise<InteractionHandle>;
   userContextMenu(input: UserContextMenuInput): Promise<InteractionHandle>;
   userMessage(input: UserMessageInput): Promise<StoredMessage>;
+  rawDispatch(input: RawDispatchInput): Promise<void>;
 }
 
 export function createDriver(config: DriverConfig): Driver {
@@ -239,9 +242,10 @@ export function createDriver(config: DriverConfig): Driver {
     );
     state.interactions.set(id, record);
     state.interactionsByToken.set(token, record);
+    const sent = init.tamper ? init.tamper(structuredClone(payload)) : payload;
     if (init.everySession) {
-      gateway.dispatchToEverySession('INTERACTION_CREATE', guildId, payload);
-    } else if (!gateway.dispatch('INTERACTION_CREATE', guildId, () => payload)) {
+      gateway.dispatchToEverySession('INTERACTION_CREATE', guildId, sent);
+    } else if (!gateway.dispatch('INTERACTION_CREATE', guildId, () => sent)) {
       throw new DriverError(`no gateway session for shard ${gateway.shardFor(guildId)}`);
     }
     state.notify();
@@ -339,6 +343,7 @@ export function createDriver(config: DriverConfig): Driver {
         commandName: input.name,
         tokenTtlMs: input.tokenTtlMs,
         everySession: input.everySession,
+        tamper: input.tamper,
       });
     },
 
@@ -561,6 +566,14 @@ export function createDriver(config: DriverConfig): Driver {
       });
       gateway.emitMessage('MESSAGE_CREATE', message);
       return message;
+    },
+
+    async rawDispatch(input) {
+      const guildId = input.guildId ?? null;
+      await gateway.waitForSession(gateway.shardFor(guildId), config.sessionWaitMs);
+      if (!gateway.dispatchRaw(input.t, guildId, input.d)) {
+        throw new DriverError(`no gateway session for shard ${gateway.shardFor(guildId)}`);
+      }
     },
   };
 }

@@ -178,6 +178,14 @@ export class Gateway {
     return true;
   }
 
+  /** Sends `d` as it is, null included (a malformed event), to the session serving `guildId`'s shard. */
+  dispatchRaw(t: string, guildId: string | null, d: unknown): boolean {
+    const session = this.session(this.shardFor(guildId));
+    if (session === undefined) return false;
+    this.send(session, t, d);
+    return true;
+  }
+
   /**
    * Sends one dispatch to every live session of `guildId`'s shard, as when two processes identified as the
    * same shard (a duplicated deployment). Returns how many got it.

@@ -409,6 +409,11 @@ export interface SlashCommandInput extends InteractionInput {
   options?: CommandOptionInput[];
   /** Attachment options by option name: uploaded to the CDN and put in `data.resolved.attachments`. */
   attachments?: Record<string, AttachmentInput>;
+  /**
+   * Dispatches what this returns instead of the complete payload (given a copy), to see how the bot copes
+   * with a malformed event; the handle keeps the complete payload.
+   */
+  tamper?: (payload: Record<string, unknown>) => unknown;
 }
 
 export interface ButtonInput extends Omit<InteractionInput, 'channelId' | 'guildId'> {
@@ -454,6 +459,14 @@ export interface UserMessageInput {
   /** Whether a reply pings the replied-to author. Default true. */
   mentionRepliedUser?: boolean;
   embeds?: unknown[];
+}
+
+export interface RawDispatchInput {
+  /** The event name, e.g. `MESSAGE_CREATE`. */
+  t: string;
+  d: unknown;
+  /** Picks the shard; default a DM (shard 0). */
+  guildId?: string | null;
 }
 
 export interface ChannelMessagesQuery {
@@ -546,6 +559,8 @@ export interface DiscordEmulator {
   messageContextMenu(input: MessageContextMenuInput): Promise<InteractionHandle>;
   userContextMenu(input: UserContextMenuInput): Promise<InteractionHandle>;
   userMessage(input: UserMessageInput): Promise<StoredMessage>;
+  /** Sends `d` as a dispatch exactly as given (nothing checked or stored), e.g. a malformed event. */
+  rawDispatch(input: RawDispatchInput): Promise<void>;
   /** Close gateway sockets (default code 4000, which discord.js resumes from). */
   disconnect(options?: { shard?: number; code?: number }): void;
 
