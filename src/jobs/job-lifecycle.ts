@@ -9,6 +9,7 @@ import type {
 import type { JobStart } from '../generation/video-job.js';
 import type { Logger } from '../log.js';
 import { scopeKey } from '../quota/scope.js';
+import { CancelRequest, cancelledError, sentUpstream } from './cancellation.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';
 import type { JobContext, JobObserver, JobRunnerDeps } from './types.js';
 import type { GenerationReply } from '../port.js';
@@ -43,7 +44,7 @@ export interface DeliveryGuard {
 export interface DriveOptions {
   /** Aborting stops polling; the job is then settled as a failure (or left, see `leaving`). */
   signal: AbortSignal;
-  /** Aborted by Cancel: the failure shown is its reason, whatever the interrupted call threw. */
+  /** Aborted by Cancel (its reason a CancelRequest): the job settles as cancelled, whatever the interrupted call threw. */
   jobSignal: AbortSignal;
   /** True when the process is stopping: the job is left unsettled for the next attempt. */
   leaving: () => boolean;
@@ -117,10 +118,20 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     error: unknown,
     sink: GenerationReply | undefined,
   ): Promise<void> {
-    const botError = toBotError(error);
-    const refunded = await deps.quota.refund(record.id);
+    // The stored record may be ahead of the caller's copy (the upstream id written by another step).
+    const charged =
+      error instanceof CancelRequest &&
+      (sentUpstream(record) || sentUpstream((await deps.jobs.get(record.id)) ?? record));
+    const botError = error instanceof CancelRequest ? cancelledError(error, charged) : toBotError(error);
+    let refunded = false;
+    if (charged) await deps.quota.commit(record.id);
+    else refunded = await deps.quota.refund(record.id);
     const status = STATUS_FOR_ERROR[botError.kind] ?? 'failed';
-    await deps.jobs.update(record.id, { status, reservation: 'refunded', error: botError.message });
+    await deps.jobs.update(record.id, {
+      status,
+      reservation: charged ? 'committed' : 'refunded',
+      error: botError.message,
+    });
     observe({
       type: 'settled',
       platform: record.platform,
@@ -128,7 +139,13 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       kind: botError.kind,
       durationMs: now() - record.createdAt,
     });
-    const level = botError.kind === 'misconfigured' || botError.kind === 'internal' ? 'error' : 'warn';
+    if (error instanceof CancelRequest) observe({ type: 'cancelled', platform: record.platform, charged });
+    const level =
+      error instanceof CancelRequest
+        ? 'info'
+        : botError.kind === 'misconfigured' || botError.kind === 'internal'
+          ? 'error'
+          : 'warn';
     log[level](
       {
         jobId: record.id,
@@ -136,9 +153,10 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
         platform: record.platform,
         userId: record.userId,
         refunded,
+        charged,
         err: botError,
       },
-      'job failed',
+      error instanceof CancelRequest ? 'job cancelled' : 'job failed',
     );
     await sink
       ?.fail(botError, record)
