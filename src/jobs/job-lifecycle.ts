@@ -42,7 +42,7 @@ export interface DeliveryGuard {
 }
 
 export interface DriveOptions {
-  /** Aborting stops polling; the job is then settled as a failure (or left, see `leaving`). */
+  /** Shutdown or the caller: aborting stops the job where it stands, settled as a failure or left (`leaving`). */
   signal: AbortSignal;
   /** Aborted by Cancel (its reason a CancelRequest): the job settles as cancelled, whatever the interrupted call threw. */
   jobSignal: AbortSignal;
@@ -219,11 +219,26 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
   ): Promise<DriveResult> {
     let current = record;
     observe({ type: 'driving', delta: 1 });
+    // Cancel never interrupts the POST: an aborted POST may still have created the job upstream, and a job
+    // cancelled then would be refunded while the provider generates it. It stops at the POST's answer instead,
+    // its upstream id recorded, so it counts.
+    let posting = false;
+    const upstream = new AbortController();
+    const stop = () => upstream.abort(options.signal.reason);
+    const cancel = () => {
+      if (!posting) upstream.abort(options.jobSignal.reason);
+    };
+    if (options.signal.aborted) stop();
+    if (options.jobSignal.aborted) cancel();
+    options.signal.addEventListener('abort', stop, { once: true });
+    options.jobSignal.addEventListener('abort', cancel, { once: true });
     try {
       // Nothing goes upstream before the user's message for this job exists: a job the bot could not show
       // is refused (and refunded) here, not paid for.
       if ('body' in start) await sink.ready?.(current);
-      for await (const event of deps.service.run(start, options.signal)) {
+      if (options.jobSignal.aborted) throw options.jobSignal.reason;
+      posting = 'body' in start;
+      for await (const event of deps.service.run(start, upstream.signal)) {
         if (event.type === 'submitted' && 'body' in start) {
           current =
             (await deps.jobs.update(current.id, {
@@ -231,6 +246,8 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
               status: 'submitted',
               submittedAt: event.startedAt,
             })) ?? current;
+          posting = false;
+          if (options.jobSignal.aborted) throw options.jobSignal.reason;
         }
         if (event.type === 'progress' && event.status !== 'completed') {
           current =
@@ -275,6 +292,8 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       await settleFailure(current, options.jobSignal.aborted ? options.jobSignal.reason : error, sink);
       return { record: (await deps.jobs.get(current.id)) ?? current, settled: true };
     } finally {
+      options.signal.removeEventListener('abort', stop);
+      options.jobSignal.removeEventListener('abort', cancel);
       observe({ type: 'driving', delta: -1 });
     }
   }

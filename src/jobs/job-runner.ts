@@ -71,9 +71,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
         await life.settleFailure(current, error, sink);
         return (await deps.jobs.get(current.id)) ?? current;
       }
-      const signals = [controller.signal, stopping.signal, ...(signal ? [signal] : [])];
       const running = life.drive(current, start, sink, {
-        signal: AbortSignal.any(signals),
+        signal: signal ? AbortSignal.any([stopping.signal, signal]) : stopping.signal,
         jobSignal: controller.signal,
         leaving: () => stopping.signal.aborted,
       });

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -36,6 +38,47 @@ const context = (key: string): JobContext => ({
   imageRefs: [],
 });
 const mallory = { platform: 'slack', spaceId: 'T1', userId: 'mallory' } as const;
+
+/**
+ * Between the bot and the emulator: holds each POST a while before passing it on, as a slow provider would,
+ * and passes it on even when the bot gave up waiting (the provider then has the job all the same).
+ */
+async function slowPostProxy(target: string, holdMs: number) {
+  let posts = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method === 'POST') posts++;
+      const forward = async () => {
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(
+            (e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'host',
+          ),
+        );
+        const answer = await fetch(`${target}${req.url ?? ''}`, {
+          method: req.method,
+          headers,
+          body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
+        });
+        const body = Buffer.from(await answer.arrayBuffer());
+        if (res.writable) {
+          res
+            .writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' })
+            .end(body);
+        }
+      };
+      setTimeout(() => void forward().catch(() => res.destroy()), req.method === 'POST' ? holdMs : 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    posts: () => posts,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 type Sinks = Map<string, ReturnType<typeof recordingSink>>;
 const sinkFor = (sinks: Sinks, key: string) => {
@@ -126,5 +169,27 @@ describe.each([
     // The running job still holds its reservation; the cancelled one gave its back.
     expect((await app.quota.status(mallory)).used).toBe(1);
     expect(video.jobs.size).toBe(1);
+  }, 20_000);
+
+  it('charges a job cancelled while its POST was on its way: the provider may have it already', async () => {
+    const proxy = await slowPostProxy(new URL(video.baseUrl).origin, 800);
+    try {
+      const sinks: Sinks = new Map();
+      const app = await open({ QUOTA_DEFAULT: '1', VIDEO_API_BASE_URL: proxy.baseUrl }, sinks);
+      const job = await startJob(app, sinks, 'posting', '[emu:stuck] a fox in flight');
+      await vi.waitFor(() => expect(proxy.posts()).toBe(1), 5000);
+
+      expect(await app.runner!.cancel(job.id, { by: 'mallory' })).toBe(true);
+      await vi.waitFor(() => expect(sinkFor(sinks, 'posting').failures).toHaveLength(1), 5000);
+      expect(sinkFor(sinks, 'posting').failures[0]?.userMessage).toBe(
+        'Cancelled by mallory; the video service had already started it, so it counts.',
+      );
+      expect(video.jobs.size).toBe(1);
+      expect(await app.jobs.get(job.id)).toMatchObject({ status: 'cancelled', reservation: 'committed' });
+      expect((await app.jobs.get(job.id))?.upstreamId).toBe([...video.jobs.keys()][0]);
+      expect((await app.quota.status(mallory)).used).toBe(1);
+    } finally {
+      await proxy.close();
+    }
   }, 20_000);
 });

@@ -174,7 +174,7 @@ export async function createBullmqRunner(
         'settled' in next
           ? next
           : await life.drive(next.record, next.start, sink, {
-              signal: AbortSignal.any([controller.signal, stopping.signal]),
+              signal: stopping.signal,
               jobSignal: controller.signal,
               leaving: () => stopping.signal.aborted,
               guard,
