@@ -97,10 +97,11 @@ export const cancelAction: CommandDefinition = {
     const record = await authorized(invocation, context);
     const refuse = (userMessage: string) => new BotError('invalid_input', userMessage, { userMessage });
     if (!UNFINISHED_STATUSES.has(record.status)) throw refuse('That job has already finished.');
-    // The job's own message says who cancelled it when the runner settles it; the press needs no answer.
+    // The runner settles the job and its message says who cancelled it and whether it counts (only the
+    // runner knows whether the provider already had it); the press needs no answer.
     const by = context.format.actor(invocation);
     if (!context.runner) throw new BotError('internal', 'cancel without a job runner');
-    if (!(await context.runner.cancel(record.id, `Cancelled by ${by}. The quota it held was refunded.`))) {
+    if (!(await context.runner.cancel(record.id, { by }))) {
       throw refuse('That job is no longer running.');
     }
   },

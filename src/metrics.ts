@@ -6,8 +6,9 @@ import type { Logger } from './log.js';
 
 /**
  * GET /metrics in Prometheus text format (METRICS_PORT): jobs accepted, refused (by reason; quota refusals
- * among them), finished (by status), in flight, their duration, upstream errors by kind, and the process's
- * own figures (RSS, heap, event-loop lag). prom-client loads only when the endpoint is on.
+ * among them), finished (by status), cancelled after submission (still paid for upstream), in flight, their
+ * duration, upstream errors by kind, and the process's own figures (RSS, heap, event-loop lag). prom-client
+ * loads only when the endpoint is on.
  */
 
 /** Failures that come from the video service rather than from the user or the platform. */
@@ -61,6 +62,12 @@ export async function startMetricsServer(options: {
     labelNames: ['platform', 'status'],
     registers: [register],
   });
+  const cancelledAfterSubmit = new Counter({
+    name: 'gvb_jobs_cancelled_after_submit_total',
+    help: 'Jobs cancelled after the video service had them: still generated upstream, so charged to the user.',
+    labelNames: ['platform'],
+    registers: [register],
+  });
   const upstreamErrors = new Counter({
     name: 'gvb_upstream_errors_total',
     help: 'Jobs that ended on a video-service error, by kind.',
@@ -91,6 +98,9 @@ export async function startMetricsServer(options: {
         return;
       case 'driving':
         inFlight.inc(o.delta);
+        return;
+      case 'cancelled':
+        if (o.charged) cancelledAfterSubmit.inc({ platform: o.platform });
         return;
       case 'settled':
         finished.inc({ platform: o.platform, status: o.status });

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import type { JobContext } from '../src/jobs/types.js';
@@ -65,6 +65,39 @@ describe('GET /metrics', () => {
       expect(sample(text, 'gvb_process_resident_memory_bytes')).toBeGreaterThan(0);
       expect(text).toContain('gvb_nodejs_eventloop_lag_p99_seconds');
       expect((await fetch(`http://127.0.0.1:${metrics.port}/other`)).status).toBe(404);
+    } finally {
+      await app.close();
+      await metrics.close();
+    }
+  });
+
+  it('counts jobs cancelled after the video service had them, not those cancelled in line', async () => {
+    const { logger } = capturedLogger();
+    const metrics = await startMetricsServer({ port: 0, logger });
+    const app = await openApp(
+      configFor(video, { STORE_URL: 'memory://', MAX_CONCURRENT_JOBS: '1', QUOTA_DEFAULT: '9' }),
+      logger,
+      { generation: { runner: { pollPolicy: FAST_POLL } }, observe: metrics.observe },
+    );
+    try {
+      const upstream = recordingSink();
+      const first = app.runner!.start(context('dan'), { prompt: '[emu:stuck] one' }, upstream.sink);
+      const second = app.runner!.start(context('dan'), { prompt: 'two' }, recordingSink().sink);
+      let running: string | undefined;
+      let waiting: string | undefined;
+      await vi.waitFor(async () => {
+        const records = await app.jobs.list({ userId: 'dan' });
+        running = records.find((r) => r.upstreamId !== undefined)?.id;
+        waiting = records.find((r) => r.status === 'waiting')?.id;
+        expect(running && waiting).toBeTruthy();
+      }, 5000);
+      await app.runner!.cancel(waiting!, { by: 'dan' });
+      await app.runner!.cancel(running!, { by: 'dan' });
+      await Promise.all([first, second]);
+
+      const text = await (await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).text();
+      expect(sample(text, 'gvb_jobs_cancelled_after_submit_total{platform="slack"}')).toBe(1);
+      expect(sample(text, 'gvb_jobs_finished_total{platform="slack",status="cancelled"}')).toBe(2);
     } finally {
       await app.close();
       await metrics.close();

@@ -9,6 +9,7 @@ import type {
 import type { JobStart } from '../generation/video-job.js';
 import type { Logger } from '../log.js';
 import { scopeKey } from '../quota/scope.js';
+import { CancelRequest, cancelledError, sentUpstream } from './cancellation.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';
 import type { JobContext, JobObserver, JobRunnerDeps } from './types.js';
 import type { GenerationReply } from '../port.js';
@@ -41,9 +42,9 @@ export interface DeliveryGuard {
 }
 
 export interface DriveOptions {
-  /** Aborting stops polling; the job is then settled as a failure (or left, see `leaving`). */
+  /** Shutdown or the caller: aborting stops the job where it stands, settled as a failure or left (`leaving`). */
   signal: AbortSignal;
-  /** Aborted by Cancel: the failure shown is its reason, whatever the interrupted call threw. */
+  /** Aborted by Cancel (its reason a CancelRequest): the job settles as cancelled, whatever the interrupted call threw. */
   jobSignal: AbortSignal;
   /** True when the process is stopping: the job is left unsettled for the next attempt. */
   leaving: () => boolean;
@@ -117,10 +118,20 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     error: unknown,
     sink: GenerationReply | undefined,
   ): Promise<void> {
-    const botError = toBotError(error);
-    const refunded = await deps.quota.refund(record.id);
+    // The stored record may be ahead of the caller's copy (the upstream id written by another step).
+    const charged =
+      error instanceof CancelRequest &&
+      (sentUpstream(record) || sentUpstream((await deps.jobs.get(record.id)) ?? record));
+    const botError = error instanceof CancelRequest ? cancelledError(error, charged) : toBotError(error);
+    let refunded = false;
+    if (charged) await deps.quota.commit(record.id);
+    else refunded = await deps.quota.refund(record.id);
     const status = STATUS_FOR_ERROR[botError.kind] ?? 'failed';
-    await deps.jobs.update(record.id, { status, reservation: 'refunded', error: botError.message });
+    await deps.jobs.update(record.id, {
+      status,
+      reservation: charged ? 'committed' : 'refunded',
+      error: botError.message,
+    });
     observe({
       type: 'settled',
       platform: record.platform,
@@ -128,7 +139,13 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       kind: botError.kind,
       durationMs: now() - record.createdAt,
     });
-    const level = botError.kind === 'misconfigured' || botError.kind === 'internal' ? 'error' : 'warn';
+    if (error instanceof CancelRequest) observe({ type: 'cancelled', platform: record.platform, charged });
+    const level =
+      error instanceof CancelRequest
+        ? 'info'
+        : botError.kind === 'misconfigured' || botError.kind === 'internal'
+          ? 'error'
+          : 'warn';
     log[level](
       {
         jobId: record.id,
@@ -136,9 +153,10 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
         platform: record.platform,
         userId: record.userId,
         refunded,
+        charged,
         err: botError,
       },
-      'job failed',
+      error instanceof CancelRequest ? 'job cancelled' : 'job failed',
     );
     await sink
       ?.fail(botError, record)
@@ -201,11 +219,26 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
   ): Promise<DriveResult> {
     let current = record;
     observe({ type: 'driving', delta: 1 });
+    // Cancel never interrupts the POST: an aborted POST may still have created the job upstream, and a job
+    // cancelled then would be refunded while the provider generates it. It stops at the POST's answer instead,
+    // its upstream id recorded, so it counts.
+    let posting = false;
+    const upstream = new AbortController();
+    const stop = () => upstream.abort(options.signal.reason);
+    const cancel = () => {
+      if (!posting) upstream.abort(options.jobSignal.reason);
+    };
+    if (options.signal.aborted) stop();
+    if (options.jobSignal.aborted) cancel();
+    options.signal.addEventListener('abort', stop, { once: true });
+    options.jobSignal.addEventListener('abort', cancel, { once: true });
     try {
       // Nothing goes upstream before the user's message for this job exists: a job the bot could not show
       // is refused (and refunded) here, not paid for.
       if ('body' in start) await sink.ready?.(current);
-      for await (const event of deps.service.run(start, options.signal)) {
+      if (options.jobSignal.aborted) throw options.jobSignal.reason;
+      posting = 'body' in start;
+      for await (const event of deps.service.run(start, upstream.signal)) {
         if (event.type === 'submitted' && 'body' in start) {
           current =
             (await deps.jobs.update(current.id, {
@@ -213,6 +246,8 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
               status: 'submitted',
               submittedAt: event.startedAt,
             })) ?? current;
+          posting = false;
+          if (options.jobSignal.aborted) throw options.jobSignal.reason;
         }
         if (event.type === 'progress' && event.status !== 'completed') {
           current =
@@ -257,6 +292,8 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       await settleFailure(current, options.jobSignal.aborted ? options.jobSignal.reason : error, sink);
       return { record: (await deps.jobs.get(current.id)) ?? current, settled: true };
     } finally {
+      options.signal.removeEventListener('abort', stop);
+      options.jobSignal.removeEventListener('abort', cancel);
       observe({ type: 'driving', delta: -1 });
     }
   }

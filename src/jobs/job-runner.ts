@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import { BotError } from '../errors.js';
 import type { JobStart } from '../generation/video-job.js';
 import { scopeKey } from '../quota/scope.js';
 import { settleWithin } from '../util/sleep.js';
+import { CancelRequest } from './cancellation.js';
 import { createJobLifecycle } from './job-lifecycle.js';
 import type { JobRecord } from './job-store.js';
 import { RESTARTED_BEFORE_SUBMIT, resumePlan } from './resume-plan.js';
@@ -29,7 +29,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     deps.limits ?? { maxConcurrent: Number.POSITIVE_INFINITY, maxPerUser: Number.POSITIVE_INFINITY },
     now,
   );
-  /** Per running or waiting job: aborting it cancels the job (the reason is the user's message). */
+  /** Per running or waiting job: aborting it with a CancelRequest cancels the job. */
   const controllers = new Map<string, AbortController>();
   // Every running job listens to it; the default cap of 10 listeners would warn at the 11th job.
   setMaxListeners(0, stopping.signal);
@@ -71,9 +71,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
         await life.settleFailure(current, error, sink);
         return (await deps.jobs.get(current.id)) ?? current;
       }
-      const signals = [controller.signal, stopping.signal, ...(signal ? [signal] : [])];
       const running = life.drive(current, start, sink, {
-        signal: AbortSignal.any(signals),
+        signal: signal ? AbortSignal.any([stopping.signal, signal]) : stopping.signal,
         jobSignal: controller.signal,
         leaving: () => stopping.signal.aborted,
       });
@@ -130,8 +129,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
       return run(record, record.status === 'reserved', async () => ({ body }), sink, options.signal);
     },
 
-    cancel(jobId, userMessage) {
-      const error = new BotError('job_cancelled', 'cancelled on request', { userMessage });
+    cancel(jobId, { by }) {
+      const error = new CancelRequest(by);
       if (scheduler.cancelWaiting(jobId, error)) return Promise.resolve(true);
       const controller = controllers.get(jobId);
       if (!controller) return Promise.resolve(false);

@@ -20,6 +20,8 @@ export type JobObservation =
   | { type: 'accepted'; platform: JobRecord['platform'] }
   | { type: 'refused'; platform: JobRecord['platform']; kind: ErrorKind }
   | { type: 'driving'; delta: 1 | -1 }
+  /** Cancel pressed; `charged` when the provider already had the job (its quota is spent, not refunded). */
+  | { type: 'cancelled'; platform: JobRecord['platform']; charged: boolean }
   | {
       type: 'settled';
       platform: JobRecord['platform'];
@@ -64,6 +66,11 @@ export interface JobRunnerDeps {
   observe?: JobObserver;
 }
 
+export interface CancelOptions {
+  /** Who pressed Cancel, as the platform shows them. */
+  by: string;
+}
+
 export interface StartOptions {
   signal?: AbortSignal;
   fetchImage?: BuildRequestDeps['fetchImage'];
@@ -96,10 +103,11 @@ export interface JobRunner {
     options?: StartOptions,
   ): Promise<JobRecord | undefined>;
   /**
-   * Cancels a waiting or running job: it leaves the line or stops being polled (the API has no cancel
-   * call), its reservation is refunded and its message shows `userMessage`. False when no process has it.
+   * Cancels a waiting or running job: it leaves the line or stops being polled. The API has no cancel call,
+   * so a job the provider already has is charged; one still in the bot's line is refunded. The job's message
+   * says which, and who cancelled (`by`, as the platform shows them). False when no process has it.
    */
-  cancel(jobId: string, userMessage: string): Promise<boolean>;
+  cancel(jobId: string, request: CancelOptions): Promise<boolean>;
   /**
    * Starts working: finishes what earlier processes left unfinished and, with BullMQ, takes jobs accepted
    * by any process. `replyFor` gives the reply of a job this process did not start (undefined: a platform this

@@ -1,4 +1,4 @@
-import { describe, expect } from 'vitest';
+import { describe, expect, onTestFinished } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { DiscordEmulator, InteractionHandle, StoredMessage } from '../emulators/discord/server.js';
 import type { VideoApiEmulator } from '../emulators/video-api/server.js';
@@ -94,9 +94,12 @@ describe('Discord fair queue', () => {
       /You already have 6 videos in progress \(the limit is 6\): “\[emu:ms=3000\] carol/,
     );
     expect(await used(app, carol)).toBe(before + 6);
-    // Cancel them all (the requester may), which refunds each one.
+    // Cancel them all (the requester may): those still in line are refunded; one the video service already
+    // had (the single slot) counts.
+    const ids: string[] = [];
     for (const job of jobs) {
       const message = job.original();
+      ids.push(buttonId(message, 'cancel').slice('cancel:'.length));
       const press = await discord.button({
         message: message!,
         customId: buttonId(message, 'cancel'),
@@ -105,12 +108,18 @@ describe('Discord fair queue', () => {
       await press.waitForAck();
     }
     await Promise.all(jobs.map((h) => h.waitForOriginal((m) => m.content.includes('Cancelled by'), 10_000)));
-    expect(await used(app, carol)).toBe(before);
+    const records = await Promise.all(ids.map((id) => app.jobs.get(id)));
+    const charged = records.filter((r) => r?.reservation === 'committed');
+    expect(charged.every((r) => r?.upstreamId !== undefined)).toBe(true);
+    expect(
+      records.filter((r) => r?.reservation === 'refunded').every((r) => r?.upstreamId === undefined),
+    ).toBe(true);
+    expect(await used(app, carol)).toBe(before + charged.length);
   }, 60_000);
 });
 
 describe('Discord Cancel and Delete', () => {
-  it('cancels a running job (no more polls, refunded), refuses others, allows an admin', async ({
+  it('cancels a running job (no more polls, charged: the video service had it), refuses others, allows an admin', async ({
     world: { discord, video, app },
   }) => {
     const running = await imagine(discord, alice, '[emu:ms=8000] long alice');
@@ -138,12 +147,14 @@ describe('Discord Cancel and Delete', () => {
     await own.waitForAck();
     expect(own.ack?.type).toBe(6);
     const cancelled = await running.waitForOriginal((m) => m.content.includes('Cancelled by'), 10_000);
-    expect(cancelled.content).toContain(`Cancelled by <@${alice.id}>`);
+    expect(cancelled.content).toContain(
+      `Cancelled by <@${alice.id}>; the video service had already started it, so it counts.`,
+    );
     expect(cancelled.mentions.users).toEqual([]);
     expect(cancelled.components).toEqual([]);
-    expect(await used(app, alice)).toBe(beforeAlice - 1);
+    expect(await used(app, alice)).toBe(beforeAlice);
     const cancelledJob = await app.jobs.get(cancelId.slice('cancel:'.length));
-    expect(cancelledJob).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
+    expect(cancelledJob).toMatchObject({ status: 'cancelled', reservation: 'committed' });
 
     // The waiting job moves up and runs; the cancelled one is never polled again.
     await waiting.waitForOriginal((m) => m.attachments.length > 0, 15_000);
@@ -171,6 +182,41 @@ describe('Discord Cancel and Delete', () => {
     const done = await third.waitForOriginal((m) => m.content.includes('Cancelled by'), 10_000);
     expect(done.content).toContain(`<@${admin.id}>`);
   }, 60_000);
+
+  it('does not give back a quota of 1 for a job cancelled after the video service had it', async ({
+    world: { discord, video, app },
+  }) => {
+    const target = { platform: 'discord', spaceId: guildId, userId: bob.id } as const;
+    const operator = { ...target, userId: admin.id, isSpaceAdmin: true };
+    await app.quota.setUserLimit(operator, target, (await used(app, bob)) + 1);
+    onTestFinished(() => app.quota.setUserLimit(operator, target, 50).then(() => undefined));
+
+    const job = await imagine(discord, bob, '[emu:stuck] bob cancel loop');
+    // The provider has the job once its id is in the record.
+    await discord.waitFor(() => video.jobs.size === 1, 10_000);
+    const shown = await job.waitForOriginal((m) => m.content.includes('%'), 10_000);
+    const id = buttonId(shown, 'cancel').slice('cancel:'.length);
+    expect((await app.jobs.get(id))?.upstreamId).toBeDefined();
+    const before = await used(app, bob);
+    const press = await discord.button({ message: shown, customId: `cancel:${id}`, user: bob });
+    await press.waitForAck();
+    const cancelled = await job.waitForOriginal((m) => m.content.includes('Cancelled by'), 10_000);
+    expect(cancelled.content).toContain(
+      `Cancelled by <@${bob.id}>; the video service had already started it, so it counts.`,
+    );
+    expect(await app.jobs.get(id)).toMatchObject({ status: 'cancelled', reservation: 'committed' });
+    expect(await used(app, bob)).toBe(before);
+
+    const again = await imagine(discord, bob, 'bob tries again');
+    const quotaRefused = /You have used \d+ of your \d+ videos? today/;
+    await discord.waitFor(
+      () =>
+        again.followups().some((m) => quotaRefused.test(m.content)) ||
+        quotaRefused.test(again.original()?.content ?? ''),
+      5000,
+    );
+    expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  }, 30_000);
 
   it('deletes a result for its requester only', async ({ world: { discord } }) => {
     const job = await imagine(discord, bob, 'to be deleted');

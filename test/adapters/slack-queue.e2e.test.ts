@@ -1,4 +1,4 @@
-import { describe, expect } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { SlackDriver } from '../emulators/slack/driver.js';
 import type { SlackEmulator } from '../emulators/slack/server.js';
@@ -97,7 +97,7 @@ describe('Slack queue and job control', () => {
       messageTs: waiting.ts,
     });
     const cancelled = await jobMessage(slack, 'alice waiting', (text) => text.includes('Cancelled by'));
-    expect(cancelled.text).toContain('Cancelled by alice');
+    expect(cancelled.text).toContain('Cancelled by alice. The quota it held was refunded.');
     expect(await used(app, ALICE)).toBe(before - 1);
     expect(await app.jobs.get(jobId)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
     await jobMessage(slack, 'alice running', (text) => text.includes('Done'));
@@ -149,5 +149,46 @@ describe('Slack queue and job control', () => {
     await slack.waitFor(() => slack.files.get(fileId)?.state === 'deleted' || !slack.files.has(fileId), {
       timeoutMs: 5000,
     });
+  }, 30_000);
+
+  it('charges a job cancelled after the video service had it: the message says it counts, and the quota is spent', async ({
+    world: { driver, slack, video, app },
+  }) => {
+    const bob = { platform: 'slack', spaceId: slackSeed.teamId, userId: BOB } as const;
+    const owner = { ...bob, userId: 'U_OPERATOR', isSpaceAdmin: true };
+    await app.quota.setUserLimit(owner, bob, (await used(app, BOB)) + 1);
+
+    await imagine(driver, BOB, '[emu:stuck] bob cancel loop');
+    // The provider has the job once its id is in the record.
+    await vi.waitFor(
+      async () => expect((await app.jobs.list({ userId: BOB })).some((r) => r.upstreamId)).toBe(true),
+      10_000,
+    );
+    const running = await jobMessage(slack, 'bob cancel loop', (_text, blocks) =>
+      blocks.includes('cancel_job'),
+    );
+    const jobId = /"value":"(job_[^"]+)"/.exec(JSON.stringify(running.blocks))?.[1] ?? '';
+    const before = await used(app, BOB);
+    await driver.blockAction({
+      actionId: 'cancel_job',
+      value: jobId,
+      user: BOB,
+      channel: CHANNEL,
+      messageTs: running.ts,
+    });
+    const cancelled = await jobMessage(slack, 'bob cancel loop', (text) => text.includes('Cancelled by'));
+    expect(cancelled.text).toContain(
+      'Cancelled by bob; the video service had already started it, so it counts.',
+    );
+    expect(await app.jobs.get(jobId)).toMatchObject({ status: 'cancelled', reservation: 'committed' });
+    expect(await used(app, BOB)).toBe(before);
+
+    await imagine(driver, BOB, 'bob tries again');
+    const refusal = await slack.waitFor(
+      () => ephemeralsFor(slack, BOB).find((t) => /You have used \d+ of your \d+ videos? today/.test(t.text)),
+      { timeoutMs: 5000 },
+    );
+    expect(refusal.text).toContain('You have used');
+    expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   }, 30_000);
 });

@@ -225,7 +225,7 @@ describe('BullMQ runner: two processes on one Redis', () => {
     expect(posted).toEqual([prompts[0], 'bob 1', ...prompts.slice(1)]);
   }, 60_000);
 
-  it('cancels from the other process, a waiting job and a running one, refunding both', async () => {
+  it('cancels from the other process, a waiting job (refunded) and a running one (charged: upstream already has it)', async () => {
     seen.clear();
     const env = { MAX_CONCURRENT_JOBS: '1', MAX_JOBS_PER_USER: '3', QUOTA_DEFAULT: '9' };
     const a = await instance('a', env);
@@ -237,18 +237,22 @@ describe('BullMQ runner: two processes on one Redis', () => {
     );
     const waiting = await a.runner!.start(context('cy', 'wait'), { prompt: 'next' }, sinkIn('a', 'wait'));
     await until(() => video.jobs.size === 1, 5000, 'the first job upstream');
-    expect(await b.runner!.cancel(waiting!.id, 'Cancelled by an admin.')).toBe(true);
-    expect(await b.runner!.cancel(running!.id, 'Cancelled by the requester.')).toBe(true);
+    expect(await b.runner!.cancel(waiting!.id, { by: 'an admin' })).toBe(true);
+    expect(await b.runner!.cancel(running!.id, { by: 'the requester' })).toBe(true);
     await until(() => seenFor('run').failures.length > 0, 5000, 'the running job cancelled');
-    expect(seenFor('wait').failures[0]?.userMessage).toBe('Cancelled by an admin.');
-    expect(seenFor('run').failures[0]?.userMessage).toBe('Cancelled by the requester.');
+    expect(seenFor('wait').failures[0]?.userMessage).toBe(
+      'Cancelled by an admin. The quota it held was refunded.',
+    );
+    expect(seenFor('run').failures[0]?.userMessage).toBe(
+      'Cancelled by the requester; the video service had already started it, so it counts.',
+    );
     const upstream = [...video.jobs.values()][0]!;
     const polls = upstream.polls;
     await new Promise((r) => setTimeout(r, 500));
     expect(upstream.polls).toBe(polls);
-    expect(await a.jobs.get(running!.id)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
+    expect(await a.jobs.get(running!.id)).toMatchObject({ status: 'cancelled', reservation: 'committed' });
     expect(await a.jobs.get(waiting!.id)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
-    expect((await a.quota.status({ platform: 'slack', spaceId: 'T1', userId: 'cy' })).used).toBe(0);
+    expect((await a.quota.status({ platform: 'slack', spaceId: 'T1', userId: 'cy' })).used).toBe(1);
     expect(video.jobs.size).toBe(1);
   }, 30_000);
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { BotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { CancelRequest } from '../cancellation.js';
 
 /**
  * Cancel across processes: a job may be polled by any process, or not yet taken by one. A request publishes
@@ -9,12 +9,9 @@ import type { Logger } from '../../log.js';
  * the job later settles it as cancelled instead of starting it).
  */
 
-const cancelMessageSchema = z.object({ jobId: z.string(), userMessage: z.string() });
+const cancelMessageSchema = z.object({ jobId: z.string(), by: z.string() });
 /** Long enough for any job still in line to be taken and see it. */
 const MARKER_MS = 86_400_000;
-
-export const cancelError = (userMessage: string) =>
-  new BotError('job_cancelled', 'cancelled on request', { userMessage });
 
 export interface CancelChannelOptions {
   redis: Redis;
@@ -22,7 +19,7 @@ export interface CancelChannelOptions {
   prefix: string;
   logger: Logger;
   /** Called in every process for every cancel request; the one driving `jobId` aborts it. */
-  onCancel(jobId: string, error: BotError): void;
+  onCancel(jobId: string, request: CancelRequest): void;
 }
 
 export async function openCancelChannel(options: CancelChannelOptions) {
@@ -34,20 +31,21 @@ export async function openCancelChannel(options: CancelChannelOptions) {
   subscriber.on('message', (_channel: string, message: string) => {
     const parsed = cancelMessageSchema.safeParse(safeJson(message));
     if (!parsed.success) return;
-    options.onCancel(parsed.data.jobId, cancelError(parsed.data.userMessage));
+    options.onCancel(parsed.data.jobId, new CancelRequest(parsed.data.by));
   });
   await subscriber.subscribe(channel);
 
   return {
     /** Cancels a job driven by another process, or about to be taken: it stops at its next poll, or on taking it. */
-    async request(jobId: string, userMessage: string): Promise<void> {
-      await redis.set(markerKey(jobId), userMessage, 'PX', MARKER_MS);
-      await redis.publish(channel, JSON.stringify({ jobId, userMessage }));
+    async request(jobId: string, by: string): Promise<void> {
+      await redis.set(markerKey(jobId), by, 'PX', MARKER_MS);
+      await redis.publish(channel, JSON.stringify({ jobId, by }));
     },
 
-    /** The user's message of a cancel requested before this process took the job; null when none was. */
-    requested(jobId: string): Promise<string | null> {
-      return redis.get(markerKey(jobId));
+    /** A cancel requested before this process took the job; null when none was. */
+    async requested(jobId: string): Promise<CancelRequest | null> {
+      const by = await redis.get(markerKey(jobId));
+      return by === null ? null : new CancelRequest(by);
     },
 
     async close(): Promise<void> {

@@ -10,7 +10,8 @@ import { UNFINISHED_STATUSES, type JobRecord } from '../job-store.js';
 import { createRedisFairQueue } from '../redis-fair-queue.js';
 import { tooManyJobs } from '../scheduler.js';
 import type { JobRunner, JobRunnerDeps, ReplyFor } from '../types.js';
-import { cancelError, openCancelChannel } from './cancel-channel.js';
+import { CancelRequest } from '../cancellation.js';
+import { openCancelChannel } from './cancel-channel.js';
 import { createCrashSweep, jobDataSchema } from './crash-sweep.js';
 import { planTakenJob } from './taken-job.js';
 import { createWaitingPositions } from './waiting-positions.js';
@@ -173,7 +174,7 @@ export async function createBullmqRunner(
         'settled' in next
           ? next
           : await life.drive(next.record, next.start, sink, {
-              signal: AbortSignal.any([controller.signal, stopping.signal]),
+              signal: stopping.signal,
               jobSignal: controller.signal,
               leaving: () => stopping.signal.aborted,
               guard,
@@ -225,10 +226,10 @@ export async function createBullmqRunner(
       return record;
     },
 
-    async cancel(jobId, userMessage) {
+    async cancel(jobId, { by }) {
       const record = await deps.jobs.get(jobId);
       if (!record || !UNFINISHED_STATUSES.has(record.status)) return false;
-      const error = cancelError(userMessage);
+      const error = new CancelRequest(by);
       if (await fair.cancelWaiting(jobId, scopeKey(record))) {
         const sink = positions.sinkOf(record);
         positions.take(jobId);
@@ -241,7 +242,7 @@ export async function createBullmqRunner(
         controller.abort(error);
         return true;
       }
-      await cancels.request(jobId, userMessage);
+      await cancels.request(jobId, by);
       return true;
     },
 

@@ -4,7 +4,7 @@ import type { DriveResult, JobLifecycle } from '../job-lifecycle.js';
 import type { JobRecord, JobStore } from '../job-store.js';
 import { RESTARTED_BEFORE_SUBMIT, resumePlan } from '../resume-plan.js';
 import type { GenerationReply } from '../../port.js';
-import { cancelError, type CancelChannel } from './cancel-channel.js';
+import type { CancelChannel } from './cancel-channel.js';
 
 export interface TakerDeps {
   life: JobLifecycle;
@@ -26,9 +26,10 @@ export async function planTakenJob(
   attempt: number,
 ): Promise<{ record: JobRecord; start: JobStart } | DriveResult> {
   const { life } = deps;
-  const cancelledWith = await deps.cancels.requested(record.id);
-  if (cancelledWith !== null) {
-    await life.settleFailure(record, cancelError(cancelledWith), sink);
+  const cancel = await deps.cancels.requested(record.id);
+  if (cancel !== null) {
+    // Charged when the record shows the provider already had it (a job resumed after a crash).
+    await life.settleFailure(record, cancel, sink);
     return { record, settled: true };
   }
   const plan = resumePlan(record);
