@@ -8,12 +8,17 @@ import { startSlackWorld, type SlackWorld, type SlackWorldOptions } from './slac
  * state as users would); after every test the video API forgets its requests, jobs and faults.
  */
 
-export function discordWorldTest(options: DiscordWorldOptions = {}) {
-  return test.extend<{ world: DiscordWorld; forgetVideoRequests: void }>({
+interface World {
+  reset(): void;
+  close(): Promise<void>;
+}
+
+function worldTest<W extends World>(start: () => Promise<W>) {
+  return test.extend<{ world: W; forgetVideoRequests: void }>({
     world: [
       // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this pattern
       async ({}, use) => {
-        const world = await startDiscordWorld(options);
+        const world = await start();
         try {
           await use(world);
         } finally {
@@ -32,26 +37,8 @@ export function discordWorldTest(options: DiscordWorldOptions = {}) {
   });
 }
 
-export function slackWorldTest(options: SlackWorldOptions = {}) {
-  return test.extend<{ world: SlackWorld; forgetVideoRequests: void }>({
-    world: [
-      // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this pattern
-      async ({}, use) => {
-        const world = await startSlackWorld(options);
-        try {
-          await use(world);
-        } finally {
-          await world.close();
-        }
-      },
-      { scope: 'file' },
-    ],
-    forgetVideoRequests: [
-      async ({ world }, use) => {
-        await use();
-        world.reset();
-      },
-      { auto: true },
-    ],
-  });
-}
+export const discordWorldTest = (options: DiscordWorldOptions = {}) =>
+  worldTest<DiscordWorld>(() => startDiscordWorld(options));
+
+export const slackWorldTest = (options: SlackWorldOptions = {}) =>
+  worldTest<SlackWorld>(() => startSlackWorld(options));
