@@ -42,3 +42,29 @@ export async function startWorker(script: string, args: string[]): Promise<Worke
     }),
   };
 }
+
+/**
+ * The worker's side of `startWorker`: prints `ready`, waits for `go <epoch ms>` on stdin, then sleeps until
+ * that instant, so every process starts together rather than when its stdin happens to be read.
+ */
+export async function readyThenWaitForGo(): Promise<void> {
+  process.stdout.write('ready\n');
+  const startAt = await new Promise<number>((resolve) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.once('line', (line) => {
+      lines.close();
+      process.stdin.destroy();
+      resolve(Number(line.split(' ')[1] ?? 0));
+    });
+  });
+  await waitUntil(startAt);
+}
+
+/** Sleeps until `at` (epoch ms), spinning through the last few ms so several processes start within ~0.1 ms. */
+async function waitUntil(at: number): Promise<void> {
+  const coarse = at - Date.now() - 15;
+  if (coarse > 0) await new Promise((resolve) => setTimeout(resolve, coarse));
+  while (performance.timeOrigin + performance.now() < at) {
+    // spin
+  }
+}

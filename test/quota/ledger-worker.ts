@@ -9,18 +9,9 @@
  * then either fires <n> concurrent reserves of cost 1 on the scope, or refunds the listed ids all at once,
  * and prints one JSON line: { "ok": [ids reserved] } or { "refunded": [ids this process refunded] }.
  */
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createQuotaLedger } from '../../src/quota/ledger.js';
-
-/** Sleeps until `at` (epoch ms), spinning through the last few ms so several processes start within ~0.1 ms. */
-async function waitUntil(at: number): Promise<void> {
-  const coarse = at - Date.now() - 15;
-  if (coarse > 0) await new Promise((resolve) => setTimeout(resolve, coarse));
-  while (performance.timeOrigin + performance.now() < at) {
-    // spin
-  }
-}
+import { readyThenWaitForGo } from '../helpers/worker.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -44,17 +35,7 @@ const ledger = await createQuotaLedger(
   values.prefix === undefined ? {} : { redisPrefix: values.prefix },
 );
 
-process.stdout.write('ready\n');
-const startAt = await new Promise<number>((resolve) => {
-  const lines = createInterface({ input: process.stdin });
-  lines.once('line', (line) => {
-    lines.close();
-    process.stdin.destroy();
-    resolve(Number(line.split(' ')[1] ?? 0));
-  });
-});
-// `go <epoch ms>`: every process starts at the same instant, not when its stdin happens to be read.
-await waitUntil(startAt);
+await readyThenWaitForGo();
 
 let result: Record<string, string[]>;
 if (values.refund !== undefined) {

@@ -6,10 +6,10 @@
  * It opens the app on the store, prints `ready`, waits for `go <epoch ms>` on stdin and, at that instant, adds
  * <n> ban words (`<label>w<i>`) to the space all at once, then prints one JSON line { "added": n, "failed": [] }.
  */
-import { createInterface } from 'node:readline';
 import { openApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
+import { readyThenWaitForGo } from '../helpers/worker.js';
 
 const [storeUrl, spaceId, label, countText] = process.argv.slice(2);
 if (storeUrl === undefined || spaceId === undefined || label === undefined || countText === undefined) {
@@ -18,16 +18,7 @@ if (storeUrl === undefined || spaceId === undefined || label === undefined || co
 }
 
 const app = await openApp(parseConfig({ STORE_URL: storeUrl }), silentLogger(), { needsGeneration: false });
-process.stdout.write('ready\n');
-const startAt = await new Promise<number>((resolve) => {
-  const lines = createInterface({ input: process.stdin });
-  lines.once('line', (line) => {
-    lines.close();
-    process.stdin.destroy();
-    resolve(Number(line.split(' ')[1] ?? 0));
-  });
-});
-await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
+await readyThenWaitForGo();
 
 const admin = { platform: 'discord' as const, spaceId, userId: `admin-${label}`, isSpaceAdmin: true };
 const outcomes = await Promise.allSettled(

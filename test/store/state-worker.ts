@@ -7,9 +7,9 @@
  * set-if-absent keys (`<namespace>:race:<i>`) and <n> locks (`<namespace>:lock:<i>`) all at once, then prints
  * one JSON line { "values": [i won], "locks": [i won] }.
  */
-import { createInterface } from 'node:readline';
 import { silentLogger } from '../../src/log.js';
 import { openState } from '../../src/store/open-state.js';
+import { readyThenWaitForGo } from '../helpers/worker.js';
 
 const [storeUrl, namespace, countText] = process.argv.slice(2);
 if (storeUrl === undefined || namespace === undefined || countText === undefined) {
@@ -18,16 +18,7 @@ if (storeUrl === undefined || namespace === undefined || countText === undefined
 }
 
 const opened = await openState(storeUrl, silentLogger());
-process.stdout.write('ready\n');
-const startAt = await new Promise<number>((resolve) => {
-  const lines = createInterface({ input: process.stdin });
-  lines.once('line', (line) => {
-    lines.close();
-    process.stdin.destroy();
-    resolve(Number(line.split(' ')[1] ?? 0));
-  });
-});
-await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
+await readyThenWaitForGo();
 
 const indexes = Array.from({ length: Number(countText) }, (_, i) => i);
 const [values, locks] = await Promise.all([

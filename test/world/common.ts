@@ -1,5 +1,6 @@
 import type { App, JobQueueOverrides } from '../../src/app.js';
 import type { Logger } from '../../src/log.js';
+import type { GenerationReply, JobRecord } from '../../src/port.js';
 import {
   startVideoApiEmulator,
   type RecordedRequest,
@@ -50,6 +51,42 @@ export async function processApp(
     jobQueue: options.jobQueue,
   });
   return { app, logger, logLines: lines, close: once(() => app.close()) };
+}
+
+/** What a world needs of a started bot: to stop it, and the reply of a job it resumes. */
+export interface WorldBot {
+  stop(graceMs?: number): Promise<void>;
+  replyFor(record: JobRecord): GenerationReply | undefined;
+}
+
+/**
+ * A bot process of a world: its app (given, or opened on the world's video API with `env` over the world's),
+ * the bot `start` puts on it, stopped at most once and closed with the world; with `resume`, its workers
+ * started as bin/main.ts does (with Redis: the BullMQ worker).
+ */
+export async function startBotProcess<Bot extends WorldBot>(
+  video: VideoApiEmulator,
+  stack: ReturnType<typeof closeStack>,
+  world: BackendOptions,
+  proc: Pick<BackendOptions, 'app' | 'env'> & { resume?: boolean },
+  start: (app: App, logger: Logger) => Promise<Bot>,
+): Promise<BotProcess<Bot>> {
+  const opened = await processApp(video, { ...world, app: proc.app, env: { ...world.env, ...proc.env } });
+  let started: Bot;
+  try {
+    started = await start(opened.app, opened.logger);
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  const bot: Bot = { ...started, stop: once((graceMs?: number) => started.stop(graceMs)) };
+  const close = once(async (graceMs?: number) => {
+    await bot.stop(graceMs ?? 1000);
+    await opened.close();
+  });
+  stack.push(() => close(1000));
+  if (proc.resume) await opened.app.runner?.startWorkers((record) => bot.replyFor(record));
+  return { app: opened.app, bot, logger: opened.logger, logLines: opened.logLines, close };
 }
 
 /** The video-API emulator a world uses: the one given (left running), or a new one it closes. */

@@ -16,11 +16,10 @@ import type { RecordedRequest, VideoApiEmulator } from '../emulators/video-api/s
 import { capturedLogger } from '../helpers/core.js';
 import {
   building,
-  once,
-  processApp,
   videoPosts,
   worldVideo,
   type BackendOptions,
+  startBotProcess,
   type BotProcess,
 } from './common.js';
 
@@ -154,25 +153,10 @@ export function startDiscordWorld(options: DiscordWorldOptions = {}): Promise<Di
     });
     stack.push(() => discord.close());
 
-    async function startProcess(proc: DiscordProcessOptions = {}): Promise<BotProcess<DiscordBot>> {
-      const env = { ...options.env, ...proc.env };
-      const opened = await processApp(video, { ...options, app: proc.app, env });
-      let started: DiscordBot;
-      try {
-        started = await startDiscordBot(discord, opened.app, { logger: opened.logger, ...proc.bot });
-      } catch (error) {
-        await opened.close();
-        throw error;
-      }
-      const bot: DiscordBot = { ...started, stop: once((graceMs?: number) => started.stop(graceMs)) };
-      const close = once(async (graceMs?: number) => {
-        await bot.stop(graceMs ?? 1000);
-        await opened.close();
-      });
-      stack.push(() => close(1000));
-      if (proc.resume) await opened.app.runner?.startWorkers((record) => bot.replyFor(record));
-      return { app: opened.app, bot, logger: opened.logger, logLines: opened.logLines, close };
-    }
+    const startProcess = (proc: DiscordProcessOptions = {}): Promise<BotProcess<DiscordBot>> =>
+      startBotProcess(video, stack, options, proc, (app, logger) =>
+        startDiscordBot(discord, app, { logger, ...proc.bot }),
+      );
 
     const main = await startProcess({ app: options.app, env: {}, bot: options.bot, resume: options.resume });
     return {

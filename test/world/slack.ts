@@ -22,11 +22,10 @@ import { capturedLogger } from '../helpers/core.js';
 import { botUrlOf, slackTargetOf, type SlackTarget } from '../helpers/slack.js';
 import {
   building,
-  once,
-  processApp,
   videoPosts,
   worldVideo,
   type BackendOptions,
+  startBotProcess,
   type BotProcess,
 } from './common.js';
 
@@ -161,28 +160,13 @@ export function startSlackWorld(options: SlackWorldOptions = {}): Promise<SlackW
     stack.push(() => slack.close());
 
     async function startProcess(proc: SlackProcessOptions = {}): Promise<SlackProcess> {
-      const env = { ...options.env, ...proc.env };
-      const opened = await processApp(video, { ...options, app: proc.app, env });
-      let started: SlackBot;
-      try {
-        started = await startSlackBot(slackTargetOf(slack), opened.app, {
-          logger: opened.logger,
-          ...proc.bot,
-        });
-      } catch (error) {
-        await opened.close();
-        throw error;
-      }
-      const bot: SlackBot = { ...started, stop: once((graceMs?: number) => started.stop(graceMs)) };
-      const close = once(async (graceMs?: number) => {
-        await bot.stop(graceMs ?? 1000);
-        await opened.close();
-      });
-      stack.push(() => close(1000));
+      const started = await startBotProcess(video, stack, options, proc, (app, logger) =>
+        startSlackBot(slackTargetOf(slack), app, { logger, ...proc.bot }),
+      );
       const driver = proc.bot?.socketMode
         ? createSlackDriver({ emulator: slack, transport: 'socket' })
-        : createSlackDriver({ emulator: slack, botUrl: botUrlOf(bot) });
-      return { app: opened.app, bot, driver, logger: opened.logger, logLines: opened.logLines, close };
+        : createSlackDriver({ emulator: slack, botUrl: botUrlOf(started.bot) });
+      return { ...started, driver };
     }
 
     const main = await startProcess({ app: options.app, env: {}, bot: options.bot });
