@@ -19,8 +19,6 @@ import {
 } from './reply.js';
 import { createUserLookup } from './users.js';
 
-export { EVENT_DEDUPE_TTL_MS } from './context.js';
-
 /**
  * The Slack adapter: a Bolt app (HTTP receiver with signed requests, or Socket Mode with SLACK_APP_TOKEN)
  * whose Web API calls go to SLACK_API_URL. It wires the event kinds (slash commands, buttons and the Animate

@@ -76,7 +76,7 @@ export function registerInteractions(context: SlackContext): void {
           })
         : createSlackActionReply(
             { channel, userId: body.user.id, ts: message?.ts, threadTs: message?.thread_ts },
-            { client: bolt.client, logger: log },
+            { client: bolt.client, tellUser: context.tellUser },
           );
       dispatch(context, invocation, reply);
     });

@@ -219,15 +219,12 @@ export interface SlackActionTarget {
  */
 export function createSlackActionReply(
   target: SlackActionTarget,
-  deps: Pick<SlackReplyDeps, 'client' | 'logger'>,
+  deps: Pick<SlackReplyDeps, 'client'> & {
+    /** An ephemeral note to one user (the adapter's; failures only logged). */
+    tellUser(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
+  },
 ): Reply {
-  const note = async (text: string) => {
-    await deps.client.chat
-      .postEphemeral({ channel: target.channel, user: target.userId, text, thread_ts: target.threadTs })
-      .catch((error: unknown) =>
-        deps.logger.warn({ userId: target.userId, err: error }, 'ephemeral note failed'),
-      );
-  };
+  const note = (text: string) => deps.tellUser(target.channel, target.userId, text, target.threadTs);
   return {
     text: (message, options) => note(options?.formatted ? message : escapeSlack(message)),
     fail: (error) => note(escapeSlack(error.userMessage)),
