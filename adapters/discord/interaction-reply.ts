@@ -1,5 +1,6 @@
 import { MessageFlags, type RepliableInteraction } from 'discord.js';
 import type { GenerationReply, ReplyTextOptions, Visibility } from '../../src/port.js';
+import { jobToCome } from './job-to-come.js';
 import { NO_MENTIONS } from './render.js';
 import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply, type DiscordReplyDeps } from './reply.js';
 
@@ -21,10 +22,6 @@ export function createInteractionReply(
 ): InteractionReply {
   let job: GenerationReply | undefined;
   let visibility: Visibility | undefined;
-  const needJob = (): GenerationReply => {
-    if (!job) throw new Error('this interaction was not acknowledged as a job');
-    return job;
-  };
   const answer = async (content: string) => {
     if (visibility === 'private') await interaction.editReply({ content, allowedMentions: NO_MENTIONS });
     else await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
@@ -63,14 +60,7 @@ export function createInteractionReply(
       if (job) await job.fail(error, record);
       else await answer(visibility === 'private' ? `⚠️ ${error.userMessage}` : error.userMessage);
     },
-    progress: (event, record) => needJob().progress(event, record),
-    deliver: (video, record) => needJob().deliver(video, record),
-    notify: (record) => needJob().notify?.(record) ?? Promise.resolve(),
-    fetchImage: (source, maxBytes) => {
-      const fetch = replyDeps().fetchImage;
-      if (!fetch) throw new Error('no image fetcher');
-      return fetch(source, maxBytes);
-    },
+    ...jobToCome(() => job, replyDeps),
     async remove() {
       if (!interaction.isMessageComponent()) throw new Error('only a button can remove its message');
       await interaction.deferUpdate();

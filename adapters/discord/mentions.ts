@@ -2,6 +2,7 @@ import { PermissionFlagsBits, type Message } from 'discord.js';
 import { promptFromMention } from '../../commands/animate.js';
 import { BotError, type GenerationReply, type Invocation } from '../../src/port.js';
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
+import { jobToCome } from './job-to-come.js';
 import { imagesOfMessages } from './message-images.js';
 import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply } from './reply.js';
 
@@ -20,10 +21,6 @@ function mentionReply(message: Message, context: DiscordContext): GenerationRepl
   let job: GenerationReply | undefined;
   const answer = (content: string) =>
     message.reply({ content, allowedMentions: { parse: [], repliedUser: false } });
-  const needJob = () => {
-    if (!job) throw new Error('this mention was not acknowledged as a job');
-    return job;
-  };
   return {
     get ref() {
       return job?.ref;
@@ -50,14 +47,7 @@ function mentionReply(message: Message, context: DiscordContext): GenerationRepl
       if (job) await job.fail(error, record);
       else await answer(error.userMessage);
     },
-    progress: (event, record) => needJob().progress(event, record),
-    deliver: (video, record) => needJob().deliver(video, record),
-    notify: (record) => needJob().notify?.(record) ?? Promise.resolve(),
-    fetchImage: (source, maxBytes) => {
-      const fetch = context.replyDeps().fetchImage;
-      if (!fetch) throw new Error('no image fetcher');
-      return fetch(source, maxBytes);
-    },
+    ...jobToCome(() => job, context.replyDeps),
   };
 }
 

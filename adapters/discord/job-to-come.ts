@@ -1,0 +1,28 @@
+import type { GenerationReply } from '../../src/port.js';
+import type { DiscordReplyDeps } from './reply.js';
+
+/**
+ * The job half of a Discord reply whose job message exists only once the core acknowledged the command (an
+ * interaction's deferral, a mention's placeholder): until then there is no job to report to, and a call
+ * that needs one is a bug.
+ */
+export function jobToCome(
+  job: () => GenerationReply | undefined,
+  replyDeps: () => DiscordReplyDeps,
+): Pick<GenerationReply, 'progress' | 'deliver' | 'notify' | 'fetchImage'> {
+  const needJob = (): GenerationReply => {
+    const current = job();
+    if (!current) throw new Error('this Discord reply was not acknowledged as a job');
+    return current;
+  };
+  return {
+    progress: (event, record) => needJob().progress(event, record),
+    deliver: (video, record) => needJob().deliver(video, record),
+    notify: (record) => needJob().notify?.(record) ?? Promise.resolve(),
+    fetchImage: (source, maxBytes) => {
+      const fetch = replyDeps().fetchImage;
+      if (!fetch) throw new Error('no image fetcher');
+      return fetch(source, maxBytes);
+    },
+  };
+}
