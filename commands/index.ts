@@ -24,9 +24,3 @@ export const COMMANDS: readonly CommandDefinition[] = [
 export const SLASH_COMMANDS = COMMANDS.filter((command) => command.surface === 'slash');
 
 export const REGISTRY: CommandRegistry = new Map(COMMANDS.map((command) => [command.name, command]));
-
-export function commandNamed(name: string): CommandDefinition {
-  const command = REGISTRY.get(name);
-  if (!command) throw new Error(`no command named ${name} in the registry`);
-  return command;
-}

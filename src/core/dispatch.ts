@@ -12,7 +12,7 @@ import type { CommandContext, CommandRegistry } from './command.js';
  * becomes `reply.fail` with the error's user message.
  */
 
-export const RESTARTING_MESSAGE = 'The bot is restarting; please try again in a moment.';
+const RESTARTING_MESSAGE = 'The bot is restarting; please try again in a moment.';
 
 export interface DispatchDeps {
   registry: CommandRegistry;
