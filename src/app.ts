@@ -11,6 +11,7 @@ import { createJobStore, type JobStore } from './jobs/job-store.js';
 import type { Logger } from './log.js';
 import { createQuotaLedger, type QuotaLedger } from './quota/ledger.js';
 import { createQuotaService, type QuotaService } from './quota/quota.js';
+import { createSpaceAllowlist, type SpaceAllowlist } from './settings/allowed-spaces.js';
 import { createSpaceSettings, type SpaceSettingsService } from './settings/space-settings.js';
 import { stateFirstSeen, type FirstSeen } from './store/first-seen.js';
 import { openState } from './store/open-state.js';
@@ -36,6 +37,8 @@ export interface App {
   firstSeen: FirstSeen;
   /** Rules admins set with /settings (ban list, channels, defaults, images) and users' notify opt-outs. */
   settings: SpaceSettingsService;
+  /** The servers and workspaces the bot works in (ALLOWED_SPACES); the core refuses the others. */
+  spaces: SpaceAllowlist;
   /** Removes finished job records older than JOB_RETENTION_DAYS; the bot runs it at start and daily. */
   prune(): Promise<number>;
   close(): Promise<void>;
@@ -126,6 +129,7 @@ export async function openApp(
     pending: stateNamespace(state, 'pending'),
     firstSeen: stateFirstSeen(state, logger),
     settings: spaceSettings,
+    spaces: createSpaceAllowlist(config.allowedSpaces),
     prune: () => jobs.prune(config.jobRetentionMs),
     async close() {
       // Running jobs stop first, so none writes to a store that is closing; their records resume next start.

@@ -70,6 +70,9 @@ const optionalText = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** A Discord server id (a snowflake), Discord's direct messages, or a Slack team (workspace) id. */
+const ALLOWED_SPACE = /^(discord:(\d+|dm)|slack:[A-Z0-9]+)$/;
+
 const envSchema = z.object({
   VIDEO_API_BASE_URL: httpUrl('VIDEO_API_BASE_URL', 'https://duoyuanx.com/v1'),
   VIDEO_API_KEY: optionalText,
@@ -134,6 +137,26 @@ const envSchema = z.object({
         return z.NEVER;
       }
       return ids;
+    }),
+  // Unset: every server and workspace the bot is added to. Set: only these; elsewhere a short refusal.
+  ALLOWED_SPACES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const entries = (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (entries.length === 0) return undefined;
+      const bad = entries.filter((entry) => !ALLOWED_SPACE.test(entry));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `ALLOWED_SPACES entries must look like discord:<server id> (digits), discord:dm (direct messages) or slack:<team id> (e.g. slack:T0123ABCD), comma-separated (got "${bad.join('", "')}")`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(entries)];
     }),
   DISCORD_TOKEN: optionalText,
   DISCORD_APP_ID: optionalText,
@@ -256,6 +279,11 @@ export interface Config {
   quota: QuotaConfig;
   /** Platform-prefixed ids (discord:123, slack:U456) who are admins everywhere. */
   ownerIds: string[];
+  /**
+   * ALLOWED_SPACES: `discord:<server id>`, `discord:dm`, `slack:<team id>`; undefined when every space is
+   * allowed. Owners get no exception: the list says where the bot works, not who may use it.
+   */
+  allowedSpaces: string[] | undefined;
   jobRetentionMs: number;
   discord: DiscordConfig | undefined;
   slack: SlackConfig | undefined;
@@ -417,6 +445,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxLimit: Math.max(e.QUOTA_MAX, quotaDefault),
     },
     ownerIds: e.OWNER_IDS,
+    allowedSpaces: e.ALLOWED_SPACES,
     jobRetentionMs: e.JOB_RETENTION_DAYS * 86_400_000,
     discord: e.DISCORD_TOKEN
       ? {

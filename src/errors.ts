@@ -24,6 +24,8 @@ export type ErrorKind =
   | 'quota_exceeded'
   /** The user may not do this (admin-only command). */
   | 'forbidden'
+  /** The bot does not work in this server or workspace (ALLOWED_SPACES). */
+  | 'not_enabled'
   | 'aborted'
   | 'internal';
 
@@ -48,6 +50,7 @@ const DEFAULT_USER_MESSAGES: Record<ErrorKind, string> = {
   too_large: 'The file is too large.',
   quota_exceeded: 'You have used up your video quota.',
   forbidden: 'Only an admin can do that.',
+  not_enabled: 'This bot isn’t enabled here.',
   aborted: 'The request was stopped.',
   internal: 'Something went wrong on our side. Please try again.',
 };

@@ -151,12 +151,19 @@ export interface Formatter {
   maxChars?: number;
   /** How to use a command on this platform's surface (Slack: its text and flags). */
   usage(command: CommandDefinition): string;
+  /** The whole answer in a space ALLOWED_SPACES does not list, in the platform's words (server, workspace). */
+  notEnabled(spaceId: string): string;
 }
 
 /** The narrow core an adapter is started with: everything it may ask of the bot. */
 export interface AdapterCore {
   /** Runs one invocation through the core's pipeline; answers (and failures) go to `reply`. */
   handle(invocation: Invocation, reply: Reply | GenerationReply): Promise<void>;
+  /**
+   * Whether the bot works in this space (ALLOWED_SPACES). `handle` refuses the others by itself; an adapter
+   * asks only before work of its own that no invocation covers (opening a form, reading a thread's images).
+   */
+  allows(space: Pick<Invocation, 'platform' | 'spaceId'>): boolean;
   /** The adapter moved a job's conversation (its message was posted, a file uploaded): the core persists it. */
   refChanged(jobId: string, ref: unknown): Promise<void>;
   /** What a job asked for, for a form that starts from it (Vary); undefined when the record is gone. */

@@ -31,4 +31,8 @@ export const discordFormat: Formatter = {
   maxChars: DISCORD_MESSAGE_LIMIT,
   // Discord shows each option's description as the user types: the command's own text says the rest.
   usage: (command) => `\`/${command.name}\`: ${command.description}.`,
+  notEnabled: (spaceId) =>
+    spaceId.startsWith('dm:')
+      ? 'This bot isn’t enabled in direct messages.'
+      : 'This bot isn’t enabled in this server.',
 };

@@ -12,6 +12,7 @@ import type { Invocation } from '../../src/port.js';
 import { ANIMATE_MENU_NAME } from './command-json.js';
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
 import { decodeChatInput, isSpaceAdmin, parentChannelIdOf, spaceIdOf } from './decode.js';
+import { discordFormat } from './format.js';
 import { createInteractionReply } from './interaction-reply.js';
 import { imagesOfMessages } from './message-images.js';
 import {
@@ -77,7 +78,19 @@ export function createInteractionHandler(context: DiscordContext) {
     await reply.settle();
   };
 
+  /**
+   * Opening a form (and remembering the Animate form's images) is the adapter's own work, before any
+   * invocation: it happens only where the bot works. Everything else the core refuses by itself.
+   */
+  async function refusedHere(interaction: RepliableInteraction): Promise<boolean> {
+    const spaceId = spaceIdOf(interaction);
+    if (context.core().allows({ platform: 'discord', spaceId })) return false;
+    await interaction.reply({ content: discordFormat.notEnabled(spaceId), flags: MessageFlags.Ephemeral });
+    return true;
+  }
+
   async function onVary(interaction: ButtonInteraction, jobId: string): Promise<void> {
+    if (await refusedHere(interaction)) return;
     const record = await context.core().recall(jobId);
     if (!record) {
       await interaction.reply({ content: TOO_OLD, flags: MessageFlags.Ephemeral });
@@ -88,6 +101,7 @@ export function createInteractionHandler(context: DiscordContext) {
   }
 
   async function onAnimateMenu(interaction: MessageContextMenuCommandInteraction): Promise<void> {
+    if (await refusedHere(interaction)) return;
     const target = interaction.targetMessage;
     const images = imagesOfMessages([target]);
     if (images.length === 0) {
@@ -108,6 +122,7 @@ export function createInteractionHandler(context: DiscordContext) {
   async function onModalSubmit(interaction: ModalSubmitInteraction): Promise<void> {
     const prompt = interaction.fields.getTextInputValue(PROMPT_FIELD);
     if (interaction.customId.startsWith(ANIMATE_MODAL_PREFIX)) {
+      if (await refusedHere(interaction)) return;
       const key = `discord:animate:${interaction.customId.slice(ANIMATE_MODAL_PREFIX.length)}`;
       const pending = pendingAnimateSchema.safeParse(await context.core().pending.get(key));
       if (!pending.success) {

@@ -45,6 +45,9 @@ function mentionReply(message: Message, context: DiscordContext): GenerationRepl
     },
     async fail(error, record) {
       if (job) await job.fail(error, record);
+      // A reply in a server is seen by everyone there, and a server the bot is not enabled in gets no public
+      // message; a DM is seen by the user alone.
+      else if (error.kind === 'not_enabled' && message.guildId) return;
       else await answer(error.userMessage);
     },
     ...jobToCome(() => job, context.replyDeps),
@@ -57,13 +60,16 @@ export function createMentionHandler(context: DiscordContext) {
     if (!me || message.author.bot || message.webhookId) return;
     // An explicit mention only: a reply to the bot's own message "mentions" it too, but asks nothing.
     if (!mentionPattern(me.id).test(message.content)) return;
-    const referenced = message.reference?.messageId
-      ? await message.fetchReference().catch(() => undefined)
-      : undefined;
+    const spaceId = message.guildId ?? `dm:${message.author.id}`;
+    // Where the bot is not enabled the core refuses it anyway: no request to Discord for the replied-to message.
+    const referenced =
+      message.reference?.messageId && context.core().allows({ platform: 'discord', spaceId })
+        ? await message.fetchReference().catch(() => undefined)
+        : undefined;
     const images = imagesOfMessages([message, referenced]);
     const invocation: Invocation = {
       platform: 'discord',
-      spaceId: message.guildId ?? `dm:${message.author.id}`,
+      spaceId,
       channelId: message.channelId,
       parentChannelId: message.channel.isThread() ? (message.channel.parentId ?? undefined) : undefined,
       userId: message.author.id,

@@ -19,15 +19,19 @@ export function registerSlashCommands(
       const here = { kind: 'channel' as const, id: command.channel_id, name: command.channel_name };
       let parsed: ParsedCommand = { options: {}, help: false };
       let refusal: Invocation['refusal'];
+      // Where the bot is not enabled the core refuses the command anyway: no users.info lookups for it.
+      const enabled = context.core().allows({ platform: 'slack', spaceId: command.team_id });
       try {
         parsed = parseCommandText(definition, command.text, here);
-        await resolveUsers(context, parsed.options, command.team_id);
+        if (enabled) await resolveUsers(context, parsed.options, command.team_id);
       } catch (error) {
         refusal = toBotError(error);
       }
       // Admin rights only matter to commands that answer (a job's rules are the same for everyone).
       const isSpaceAdmin =
-        definition.visibility !== 'job' && (await context.lookupUser(command.user_id, command.team_id)).admin;
+        enabled &&
+        definition.visibility !== 'job' &&
+        (await context.lookupUser(command.user_id, command.team_id)).admin;
       const invocation: Invocation = {
         platform: 'slack',
         spaceId: command.team_id,

@@ -25,6 +25,9 @@ export function slackMessageLink(record: JobRecord, teamDomain: string | undefin
   return `<https://${teamDomain}.slack.com/archives/${channel}/p${ts.replace('.', '')}${thread}|message>`;
 }
 
+/** A Slack DM belongs to its workspace, so one sentence covers channels and DMs. */
+export const SLACK_NOT_ENABLED = 'This bot isn’t enabled in this workspace.';
+
 /** `domainOf(teamId)`: the workspace's domain, as its last slash command said, for message links. */
 export function slackFormat(domainOf: (teamId: string) => string | undefined): Formatter {
   return {
@@ -40,5 +43,6 @@ export function slackFormat(domainOf: (teamId: string) => string | undefined): F
     channel: ({ id, name }) => (name ? `#${name}` : id),
     escape: escapeSlack,
     usage: (command) => usage(command),
+    notEnabled: () => SLACK_NOT_ENABLED,
   };
 }

@@ -12,6 +12,7 @@ import {
   plainText,
   type AnimateMetadata,
 } from './decode.js';
+import { SLACK_NOT_ENABLED } from './format.js';
 import {
   AGAIN_ACTION,
   ANIMATE_SHORTCUT,
@@ -53,13 +54,14 @@ export function registerInteractions(context: SlackContext): void {
       const channel = body.channel?.id ?? '';
       const message = actionMessageSchema.safeParse(body).data?.message;
       const generates = command === 'again';
+      const enabled = context.core().allows({ platform: 'slack', spaceId: teamId });
       const invocation: Invocation = {
         platform: 'slack',
         spaceId: teamId,
         channelId: channel,
         userId: body.user.id,
         userName: body.user.name ?? body.user.username,
-        isSpaceAdmin: generates ? false : (await context.lookupUser(body.user.id, teamId)).admin,
+        isSpaceAdmin: generates || !enabled ? false : (await context.lookupUser(body.user.id, teamId)).admin,
         command,
         options: { job: action.value ?? '' },
         images: [],
@@ -91,6 +93,11 @@ export function registerInteractions(context: SlackContext): void {
     }
     const { message, channel, user, trigger_id: triggerId } = parsed.data;
     const teamId = parsed.data.team?.id ?? user.team_id ?? '';
+    // The form is the adapter's own work, before any invocation: it opens only where the bot works.
+    if (!context.core().allows({ platform: 'slack', spaceId: teamId })) {
+      await context.tellUser(channel.id, user.id, SLACK_NOT_ENABLED, message.thread_ts);
+      return;
+    }
     const threadTs = message.thread_ts ?? message.ts;
     const images = imagesOf(message.files);
     if (images.length === 0) {

@@ -78,7 +78,10 @@ export function registerMentions(context: SlackContext): void {
         const flags = parseFlags(text, imagineOptions);
         invocation.options = flags.help ? { prompt: DEFAULT_ANIMATE_PROMPT } : flags.options;
       }
-      invocation.images = await mentionImages(event.channel, imagesOf(event.files), event.thread_ts);
+      // Where the bot is not enabled the core refuses it anyway: the thread is not read.
+      if (context.core().allows(invocation)) {
+        invocation.images = await mentionImages(event.channel, imagesOf(event.files), event.thread_ts);
+      }
       if (invocation.images.length === 0) {
         invocation.refusal = new BotError('invalid_input', 'mention without images', {
           userMessage: NO_IMAGES_MENTION,

@@ -16,7 +16,7 @@ import { createGenerate } from './generate.js';
  * disconnects the adapters. Jobs still running keep their records and resume on the next start.
  */
 export interface BotOptions {
-  app: Pick<App, 'quota' | 'settings' | 'jobs' | 'runner' | 'pending' | 'firstSeen'>;
+  app: Pick<App, 'quota' | 'settings' | 'jobs' | 'runner' | 'pending' | 'firstSeen' | 'spaces'>;
   registry: CommandRegistry;
   logger: Logger;
 }
@@ -63,6 +63,7 @@ export function createBot(options: BotOptions): Bot {
     registry: options.registry,
     firstSeen: app.firstSeen,
     draining: () => draining,
+    allows: (space) => app.spaces.allows(space),
     contextFor,
     logger,
   });
@@ -77,6 +78,7 @@ export function createBot(options: BotOptions): Bot {
       await app.jobs.update(jobId, { messageRef: ref });
     },
     recall: (jobId) => app.jobs.get(jobId),
+    allows: (space) => app.spaces.allows(space),
     pending: app.pending,
   };
 

@@ -6,8 +6,9 @@ import type { CommandContext, CommandRegistry } from './command.js';
 
 /**
  * `handle(invocation, reply)`: the checks every command passes, in this order and only here: the platform's
- * repeated delivery is dropped, a draining bot says it is restarting, the command is looked up (an unknown one
- * gets an answer, never silence), the platform is acknowledged, then the command runs. Generating commands go
+ * repeated delivery is dropped, a space ALLOWED_SPACES does not list hears only that the bot is not enabled
+ * there, a draining bot says it is restarting, the command is looked up (an unknown one gets an answer, never
+ * silence), the platform is acknowledged, then the command runs. Generating commands go
  * on through `CommandContext.generate` (rules, cap, quota, images, record, upstream). Whatever is thrown
  * becomes `reply.fail` with the error's user message.
  */
@@ -18,13 +19,15 @@ export interface DispatchDeps {
   registry: CommandRegistry;
   firstSeen: FirstSeen;
   draining(): boolean;
+  /** ALLOWED_SPACES; every space when absent (the operator CLI). */
+  allows?(space: Pick<Invocation, 'platform' | 'spaceId'>): boolean;
   /** The context for a command invoked on this invocation's platform. */
   contextFor(invocation: Invocation): CommandContext;
   logger: Logger;
 }
 
 /** Refusals are the users' business and logged quietly; anything else is ours. */
-const QUIET_KINDS = new Set(['invalid_input', 'forbidden', 'quota_exceeded', 'too_many_jobs']);
+const QUIET_KINDS = new Set(['invalid_input', 'forbidden', 'not_enabled', 'quota_exceeded', 'too_many_jobs']);
 
 export function createDispatcher(deps: DispatchDeps) {
   return async function handle(invocation: Invocation, reply: Reply | GenerationReply): Promise<void> {
@@ -44,6 +47,14 @@ export function createDispatcher(deps: DispatchDeps) {
         return first;
       };
       if (!delivery?.afterAcknowledge && !(await firstDelivery())) return;
+      // Before anything with a cost or an answer of its own: no acknowledgement (a public "thinking"), no
+      // lookup, no reservation, no image. Owners get no exception: the list is where the bot works.
+      if (deps.allows && !deps.allows(invocation)) {
+        throw new BotError('not_enabled', `space ${invocation.spaceId} is not in ALLOWED_SPACES`, {
+          userMessage: deps.contextFor(invocation).format.notEnabled(invocation.spaceId),
+          detail: { spaceId: invocation.spaceId },
+        });
+      }
       if (deps.draining()) {
         await reply.fail(
           new BotError('aborted', 'command while draining', { userMessage: RESTARTING_MESSAGE }),

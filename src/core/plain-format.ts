@@ -9,4 +9,5 @@ export const plainFormat: Formatter = {
   channel: ({ id, name }) => (name ? `#${name}` : id),
   escape: (text) => text,
   usage: (command) => `${command.name}: ${command.description}`,
+  notEnabled: () => 'This bot isn’t enabled here.',
 };
