@@ -26,6 +26,8 @@ export interface DiscordAdapterOptions {
   logger: Logger;
   /** Tests shorten the edit interval and the token lifetime; production keeps 1.5 s and 14.5 min. */
   reply?: Pick<DiscordReplyDeps, 'editIntervalMs' | 'tokenLifetimeMs'>;
+  /** Tests reach Discord's CDN and media-proxy hosts on an emulator through this; production: global fetch. */
+  imageFetch?: typeof fetch;
 }
 
 export interface DiscordAdapter extends Adapter {
@@ -59,7 +61,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     allowedMentions: NO_MENTIONS,
   });
   guardGatewayDispatch(client, log);
-  const fetchImage = createDiscordImageFetcher(config.apiBaseUrl);
+  const fetchImage = createDiscordImageFetcher(config.apiBaseUrl, options.imageFetch);
 
   // Progress edits of all jobs together keep to 40 a second: under discord.js's global 50 for mention jobs
   // (channel messages), and a bounded load for the rest (interaction edits are not globally limited).

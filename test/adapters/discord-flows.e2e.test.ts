@@ -115,6 +115,76 @@ describe('Discord reply-to-image mention', () => {
     expect(await sentChannel(body?.images[0])).toBe('r');
   });
 
+  it('animates the image of a link preview, fetched through Discord’s media proxy (images-ext-N)', async ({
+    world: { discord, video },
+  }) => {
+    const preview = discord.linkPreview({
+      url: 'https://example.com/harbour',
+      title: 'The harbour at noon',
+      image: { url: 'https://example.com/harbour.png', bytes: await png('#e00000') },
+    });
+    expect(String(preview.thumbnail.proxy_url)).toMatch(
+      /^https:\/\/images-ext-\d+\.discordapp\.net\/external\//,
+    );
+    const link = await discord.userMessage({
+      channelId,
+      guildId,
+      author: alice,
+      content: 'look: https://example.com/harbour',
+      embeds: [preview],
+    });
+    const ask = await discord.userMessage({
+      channelId,
+      guildId,
+      author: bob,
+      content: 'the boats rock gently',
+      mentionsBot: true,
+      replyTo: link,
+    });
+    const done = await botReplyTo(discord, ask, (m) => m.attachments.length > 0);
+    expect(done.attachments[0]?.bytes).toEqual(video.mp4);
+    const [body] = posted(video);
+    expect(body?.images).toHaveLength(1);
+    expect(await sentChannel(body?.images[0])).toBe('r');
+    // Through the proxy, never from the linked site itself.
+    expect(discord.cdnRequests.filter((r) => r.path.startsWith('/external/'))).toHaveLength(1);
+  });
+
+  it('refuses a preview whose image is on any other host, without fetching it', async ({
+    world: { discord, video },
+  }) => {
+    const link = await discord.userMessage({
+      channelId,
+      guildId,
+      author: alice,
+      content: 'https://example.com/elsewhere',
+      embeds: [
+        {
+          type: 'link',
+          url: 'https://example.com/elsewhere',
+          title: 'Elsewhere',
+          thumbnail: {
+            url: 'https://example.com/cat.png',
+            proxy_url: 'https://images-ext-1.discordapp.net.example.com/external/x/cat.png',
+            width: 64,
+            height: 64,
+          },
+        },
+      ],
+    });
+    const ask = await discord.userMessage({
+      channelId,
+      guildId,
+      author: bob,
+      content: 'the cat blinks',
+      mentionsBot: true,
+      replyTo: link,
+    });
+    const refused = await botReplyTo(discord, ask, (m) => m.content.includes('not a Discord attachment'));
+    expect(refused.attachments).toHaveLength(0);
+    expect(posted(video)).toHaveLength(0);
+  });
+
   it('explains how to use it when there are no images, and ignores messages that do not mention it', async ({
     world: { discord, video },
   }) => {

@@ -90,7 +90,7 @@ export interface DiscordBotOptions {
  * starts its Discord bot here, so a change to how the adapter starts is made once.
  */
 export function startDiscordBot(
-  discord: Pick<DiscordEmulator, 'apiBase'>,
+  discord: Pick<DiscordEmulator, 'apiBase' | 'mediaFetch'>,
   app: App,
   options: DiscordBotOptions = {},
 ): Promise<DiscordBot> {
@@ -105,6 +105,8 @@ export function startDiscordBot(
     },
     logger,
     reply: { editIntervalMs: 300, ...options.reply },
+    // Link previews' images are on Discord's media proxy hosts: the emulator stands in for them.
+    imageFetch: discord.mediaFetch,
   });
   return startWithBot(app, adapter, logger);
 }

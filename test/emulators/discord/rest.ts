@@ -9,6 +9,7 @@ import type { Gateway } from './gateway.js';
 import { apiChannel, apiGuild, apiMember, apiMessage, apiUser } from './payloads.js';
 import type { Json } from './payloads.js';
 import { RateLimiter, routeMatches } from './ratelimit.js';
+import { proxiedMedia } from './media-proxy.js';
 import {
   callbackSchema,
   commandListSchema,
@@ -1079,10 +1080,11 @@ export function createRest(config: RestConfig): {
   }
 
   async function cdn(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const proxied = path.startsWith('/external/');
     const record: RecordedRequest = {
       method: req.method ?? 'GET',
       path: req.url ?? '/',
-      route: 'GET /attachments/:channel_id/:attachment_id/:filename',
+      route: proxied ? 'GET /external/:key/*' : 'GET /attachments/:channel_id/:attachment_id/:filename',
       headers: flattenHeaders(req),
       body: undefined,
       files: [],
@@ -1092,7 +1094,11 @@ export function createRest(config: RestConfig): {
     config.cdnRequests.push(record);
     if ((await readBody(req)) === undefined) return;
     const match = /^\/attachments\/(\d+)\/(\d+)\/([^/]+)$/.exec(path);
-    const attachment = match === null ? undefined : state.attachments.get(match[2] ?? '');
+    const attachment = proxied
+      ? proxiedMedia(state, path)
+      : match === null
+        ? undefined
+        : state.attachments.get(match[2] ?? '');
     if (attachment === undefined || !['GET', 'HEAD'].includes(record.method)) {
       record.status = 404;
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -1115,7 +1121,7 @@ export function createRest(config: RestConfig): {
     } catch {
       // Leave it encoded; it will not match a route.
     }
-    if (path.startsWith('/attachments/')) {
+    if (path.startsWith('/attachments/') || path.startsWith('/external/')) {
       await cdn(req, res, path);
       return;
     }

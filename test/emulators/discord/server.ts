@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createDriver } from './driver.js';
 import { Gateway } from './gateway.js';
 import { DEFAULT_BUCKETS, RateLimiter } from './ratelimit.js';
+import { createMediaFetch, linkPreview } from './media-proxy.js';
 import { FaultBox, createRest } from './rest.js';
 import { DiscordState } from './state.js';
 import type {
@@ -177,6 +178,8 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     sessions: () => gateway.info(),
     ...driver,
     disconnect: (opts) => gateway.disconnect(opts),
+    linkPreview: (input) => linkPreview(state, input),
+    mediaFetch: createMediaFetch(origin),
 
     registeredCommands: (guildId) => state.registered(guildId ?? 'global').slice(),
     messages: (channelId, query) => state.channelMessages(channelId, query),

@@ -186,6 +186,8 @@ export class DiscordState {
   readonly channels = new Map<string, EmulatedChannel>();
   readonly messages = new Map<string, StoredMessage>();
   readonly attachments = new Map<string, StoredAttachment>();
+  /** Link previews' images mirrored on the media proxy (`/external/<key>/...`), by key. */
+  readonly proxiedMedia = new Map<string, { bytes: Buffer; contentType: string }>();
   readonly interactions = new Map<string, InteractionRecord>();
   readonly interactionsByToken = new Map<string, InteractionRecord>();
   /** Key: `global` or a guild id. */
@@ -525,6 +527,7 @@ export class DiscordState {
   clearTraffic(): void {
     this.messages.clear();
     this.attachments.clear();
+    this.proxiedMedia.clear();
     this.interactions.clear();
     this.interactionsByToken.clear();
     for (const channel of this.channels.values()) channel.lastMessageId = null;

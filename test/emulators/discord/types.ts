@@ -461,6 +461,26 @@ export interface UserMessageInput {
   embeds?: unknown[];
 }
 
+export interface LinkPreviewInput {
+  /** The linked page. */
+  url: string;
+  title?: string;
+  description?: string;
+  /** The page's image as its site serves it; Discord mirrors it on its media proxy. */
+  image: { url: string; bytes: Uint8Array; contentType?: string; width?: number; height?: number };
+  /** N in `images-ext-N.discordapp.net`. Default 1. */
+  proxyHost?: number;
+}
+
+/** An embed as Discord adds it to a message that links a page: the image at the site and on the proxy. */
+export interface LinkPreviewEmbed {
+  type: 'link';
+  url: string;
+  title?: string;
+  description?: string;
+  thumbnail: { url: string; proxy_url: string; width: number; height: number };
+}
+
 export interface RawDispatchInput {
   /** The event name, e.g. `MESSAGE_CREATE`. */
   t: string;
@@ -561,6 +581,17 @@ export interface DiscordEmulator {
   userMessage(input: UserMessageInput): Promise<StoredMessage>;
   /** Sends `d` as a dispatch exactly as given (nothing checked or stored), e.g. a malformed event. */
   rawDispatch(input: RawDispatchInput): Promise<void>;
+  /**
+   * The embed Discord would add to a message linking `url`, its image mirrored on the media proxy
+   * (`proxy_url` on images-ext-N.discordapp.net) and served by this emulator; pass it in `userMessage`'s
+   * `embeds`.
+   */
+  linkPreview(input: LinkPreviewInput): LinkPreviewEmbed;
+  /**
+   * A fetch for the bot under test: Discord's CDN and media-proxy hosts (and this origin) reach this
+   * emulator; any other host fails, so nothing leaves the machine.
+   */
+  mediaFetch: typeof fetch;
   /** Close gateway sockets (default code 4000, which discord.js resumes from). */
   disconnect(options?: { shard?: number; code?: number }): void;
 
