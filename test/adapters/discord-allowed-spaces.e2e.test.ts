@@ -16,7 +16,8 @@ import { discordWorldTest } from '../world/fixtures.js';
 const { guildId, general, closedGuildId, closedChannelId, alice, bob } = discordSeed;
 const it = discordWorldTest({
   generationMs: 600,
-  env: { QUOTA_DEFAULT: '20', ALLOWED_SPACES: `discord:${guildId}` },
+  // Alice owns the bot: the list applies to owners too.
+  env: { QUOTA_DEFAULT: '20', ALLOWED_SPACES: `discord:${guildId}`, OWNER_IDS: `discord:${alice.id}` },
   bot: { messageContent: true },
 });
 
@@ -34,7 +35,9 @@ async function refusalLogged(discord: DiscordEmulator, lines: string[], before: 
 }
 
 describe('a server ALLOWED_SPACES does not list', () => {
-  it('/imagine gets an ephemeral "not enabled" and starts nothing', async ({ world }) => {
+  it('/imagine gets an ephemeral "not enabled" and starts nothing, even for a bot owner', async ({
+    world,
+  }) => {
     const { discord, app } = world;
     const handle = await discord.slashCommand({
       guildId: closedGuildId,
