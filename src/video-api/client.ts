@@ -250,7 +250,8 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
         } catch (error) {
           if (requestOptions.signal?.aborted) throw error;
           const refused = refusalIn(error);
-          if (refused) throw errorFromRefusal(refused, { first: url, hop, apiHost: new URL(baseUrl).host });
+          if (refused)
+            throw errorFromRefusal(refused, { first: url, hop, apiHost: new URL(baseUrl).hostname });
           throw errorFromNetwork(error, context, headersDeadline.signal.aborted);
         } finally {
           clearTimeout(timer);

@@ -155,7 +155,7 @@ function notAVideo(response: Response, url: string, received: number): VideoApiE
   const type = response.headers.get('content-type') ?? 'none';
   return new VideoApiError({
     kind: 'job_failed',
-    logMessage: `upstream error: the file from ${from.host}${from.pathname} is not an MP4 or QuickTime video (Content-Type ${type}, first ${received} bytes checked); nothing of it is posted`,
+    logMessage: `upstream error: the file from ${from.host}${from.pathname} is not an MP4 or QuickTime video (Content-Type ${type}; judged on its first ${received} bytes); nothing of it is posted`,
     userMessage: VIDEO_NOT_FETCHED,
     code: 'not_a_video',
     maybeProcessed: 'no',
