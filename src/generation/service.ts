@@ -33,7 +33,6 @@ export interface GenerationService {
 }
 
 export interface GenerationServiceOverrides {
-  fetch?: typeof fetch;
   runner?: Partial<Omit<VideoJobDeps, 'client' | 'logger'>>;
   retry?: { baseDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
 }
@@ -49,7 +48,6 @@ export function createGenerationService(
     timeoutMs: config.videoApi.timeoutMs,
     retry: { maxRetries: config.videoApi.maxRetries, ...overrides.retry },
     logger,
-    fetch: overrides.fetch,
   });
   const runnerDeps: VideoJobDeps = {
     client,

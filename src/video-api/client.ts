@@ -1,7 +1,13 @@
 import { callDeadline } from '../util/deadline.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/sleep.js';
-import { errorFromNetwork, errorFromResponse, VideoApiError } from './errors.js';
+import {
+  createAddressGuard,
+  refusalIn,
+  type AddressGuard,
+  type RefusedAddressError,
+} from './address-guard.js';
+import { errorFromNetwork, errorFromRefusal, errorFromResponse, VideoApiError } from './errors.js';
 import { videoJobSchema, type CreateVideoBody, type VideoJob } from './schemas.js';
 
 /**
@@ -25,8 +31,9 @@ export interface VideoApiClientOptions {
   timeoutMs: number;
   retry?: Partial<RetryPolicy>;
   logger: Logger;
-  fetch?: typeof fetch;
   random?: () => number;
+  /** Where downloads may go; by default nowhere private except the API's own host. */
+  addressGuard?: AddressGuard;
 }
 
 export interface RequestOptions {
@@ -40,11 +47,14 @@ export interface VideoApiClient {
   getJob(id: string, options?: RequestOptions): Promise<VideoJob>;
   /**
    * GETs a file, with the API key only when the URL is on the API's origin, following redirects by hand so
-   * the key never leaves that origin. `timeoutMs` bounds the wait for headers; `signal` aborts the body too.
+   * the key never leaves that origin and every hop passes the address guard (off the API's host, no private
+   * address). `timeoutMs` bounds the wait for headers; `signal` aborts the body too.
    */
   fetchFile(url: string, options?: RequestOptions & { timeoutMs?: number }): Promise<Response>;
   /** True when a URL is on the API's origin, so fetching it needs (and gets) our key. */
   isApiOrigin(url: string): boolean;
+  /** Why a URL may not be fetched or shown (a private address off the API's host), or undefined if it may. */
+  addressRefusal(url: string): Promise<RefusedAddressError | undefined>;
   contentUrl(id: string): string;
 }
 
@@ -62,10 +72,13 @@ const MAX_REDIRECTS = 5;
  */
 const MAX_CONNECTIONS = 64;
 
-/** The platform's fetch, on a connection pool of its own with a cap. */
-async function pooledFetch(): Promise<typeof fetch> {
+/**
+ * The platform's fetch, on a connection pool of its own with a cap, whose sockets connect only to addresses
+ * the guard's lookup let through: the check and the connection use the same resolution.
+ */
+async function pooledFetch(guard: AddressGuard): Promise<typeof fetch> {
   const { Agent } = await import('undici');
-  const dispatcher = new Agent({ connections: MAX_CONNECTIONS });
+  const dispatcher = new Agent({ connections: MAX_CONNECTIONS, connect: { lookup: guard.lookup } });
   return (input, init) => {
     // Node's fetch takes undici's `dispatcher` option, which the DOM RequestInit type does not name.
     const withPool: RequestInit & { dispatcher: typeof dispatcher } = { ...init, dispatcher };
@@ -77,9 +90,9 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const origin = new URL(baseUrl).origin;
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const guard = options.addressGuard ?? createAddressGuard(baseUrl);
   let pooled: Promise<typeof fetch> | undefined;
-  const doFetch: typeof fetch =
-    options.fetch ?? (async (input, init) => (await (pooled ??= pooledFetch()))(input, init));
+  const doFetch: typeof fetch = async (input, init) => (await (pooled ??= pooledFetch(guard)))(input, init);
   const random = options.random ?? Math.random;
   const log = options.logger;
 
@@ -185,6 +198,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     baseUrl,
     origin,
     isApiOrigin: (url) => new URL(url).origin === origin,
+    addressRefusal: (url) => guard.refusal(new URL(url)),
     contentUrl: (id) => `${baseUrl}/videos/${encodeURIComponent(id)}/content`,
 
     async createJob(body, requestOptions = {}) {
@@ -223,9 +237,11 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
         const signal = requestOptions.signal
           ? AbortSignal.any([requestOptions.signal, headersDeadline.signal])
           : headersDeadline.signal;
-        const context = { method: 'GET', path: new URL(current).pathname, file: true };
+        const target = new URL(current);
+        const context = { method: 'GET', path: target.pathname, file: true };
         let response: Response;
         try {
+          guard.checkUrl(target);
           response = await doFetch(current, {
             headers: headersFor(current, { accept: 'video/mp4,*/*' }),
             redirect: 'manual',
@@ -233,6 +249,9 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
           });
         } catch (error) {
           if (requestOptions.signal?.aborted) throw error;
+          const refused = refusalIn(error);
+          if (refused)
+            throw errorFromRefusal(refused, { first: url, hop, apiHost: new URL(baseUrl).hostname });
           throw errorFromNetwork(error, context, headersDeadline.signal.aborted);
         } finally {
           clearTimeout(timer);

@@ -9,12 +9,14 @@ import { BotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/sleep.js';
 import type { VideoApiClient } from './client.js';
-import { VideoApiError } from './errors.js';
+import { VIDEO_NOT_FETCHED, VideoApiError } from './errors.js';
 import type { VideoJob } from './schemas.js';
+import { looksLikeMp4, VIDEO_HEAD_BYTES } from './video-type.js';
 
 /**
  * Gets a finished job's MP4 onto local disk, streaming under a size cap so a huge or endless body never
- * sits in memory. The caller owns the file and must call `cleanup()`.
+ * sits in memory, and refusing anything that does not start like an MP4 (the client refuses private
+ * addresses). The caller owns the file and must call `cleanup()`.
  */
 
 export interface DownloadedVideo {
@@ -23,7 +25,10 @@ export interface DownloadedVideo {
   contentType: string;
   /** Where it came from: the API's /content endpoint or the job's video_url. */
   source: 'content' | 'video_url';
-  /** A link to the same video that works without our API key, when the provider gave one. */
+  /**
+   * A link to the same video that works without our API key, when the provider gave one that users may be
+   * shown (not on a private address).
+   */
   publicUrl: string | undefined;
   cleanup(): Promise<void>;
 }
@@ -60,14 +65,30 @@ export class VideoTooLargeError extends BotError {
   }
 }
 
-/** A video_url that works without our API key: anything not on the API's origin. */
-export function publicVideoUrl(client: VideoApiClient, job: VideoJob): string | undefined {
+/**
+ * A video_url users may be given as a link: off the API's origin (so it works without our key) and not on an
+ * address inside our network (a link to one would tell users about it, and is no use to them anyway).
+ * Never rejects: no link is the answer to anything doubtful.
+ */
+export async function shareableVideoUrl(
+  client: VideoApiClient,
+  job: VideoJob,
+  logger: Logger,
+): Promise<string | undefined> {
   if (!job.videoUrl) return undefined;
   try {
-    return client.isApiOrigin(job.videoUrl) ? undefined : new URL(job.videoUrl).toString();
+    const url = new URL(job.videoUrl).toString();
+    if (client.isApiOrigin(url)) return undefined;
+    const refused = await client.addressRefusal(url);
+    if (refused === undefined) return url;
+    logger.warn(
+      { jobId: job.id, refused: refused.message },
+      `video_url is not shown to users: ${refused.message}`,
+    );
   } catch {
-    return undefined;
+    // Not a URL: nothing to share.
   }
+  return undefined;
 }
 
 export async function downloadVideo(
@@ -89,24 +110,28 @@ export async function downloadVideo(
   const path = join(dir, `${job.id.replace(/[^\w.-]/g, '_')}.mp4`);
   const cleanup = () => rm(dir, { recursive: true, force: true });
   const maxRetries = options.maxRetries ?? 3;
+  // Checked while the download runs; a too-large video and a delivered one both may carry the link.
+  const publicUrl = shareableVideoUrl(client, job, options.logger);
   let lastError: unknown;
   try {
     for (const { url, source } of sources) {
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         try {
-          const result = await streamToFile(client, url, path, job, options);
+          const result = await streamToFile(client, url, path, options);
           options.logger.info({ jobId: job.id, bytes: result.bytes, source }, 'video downloaded');
           return {
             path,
             bytes: result.bytes,
             contentType: result.contentType,
             source,
-            publicUrl: publicVideoUrl(client, job),
+            publicUrl: await publicUrl,
             cleanup,
           };
         } catch (error) {
           lastError = error;
-          if (options.signal?.aborted || error instanceof VideoTooLargeError) throw error;
+          if (error instanceof VideoTooLargeError)
+            throw new VideoTooLargeError(error.bytes, error.maxBytes, await publicUrl);
+          if (options.signal?.aborted) throw error;
           const transient = error instanceof VideoApiError && error.kind === 'transient';
           options.logger.warn(
             { jobId: job.id, source, attempt: attempt + 1, err: error },
@@ -124,11 +149,24 @@ export async function downloadVideo(
   }
 }
 
+/** Refuses a file that does not start like a video; its bytes are never logged (they may be anyone's secrets). */
+function notAVideo(response: Response, url: string, received: number): VideoApiError {
+  const from = new URL(response.url || url);
+  const type = response.headers.get('content-type') ?? 'none';
+  return new VideoApiError({
+    kind: 'job_failed',
+    logMessage: `upstream error: the file from ${from.host}${from.pathname} is not an MP4 or QuickTime video (Content-Type ${type}; judged on its first ${received} bytes); nothing of it is posted`,
+    userMessage: VIDEO_NOT_FETCHED,
+    code: 'not_a_video',
+    maybeProcessed: 'no',
+  });
+}
+
+/** The link is added by the caller, which checks it while this runs. */
 async function streamToFile(
   client: VideoApiClient,
   url: string,
   path: string,
-  job: VideoJob,
   options: DownloadOptions,
 ): Promise<{ bytes: number; contentType: string }> {
   const idle = new AbortController();
@@ -140,21 +178,38 @@ async function streamToFile(
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > options.maxBytes) {
       await response.body?.cancel();
-      throw new VideoTooLargeError(declared, options.maxBytes, publicVideoUrl(client, job));
+      throw new VideoTooLargeError(declared, options.maxBytes, undefined);
     }
     if (!response.body)
       throw new VideoApiError({ kind: 'transient', logMessage: 'empty body', maybeProcessed: 'no' });
     let bytes = 0;
+    // The first bytes are held back until they show a video, so not one byte of anything else is written.
+    let head: Buffer | undefined = Buffer.alloc(0);
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         bytes += chunk.length;
         clearTimeout(timer);
         timer = setTimeout(() => idle.abort(new Error('download stalled')), idleTimeoutMs);
         if (bytes > options.maxBytes) {
-          callback(new VideoTooLargeError(undefined, options.maxBytes, publicVideoUrl(client, job)));
+          callback(new VideoTooLargeError(undefined, options.maxBytes, undefined));
           return;
         }
-        callback(null, chunk);
+        if (head === undefined) {
+          callback(null, chunk);
+          return;
+        }
+        head = Buffer.concat([head, chunk]);
+        if (head.length < VIDEO_HEAD_BYTES) {
+          callback();
+          return;
+        }
+        const checked = head;
+        head = undefined;
+        if (looksLikeMp4(checked)) callback(null, checked);
+        else callback(notAVideo(response, url, checked.length));
+      },
+      flush(callback) {
+        callback(head === undefined ? null : notAVideo(response, url, head.length));
       },
     });
     try {
@@ -164,7 +219,8 @@ async function streamToFile(
         createWriteStream(path),
       );
     } catch (error) {
-      if (error instanceof VideoTooLargeError || options.signal?.aborted) throw error;
+      if (error instanceof VideoTooLargeError || error instanceof VideoApiError || options.signal?.aborted)
+        throw error;
       throw new VideoApiError({
         kind: 'transient',
         logMessage: `download interrupted after ${bytes} bytes: ${error instanceof Error ? error.message : String(error)}`,

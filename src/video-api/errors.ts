@@ -1,4 +1,5 @@
 import { BotError, type ErrorKind } from '../errors.js';
+import type { RefusedAddressError } from './address-guard.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
 /**
@@ -142,6 +143,33 @@ export function errorFromResponse(
       ? `The video service refused this request: ${message}`
       : `The video service refused this request (HTTP ${status}).`,
     maybeProcessed: 'no',
+  });
+}
+
+/** What users are told when the finished video's file is refused (a forbidden address, not a video). */
+export const VIDEO_NOT_FETCHED =
+  'The video was generated, but it could not be fetched from the video service. It does not count against your quota.';
+
+/**
+ * A download hop the address guard refused. The provider (or whoever answers for it) pointed us somewhere we
+ * will not go: the video service failed this job, refunded like any other upstream failure.
+ */
+export function errorFromRefusal(
+  refused: RefusedAddressError,
+  context: { first: string; hop: number; apiHost: string },
+): VideoApiError {
+  const first = new URL(context.first);
+  const via =
+    context.hop === 0 ? '' : ` after ${context.hop} redirect(s) from ${first.host}${first.pathname}`;
+  return new VideoApiError({
+    kind: 'job_failed',
+    logMessage:
+      `upstream error: refused to fetch the video from ${refused.message}${via}; ` +
+      `off the video API's own host (${context.apiHost}) a download may not reach such an address`,
+    userMessage: VIDEO_NOT_FETCHED,
+    code: 'refused_address',
+    maybeProcessed: 'no',
+    cause: refused,
   });
 }
 

@@ -429,6 +429,31 @@ describe('faults', () => {
     expect(done.status).toBe('completed');
   });
 
+  it('contentRedirect sends a finished /content elsewhere with 302, naming the job', async () => {
+    emu.configure({ contentRedirect: 'http://127.0.0.2:9/files/{id}.mp4' });
+    const job = await submit('x [emu:ms=0]');
+    const res = await fetch(`${emu.baseUrl}/videos/${job.id}/content`, {
+      headers: auth(),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`http://127.0.0.2:9/files/${job.id}.mp4`);
+    expect(emu.jobs.get(job.id)?.downloads).toBe(0);
+  });
+
+  it('videoUrl replaces a completed job’s video_url; fileBody replaces the bytes on both servers', async () => {
+    emu.configure({ videoUrl: 'http://10.0.0.7/v/{id}', fileBody: Buffer.from('not a video\n') });
+    const running = await submit('x [emu:ms=5000]');
+    expect(running.video_url).toBe('');
+    const job = await submit('y [emu:ms=0] [emu:foreign]');
+    expect((await poll(job.id)).video_url).toBe(`http://10.0.0.7/v/${job.id}`);
+    const content = await get(`/videos/${job.id}/content`);
+    expect(content.headers.get('content-type')).toBe('video/mp4');
+    expect(await content.text()).toBe('not a video\n');
+    const foreign = await fetch(`${emu.foreignOrigin}/files/${job.id}.mp4`);
+    expect(await foreign.text()).toBe('not a video\n');
+  });
+
   it('configure merges, undefined clears, reset clears everything', async () => {
     emu.configure({ extraFields: true, rateLimit: { onRequests: [99] } });
     emu.configure({ extraFields: undefined });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInternalService, type InternalService } from '../helpers/internal-service.js';
 import { posts, startFaultBot, type FaultBot } from './harness.js';
 
 /**
@@ -148,6 +149,86 @@ describe('the video API loses a finished video', () => {
         expect(logs).not.toContain('"level":50');
       } finally {
         bot.video.configure({ filesGone: undefined });
+      }
+    },
+    40_000,
+  );
+});
+
+describe('the video API points the download inside the network, or at something that is not a video', () => {
+  const SECRET = 'db_password=hunter2';
+  /** On 127.0.0.2; the API is on 127.0.0.1, the one host the guard trusts. */
+  let internal: InternalService;
+  /** On 127.0.0.1, reached by the name `localhost`: a name is judged by what it resolves to. */
+  let byName: InternalService;
+  beforeAll(async () => {
+    const body = Buffer.from(`INTERNAL ONLY: ${SECRET}\n`);
+    internal = await startInternalService({ body });
+    byName = await startInternalService({ host: '127.0.0.1', body });
+  });
+  afterAll(async () => {
+    await Promise.all([internal.close(), byName.close()]);
+  });
+
+  it.each([
+    {
+      what: 'a /content redirect to a loopback address',
+      prompt: 'redirected inside',
+      faults: () => ({ contentRedirect: `${internal.origin}/latest/meta-data/` }),
+      refused: '127.0.0.2',
+    },
+    {
+      what: 'an off-origin video_url whose name resolves to loopback',
+      prompt: '[emu:no-content] named inside',
+      faults: () => ({ videoUrl: `http://localhost:${byName.port}/admin/export` }),
+      refused: 'localhost (resolves to 127.0.0.1)',
+    },
+    {
+      what: 'a file from the API itself that is not a video',
+      prompt: 'not a video',
+      faults: () => ({ fileBody: Buffer.from(`INTERNAL ONLY: ${SECRET}\n`) }),
+      refused: 'is not an MP4',
+    },
+  ])(
+    '$what: nothing of it reaches chat; the user is told it could not be fetched and refunded',
+    async ({ prompt, faults, refused }) => {
+      bot.video.reset();
+      bot.video.configure(faults());
+      internal.requests.length = 0;
+      byName.requests.length = 0;
+      const logsBefore = bot.logLines.length;
+      const requestsBefore = bot.discord.requests.length;
+      try {
+        const user = bot.users[6];
+        if (!user) throw new Error('no such user');
+        const handle = await imagine(6, prompt);
+        const final = await handle.waitForOriginal(
+          (m) => m.content.startsWith('❌') || m.attachments.length > 0,
+          20_000,
+        );
+        expect(handle.edits().every((v) => v.attachments.length === 0)).toBe(true);
+        expect(final.content).toContain('could not be fetched');
+        expect(internal.requests).toHaveLength(0);
+        expect(byName.requests).toHaveLength(0);
+        // Whatever the bot sent Discord: no file, no secret, no internal address.
+        for (const request of bot.discord.requests.slice(requestsBefore)) {
+          expect(request.files).toHaveLength(0);
+          const sent = JSON.stringify(request.body ?? '');
+          expect(sent).not.toContain(SECRET);
+          expect(sent).not.toContain(`:${internal.port}`);
+          expect(sent).not.toContain(`:${byName.port}`);
+        }
+        expect(await used(user.id)).toBe(0);
+        const [record] = await bot.app.jobs.list({ userId: user.id }, 1);
+        expect(record?.reservation).toBe('refunded');
+
+        const logs = bot.logLines.slice(logsBefore).join('\n');
+        expect(logs).toContain('upstream error');
+        expect(logs).toContain(refused);
+        expect(logs).not.toContain(SECRET);
+        expect(logs).not.toContain('"level":50');
+      } finally {
+        bot.video.reset();
       }
     },
     40_000,

@@ -80,6 +80,15 @@ export interface EmulatorFaults {
   extraFields?: boolean;
   /** `/content` and the foreign file server answer 404 for every job, finished ones too: the files are gone. */
   filesGone?: boolean;
+  /**
+   * A finished job's `/content` answers `302 Location: <this>` instead of the file (`{id}` becomes the job
+   * id): a relay that hands downloads to another host, or one pointing the bot inside its network.
+   */
+  contentRedirect?: string;
+  /** A completed job's `video_url` is this (`{id}` becomes the job id) instead of the emulator's own URL. */
+  videoUrl?: string;
+  /** `/content` and the foreign file server send these bytes (still as `video/mp4`) instead of the sample. */
+  fileBody?: Buffer;
 }
 
 export interface RecordedRequest {
@@ -394,9 +403,11 @@ export async function startVideoApiEmulator(
     out.seconds = job.seconds;
     out.size = job.size;
     out.video_url = completed
-      ? d.foreign
-        ? `${foreignOrigin}/files/${job.id}.mp4`
-        : `${origin}/v1/videos/${job.id}/content`
+      ? faults.videoUrl !== undefined
+        ? faults.videoUrl.replaceAll('{id}', job.id)
+        : d.foreign
+          ? `${foreignOrigin}/files/${job.id}.mp4`
+          : `${origin}/v1/videos/${job.id}/content`
       : '';
     if (view.terminal && d.outcome === 'failed') {
       out.error = { message: d.failureMessage, code: 'generation_failed' };
@@ -512,6 +523,10 @@ export async function startVideoApiEmulator(
       const message = view.terminal ? `video is not available (${view.status})` : 'video is not ready';
       return { kind: 'json', status: 400, body: envelope(message, 'video_not_ready', 'id') };
     }
+    if (faults.contentRedirect !== undefined) {
+      const location = faults.contentRedirect.replaceAll('{id}', job.id);
+      return { kind: 'json', status: 302, headers: { Location: location }, body: { location } };
+    }
     return { kind: 'video', job };
   }
 
@@ -571,21 +586,22 @@ export async function startVideoApiEmulator(
 
   async function streamVideo(res: ServerResponse, job: EmulatedJob, truncate: boolean): Promise<void> {
     job.downloads += 1;
-    res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': String(mp4.length) });
-    const end = truncate ? Math.floor(mp4.length / 2) : mp4.length;
+    const file = faults.fileBody ?? mp4;
+    res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': String(file.length) });
+    const end = truncate ? Math.floor(file.length / 2) : file.length;
     const bps = faults.downloadBytesPerSecond;
     if (bps === undefined || bps <= 0) {
       if (truncate) {
-        res.write(mp4.subarray(0, end), () => res.destroy());
+        res.write(file.subarray(0, end), () => res.destroy());
       } else {
-        res.end(mp4);
+        res.end(file);
       }
       return;
     }
     const perTick = Math.max(1, Math.floor((bps * THROTTLE_TICK_MS) / 1000));
     for (let offset = 0; offset < end; offset += perTick) {
       if (res.destroyed) return;
-      res.write(mp4.subarray(offset, Math.min(end, offset + perTick)));
+      res.write(file.subarray(offset, Math.min(end, offset + perTick)));
       try {
         await sleep(THROTTLE_TICK_MS, undefined, { signal: stopping.signal });
       } catch {
