@@ -1,3 +1,4 @@
+import type { GenerationRequest } from '../generation/request.js';
 import type { JobRunner } from '../jobs/types.js';
 import type { GenerationReply, Invocation, OptionValue } from '../port.js';
 import type { ChannelNamer, SpaceSettingsService } from '../settings/space-settings.js';
@@ -22,6 +23,25 @@ export type Generate = (
 
 export function optionText(value: OptionValue | undefined): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/**
+ * The early half of a request's checks (see `CommandContext.checkRequest`): the invocation's own options,
+ * with nothing filled in yet, checked by `validate` (the generation service's, the same rules the runner
+ * applies). A space's defaults are valid by construction, so what passes here fails later only on them.
+ */
+export function createRequestCheck(
+  validate: (request: GenerationRequest) => unknown,
+): (invocation: Invocation) => void {
+  return (invocation) => {
+    validate({
+      prompt: optionText(invocation.options.prompt) ?? '',
+      seconds: optionText(invocation.options.seconds),
+      aspectRatio: optionText(invocation.options.aspect_ratio),
+      resolution: optionText(invocation.options.resolution),
+      images: invocation.images,
+    });
+  };
 }
 
 export function createGenerate(deps: GenerateDeps): Generate {
