@@ -27,8 +27,9 @@ export function optionText(value: OptionValue | undefined): string | undefined {
 
 /**
  * The early half of a request's checks (see `CommandContext.checkRequest`): the invocation's own options,
- * with nothing filled in yet, checked by `validate` (the generation service's, the same rules the runner
- * applies). A space's defaults are valid by construction, so what passes here fails later only on them.
+ * checked by `validate` (the generation service's, the rules the runner applies again). A blank option takes
+ * the configured default here and the space's later, both valid by construction, so this refuses only what
+ * `generate` would refuse too, just sooner.
  */
 export function createRequestCheck(
   validate: (request: GenerationRequest) => unknown,
