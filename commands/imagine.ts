@@ -53,6 +53,8 @@ export const imagineCommand: CommandDefinition = {
   visibility: 'job',
   options: imagineOptions,
   usageHint: 'a fox running through snow --ar 9:16 --seconds 8 --res 720P',
+  // A length, shape, prompt or file that can never work is refused before anything public appears.
+  precheck: (invocation, context) => context.checkRequest(invocation),
 
   async handle(invocation, reply, context) {
     if (!isGenerationReply(reply)) throw new BotError('internal', 'imagine needs a generation reply');

@@ -83,6 +83,9 @@ export const varyAction: CommandDefinition = {
   surface: 'action',
   visibility: 'job',
   options: [jobOption, { name: 'prompt', type: 'string', description: 'The new prompt', required: true }],
+  // The new prompt is the one input of its own: checked before the acknowledgement; the rest is the old job's.
+  precheck: (invocation, context) =>
+    context.checkRequest({ ...invocation, options: { prompt: invocation.options.prompt } }),
   handle: (invocation, reply, context) =>
     repeat(invocation, reply, context, optionText(invocation.options.prompt)),
 };

@@ -30,7 +30,8 @@ import {
 /**
  * Interactions: slash commands, the buttons on a job's message, the Animate message menu and the two prompt
  * modals (Animate, Vary). Each that runs a command becomes an Invocation for the core; opening a modal is
- * presentation only.
+ * presentation only. One this version does not know (left by an older one) goes to the core too, which
+ * answers it: Discord shows "The application did not respond" for any interaction left unanswered for 3 s.
  */
 
 /** What the Animate menu remembers between opening the modal and its submission. */
@@ -48,6 +49,17 @@ const BUTTONS = [
   [CANCEL_PREFIX, 'cancel'],
   [DELETE_PREFIX, 'delete'],
 ] as const;
+
+/**
+ * What an interaction this version does not handle names (a context menu, button, select menu or form left
+ * by an older version): a name no registry entry can have (they hold no colon), so the core answers it as a
+ * command that is no longer available instead of leaving it to time out as "The application did not respond".
+ */
+function staleCommandName(interaction: RepliableInteraction): string {
+  if (interaction.isCommand()) return `menu:${interaction.commandName}`;
+  const kind = interaction.isButton() ? 'button' : interaction.isModalSubmit() ? 'modal' : 'select';
+  return `${kind}:${interaction.customId.split(':')[0] ?? ''}`;
+}
 
 /** The invocation of a command from any interaction: who, where, and the delivery to deduplicate. */
 function invocationOf(
@@ -120,7 +132,8 @@ export function createInteractionHandler(context: DiscordContext) {
   }
 
   async function onModalSubmit(interaction: ModalSubmitInteraction): Promise<void> {
-    const prompt = interaction.fields.getTextInputValue(PROMPT_FIELD);
+    // Read only for our own forms: a stale form may have no such field.
+    const prompt = () => interaction.fields.getTextInputValue(PROMPT_FIELD);
     if (interaction.customId.startsWith(ANIMATE_MODAL_PREFIX)) {
       if (await refusedHere(interaction)) return;
       const key = `discord:animate:${interaction.customId.slice(ANIMATE_MODAL_PREFIX.length)}`;
@@ -132,14 +145,16 @@ export function createInteractionHandler(context: DiscordContext) {
         });
         return;
       }
-      await run(interaction, invocationOf(interaction, 'imagine', { prompt }, pending.data.images));
+      await run(interaction, invocationOf(interaction, 'imagine', { prompt: prompt() }, pending.data.images));
       await context.core().pending.delete(key);
       return;
     }
     if (interaction.customId.startsWith(VARY_MODAL_PREFIX)) {
       const job = interaction.customId.slice(VARY_MODAL_PREFIX.length);
-      await run(interaction, invocationOf(interaction, 'vary', { job, prompt }));
+      await run(interaction, invocationOf(interaction, 'vary', { job, prompt: prompt() }));
+      return;
     }
+    await run(interaction, invocationOf(interaction, staleCommandName(interaction), {}));
   }
 
   return async function onInteraction(interaction: Interaction): Promise<void> {
@@ -170,6 +185,11 @@ export function createInteractionHandler(context: DiscordContext) {
       await onModalSubmit(interaction);
       return;
     }
+    if (interaction.isRepliable()) {
+      await run(interaction, invocationOf(interaction, staleCommandName(interaction), {}));
+      return;
+    }
+    // Autocomplete: the bot registers no autocompleted option, and it cannot be answered with a message.
     context.log.debug({ type: interaction.type }, 'unhandled interaction');
   };
 }

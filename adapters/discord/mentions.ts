@@ -1,4 +1,4 @@
-import { PermissionFlagsBits, type Message } from 'discord.js';
+import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, type Message } from 'discord.js';
 import { promptFromMention } from '../../commands/animate.js';
 import { BotError, type GenerationReply, type Invocation } from '../../src/port.js';
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
@@ -15,6 +15,32 @@ const NO_IMAGES_HELP =
   'Mention me in a reply to a message with images (or attach images to your mention) and say what should happen, e.g. “@bot make the waves move”. For a video from text alone, use `/imagine`.';
 const NO_CONTENT_INTENT_HELP =
   'I can’t see the images in the message you replied to: this bot runs without Discord’s Message Content intent. Attach the image to your mention, use **Apps → Animate** on that message, or `/imagine` with an image.';
+const REPLIED_TO_DELETED =
+  'The message you replied to was deleted, so there is nothing left to animate. Reply to a message that is still there, or attach the image to your mention.';
+
+/**
+ * The message a mention replies to: in discord.js's cache when the event carried it, else fetched. Discord
+ * sends `referenced_message: null` for a reply to a deleted message, and the fetch then answers 10008
+ * Unknown Message: `deleted`, which the user is told, rather than how to use the bot.
+ */
+async function repliedTo(
+  message: Message,
+  context: DiscordContext,
+): Promise<{ message?: Message; deleted: boolean }> {
+  if (!message.reference?.messageId) return { deleted: false };
+  try {
+    return { message: await message.fetchReference(), deleted: false };
+  } catch (error) {
+    if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage) {
+      return { deleted: true };
+    }
+    context.log.info(
+      { err: error, messageId: message.id },
+      'could not read the message a mention replies to',
+    );
+    return { deleted: false };
+  }
+}
 
 /** A reply to the mention: a refusal is a plain reply; a job's placeholder is posted once it is accepted. */
 function mentionReply(message: Message, context: DiscordContext): GenerationReply {
@@ -62,10 +88,9 @@ export function createMentionHandler(context: DiscordContext) {
     if (!mentionPattern(me.id).test(message.content)) return;
     const spaceId = message.guildId ?? `dm:${message.author.id}`;
     // Where the bot is not enabled the core refuses it anyway: no request to Discord for the replied-to message.
-    const referenced =
-      message.reference?.messageId && context.core().allows({ platform: 'discord', spaceId })
-        ? await message.fetchReference().catch(() => undefined)
-        : undefined;
+    const { message: referenced, deleted } = context.core().allows({ platform: 'discord', spaceId })
+      ? await repliedTo(message, context)
+      : { message: undefined, deleted: false };
     const images = imagesOfMessages([message, referenced]);
     const invocation: Invocation = {
       platform: 'discord',
@@ -81,7 +106,11 @@ export function createMentionHandler(context: DiscordContext) {
       delivery: discordDelivery(message.id, 'message'),
     };
     if (images.length === 0) {
-      const help = referenced && !context.messageContent ? NO_CONTENT_INTENT_HELP : NO_IMAGES_HELP;
+      const help = deleted
+        ? REPLIED_TO_DELETED
+        : referenced && !context.messageContent
+          ? NO_CONTENT_INTENT_HELP
+          : NO_IMAGES_HELP;
       invocation.refusal = new BotError('invalid_input', 'mention without images', { userMessage: help });
     }
     await dispatch(context, invocation, mentionReply(message, context));

@@ -103,6 +103,9 @@ export async function quotaCliCommand(args: string[], config: Config, logger: Lo
       format: plainFormat,
       logger,
       generate: () => Promise.reject(new Error('the CLI does not generate through commands')),
+      checkRequest: () => {
+        throw new Error('the CLI does not generate through commands');
+      },
     }),
     logger,
   });

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { Adapter, AdapterCore, ChatPlatform, GenerationReply } from '../port.js';
 import type { CommandContext, CommandRegistry } from './command.js';
 import { createDispatcher } from './dispatch.js';
-import { createGenerate } from './generate.js';
+import { createGenerate, createRequestCheck } from './generate.js';
 
 /**
  * The bot: the core's pipeline with the platform adapters plugged in, keyed by platform. Composition roots
@@ -16,7 +16,7 @@ import { createGenerate } from './generate.js';
  * disconnects the adapters. Jobs still running keep their records and resume on the next start.
  */
 export interface BotOptions {
-  app: Pick<App, 'quota' | 'settings' | 'jobs' | 'runner' | 'pending' | 'firstSeen' | 'spaces'>;
+  app: Pick<App, 'quota' | 'settings' | 'jobs' | 'runner' | 'service' | 'pending' | 'firstSeen' | 'spaces'>;
   registry: CommandRegistry;
   logger: Logger;
 }
@@ -39,12 +39,13 @@ export interface Bot {
 
 export function createBot(options: BotOptions): Bot {
   const { app, logger } = options;
-  const runner = app.runner;
-  if (!runner) throw new Error('the bot needs the generation runner (VIDEO_API_KEY)');
+  const { runner, service } = app;
+  if (!runner || !service) throw new Error('the bot needs the generation runner (VIDEO_API_KEY)');
   const adapters = new Map<ChatPlatform, Adapter>();
   const inFlight = createInFlightTracker(logger);
   let draining = false;
   const generate = createGenerate({ runner, settings: app.settings });
+  const checkRequest = createRequestCheck(service.validate);
 
   const contextFor = ({ platform }: { platform: ChatPlatform }): CommandContext => {
     const adapter = adapters.get(platform);
@@ -57,6 +58,7 @@ export function createBot(options: BotOptions): Bot {
       format: adapter.format,
       logger,
       generate: (invocation, reply) => generate(invocation, reply, adapter.format),
+      checkRequest,
     };
   };
   const dispatch = createDispatcher({

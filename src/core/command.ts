@@ -51,6 +51,12 @@ export interface CommandContext {
    * upstream job, reported through `reply`.
    */
   generate(invocation: Invocation, reply: GenerationReply): Promise<void>;
+  /**
+   * The checks of a generation request that need no I/O (prompt, seconds, aspect ratio, resolution, the
+   * images' count and what their metadata declares), on the invocation's own options; throws the refusal.
+   * `generate` runs them again on the space's defaults: this is only the early half, for `precheck`.
+   */
+  checkRequest(invocation: Invocation): void;
 }
 
 export interface CommandDefinition {
@@ -69,6 +75,12 @@ export interface CommandDefinition {
   defaultSubcommand?: string;
   /** A one-line example of the text form (Slack's usage hint), derived into the Slack manifest. */
   usageHint?: string;
+  /**
+   * Refuses (throws) input that fails without any I/O, before the platform is acknowledged: the refusal then
+   * reaches the user privately and at once, instead of after a public "thinking…" (Discord) that is taken
+   * back. Synchronous on purpose: whatever needs I/O (rules, quota, images' bytes) belongs to `handle`.
+   */
+  precheck?(invocation: Invocation, context: CommandContext): void;
   handle(invocation: Invocation, reply: Reply | GenerationReply, context: CommandContext): Promise<void>;
 }
 

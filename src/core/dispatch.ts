@@ -2,18 +2,31 @@ import { BotError, toBotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { FirstSeen } from '../store/first-seen.js';
 import type { GenerationReply, Invocation, Reply } from '../port.js';
-import type { CommandContext, CommandRegistry } from './command.js';
+import type { CommandContext, CommandDefinition, CommandRegistry } from './command.js';
 
 /**
  * `handle(invocation, reply)`: the checks every command passes, in this order and only here: the platform's
  * repeated delivery is dropped, a space ALLOWED_SPACES does not list hears only that the bot is not enabled
- * there, a draining bot says it is restarting, the command is looked up (an unknown one gets an answer, never
- * silence), the platform is acknowledged, then the command runs. Generating commands go
+ * there, a draining bot says it is restarting, the command is looked up (an unknown one or an unknown
+ * subcommand, as a stale registration sends, gets an answer, never silence), input refused without I/O (the
+ * adapter's reading, the command's `precheck`) is answered, the platform is acknowledged, then the command
+ * runs. Generating commands go
  * on through `CommandContext.generate` (rules, cap, quota, images, record, upstream). Whatever is thrown
  * becomes `reply.fail` with the error's user message.
  */
 
 const RESTARTING_MESSAGE = 'The bot is restarting; please try again in a moment.';
+const NO_LONGER_AVAILABLE =
+  'This command is no longer available; the bot has been updated since it was set up here. Try `/imagine`.';
+
+/** A subcommand the command does not have: typed by mistake (Slack) or left registered by an older version. */
+function unknownSubcommand(command: CommandDefinition, subcommand: string): BotError {
+  const names = command.subcommands?.map((s) => `\`${s.name}\``) ?? [];
+  const instead = names.length > 0 ? `Use one of ${names.join(', ')}.` : `Use \`/${command.name}\` alone.`;
+  return new BotError('invalid_input', `unknown subcommand ${command.name} ${subcommand}`, {
+    userMessage: `\`/${command.name} ${subcommand}\` is not a command of this bot (any more). ${instead}`,
+  });
+}
 
 export interface DispatchDeps {
   registry: CommandRegistry;
@@ -64,11 +77,17 @@ export function createDispatcher(deps: DispatchDeps) {
       const command = deps.registry.get(invocation.command);
       if (!command) {
         throw new BotError('invalid_input', `unknown command ${invocation.command}`, {
-          userMessage: `I don’t know the command “${invocation.command}”; it may be left over from an older version of the bot. Try \`/imagine\`.`,
+          userMessage: NO_LONGER_AVAILABLE,
         });
+      }
+      const { subcommand } = invocation;
+      if (subcommand !== undefined && !command.subcommands?.some((s) => s.name === subcommand)) {
+        throw unknownSubcommand(command, subcommand);
       }
       // Refused input was never going to run: answered before any acknowledgement that would promise it.
       if (invocation.refusal) throw invocation.refusal;
+      const context = deps.contextFor(invocation);
+      if (!invocation.help) command.precheck?.(invocation, context);
       try {
         await reply.acknowledge?.(command.visibility);
       } catch (error) {
@@ -77,7 +96,6 @@ export function createDispatcher(deps: DispatchDeps) {
         return;
       }
       if (delivery?.afterAcknowledge && !(await firstDelivery())) return;
-      const context = deps.contextFor(invocation);
       if (invocation.help) {
         await reply.text(context.format.usage(command), { ephemeral: true, formatted: true });
         return;

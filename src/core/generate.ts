@@ -1,3 +1,4 @@
+import type { GenerationRequest } from '../generation/request.js';
 import type { JobRunner } from '../jobs/types.js';
 import type { GenerationReply, Invocation, OptionValue } from '../port.js';
 import type { ChannelNamer, SpaceSettingsService } from '../settings/space-settings.js';
@@ -22,6 +23,26 @@ export type Generate = (
 
 export function optionText(value: OptionValue | undefined): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/**
+ * The early half of a request's checks (see `CommandContext.checkRequest`): the invocation's own options,
+ * checked by `validate` (the generation service's, the rules the runner applies again). A blank option takes
+ * the configured default here and the space's later, both valid by construction, so this refuses only what
+ * `generate` would refuse too, just sooner.
+ */
+export function createRequestCheck(
+  validate: (request: GenerationRequest) => unknown,
+): (invocation: Invocation) => void {
+  return (invocation) => {
+    validate({
+      prompt: optionText(invocation.options.prompt) ?? '',
+      seconds: optionText(invocation.options.seconds),
+      aspectRatio: optionText(invocation.options.aspect_ratio),
+      resolution: optionText(invocation.options.resolution),
+      images: invocation.images,
+    });
+  };
 }
 
 export function createGenerate(deps: GenerateDeps): Generate {

@@ -24,4 +24,42 @@ export function sniffImageType(bytes: Uint8Array): SniffedImageType | undefined 
   return undefined;
 }
 
-/** File names are user text that ends up in chat messages: keep them short and on one line. */
+/** Media types of the images we take, as platforms declare them. */
+const ACCEPTED_MEDIA_TYPES = new Set([
+  'image/png',
+  'image/x-png',
+  'image/jpeg',
+  'image/jpg',
+  'image/pjpeg',
+  'image/webp',
+  'image/gif',
+]);
+/** Declarations that say nothing about the content. */
+const UNSPECIFIC_MEDIA_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
+const ACCEPTED_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'jpe', 'jfif', 'webp', 'gif']);
+/** Names people attach by mistake that are certainly no image we take (documents, video, sound, archives). */
+const OTHER_EXTENSIONS = new Set(
+  [
+    'pdf doc docx odt rtf txt md csv xls xlsx ppt pptx key pages json html zip rar 7z gz tar',
+    'mp4 mov webm mkv avi m4v mp3 wav ogg m4a flac heic heif avif bmp tif tiff svg psd',
+  ]
+    .join(' ')
+    .split(' '),
+);
+
+/**
+ * What a file's metadata says it is, before any byte is read: the platform's declared media type, else the
+ * extension of its name. `other` lets a request be refused before anything is reserved or downloaded; it
+ * never admits anything, since an `image` is still judged by its bytes (`sniffImageType`) once fetched.
+ */
+export function declaredImageKind(file: {
+  name: string;
+  contentType?: string;
+}): 'image' | 'other' | 'unknown' {
+  const mediaType = (file.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!UNSPECIFIC_MEDIA_TYPES.has(mediaType)) return ACCEPTED_MEDIA_TYPES.has(mediaType) ? 'image' : 'other';
+  const extension = /\.([a-z0-9]{1,5})$/i.exec(file.name.trim())?.[1]?.toLowerCase();
+  if (extension === undefined) return 'unknown';
+  if (ACCEPTED_EXTENSIONS.has(extension)) return 'image';
+  return OTHER_EXTENSIONS.has(extension) ? 'other' : 'unknown';
+}

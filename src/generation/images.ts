@@ -2,7 +2,7 @@ import { formatByteSize, formatCount } from '../util/format.js';
 import type createSharp from 'sharp';
 import type { Sharp, SharpOptions } from 'sharp';
 import { BotError, InvalidInputError } from '../errors.js';
-import { sniffImageType, type SniffedImageType } from './image-type.js';
+import { declaredImageKind, sniffImageType, type SniffedImageType } from './image-type.js';
 
 /** sharp (libvips) costs ~27 MB of RSS when loaded; most jobs carry no image, so it loads on first use. */
 let sharpLoading: Promise<{ default: typeof createSharp }> | undefined;
@@ -66,12 +66,28 @@ const MIN_OUTPUT_SIDE = 64;
 
 const TYPE_NAMES: Record<SniffedImageType, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', gif: 'GIF' };
 
+/** File names are user text that ends up in chat messages: keep them short and on one line. */
 function displayName(name: string): string {
   // eslint-disable-next-line no-control-regex -- stripping control characters is the point
   const clean = name.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   if (clean === '') return '“image”';
   const chars = [...clean];
   return chars.length > 60 ? `“${chars.slice(0, 59).join('')}…”` : `“${clean}”`;
+}
+
+/** The one refusal for a file that is not an image we take, whether its metadata or its bytes said so. */
+function notAnImage(name: string, detail: Record<string, unknown>): InvalidInputError {
+  return new InvalidInputError(FIELD, `${displayName(name)} is not a PNG, JPEG, WebP or GIF image.`, detail);
+}
+
+/**
+ * Refuses, from its metadata alone (declared media type, file name), a file that is certainly not an image
+ * we take, so a request is refused before anything is reserved or downloaded (see `declaredImageKind`).
+ */
+export function checkDeclaredImageType(source: { name: string; contentType?: string }): void {
+  if (declaredImageKind(source) === 'other') {
+    throw notAnImage(source.name, { name: source.name, claimedType: source.contentType, stage: 'metadata' });
+  }
 }
 
 function tooLargeMessage(shown: string, size: number, limit: number): string {
@@ -214,7 +230,7 @@ export async function prepareImage(input: ImageInput, limits: ImageLimits): Prom
 
   const sourceType = sniffImageType(bytes);
   if (sourceType === undefined) {
-    throw new InvalidInputError(FIELD, `${shown} is not a PNG, JPEG, WebP or GIF image.`, {
+    throw notAnImage(input.name, {
       ...detail,
       // The first bytes tell the operator what was actually sent without logging the file.
       head: Buffer.from(bytes.subarray(0, 8)).toString('hex'),

@@ -3,7 +3,7 @@ import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
 import type { Semaphore } from '../util/semaphore.js';
 import type { CreateVideoBody } from '../video-api/schemas.js';
-import { DATA_URI_LIMIT_CHARS, prepareImage } from './images.js';
+import { DATA_URI_LIMIT_CHARS, checkDeclaredImageType, prepareImage } from './images.js';
 import {
   normalizeAspectRatio,
   normalizePrompt,
@@ -58,7 +58,10 @@ export interface BuildRequestDeps {
   decodeSlots?: Semaphore;
 }
 
-/** Checks everything that needs no I/O; returns the normalised summary. */
+/**
+ * Checks everything that needs no I/O, images included as far as their metadata goes (declared type, size);
+ * returns the normalised summary.
+ */
 export function validateRequest(request: GenerationRequest, limits: GenerationLimits): RequestSummary {
   const images = request.images ?? [];
   const prompt = normalizePrompt(request.prompt, limits.maxPromptChars);
@@ -76,6 +79,7 @@ export function validateRequest(request: GenerationRequest, limits: GenerationLi
   const aspectRatio = normalizeAspectRatio(request.aspectRatio, limits.defaultAspectRatio);
   const resolution = normalizeResolution(request.resolution, limits.defaultResolution);
   for (const image of images) {
+    checkDeclaredImageType(image);
     const size = image.bytes?.byteLength ?? image.size;
     if (size !== undefined && size > limits.maxImageBytes) {
       throw new InvalidInputError(

@@ -77,7 +77,9 @@ describe('Slack /settings', () => {
     expect(shown).toContain('Channels: everywhere');
     expect(shown).toContain('Ban list: 2 entries (admins can see them)');
     expect(shown).not.toContain('blood');
-    expect(await command(world, 'U0BOB', '/settings', 'frobnicate')).toContain('Unknown settings command');
+    expect(await command(world, 'U0BOB', '/settings', 'frobnicate')).toContain(
+      '`/settings frobnicate` is not a command of this bot (any more). Use one of `show`',
+    );
   });
 });
 

@@ -7,9 +7,11 @@ import { BotError, InvalidInputError } from '../../src/errors.js';
 import {
   DATA_URI_LIMIT_CHARS,
   MAX_INPUT_PIXELS,
+  checkDeclaredImageType,
   prepareImage,
   sniffImageType,
 } from '../../src/generation/images.js';
+import { declaredImageKind } from '../../src/generation/image-type.js';
 import type { ImageLimits, PreparedImage } from '../../src/generation/images.js';
 
 const MiB = 1024 * 1024;
@@ -85,6 +87,35 @@ describe('sniffImageType', () => {
     expect(sniffImageType(new Uint8Array(0))).toBeUndefined();
     // A truncated signature is not a match.
     expect(sniffImageType(new Uint8Array([0x89, 0x50, 0x4e]))).toBeUndefined();
+  });
+});
+
+describe('declaredImageKind', () => {
+  it('trusts a specific declared media type over the name', () => {
+    expect(declaredImageKind({ name: 'x.bin', contentType: 'image/png' })).toBe('image');
+    expect(declaredImageKind({ name: 'x.jpg', contentType: 'image/jpeg; charset=binary' })).toBe('image');
+    expect(declaredImageKind({ name: 'photo.png', contentType: 'application/pdf' })).toBe('other');
+    expect(declaredImageKind({ name: 'IMG_1.HEIC', contentType: 'image/heic' })).toBe('other');
+  });
+
+  it('falls back to the name’s extension when the type says nothing, and knows when it cannot tell', () => {
+    expect(declaredImageKind({ name: 'brief.PDF' })).toBe('other');
+    expect(declaredImageKind({ name: 'clip.mp4', contentType: 'application/octet-stream' })).toBe('other');
+    expect(declaredImageKind({ name: 'sea.webp' })).toBe('image');
+    // Embed titles and stored references are no file names: they never refuse anything.
+    expect(declaredImageKind({ name: 'embedded image' })).toBe('unknown');
+    expect(declaredImageKind({ name: 'image 1' })).toBe('unknown');
+    expect(declaredImageKind({ name: 'example.org' })).toBe('unknown');
+  });
+
+  it('refuses only what is certainly not an image, with the same sentence as the byte check', async () => {
+    expect(() => checkDeclaredImageType({ name: 'brief.pdf', contentType: 'application/pdf' })).toThrow(
+      '“brief.pdf” is not a PNG, JPEG, WebP or GIF image.',
+    );
+    expect(() => checkDeclaredImageType({ name: 'scan' })).not.toThrow();
+    await expect(prepareImage({ bytes: PDF, name: 'brief.pdf' }, LIMITS)).rejects.toThrow(
+      '“brief.pdf” is not a PNG, JPEG, WebP or GIF image.',
+    );
   });
 });
 

@@ -34,6 +34,9 @@ export async function runCommand(
     format: { ...plainFormat, ...deps.format },
     logger,
     generate: () => Promise.reject(new Error('this command test does not generate')),
+    checkRequest: () => {
+      throw new Error('this command test does not generate');
+    },
   } as unknown as CommandContext;
   const handle = createDispatcher({
     registry: new Map([[command.name, command]]),

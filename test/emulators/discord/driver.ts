@@ -105,6 +105,7 @@ export interface Driver {
   messageContextMenu(input: MessageContextMenuInput): Promise<InteractionHandle>;
   userContextMenu(input: UserContextMenuInput): Promise<InteractionHandle>;
   userMessage(input: UserMessageInput): Promise<StoredMessage>;
+  deleteMessage(message: StoredMessage | string): Promise<void>;
   rawDispatch(input: RawDispatchInput): Promise<void>;
 }
 
@@ -548,7 +549,11 @@ export function createDriver(config: DriverConfig): Driver {
           : input.content;
       let reference: StoredMessage | null = null;
       if (input.replyTo !== undefined) {
-        reference = storedMessage(input.replyTo);
+        // A deleted message may be replied to (the reply was under way when it went): Discord still sends
+        // the reply's `message_reference`, with `referenced_message: null` (see apiMessage).
+        const id = typeof input.replyTo === 'string' ? input.replyTo : input.replyTo.id;
+        reference = state.messages.get(id) ?? null;
+        if (reference === null) throw new DriverError(`message ${id} does not exist`);
         if (reference.channelId !== channel.id) throw new DriverError('replyTo must be in the same channel');
       }
       await gateway.waitForSession(gateway.shardFor(channel.guildId), config.sessionWaitMs);
@@ -566,6 +571,15 @@ export function createDriver(config: DriverConfig): Driver {
       });
       gateway.emitMessage('MESSAGE_CREATE', message);
       return message;
+    },
+
+    async deleteMessage(ref) {
+      const message = storedMessage(ref);
+      if (message.ephemeral)
+        throw new DriverError(`message ${message.id} is ephemeral: only its interaction can delete it`);
+      await gateway.waitForSession(gateway.shardFor(message.guildId), config.sessionWaitMs);
+      state.deleteMessage(message);
+      gateway.emitMessageDelete(message);
     },
 
     async rawDispatch(input) {

@@ -454,7 +454,10 @@ export interface UserMessageInput {
   /** Prefixes `<@bot>` to the content (if not already there). */
   mentionsBot?: boolean;
   attachments?: AttachmentInput[];
-  /** The message replied to (a stored message or its id). */
+  /**
+   * The message replied to (a stored message or its id). It may be deleted already: the reply then arrives
+   * with `referenced_message: null`, as Discord sends it.
+   */
   replyTo?: StoredMessage | string;
   /** Whether a reply pings the replied-to author. Default true. */
   mentionRepliedUser?: boolean;
@@ -579,6 +582,8 @@ export interface DiscordEmulator {
   messageContextMenu(input: MessageContextMenuInput): Promise<InteractionHandle>;
   userContextMenu(input: UserContextMenuInput): Promise<InteractionHandle>;
   userMessage(input: UserMessageInput): Promise<StoredMessage>;
+  /** A user (its author or a moderator) deletes a message: gone from REST, MESSAGE_DELETE dispatched. */
+  deleteMessage(message: StoredMessage | string): Promise<void>;
   /** Sends `d` as a dispatch exactly as given (nothing checked or stored), e.g. a malformed event. */
   rawDispatch(input: RawDispatchInput): Promise<void>;
   /**
