@@ -17,6 +17,7 @@ import {
   type SlackMessageRef,
   type SlackReplyDeps,
 } from './reply.js';
+import { createChannelLookup } from './channels.js';
 import { createUserLookup } from './users.js';
 
 /**
@@ -92,11 +93,17 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   // Message links in /jobs need the workspace's domain, which slash commands carry.
   const domains = new Map<string, string>();
+  const lookupUser = createUserLookup(bolt.client);
+  const lookupChannel = createChannelLookup(bolt.client);
   const context: SlackContext = {
     bolt,
     log,
     core: started,
-    lookupUser: createUserLookup(bolt.client),
+    lookupUser,
+    names: (teamId) => ({
+      user: async (id) => (await lookupUser(id, teamId)).name,
+      channel: (id) => lookupChannel(id, teamId),
+    }),
     replyAt,
     async tellUser(channel, user, text, threadTs) {
       await bolt.client.chat
