@@ -143,7 +143,7 @@ function readOptions(
   decode: Decode,
 ): Record<string, OptionValue | undefined> {
   const options: Record<string, OptionValue | undefined> = {};
-  // A lone required string (a ban pattern) is the whole rest, verbatim: quotes and spaces belong to it.
+  // A lone required string (a ban pattern) is the whole rest as typed: quotes and spaces belong to it.
   const only = specs.length === 1 ? specs[0] : undefined;
   if (only && only.type === 'string' && only.required && !only.choices) {
     options[only.name] = decode(text);
