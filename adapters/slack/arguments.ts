@@ -6,6 +6,7 @@ import {
   type OptionValue,
   type UserRef,
 } from '../../src/port.js';
+import { plainSlackText } from './text.js';
 
 /**
  * Slack slash commands carry one line of text, so every command's options are read from it by rules derived
@@ -94,11 +95,6 @@ export function parseFlags(text: string, specs: readonly OptionSpec[]): ParsedFl
   return { options, help: false };
 }
 
-/** Slash command text arrives with `&`, `<`, `>` escaped; the user meant the characters themselves. */
-export function unescapeSlack(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
 export interface ParsedCommand {
   subcommand?: string;
   options: Record<string, OptionValue | undefined>;
@@ -109,37 +105,48 @@ export interface ParsedCommand {
 const USER_MENTION = /<@([A-Z0-9]+)(?:\|([^>]*))?>/;
 const CHANNEL_MENTION = /<#([A-Z0-9]+)(?:\|([^>]*))?>/;
 
+/** Slack's wire form of some text (or a part of it) → the text as the person read it (text.ts). */
+export type Decode = (raw: string) => string;
+
 /**
- * Reads a slash command's text by its registry entry. User options come back with `inSpace: false`: whether
- * the user is in the workspace is the adapter's to look up. `here` is the channel the command was typed in,
- * the default of a channel option.
+ * Reads a slash command's text (Slack's wire form) by its registry entry. User and channel options are read
+ * from their `<@U…>` / `<#C…>` sequences; everything else is decoded with `decode` first, so a prompt or a
+ * ban word is what the person typed. User options come back with `inSpace: false`: whether the user is in
+ * the workspace is the adapter's to look up. `here` is the channel the command was typed in, the default of a
+ * channel option.
  */
-export function parseCommandText(command: CommandDefinition, text: string, here: ChannelRef): ParsedCommand {
+export function parseCommandText(
+  command: CommandDefinition,
+  text: string,
+  here: ChannelRef,
+  decode: Decode = (raw) => plainSlackText(raw),
+): ParsedCommand {
   const trimmed = text.trim();
   if (!command.subcommands) {
     if (command.options?.some((o) => o.freeText)) {
-      const parsed = parseFlags(trimmed, command.options);
+      const parsed = parseFlags(decode(trimmed), command.options);
       return { options: parsed.options, help: parsed.help };
     }
-    return { options: readOptions(command.options ?? [], trimmed, here), help: false };
+    return { options: readOptions(command.options ?? [], trimmed, here, decode), help: false };
   }
   const first = trimmed.split(/\s+/)[0]?.toLowerCase() ?? '';
   const subcommand = first === '' ? command.defaultSubcommand : first;
   const spec = command.subcommands.find((s) => s.name === subcommand);
   const rest = trimmed.slice(first.length).trim();
-  return { subcommand, options: spec ? readOptions(spec.options, rest, here) : {}, help: false };
+  return { subcommand, options: spec ? readOptions(spec.options, rest, here, decode) : {}, help: false };
 }
 
 function readOptions(
   specs: readonly OptionSpec[],
   text: string,
   here: ChannelRef,
+  decode: Decode,
 ): Record<string, OptionValue | undefined> {
   const options: Record<string, OptionValue | undefined> = {};
-  // A lone required string (a ban pattern) is the whole rest, verbatim: quotes and spaces belong to it.
+  // A lone required string (a ban pattern) is the whole rest as typed: quotes and spaces belong to it.
   const only = specs.length === 1 ? specs[0] : undefined;
   if (only && only.type === 'string' && only.required && !only.choices) {
-    options[only.name] = unescapeSlack(text);
+    options[only.name] = decode(text);
     return options;
   }
   let rest = text;
@@ -156,9 +163,11 @@ function readOptions(
         rest = rest.replace(mention[0], ' ');
         options[spec.name] = { kind: 'channel', id: mention[1], name: mention[2] || undefined };
       } else if (rest.trim() === '') options[spec.name] = here;
-      else options[spec.name] = rest.trim();
+      else options[spec.name] = decode(rest.trim());
     }
   }
+  // What the mentions left is plain words and flags, as typed.
+  rest = decode(rest);
   const flagged = specs.filter(takesFlag);
   const words: string[] = [];
   if (flagged.length > 0) {

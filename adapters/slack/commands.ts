@@ -2,11 +2,13 @@ import { SLASH_COMMANDS } from '../../commands/index.js';
 import { toBotError, type Invocation, type OptionValue } from '../../src/port.js';
 import { parseCommandText, type ParsedCommand } from './arguments.js';
 import { dispatch, slackDelivery, type SlackContext } from './context.js';
+import { plainSlackText, resolveNames } from './text.js';
 
 /**
  * Slash commands: one listener per command in the registry. Each is acknowledged at once (Slack's 3-second
- * deadline), decoded into an Invocation by the registry's option data, and handed to the core. Whether the
- * users named are in this workspace, and whether the invoker is an admin, come from users.info.
+ * deadline), decoded into an Invocation by the registry's option data, and handed to the core. The text is
+ * decoded once, here (text.ts), with the names of the people and channels it mentions. Whether the users
+ * named are in this workspace, and whether the invoker is an admin, come from users.info.
  */
 export function registerSlashCommands(
   context: SlackContext,
@@ -22,7 +24,9 @@ export function registerSlashCommands(
       // Where the bot is not enabled the core refuses the command anyway: no users.info lookups for it.
       const enabled = context.core().allows({ platform: 'slack', spaceId: command.team_id });
       try {
-        parsed = parseCommandText(definition, command.text, here);
+        // Where the bot is not enabled no lookups at all: the names stay as they came.
+        const names = enabled ? await resolveNames(command.text, context.names(command.team_id)) : undefined;
+        parsed = parseCommandText(definition, command.text, here, (raw) => plainSlackText(raw, names));
         if (enabled) await resolveUsers(context, parsed.options, command.team_id);
       } catch (error) {
         refusal = toBotError(error);
@@ -65,6 +69,8 @@ async function resolveUsers(
 ): Promise<void> {
   for (const [name, value] of Object.entries(options)) {
     if (typeof value !== 'object' || 'kind' in value) continue;
-    options[name] = { ...value, inSpace: (await context.lookupUser(value.id, teamId)).inTeam };
+    const user = await context.lookupUser(value.id, teamId);
+    // The display name over the mention's label: Slack is phasing labels out, and they are usernames.
+    options[name] = { ...value, inSpace: user.inTeam, displayName: user.name ?? value.displayName };
   }
 }

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Logger } from '../../src/log.js';
 import type { AdapterCore, GenerationReply, Invocation, Reply } from '../../src/port.js';
 import type { SlackMessageRef } from './reply.js';
+import type { SlackNames } from './text.js';
 import type { UserLookup } from './users.js';
 
 /** Slack retries an event up to three times within minutes; remember handled deliveries well past that. */
@@ -13,6 +14,8 @@ export interface SlackContext {
   log: Logger;
   core(): AdapterCore;
   lookupUser: UserLookup;
+  /** The user and channel names `<@U…>` and `<#C…>` in a team's text decode to (text.ts). */
+  names(teamId: string): SlackNames;
   /** The reply for a job (or a slash command's answers) whose messages go where `ref` says. */
   replyAt(ref: SlackMessageRef): GenerationReply;
   /** An ephemeral note to one user, in a thread when given; failures only logged. */

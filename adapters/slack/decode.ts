@@ -112,24 +112,6 @@ export function imagesOf(files: readonly SlackFile[] | undefined): SlackImage[] 
   return images;
 }
 
-/**
- * Slack message text as a person reads it: `<@U1|ann>` → `@ann`, `<#C1|general>` → `#general`,
- * `<!here>` → `@here`, `<https://x|label>` → `label`, and `&lt; &gt; &amp;` decoded. Rendering escapes it
- * again, so nothing here can turn into a ping.
- */
-export function plainText(text: string): string {
-  return text
-    .replace(/<([@#!])([^>|]+)(?:\|([^>]*))?>/g, (_m, sigil: string, id: string, label?: string) => {
-      const shown = label ?? id.replace(/^subteam\^/, '');
-      return `${sigil === '#' ? '#' : '@'}${shown}`;
-    })
-    .replace(/<([^>|]+)\|([^>]*)>/g, '$2')
-    .replace(/<([^>]+)>/g, '$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
 /** Matches mentions of the bot in raw Slack text, `<@U0BOT>` or `<@U0BOT|name>`. */
 export function botMentionPattern(botUserId: string): RegExp {
   return new RegExp(`<@${botUserId.replace(/[^A-Za-z0-9]/g, '')}(?:\\|[^>]*)?>`, 'g');

@@ -40,7 +40,7 @@ export function slackFormat(domainOf: (teamId: string) => string | undefined): F
     // Plain id: a <@U…> in a message could notify the person it names.
     user: (id) => `\`${id}\``,
     actor: ({ userId, userName }) => escapeSlack(userName ?? userId),
-    channel: ({ id, name }) => (name ? `#${name}` : id),
+    channel: ({ id, name }) => (name ? `#${escapeSlack(name)}` : id),
     escape: escapeSlack,
     usage: (command) => usage(command),
     notEnabled: () => SLACK_NOT_ENABLED,

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel, type AppOptions } from '@slack/bolt';
+import { App, type AppOptions, type CodedError } from '@slack/bolt';
 import type { Logger } from '../../src/log.js';
 import type { Adapter, AdapterCore, SlackConfig } from '../../src/port.js';
 import { createEditPacer, type EditPacer } from '../../src/util/edit-pacer.js';
+import { boltLogger, listenerErrorFields } from './bolt-log.js';
 import { registerSlashCommands } from './commands.js';
 import type { SlackContext } from './context.js';
 import { slackFormat } from './format.js';
@@ -17,6 +18,8 @@ import {
   type SlackMessageRef,
   type SlackReplyDeps,
 } from './reply.js';
+import { createChannelLookup } from './channels.js';
+import { freshRequestsReceiver } from './receiver.js';
 import { createUserLookup } from './users.js';
 
 /**
@@ -45,18 +48,33 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const { config, logger } = options;
   const log = logger.child({ platform: 'slack' });
   const socketMode = config.appToken !== undefined;
+  const boltLog = boltLogger(log);
+  let receiver: AppOptions['receiver'];
+  if (!socketMode) {
+    if (config.signingSecret === undefined) throw new Error('Slack over HTTP needs SLACK_SIGNING_SECRET');
+    receiver = freshRequestsReceiver({
+      signingSecret: config.signingSecret,
+      port: config.port,
+      boltLogger: boltLog,
+      log,
+    });
+  }
   const bolt = new App({
     token: config.botToken,
-    signingSecret: config.signingSecret,
     appToken: config.appToken,
     socketMode,
-    port: config.port,
-    logLevel: LogLevel.ERROR,
+    ...(receiver === undefined ? { port: config.port } : { receiver }),
+    logger: boltLog,
+    // app.error below then gets the request body as well, to say which request failed.
+    extendedErrorHandler: true,
     clientOptions: {
       slackApiUrl: config.apiUrl,
       retryConfig: { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000 },
     },
     ...options.bolt,
+  });
+  bolt.error(async ({ error, body }: { error: CodedError; body: unknown }) => {
+    log.error(listenerErrorFields(error, body), 'a Slack listener failed');
   });
   const fetchImage = createSlackImageFetcher({ botToken: config.botToken, apiUrl: config.apiUrl });
   let core: AdapterCore | undefined;
@@ -92,11 +110,17 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   // Message links in /jobs need the workspace's domain, which slash commands carry.
   const domains = new Map<string, string>();
+  const lookupUser = createUserLookup(bolt.client);
+  const lookupChannel = createChannelLookup(bolt.client);
   const context: SlackContext = {
     bolt,
     log,
     core: started,
-    lookupUser: createUserLookup(bolt.client),
+    lookupUser,
+    names: (teamId) => ({
+      user: async (id) => (await lookupUser(id, teamId)).name,
+      channel: (id) => lookupChannel(id, teamId),
+    }),
     replyAt,
     async tellUser(channel, user, text, threadTs) {
       await bolt.client.chat

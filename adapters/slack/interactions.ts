@@ -9,7 +9,6 @@ import {
   animateSubmissionSchema,
   imagesOf,
   messageShortcutSchema,
-  plainText,
   type AnimateMetadata,
 } from './decode.js';
 import { SLACK_NOT_ENABLED } from './format.js';
@@ -23,6 +22,7 @@ import {
   animateModal,
 } from './render.js';
 import { createSlackActionReply } from './reply.js';
+import { decodeSlackText } from './text.js';
 
 /**
  * Buttons on a job's message (Again, Cancel, Delete), the Animate message shortcut and its modal. Each press
@@ -115,7 +115,8 @@ export function registerInteractions(context: SlackContext): void {
         size: image.size,
       })),
     };
-    const text = plainText(message.text ?? '').trim();
+    // The modal's field is plain text: the message as people read it, not Slack's wire form.
+    const text = (await decodeSlackText(message.text ?? '', context.names(teamId))).trim();
     const prefill = prefillPrompt(
       text === '' ? DEFAULT_ANIMATE_PROMPT : text,
       SLACK_MODAL_TEXT_LIMIT,

@@ -9,9 +9,9 @@ import {
   botMentionPattern,
   conversationMessagesSchema,
   imagesOf,
-  plainText,
   type SlackImage,
 } from './decode.js';
+import { decodeSlackText } from './text.js';
 
 /**
  * "@Grok Video the waves roll in" with images, or in the thread under a message with images: an /imagine of
@@ -60,7 +60,7 @@ export function registerMentions(context: SlackContext): void {
     const threadTs = event.thread_ts ?? event.ts;
     const teamId = event.team ?? (body as { team_id?: string }).team_id ?? '';
     const mention = bolt.botUserId ? botMentionPattern(bolt.botUserId) : /^\s*<@[A-Z0-9]+(?:\|[^>]*)?>/g;
-    const text = plainText(promptFromMention(event.text, mention));
+    let text = promptFromMention(event.text, mention);
     const invocation: Invocation = {
       platform: 'slack',
       spaceId: teamId,
@@ -73,6 +73,7 @@ export function registerMentions(context: SlackContext): void {
       delivery: slackDelivery(`event:${envelope.data.event_id}`),
     };
     try {
+      text = await decodeSlackText(text, context.names(teamId));
       if (text === DEFAULT_ANIMATE_PROMPT) invocation.options = { prompt: text };
       else {
         const flags = parseFlags(text, imagineOptions);

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 
 /**
- * users.info, cached briefly. A user of another team (Slack Connect) is not "in" this workspace, and their
+ * users.info, cached briefly: workspace rights, and the name people see for a `<@U…>` in text. A user of another team (Slack Connect) is not "in" this workspace, and their
  * is_admin/is_owner are that other organisation's roles, so admin = workspace admin or owner of this team only
  * (users.info leaves team_id out for some accounts; then the flags are taken as they are). Cached per team and
  * user, since one user id can be seen from several workspaces.
@@ -12,6 +12,8 @@ const CACHE_MS = 5 * 60_000;
 export interface SlackUser {
   admin: boolean;
   inTeam: boolean;
+  /** Display name, else real name, else username; undefined when users.info failed. */
+  name?: string;
 }
 
 export type UserLookup = (userId: string, teamId: string) => Promise<SlackUser>;
@@ -25,7 +27,14 @@ export function createUserLookup(client: App['client'], now: () => number = Date
     try {
       const user = (await client.users.info({ user: userId })).user;
       const inTeam = Boolean(user && !user.deleted && (!user.team_id || user.team_id === teamId));
-      const entry = { admin: inTeam && Boolean(user?.is_admin || user?.is_owner), inTeam, at: now() };
+      const name =
+        user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || undefined;
+      const entry = {
+        admin: inTeam && Boolean(user?.is_admin || user?.is_owner),
+        inTeam,
+        name,
+        at: now(),
+      };
       if (cache.size > 10_000) cache.clear();
       cache.set(key, entry);
       return entry;

@@ -94,6 +94,8 @@ describe('Slack manifest from the command registry', () => {
       'files:write',
       'files:read',
       'users:read',
+      'channels:read',
+      'groups:read',
       'app_mentions:read',
       'channels:history',
       'groups:history',

@@ -66,7 +66,7 @@ describe('Slack /settings', () => {
       'Added `/blood\\s*bath/` to the ban list.',
     );
     // Slack sends `<` `>` `&` escaped in command text; the pattern means the characters themselves.
-    expect(await command(world, 'U0ADMIN', '/settings', 'ban-add /a &lt;b&gt;/')).toBe(
+    expect(await command(world, 'U0ADMIN', '/settings', 'ban-add /a <b>/')).toBe(
       'Added `/a &lt;b&gt;/` to the ban list.',
     );
     expect((await app.settings.get({ platform: 'slack', spaceId: team() })).bans[1]).toEqual({

@@ -58,12 +58,13 @@ describe('Slack /imagine end to end', () => {
   it('escapes the prompt so it can never ping anyone', async ({ world: { driver, slack } }) => {
     await driver.slashCommand({
       command: '/imagine',
-      text: '<!channel> hi <@U0BOB> & co',
+      text: '@channel hi @bob & co',
       user: 'U0BOB',
       channel: CHANNEL,
     });
     await slack.waitFor(
-      () => botPosts(slack).some((t) => t.text.includes('&lt;!channel&gt;') && t.text.includes('Done')),
+      () =>
+        botPosts(slack).some((t) => t.text.includes('@channel hi @bob &amp; co') && t.text.includes('Done')),
       {
         timeoutMs: 15_000,
       },

@@ -1,8 +1,10 @@
+import { SLASH_COMMANDS } from '../../commands/index.js';
 import {
   createSlackAdapter,
   type SlackAdapter,
   type SlackAdapterOptions,
 } from '../../adapters/slack/index.js';
+import { slackManifest } from '../../adapters/slack/manifest.js';
 import { startWithBot, type Started } from '../helpers/bot.js';
 
 /** The Slack adapter with the bot (the core) it was started with. */
@@ -156,6 +158,9 @@ export function startSlackWorld(options: SlackWorldOptions = {}): Promise<SlackW
       botUserId: slackSeed.botUserId,
       botId: slackSeed.botId,
       users: [...seededUsers, ...(options.users ?? [])],
+      channelNames: { [slackSeed.general]: 'general', [slackSeed.videos]: 'videos' },
+      // Slack escapes a command's text as the manifest we ship says.
+      slashCommands: slackManifest(SLASH_COMMANDS).features?.slash_commands,
     });
     stack.push(() => slack.close());
 

@@ -4,9 +4,11 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { HeaderMap } from '../http-util.js';
-import type { SlackEmulator } from './server.js';
+import type { SlackEmulator, UserMessageInput } from './server.js';
 import type { EnvelopeType } from './socket-mode.js';
 import type { StoredMessage } from './store.js';
+import { encodeTyped, type TypedForm, type TypedWorkspace } from './text.js';
+import { BOT_USER_NAME } from './web-api.js';
 
 export interface SlackDriverOptions {
   emulator: SlackEmulator;
@@ -70,7 +72,13 @@ export interface DriverResponse {
 
 export interface SlashCommandInput {
   command: string;
+  /**
+   * What the user typed; the driver sends it as Slack would (text.ts): entities always escaped, `@name`,
+   * `#name`, `@here` and URLs as `<…>` sequences when the command escapes them (emulator `slashCommands`).
+   */
   text?: string;
+  /** Sent exactly as given instead of `text`: Slack's wire form, for what a composer cannot produce. */
+  wireText?: string;
   user: string;
   channel: string;
   channelName?: string;
@@ -127,6 +135,9 @@ export interface BlockActionInput {
   triggerId?: string;
 }
 
+/** A user's message: `text` is what they typed (encoded as Slack does), or `wireText` exactly as sent. */
+export type TypedMessageInput = Omit<UserMessageInput, 'text'> & { text?: string; wireText?: string };
+
 export interface UserPostResult {
   ts: string;
   message: StoredMessage;
@@ -160,7 +171,7 @@ export interface SlackDriver {
   raw(body: string, contentType: string, sign?: SignOptions): Promise<DriverResponse>;
   /** A user posts a message (with files); optionally the bot is told with an event of that type. */
   userPostsMessage(
-    input: Parameters<SlackEmulator['userPostsMessage']>[0],
+    input: TypedMessageInput,
     options?: { notify?: 'app_mention' | 'message' } & EventOptions,
   ): Promise<UserPostResult>;
 }
@@ -187,7 +198,19 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     name: userName(id),
     team_id: emulator.users.get(id)?.teamId ?? identity.teamId,
   });
-  const channelName = (id: string) => (id.startsWith('D') ? 'directmessage' : id.toLowerCase());
+  const channelName = (id: string) =>
+    emulator.channelNames.get(id) ?? (id.startsWith('D') ? 'directmessage' : id.toLowerCase());
+  /** Who and what a typed `@name` / `#name` names: the seeded users, the bot and the named channels. */
+  const typedWorkspace = (): TypedWorkspace => ({
+    users: new Map([
+      [BOT_USER_NAME, identity.botUserId],
+      ...[...emulator.users.values()].map((u) => [userName(u.id), u.id] as const),
+    ]),
+    channels: new Map([...emulator.channelNames].map(([id, name]) => [name, id] as const)),
+    userName: (id) => (id === identity.botUserId ? BOT_USER_NAME : userName(id)),
+    channelName,
+  });
+  const encode = (typed: string, form: TypedForm) => encodeTyped(typed, form, typedWorkspace());
   const team = () => ({ id: identity.teamId, domain: identity.teamDomain });
 
   async function postHttp(
@@ -377,7 +400,12 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
         user_id: input.user,
         user_name: userName(input.user),
         command: input.command,
-        text: input.text ?? '',
+        text:
+          input.wireText ??
+          encode(
+            input.text ?? '',
+            emulator.escapedCommands.has(input.command) ? 'escaped-command' : 'plain-command',
+          ),
         api_app_id: identity.appId,
         is_enterprise_install: 'false',
         response_url: responseUrl,
@@ -525,7 +553,8 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     },
 
     async userPostsMessage(input, opts = {}) {
-      const message = emulator.userPostsMessage(input);
+      const { wireText, text, ...rest } = input;
+      const message = emulator.userPostsMessage({ ...rest, text: wireText ?? encode(text ?? '', 'message') });
       let delivery: UserPostResult['delivery'];
       if (opts.notify !== undefined) {
         const ev: SlackEventInput = {

@@ -95,6 +95,16 @@ export interface SlackEmulatorOptions {
   users?: SlackUser[];
   /** When given, other channel ids answer `channel_not_found`. Default: any channel exists. */
   channels?: string[];
+  /**
+   * Channel names by id, for conversations.info, `channel_name` in payloads and typed `#name`s the driver
+   * encodes. Default: a channel's name is its id in lower case.
+   */
+  channelNames?: Record<string, string>;
+  /**
+   * The app's slash commands as its manifest declares them: `should_escape` decides whether Slack sends typed
+   * users, channels and links in a command's text as `<@U…|name>` sequences or as typed (Slack's default).
+   */
+  slashCommands?: ReadonlyArray<{ command: string; should_escape?: boolean }>;
   /** A trigger id must be exchanged (views.open/push) within this. Default 3000 (Slack's limit). */
   triggerTtlMs?: number;
   /** Refuse trigger ids the driver did not issue (`invalid_trigger_id`). Default true. */
@@ -271,6 +281,10 @@ export interface SlackEmulator {
   signingSecret: string;
   identity: WorkspaceIdentity;
   users: Map<string, SlackUser>;
+  /** Channel names by id (see `channelNames`); conversations.info falls back to the id in lower case. */
+  channelNames: Map<string, string>;
+  /** Slash commands configured with `should_escape: true`. */
+  escapedCommands: Set<string>;
   calls: ApiCall[];
   messages: StoredMessage[];
   timeline: TimelineEntry[];
@@ -360,6 +374,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     appId: options.appId ?? 'A0EMUAPP',
   };
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
+  const channelNames = new Map(Object.entries(options.channelNames ?? {}));
+  const escapedCommands = new Set(
+    (options.slashCommands ?? []).filter((c) => c.should_escape === true).map((c) => c.command),
+  );
   const store = new Store(now, identity);
   const socket = new SocketModeHub({
     appId: identity.appId,
@@ -421,6 +439,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     botToken,
     appToken,
     users,
+    channelNames,
     channels: options.channels === undefined ? undefined : new Set(options.channels),
     triggerTtlMs: options.triggerTtlMs ?? 3000,
     strictTriggers: options.strictTriggers ?? true,
@@ -894,6 +913,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     signingSecret,
     identity,
     users,
+    channelNames,
+    escapedCommands,
     calls,
     messages: store.messages,
     timeline: store.timeline,

@@ -14,6 +14,8 @@ export interface WebApiContext {
   botToken: string;
   appToken: string;
   users: Map<string, SlackUser>;
+  /** Channel names by id; others are named by their id in lower case. */
+  channelNames: Map<string, string>;
   /** When set, other channel ids answer `channel_not_found`. */
   channels: Set<string> | undefined;
   /** How long a trigger id may be exchanged for a view. `Infinity` disables the check. */
@@ -33,6 +35,9 @@ export interface ApiReply {
 
 export type TokenKind = 'bot' | 'app' | 'none' | 'invalid';
 
+/** The bot user's `name` in users.info. */
+export const BOT_USER_NAME = 'emulated-bot';
+
 /** Methods Slack reaches with the app-level token; everything else wants the bot token. */
 const APP_TOKEN_METHODS = new Set(['apps.connections.open']);
 
@@ -51,6 +56,7 @@ export const EMULATED_METHODS = [
   'views.push',
   'views.update',
   'users.info',
+  'conversations.info',
   'conversations.history',
   'conversations.replies',
   'apps.connections.open',
@@ -169,6 +175,7 @@ const schemas = {
     view: json('view', z.record(z.string(), z.unknown(), { error: 'view must be an object' })),
   }),
   'users.info': z.object({ user: required('user') }),
+  'conversations.info': z.object({ channel: required('channel') }),
   'conversations.history': z.object({
     channel: required('channel'),
     limit: intArg('limit').optional(),
@@ -648,12 +655,33 @@ export function createWebApi(ctx: WebApiContext) {
       if (args.user === identity.botUserId) {
         return {
           ok: true,
-          user: userJson({ id: identity.botUserId, name: 'emulated-bot', isBot: true }),
+          user: userJson({ id: identity.botUserId, name: BOT_USER_NAME, isBot: true }),
         };
       }
       const user = ctx.users.get(args.user);
       if (user === undefined) throw new ApiError('user_not_found');
       return { ok: true, user: userJson(user) };
+    },
+
+    // The fields a bot reads of a conversation (https://api.slack.com/methods/conversations.info); a DM has
+    // no name.
+    'conversations.info': (params) => {
+      const { channel } = parse('conversations.info', params);
+      checkChannel(channel);
+      const isIm = channel.startsWith('D');
+      return {
+        ok: true,
+        channel: {
+          id: channel,
+          ...(isIm ? {} : { name: ctx.channelNames.get(channel) ?? channel.toLowerCase() }),
+          is_channel: channel.startsWith('C'),
+          is_group: channel.startsWith('G'),
+          is_im: isIm,
+          is_private: !channel.startsWith('C'),
+          is_archived: false,
+          context_team_id: identity.teamId,
+        },
+      };
     },
 
     'conversations.history': (params) => {
