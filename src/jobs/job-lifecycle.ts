@@ -394,7 +394,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       if (await deps.jobs.get(reservation.reservationId)) continue;
       const refunded = await deps.ledger.refund(reservation.reservationId);
       log.warn(
-        { reservationId: reservation.reservationId, scope: reservation.scope, refunded },
+        { reservationId: reservation.reservationId, scope: reservation.charges[0]?.scope, refunded },
         'refunded an orphaned reservation',
       );
     }
