@@ -118,6 +118,10 @@ const SPACES_WORDS: Record<Platform, string> = {
   cli: 'servers and workspaces',
 };
 
+export function spacesWord(platform: Platform): string {
+  return SPACES_WORDS[platform];
+}
+
 export function describeQuota(status: QuotaStatus): string {
   const reset =
     status.resetsAt === undefined ? 'It never resets.' : `It resets at ${formatResetTime(status.resetsAt)}.`;
@@ -299,7 +303,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     const where = which === 'global' ? ` across all ${SPACES_WORDS[subject.platform]}` : '';
     if (limit === 0) {
       return which === 'global'
-        ? 'You are not allowed to generate videos (your limit across all servers and workspaces is 0). Ask the bot’s owner if that is a mistake.'
+        ? `You are not allowed to generate videos (your limit across all ${SPACES_WORDS[subject.platform]} is 0). Ask the bot’s owner if that is a mistake.`
         : 'You are not allowed to generate videos here (your quota is 0). Ask an admin if that is a mistake.';
     }
     return config.unit === 'videos'
