@@ -183,8 +183,6 @@ describe('cli quota and jobs (operator commands on the shared store)', () => {
     expect(show.stdout).toMatch(
       /^123: Used 2 of 10 videos across all servers today \(set by a bot owner\)\. It resets at \d{4}-\d\d-\d\d 00:00 UTC\.\n$/,
     );
-    const reset = await cli(['quota', 'global', 'reset', 'slack:U9'], env);
-    expect(reset.stdout).toBe('U9’s usage across all workspaces for this period is cleared (was 0).\n');
     expect((await cli(['quota', 'global', 'reset', 'discord:123'], env)).stdout).toBe(
       '123’s usage across all servers for this period is cleared (was 2).\n',
     );
@@ -195,7 +193,5 @@ describe('cli quota and jobs (operator commands on the shared store)', () => {
     const badLimit = await cli(['quota', 'global', 'set', 'discord:123', 'ten'], env);
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toContain('whole number');
-    const unknown = await cli(['quota', 'global', 'grant', 'discord:123'], env);
-    expect(unknown.code).toBe(2);
   });
 });
