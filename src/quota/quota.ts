@@ -156,6 +156,11 @@ export function globalScopeKey(subject: GlobalSubject): string {
 }
 export const BUDGET_SCOPE = 'budget';
 
+/** The counters each reservation charges, in this order. */
+const CHARGE_ORDER: readonly QuotaLimitKind[] = ['space', 'global', 'budget'];
+/** Which refusal a user reads when several limits are reached: the one that binds the most people. */
+const REFUSAL_ORDER: readonly QuotaLimitKind[] = ['budget', 'global', 'space'];
+
 export type QuotaService = ReturnType<typeof createQuotaService>;
 
 export function createQuotaService(deps: QuotaServiceDeps) {
@@ -290,11 +295,10 @@ export function createQuotaService(deps: QuotaServiceDeps) {
         resetsAt === undefined
           ? ' It does not reset: an operator has to raise it.'
           : ` It resets at ${formatResetTime(resetsAt)}.`;
-      const need =
-        config.unit === 'seconds' && limit > used
-          ? `; this video needs ${formatQuotaAmount(cost, 'seconds')}`
-          : '';
-      return `The bot has used its video budget ${when} (${formatCount(used)} of ${formatQuotaAmount(limit, config.unit)}${need}), so it cannot take new requests.${reset}`;
+      // In seconds a shorter video may still fit: say what this one needs rather than "no new requests".
+      const partly = config.unit === 'seconds' && limit > used;
+      const need = partly ? `; this video needs ${formatQuotaAmount(cost, 'seconds')}` : '';
+      return `The bot has used its video budget ${when} (${formatCount(used)} of ${formatQuotaAmount(limit, config.unit)}${need}), so it cannot take ${partly ? 'this request' : 'new requests'}.${reset}`;
     }
     const reset =
       resetsAt === undefined
@@ -331,7 +335,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
         resolveGlobalLimit(subject),
       ]);
       const cost = costOf(seconds);
-      const kinds: QuotaLimitKind[] = ['space', 'global', 'budget'];
+      // The charges follow CHARGE_ORDER.
       const request = {
         reservationId,
         charges: [
@@ -348,9 +352,8 @@ export function createQuotaService(deps: QuotaServiceDeps) {
       if (!result.ok) {
         const over = overLimit(request, result.used);
         // Several may refuse at once: the budget binds everyone, then the user's limit everywhere, then here.
-        const which =
-          (['budget', 'global', 'space'] as const).find((k) => over.includes(kinds.indexOf(k))) ?? 'space';
-        const index = kinds.indexOf(which);
+        const which = REFUSAL_ORDER.find((k) => over.includes(CHARGE_ORDER.indexOf(k))) ?? 'space';
+        const index = CHARGE_ORDER.indexOf(which);
         const figures = {
           used: result.used[index] ?? 0,
           limit: request.charges[index]?.limit ?? limit,
@@ -430,7 +433,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
       return { old, new: value };
     },
 
-    /** An owner's look at a user's usage across every space (users see their own in /quota show). */
+    /** A user's usage across every space: anyone may see their own, only owners someone else's. */
     async showGlobal(actor: QuotaActor, target: GlobalSubject): Promise<GlobalQuotaStatus> {
       if (target.platform !== actor.platform || target.userId !== actor.userId)
         ownerOnly(actor, 'global show');

@@ -255,6 +255,19 @@ describe('limits across spaces: QUOTA_GLOBAL_PER_USER and BUDGET_PER_PERIOD', ()
     expect((await quota.budget()).used).toBe(1);
   });
 
+  it('says what a video needs when the budget in seconds has some left, and when it never resets', async () => {
+    const { quota } = setup({ QUOTA_UNIT: 'seconds', BUDGET_PER_PERIOD: '20' });
+    await quota.reserve(alice, 'a', 15);
+    expect((await refusal(quota.reserve({ ...alice, userId: 'bob' }, 'b', 10))).userMessage).toBe(
+      'The bot has used its video budget today (15 of 20 seconds; this video needs 10 seconds), so it cannot take this request. It resets at 2026-11-26 00:00 UTC.',
+    );
+    const lifetime = setup({ BUDGET_PER_PERIOD: '1', QUOTA_PERIOD: 'none' }).quota;
+    await lifetime.reserve(alice, 'a', 6);
+    expect((await refusal(lifetime.reserve(alice, 'b', 6))).userMessage).toBe(
+      'The bot has used its video budget in total (1 of 1 video), so it cannot take new requests. It does not reset: an operator has to raise it.',
+    );
+  });
+
   it('names the budget before the user’s own quota when both are used up', async () => {
     const { quota } = setup({ BUDGET_PER_PERIOD: '1', QUOTA_DEFAULT: '1' });
     await quota.reserve(alice, 'a', 6);
