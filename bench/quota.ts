@@ -71,10 +71,8 @@ async function bench(backend: string, ledger: QuotaLedger): Promise<Row[]> {
     Array.from({ length: 200 }, (_, i) =>
       ledger.reserve({
         reservationId: id('warm', i),
-        scope: 'warm',
-        window: 'w',
+        charges: [{ scope: 'warm', window: 'w', limit: 1e9 }],
         cost: 1,
-        limit: 1e9,
         expiresAt,
       }),
     ),
@@ -84,10 +82,8 @@ async function bench(backend: string, ledger: QuotaLedger): Promise<Row[]> {
     (i) =>
       ledger.reserve({
         reservationId: id('r', i),
-        scope: `bench:user${i % USERS}`,
-        window: '2026-11-25',
+        charges: [{ scope: `bench:user${i % USERS}`, window: '2026-11-25', limit: 1e9 }],
         cost: 1 + (i % 3),
-        limit: 1e9,
         expiresAt,
       }),
     total,
@@ -102,10 +98,8 @@ async function bench(backend: string, ledger: QuotaLedger): Promise<Row[]> {
     (i) =>
       ledger.reserve({
         reservationId: id('c', i),
-        scope: 'bench:hot',
-        window: '2026-11-25',
+        charges: [{ scope: 'bench:hot', window: '2026-11-25', limit: USERS }],
         cost: 1,
-        limit: USERS,
         expiresAt,
       }),
     total,
@@ -123,10 +117,8 @@ async function bench(backend: string, ledger: QuotaLedger): Promise<Row[]> {
     const t0 = performance.now();
     await ledger.reserve({
       reservationId: id('s', i),
-      scope: 'bench:serial',
-      window: '2026-11-25',
+      charges: [{ scope: 'bench:serial', window: '2026-11-25', limit: 1e9 }],
       cost: 1,
-      limit: 1e9,
       expiresAt,
     });
     serialMs.push(performance.now() - t0);

@@ -62,6 +62,7 @@ async function main(): Promise<number> {
           logger,
         });
   const app = await openApp(config, logger, { observe: metrics?.observe });
+  metrics?.watchBudget(() => app.quota.budget());
   const { createDiscordAdapter } = await import('../adapters/discord/index.js');
   const bot = createBot({ app, registry: REGISTRY, logger });
   bot.add(createDiscordAdapter({ config: discordConfig, logger }));

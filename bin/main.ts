@@ -59,6 +59,7 @@ async function main(): Promise<number> {
           logger,
         });
   const app = await openApp(config, logger, { observe: metrics?.observe });
+  metrics?.watchBudget(() => app.quota.budget());
   const pruned = await app.prune();
   if (pruned > 0) logger.info({ pruned }, 'removed old job records');
 

@@ -1,10 +1,21 @@
 import { z } from 'zod';
 import { BotError, InvalidInputError } from '../src/errors.js';
 import type { OptionValue, UserRef } from '../src/port.js';
-import { describeQuota, formatQuotaAmount, type QuotaActor, type QuotaSubject } from '../src/quota/quota.js';
+import {
+  describeGlobalQuota,
+  describeQuota,
+  formatQuotaAmount,
+  spacesWord,
+  type GlobalSubject,
+  type QuotaActor,
+  type QuotaSubject,
+} from '../src/quota/quota.js';
 import type { CommandDefinition } from './types.js';
 
-/** `/quota show|set|reset|default`: users see their own usage; admins change limits. */
+/**
+ * `/quota show|set|reset|default`: users see their own usage; admins change limits here. `/quota global
+ * show|set|reset`: a user's limit across every space, which only bot owners change (users may see their own).
+ */
 
 const userOption = { name: 'user', type: 'user', description: 'The member' } as const;
 const limitOption = (description: string) =>
@@ -17,12 +28,16 @@ const userRefSchema = z.object({
 });
 const limitSchema = z.number().int();
 
-function userOf(value: OptionValue | undefined, required: boolean): UserRef | undefined {
+/** `anywhere`: the user need not be in this space (a global limit follows them everywhere). */
+function userOf(value: OptionValue | undefined, required: boolean, anywhere = false): UserRef | undefined {
   if (value === undefined && !required) return undefined;
   const parsed = userRefSchema.safeParse(value);
   if (!parsed.success)
-    throw new InvalidInputError('user', 'Please name a member of this server or workspace.');
-  if (!parsed.data.inSpace) {
+    throw new InvalidInputError(
+      'user',
+      anywhere ? 'Please name a user.' : 'Please name a member of this server or workspace.',
+    );
+  if (!parsed.data.inSpace && !anywhere) {
     throw new InvalidInputError('user', 'That user is not a member of this server or workspace.');
   }
   return parsed.data;
@@ -40,7 +55,7 @@ export const quotaCommand: CommandDefinition = {
   surface: 'slash',
   visibility: 'private',
   defaultSubcommand: 'show',
-  usageHint: 'show | set @user 10 | reset @user | default 5',
+  usageHint: 'show | set @user 10 | reset @user | default 5 | global show|set|reset @user [10]',
   subcommands: [
     { name: 'show', description: 'Show your quota (admins: anyone’s)', options: [userOption] },
     {
@@ -59,6 +74,29 @@ export const quotaCommand: CommandDefinition = {
       options: [limitOption('New default limit')],
     },
   ],
+  subcommandGroups: [
+    {
+      name: 'global',
+      description: 'A user’s limit across all servers and workspaces (bot owners)',
+      subcommands: [
+        {
+          name: 'show',
+          description: 'Show usage across all servers (owners: anyone’s)',
+          options: [userOption],
+        },
+        {
+          name: 'set',
+          description: 'Owner: set a user’s limit across all servers',
+          options: [{ ...userOption, required: true }, limitOption('New limit across all servers')],
+        },
+        {
+          name: 'reset',
+          description: 'Owner: clear a user’s usage across all servers in this period',
+          options: [{ ...userOption, required: true }],
+        },
+      ],
+    },
+  ],
 
   async handle(invocation, reply, { quota }) {
     const actor: QuotaActor = {
@@ -69,6 +107,44 @@ export const quotaCommand: CommandDefinition = {
     };
     const subjectOf = (user: UserRef): QuotaSubject => ({ ...actor, userId: user.id });
     const name = (user: UserRef) => user.displayName ?? user.id;
+    if (invocation.subcommandGroup === 'global') {
+      const everywhere = `across all ${spacesWord(actor.platform)}`;
+      const globalOf = (user: UserRef): GlobalSubject => ({ platform: actor.platform, userId: user.id });
+      switch (invocation.subcommand ?? 'show') {
+        case 'show': {
+          const user = userOf(invocation.options.user, false, true);
+          const status = await quota.showGlobal(actor, user ? globalOf(user) : actor);
+          const who = user && user.id !== actor.userId ? `${name(user)}: ` : 'Your usage: ';
+          await reply.text(`${who}${describeGlobalQuota(status, actor.platform)}`, { ephemeral: true });
+          return;
+        }
+        case 'set': {
+          const user = userOf(invocation.options.user, true, true) as UserRef;
+          const change = await quota.setGlobalLimit(actor, globalOf(user), limitOf(invocation.options.limit));
+          await reply.text(
+            `${name(user)}’s limit ${everywhere} is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
+            { ephemeral: true },
+          );
+          return;
+        }
+        case 'reset': {
+          const user = userOf(invocation.options.user, true, true) as UserRef;
+          const change = await quota.resetGlobalUsage(actor, globalOf(user));
+          await reply.text(
+            `${name(user)}’s usage ${everywhere} for this period is cleared (was ${change.old}).`,
+            {
+              ephemeral: true,
+            },
+          );
+          return;
+        }
+        default:
+          throw new InvalidInputError(
+            'subcommand',
+            `Unknown quota command “global ${invocation.subcommand}”. Use global show, set or reset.`,
+          );
+      }
+    }
     switch (invocation.subcommand ?? 'show') {
       case 'show': {
         const user = userOf(invocation.options.user, false);

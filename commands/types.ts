@@ -8,5 +8,6 @@ export type {
   CommandDefinition,
   OptionSpec,
   OptionType,
+  SubcommandGroupSpec,
   SubcommandSpec,
 } from '../src/core/command.js';

@@ -31,6 +31,26 @@ function integer(name: string, min: number, max: number, fallback: number) {
     });
 }
 
+/** An integer limit that may be left empty: undefined then means "no limit". */
+function optionalLimit(name: string, max: number, meaning: string) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return undefined;
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be empty (no limit) or a whole number 0-${max}, ${meaning} (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
 function flag(fallback: boolean) {
   return z
     .string()
@@ -120,6 +140,16 @@ const envSchema = z.object({
     .default('day'),
   QUOTA_DEFAULT: integer('QUOTA_DEFAULT', 0, 1_000_000, -1),
   QUOTA_MAX: integer('QUOTA_MAX', 0, 1_000_000, 100),
+  QUOTA_GLOBAL_PER_USER: optionalLimit(
+    'QUOTA_GLOBAL_PER_USER',
+    1_000_000,
+    'one user’s limit across every server and workspace, in QUOTA_UNIT per QUOTA_PERIOD',
+  ),
+  BUDGET_PER_PERIOD: optionalLimit(
+    'BUDGET_PER_PERIOD',
+    1_000_000_000,
+    'the whole bot’s limit in QUOTA_UNIT per QUOTA_PERIOD',
+  ),
   OWNER_IDS: z
     .string()
     .optional()
@@ -330,6 +360,10 @@ export interface QuotaConfig {
   defaultLimit: number;
   /** Highest limit an admin may set. */
   maxLimit: number;
+  /** One user's limit across every space of a platform unless an owner set theirs; undefined: none. */
+  globalPerUser: number | undefined;
+  /** The whole bot's limit per period; undefined: none. */
+  budget: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -443,6 +477,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       defaultLimit: quotaDefault,
       // The unit's default may sit above a QUOTA_MAX left at its default; never let max fall below default.
       maxLimit: Math.max(e.QUOTA_MAX, quotaDefault),
+      globalPerUser: e.QUOTA_GLOBAL_PER_USER,
+      budget: e.BUDGET_PER_PERIOD,
     },
     ownerIds: e.OWNER_IDS,
     allowedSpaces: e.ALLOWED_SPACES,

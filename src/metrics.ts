@@ -6,7 +6,7 @@ import type { Logger } from './log.js';
 
 /**
  * GET /metrics in Prometheus text format (METRICS_PORT): jobs accepted, refused (by reason; quota refusals
- * among them), finished (by status), cancelled after submission (still paid for upstream), in flight, their
+ * among them, by the limit that refused), the bot's budget used and its limit, finished (by status), cancelled after submission (still paid for upstream), in flight, their
  * duration, upstream errors by kind, and the process's own figures (RSS, heap, event-loop lag). prom-client
  * loads only when the endpoint is on.
  */
@@ -21,8 +21,13 @@ const UPSTREAM_KINDS: ReadonlySet<ErrorKind> = new Set([
   'misconfigured',
 ]);
 
+/** The bot's budget as the gauges show it: read from the shared ledger at every scrape. */
+export type BudgetReader = () => Promise<{ used: number; limit: number | undefined }>;
+
 export interface MetricsServer {
   observe: JobObserver;
+  /** Where gvb_budget_used and gvb_budget_limit come from (the app opens after the server starts). */
+  watchBudget(read: BudgetReader): void;
   port: number;
   /** The address it is bound to, as the socket reports it. */
   address: string;
@@ -52,10 +57,32 @@ export async function startMetricsServer(options: {
   });
   const quotaRefusals = new Counter({
     name: 'gvb_quota_refusals_total',
-    help: 'Requests refused because the user had used their quota.',
-    labelNames: ['platform'],
+    help: 'Requests refused by a quota, by the limit that refused: space (the user here), global (the user everywhere), budget (the whole bot).',
+    labelNames: ['platform', 'limit'],
     registers: [register],
   });
+  let readBudget: BudgetReader | undefined;
+  /** One read per scrape and gauge; a failed read leaves the gauge as it was and says so in the log. */
+  const budgetGauge = (name: string, help: string, pick: (b: Awaited<ReturnType<BudgetReader>>) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [register],
+      async collect() {
+        if (readBudget === undefined) return;
+        try {
+          this.set(pick(await readBudget()));
+        } catch (error) {
+          options.logger.warn({ err: error, metric: name }, 'metrics: could not read the budget');
+        }
+      },
+    });
+  budgetGauge('gvb_budget_used', 'The whole bot’s usage this quota period, in QUOTA_UNIT.', (b) => b.used);
+  budgetGauge(
+    'gvb_budget_limit',
+    'BUDGET_PER_PERIOD, in QUOTA_UNIT; +Inf when it is not set.',
+    (b) => b.limit ?? Number.POSITIVE_INFINITY,
+  );
   const finished = new Counter({
     name: 'gvb_jobs_finished_total',
     help: 'Jobs settled, by final status (completed, failed, cancelled, timeout).',
@@ -94,7 +121,8 @@ export async function startMetricsServer(options: {
         return;
       case 'refused':
         refused.inc({ platform: o.platform, reason: o.kind });
-        if (o.kind === 'quota_exceeded') quotaRefusals.inc({ platform: o.platform });
+        if (o.kind === 'quota_exceeded')
+          quotaRefusals.inc({ platform: o.platform, limit: o.quotaLimit ?? 'space' });
         return;
       case 'driving':
         inFlight.inc(o.delta);
@@ -131,6 +159,9 @@ export async function startMetricsServer(options: {
   options.logger.info({ host: address, port }, 'metrics on GET /metrics');
   return {
     observe,
+    watchBudget(read) {
+      readBudget = read;
+    },
     port,
     address,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -16,7 +16,13 @@ import type { ChatPlatform } from './platforms.js';
 
 export { PLATFORMS, CHAT_PLATFORMS, type Platform, type ChatPlatform } from './platforms.js';
 export type { JobEvent, JobRecord, DownloadedVideo, ImageSource };
-export type { CommandDefinition, OptionSpec, OptionType, SubcommandSpec } from './core/command.js';
+export type {
+  CommandDefinition,
+  OptionSpec,
+  OptionType,
+  SubcommandGroupSpec,
+  SubcommandSpec,
+} from './core/command.js';
 export type { DiscordConfig, SlackConfig } from './config.js';
 export { BotError, InvalidInputError, toBotError } from './errors.js';
 export { formatByteSize, formatCount } from './util/format.js';
@@ -70,6 +76,8 @@ export interface Invocation {
   isSpaceAdmin: boolean;
   /** A command or action name from the registry (commands/index.ts). */
   command: string;
+  /** The group `subcommand` belongs to, for commands with groups (`global` in `/quota global set`). */
+  subcommandGroup?: string;
   subcommand?: string;
   options: Record<string, OptionValue | undefined>;
   /** Images the user attached or pointed at, with a reference string each so "Again" can fetch them again. */

@@ -162,4 +162,36 @@ describe('cli quota and jobs (operator commands on the shared store)', () => {
     expect((await cli(['jobs', '--status', 'completed'], env)).stderr).toBe('0 job(s)\n');
     expect((await cli(['jobs', '--status', 'nope'], env)).code).toBe(2);
   });
+
+  it('sets, shows and resets a user’s limit across every server as a bot owner (`quota global`)', async () => {
+    const env = { STORE_URL: `sqlite://${join(dir, 'global.sqlite')}`, QUOTA_GLOBAL_PER_USER: '3' };
+    const set = await cli(['quota', 'global', 'set', 'discord:123', '10'], env);
+    expect(set).toEqual({
+      code: 0,
+      stdout: '123’s limit across all servers is now 10 videos.\n',
+      stderr: '',
+    });
+
+    const { openApp } = await import('../src/app.js');
+    const { configFor, capturedLogger } = await import('./helpers/core.js');
+    const app = await openApp(configFor(emulator, env), capturedLogger().logger, { needsGeneration: false });
+    await app.quota.reserve({ platform: 'discord', spaceId: 'g1', userId: '123' }, 'j1', 6);
+    await app.quota.reserve({ platform: 'discord', spaceId: 'g2', userId: '123' }, 'j2', 6);
+    await app.close();
+
+    const show = await cli(['quota', 'global', 'show', 'discord:123'], env);
+    expect(show.stdout).toMatch(
+      /^123: Used 2 of 10 videos across all servers today \(set by a bot owner\)\. It resets at \d{4}-\d\d-\d\d 00:00 UTC\.\n$/,
+    );
+    expect((await cli(['quota', 'global', 'reset', 'discord:123'], env)).stdout).toBe(
+      '123’s usage across all servers for this period is cleared (was 2).\n',
+    );
+
+    const noPlatform = await cli(['quota', 'global', 'set', '123', '10'], env);
+    expect(noPlatform.code).toBe(2);
+    expect(noPlatform.stderr).toContain('discord:<user id> or slack:<user id>');
+    const badLimit = await cli(['quota', 'global', 'set', 'discord:123', 'ten'], env);
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.stderr).toContain('whole number');
+  });
 });

@@ -86,6 +86,21 @@ describe('store and quota config', () => {
   it('defaults to 60 seconds with QUOTA_UNIT=seconds', () => {
     expect(parseConfig({ QUOTA_UNIT: 'seconds' }).quota.defaultLimit).toBe(60);
   });
+  it('reads QUOTA_GLOBAL_PER_USER and BUDGET_PER_PERIOD as limits, empty meaning none', () => {
+    expect(parseConfig({}).quota).toMatchObject({ globalPerUser: undefined, budget: undefined });
+    expect(parseConfig({ QUOTA_GLOBAL_PER_USER: ' ', BUDGET_PER_PERIOD: '' }).quota).toMatchObject({
+      globalPerUser: undefined,
+      budget: undefined,
+    });
+    expect(parseConfig({ QUOTA_GLOBAL_PER_USER: '10', BUDGET_PER_PERIOD: '0' }).quota).toMatchObject({
+      globalPerUser: 10,
+      budget: 0,
+    });
+    expect(problemsOf({ QUOTA_GLOBAL_PER_USER: 'ten', BUDGET_PER_PERIOD: '-5' })).toEqual([
+      'QUOTA_GLOBAL_PER_USER must be empty (no limit) or a whole number 0-1000000, one user’s limit across every server and workspace, in QUOTA_UNIT per QUOTA_PERIOD (got "ten")',
+      'BUDGET_PER_PERIOD must be empty (no limit) or a whole number 0-1000000000, the whole bot’s limit in QUOTA_UNIT per QUOTA_PERIOD (got "-5")',
+    ]);
+  });
   it('names bad store URLs, periods and owner ids', () => {
     expect(problemsOf({ STORE_URL: 'postgres://db' })[0]).toMatch(
       /STORE_URL must start with sqlite:\/\/, redis:\/\/ or memory:\/\//,

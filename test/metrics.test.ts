@@ -57,7 +57,7 @@ describe('GET /metrics', () => {
       expect(sample(text, 'gvb_jobs_finished_total{platform="slack",status="completed"}')).toBe(3);
       expect(sample(text, 'gvb_jobs_finished_total{platform="slack",status="failed"}')).toBe(1);
       expect(sample(text, 'gvb_upstream_errors_total{kind="job_failed"}')).toBe(1);
-      expect(sample(text, 'gvb_quota_refusals_total{platform="slack"}')).toBe(1);
+      expect(sample(text, 'gvb_quota_refusals_total{platform="slack",limit="space"}')).toBe(1);
       expect(sample(text, 'gvb_jobs_refused_total{platform="slack",reason="quota_exceeded"}')).toBe(1);
       expect(sample(text, 'gvb_jobs_refused_total{platform="slack",reason="invalid_input"}')).toBe(1);
       expect(sample(text, 'gvb_jobs_in_flight')).toBe(0);
@@ -98,6 +98,59 @@ describe('GET /metrics', () => {
       const text = await (await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).text();
       expect(sample(text, 'gvb_jobs_cancelled_after_submit_total{platform="slack"}')).toBe(1);
       expect(sample(text, 'gvb_jobs_finished_total{platform="slack",status="cancelled"}')).toBe(2);
+    } finally {
+      await app.close();
+      await metrics.close();
+    }
+  });
+});
+
+describe('the budget in GET /metrics', () => {
+  it('shows the budget used and its limit, and counts quota refusals by the limit that refused', async () => {
+    const { logger } = capturedLogger();
+    const metrics = await startMetricsServer({ port: 0, logger });
+    const app = await openApp(
+      configFor(video, { STORE_URL: 'memory://', BUDGET_PER_PERIOD: '2', QUOTA_GLOBAL_PER_USER: '1' }),
+      logger,
+      { generation: { runner: { pollPolicy: FAST_POLL } }, observe: metrics.observe },
+    );
+    metrics.watchBudget(() => app.quota.budget());
+    try {
+      await app.runner!.start(context('ann'), { prompt: 'one' }, recordingSink().sink);
+      // Ann's second, in another workspace: over her limit across workspaces.
+      await app.runner!.start({ ...context('ann'), spaceId: 'T2' }, { prompt: 'two' }, recordingSink().sink);
+      await app.runner!.start(context('bob'), { prompt: 'three' }, recordingSink().sink);
+      const refused = recordingSink();
+      await app.runner!.start(context('cy'), { prompt: 'four' }, refused.sink);
+      expect(refused.failures[0]?.userMessage).toMatch(
+        /^The bot has used its video budget today \(2 of 2 videos\)/,
+      );
+
+      const text = await (await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).text();
+      expect(sample(text, 'gvb_budget_used')).toBe(2);
+      expect(sample(text, 'gvb_budget_limit')).toBe(2);
+      expect(sample(text, 'gvb_quota_refusals_total{platform="slack",limit="global"}')).toBe(1);
+      expect(sample(text, 'gvb_quota_refusals_total{platform="slack",limit="budget"}')).toBe(1);
+      expect(sample(text, 'gvb_jobs_refused_total{platform="slack",reason="quota_exceeded"}')).toBe(2);
+    } finally {
+      await app.close();
+      await metrics.close();
+    }
+  });
+
+  it('counts the budget used with no BUDGET_PER_PERIOD, its limit +Inf', async () => {
+    const { logger } = capturedLogger();
+    const metrics = await startMetricsServer({ port: 0, logger });
+    const app = await openApp(configFor(video, { STORE_URL: 'memory://' }), logger, {
+      generation: { runner: { pollPolicy: FAST_POLL } },
+      observe: metrics.observe,
+    });
+    metrics.watchBudget(() => app.quota.budget());
+    try {
+      await app.runner!.start(context('ann'), { prompt: 'one' }, recordingSink().sink);
+      const text = await (await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).text();
+      expect(sample(text, 'gvb_budget_used')).toBe(1);
+      expect(text).toContain('\ngvb_budget_limit +Inf\n');
     } finally {
       await app.close();
       await metrics.close();

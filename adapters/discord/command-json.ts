@@ -4,10 +4,11 @@ import {
   ChannelType,
   PermissionFlagsBits,
   type APIApplicationCommandBasicOption,
+  type APIApplicationCommandSubcommandGroupOption,
   type APIApplicationCommandSubcommandOption,
   type RESTPostAPIApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { CommandDefinition, OptionSpec } from '../../src/port.js';
+import type { CommandDefinition, OptionSpec, SubcommandSpec } from '../../src/port.js';
 
 /**
  * Discord's surface for our platform-neutral command data: slash-command JSON as `PUT /applications/{id}/commands`
@@ -66,15 +67,26 @@ function optionsJson(specs: readonly OptionSpec[]): APIApplicationCommandBasicOp
   return [...specs].sort((a, b) => Number(b.required ?? false) - Number(a.required ?? false)).map(optionJson);
 }
 
+function subcommandJson(sub: SubcommandSpec): APIApplicationCommandSubcommandOption {
+  return {
+    type: ApplicationCommandOptionType.Subcommand,
+    name: sub.name,
+    description: sub.description.slice(0, 100),
+    options: optionsJson(sub.options),
+  };
+}
+
 export function commandJson(command: CommandDefinition): RESTPostAPIApplicationCommandsJSONBody {
-  const subcommands: APIApplicationCommandSubcommandOption[] | undefined = command.subcommands?.map(
-    (sub) => ({
-      type: ApplicationCommandOptionType.Subcommand,
-      name: sub.name,
-      description: sub.description.slice(0, 100),
-      options: optionsJson(sub.options),
+  // Discord takes subcommands and subcommand groups side by side at the top level.
+  const groups: APIApplicationCommandSubcommandGroupOption[] = (command.subcommandGroups ?? []).map(
+    (group) => ({
+      type: ApplicationCommandOptionType.SubcommandGroup,
+      name: group.name,
+      description: group.description.slice(0, 100),
+      options: group.subcommands.map(subcommandJson),
     }),
   );
+  const subcommands = command.subcommands && [...command.subcommands.map(subcommandJson), ...groups];
   return {
     type: ApplicationCommandType.ChatInput,
     name: command.name,

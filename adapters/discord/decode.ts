@@ -36,8 +36,15 @@ export function imageFromAttachment(attachment: Pick<Attachment, 'url' | 'name' 
 export function decodeChatInput(interaction: ChatInputCommandInteraction): Invocation {
   const options: Record<string, OptionValue | undefined> = {};
   const images: Invocation['images'] = [];
+  const subcommandGroup = interaction.options.getSubcommandGroup(false) ?? undefined;
   const subcommand = interaction.options.getSubcommand(false) ?? undefined;
-  const data = subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data;
+  // Options sit one level under a subcommand, two under a subcommand group.
+  const top = interaction.options.data[0];
+  const data = subcommandGroup
+    ? (top?.options?.[0]?.options ?? [])
+    : subcommand
+      ? (top?.options ?? [])
+      : interaction.options.data;
   for (const option of data) {
     if (option.attachment) {
       images.push(imageFromAttachment(option.attachment));
@@ -65,6 +72,7 @@ export function decodeChatInput(interaction: ChatInputCommandInteraction): Invoc
     userId: interaction.user.id,
     isSpaceAdmin: isSpaceAdmin(interaction),
     command: interaction.commandName,
+    subcommandGroup,
     subcommand,
     options,
     images,

@@ -11,7 +11,8 @@ import { plainSlackText } from './text.js';
 /**
  * Slack slash commands carry one line of text, so every command's options are read from it by rules derived
  * from the command's option data: Midjourney-style flags (`/imagine a fox in snow --ar 9:16 --seconds 8`),
- * a first word naming the subcommand (`/quota set @bob 10`), mentions for user and channel options, a bare
+ * a first word naming the subcommand (`/quota set @bob 10`), or a group and its subcommand
+ * (`/quota global set @bob 10`), mentions for user and channel options, a bare
  * word for a boolean (`/jobs all`), and the free text. A new option in commands/ is readable here without an
  * edit.
  */
@@ -96,6 +97,7 @@ export function parseFlags(text: string, specs: readonly OptionSpec[]): ParsedFl
 }
 
 export interface ParsedCommand {
+  subcommandGroup?: string;
   subcommand?: string;
   options: Record<string, OptionValue | undefined>;
   /** A bare command that needs text (`/imagine`), or `help`: show the usage instead of running. */
@@ -129,11 +131,29 @@ export function parseCommandText(
     }
     return { options: readOptions(command.options ?? [], trimmed, here, decode), help: false };
   }
-  const first = trimmed.split(/\s+/)[0]?.toLowerCase() ?? '';
+  const [first, rest] = firstWord(trimmed);
+  const group = command.subcommandGroups?.find((g) => g.name === first);
+  if (group) {
+    const [second, after] = firstWord(rest);
+    // A bare group runs the command's default subcommand within it, when the group has one.
+    const subcommand = second === '' ? command.defaultSubcommand : second;
+    const spec = group.subcommands.find((s) => s.name === subcommand);
+    return {
+      subcommandGroup: group.name,
+      subcommand,
+      options: spec ? readOptions(spec.options, after, here, decode) : {},
+      help: false,
+    };
+  }
   const subcommand = first === '' ? command.defaultSubcommand : first;
   const spec = command.subcommands.find((s) => s.name === subcommand);
-  const rest = trimmed.slice(first.length).trim();
   return { subcommand, options: spec ? readOptions(spec.options, rest, here, decode) : {}, help: false };
+}
+
+/** The first word, lowercased, and the text after it. */
+function firstWord(text: string): [string, string] {
+  const word = text.split(/\s+/)[0] ?? '';
+  return [word.toLowerCase(), text.slice(word.length).trim()];
 }
 
 function readOptions(

@@ -44,6 +44,7 @@ export function registerSlashCommands(
         userName: command.user_name,
         isSpaceAdmin,
         command: definition.name,
+        subcommandGroup: parsed.subcommandGroup,
         subcommand: parsed.subcommand,
         options: parsed.options,
         images: [],

@@ -55,7 +55,11 @@ function clip(text: string, max: number): string {
  * the video model as the person typed it.
  */
 function shouldEscape(command: CommandDefinition): boolean {
-  const options = [...(command.options ?? []), ...(command.subcommands ?? []).flatMap((s) => s.options)];
+  const subcommands = [
+    ...(command.subcommands ?? []),
+    ...(command.subcommandGroups ?? []).flatMap((g) => g.subcommands),
+  ];
+  const options = [...(command.options ?? []), ...subcommands.flatMap((s) => s.options)];
   const readsMentions = options.some((o) => o.type === 'user' || o.type === 'channel');
   const isPrompt = (command.options ?? []).some((o) => o.freeText);
   return readsMentions || !isPrompt;

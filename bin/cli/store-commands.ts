@@ -9,14 +9,19 @@ import { InvalidInputError } from '../../src/errors.js';
 import { JOB_STATUSES } from '../../src/jobs/job-store.js';
 import type { Logger } from '../../src/log.js';
 import { CHAT_PLATFORMS, chatPlatformSchema } from '../../src/platforms.js';
-import type { Reply } from '../../src/port.js';
+import type { Invocation, Reply } from '../../src/port.js';
 
 /** Operator commands over the store: the same rules as the chat commands, run as an owner. */
 
 export const STORE_HELP = `  jobs [--status S] [--user ID] [--platform P] [--limit N]
                         list job records (S: running, ${JOB_STATUSES.join(', ')})
   quota show|set|reset|default --platform discord|slack --space ID [--user ID] [--limit N]
-                        the /quota admin commands, for operators (STORE_URL decides which store)`;
+                        the /quota admin commands, for operators (STORE_URL decides which store)
+  quota global show|set|reset discord:<user id>|slack:<user id> [N]
+                        a user's limit across every server and workspace, as a bot owner`;
+
+/** Who the operator is to the quota rules: a bot owner, under an id no platform gives anyone. */
+const OPERATOR_ID = 'operator';
 
 export async function jobsCommand(args: string[], config: Config, logger: Logger): Promise<number> {
   const { values } = parseArgs({
@@ -71,6 +76,8 @@ export async function quotaCliCommand(args: string[], config: Config, logger: Lo
       limit: { type: 'string' },
     },
   });
+  if (positionals[0] === 'global')
+    return quotaGlobalCommand(positionals.slice(1), values.limit, config, logger);
   const subcommand = positionals[0] ?? 'show';
   const platform = chatPlatformSchema.safeParse(values.platform);
   if (!platform.success) {
@@ -79,8 +86,62 @@ export async function quotaCliCommand(args: string[], config: Config, logger: Lo
   if (!values.space)
     throw new InvalidInputError('space', '--space is required (a Discord guild id or Slack team id).');
   if (subcommand !== 'default' && !values.user) throw new InvalidInputError('user', '--user is required.');
+  return runQuotaCommand(config, logger, {
+    platform: platform.data,
+    spaceId: values.space,
+    subcommand,
+    options: {
+      user: values.user ? { id: values.user, inSpace: true } : undefined,
+      limit: values.limit === undefined ? undefined : Number(values.limit),
+    },
+  });
+}
 
-  const app = await openApp(config, logger, { needsGeneration: false });
+/** `discord:123` → the platform and the user id, as the operator names a user anywhere. */
+const globalTargetSchema = z
+  .string()
+  .regex(/^(discord|slack):[\w-]+$/)
+  .transform((text) => {
+    const colon = text.indexOf(':');
+    return { platform: chatPlatformSchema.parse(text.slice(0, colon)), userId: text.slice(colon + 1) };
+  });
+
+/** `quota global show|set|reset <platform>:<user id> [N]`: a user's limit across every space. */
+async function quotaGlobalCommand(
+  positionals: string[],
+  limitFlag: string | undefined,
+  config: Config,
+  logger: Logger,
+): Promise<number> {
+  const [subcommand = 'show', target, limit = limitFlag] = positionals;
+  const parsed = globalTargetSchema.safeParse(target);
+  if (!parsed.success) {
+    throw new InvalidInputError(
+      'user',
+      `Name the user as discord:<user id> or slack:<user id>, e.g. \`quota global ${subcommand} discord:123456789012345678${subcommand === 'set' ? ' 10' : ''}\`.`,
+    );
+  }
+  return runQuotaCommand(config, logger, {
+    platform: parsed.data.platform,
+    spaceId: 'cli',
+    subcommandGroup: 'global',
+    subcommand,
+    options: {
+      user: { id: parsed.data.userId, inSpace: true },
+      limit: limit === undefined ? undefined : Number(limit),
+    },
+  });
+}
+
+/** Runs /quota through the core's dispatcher, as the operator: answers on stdout, refusals on stderr (exit 2). */
+async function runQuotaCommand(
+  config: Config,
+  logger: Logger,
+  command: Pick<Invocation, 'platform' | 'spaceId' | 'subcommandGroup' | 'subcommand' | 'options'>,
+): Promise<number> {
+  // The operator runs the command with access to the store itself: an owner by definition.
+  const asOwner = { ...config, ownerIds: [...config.ownerIds, `${command.platform}:${OPERATOR_ID}`] };
+  const app = await openApp(asOwner, logger, { needsGeneration: false });
   let failed = false;
   const reply: Reply = {
     async text(message) {
@@ -112,18 +173,11 @@ export async function quotaCliCommand(args: string[], config: Config, logger: Lo
   try {
     await handle(
       {
-        platform: platform.data,
-        spaceId: values.space,
+        ...command,
         channelId: 'cli',
-        userId: 'operator',
-        // The operator runs the command with access to the store itself: an owner by definition.
+        userId: OPERATOR_ID,
         isSpaceAdmin: true,
         command: 'quota',
-        subcommand,
-        options: {
-          user: values.user ? { id: values.user, inSpace: true } : undefined,
-          limit: values.limit === undefined ? undefined : Number(values.limit),
-        },
         images: [],
       },
       reply,

@@ -36,6 +36,13 @@ export interface SubcommandSpec {
   options: readonly OptionSpec[];
 }
 
+/** Subcommands under one more word (`/quota global set`): Discord's subcommand group, Slack's second word. */
+export interface SubcommandGroupSpec {
+  name: string;
+  description: string;
+  subcommands: readonly SubcommandSpec[];
+}
+
 /** What every handler may use: the core's services and the invoking platform's formatter. */
 export interface CommandContext {
   quota: QuotaService;
@@ -71,6 +78,8 @@ export interface CommandDefinition {
   visibility: Visibility;
   options?: readonly OptionSpec[];
   subcommands?: readonly SubcommandSpec[];
+  /** Beside `subcommands`, never instead of them; a group's name must not be a subcommand's. */
+  subcommandGroups?: readonly SubcommandGroupSpec[];
   /** The subcommand a bare command runs (`/quota` = `/quota show`). */
   defaultSubcommand?: string;
   /** A one-line example of the text form (Slack's usage hint), derived into the Slack manifest. */

@@ -8,6 +8,7 @@ import type {
 } from '../generation/request.js';
 import type { JobStart } from '../generation/video-job.js';
 import type { Logger } from '../log.js';
+import { QuotaExceededError } from '../quota/quota.js';
 import { scopeKey } from '../quota/scope.js';
 import { CancelRequest, cancelledError, sentUpstream } from './cancellation.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';
@@ -165,7 +166,12 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
 
   async function refuse(context: JobContext, error: unknown, sink: GenerationReply): Promise<undefined> {
     const botError = toBotError(error);
-    observe({ type: 'refused', platform: context.platform, kind: botError.kind });
+    observe({
+      type: 'refused',
+      platform: context.platform,
+      kind: botError.kind,
+      ...(botError instanceof QuotaExceededError ? { quotaLimit: botError.limit } : {}),
+    });
     // An image that could not be fetched for a reason of ours is not the user's doing.
     const level = botError.kind === 'misconfigured' || botError.kind === 'internal' ? 'error' : 'info';
     log[level](
@@ -394,7 +400,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       if (await deps.jobs.get(reservation.reservationId)) continue;
       const refunded = await deps.ledger.refund(reservation.reservationId);
       log.warn(
-        { reservationId: reservation.reservationId, scope: reservation.scope, refunded },
+        { reservationId: reservation.reservationId, scope: reservation.charges[0]?.scope, refunded },
         'refunded an orphaned reservation',
       );
     }

@@ -4,7 +4,7 @@ import type { GenerationService } from '../generation/service.js';
 import type { Logger } from '../log.js';
 import type { Platform } from '../platforms.js';
 import type { QuotaLedger } from '../quota/ledger.js';
-import type { QuotaService } from '../quota/quota.js';
+import type { QuotaLimitKind, QuotaService } from '../quota/quota.js';
 import type { GenerationReply } from '../port.js';
 import type { JobRecord, JobRecordStatus, JobStore } from './job-store.js';
 import type { SchedulerLimits } from './scheduler.js';
@@ -18,7 +18,13 @@ import type { SchedulerLimits } from './scheduler.js';
 /** What happened to jobs, for metrics; observers must not throw or block. */
 export type JobObservation =
   | { type: 'accepted'; platform: JobRecord['platform'] }
-  | { type: 'refused'; platform: JobRecord['platform']; kind: ErrorKind }
+  | {
+      type: 'refused';
+      platform: JobRecord['platform'];
+      kind: ErrorKind;
+      /** For quota refusals: which limit refused (the user here, everywhere, or the bot's budget). */
+      quotaLimit?: QuotaLimitKind;
+    }
   | { type: 'driving'; delta: 1 | -1 }
   /** Cancel pressed; `charged` when the provider already had the job (its quota is spent, not refunded). */
   | { type: 'cancelled'; platform: JobRecord['platform']; charged: boolean }

@@ -14,6 +14,7 @@ export function isAdminOf(ownerIds: readonly string[]) {
 
 const REFUSAL_LOG = {
   quota: 'non-admin tried an admin quota command',
+  'quota-global': 'non-owner tried a bot-owner quota command',
   settings: 'non-admin tried to change space settings',
 } as const;
 
@@ -21,7 +22,7 @@ const REFUSAL_LOG = {
 export function requireAdmin(
   isAdmin: (actor: QuotaActor) => boolean,
   actor: QuotaActor,
-  attempt: { area: 'quota' | 'settings'; action: string; userMessage: string },
+  attempt: { area: keyof typeof REFUSAL_LOG; action: string; userMessage: string },
   logger: Logger,
 ): void {
   if (isAdmin(actor)) return;

@@ -21,12 +21,11 @@ interface Usage {
 }
 
 interface Reservation {
-  scope: string;
-  window: string;
+  /** Each counter charged, with the epoch it was charged in. */
+  charges: Array<{ scope: string; window: string; epoch: number }>;
   cost: number;
   state: ReservationState;
   createdAt: number;
-  epoch: number;
   retainUntil: number;
 }
 
@@ -60,8 +59,7 @@ export function createMemoryLedger(): QuotaLedger {
   function toRecord(reservationId: string, r: Reservation): ReservationRecord {
     return {
       reservationId,
-      scope: r.scope,
-      window: r.window,
+      charges: r.charges.map(({ scope, window }) => ({ scope, window })),
       cost: r.cost,
       state: r.state,
       createdAt: r.createdAt,
@@ -72,31 +70,33 @@ export function createMemoryLedger(): QuotaLedger {
     async reserve(request: ReserveRequest): Promise<ReserveResult> {
       validateReserveRequest(request);
       const now = check();
-      const { reservationId, scope, window, cost, limit, expiresAt } = request;
+      const { reservationId, charges, cost, expiresAt } = request;
       const existing = reservations.get(reservationId);
-      const live = liveUsage(scope, window, now);
-      const current = live?.used ?? 0;
+      const live = charges.map((c) => liveUsage(c.scope, c.window, now));
+      const current = live.map((entry) => entry?.used ?? 0);
       if (existing !== undefined) return { ok: existing.state !== 'refunded', used: current };
-      if (current + cost > limit) return { ok: false, used: current };
+      // Every counter is checked before any is charged: all or none.
+      if (charges.some((c, i) => (current[i] ?? 0) + cost > c.limit)) return { ok: false, used: current };
 
-      let entry = live;
-      if (entry === undefined) {
-        const stale = usage.get(usageKey(scope, window));
-        entry = { used: 0, epoch: Math.max(now, (stale?.epoch ?? 0) + 1), expiresAt };
-        usage.set(usageKey(scope, window), entry);
-      }
-      entry.used += cost;
-      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+      const charged = charges.map(({ scope, window }, i) => {
+        let entry = live[i];
+        if (entry === undefined) {
+          const stale = usage.get(usageKey(scope, window));
+          entry = { used: 0, epoch: Math.max(now, (stale?.epoch ?? 0) + 1), expiresAt };
+          usage.set(usageKey(scope, window), entry);
+        }
+        entry.used += cost;
+        entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+        return { scope, window, epoch: entry.epoch, used: entry.used };
+      });
       reservations.set(reservationId, {
-        scope,
-        window,
+        charges: charged.map(({ scope, window, epoch }) => ({ scope, window, epoch })),
         cost,
         state: 'reserved',
         createdAt: now,
-        epoch: entry.epoch,
         retainUntil: expiresAt + RESERVATION_RETENTION_MS,
       });
-      return { ok: true, used: entry.used };
+      return { ok: true, used: charged.map((c) => c.used) };
     },
 
     async commit(reservationId: string): Promise<boolean> {
@@ -112,8 +112,11 @@ export function createMemoryLedger(): QuotaLedger {
       const r = reservations.get(reservationId);
       if (r === undefined || r.state !== 'reserved') return false;
       r.state = 'refunded';
-      const entry = liveUsage(r.scope, r.window, now);
-      if (entry !== undefined && entry.epoch === r.epoch) entry.used = Math.max(0, entry.used - r.cost);
+      for (const charge of r.charges) {
+        const entry = liveUsage(charge.scope, charge.window, now);
+        if (entry !== undefined && entry.epoch === charge.epoch)
+          entry.used = Math.max(0, entry.used - r.cost);
+      }
       return true;
     },
 

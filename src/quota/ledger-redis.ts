@@ -21,36 +21,57 @@ import {
  * - `u:<scope length>:<scope>:<window>` — hash { used, epoch }, PEXPIREAT the window's expiresAt. The
  *   length makes the name unambiguous whatever colons the scope and window contain. `epoch` is set when
  *   the hash is created and bumped by every reset; a refund gives back only to the epoch it was charged in.
- * - `r:<reservationId>` — hash { scope, window, cost, state, createdAt, epoch }, kept until 30 days after
- *   the window's expiresAt.
+ * - `r:<reservationId>` — hash { cost, state, createdAt, charges, scope, window, epoch, scope:2, window:2,
+ *   epoch:2, ... }, kept until 30 days after the window's expiresAt. The first counter's fields carry no
+ *   suffix, as before reservations charged several, so older records read and refund the same.
  * - `pending` — sorted set of reservation ids still 'reserved', scored by `seq` (reservation order).
  * - `seq` — counter giving each reservation its place in `pending`.
  *
- * Every script declares the keys it touches, as Redis requires; refund therefore reads the reservation's
- * scope and window first, and the script re-checks the state, so the extra round trip races with nothing.
+ * Every script declares the keys it touches, as Redis requires (so the ledger wants one Redis, not a cluster,
+ * where a reservation's counters could sit on different nodes); refund therefore reads the reservation's
+ * counters first, and the script re-checks the state, so the extra round trip races with nothing (a
+ * reservation's counters never change once written).
  */
 
+/**
+ * KEYS: reservation, pending, seq, then one usage hash per charge. ARGV: id, cost, expiresAt, now,
+ * retainUntil, then scope, window, limit per charge. Every counter is checked before any is charged.
+ */
 const RESERVE = `
-local state = redis.call('HGET', KEYS[2], 'state')
-local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+local n = #KEYS - 3
+local cost = tonumber(ARGV[2])
+local used = {}
+for i = 1, n do used[i] = tonumber(redis.call('HGET', KEYS[3 + i], 'used') or '0') end
+local state = redis.call('HGET', KEYS[1], 'state')
 if state then
-  if state == 'refunded' then return {0, used} end
-  return {1, used}
+  if state == 'refunded' then return {0, unpack(used)} end
+  return {1, unpack(used)}
 end
-local cost = tonumber(ARGV[4])
-if used + cost > tonumber(ARGV[5]) then return {0, used} end
-local now = tonumber(ARGV[7])
-local expiresAt = tonumber(ARGV[6])
-redis.call('HSETNX', KEYS[1], 'epoch', ARGV[7])
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-used = redis.call('HINCRBY', KEYS[1], 'used', cost)
-local pttl = redis.call('PTTL', KEYS[1])
-if pttl < 0 or now + pttl < expiresAt then redis.call('PEXPIREAT', KEYS[1], ARGV[6]) end
-redis.call('HSET', KEYS[2], 'scope', ARGV[2], 'window', ARGV[3], 'cost', ARGV[4], 'state', 'reserved',
-  'createdAt', ARGV[7], 'epoch', epoch)
-redis.call('PEXPIREAT', KEYS[2], ARGV[8])
-redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])
-return {1, used}
+for i = 1, n do
+  if used[i] + cost > tonumber(ARGV[5 + 3 * i]) then return {0, unpack(used)} end
+end
+local expiresAt = tonumber(ARGV[3])
+local now = ARGV[4]
+local record = {'cost', ARGV[2], 'state', 'reserved', 'createdAt', now, 'charges', n}
+for i = 1, n do
+  local key = KEYS[3 + i]
+  redis.call('HSETNX', key, 'epoch', now)
+  used[i] = redis.call('HINCRBY', key, 'used', cost)
+  local pttl = redis.call('PTTL', key)
+  if pttl < 0 or tonumber(now) + pttl < expiresAt then redis.call('PEXPIREAT', key, ARGV[3]) end
+  local suffix = i == 1 and '' or (':' .. i)
+  local base = 5 + 3 * (i - 1)
+  table.insert(record, 'scope' .. suffix)
+  table.insert(record, ARGV[base + 1])
+  table.insert(record, 'window' .. suffix)
+  table.insert(record, ARGV[base + 2])
+  table.insert(record, 'epoch' .. suffix)
+  table.insert(record, redis.call('HGET', key, 'epoch'))
+end
+redis.call('HSET', KEYS[1], unpack(record))
+redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
+return {1, unpack(used)}
 `;
 
 const COMMIT = `
@@ -60,15 +81,23 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 `;
 
+/** KEYS: reservation, pending, then the usage hash of each counter it charged, in order. ARGV: id. */
 const REFUND = `
 if redis.call('HGET', KEYS[1], 'state') ~= 'reserved' then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'charges') or '1') ~= #KEYS - 2 then
+  return redis.error_reply('quota ledger: refund named the wrong counters')
+end
 redis.call('HSET', KEYS[1], 'state', 'refunded')
 redis.call('ZREM', KEYS[2], ARGV[1])
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if epoch and redis.call('HGET', KEYS[3], 'epoch') == epoch then
-  local left = tonumber(redis.call('HGET', KEYS[3], 'used') or '0') - tonumber(redis.call('HGET', KEYS[1], 'cost'))
-  if left < 0 then left = 0 end
-  redis.call('HSET', KEYS[3], 'used', left)
+local cost = tonumber(redis.call('HGET', KEYS[1], 'cost'))
+for i = 1, #KEYS - 2 do
+  local key = KEYS[2 + i]
+  local epoch = redis.call('HGET', KEYS[1], i == 1 and 'epoch' or ('epoch:' .. i))
+  if epoch and redis.call('HGET', key, 'epoch') == epoch then
+    local left = tonumber(redis.call('HGET', key, 'used') or '0') - cost
+    if left < 0 then left = 0 end
+    redis.call('HSET', key, 'used', left)
+  end
 end
 return 1
 `;
@@ -109,13 +138,21 @@ function integer(reply: unknown): number {
   return reply;
 }
 
+/** A reservation hash as a record; undefined when it is gone or incomplete. */
 function toRecord(reservationId: string, hash: Record<string, string>): ReservationRecord | undefined {
-  const { scope, window, cost, state, createdAt } = hash;
-  if (scope === undefined || window === undefined || state === undefined) return undefined;
+  const { cost, state, createdAt } = hash;
+  if (state === undefined) return undefined;
+  const charges: ReservationRecord['charges'] = [];
+  for (let i = 1; i <= Number(hash.charges ?? '1'); i++) {
+    const suffix = i === 1 ? '' : `:${i}`;
+    const scope = hash[`scope${suffix}`];
+    const window = hash[`window${suffix}`];
+    if (scope === undefined || window === undefined) return undefined;
+    charges.push({ scope, window });
+  }
   return {
     reservationId,
-    scope,
-    window,
+    charges,
     cost: Number(cost),
     state: state as ReservationState,
     createdAt: Number(createdAt),
@@ -146,24 +183,26 @@ export async function openRedisLedger(url: string, options: QuotaLedgerOptions =
   return {
     async reserve(request: ReserveRequest): Promise<ReserveResult> {
       validateReserveRequest(request);
-      const { reservationId, scope, window, cost, limit, expiresAt } = request;
-      const now = Date.now();
+      const { reservationId, charges, cost, expiresAt } = request;
       const reply = await run(
         SCRIPTS.reserve,
-        [usageKey(scope, window), reservationKey(reservationId), pendingKey, seqKey],
+        [
+          reservationKey(reservationId),
+          pendingKey,
+          seqKey,
+          ...charges.map((c) => usageKey(c.scope, c.window)),
+        ],
         [
           reservationId,
-          scope,
-          window,
           String(cost),
-          String(limit),
           String(expiresAt),
-          String(now),
+          String(Date.now()),
           String(expiresAt + RESERVATION_RETENTION_MS),
+          ...charges.flatMap((c) => [c.scope, c.window, String(c.limit)]),
         ],
       );
-      const [ok, used] = integers(reply, 2) as [number, number];
-      return ok === 1 ? { ok: true, used } : { ok: false, used };
+      const [ok, ...used] = integers(reply, charges.length + 1);
+      return { ok: ok === 1, used };
     },
 
     async commit(reservationId: string): Promise<boolean> {
@@ -173,9 +212,10 @@ export async function openRedisLedger(url: string, options: QuotaLedgerOptions =
 
     async refund(reservationId: string): Promise<boolean> {
       const key = reservationKey(reservationId);
-      const [scope, window] = await client.hmget(key, 'scope', 'window');
-      if (typeof scope !== 'string' || typeof window !== 'string') return false;
-      const reply = await run(SCRIPTS.refund, [key, pendingKey, usageKey(scope, window)], [reservationId]);
+      const record = toRecord(reservationId, await client.hgetall(key));
+      if (record === undefined || record.state !== 'reserved') return false;
+      const counters = record.charges.map((c) => usageKey(c.scope, c.window));
+      const reply = await run(SCRIPTS.refund, [key, pendingKey, ...counters], [reservationId]);
       return integer(reply) === 1;
     },
 

@@ -6,6 +6,7 @@ import { sleep } from '../util/sleep.js';
 import {
   RESERVATION_RETENTION_MS,
   validateReserveRequest,
+  type LedgerCharge,
   type QuotaLedger,
   type QuotaLedgerOptions,
   type ReservationRecord,
@@ -24,6 +25,10 @@ import {
  * - One connection cannot nest transactions, and node-sqlite3 would otherwise interleave statements of
  *   concurrent calls, so every operation runs under an in-process async mutex.
  * - SQLITE_BUSY (the busy timeout ran out under heavy contention) is retried with a short random backoff.
+ *
+ * - A reservation's first counter sits in its own row of `quota_reservations`, as it did before reservations
+ *   charged several, so records written by older versions read (and refund) the same; its second and later
+ *   counters are rows of `quota_reservation_charges` (idx 1, 2, ...), written in the same transaction.
  *
  * Past 300 lines because each operation's SQL sits beside the transaction that guards it; split apart,
  * the atomicity argument above would have to be read across files.
@@ -54,6 +59,14 @@ CREATE TABLE IF NOT EXISTS quota_reservations (
 );
 CREATE INDEX IF NOT EXISTS quota_reservations_pending ON quota_reservations (created_at) WHERE state = 'reserved';
 CREATE INDEX IF NOT EXISTS quota_reservations_retain ON quota_reservations (retain_until);
+CREATE TABLE IF NOT EXISTS quota_reservation_charges (
+  id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  scope TEXT NOT NULL,
+  win TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  PRIMARY KEY (id, idx)
+) WITHOUT ROWID;
 `;
 
 type SqlValue = string | number | null;
@@ -76,11 +89,13 @@ function str(row: Row, column: string): string {
   return value;
 }
 
-function toRecord(row: Row): ReservationRecord {
+type Charge = ReservationRecord['charges'][number];
+
+/** A reservation row plus its second and later counters (rows of quota_reservation_charges, in order). */
+function toRecord(row: Row, more: readonly Charge[]): ReservationRecord {
   return {
     reservationId: str(row, 'id'),
-    scope: str(row, 'scope'),
-    window: str(row, 'win'),
+    charges: [{ scope: str(row, 'scope'), window: str(row, 'win') }, ...more],
     cost: num(row, 'cost'),
     state: str(row, 'state') as ReservationState,
     createdAt: num(row, 'created_at'),
@@ -220,6 +235,11 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
     locked('prune', async () => {
       const usage = await conn.run('DELETE FROM quota_usage WHERE expires_at <= ?', [now]);
       const reservations = await conn.run('DELETE FROM quota_reservations WHERE retain_until <= ?', [now]);
+      await conn.run(
+        `DELETE FROM quota_reservation_charges
+           WHERE NOT EXISTS (SELECT 1 FROM quota_reservations r WHERE r.id = quota_reservation_charges.id)`,
+        [],
+      );
       if (usage + reservations > 0)
         logger.debug({ usage, reservations }, 'quota ledger: pruned expired rows');
     }).catch((error: unknown) => logger.warn({ err: error }, 'quota ledger: prune failed'));
@@ -256,6 +276,68 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
     return row === undefined ? 0 : num(row, 'used');
   }
 
+  /** The second and later counters of the reservations `where` selects (`r` is quota_reservations), by id. */
+  async function moreCharges(where: string, params: readonly SqlValue[]): Promise<Map<string, Charge[]>> {
+    const rows = await conn.all(
+      `SELECT c.id, c.scope, c.win FROM quota_reservation_charges c JOIN quota_reservations r ON r.id = c.id
+         WHERE ${where} ORDER BY c.id, c.idx`,
+      params,
+    );
+    const byId = new Map<string, Charge[]>();
+    for (const row of rows) {
+      const id = str(row, 'id');
+      byId.set(id, [...(byId.get(id) ?? []), { scope: str(row, 'scope'), window: str(row, 'win') }]);
+    }
+    return byId;
+  }
+
+  /** One counter's row (its usage counts only while it has not expired; its epoch outlives that). */
+  async function counter(scope: string, window: string, now: number) {
+    const row = await conn.first(
+      'SELECT used, epoch, expires_at FROM quota_usage WHERE scope = ? AND win = ?',
+      [scope, window],
+    );
+    if (row === undefined) return { used: 0, epoch: undefined, live: false };
+    const live = num(row, 'expires_at') > now;
+    return { used: live ? num(row, 'used') : 0, epoch: num(row, 'epoch'), live };
+  }
+
+  /** Adds `cost` to a counter read by `counter` in the same transaction; the epoch it was charged in. */
+  async function charge(
+    scope: string,
+    window: string,
+    read: Awaited<ReturnType<typeof counter>>,
+    cost: number,
+    expiresAt: number,
+    now: number,
+  ): Promise<number> {
+    if (read.live && read.epoch !== undefined) {
+      await conn.run(
+        'UPDATE quota_usage SET used = used + ?, expires_at = max(expires_at, ?) WHERE scope = ? AND win = ?',
+        [cost, expiresAt, scope, window],
+      );
+      return read.epoch;
+    }
+    // A fresh (or expired, not yet pruned) window: a new epoch, above any the old row had.
+    const epoch = Math.max(now, (read.epoch ?? 0) + 1);
+    await conn.run(
+      `INSERT INTO quota_usage (scope, win, used, epoch, expires_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (scope, win) DO UPDATE
+         SET used = excluded.used, epoch = excluded.epoch, expires_at = excluded.expires_at`,
+      [scope, window, cost, epoch, expiresAt],
+    );
+    return epoch;
+  }
+
+  /** Gives `cost` back to one counter, but only in the epoch it was charged in: after a reset there is nothing to give. */
+  async function giveBack(scope: string, window: string, epoch: number, cost: number): Promise<void> {
+    await conn.run(
+      `UPDATE quota_usage SET used = max(0, used - ?)
+         WHERE scope = ? AND win = ? AND epoch = ? AND expires_at > ?`,
+      [cost, scope, window, epoch, Date.now()],
+    );
+  }
+
   return {
     reserve(request: ReserveRequest): Promise<ReserveResult> {
       try {
@@ -263,43 +345,43 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
       } catch (error) {
         return Promise.reject(error);
       }
-      const { reservationId, scope, window, cost, limit, expiresAt } = request;
+      const { reservationId, charges, cost, expiresAt } = request;
       return transaction('reserve', async (): Promise<ReserveResult> => {
         const now = Date.now();
-        const row = await conn.first(
-          `SELECT (SELECT state FROM quota_reservations WHERE id = ?) AS state, u.used, u.epoch, u.expires_at
-             FROM (SELECT 1) LEFT JOIN quota_usage u ON u.scope = ? AND u.win = ?`,
-          [reservationId, scope, window],
-        );
-        const live = row !== undefined && typeof row.used === 'number' && num(row, 'expires_at') > now;
-        const current = live ? num(row, 'used') : 0;
-        if (typeof row?.state === 'string') return { ok: row.state !== 'refunded', used: current };
-        if (current + cost > limit) return { ok: false, used: current };
+        // Under the write lock: nothing can change between these reads and the writes below.
+        const existing = await conn.first('SELECT state FROM quota_reservations WHERE id = ?', [
+          reservationId,
+        ]);
+        const counters: Array<LedgerCharge & { read: Awaited<ReturnType<typeof counter>> }> = [];
+        for (const c of charges) counters.push({ ...c, read: await counter(c.scope, c.window, now) });
+        const current = counters.map((c) => c.read.used);
+        if (existing !== undefined) return { ok: str(existing, 'state') !== 'refunded', used: current };
+        // Every counter is checked before any is charged: all or none.
+        if (charges.some((c, i) => (current[i] ?? 0) + cost > c.limit)) return { ok: false, used: current };
 
-        let epoch: number;
-        if (live) {
-          epoch = num(row, 'epoch');
-          await conn.run(
-            'UPDATE quota_usage SET used = used + ?, expires_at = max(expires_at, ?) WHERE scope = ? AND win = ?',
-            [cost, expiresAt, scope, window],
-          );
-        } else {
-          // A fresh (or expired, not yet pruned) window: a new epoch, above any the old row had.
-          const stale = row !== undefined && typeof row.epoch === 'number' ? row.epoch : 0;
-          epoch = Math.max(now, stale + 1);
-          await conn.run(
-            `INSERT INTO quota_usage (scope, win, used, epoch, expires_at) VALUES (?, ?, ?, ?, ?)
-               ON CONFLICT (scope, win) DO UPDATE
-               SET used = excluded.used, epoch = excluded.epoch, expires_at = excluded.expires_at`,
-            [scope, window, cost, epoch, expiresAt],
-          );
-        }
+        const epochs: number[] = [];
+        for (const c of counters) epochs.push(await charge(c.scope, c.window, c.read, cost, expiresAt, now));
+        const [first, ...rest] = charges;
         await conn.run(
           `INSERT INTO quota_reservations (id, scope, win, cost, state, epoch, created_at, retain_until)
              VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?)`,
-          [reservationId, scope, window, cost, epoch, now, expiresAt + RESERVATION_RETENTION_MS],
+          [
+            reservationId,
+            first?.scope ?? '',
+            first?.window ?? '',
+            cost,
+            epochs[0] ?? 0,
+            now,
+            expiresAt + RESERVATION_RETENTION_MS,
+          ],
         );
-        return { ok: true, used: current + cost };
+        for (const [i, c] of rest.entries()) {
+          await conn.run(
+            'INSERT INTO quota_reservation_charges (id, idx, scope, win, epoch) VALUES (?, ?, ?, ?, ?)',
+            [reservationId, i + 1, c.scope, c.window, epochs[i + 1] ?? 0],
+          );
+        }
+        return { ok: true, used: current.map((used) => used + cost) };
       });
     },
 
@@ -321,23 +403,27 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
         );
         const row = rows[0];
         if (row === undefined) return false;
-        // Only the epoch the cost was charged in gets it back: after a reset there is nothing to give back.
-        await conn.run(
-          `UPDATE quota_usage SET used = max(0, used - ?)
-             WHERE scope = ? AND win = ? AND epoch = ? AND expires_at > ?`,
-          [num(row, 'cost'), str(row, 'scope'), str(row, 'win'), num(row, 'epoch'), Date.now()],
+        const cost = num(row, 'cost');
+        await giveBack(str(row, 'scope'), str(row, 'win'), num(row, 'epoch'), cost);
+        const more = await conn.all(
+          'SELECT scope, win, epoch FROM quota_reservation_charges WHERE id = ? ORDER BY idx',
+          [reservationId],
         );
+        for (const c of more) await giveBack(str(c, 'scope'), str(c, 'win'), num(c, 'epoch'), cost);
         return true;
       });
     },
 
     async get(reservationId: string): Promise<ReservationRecord | undefined> {
-      const row = await locked('get', () =>
-        conn.first('SELECT id, scope, win, cost, state, created_at FROM quota_reservations WHERE id = ?', [
-          reservationId,
-        ]),
-      );
-      return row === undefined ? undefined : toRecord(row);
+      return locked('get', async () => {
+        const row = await conn.first(
+          'SELECT id, scope, win, cost, state, created_at FROM quota_reservations WHERE id = ?',
+          [reservationId],
+        );
+        if (row === undefined) return undefined;
+        const more = await moreCharges('r.id = ?', [reservationId]);
+        return toRecord(row, more.get(reservationId) ?? []);
+      });
     },
 
     used(scope: string, window: string): Promise<number> {
@@ -354,14 +440,15 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
     },
 
     async pending(): Promise<ReservationRecord[]> {
-      const rows = await locked('pending', () =>
-        conn.all(
+      return locked('pending', async () => {
+        const rows = await conn.all(
           `SELECT id, scope, win, cost, state, created_at FROM quota_reservations
              WHERE state = 'reserved' ORDER BY created_at, rowid`,
           [],
-        ),
-      );
-      return rows.map(toRecord);
+        );
+        const more = await moreCharges("r.state = 'reserved'", []);
+        return rows.map((row) => toRecord(row, more.get(str(row, 'id')) ?? []));
+      });
     },
 
     async close(): Promise<void> {

@@ -8,38 +8,47 @@ import type { Logger } from '../log.js';
  * interface has no atomic increment, so each backend uses its own primitives: SQLite `BEGIN IMMEDIATE` transactions,
  * Redis Lua scripts, or plain synchronous Map updates for the in-memory test backend.
  *
- * Life of a reservation: `reserve` charges the window and records the reservation as 'reserved'; when the
- * job delivers, `commit` makes it final; when it fails, `refund` gives the cost back. Both transitions
- * happen at most once, across processes.
+ * Life of a reservation: `reserve` charges its counters (all or none) and records the reservation as
+ * 'reserved'; when the job delivers, `commit` makes it final; when it fails, `refund` gives the cost back to
+ * every counter. Both transitions happen at most once, across processes.
  */
+
+/** One counter a reservation charges: (scope, window) must stay at or under `limit`. */
+export interface LedgerCharge {
+  /** e.g. 'discord:guild123:user456', 'global:discord:user456', 'budget' — opaque to the ledger. */
+  scope: string;
+  /** e.g. '2026-11-25' (day), '2026-W48', '2026-11', 'lifetime' — opaque to the ledger. */
+  window: string;
+  /** Integer ≥ 0; the charge fits only if used + cost <= limit. */
+  limit: number;
+}
 
 export interface ReserveRequest {
   /** Chosen by the caller (the job id), unique. */
   reservationId: string;
-  /** e.g. 'discord:guild123:user456' — opaque to the ledger. */
-  scope: string;
-  /** e.g. '2026-11-25' (day), '2026-W48', '2026-11', 'lifetime' — opaque to the ledger. */
-  window: string;
-  /** Positive integer (1 video, or N seconds). */
-  cost: number;
-  /** Integer ≥ 0; reserve succeeds only if used + cost <= limit. */
-  limit: number;
   /**
-   * Epoch ms after which the window's counters may be garbage-collected (backend TTL). Once past, the
-   * window counts as empty again. Reservation records are kept until 30 days after it.
+   * Every counter this reservation charges (the user in this space, the user everywhere, the whole bot):
+   * all of them, or none when any one would go over its limit. Distinct (scope, window) pairs, at least one.
+   */
+  charges: readonly LedgerCharge[];
+  /** Positive integer (1 video, or N seconds), charged to each counter. */
+  cost: number;
+  /**
+   * Epoch ms after which the counters may be garbage-collected (backend TTL). Once past, a window counts as
+   * empty again. Reservation records are kept until 30 days after it.
    */
   expiresAt: number;
 }
 
-export type ReserveResult =
-  { ok: true; /** after reserving */ used: number } | { ok: false; /** current */ used: number };
+/** `used`: each charge's usage in request order, after reserving when ok, as it stands when not. */
+export type ReserveResult = { ok: boolean; used: number[] };
 
 export type ReservationState = 'reserved' | 'committed' | 'refunded';
 
 export interface ReservationRecord {
   reservationId: string;
-  scope: string;
-  window: string;
+  /** The counters it charged, in the order it was reserved with. */
+  charges: Array<{ scope: string; window: string }>;
   cost: number;
   state: ReservationState;
   createdAt: number;
@@ -47,14 +56,15 @@ export interface ReservationRecord {
 
 export interface QuotaLedger {
   /**
-   * Charges `cost` to (scope, window) if it fits under `limit`, atomically across processes.
-   * Calling it again with a reservationId that already exists charges nothing: it answers ok (with the
-   * window's current usage) while that reservation is reserved or committed, and not ok once refunded.
+   * Charges `cost` to every (scope, window) of the request if each fits under its limit, else to none: one
+   * atomic step across processes. Calling it again with a reservationId that already exists charges nothing:
+   * it answers ok (with the counters' current usage) while that reservation is reserved or committed, and not
+   * ok once refunded.
    */
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   /** reserved → committed. Returns true if this call made the transition, false if it was already committed/refunded or unknown. */
   commit(reservationId: string): Promise<boolean>;
-  /** reserved → refunded, giving the cost back to its window. Exactly once, even when called concurrently from several processes: only one caller ever gets true. Refunding a committed reservation is refused (false). */
+  /** reserved → refunded, giving the cost back to every counter it charged. Exactly once, even when called concurrently from several processes: only one caller ever gets true. Refunding a committed reservation is refused (false). */
   refund(reservationId: string): Promise<boolean>;
   get(reservationId: string): Promise<ReservationRecord | undefined>;
   used(scope: string, window: string): Promise<number>;
@@ -109,19 +119,39 @@ export async function createQuotaLedger(
   }
 }
 
+/** The most counters one reservation may charge: a handful by design, and a bound on each backend's work. */
+export const MAX_CHARGES = 8;
+
 /** Rejects requests no backend should store: a bad one would corrupt a counter for good. */
 export function validateReserveRequest(request: ReserveRequest): void {
-  const { reservationId, scope, window, cost, limit, expiresAt } = request;
+  const { reservationId, charges, cost, expiresAt } = request;
   if (typeof reservationId !== 'string' || reservationId === '')
     throw new RangeError('reserve: reservationId must be a non-empty string');
-  if (typeof scope !== 'string' || scope === '')
-    throw new RangeError('reserve: scope must be a non-empty string');
-  if (typeof window !== 'string' || window === '')
-    throw new RangeError('reserve: window must be a non-empty string');
+  if (!Array.isArray(charges) || charges.length === 0 || charges.length > MAX_CHARGES)
+    throw new RangeError(`reserve: charges must list 1 to ${MAX_CHARGES} counters`);
+  const seen = new Set<string>();
+  for (const { scope, window, limit } of charges) {
+    if (typeof scope !== 'string' || scope === '')
+      throw new RangeError('reserve: scope must be a non-empty string');
+    if (typeof window !== 'string' || window === '')
+      throw new RangeError('reserve: window must be a non-empty string');
+    if (!Number.isSafeInteger(limit) || limit < 0)
+      throw new RangeError(`reserve: limit must be an integer ≥ 0 (got ${limit})`);
+    // Checked before any is charged: the same counter twice would be checked against one cost, charged two.
+    const key = JSON.stringify([scope, window]);
+    if (seen.has(key)) throw new RangeError(`reserve: the counter (${scope}, ${window}) is charged twice`);
+    seen.add(key);
+  }
   if (!Number.isSafeInteger(cost) || cost <= 0)
     throw new RangeError(`reserve: cost must be a positive integer (got ${cost})`);
-  if (!Number.isSafeInteger(limit) || limit < 0)
-    throw new RangeError(`reserve: limit must be an integer ≥ 0 (got ${limit})`);
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= 0)
     throw new RangeError(`reserve: expiresAt must be an epoch time in ms (got ${expiresAt})`);
+}
+
+/** Which charges of a refused request did not fit (their indexes), from the usage `reserve` answered. */
+export function overLimit(
+  request: Pick<ReserveRequest, 'charges' | 'cost'>,
+  used: readonly number[],
+): number[] {
+  return request.charges.flatMap((c, i) => ((used[i] ?? 0) + request.cost > c.limit ? [i] : []));
 }

@@ -6,14 +6,19 @@ import type { Logger } from '../log.js';
 import type { Platform } from '../platforms.js';
 import { isAdminOf, requireAdmin } from './admin.js';
 import type { StateStore } from '../store/state.js';
-import type { QuotaLedger } from './ledger.js';
+import { overLimit, type QuotaLedger } from './ledger.js';
 import { scopeKey } from './scope.js';
 import { quotaWindow } from './window.js';
 
 /**
- * Who may generate how much. Limits resolve user override → space default → QUOTA_DEFAULT; usage lives in
- * the atomic ledger; overrides live in the state store (`cfg:`). Admin-only changes are checked and logged here, so every
- * front end (Discord, Slack, the operator CLI) gets the same rules.
+ * Who may generate how much. Every job charges three counters at once in the atomic ledger (all or none):
+ * - the user in this space: user override → space default → QUOTA_DEFAULT, which the space's admins set;
+ * - the user across every space of the platform: the owner's override → QUOTA_GLOBAL_PER_USER, which only bot
+ *   owners set, so an admin of a server they created cannot lift it;
+ * - the whole bot: BUDGET_PER_PERIOD, from the operator's config alone.
+ * The last two are counted even without a limit, so /quota global show and the budget metrics tell the truth
+ * when one is set later. Overrides live in the state store (`cfg:`). Admin- and owner-only changes are checked
+ * and logged here, so every front end (Discord, Slack, the operator CLI) gets the same rules.
  */
 
 export type { Platform };
@@ -30,6 +35,12 @@ export interface QuotaActor extends QuotaSubject {
   isSpaceAdmin: boolean;
 }
 
+/** A user on one platform, wherever they are: whom the global limit counts. */
+export interface GlobalSubject {
+  platform: Platform;
+  userId: string;
+}
+
 export interface QuotaStatus {
   used: number;
   limit: number;
@@ -37,6 +48,45 @@ export interface QuotaStatus {
   period: QuotaPeriod;
   resetsAt: number | undefined;
   limitSource: 'user' | 'space' | 'default';
+  /** The same user across every space of the platform, when a global limit applies to them. */
+  global?: { used: number; limit: number; platform: Platform };
+}
+
+export interface GlobalQuotaStatus {
+  used: number;
+  /** Undefined: no global limit for this user (QUOTA_GLOBAL_PER_USER unset and no owner override). */
+  limit: number | undefined;
+  unit: QuotaUnit;
+  period: QuotaPeriod;
+  resetsAt: number | undefined;
+  limitSource: 'owner' | 'default' | 'none';
+}
+
+export interface BudgetStatus {
+  used: number;
+  /** Undefined: BUDGET_PER_PERIOD is not set. */
+  limit: number | undefined;
+  unit: QuotaUnit;
+  period: QuotaPeriod;
+  resetsAt: number | undefined;
+}
+
+/** Which counter refused a request: the user here, the user everywhere, or the whole bot. */
+export type QuotaLimitKind = 'space' | 'global' | 'budget';
+
+/** A quota refusal that says which limit refused (the metrics count refusals by it). */
+export class QuotaExceededError extends BotError {
+  readonly limit: QuotaLimitKind;
+  constructor(
+    limit: QuotaLimitKind,
+    logMessage: string,
+    userMessage: string,
+    detail: Record<string, unknown>,
+  ) {
+    super('quota_exceeded', logMessage, { userMessage, detail: { limit, ...detail } });
+    this.name = 'QuotaExceededError';
+    this.limit = limit;
+  }
 }
 
 export interface QuotaServiceDeps {
@@ -61,13 +111,55 @@ export function formatQuotaAmount(n: number, unit: QuotaUnit): string {
   return `${formatCount(n)} ${word}`;
 }
 
+/** How the platform calls the places a global limit spans. */
+const SPACES_WORDS: Record<Platform, string> = {
+  discord: 'servers',
+  slack: 'workspaces',
+  cli: 'servers and workspaces',
+};
+
+export function spacesWord(platform: Platform): string {
+  return SPACES_WORDS[platform];
+}
+
 export function describeQuota(status: QuotaStatus): string {
   const reset =
     status.resetsAt === undefined ? 'It never resets.' : `It resets at ${formatResetTime(status.resetsAt)}.`;
-  return `Used ${formatCount(status.used)} of ${formatQuotaAmount(status.limit, status.unit)} ${PERIOD_WORDS[status.period]}. ${reset}`;
+  const global =
+    status.global === undefined
+      ? ''
+      : ` Across all ${SPACES_WORDS[status.global.platform]}: ${formatCount(status.global.used)} of ${formatQuotaAmount(status.global.limit, status.unit)}.`;
+  return `Used ${formatCount(status.used)} of ${formatQuotaAmount(status.limit, status.unit)} ${PERIOD_WORDS[status.period]}.${global} ${reset}`;
+}
+
+export function describeGlobalQuota(status: GlobalQuotaStatus, platform: Platform): string {
+  const reset =
+    status.resetsAt === undefined ? 'It never resets.' : `It resets at ${formatResetTime(status.resetsAt)}.`;
+  const spaces = SPACES_WORDS[platform];
+  if (status.limit === undefined)
+    return `Used ${formatQuotaAmount(status.used, status.unit)} across all ${spaces} ${PERIOD_WORDS[status.period]}, with no global limit. ${reset}`;
+  const source = status.limitSource === 'owner' ? 'set by a bot owner' : 'the default';
+  return `Used ${formatCount(status.used)} of ${formatQuotaAmount(status.limit, status.unit)} across all ${spaces} ${PERIOD_WORDS[status.period]} (${source}). ${reset}`;
 }
 
 const limitSchema = z.number().int().nonnegative();
+
+/** The highest global limit an owner may give a user (as high as QUOTA_GLOBAL_PER_USER itself may be). */
+export const GLOBAL_LIMIT_MAX = 1_000_000;
+
+/** A counter with no limit still counts: its limit is one no request reaches. */
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+
+/** The ledger scopes of the user everywhere and of the whole bot; no platform's scope starts this way. */
+export function globalScopeKey(subject: GlobalSubject): string {
+  return `global:${subject.platform}:${subject.userId}`;
+}
+export const BUDGET_SCOPE = 'budget';
+
+/** The counters each reservation charges, in this order. */
+const CHARGE_ORDER: readonly QuotaLimitKind[] = ['space', 'global', 'budget'];
+/** Which refusal a user reads when several limits are reached: the one that binds the most people. */
+const REFUSAL_ORDER: readonly QuotaLimitKind[] = ['budget', 'global', 'space'];
 
 export type QuotaService = ReturnType<typeof createQuotaService>;
 
@@ -78,6 +170,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
   const userKey = (s: QuotaSubject) => `cfg:quota-user:${scopeKey(s)}`;
   const spaceKey = (s: Pick<QuotaSubject, 'platform' | 'spaceId'>) =>
     `cfg:quota-default:${s.platform}:${s.spaceId}`;
+  const globalKey = (s: GlobalSubject) => `cfg:quota-global:${s.platform}:${s.userId}`;
 
   /** A stored override, or undefined when there is none (or it is not a limit at all). */
   async function override(key: string): Promise<number | undefined> {
@@ -94,11 +187,21 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     return { limit: config.defaultLimit, source: 'default' };
   }
 
+  async function resolveGlobalLimit(
+    subject: GlobalSubject,
+  ): Promise<{ limit: number | undefined; source: GlobalQuotaStatus['limitSource'] }> {
+    const owner = await override(globalKey(subject));
+    if (owner !== undefined) return { limit: owner, source: 'owner' };
+    if (config.globalPerUser !== undefined) return { limit: config.globalPerUser, source: 'default' };
+    return { limit: undefined, source: 'none' };
+  }
+
   function costOf(seconds: number): number {
     return config.unit === 'videos' ? 1 : seconds;
   }
 
   const isAdmin = isAdminOf(deps.ownerIds);
+  const isOwner = (actor: QuotaActor): boolean => deps.ownerIds.includes(`${actor.platform}:${actor.userId}`);
   const adminOnly = (actor: QuotaActor, action: string) =>
     requireAdmin(
       isAdmin,
@@ -106,22 +209,57 @@ export function createQuotaService(deps: QuotaServiceDeps) {
       { area: 'quota', action, userMessage: 'Only a server admin or a bot owner can change quotas.' },
       logger,
     );
+  // A space's admins rule their own space only: a limit across every space is the bot owners' alone.
+  const ownerOnly = (actor: QuotaActor, action: string) =>
+    requireAdmin(
+      isOwner,
+      actor,
+      {
+        area: 'quota-global',
+        action,
+        userMessage: 'Only a bot owner can see or change a user’s limit across all servers and workspaces.',
+      },
+      logger,
+    );
 
-  function checkLimit(limit: number): number {
-    if (!Number.isInteger(limit) || limit < 0 || limit > config.maxLimit) {
-      throw new InvalidInputError(
-        'limit',
-        `A limit must be a whole number from 0 to ${formatCount(config.maxLimit)}.`,
-      );
+  function checkLimit(limit: number, max = config.maxLimit): number {
+    if (!Number.isInteger(limit) || limit < 0 || limit > max) {
+      throw new InvalidInputError('limit', `A limit must be a whole number from 0 to ${formatCount(max)}.`);
     }
     return limit;
   }
 
   async function status(subject: QuotaSubject): Promise<QuotaStatus> {
     const window = quotaWindow(config.period, now());
-    const [{ limit, source }, used] = await Promise.all([
+    const [{ limit, source }, used, global] = await Promise.all([
       resolveLimit(subject),
       ledger.used(scopeKey(subject), window.label),
+      resolveGlobalLimit(subject),
+    ]);
+    return {
+      used,
+      limit,
+      unit: config.unit,
+      period: config.period,
+      resetsAt: window.resetsAt,
+      limitSource: source,
+      ...(global.limit === undefined
+        ? {}
+        : {
+            global: {
+              used: await ledger.used(globalScopeKey(subject), window.label),
+              limit: global.limit,
+              platform: subject.platform,
+            },
+          }),
+    };
+  }
+
+  async function globalStatus(subject: GlobalSubject): Promise<GlobalQuotaStatus> {
+    const window = quotaWindow(config.period, now());
+    const [{ limit, source }, used] = await Promise.all([
+      resolveGlobalLimit(subject),
+      ledger.used(globalScopeKey(subject), window.label),
     ]);
     return {
       used,
@@ -133,50 +271,121 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     };
   }
 
+  async function budget(): Promise<BudgetStatus> {
+    const window = quotaWindow(config.period, now());
+    return {
+      used: await ledger.used(BUDGET_SCOPE, window.label),
+      limit: config.budget,
+      unit: config.unit,
+      period: config.period,
+      resetsAt: window.resetsAt,
+    };
+  }
+
+  /** The sentence a refused user reads, for the limit that refused (the bot's budget first: it binds everyone). */
+  function refusal(
+    which: QuotaLimitKind,
+    subject: QuotaSubject,
+    figures: { used: number; limit: number; cost: number; seconds: number; resetsAt: number | undefined },
+  ): string {
+    const { used, limit, cost, seconds, resetsAt } = figures;
+    const when = PERIOD_WORDS[config.period];
+    if (which === 'budget') {
+      const reset =
+        resetsAt === undefined
+          ? ' It does not reset: an operator has to raise it.'
+          : ` It resets at ${formatResetTime(resetsAt)}.`;
+      // In seconds a shorter video may still fit: say what this one needs rather than "no new requests".
+      const partly = config.unit === 'seconds' && limit > used;
+      const need = partly ? `; this video needs ${formatQuotaAmount(cost, 'seconds')}` : '';
+      return `The bot has used its video budget ${when} (${formatCount(used)} of ${formatQuotaAmount(limit, config.unit)}${need}), so it cannot take ${partly ? 'this request' : 'new requests'}.${reset}`;
+    }
+    const reset =
+      resetsAt === undefined
+        ? ''
+        : ` Your ${which === 'global' ? 'limit' : 'quota'} resets at ${formatResetTime(resetsAt)}.`;
+    const where = which === 'global' ? ` across all ${SPACES_WORDS[subject.platform]}` : '';
+    if (limit === 0) {
+      return which === 'global'
+        ? `You are not allowed to generate videos (your limit across all ${SPACES_WORDS[subject.platform]} is 0). Ask the bot’s owner if that is a mistake.`
+        : 'You are not allowed to generate videos here (your quota is 0). Ask an admin if that is a mistake.';
+    }
+    return config.unit === 'videos'
+      ? `You have used ${formatCount(used)} of your ${formatQuotaAmount(limit, 'videos')}${where} ${when}.${reset}`
+      : `This ${seconds}-second video needs ${formatQuotaAmount(cost, 'seconds')}, but you have ${formatQuotaAmount(Math.max(0, limit - used), 'seconds')} left of your ${formatQuotaAmount(limit, 'seconds')}${where} ${when}.${reset}`;
+  }
+
   return {
     unit: config.unit,
     isAdmin,
+    isOwner,
     status,
+    globalStatus,
+    budget,
     costOf,
 
-    /** Reserves the cost of one job; throws quota_exceeded with the limit, the usage and the reset time. */
+    /**
+     * Reserves the cost of one job on the user here, the user everywhere and the whole bot, all or none;
+     * throws a QuotaExceededError naming the limit that refused, the usage and the reset time.
+     */
     async reserve(subject: QuotaSubject, reservationId: string, seconds: number): Promise<QuotaStatus> {
       const window = quotaWindow(config.period, now());
-      const { limit, source } = await resolveLimit(subject);
+      const [{ limit, source }, global] = await Promise.all([
+        resolveLimit(subject),
+        resolveGlobalLimit(subject),
+      ]);
       const cost = costOf(seconds);
-      const result = await ledger.reserve({
+      // The charges follow CHARGE_ORDER.
+      const request = {
         reservationId,
-        scope: scopeKey(subject),
-        window: window.label,
+        charges: [
+          { scope: scopeKey(subject), window: window.label, limit },
+          { scope: globalScopeKey(subject), window: window.label, limit: global.limit ?? UNLIMITED },
+          { scope: BUDGET_SCOPE, window: window.label, limit: config.budget ?? UNLIMITED },
+        ],
         cost,
-        limit,
         // Keep a finished window's counters a while for /quota show history; lifetime ones for ten years.
         expiresAt: (window.resetsAt ?? now() + 3650 * 86_400_000) + 7 * 86_400_000,
-      });
-      const snapshot: QuotaStatus = {
-        used: result.used,
+      };
+      const result = await ledger.reserve(request);
+      const [used = 0, globalUsed = 0] = result.used;
+      if (!result.ok) {
+        const over = overLimit(request, result.used);
+        // Several may refuse at once: the budget binds everyone, then the user's limit everywhere, then here.
+        const which = REFUSAL_ORDER.find((k) => over.includes(CHARGE_ORDER.indexOf(k))) ?? 'space';
+        const index = CHARGE_ORDER.indexOf(which);
+        const figures = {
+          used: result.used[index] ?? 0,
+          limit: request.charges[index]?.limit ?? limit,
+          cost,
+          seconds,
+          resetsAt: window.resetsAt,
+        };
+        const detail = { used: figures.used, limit: figures.limit, cost };
+        if (which === 'budget') {
+          logger.warn(
+            { ...subject, ...detail, period: config.period, resetsAt: window.resetsAt },
+            'budget reached: request refused',
+          );
+        } else logger.info({ ...subject, ...detail, limitKind: which }, 'quota refused');
+        throw new QuotaExceededError(
+          which,
+          `${which} quota exceeded for ${which === 'budget' ? 'the bot' : scopeKey(subject)}`,
+          refusal(which, subject, figures),
+          detail,
+        );
+      }
+      return {
+        used,
         limit,
         unit: config.unit,
         period: config.period,
         resetsAt: window.resetsAt,
         limitSource: source,
+        ...(global.limit === undefined
+          ? {}
+          : { global: { used: globalUsed, limit: global.limit, platform: subject.platform } }),
       };
-      if (!result.ok) {
-        const reset =
-          window.resetsAt === undefined ? '' : ` Your quota resets at ${formatResetTime(window.resetsAt)}.`;
-        const userMessage =
-          limit === 0
-            ? 'You are not allowed to generate videos here (your quota is 0). Ask an admin if that is a mistake.'
-            : config.unit === 'videos'
-              ? `You have used ${formatCount(result.used)} of your ${formatQuotaAmount(limit, 'videos')} ${PERIOD_WORDS[config.period]}.${reset}`
-              : `This ${seconds}-second video needs ${formatQuotaAmount(cost, 'seconds')}, but you have ${formatQuotaAmount(Math.max(0, limit - result.used), 'seconds')} left of your ${formatQuotaAmount(limit, 'seconds')} ${PERIOD_WORDS[config.period]}.${reset}`;
-        logger.info({ ...subject, used: result.used, limit, cost }, 'quota refused');
-        throw new BotError('quota_exceeded', `quota exceeded for ${scopeKey(subject)}`, {
-          userMessage,
-          detail: { used: result.used, limit, cost },
-        });
-      }
-      return snapshot;
     },
 
     commit: (reservationId: string) => ledger.commit(reservationId),
@@ -222,6 +431,43 @@ export function createQuotaService(deps: QuotaServiceDeps) {
         'quota changed',
       );
       return { old, new: value };
+    },
+
+    /** A user's usage across every space: anyone may see their own, only owners someone else's. */
+    async showGlobal(actor: QuotaActor, target: GlobalSubject): Promise<GlobalQuotaStatus> {
+      if (target.platform !== actor.platform || target.userId !== actor.userId)
+        ownerOnly(actor, 'global show');
+      return globalStatus(target);
+    },
+
+    async setGlobalLimit(actor: QuotaActor, target: GlobalSubject, limit: number) {
+      ownerOnly(actor, 'global set');
+      const value = checkLimit(limit, GLOBAL_LIMIT_MAX);
+      const old = await override(globalKey(target));
+      await state.set(globalKey(target), value);
+      logger.info(
+        {
+          action: 'quota global set',
+          actor: scopeKey(actor),
+          target: globalScopeKey(target),
+          old,
+          new: value,
+        },
+        'quota changed',
+      );
+      return { old, new: value };
+    },
+
+    async resetGlobalUsage(actor: QuotaActor, target: GlobalSubject) {
+      ownerOnly(actor, 'global reset');
+      const window = quotaWindow(config.period, now());
+      const old = await ledger.used(globalScopeKey(target), window.label);
+      await ledger.reset(globalScopeKey(target), window.label);
+      logger.info(
+        { action: 'quota global reset', actor: scopeKey(actor), target: globalScopeKey(target), old, new: 0 },
+        'quota changed',
+      );
+      return { old };
     },
   };
 }

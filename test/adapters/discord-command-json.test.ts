@@ -45,7 +45,7 @@ describe('Discord slash-command JSON from the command data', () => {
     }
   });
 
-  it('renders /quota as subcommands with required options first, plus the Animate menu', () => {
+  it('renders /quota as subcommands with required options first, the owners’ `global` group, plus the Animate menu', () => {
     const all = allCommandsJson([imagineCommand, quotaCommand]);
     expect(all.map((c) => c.name)).toEqual(['imagine', 'quota', 'Animate']);
     const quota = all[1];
@@ -55,9 +55,24 @@ describe('Discord slash-command JSON from the command data', () => {
       ['set', ApplicationCommandOptionType.Subcommand],
       ['reset', ApplicationCommandOptionType.Subcommand],
       ['default', ApplicationCommandOptionType.Subcommand],
+      ['global', ApplicationCommandOptionType.SubcommandGroup],
     ]);
     const set = subs[1];
     expect(set && 'options' in set ? set.options?.map((o) => [o.name, o.type, o.required]) : []).toEqual([
+      ['user', ApplicationCommandOptionType.User, true],
+      ['limit', ApplicationCommandOptionType.Integer, true],
+    ]);
+    const global = subs[4];
+    const inGroup = global && 'options' in global ? (global.options ?? []) : [];
+    expect(inGroup.map((s) => [s.name, s.type])).toEqual([
+      ['show', ApplicationCommandOptionType.Subcommand],
+      ['set', ApplicationCommandOptionType.Subcommand],
+      ['reset', ApplicationCommandOptionType.Subcommand],
+    ]);
+    const globalSet = inGroup[1];
+    expect(
+      globalSet && 'options' in globalSet ? globalSet.options?.map((o) => [o.name, o.type, o.required]) : [],
+    ).toEqual([
       ['user', ApplicationCommandOptionType.User, true],
       ['limit', ApplicationCommandOptionType.Integer, true],
     ]);

@@ -3,6 +3,7 @@ import { openApp, type App, type JobQueueOverrides } from '../../src/app.js';
 import type { BotError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
+import type { JobObserver } from '../../src/jobs/types.js';
 import type { GenerationReply } from '../../src/port.js';
 import type { Logger } from '../../src/log.js';
 import type { VideoApiEmulator } from '../emulators/video-api/server.js';
@@ -12,7 +13,7 @@ import { FAST_POLL, capturedLogger, configFor } from './core.js';
 export async function appFor(
   emulator: VideoApiEmulator,
   env: Record<string, string> = {},
-  options: { jobTimeoutMs?: number; jobQueue?: JobQueueOverrides } = {},
+  options: { jobTimeoutMs?: number; jobQueue?: JobQueueOverrides; observe?: JobObserver } = {},
 ): Promise<{ app: App; lines: string[]; logger: Logger }> {
   const config = configFor(emulator, { STORE_URL: 'memory://', ...env });
   const log = capturedLogger([emulator.apiKey]);
@@ -22,6 +23,7 @@ export async function appFor(
       runner: { pollPolicy: FAST_POLL, jobTimeoutMs: options.jobTimeoutMs ?? config.jobTimeoutMs },
     },
     jobQueue: options.jobQueue,
+    observe: options.observe,
   });
   return { app, lines: log.lines, logger: log.logger };
 }

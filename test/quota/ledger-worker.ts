@@ -2,11 +2,12 @@
  * A second (or third) process for the ledger's cross-process tests:
  *
  *   node --import tsx test/quota/ledger-worker.ts <storeUrl> <n> [--prefix P] [--scope S] [--window W]
- *                                                 [--limit L] [--refund id,id,...]
+ *                                                 [--limit L] [--charge S,L ...] [--refund id,id,...]
  *
  * It opens the ledger, prints `ready`, waits for `go <epoch ms>` on stdin and for that instant (so every
  * process starts together),
- * then either fires <n> concurrent reserves of cost 1 on the scope, or refunds the listed ids all at once,
+ * then either fires <n> concurrent reserves of cost 1 on the scope (or, with one `--charge scope,limit` per
+ * counter, on all those counters at once), or refunds the listed ids all at once,
  * and prints one JSON line: { "ok": [ids reserved] } or { "refunded": [ids this process refunded] }.
  */
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ const { values, positionals } = parseArgs({
     window: { type: 'string', default: 'day' },
     limit: { type: 'string', default: '5' },
     refund: { type: 'string' },
+    charge: { type: 'string', multiple: true },
   },
 });
 
@@ -46,14 +48,16 @@ if (values.refund !== undefined) {
   const tag = `${process.pid}-${Date.now()}`;
   const ids = Array.from({ length: Number(countText) }, (_, i) => `w-${tag}-${i}`);
   const expiresAt = Date.now() + 3_600_000;
+  const charges = (values.charge ?? [`${values.scope},${values.limit}`]).map((text) => {
+    const comma = text.lastIndexOf(',');
+    return { scope: text.slice(0, comma), window: values.window, limit: Number(text.slice(comma + 1)) };
+  });
   const outcomes = await Promise.all(
     ids.map((reservationId) =>
       ledger.reserve({
         reservationId,
-        scope: values.scope,
-        window: values.window,
+        charges,
         cost: 1,
-        limit: Number(values.limit),
         expiresAt,
       }),
     ),

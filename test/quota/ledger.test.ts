@@ -90,8 +90,18 @@ const backends: Backend[] = [
   },
 ];
 
-function request(overrides: Partial<ReserveRequest> = {}): ReserveRequest {
-  return {
+/** A reservation of one counter, the shape most tests need. */
+interface OneCharge {
+  reservationId: string;
+  scope: string;
+  window: string;
+  cost: number;
+  limit: number;
+  expiresAt: number;
+}
+
+function request(overrides: Partial<OneCharge> = {}): ReserveRequest & OneCharge {
+  const one: OneCharge = {
     reservationId: randomUUID(),
     scope: 'discord:guild1:user1',
     window: '2026-11-25',
@@ -100,6 +110,15 @@ function request(overrides: Partial<ReserveRequest> = {}): ReserveRequest {
     expiresAt: Date.now() + HOUR,
     ...overrides,
   };
+  return { ...one, charges: [{ scope: one.scope, window: one.window, limit: one.limit }] };
+}
+
+/** A reservation of several counters at once, all or none. */
+function multi(
+  charges: ReserveRequest['charges'],
+  overrides: Partial<Omit<ReserveRequest, 'charges'>> = {},
+): ReserveRequest {
+  return { reservationId: randomUUID(), charges, cost: 1, expiresAt: Date.now() + HOUR, ...overrides };
 }
 
 /** A worker process, started and waiting for the word to go. */
@@ -176,8 +195,10 @@ describe.each(backends)('quota ledger on $name', (backend) => {
     const results = await Promise.all(Array.from({ length: 50 }, () => ledger.reserve(request())));
     expect(results.filter((r) => r.ok)).toHaveLength(5);
     expect(results.filter((r) => !r.ok)).toHaveLength(45);
-    expect(results.filter((r) => r.ok).map((r) => r.used)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5]));
-    for (const r of results.filter((r) => !r.ok)) expect(r.used).toBe(5);
+    expect(results.filter((r) => r.ok).map((r) => r.used[0])).toEqual(
+      expect.arrayContaining([1, 2, 3, 4, 5]),
+    );
+    for (const r of results.filter((r) => !r.ok)) expect(r.used).toEqual([5]);
     expect(await ledger.used('discord:guild1:user1', '2026-11-25')).toBe(5);
   });
 
@@ -187,17 +208,17 @@ describe.each(backends)('quota ledger on $name', (backend) => {
     expect(results).toEqual([true, true, true, true, true, true, false]);
     expect(await ledger.used('discord:guild1:user1', '2026-11-25')).toBe(60);
     // Full: even a cost of 1 no longer fits.
-    expect(await ledger.reserve(request({ cost: 1, limit: 60 }))).toEqual({ ok: false, used: 60 });
+    expect(await ledger.reserve(request({ cost: 1, limit: 60 }))).toEqual({ ok: false, used: [60] });
   });
 
   it('refuses everything with a limit of 0', async () => {
-    expect(await ledger.reserve(request({ limit: 0 }))).toEqual({ ok: false, used: 0 });
+    expect(await ledger.reserve(request({ limit: 0 }))).toEqual({ ok: false, used: [0] });
     expect(await ledger.used('discord:guild1:user1', '2026-11-25')).toBe(0);
   });
 
   it('refuses to refund a committed reservation, and to commit a refunded one', async () => {
     const a = request();
-    expect(await ledger.reserve(a)).toEqual({ ok: true, used: 1 });
+    expect(await ledger.reserve(a)).toEqual({ ok: true, used: [1] });
     expect(await ledger.commit(a.reservationId)).toBe(true);
     expect(await ledger.commit(a.reservationId)).toBe(false);
     expect(await ledger.refund(a.reservationId)).toBe(false);
@@ -205,15 +226,14 @@ describe.each(backends)('quota ledger on $name', (backend) => {
     expect((await ledger.get(a.reservationId))?.state).toBe('committed');
 
     const b = request();
-    expect(await ledger.reserve(b)).toEqual({ ok: true, used: 2 });
+    expect(await ledger.reserve(b)).toEqual({ ok: true, used: [2] });
     expect(await ledger.refund(b.reservationId)).toBe(true);
     expect(await ledger.used(b.scope, b.window)).toBe(1);
     expect(await ledger.commit(b.reservationId)).toBe(false);
     expect(await ledger.refund(b.reservationId)).toBe(false);
     expect(await ledger.get(b.reservationId)).toMatchObject({
       reservationId: b.reservationId,
-      scope: b.scope,
-      window: b.window,
+      charges: [{ scope: b.scope, window: b.window }],
       cost: 1,
       state: 'refunded',
     });
@@ -226,7 +246,7 @@ describe.each(backends)('quota ledger on $name', (backend) => {
   it('refunds exactly once under 20 concurrent refunds', async () => {
     await ledger.reserve(request({ cost: 3, limit: 100 }));
     const target = request({ cost: 7, limit: 100 });
-    expect(await ledger.reserve(target)).toEqual({ ok: true, used: 10 });
+    expect(await ledger.reserve(target)).toEqual({ ok: true, used: [10] });
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => ledger.refund(target.reservationId)));
     expect(outcomes.filter(Boolean)).toHaveLength(1);
     expect(await ledger.used(target.scope, target.window)).toBe(3);
@@ -265,7 +285,11 @@ describe.each(backends)('quota ledger on $name', (backend) => {
     await ledger.reserve(request({ limit: 0 })); // refused: leaves no record
     const pending = await ledger.pending();
     expect(pending.map((p) => p.reservationId)).toEqual([ids[0], ids[2], ids[4]]);
-    expect(pending[0]).toMatchObject({ scope: 'scope-0', window: '2026-11-25', cost: 1, state: 'reserved' });
+    expect(pending[0]).toMatchObject({
+      charges: [{ scope: 'scope-0', window: '2026-11-25' }],
+      cost: 1,
+      state: 'reserved',
+    });
     expect(pending[0]?.createdAt).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -289,10 +313,10 @@ describe.each(backends)('quota ledger on $name', (backend) => {
 
   it('treats a repeated reservationId as the same reservation, not a second charge', async () => {
     const a = request();
-    expect(await ledger.reserve(a)).toEqual({ ok: true, used: 1 });
-    expect(await ledger.reserve(a)).toEqual({ ok: true, used: 1 });
+    expect(await ledger.reserve(a)).toEqual({ ok: true, used: [1] });
+    expect(await ledger.reserve(a)).toEqual({ ok: true, used: [1] });
     await ledger.refund(a.reservationId);
-    expect(await ledger.reserve(a)).toEqual({ ok: false, used: 0 });
+    expect(await ledger.reserve(a)).toEqual({ ok: false, used: [0] });
     expect(await ledger.used(a.scope, a.window)).toBe(0);
   });
 
@@ -303,7 +327,7 @@ describe.each(backends)('quota ledger on $name', (backend) => {
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await ledger.used(a.scope, a.window)).toBe(0);
     const b = request({ limit: 1 });
-    expect(await ledger.reserve(b)).toEqual({ ok: true, used: 1 });
+    expect(await ledger.reserve(b)).toEqual({ ok: true, used: [1] });
     // The old reservation was charged to the expired window: refunding it leaves the new one alone.
     expect(await ledger.refund(a.reservationId)).toBe(true);
     expect(await ledger.used(b.scope, b.window)).toBe(1);
@@ -314,6 +338,98 @@ describe.each(backends)('quota ledger on $name', (backend) => {
     await expect(ledger.reserve(request({ cost: 1.5 }))).rejects.toThrow(/cost/);
     await expect(ledger.reserve(request({ limit: -1 }))).rejects.toThrow(/limit/);
     await expect(ledger.reserve(request({ reservationId: '' }))).rejects.toThrow(/reservationId/);
+  });
+
+  it('charges every counter or none: a refused charge leaves each counter as it was', async () => {
+    const global = { scope: 'global:discord:u1', window: 'd', limit: 3 };
+    const budget = { scope: 'budget', window: 'd', limit: 100 };
+    // u1 spends the whole of their global allowance in another space first.
+    for (let i = 0; i < 3; i++) {
+      const r = await ledger.reserve(
+        multi([{ scope: 'discord:g2:u1', window: 'd', limit: 10 }, global, budget]),
+      );
+      expect(r).toEqual({ ok: true, used: [i + 1, i + 1, i + 1] });
+    }
+    const here = { scope: 'discord:g1:u1', window: 'd', limit: 10 };
+    const refused = multi([here, global, budget]);
+    expect(await ledger.reserve(refused)).toEqual({ ok: false, used: [0, 3, 3] });
+    expect(await ledger.used(here.scope, 'd')).toBe(0);
+    expect(await ledger.used(global.scope, 'd')).toBe(3);
+    expect(await ledger.used(budget.scope, 'd')).toBe(3);
+    expect(await ledger.get(refused.reservationId)).toBeUndefined();
+    expect(await ledger.pending()).toHaveLength(3);
+    // The last counter refusing (the budget) leaves the ones before it untouched too.
+    const full = multi([here, { scope: 'budget-small', window: 'd', limit: 0 }]);
+    expect(await ledger.reserve(full)).toEqual({ ok: false, used: [0, 0] });
+    expect(await ledger.used(here.scope, 'd')).toBe(0);
+  });
+
+  it('lets concurrent multi-counter reservations go over no limit', async () => {
+    const budget = { scope: 'budget', window: 'd', limit: 7 };
+    const users = ['u0', 'u1', 'u2'];
+    const fire = (limit: number, shared: typeof budget) =>
+      Promise.all(
+        Array.from({ length: 60 }, (_, i) => {
+          const user = users[i % 3] ?? 'u0';
+          return ledger
+            .reserve(multi([{ scope: `${shared.scope}:${user}`, window: 'd', limit }, shared]))
+            .then((r) => ({ user, ok: r.ok }));
+        }),
+      );
+    // The budget binds first: 7 in all, no user over their 4.
+    const first = await fire(4, budget);
+    expect(first.filter((r) => r.ok)).toHaveLength(7);
+    for (const user of users) {
+      const mine = first.filter((r) => r.ok && r.user === user).length;
+      expect(mine).toBeLessThanOrEqual(4);
+      expect(await ledger.used(`budget:${user}`, 'd')).toBe(mine);
+    }
+    expect(await ledger.used('budget', 'd')).toBe(7);
+    // Each user's own limit binds first: 2 each, 6 of the budget of 100.
+    const roomy = { scope: 'roomy', window: 'd', limit: 100 };
+    const second = await fire(2, roomy);
+    expect(second.filter((r) => r.ok)).toHaveLength(6);
+    for (const user of users) expect(await ledger.used(`roomy:${user}`, 'd')).toBe(2);
+    expect(await ledger.used('roomy', 'd')).toBe(6);
+  });
+
+  it('refunds every counter a reservation charged, exactly once, and each only in its own epoch', async () => {
+    const global = { scope: 'global:slack:u1', window: 'd', limit: 50 };
+    const budget = { scope: 'budget', window: 'd', limit: 50 };
+    const a = multi([{ scope: 'slack:T1:u1', window: 'd', limit: 50 }, global, budget], { cost: 2 });
+    const b = multi([{ scope: 'slack:T2:u1', window: 'd', limit: 50 }, global, budget], { cost: 3 });
+    expect(await ledger.reserve(a)).toEqual({ ok: true, used: [2, 2, 2] });
+    expect(await ledger.reserve(b)).toEqual({ ok: true, used: [3, 5, 5] });
+    expect(await ledger.get(a.reservationId)).toMatchObject({
+      charges: [
+        { scope: 'slack:T1:u1', window: 'd' },
+        { scope: global.scope, window: 'd' },
+        { scope: budget.scope, window: 'd' },
+      ],
+      cost: 2,
+      state: 'reserved',
+    });
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => ledger.refund(a.reservationId)));
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    expect(await ledger.used('slack:T1:u1', 'd')).toBe(0);
+    expect(await ledger.used(global.scope, 'd')).toBe(3);
+    expect(await ledger.used(budget.scope, 'd')).toBe(3);
+    // A repeated id charges nothing and answers with each counter's usage.
+    expect(await ledger.reserve(b)).toEqual({ ok: true, used: [3, 3, 3] });
+    // An owner resets the user's global counter: b's refund gives nothing back there, the rest as usual.
+    await ledger.reset(global.scope, 'd');
+    expect(await ledger.refund(b.reservationId)).toBe(true);
+    expect(await ledger.used('slack:T2:u1', 'd')).toBe(0);
+    expect(await ledger.used(global.scope, 'd')).toBe(0);
+    expect(await ledger.used(budget.scope, 'd')).toBe(0);
+    expect(await ledger.pending()).toEqual([]);
+  });
+
+  it('rejects a request that charges no counter, or one counter twice', async () => {
+    await expect(ledger.reserve(multi([]))).rejects.toThrow(/charges/);
+    const twice = { scope: 's', window: 'w', limit: 5 };
+    await expect(ledger.reserve(multi([twice, { ...twice, limit: 9 }]))).rejects.toThrow(/twice/);
+    expect(await ledger.used('s', 'w')).toBe(0);
   });
 
   if (backend.crossProcess) {
@@ -344,6 +460,42 @@ describe.each(backends)('quota ledger on $name', (backend) => {
       expect(okTotal).toBe(5);
       expect(await ledger.used(scope, 'w')).toBe(5);
       expect(await ledger.pending()).toHaveLength(5);
+    });
+
+    it('keeps every counter under its limit across processes when reservations charge several', async () => {
+      const tag = randomUUID();
+      const budget = `xbudget-${tag}`;
+      // Each process its own user (limit 3), all of them one budget (limit 5).
+      const workerArgs = (user: string) => [
+        store.url,
+        '50',
+        ...store.workerArgs,
+        '--window',
+        'w',
+        '--charge',
+        `${user},3`,
+        '--charge',
+        `${budget},5`,
+      ];
+      const workers = await Promise.all([
+        startWorker(workerArgs(`xuser1-${tag}`)),
+        startWorker(workerArgs(`xuser2-${tag}`)),
+      ]);
+      await startTogether(workers);
+      const charges = [
+        { scope: `xuser0-${tag}`, window: 'w', limit: 3 },
+        { scope: budget, window: 'w', limit: 5 },
+      ];
+      const mine = await Promise.all(Array.from({ length: 50 }, () => ledger.reserve(multi(charges))));
+      const theirs = await Promise.all(workers.map((w) => w.result));
+      const oks = [mine.filter((r) => r.ok).length, ...theirs.map((t) => t.ok?.length ?? 0)];
+      expect(oks.reduce((a, b) => a + b, 0)).toBe(5);
+      expect(await ledger.used(budget, 'w')).toBe(5);
+      for (const [i, ok] of oks.entries()) {
+        expect(ok).toBeLessThanOrEqual(3);
+        // Refused reservations charged nothing: each user's counter holds exactly what they were granted.
+        expect(await ledger.used(`xuser${i}-${tag}`, 'w')).toBe(ok);
+      }
     });
 
     it('refunds each reservation exactly once when two processes race to refund them', async () => {
@@ -396,7 +548,7 @@ describe('createQuotaLedger', () => {
       const release = new Promise((resolve) => setTimeout(resolve, 300)).then(() => exec('COMMIT'));
       const result = await ledger.reserve(request());
       await release;
-      expect(result).toEqual({ ok: true, used: 1 });
+      expect(result).toEqual({ ok: true, used: [1] });
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     } finally {
       await new Promise<void>((resolve) => other.close(() => resolve()));

@@ -4,7 +4,7 @@ import { runCommand } from '../helpers/command.js';
 import { parseConfig } from '../../src/config.js';
 import { BotError } from '../../src/errors.js';
 import { createMemoryLedger } from '../../src/quota/ledger-memory.js';
-import { createQuotaService, type QuotaSubject } from '../../src/quota/quota.js';
+import { createQuotaService, QuotaExceededError, type QuotaSubject } from '../../src/quota/quota.js';
 import { quotaWindow } from '../../src/quota/window.js';
 import { createMemoryState } from '../../src/store/state-memory.js';
 import { capturedLogger } from '../helpers/core.js';
@@ -116,6 +116,162 @@ describe('quota service', () => {
     const error = await refusal(quota.reserve(alice, 'x', 6));
     expect(error.userMessage).toMatch(/not allowed to generate videos here/);
     await expect(quota.setUserLimit(owner, alice, 101)).rejects.toThrow(/0 to 100/);
+  });
+});
+
+describe('limits across spaces: QUOTA_GLOBAL_PER_USER and BUDGET_PER_PERIOD', () => {
+  const ownServer = { platform: 'discord' as const, spaceId: 'alices-own-guild', userId: 'alice' };
+
+  it('counts a user in every space against their global limit, whatever an admin of their own server sets', async () => {
+    const { quota } = setup({ QUOTA_MAX: '1000', QUOTA_GLOBAL_PER_USER: '3' });
+    await quota.reserve(alice, 'a1', 6);
+    await quota.reserve(alice, 'a2', 6);
+    // Alice made a server of her own: she is its admin, and gives herself the most there is.
+    const self = { ...ownServer, isSpaceAdmin: true };
+    await quota.setUserLimit(self, ownServer, 1000);
+    await quota.reserve(ownServer, 'o1', 6);
+    const error = await refusal(quota.reserve(ownServer, 'o2', 6));
+    expect(error).toBeInstanceOf(QuotaExceededError);
+    expect((error as QuotaExceededError).limit).toBe('global');
+    expect(error.userMessage).toBe(
+      'You have used 3 of your 3 videos across all servers today. Your limit resets at 2026-11-26 00:00 UTC.',
+    );
+    // Resetting her usage on her own server clears that server's counter only.
+    await quota.resetUsage(self, ownServer);
+    expect((await refusal(quota.reserve(ownServer, 'o3', 6))).userMessage).toMatch(/across all servers/);
+    expect((await quota.status(ownServer)).used).toBe(0);
+    expect(await quota.status(alice)).toMatchObject({ used: 2, global: { used: 3, limit: 3 } });
+    // A refund gives back to every counter: here, everywhere and the bot's.
+    await quota.refund('a1');
+    expect((await quota.globalStatus(alice)).used).toBe(2);
+    expect((await quota.budget()).used).toBe(2);
+    await quota.reserve(ownServer, 'o4', 6);
+  });
+
+  it('says how many seconds are left across all workspaces with QUOTA_UNIT=seconds', async () => {
+    const { quota } = setup({ QUOTA_UNIT: 'seconds', QUOTA_GLOBAL_PER_USER: '20' });
+    const slackAlice = { platform: 'slack' as const, spaceId: 'T1', userId: 'U1' };
+    await quota.reserve(slackAlice, 'a', 15);
+    const error = await refusal(quota.reserve({ ...slackAlice, spaceId: 'T2' }, 'b', 10));
+    expect(error.userMessage).toBe(
+      'This 10-second video needs 10 seconds, but you have 5 seconds left of your 20 seconds across all workspaces today. Your limit resets at 2026-11-26 00:00 UTC.',
+    );
+  });
+
+  it('lets only bot owners set, reset and show someone’s global limit', async () => {
+    const { quota, log } = setup({ OWNER_IDS: 'discord:owner', QUOTA_GLOBAL_PER_USER: '2' });
+    const admin = { ...alice, userId: 'admin', isSpaceAdmin: true };
+    const owner = { ...alice, userId: 'owner', isSpaceAdmin: false };
+    const target = { platform: 'discord' as const, userId: 'alice' };
+    for (const attempt of [
+      () => quota.setGlobalLimit(admin, target, 50),
+      () => quota.resetGlobalUsage(admin, target),
+      () => quota.showGlobal(admin, target),
+    ]) {
+      const error = await refusal(attempt());
+      expect(error.kind).toBe('forbidden');
+      expect(error.userMessage).toBe(
+        'Only a bot owner can see or change a user’s limit across all servers and workspaces.',
+      );
+    }
+    expect(log.lines.filter((l) => l.includes('non-owner tried a bot-owner quota command'))).toHaveLength(3);
+    // Users may look at their own.
+    expect(await quota.showGlobal({ ...alice, isSpaceAdmin: false }, target)).toMatchObject({
+      used: 0,
+      limit: 2,
+      limitSource: 'default',
+    });
+
+    expect(await quota.setGlobalLimit(owner, target, 4)).toEqual({ old: undefined, new: 4 });
+    expect(await quota.showGlobal(owner, target)).toMatchObject({ limit: 4, limitSource: 'owner' });
+    for (let i = 0; i < 4; i++) await quota.reserve({ ...alice, spaceId: `g${i}` }, `j${i}`, 6);
+    expect((await refusal(quota.reserve(alice, 'j4', 6))).userMessage).toMatch(
+      /4 of your 4 videos across all servers/,
+    );
+    expect(await quota.resetGlobalUsage(owner, target)).toEqual({ old: 4 });
+    await quota.reserve(alice, 'j5', 6);
+    await expect(quota.setGlobalLimit(owner, target, 1_000_001)).rejects.toThrow(/0 to 1,000,000/);
+    const changed = log.lines.filter((l) => l.includes('quota changed')).map((l) => JSON.parse(l) as object);
+    expect(changed).toEqual([
+      expect.objectContaining({
+        action: 'quota global set',
+        actor: 'discord:guild1:owner',
+        target: 'global:discord:alice',
+        new: 4,
+      }),
+      expect.objectContaining({
+        action: 'quota global reset',
+        target: 'global:discord:alice',
+        old: 4,
+        new: 0,
+      }),
+    ]);
+  });
+
+  it('applies an owner’s global limit even when QUOTA_GLOBAL_PER_USER is empty, and counts usage without one', async () => {
+    const { quota } = setup({ OWNER_IDS: 'discord:owner' });
+    const target = { platform: 'discord' as const, userId: 'alice' };
+    await quota.reserve(alice, 'a', 6);
+    expect(await quota.globalStatus(target)).toMatchObject({
+      used: 1,
+      limit: undefined,
+      limitSource: 'none',
+    });
+    expect((await quota.status(alice)).global).toBeUndefined();
+    await quota.setGlobalLimit({ ...alice, userId: 'owner', isSpaceAdmin: false }, target, 1);
+    expect((await refusal(quota.reserve({ ...alice, spaceId: 'other' }, 'b', 6))).userMessage).toMatch(
+      /across all servers/,
+    );
+  });
+
+  it('refuses everyone once BUDGET_PER_PERIOD is reached, naming the reset, and logs a warning', async () => {
+    const { quota, log, set } = setup({ BUDGET_PER_PERIOD: '3', QUOTA_DEFAULT: '10' });
+    for (const userId of ['a', 'b', 'c']) await quota.reserve({ ...alice, userId }, `j-${userId}`, 6);
+    const error = await refusal(quota.reserve({ platform: 'slack', spaceId: 'T1', userId: 'U1' }, 'j-d', 6));
+    expect((error as QuotaExceededError).limit).toBe('budget');
+    expect(error.userMessage).toBe(
+      'The bot has used its video budget today (3 of 3 videos), so it cannot take new requests. It resets at 2026-11-26 00:00 UTC.',
+    );
+    const warn = log.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'budget reached: request refused');
+    expect(warn).toMatchObject({
+      level: 40,
+      used: 3,
+      limit: 3,
+      cost: 1,
+      platform: 'slack',
+      userId: 'U1',
+      resetsAt: Date.UTC(2026, 10, 26),
+    });
+    // The refused request charged nothing: its user's own counters are untouched.
+    expect((await quota.status({ platform: 'slack', spaceId: 'T1', userId: 'U1' })).used).toBe(0);
+    expect(await quota.budget()).toMatchObject({ used: 3, limit: 3, resetsAt: Date.UTC(2026, 10, 26) });
+    await quota.refund('j-a');
+    await quota.reserve({ ...alice, userId: 'e' }, 'j-e', 6);
+    // A new day, a new budget.
+    set(Date.UTC(2026, 10, 26, 0, 0));
+    await quota.reserve({ ...alice, userId: 'a' }, 'j-next', 6);
+    expect((await quota.budget()).used).toBe(1);
+  });
+
+  it('says what a video needs when the budget in seconds has some left, and when it never resets', async () => {
+    const { quota } = setup({ QUOTA_UNIT: 'seconds', BUDGET_PER_PERIOD: '20' });
+    await quota.reserve(alice, 'a', 15);
+    expect((await refusal(quota.reserve({ ...alice, userId: 'bob' }, 'b', 10))).userMessage).toBe(
+      'The bot has used its video budget today (15 of 20 seconds; this video needs 10 seconds), so it cannot take this request. It resets at 2026-11-26 00:00 UTC.',
+    );
+    const lifetime = setup({ BUDGET_PER_PERIOD: '1', QUOTA_PERIOD: 'none' }).quota;
+    await lifetime.reserve(alice, 'a', 6);
+    expect((await refusal(lifetime.reserve(alice, 'b', 6))).userMessage).toBe(
+      'The bot has used its video budget in total (1 of 1 video), so it cannot take new requests. It does not reset: an operator has to raise it.',
+    );
+  });
+
+  it('names the budget before the user’s own quota when both are used up', async () => {
+    const { quota } = setup({ BUDGET_PER_PERIOD: '1', QUOTA_DEFAULT: '1' });
+    await quota.reserve(alice, 'a', 6);
+    expect((await refusal(quota.reserve(alice, 'b', 6))).userMessage).toMatch(/budget/);
   });
 });
 

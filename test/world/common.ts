@@ -1,4 +1,5 @@
 import type { App, JobQueueOverrides } from '../../src/app.js';
+import type { JobObserver } from '../../src/jobs/types.js';
 import type { Logger } from '../../src/log.js';
 import type { GenerationReply, JobRecord } from '../../src/port.js';
 import {
@@ -25,6 +26,8 @@ export interface BackendOptions {
   env?: Record<string, string>;
   jobTimeoutMs?: number;
   jobQueue?: JobQueueOverrides;
+  /** Told of every job's acceptance, refusal and settlement, as the metrics endpoint is. */
+  observe?: JobObserver;
 }
 
 /** A bot process: one app and one platform adapter on it. `close` stops the bot, then closes the app (once). */
@@ -49,6 +52,7 @@ export async function processApp(
   const { app, logger, lines } = await appFor(video, options.env, {
     jobTimeoutMs: options.jobTimeoutMs,
     jobQueue: options.jobQueue,
+    observe: options.observe,
   });
   return { app, logger, logLines: lines, close: once(() => app.close()) };
 }
