@@ -4,6 +4,7 @@ import { openApp } from '../src/app.js';
 import { createBot } from '../src/core/bot.js';
 import { ConfigError, loadConfig, requireVideoApiKey, type Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
+import { probeVideoApi } from '../src/video-api/probe.js';
 import { runMain } from './run-main.js';
 
 /**
@@ -48,6 +49,8 @@ async function main(): Promise<number> {
     Boolean,
   );
   logger.info({ platforms, store: config.storeUrl.split('://')[0] }, `starting: ${platforms.join(' and ')}`);
+  // Logged, never awaited: a slow or absent video API must not hold the platforms back.
+  void probeVideoApi({ baseUrl: config.videoApi.baseUrl, apiKey: config.videoApi.apiKey ?? '', logger });
   const metrics =
     config.metricsPort === undefined
       ? undefined

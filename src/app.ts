@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { startupStep } from './errors.js';
 import {
   createGenerationService,
   type GenerationService,
@@ -15,6 +16,7 @@ import { createSpaceSettings, type SpaceSettingsService } from './settings/space
 import { stateFirstSeen, type FirstSeen } from './store/first-seen.js';
 import { openState } from './store/open-state.js';
 import { stateNamespace, type StateNamespace } from './store/state.js';
+import { describeStore, parseStoreUrl } from './store/store-url.js';
 
 /**
  * Everything with state, opened once from the config: the state store, the quota ledger, the job records,
@@ -36,6 +38,8 @@ export interface App {
   firstSeen: FirstSeen;
   /** Rules admins set with /settings (ban list, channels, defaults, images) and users' notify opt-outs. */
   settings: SpaceSettingsService;
+  /** True when the store answers now (GET /healthz). */
+  storeAnswers(): Promise<boolean>;
   /** Removes finished job records older than JOB_RETENTION_DAYS; the bot runs it at start and daily. */
   prune(): Promise<number>;
   close(): Promise<void>;
@@ -63,7 +67,10 @@ export async function openApp(
   // The process's connections are listed in src/store/open-state.ts.
   const opened = await openState(config.storeUrl, logger);
   const { state, redis } = opened;
-  const ledger = await createQuotaLedger(config.storeUrl, { logger, redis }).catch(async (error: unknown) => {
+  const store = describeStore(parseStoreUrl(config.storeUrl.trim()));
+  const ledger = await startupStep(store.service, store.where, () =>
+    createQuotaLedger(config.storeUrl, { logger, redis }),
+  ).catch(async (error: unknown) => {
     await opened.close().catch(() => undefined);
     throw error;
   });
@@ -126,6 +133,7 @@ export async function openApp(
     pending: stateNamespace(state, 'pending'),
     firstSeen: stateFirstSeen(state, logger),
     settings: spaceSettings,
+    storeAnswers: () => opened.answers(),
     prune: () => jobs.prune(config.jobRetentionMs),
     async close() {
       // Running jobs stop first, so none writes to a store that is closing; their records resume next start.

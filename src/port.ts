@@ -18,7 +18,14 @@ export { PLATFORMS, CHAT_PLATFORMS, type Platform, type ChatPlatform } from './p
 export type { JobEvent, JobRecord, DownloadedVideo, ImageSource };
 export type { CommandDefinition, OptionSpec, OptionType, SubcommandSpec } from './core/command.js';
 export type { DiscordConfig, SlackConfig } from './config.js';
-export { BotError, InvalidInputError, toBotError } from './errors.js';
+export {
+  BotError,
+  InvalidInputError,
+  StartupError,
+  errorMessage,
+  startupStep,
+  toBotError,
+} from './errors.js';
 export { formatByteSize, formatCount } from './util/format.js';
 export { progressView, quotePrompt, settingsLine, textBar } from './generation/progress-view.js';
 

@@ -2,8 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, type AppOptions } from '@slack/bolt';
 import type { Logger } from '../../src/log.js';
-import type { Adapter, AdapterCore, SlackConfig } from '../../src/port.js';
+import { startupStep, type Adapter, type AdapterCore, type SlackConfig } from '../../src/port.js';
 import { createEditPacer, type EditPacer } from '../../src/util/edit-pacer.js';
+import { checkSlackToken } from './auth-check.js';
 import { registerSlashCommands } from './commands.js';
 import type { SlackContext } from './context.js';
 import { slackFormat } from './format.js';
@@ -52,6 +53,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     socketMode,
     port: config.port,
     logLevel: LogLevel.ERROR,
+    // Bolt would call auth.test from its constructor, where a refusal becomes an unhandled rejection; start()
+    // checks the token first and then lets Bolt initialise.
+    deferInitialization: true,
     clientOptions: {
       slackApiUrl: config.apiUrl,
       retryConfig: { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000 },
@@ -117,7 +121,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     format: slackFormat((teamId) => domains.get(teamId)),
     async start(adapterCore) {
       core = adapterCore;
-      const server = (await bolt.start()) as Server | undefined;
+      await checkSlackToken(config.apiUrl, config.botToken);
+      await startupStep('Slack', config.apiUrl, () => bolt.init());
+      // Socket Mode opens its link with the app token; HTTP mode binds SLACK_PORT.
+      const [service, url] = socketMode
+        ? ['Slack Socket Mode', `${config.apiUrl}apps.connections.open`]
+        : ['Slack HTTP receiver', `port ${config.port}`];
+      const server = (await startupStep(service, url, () => bolt.start())) as Server | undefined;
       port = socketMode ? undefined : (server?.address() as AddressInfo | null)?.port;
       log.info({ mode: socketMode ? 'socket' : 'http', port }, 'Slack adapter ready');
     },
