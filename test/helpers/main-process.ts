@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
- * `npm start`'s program (bin/main.ts through tsx, as the dev scripts run it) in a child process, with only the
- * environment a test gives it (no `.env`: the child's working directory has none, and real variables win).
- * Its stdout (pino JSON) and stderr are kept for assertions.
+ * `npm start`'s program (bin/main.ts through tsx, as the dev scripts run it, unless `command` says otherwise)
+ * in a child process, with only the environment a test gives it (no `.env`: the child's working directory has
+ * none, and real variables win). Its stdout (pino JSON) and stderr are kept for assertions.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,9 +20,13 @@ export interface MainProcess {
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnMain(env: Record<string, string>): MainProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/main.ts'], {
-    cwd: ROOT,
+export function spawnMain(
+  env: Record<string, string>,
+  options: { command?: [string, ...string[]]; cwd?: string } = {},
+): MainProcess {
+  const [file, ...args] = options.command ?? [process.execPath, '--import', 'tsx', 'bin/main.ts'];
+  const child = spawn(file, args, {
+    cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
