@@ -28,6 +28,10 @@ COPY package.json ./
 RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node
 VOLUME ["/app/data"]
+# GET /healthz (ready when the store answers and every platform is connected), asked by a small script since
+# slim images have no curl: on SLACK_PORT in Slack HTTP mode, otherwise on METRICS_PORT (set it for Discord
+# only or Socket Mode; without either there is no port to ask and the check passes). See docs/operations.md.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["node", "dist/bin/healthcheck.js"]
 # A 1 MB young generation: the bot allocates many short-lived objects per job; larger semi-spaces only hold
 # more garbage between scavenges (same benchmark; event-loop lag p99 stays ~2 ms).
 CMD ["node", "--max-semi-space-size=1", "dist/bin/main.js"]

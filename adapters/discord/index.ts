@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, Options, Partials, REST } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, Partials, REST, Status } from 'discord.js';
 import type { Logger } from '../../src/log.js';
 import {
   StartupError,
@@ -124,6 +124,11 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       });
       await ready;
       log.info({ user: client.user?.tag, messageContent: config.messageContent }, 'Discord adapter ready');
+    },
+    connected() {
+      // Every gateway shard of this client READY (or resumed); false while one reconnects or gave up.
+      const shards = [...client.ws.shards.values()];
+      return shards.length > 0 && shards.every((shard) => shard.status === Status.Ready);
     },
     replyFor(record) {
       const parsed = discordMessageRefSchema.safeParse(record.messageRef);

@@ -94,6 +94,8 @@ export interface ShardManagerOptions {
 
 export interface ShardManagerHandle {
   shardCount: number;
+  /** Every shard process is up and its client READY (discord.js tells the manager over IPC). */
+  connected(): boolean;
   /** SIGTERM to every shard process (no respawn), then waits for them to exit; SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -156,7 +158,9 @@ export async function startShardManager(options: ShardManagerOptions): Promise<S
     );
   }
   log.info({ shardCount }, 'all Discord shards connected');
-  return { shardCount, stop };
+  const connected = () =>
+    manager.shards.size === shardCount && [...manager.shards.values()].every((shard) => shard.ready);
+  return { shardCount, connected, stop };
 }
 
 function stopChild(child: ChildProcess, graceMs: number): Promise<void> {

@@ -1,8 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel, type AppOptions } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver, type AppOptions } from '@slack/bolt';
 import type { Logger } from '../../src/log.js';
-import { startupStep, type Adapter, type AdapterCore, type SlackConfig } from '../../src/port.js';
+import {
+  startupStep,
+  writeHealth,
+  type Adapter,
+  type AdapterCore,
+  type HealthCheck,
+  type SlackConfig,
+} from '../../src/port.js';
 import { createEditPacer, type EditPacer } from '../../src/util/edit-pacer.js';
 import { checkSlackToken } from './auth-check.js';
 import { registerSlashCommands } from './commands.js';
@@ -33,6 +40,8 @@ export interface SlackAdapterOptions {
   bolt?: Partial<AppOptions>;
   /** Tests shorten the update interval and lift the workspace budget (production: 2 s, 45 a minute). */
   reply?: Pick<SlackReplyDeps, 'updateIntervalMs'> & { updatesPerSecond?: number };
+  /** Served as GET /healthz on the HTTP receiver (HTTP mode only: Socket Mode has no port of its own). */
+  health?: HealthCheck;
 }
 
 export interface SlackAdapter extends Adapter {
@@ -46,12 +55,17 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const { config, logger } = options;
   const log = logger.child({ platform: 'slack' });
   const socketMode = config.appToken !== undefined;
+  const health = options.health;
   const bolt = new App({
     token: config.botToken,
     signingSecret: config.signingSecret,
     appToken: config.appToken,
     socketMode,
     port: config.port,
+    customRoutes:
+      health && !socketMode
+        ? [{ path: '/healthz', method: ['GET'], handler: (_req, res) => void writeHealth(res, health) }]
+        : undefined,
     logLevel: LogLevel.ERROR,
     // Bolt would call auth.test from its constructor, where a refusal becomes an unhandled rejection; start()
     // checks the token first and then lets Bolt initialise.
@@ -65,6 +79,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const fetchImage = createSlackImageFetcher({ botToken: config.botToken, apiUrl: config.apiUrl });
   let core: AdapterCore | undefined;
   let port: number | undefined;
+  let running = false;
   const started = () => {
     if (!core) throw new Error('the Slack adapter is not started');
     return core;
@@ -129,13 +144,22 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         : ['Slack HTTP receiver', `port ${config.port}`];
       const server = (await startupStep(service, url, () => bolt.start())) as Server | undefined;
       port = socketMode ? undefined : (server?.address() as AddressInfo | null)?.port;
+      running = true;
       log.info({ mode: socketMode ? 'socket' : 'http', port }, 'Slack adapter ready');
+    },
+    connected() {
+      if (!running) return false;
+      // HTTP mode has nothing to lose once listening; Socket Mode has its link, which drops and reconnects.
+      // Bolt keeps its receiver private, hence the lookup, checked by class.
+      const receiver: unknown = Reflect.get(bolt, 'receiver');
+      return receiver instanceof SocketModeReceiver ? (receiver.client.websocket?.isActive() ?? false) : true;
     },
     replyFor(record) {
       const parsed = slackMessageRefSchema.safeParse(record.messageRef);
       return parsed.success ? replyAt(parsed.data) : undefined;
     },
     async stop() {
+      running = false;
       await bolt.stop();
     },
   };
