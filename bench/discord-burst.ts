@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   });
   // The production form: compiled JavaScript under plain node, as the Docker image runs it, plus the
   // bench-only loop-lag hook compiled beside it.
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
   execFileSync(
     'npx',
     [

@@ -3,6 +3,7 @@ import { REGISTRY } from '../commands/index.js';
 import { openApp } from '../src/app.js';
 import { createBot } from '../src/core/bot.js';
 import { loadConfig } from '../src/config.js';
+import { createHealthCheck, healthWhileStarting } from '../src/health.js';
 import { createLogger } from '../src/log.js';
 import { runMain } from './run-main.js';
 
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
     config.metricsPort === undefined || config.metricsPort === 0
       ? config.metricsPort
       : config.metricsPort + 1 + (shardIds[0] ?? 0);
+  const health = healthWhileStarting(['discord']);
   const metrics =
     metricsPort === undefined
       ? undefined
@@ -60,6 +62,7 @@ async function main(): Promise<number> {
           port: metricsPort,
           host: config.metricsHost,
           logger,
+          health: health.check,
         });
   const app = await openApp(config, logger, { observe: metrics?.observe });
   metrics?.watchBudget(() => app.quota.budget());
@@ -67,6 +70,9 @@ async function main(): Promise<number> {
   const bot = createBot({ app, registry: REGISTRY, logger });
   bot.add(createDiscordAdapter({ config: discordConfig, logger }));
   await bot.start();
+  health.ready(
+    createHealthCheck({ storeAnswers: () => app.storeAnswers(), platforms: () => bot.connected() }),
+  );
 
   // In-process (SQLite), this shard resumes its own guilds' unfinished jobs; with Redis, its BullMQ worker
   // takes any Discord job (REST reaches every guild), whichever shard acknowledged it.

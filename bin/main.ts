@@ -3,7 +3,10 @@ import { REGISTRY } from '../commands/index.js';
 import { openApp } from '../src/app.js';
 import { createBot } from '../src/core/bot.js';
 import { ConfigError, loadConfig, requireVideoApiKey, type Config } from '../src/config.js';
+import { createHealthCheck, healthWhileStarting } from '../src/health.js';
 import { createLogger } from '../src/log.js';
+import { CHAT_PLATFORMS } from '../src/platforms.js';
+import { probeVideoApi } from '../src/video-api/probe.js';
 import { runMain } from './run-main.js';
 
 /**
@@ -44,10 +47,12 @@ async function main(): Promise<number> {
       config.slack?.signingSecret,
     ],
   });
-  const platforms = [config.discord ? 'discord' : undefined, config.slack ? 'slack' : undefined].filter(
-    Boolean,
-  );
+  const platforms = CHAT_PLATFORMS.filter((platform) => config[platform] !== undefined);
   logger.info({ platforms, store: config.storeUrl.split('://')[0] }, `starting: ${platforms.join(' and ')}`);
+  // Logged, never awaited: a slow or absent video API must not hold the platforms back.
+  void probeVideoApi({ baseUrl: config.videoApi.baseUrl, apiKey: config.videoApi.apiKey ?? '', logger });
+  // GET /healthz answers "starting" on whichever port opens first, until everything below is connected.
+  const health = healthWhileStarting(platforms);
   const metrics =
     config.metricsPort === undefined
       ? undefined
@@ -57,6 +62,7 @@ async function main(): Promise<number> {
           port: config.metricsPort,
           host: config.metricsHost,
           logger,
+          health: health.check,
         });
   const app = await openApp(config, logger, { observe: metrics?.observe });
   metrics?.watchBudget(() => app.quota.budget());
@@ -77,9 +83,15 @@ async function main(): Promise<number> {
   }
   if (config.slack) {
     const { createSlackAdapter } = await import('../adapters/slack/index.js');
-    bot.add(createSlackAdapter({ config: config.slack, logger }));
+    bot.add(createSlackAdapter({ config: config.slack, logger, health: health.check }));
   }
   await bot.start();
+  health.ready(
+    createHealthCheck({
+      storeAnswers: () => app.storeAnswers(),
+      platforms: () => ({ ...bot.connected(), ...(shards && { discord: shards.connected() }) }),
+    }),
+  );
 
   // This process takes jobs of the platforms it runs here (with DISCORD_SHARDS, Discord's are the shards').
   void bot

@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { startupStep } from './errors.js';
 import {
   createGenerationService,
   type GenerationService,
@@ -16,6 +17,7 @@ import { createSpaceSettings, type SpaceSettingsService } from './settings/space
 import { stateFirstSeen, type FirstSeen } from './store/first-seen.js';
 import { openState } from './store/open-state.js';
 import { stateNamespace, type StateNamespace } from './store/state.js';
+import { describeStore, parseStoreUrl } from './store/store-url.js';
 
 /**
  * Everything with state, opened once from the config: the state store, the quota ledger, the job records,
@@ -39,6 +41,8 @@ export interface App {
   settings: SpaceSettingsService;
   /** The servers and workspaces the bot works in (ALLOWED_SPACES); the core refuses the others. */
   spaces: SpaceAllowlist;
+  /** True when the store answers now (GET /healthz). */
+  storeAnswers(): Promise<boolean>;
   /** Removes finished job records older than JOB_RETENTION_DAYS; the bot runs it at start and daily. */
   prune(): Promise<number>;
   close(): Promise<void>;
@@ -66,7 +70,10 @@ export async function openApp(
   // The process's connections are listed in src/store/open-state.ts.
   const opened = await openState(config.storeUrl, logger);
   const { state, redis } = opened;
-  const ledger = await createQuotaLedger(config.storeUrl, { logger, redis }).catch(async (error: unknown) => {
+  const store = describeStore(parseStoreUrl(config.storeUrl.trim()));
+  const ledger = await startupStep(store.service, store.where, () =>
+    createQuotaLedger(config.storeUrl, { logger, redis }),
+  ).catch(async (error: unknown) => {
     await opened.close().catch(() => undefined);
     throw error;
   });
@@ -130,6 +137,7 @@ export async function openApp(
     firstSeen: stateFirstSeen(state, logger),
     settings: spaceSettings,
     spaces: createSpaceAllowlist(config.allowedSpaces),
+    storeAnswers: () => opened.answers(),
     prune: () => jobs.prune(config.jobRetentionMs),
     async close() {
       // Running jobs stop first, so none writes to a store that is closing; their records resume next start.

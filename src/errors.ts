@@ -88,3 +88,40 @@ export function toBotError(error: unknown): BotError {
   const message = error instanceof Error ? error.message : String(error);
   return new BotError('internal', message, { cause: error });
 }
+
+/**
+ * A start-up step failed against an outside service. The message names the service and the URL (or file) it
+ * was talking to, because "invalid token" or "ECONNREFUSED" alone leaves the operator guessing which of the
+ * bot's four connections is wrong. Entry points print it as one sentence, without a stack.
+ */
+export class StartupError extends Error {
+  readonly service: string;
+  readonly url: string;
+  constructor(service: string, url: string, problem: string, options: { cause?: unknown } = {}) {
+    super(
+      `${service} at ${url}: ${problem}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = 'StartupError';
+    this.service = service;
+    this.url = url;
+  }
+}
+
+/** The message of anything thrown, for a sentence that quotes it. */
+export function errorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // undici's fetch says only "fetch failed"; the reason (ECONNREFUSED, a DNS failure) is its cause.
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
+}
+
+/** Runs one start-up step against `service`; whatever it throws becomes a StartupError naming it and `url`. */
+export async function startupStep<T>(service: string, url: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    throw new StartupError(service, url, errorMessage(error), { cause: error });
+  }
+}

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ErrorKind } from './errors.js';
+import { writeHealth, type HealthCheck } from './health.js';
 import type { JobObserver } from './jobs/types.js';
 import type { Logger } from './log.js';
 
@@ -8,7 +9,7 @@ import type { Logger } from './log.js';
  * GET /metrics in Prometheus text format (METRICS_PORT): jobs accepted, refused (by reason; quota refusals
  * among them, by the limit that refused), the bot's budget used and its limit, finished (by status), cancelled after submission (still paid for upstream), in flight, their
  * duration, upstream errors by kind, and the process's own figures (RSS, heap, event-loop lag). prom-client
- * loads only when the endpoint is on.
+ * loads only when the endpoint is on. The same port serves GET /healthz when given the health check.
  */
 
 /** Failures that come from the video service rather than from the user or the platform. */
@@ -39,6 +40,8 @@ export async function startMetricsServer(options: {
   /** Loopback unless told otherwise: the endpoint has no authentication. */
   host?: string;
   logger: Logger;
+  /** Served as GET /healthz (src/health.ts). */
+  health?: HealthCheck;
 }): Promise<MetricsServer> {
   const { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } = await import('prom-client');
   const register = new Registry();
@@ -139,7 +142,12 @@ export async function startMetricsServer(options: {
   };
 
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+    const path = req.url?.split('?')[0];
+    if (req.method === 'GET' && path === '/healthz' && options.health) {
+      void writeHealth(res, options.health);
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404).end();
       return;
     }

@@ -24,9 +24,17 @@ export type {
   SubcommandSpec,
 } from './core/command.js';
 export type { DiscordConfig, SlackConfig } from './config.js';
-export { BotError, InvalidInputError, toBotError } from './errors.js';
+export {
+  BotError,
+  InvalidInputError,
+  StartupError,
+  errorMessage,
+  startupStep,
+  toBotError,
+} from './errors.js';
 export { formatByteSize, formatCount } from './util/format.js';
 export { progressView, quotePrompt, settingsLine, textBar } from './generation/progress-view.js';
+export { writeHealth, type HealthCheck, type HealthReport } from './health.js';
 
 export interface UserRef {
   id: string;
@@ -193,6 +201,8 @@ export interface Adapter {
   readonly platform: ChatPlatform;
   readonly format: Formatter;
   start(core: AdapterCore): Promise<void>;
+  /** Whether it is connected to its platform right now (GET /healthz): false before start and after stop. */
+  connected(): boolean;
   /**
    * Disconnects. The core has stopped handing it work and waited up to `graceMs` for running handlers
    * already; the adapter may use what is left of it for its own transport.

@@ -1,6 +1,12 @@
-import { Client, Events, GatewayIntentBits, Options, Partials, REST } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, Partials, REST, Status } from 'discord.js';
 import type { Logger } from '../../src/log.js';
-import type { Adapter, AdapterCore, DiscordConfig } from '../../src/port.js';
+import {
+  StartupError,
+  errorMessage,
+  type Adapter,
+  type AdapterCore,
+  type DiscordConfig,
+} from '../../src/port.js';
 import { createEditPacer } from '../../src/util/edit-pacer.js';
 import type { DiscordContext } from './context.js';
 import { discordFormat } from './format.js';
@@ -115,9 +121,16 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     async start(adapterCore) {
       core = adapterCore;
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-      await client.login(config.token);
+      await client.login(config.token).catch((error: unknown) => {
+        throw loginError(error, client.ws.gateway, config.apiBaseUrl);
+      });
       await ready;
       log.info({ user: client.user?.tag, messageContent: config.messageContent }, 'Discord adapter ready');
+    },
+    connected() {
+      // Every gateway shard of this client READY (or resumed); false while one reconnects or gave up.
+      const shards = [...client.ws.shards.values()];
+      return shards.length > 0 && shards.every((shard) => shard.status === Status.Ready);
     },
     replyFor(record) {
       const parsed = discordMessageRefSchema.safeParse(record.messageRef);
@@ -127,4 +140,32 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       await client.destroy();
     },
   };
+}
+
+/**
+ * discord.js says "An invalid token was provided" or "ECONNREFUSED" without saying where; the operator needs
+ * the URL (the REST base for the token, the gateway once the client reached it) and the setting to look at.
+ */
+function loginError(error: unknown, gateway: string | null, apiBaseUrl: string): StartupError {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  const message = errorMessage(error);
+  if (code === 'TokenInvalid') {
+    return new StartupError(
+      'Discord',
+      `${apiBaseUrl}/v10/gateway/bot`,
+      `${message} (is DISCORD_TOKEN right?)`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const hint = /disallowed intents/i.test(message)
+    ? ' (turn on the Message Content intent in the Developer Portal, or set DISCORD_MESSAGE_CONTENT=false)'
+    : '';
+  return new StartupError(
+    gateway === null ? 'Discord' : 'Discord gateway',
+    gateway ?? apiBaseUrl,
+    `login failed: ${message}${hint}`,
+    { cause: error },
+  );
 }

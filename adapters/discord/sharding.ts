@@ -3,7 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { ShardingManager, type Shard } from 'discord.js';
 import { z } from 'zod';
 import type { Logger } from '../../src/log.js';
-import type { DiscordConfig, JobRecord } from '../../src/port.js';
+import {
+  StartupError,
+  errorMessage,
+  startupStep,
+  type DiscordConfig,
+  type JobRecord,
+} from '../../src/port.js';
 
 /**
  * DISCORD_SHARDS: `npm start` becomes a manager that spawns one shard process per shard through discord.js's
@@ -34,17 +40,20 @@ export async function fetchGatewayBot(
   token: string,
   fetchImpl: typeof fetch = fetch,
 ): Promise<GatewayBot> {
-  const response = await fetchImpl(`${apiBaseUrl}/v10/gateway/bot`, {
-    headers: { Authorization: `Bot ${token}` },
-    signal: AbortSignal.timeout(15_000),
-  });
+  const url = `${apiBaseUrl}/v10/gateway/bot`;
+  const response = await startupStep('Discord', url, () =>
+    fetchImpl(url, { headers: { Authorization: `Bot ${token}` }, signal: AbortSignal.timeout(15_000) }),
+  );
   if (!response.ok) {
-    throw new Error(
-      `GET /gateway/bot answered ${response.status}${response.status === 401 ? ' (is DISCORD_TOKEN right?)' : ''}`,
+    throw new StartupError(
+      'Discord',
+      url,
+      `answered ${response.status}${response.status === 401 ? ' (is DISCORD_TOKEN right?)' : ''}`,
     );
   }
-  const parsed = gatewayBotSchema.safeParse(await response.json());
-  if (!parsed.success) throw new Error(`GET /gateway/bot answered unexpectedly: ${parsed.error.message}`);
+  const parsed = gatewayBotSchema.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success)
+    throw new StartupError('Discord', url, `answered unexpectedly: ${parsed.error.message}`);
   return {
     shards: parsed.data.shards,
     maxConcurrency: parsed.data.session_start_limit?.max_concurrency ?? 1,
@@ -85,6 +94,8 @@ export interface ShardManagerOptions {
 
 export interface ShardManagerHandle {
   shardCount: number;
+  /** Every shard process is up and its client READY (discord.js tells the manager over IPC). */
+  connected(): boolean;
   /** SIGTERM to every shard process (no respawn), then waits for them to exit; SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -138,10 +149,18 @@ export async function startShardManager(options: ShardManagerOptions): Promise<S
     await manager.spawn({ amount: shardCount, delay, timeout: options.readyTimeoutMs ?? 60_000 });
   } catch (error) {
     await stop(5000);
-    throw error;
+    // A shard process prints its own reason (naming the URL it failed on) on the same stderr, just above.
+    throw new StartupError(
+      'Discord',
+      config.apiBaseUrl,
+      `the shard processes did not connect (${errorMessage(error)})`,
+      { cause: error },
+    );
   }
   log.info({ shardCount }, 'all Discord shards connected');
-  return { shardCount, stop };
+  const connected = () =>
+    manager.shards.size === shardCount && [...manager.shards.values()].every((shard) => shard.ready);
+  return { shardCount, connected, stop };
 }
 
 function stopChild(child: ChildProcess, graceMs: number): Promise<void> {

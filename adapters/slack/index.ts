@@ -1,10 +1,18 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type AppOptions, type CodedError } from '@slack/bolt';
+import { App, SocketModeReceiver, type AppOptions, type CodedError } from '@slack/bolt';
 import type { Logger } from '../../src/log.js';
-import type { Adapter, AdapterCore, SlackConfig } from '../../src/port.js';
+import {
+  startupStep,
+  writeHealth,
+  type Adapter,
+  type AdapterCore,
+  type HealthCheck,
+  type SlackConfig,
+} from '../../src/port.js';
 import { createEditPacer, type EditPacer } from '../../src/util/edit-pacer.js';
 import { boltLogger, listenerErrorFields } from './bolt-log.js';
+import { checkSlackToken } from './auth-check.js';
 import { registerSlashCommands } from './commands.js';
 import type { SlackContext } from './context.js';
 import { slackFormat } from './format.js';
@@ -35,6 +43,8 @@ export interface SlackAdapterOptions {
   bolt?: Partial<AppOptions>;
   /** Tests shorten the update interval and lift the workspace budget (production: 2 s, 45 a minute). */
   reply?: Pick<SlackReplyDeps, 'updateIntervalMs'> & { updatesPerSecond?: number };
+  /** Served as GET /healthz on the HTTP receiver (HTTP mode only: Socket Mode has no port of its own). */
+  health?: HealthCheck;
 }
 
 export interface SlackAdapter extends Adapter {
@@ -48,6 +58,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const { config, logger } = options;
   const log = logger.child({ platform: 'slack' });
   const socketMode = config.appToken !== undefined;
+  const health = options.health;
   const boltLog = boltLogger(log);
   let receiver: AppOptions['receiver'];
   if (!socketMode) {
@@ -57,6 +68,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       port: config.port,
       boltLogger: boltLog,
       log,
+      customRoutes: health
+        ? [{ path: '/healthz', method: ['GET'], handler: (_req, res) => void writeHealth(res, health) }]
+        : undefined,
     });
   }
   const bolt = new App({
@@ -67,6 +81,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     logger: boltLog,
     // app.error below then gets the request body as well, to say which request failed.
     extendedErrorHandler: true,
+    // Bolt would call auth.test from its constructor, where a refusal becomes an unhandled rejection; start()
+    // checks the token first and then lets Bolt initialise.
+    deferInitialization: true,
     clientOptions: {
       slackApiUrl: config.apiUrl,
       retryConfig: { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000 },
@@ -79,6 +96,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const fetchImage = createSlackImageFetcher({ botToken: config.botToken, apiUrl: config.apiUrl });
   let core: AdapterCore | undefined;
   let port: number | undefined;
+  let running = false;
   const started = () => {
     if (!core) throw new Error('the Slack adapter is not started');
     return core;
@@ -141,15 +159,30 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     format: slackFormat((teamId) => domains.get(teamId)),
     async start(adapterCore) {
       core = adapterCore;
-      const server = (await bolt.start()) as Server | undefined;
+      await checkSlackToken(config.apiUrl, config.botToken);
+      await startupStep('Slack', config.apiUrl, () => bolt.init());
+      // Socket Mode opens its link with the app token; HTTP mode binds SLACK_PORT.
+      const [service, url] = socketMode
+        ? ['Slack Socket Mode', `${config.apiUrl}apps.connections.open`]
+        : ['Slack HTTP receiver', `port ${config.port}`];
+      const server = (await startupStep(service, url, () => bolt.start())) as Server | undefined;
       port = socketMode ? undefined : (server?.address() as AddressInfo | null)?.port;
+      running = true;
       log.info({ mode: socketMode ? 'socket' : 'http', port }, 'Slack adapter ready');
+    },
+    connected() {
+      if (!running) return false;
+      // HTTP mode has nothing to lose once listening; Socket Mode has its link, which drops and reconnects.
+      // Bolt keeps its receiver private, hence the lookup, checked by class.
+      const receiver: unknown = Reflect.get(bolt, 'receiver');
+      return receiver instanceof SocketModeReceiver ? (receiver.client.websocket?.isActive() ?? false) : true;
     },
     replyFor(record) {
       const parsed = slackMessageRefSchema.safeParse(record.messageRef);
       return parsed.success ? replyAt(parsed.data) : undefined;
     },
     async stop() {
+      running = false;
       await bolt.stop();
     },
   };

@@ -1,4 +1,4 @@
-import { HTTPReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import { HTTPReceiver, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from '../../src/log.js';
 
 /**
@@ -17,6 +17,8 @@ export interface FreshRequestsReceiverOptions {
   port: number;
   boltLogger: BoltLogger;
   log: Logger;
+  /** Extra GET routes on the same port (/healthz). */
+  customRoutes?: CustomRoute[];
   now?: () => number;
 }
 
@@ -26,6 +28,7 @@ export function freshRequestsReceiver(options: FreshRequestsReceiverOptions): HT
     signingSecret: options.signingSecret,
     port: options.port,
     logger: options.boltLogger,
+    customRoutes: options.customRoutes,
   });
   const verifying = receiver.requestListener;
   receiver.requestListener = (req, res) => {

@@ -27,6 +27,8 @@ export interface Bot {
   add(adapter: Adapter): void;
   /** Connects every added adapter. */
   start(): Promise<void>;
+  /** Each added platform, connected right now or not (GET /healthz). */
+  connected(): Partial<Record<ChatPlatform, boolean>>;
   /**
    * Starts the job workers for the added platforms: jobs earlier processes left unfinished, and (with
    * Redis) jobs any process accepted. Resolves with the jobs resumed here once they are settled or queued.
@@ -95,6 +97,8 @@ export function createBot(options: BotOptions): Bot {
     async start() {
       for (const adapter of adapters.values()) await adapter.start(core);
     },
+    connected: () =>
+      Object.fromEntries([...adapters].map(([platform, adapter]) => [platform, adapter.connected()])),
     startWorkers: (resume = {}) =>
       runner.startWorkers(replyFor, { ...resume, platforms: [...adapters.keys()] }),
     replyFor,

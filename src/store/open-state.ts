@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
+import { StartupError, errorMessage, startupStep } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StateStore } from './state.js';
-import { parseStoreUrl } from './store-url.js';
+import { describeStore, parseStoreUrl } from './store-url.js';
 
 /**
  * Opens the state store STORE_URL names, once per process (the app calls it once). The connections a bot
@@ -17,22 +18,43 @@ import { parseStoreUrl } from './store-url.js';
 export interface OpenedState {
   state: StateStore;
   redis: Redis | undefined;
+  /** True when the store answers a read now (the health check); false, not a wait, while Redis is away. */
+  answers(): Promise<boolean>;
   /** Closes the state store and then the Redis client: call it after everything that shares the client. */
   close(): Promise<void>;
 }
 
-export async function openState(storeUrl: string, logger: Logger): Promise<OpenedState> {
+/** How long the start waits for Redis before giving up with its URL (commands would otherwise queue forever). */
+const REDIS_READY_TIMEOUT_MS = 20_000;
+/** A read the health check makes; no such key is ever written. */
+const PROBE_KEY = 'health:probe';
+
+export async function openState(
+  storeUrl: string,
+  logger: Logger,
+  options: { redisReadyTimeoutMs?: number } = {},
+): Promise<OpenedState> {
   const location = parseStoreUrl(storeUrl.trim());
+  const { service, where } = describeStore(location);
   switch (location.kind) {
     case 'memory': {
       const { createMemoryState } = await import('./state-memory.js');
       const state = createMemoryState();
-      return { state, redis: undefined, close: () => state.close() };
+      return { state, redis: undefined, answers: async () => true, close: () => state.close() };
     }
     case 'sqlite': {
       const { openSqliteState } = await import('./state-sqlite.js');
-      const state = await openSqliteState(location.path, { logger });
-      return { state, redis: undefined, close: () => state.close() };
+      const state = await startupStep(service, where, () => openSqliteState(location.path, { logger }));
+      return {
+        state,
+        redis: undefined,
+        answers: () =>
+          state.get(PROBE_KEY).then(
+            () => true,
+            () => false,
+          ),
+        close: () => state.close(),
+      };
     }
     case 'redis': {
       const [{ Redis }, { createRedisState }] = await Promise.all([
@@ -46,11 +68,17 @@ export async function openState(storeUrl: string, logger: Logger): Promise<Opene
         maxRetriesPerRequest: null,
         connectionName: `gvb:${process.pid}`,
       });
-      redis.on('error', (error: unknown) => logger.warn({ err: error }, 'Redis connection error'));
+      redis.on('error', (error: unknown) =>
+        logger.warn({ err: error, url: where }, 'Redis connection error'),
+      );
+      await untilReady(redis, where, options.redisReadyTimeoutMs ?? REDIS_READY_TIMEOUT_MS);
       const state = createRedisState(redis);
       return {
         state,
         redis,
+        // While Redis is away commands queue rather than fail, so a read would only wait: ask the client first.
+        answers: async () =>
+          redis.status === 'ready' && (await redis.ping().catch(() => undefined)) === 'PONG',
         async close() {
           await state.close();
           await redis.quit().catch(() => undefined);
@@ -58,4 +86,35 @@ export async function openState(storeUrl: string, logger: Logger): Promise<Opene
       };
     }
   }
+}
+
+/**
+ * Waits for the first connection, so a wrong host or password fails the start with Redis's URL instead of a
+ * bot that looks started while every command it takes waits in ioredis's queue.
+ */
+function untilReady(redis: Redis, where: string, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    let lastError: unknown;
+    const onError = (error: unknown) => {
+      lastError = error;
+    };
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      redis.disconnect();
+      const reason = lastError === undefined ? '' : ` (${errorMessage(lastError)})`;
+      reject(new StartupError('Redis', where, `no connection within ${timeoutMs / 1000} s${reason}`));
+    }, timeoutMs);
+    function cleanup() {
+      clearTimeout(timer);
+      redis.off('error', onError);
+      redis.off('ready', onReady);
+    }
+    redis.on('error', onError);
+    redis.once('ready', onReady);
+  });
 }

@@ -18,6 +18,33 @@ export function parseStoreUrl(storeUrl: string): StoreLocation {
 }
 
 /**
+ * The store as start-up errors and logs name it: the service, and where it is (a SQLite file's path, a Redis
+ * URL without its password, which logs and terminals must not show).
+ */
+export function describeStore(location: StoreLocation): { service: string; where: string } {
+  switch (location.kind) {
+    case 'sqlite':
+      return { service: 'SQLite store', where: location.path };
+    case 'redis':
+      return { service: 'Redis', where: redisUrlWithoutPassword(location.url) };
+    case 'memory':
+      return { service: 'memory store', where: 'memory://' };
+  }
+}
+
+export function redisUrlWithoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    // Not a URL new URL() reads: say only which scheme, rather than risk printing a password.
+    return `${url.split('://')[0] ?? 'redis'}://…`;
+  }
+}
+
+/**
  * Makes the SQLite file's folder and the file itself before a driver opens it, so the default works on a fresh clone
  * and the file (quotas, job records with prompts and message refs) is the bot user's alone: a folder the bot
  * creates is 0700, a file it creates 0600, and SQLite gives its -wal and -shm files the database file's mode.

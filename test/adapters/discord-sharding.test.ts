@@ -38,7 +38,11 @@ describe('Discord sharding helpers', () => {
       /answered unexpectedly/,
     );
     await expect(fetchGatewayBot('http://emu/api', 'bad', answer({}, 401))).rejects.toThrow(
-      /401 \(is DISCORD_TOKEN right\?\)/,
+      'Discord at http://emu/api/v10/gateway/bot: answered 401 (is DISCORD_TOKEN right?)',
+    );
+    const unreachable = (() => Promise.reject(new TypeError('fetch failed'))) as typeof fetch;
+    await expect(fetchGatewayBot('http://emu/api', 'tok', unreachable)).rejects.toThrow(
+      'Discord at http://emu/api/v10/gateway/bot: fetch failed',
     );
   });
 });

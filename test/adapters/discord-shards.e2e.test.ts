@@ -9,6 +9,7 @@ import { createSlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { snowflake, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { freePort } from '../helpers/net.js';
 import { emptyRedisDatabase } from '../helpers/redis.js';
 
 /**
@@ -74,7 +75,12 @@ afterEach(async () => {
   world = undefined;
 });
 
-function startBot(w: World, shards: string, storeUrl?: string): ChildProcess {
+function startBot(
+  w: World,
+  shards: string,
+  storeUrl?: string,
+  env: Record<string, string> = {},
+): ChildProcess {
   // Socket Mode: no port to agree on, and the emulator counts the connections Bolt opens.
   const slack = w.slack
     ? { SLACK_BOT_TOKEN: w.slack.botToken, SLACK_APP_TOKEN: w.slack.appToken, SLACK_API_URL: w.slack.apiUrl }
@@ -91,6 +97,7 @@ function startBot(w: World, shards: string, storeUrl?: string): ChildProcess {
       STORE_URL: storeUrl ?? `sqlite://${join(w.dir, 'bot.sqlite')}`,
       LOG_LEVEL: 'warn',
       ...slack,
+      ...env,
     },
     // The shard processes write to the same stderr (discord.js forks them with inherited stdio).
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -217,7 +224,8 @@ describe('DISCORD_SHARDS: npm start as a sharding manager with two shard process
         // With Redis the shards' BullMQ workers take Discord's jobs and the manager's worker Slack's.
         storeUrl = await emptyRedisDatabase(15);
       }
-      const bot = startBot(w, 'auto', storeUrl);
+      const metricsPort = await freePort();
+      const bot = startBot(w, 'auto', storeUrl, { METRICS_PORT: String(metricsPort) });
       await waitForBothShards(w);
       expect(w.discord.identifies.map((identify) => identify.shard)).toEqual(
         expect.arrayContaining([
@@ -251,6 +259,12 @@ describe('DISCORD_SHARDS: npm start as a sharding manager with two shard process
       expect(uploaded.bytes).toEqual(w.video.mp4);
       // One Bolt Socket Mode connection for three processes: Slack runs in the manager only.
       expect(slack.socket.openConnections).toBe(1);
+      // The manager's /healthz counts Discord as connected when every shard process is READY.
+      const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+      expect({ status: health.status, body: await health.json() }).toEqual({
+        status: 200,
+        body: { ok: true, store: 'ok', platforms: { discord: 'connected', slack: 'connected' } },
+      });
       await stopCleanly(w, bot);
       expect(w.discord.identifies).toHaveLength(2);
     },

@@ -84,9 +84,18 @@ describe('Socket Mode', () => {
       );
       expect(video.requests.find((r) => r.method === 'POST')?.body).toMatchObject({ seconds: '3' });
       expect([...slack.files.values()].at(-1)?.bytes).toEqual(video.mp4);
+
+      // GET /healthz's view of the link: connected, not while the network cut it, connected again after.
+      expect(socket.connected()).toBe(true);
+      slack.socket.dropConnections();
+      await slack.waitFor(() => !socket.connected(), { timeoutMs: 5000 });
+      await slack.waitFor(() => socket.connected() && slack.socket.openConnections === 1, {
+        timeoutMs: 15_000,
+      });
     } finally {
       await socketProcess.close(1000);
     }
+    expect(socket.connected()).toBe(false);
   });
 });
 
