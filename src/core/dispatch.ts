@@ -20,12 +20,32 @@ const NO_LONGER_AVAILABLE =
   'This command is no longer available; the bot has been updated since it was set up here. Try `/imagine`.';
 
 /** A subcommand the command does not have: typed by mistake (Slack) or left registered by an older version. */
-function unknownSubcommand(command: CommandDefinition, subcommand: string): BotError {
-  const names = command.subcommands?.map((s) => `\`${s.name}\``) ?? [];
+function unknownSubcommand(
+  command: CommandDefinition,
+  words: string,
+  known: readonly { name: string }[],
+): BotError {
+  const names = known.map((s) => `\`${s.name}\``);
   const instead = names.length > 0 ? `Use one of ${names.join(', ')}.` : `Use \`/${command.name}\` alone.`;
-  return new BotError('invalid_input', `unknown subcommand ${command.name} ${subcommand}`, {
-    userMessage: `\`/${command.name} ${subcommand}\` is not a command of this bot (any more). ${instead}`,
+  return new BotError('invalid_input', `unknown subcommand ${command.name} ${words}`, {
+    userMessage: `\`/${command.name} ${words}\` is not a command of this bot (any more). ${instead}`,
   });
+}
+
+/** A stale registration's subcommand (or group) gets an answer before anything is acknowledged. */
+function checkSubcommand(command: CommandDefinition, invocation: Invocation): void {
+  const { subcommand, subcommandGroup } = invocation;
+  if (subcommandGroup !== undefined) {
+    const group = command.subcommandGroups?.find((g) => g.name === subcommandGroup);
+    if (!group) throw unknownSubcommand(command, subcommandGroup, command.subcommands ?? []);
+    if (subcommand !== undefined && !group.subcommands.some((s) => s.name === subcommand)) {
+      throw unknownSubcommand(command, `${subcommandGroup} ${subcommand}`, group.subcommands);
+    }
+    return;
+  }
+  if (subcommand !== undefined && !command.subcommands?.some((s) => s.name === subcommand)) {
+    throw unknownSubcommand(command, subcommand, command.subcommands ?? []);
+  }
 }
 
 export interface DispatchDeps {
@@ -80,10 +100,7 @@ export function createDispatcher(deps: DispatchDeps) {
           userMessage: NO_LONGER_AVAILABLE,
         });
       }
-      const { subcommand } = invocation;
-      if (subcommand !== undefined && !command.subcommands?.some((s) => s.name === subcommand)) {
-        throw unknownSubcommand(command, subcommand);
-      }
+      checkSubcommand(command, invocation);
       // Refused input was never going to run: answered before any acknowledgement that would promise it.
       if (invocation.refusal) throw invocation.refusal;
       const context = deps.contextFor(invocation);

@@ -75,6 +75,21 @@ describe('Slack /quota global', () => {
       /^Your usage: Used 0 of 5 videos across all workspaces today \(the default\)\./,
     );
   });
+  it('answers an unknown word after `global` with the group’s own subcommands', async ({
+    world: { driver, slack, ephemeralsFor },
+  }) => {
+    const before = ephemeralsFor(slackSeed.carol).length;
+    await driver.slashCommand({
+      command: '/quota',
+      text: 'global frob',
+      user: slackSeed.carol,
+      channel: CHANNEL,
+    });
+    await slack.waitFor(() => ephemeralsFor(slackSeed.carol).length > before, { timeoutMs: 5000 });
+    expect(ephemeralsFor(slackSeed.carol).at(-1)?.text).toContain(
+      '`/quota global frob` is not a command of this bot (any more). Use one of `show`, `set`, `reset`.',
+    );
+  });
 });
 
 describe('BUDGET_PER_PERIOD', () => {
