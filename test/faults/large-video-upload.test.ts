@@ -19,8 +19,12 @@ import { slackEventsUrl } from '../helpers/slack.js';
  * received is the video, byte for byte (SHA-256).
  */
 const VIDEO_BYTES = 150 * 1000 * 1000;
-/** A buffered upload holds the video at least once (150 MB) and usually twice; streaming needs a few MB. */
-const MAX_PEAK_GROWTH = 40 * 1024 * 1024;
+/**
+ * Half the video: an upload that holds the video in memory even once is over it (the buffered one rose by
+ * 690 MB), while a streamed one rises by what the garbage collector lets pile up between collections (about
+ * 10 to 40 MB here, whatever the size of the video).
+ */
+const MAX_PEAK_GROWTH = VIDEO_BYTES / 2;
 const MB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 let video: VideoApiEmulator;
@@ -96,7 +100,7 @@ describe('a 150 MB video', () => {
       await bot.stop();
       await discord.close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('goes to Slack as a stream: peak RSS stays bounded and the bytes arrive intact', async () => {
     const channel = 'C0LARGE';
@@ -134,5 +138,5 @@ describe('a 150 MB video', () => {
       await bot.stop();
       await slack.close();
     }
-  }, 120_000);
+  }, 180_000);
 });
