@@ -15,6 +15,7 @@ import {
   discordMessageRefSchema,
   type DiscordReplyDeps,
 } from './reply.js';
+import { makeRequestWithUploadTimeout } from './upload.js';
 
 /**
  * The Discord adapter: a discord.js client pointed at DISCORD_API_BASE_URL (its gateway URL comes from
@@ -26,6 +27,8 @@ export interface DiscordAdapterOptions {
   logger: Logger;
   /** Tests shorten the edit interval and the token lifetime; production keeps 1.5 s and 14.5 min. */
   reply?: Pick<DiscordReplyDeps, 'editIntervalMs' | 'tokenLifetimeMs'>;
+  /** Tests shorten the request timeout of everything but uploads; production keeps discord.js's 15 s. */
+  restTimeoutMs?: number;
 }
 
 export interface DiscordAdapter extends Adapter {
@@ -36,6 +39,12 @@ export interface DiscordAdapter extends Adapter {
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const { config, logger } = options;
   const log = logger.child({ platform: 'discord' });
+  // Requests that carry the video get a timeout of their own (see UPLOAD_TIMEOUT_MS).
+  const restOptions = {
+    api: config.apiBaseUrl,
+    makeRequest: makeRequestWithUploadTimeout,
+    ...(options.restTimeoutMs === undefined ? {} : { timeout: options.restTimeoutMs }),
+  };
   const intents = [
     GatewayIntentBits.Guilds,
     GatewayIntentBits.GuildMessages,
@@ -55,7 +64,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       GuildMemberManager: { maxSize: 200, keepOverLimit: (member) => member.id === member.client.user.id },
       UserManager: { maxSize: 200, keepOverLimit: (user) => user.id === user.client.user.id },
     }),
-    rest: { api: config.apiBaseUrl },
+    rest: restOptions,
     allowedMentions: NO_MENTIONS,
   });
   guardGatewayDispatch(client, log);
@@ -71,7 +80,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   // bot's global 50 requests a second, but discord.js's own limiter would: with many jobs finishing at once,
   // their uploads queued behind it. They go through a REST client of their own, without that global cap;
   // each interaction's own bucket is still honoured.
-  const interactionRest = new REST({ api: config.apiBaseUrl, globalRequestsPerSecond: 1_000_000 });
+  const interactionRest = new REST({ ...restOptions, globalRequestsPerSecond: 1_000_000 });
   const replyDeps = (): DiscordReplyDeps => ({
     rest: client.rest,
     interactionRest,

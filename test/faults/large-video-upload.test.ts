@@ -82,6 +82,7 @@ describe('a 150 MB video', () => {
     try {
       await discord.waitForReady(30_000);
       let last: Buffer | undefined;
+      let token = '';
       const growth = await peakGrowth(bot, async (prompt) => {
         const handle = await discord.slashCommand({
           channelId,
@@ -92,7 +93,13 @@ describe('a 150 MB video', () => {
         });
         const final = await handle.waitForOriginal((m) => m.attachments.length > 0, 60_000);
         last = final.attachments[0]?.bytes;
+        token = handle.token;
       });
+      // One upload, answered: none was cut off by a request timeout and sent again.
+      const uploads = discord.requests.filter(
+        (r) => r.path.includes(token) && (r.files.length > 0 || r.status === 0),
+      );
+      expect(uploads.map((r) => r.status)).toEqual([200]);
       expect(last?.length).toBe(VIDEO_BYTES);
       expect(last && sha256(last)).toBe(expectedSha256);
       expect(growth, `peak RSS growth ${MB(growth)}`).toBeLessThan(MAX_PEAK_GROWTH);
@@ -121,6 +128,7 @@ describe('a 150 MB video', () => {
       await listening(port, 30_000);
       const driver = createSlackDriver({ emulator: slack, botUrl: slackEventsUrl(port) });
       let last: Buffer | undefined;
+      let fileId = '';
       const growth = await peakGrowth(bot, async (prompt) => {
         const uploaded = slack.files.size;
         const res = await driver.slashCommand({ command: '/imagine', text: prompt, user, channel });
@@ -130,7 +138,9 @@ describe('a 150 MB video', () => {
           { timeoutMs: 60_000, description: 'the video in the thread' },
         );
         last = file.bytes;
+        fileId = file.id;
       });
+      expect(slack.uploads.filter((u) => u.fileId === fileId).map((u) => u.status)).toEqual([200]);
       expect(last?.length).toBe(VIDEO_BYTES);
       expect(last && sha256(last)).toBe(expectedSha256);
       expect(growth, `peak RSS growth ${MB(growth)}`).toBeLessThan(MAX_PEAK_GROWTH);

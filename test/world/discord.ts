@@ -83,6 +83,8 @@ export interface DiscordBotOptions {
   logger?: Logger;
   /** Over the test speed (an edit every 300 ms). */
   reply?: Pick<DiscordReplyDeps, 'editIntervalMs' | 'tokenLifetimeMs'>;
+  /** discord.js's request timeout for everything but uploads. Default 15 s. */
+  restTimeoutMs?: number;
 }
 
 /**
@@ -105,6 +107,7 @@ export function startDiscordBot(
     },
     logger,
     reply: { editIntervalMs: 300, ...options.reply },
+    restTimeoutMs: options.restTimeoutMs,
   });
   return startWithBot(app, adapter, logger);
 }
