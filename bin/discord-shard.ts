@@ -4,6 +4,7 @@ import { openApp } from '../src/app.js';
 import { createBot } from '../src/core/bot.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
+import { sweepDownloadLeftovers } from '../src/video-api/download-sweep.js';
 import { runMain } from './run-main.js';
 
 /**
@@ -62,6 +63,8 @@ async function main(): Promise<number> {
           logger,
         });
   const app = await openApp(config, logger, { observe: metrics?.observe });
+  // A process killed mid-job leaves its downloads behind: remove them before this one makes any.
+  await sweepDownloadLeftovers({ logger });
   const { createDiscordAdapter } = await import('../adapters/discord/index.js');
   const bot = createBot({ app, registry: REGISTRY, logger });
   bot.add(createDiscordAdapter({ config: discordConfig, logger }));
