@@ -5,6 +5,7 @@ import { createBot } from '../src/core/bot.js';
 import { loadConfig } from '../src/config.js';
 import { createHealthCheck, healthWhileStarting } from '../src/health.js';
 import { createLogger } from '../src/log.js';
+import { sweepDownloadLeftovers } from '../src/video-api/download-sweep.js';
 import { runMain } from './run-main.js';
 
 /**
@@ -66,6 +67,8 @@ async function main(): Promise<number> {
         });
   const app = await openApp(config, logger, { observe: metrics?.observe });
   metrics?.watchBudget(() => app.quota.budget());
+  // A process killed mid-job leaves its downloads behind: remove them before this one makes any.
+  await sweepDownloadLeftovers({ logger });
   const { createDiscordAdapter } = await import('../adapters/discord/index.js');
   const bot = createBot({ app, registry: REGISTRY, logger });
   bot.add(createDiscordAdapter({ config: discordConfig, logger }));

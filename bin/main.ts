@@ -7,6 +7,7 @@ import { createHealthCheck, healthWhileStarting } from '../src/health.js';
 import { createLogger } from '../src/log.js';
 import { CHAT_PLATFORMS } from '../src/platforms.js';
 import { probeVideoApi } from '../src/video-api/probe.js';
+import { sweepDownloadLeftovers } from '../src/video-api/download-sweep.js';
 import { runMain } from './run-main.js';
 
 /**
@@ -66,6 +67,8 @@ async function main(): Promise<number> {
         });
   const app = await openApp(config, logger, { observe: metrics?.observe });
   metrics?.watchBudget(() => app.quota.budget());
+  // A process killed mid-job leaves its downloads behind: remove them before this one makes any.
+  await sweepDownloadLeftovers({ logger });
   const pruned = await app.prune();
   if (pruned > 0) logger.info({ pruned }, 'removed old job records');
 

@@ -21,6 +21,7 @@ import {
   discordMessageRefSchema,
   type DiscordReplyDeps,
 } from './reply.js';
+import { makeRequestWithUploadTimeout } from './upload.js';
 
 /**
  * The Discord adapter: a discord.js client pointed at DISCORD_API_BASE_URL (its gateway URL comes from
@@ -34,6 +35,8 @@ export interface DiscordAdapterOptions {
   reply?: Pick<DiscordReplyDeps, 'editIntervalMs' | 'tokenLifetimeMs'>;
   /** Tests reach Discord's CDN and media-proxy hosts on an emulator through this; production: global fetch. */
   imageFetch?: typeof fetch;
+  /** Tests shorten the request timeout of everything but uploads; production keeps discord.js's 15 s. */
+  restTimeoutMs?: number;
 }
 
 export interface DiscordAdapter extends Adapter {
@@ -44,6 +47,12 @@ export interface DiscordAdapter extends Adapter {
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const { config, logger } = options;
   const log = logger.child({ platform: 'discord' });
+  // Requests that carry the video get a timeout of their own (see UPLOAD_TIMEOUT_MS).
+  const restOptions = {
+    api: config.apiBaseUrl,
+    makeRequest: makeRequestWithUploadTimeout,
+    ...(options.restTimeoutMs === undefined ? {} : { timeout: options.restTimeoutMs }),
+  };
   const intents = [
     GatewayIntentBits.Guilds,
     GatewayIntentBits.GuildMessages,
@@ -63,7 +72,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       GuildMemberManager: { maxSize: 200, keepOverLimit: (member) => member.id === member.client.user.id },
       UserManager: { maxSize: 200, keepOverLimit: (user) => user.id === user.client.user.id },
     }),
-    rest: { api: config.apiBaseUrl },
+    rest: restOptions,
     allowedMentions: NO_MENTIONS,
   });
   guardGatewayDispatch(client, log);
@@ -79,7 +88,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   // bot's global 50 requests a second, but discord.js's own limiter would: with many jobs finishing at once,
   // their uploads queued behind it. They go through a REST client of their own, without that global cap;
   // each interaction's own bucket is still honoured.
-  const interactionRest = new REST({ api: config.apiBaseUrl, globalRequestsPerSecond: 1_000_000 });
+  const interactionRest = new REST({ ...restOptions, globalRequestsPerSecond: 1_000_000 });
   const replyDeps = (): DiscordReplyDeps => ({
     rest: client.rest,
     interactionRest,

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { MessageFlags, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import type { Logger } from '../../src/log.js';
@@ -13,6 +12,7 @@ import type {
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
 import { NO_MENTIONS, finalContent, progressButtons, progressContent, resultButtons } from './render.js';
+import { messageRequest, type FileUpload, type MessageBody as Body } from './upload.js';
 
 /**
  * The Reply port on Discord, over REST only, so a restarted bot can finish a job from its stored reference
@@ -64,15 +64,12 @@ export interface DiscordReplyDeps {
   pacer?: EditPacer;
 }
 
-type RawFiles = Array<{ name: string; data: Buffer; contentType: string }>;
-type Body = Record<string, unknown>;
-
 const EXPIRED_NOTE =
   '-# This job outlived Discord’s 15-minute reply window, so it continues in this new message.';
 
 /** Where a job's message lives and how to change it; the only part that differs between the two kinds. */
 interface Surface {
-  edit(body: Body, files?: RawFiles): Promise<void>;
+  edit(body: Body, upload?: FileUpload): Promise<void>;
   /** Visible to the requester only where the platform allows; otherwise in the job's own message. */
   private(content: string): Promise<void>;
   /** The job was refused before it started: remove or replace the placeholder. */
@@ -95,15 +92,18 @@ function messageSurface(
   logger: Logger,
 ): Surface {
   let replacement: Surface | undefined;
-  return surfaceOf(async (body, files) => {
-    if (replacement) return replacement.edit(body, files);
+  return surfaceOf(async (body, upload) => {
+    if (replacement) return replacement.edit(body, upload);
     try {
-      await rest.patch(Routes.channelMessage(target.channelId, target.messageId), { body, files });
+      await rest.patch(
+        Routes.channelMessage(target.channelId, target.messageId),
+        await messageRequest(body, upload),
+      );
     } catch (error) {
       // Deleted message or lost permissions: the requester still gets the result, in a DM.
       logger.warn({ channelId: target.channelId, err: error }, 'job message not editable; moving to a DM');
       replacement = fallback();
-      await replacement.edit(body, files);
+      await replacement.edit(body, upload);
     }
   });
 }
@@ -117,20 +117,21 @@ function postedSurface(
   logger: Logger,
 ): Surface {
   let posted: Surface | undefined;
-  return surfaceOf(async (body, files) => {
-    if (posted) return posted.edit(decorate(body), files);
+  return surfaceOf(async (body, upload) => {
+    if (posted) return posted.edit(decorate(body), upload);
     try {
       const channel = await channelId();
-      const message = (await rest.post(Routes.channelMessages(channel), { body: decorate(body), files })) as {
-        id: string;
-      };
+      const message = (await rest.post(
+        Routes.channelMessages(channel),
+        await messageRequest(decorate(body), upload),
+      )) as { id: string };
       posted = messageSurface(rest, { channelId: channel, messageId: message.id }, unreachable, logger);
     } catch (error) {
       if (!fallback) throw error;
       // The channel may not be writable (permissions, DMs closed): tell the requester in a DM instead.
       logger.warn({ err: error }, 'channel not writable; moving to a DM');
       posted = fallback();
-      await posted.edit(decorate(body), files);
+      await posted.edit(decorate(body), upload);
     }
   });
 }
@@ -181,13 +182,13 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     }
 
     return {
-      async edit(body, files) {
+      async edit(body, upload) {
         if (!hasMoved && tokenAlive()) {
-          await byToken.patch(original, { body, files, auth: false });
+          await byToken.patch(original, { ...(await messageRequest(body, upload)), auth: false });
           return;
         }
         hasMoved = true;
-        await moved.edit(body, files);
+        await moved.edit(body, upload);
       },
       private: ephemeral,
       async refused(content) {
@@ -200,8 +201,8 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
 
   const surface =
     ref.kind === 'interaction' ? interactionSurface(ref) : messageSurface(rest, ref, dm, logger);
-  const edit = (body: Body, files?: RawFiles) =>
-    surface.edit({ allowed_mentions: NO_MENTIONS, ...body }, files);
+  const edit = (body: Body, upload?: FileUpload) =>
+    surface.edit({ allowed_mentions: NO_MENTIONS, ...body }, upload);
 
   const minInterval = deps.editIntervalMs ?? EDIT_INTERVAL_MS;
   let leavePacer: (() => void) | undefined;
@@ -245,14 +246,14 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
         await edit({ content: finalContent(record, note), components: resultButtons(record) });
         return;
       }
-      const data = await readFile(video.path);
+      // Streamed from the downloaded file: a video up to MAX_VIDEO_BYTES is never whole in memory.
       await edit(
         {
           content: finalContent(record),
           components: resultButtons(record),
           attachments: [{ id: 0, filename: 'video.mp4' }],
         },
-        [{ name: 'video.mp4', data, contentType: 'video/mp4' }],
+        { path: video.path, name: 'video.mp4', contentType: 'video/mp4' },
       );
     },
 

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Logger } from '../../src/log.js';
@@ -14,6 +13,7 @@ import type {
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
 import { escapeSlack, finalText, progressBlocks, progressText, resultBlocks } from './render.js';
+import { uploadFromDisk } from './upload.js';
 
 /**
  * The Reply port on Slack: one message per job, posted at the first progress event (so a refused request
@@ -149,18 +149,17 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
         });
         return;
       }
-      const uploaded = await client.files.uploadV2({
-        channel_id: ref.channel,
-        thread_ts: ref.threadTs ?? ts,
-        file: await readFile(video.path),
+      // Streamed from the downloaded file: a video up to MAX_VIDEO_BYTES is never whole in memory.
+      ref.fileId = await uploadFromDisk(client, {
+        path: video.path,
+        bytes: video.bytes,
         filename: 'video.mp4',
+        contentType: 'video/mp4',
         title: record.request.prompt.slice(0, 80),
+        channel: ref.channel,
+        threadTs: ref.threadTs ?? ts,
       });
-      const fileId = uploadedFileId(uploaded);
-      if (fileId) {
-        ref.fileId = fileId;
-        await deps.refChanged(record.id, ref).catch(() => undefined);
-      }
+      await deps.refChanged(record.id, ref).catch(() => undefined);
       const text = finalText(record, ':white_check_mark: Done — the video is in the thread.');
       await client.chat.update({
         channel: ref.channel,
@@ -194,15 +193,6 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
       await show(`:x: ${escapeSlack(error.userMessage)}\n${finalText(record)}`, record);
     },
   };
-}
-
-const uploadResultSchema = z.object({
-  files: z.array(z.object({ files: z.array(z.object({ id: z.string() })).optional() })).optional(),
-});
-
-/** files.uploadV2 answers with one completion per file, each listing its files. */
-function uploadedFileId(result: unknown): string | undefined {
-  return uploadResultSchema.safeParse(result).data?.files?.[0]?.files?.[0]?.id;
 }
 
 export interface SlackActionTarget {

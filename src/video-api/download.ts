@@ -44,6 +44,12 @@ export interface DownloadOptions {
   tmpRoot?: string;
 }
 
+/**
+ * Each download gets a folder `grok-video-<pid>-XXXXXX` in the temporary folder: the pid says which process
+ * may still be using it, so a later start can remove those a crash left (download-sweep.ts).
+ */
+export const DOWNLOAD_DIR_PREFIX = 'grok-video-';
+
 /** The video exists but is larger than we may handle; `publicUrl` is a link that works without our key. */
 export class VideoTooLargeError extends BotError {
   readonly bytes: number | undefined;
@@ -106,7 +112,7 @@ export async function downloadVideo(
       options.logger.warn({ jobId: job.id }, 'video_url is not a URL; ignoring it');
     }
   }
-  const dir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), 'grok-video-'));
+  const dir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), `${DOWNLOAD_DIR_PREFIX}${process.pid}-`));
   const path = join(dir, `${job.id.replace(/[^\w.-]/g, '_')}.mp4`);
   const cleanup = () => rm(dir, { recursive: true, force: true });
   const maxRetries = options.maxRetries ?? 3;

@@ -469,6 +469,45 @@ describe('Discord restart and burst', () => {
     }
   });
 
+  it('uploads the video once even when sending it outlasts the request timeout of every other call', async ({
+    world: { video },
+  }) => {
+    // Everything answers at once except uploads, which take longer than the bot's usual request timeout
+    // (discord.js's 15 s, shortened here): a video that takes long to send is not cut off and sent again.
+    const slow = await startDiscordWorld({ video, bot: { messageContent: true, restTimeoutMs: 1000 } });
+    const emu = slow.discord;
+    try {
+      emu.configure({ uploadLatencyMs: 1500 });
+      const handle = await emu.slashCommand({
+        channelId,
+        guildId,
+        user: alice,
+        name: 'imagine',
+        options: [{ name: 'prompt', value: 'a slow upload' }],
+      });
+      const ask = await emu.userMessage({
+        channelId,
+        guildId,
+        author: bob,
+        content: 'a slow upload too',
+        mentionsBot: true,
+        attachments: [{ filename: 'red.png', contentType: 'image/png', bytes: await png('#e00000') }],
+      });
+      const final = await handle.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+      const reply = await botReplyTo(emu, ask, (m) => m.attachments.length > 0);
+      expect(final.attachments[0]?.bytes).toEqual(video.mp4);
+      expect(reply.attachments[0]?.bytes).toEqual(video.mp4);
+      // One upload each (by interaction token, and to the bot's channel message), none cut off and retried.
+      const uploads = emu.requests.filter((r) => r.files.length > 0 || r.status === 0);
+      expect(uploads.map((r) => [r.route, r.status]).sort()).toEqual([
+        ['PATCH /channels/:channel_id/messages/:message_id', 200],
+        ['PATCH /webhooks/:application_id/:token/messages/@original', 200],
+      ]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('acknowledges a burst of 200 interactions from 200 users, every one inside the 3 s deadline', async ({
     world: { video },
   }) => {

@@ -12,7 +12,8 @@ import { slackSeed } from '../world/slack.js';
 
 /**
  * How the video reaches Slack users, end to end: over SLACK_MAX_UPLOAD_BYTES (a link, or a plain statement),
- * over Socket Mode, and after the bot process dies mid-job and a new one resumes it.
+ * through an upload URL that fails (retried, then refunded), over Socket Mode, and after the bot process dies
+ * mid-job and a new one resumes it.
  */
 
 /** The world's bot runs in HTTP mode with a 1 KiB upload limit (the sample MP4 is 3.5 KB). */
@@ -57,6 +58,68 @@ describe('a video over SLACK_MAX_UPLOAD_BYTES', () => {
     expect(final.text).toContain('larger than Slack’s upload limit');
     expect(final.text).not.toContain('http');
     expect(slack.uploads.length).toBe(uploads);
+  });
+});
+
+describe('the upload of the video', () => {
+  it('is streamed to the upload URL and retried there after a 500', async ({
+    world: { slack, video, app, startProcess },
+  }) => {
+    const uploader = await startProcess({ app, bot: {} });
+    try {
+      slack.configure({ uploadError: { status: 500, times: 1 } });
+      const before = slack.uploads.length;
+      await uploader.driver.slashCommand({
+        command: '/imagine',
+        text: 'a retried upload',
+        user: ALICE,
+        channel: CHANNEL,
+      });
+      await slack.waitFor(
+        () => botPosts(slack).some((t) => t.text.includes('a retried upload') && t.text.includes('Done')),
+        { timeoutMs: 15_000 },
+      );
+      const uploads = slack.uploads.slice(before);
+      expect(uploads.map((u) => u.status)).toEqual([500, 200]);
+      for (const upload of uploads) expect(upload.bytes.equals(video.mp4)).toBe(true);
+      // The same multipart shape and token as the web client's files.uploadV2.
+      expect(uploads[1]).toMatchObject({ multipart: true, authorization: `Bearer ${slack.botToken}` });
+      expect(slack.callsTo('files.getUploadURLExternal').at(-1)?.params).toMatchObject({
+        filename: 'video.mp4',
+        length: String(video.mp4.length),
+      });
+      const file = slack.files.get(uploads[1]?.fileId ?? '');
+      expect(file).toMatchObject({ state: 'completed', channels: [CHANNEL] });
+    } finally {
+      await uploader.close(1000);
+    }
+  });
+
+  it('fails the job and refunds it when the upload URL keeps failing', async ({
+    world: { slack, app, startProcess, used },
+  }) => {
+    const uploader = await startProcess({ app, bot: {} });
+    try {
+      const usedBefore = await used(ALICE);
+      slack.configure({ uploadError: { status: 503, times: 3 } });
+      const before = slack.uploads.length;
+      await uploader.driver.slashCommand({
+        command: '/imagine',
+        text: 'a lost upload',
+        user: ALICE,
+        channel: CHANNEL,
+      });
+      await slack.waitFor(
+        () => botPosts(slack).some((t) => t.text.includes('a lost upload') && t.text.includes(':x:')),
+        { timeoutMs: 20_000 },
+      );
+      expect(slack.uploads.slice(before).map((u) => u.status)).toEqual([503, 503, 503]);
+      // Never completed, so it is in no channel.
+      expect(slack.files.get(slack.uploads[before]?.fileId ?? '')?.state).toBe('pending');
+      expect(await used(ALICE)).toBe(usedBefore);
+    } finally {
+      await uploader.close(1000);
+    }
   });
 });
 

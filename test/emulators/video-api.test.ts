@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startVideoApiEmulator } from './video-api/server.js';
 import type { VideoApiEmulator } from './video-api/server.js';
+import { syntheticMp4Sha256 } from './video-api/synthetic-mp4.js';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 
@@ -540,6 +542,34 @@ describe('prompt directives', () => {
     });
     expect(emu.foreignRequests[0]?.headers.authorization).toBeUndefined();
     expect((await fetch(`${emu.foreignOrigin}/files/video_nope.mp4`)).status).toBe(404);
+  });
+
+  it('[emu:bytes=N] serves a generated MP4 of that size, the same bytes each time, truncatable', async () => {
+    const bytes = 3 * 65_536 + 123;
+    const job = await submit(`x [emu:bytes=${bytes}] [emu:ms=0]`);
+    await poll(job.id);
+    const res = await get(`/videos/${job.id}/content`);
+    expect(res.headers.get('content-length')).toBe(String(bytes));
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.length).toBe(bytes);
+    expect(body.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(body.subarray(36, 40).toString('latin1')).toBe('mdat');
+    expect(body.readUInt32BE(32)).toBe(bytes - 32);
+    expect(createHash('sha256').update(body).digest('hex')).toBe(syntheticMp4Sha256(bytes));
+    expect(syntheticMp4Sha256(bytes)).not.toBe(syntheticMp4Sha256(bytes + 1));
+
+    emu.configure({ dropConnection: { method: 'GET', after: 'processing' } });
+    const truncated = await new Promise<number>((resolve) => {
+      httpRequest(`${emu.baseUrl}/videos/${job.id}/content`, { headers: auth() }, (r) => {
+        let n = 0;
+        r.on('data', (chunk: Buffer) => (n += chunk.length));
+        r.on('error', () => resolve(n));
+        r.on('close', () => resolve(n));
+      }).end();
+    });
+    expect(truncated).toBe(Math.floor(bytes / 2));
+
+    expect((await post({ model: 'grok-imagine-video', prompt: 'x [emu:bytes=12]' })).status).toBe(400);
   });
 
   it('[emu:no-progress] omits progress; [emu:progress=150] reports it while running', async () => {

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -11,6 +13,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface MainProcess {
   child: ChildProcess;
+  pid: number;
   stdout(): string;
   stderr(): string;
   /** Resolves with the output so far once `pattern` appears in stdout or stderr; rejects on exit or timeout. */
@@ -30,6 +33,8 @@ export function spawnMain(
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (child.pid === undefined) throw new Error(`${file} did not start`);
+  const pid = child.pid;
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();
@@ -55,6 +60,7 @@ export function spawnMain(
 
   return {
     child,
+    pid,
     stdout: () => out,
     stderr: () => err,
     waitForOutput(pattern, timeoutMs = 20_000) {
@@ -90,4 +96,35 @@ export function spawnMain(
       return result;
     },
   };
+}
+
+/** A memory figure of `pid` from /proc in bytes: VmRSS (resident now) or VmHWM (peak since `resetPeak`). */
+export async function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  if (!Number.isFinite(kb)) throw new Error(`no ${field} for process ${pid}`);
+  return kb * 1024;
+}
+
+/** Sets VmHWM to the current RSS (Linux `clear_refs` 5), so the next VmHWM is the peak from now on. */
+export async function resetPeak(pid: number): Promise<void> {
+  await writeFile(`/proc/${pid}/clear_refs`, '5');
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port` (the bot's Slack receiver). */
+export async function listening(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listened on ${port} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -83,6 +83,8 @@ export interface DiscordBotOptions {
   logger?: Logger;
   /** Over the test speed (an edit every 300 ms). */
   reply?: Pick<DiscordReplyDeps, 'editIntervalMs' | 'tokenLifetimeMs'>;
+  /** discord.js's request timeout for everything but uploads. Default 15 s. */
+  restTimeoutMs?: number;
 }
 
 /**
@@ -107,6 +109,7 @@ export function startDiscordBot(
     reply: { editIntervalMs: 300, ...options.reply },
     // Link previews' images are on Discord's media proxy hosts: the emulator stands in for them.
     imageFetch: discord.mediaFetch,
+    restTimeoutMs: options.restTimeoutMs,
   });
   return startWithBot(app, adapter, logger);
 }

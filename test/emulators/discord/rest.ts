@@ -1035,6 +1035,9 @@ export function createRest(config: RestConfig): {
       record.route = template;
       const latency = config.faults.current.restLatencyMs;
       if (latency !== undefined && latency > 0) await sleep(latency);
+      const uploadLatency = config.faults.current.uploadLatencyMs;
+      if (ctxBase.files.length > 0 && uploadLatency !== undefined && uploadLatency > 0)
+        await sleep(uploadLatency);
       if (candidate.auth && !authorized(ctxBase.headers)) return discordError(401, 0, '401: Unauthorized');
       const error = config.faults.takeError(template, concrete);
       if (error !== undefined) {

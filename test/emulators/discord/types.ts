@@ -306,6 +306,8 @@ export interface DiscordFaults {
   error?: ErrorFault;
   /** Delay every REST answer by this many ms. */
   restLatencyMs?: number;
+  /** Delay the answer to every request that carries files by this many ms (a slow uplink, a big upload). */
+  uploadLatencyMs?: number;
   /** Stop answering gateway heartbeats (the client then reconnects and resumes). */
   ignoreHeartbeats?: boolean;
 }

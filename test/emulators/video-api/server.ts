@@ -6,11 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { flattenHeaders, listen, readBody, trackSockets } from '../http-util.js';
+import { SYNTHETIC_MAX_BYTES, SYNTHETIC_MIN_BYTES, syntheticMp4 } from './synthetic-mp4.js';
 
 export interface VideoApiEmulatorOptions {
   /** Default `127.0.0.1`. */
@@ -119,6 +122,8 @@ export interface JobDirectives {
   /** `/content` answers 404, as on relays that only give a `video_url`. */
   noContent: boolean;
   stuck: boolean;
+  /** Serve a generated MP4 of this many bytes (`syntheticMp4`) instead of the sample. */
+  bytes: number | undefined;
 }
 
 /**
@@ -272,6 +277,7 @@ function parseDirectives(prompt: string): { directives: JobDirectives; ms: numbe
     foreign: false,
     noContent: false,
     stuck: false,
+    bytes: undefined,
   };
   let ms: number | undefined;
   for (const match of prompt.matchAll(DIRECTIVE)) {
@@ -310,6 +316,17 @@ function parseDirectives(prompt: string): { directives: JobDirectives; ms: numbe
       case 'no-content':
         directives.noContent = true;
         break;
+      case 'bytes': {
+        const v = need();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < SYNTHETIC_MIN_BYTES || n > SYNTHETIC_MAX_BYTES) {
+          throw new DirectiveError(
+            `[emu:bytes=${v}] must be a whole number from ${SYNTHETIC_MIN_BYTES} to ${SYNTHETIC_MAX_BYTES}`,
+          );
+        }
+        directives.bytes = n;
+        break;
+      }
       case 'no-progress':
         directives.omitProgress = true;
         break;
@@ -586,6 +603,10 @@ export async function startVideoApiEmulator(
 
   async function streamVideo(res: ServerResponse, job: EmulatedJob, truncate: boolean): Promise<void> {
     job.downloads += 1;
+    if (job.directives.bytes !== undefined) {
+      await streamSynthetic(res, job.directives.bytes, truncate);
+      return;
+    }
     const file = faults.fileBody ?? mp4;
     res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': String(file.length) });
     const end = truncate ? Math.floor(file.length / 2) : file.length;
@@ -610,6 +631,28 @@ export async function startVideoApiEmulator(
     }
     if (truncate) res.destroy();
     else res.end();
+  }
+
+  /** A generated MP4, written with backpressure so its size never sits in the emulator's memory. */
+  async function streamSynthetic(res: ServerResponse, bytes: number, truncate: boolean): Promise<void> {
+    res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': String(bytes) });
+    const end = truncate ? Math.floor(bytes / 2) : bytes;
+    const bps = faults.downloadBytesPerSecond;
+    async function* upTo(): AsyncGenerator<Buffer> {
+      let sent = 0;
+      for (const chunk of syntheticMp4(bytes)) {
+        if (sent >= end) return;
+        const part = chunk.subarray(0, Math.min(chunk.length, end - sent));
+        sent += part.length;
+        yield part;
+        if (bps !== undefined && bps > 0) {
+          await sleep((part.length / bps) * 1000, undefined, { signal: stopping.signal });
+        }
+      }
+    }
+    // The client going away (or close()) ends the pipeline early; that is not the emulator's failure.
+    await pipeline(Readable.from(upTo()), res, { end: !truncate }).catch(() => undefined);
+    if (truncate) res.destroy();
   }
 
   function finish(record: RecordedRequest, server: 'api' | 'foreign', status: number): void {
