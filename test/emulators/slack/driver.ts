@@ -187,7 +187,13 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     name: userName(id),
     team_id: emulator.users.get(id)?.teamId ?? identity.teamId,
   });
-  const channelName = (id: string) => (id.startsWith('D') ? 'directmessage' : id.toLowerCase());
+  const channelName = (id: string) =>
+    emulator.conversations.get(id)?.name ?? (id.startsWith('D') ? 'directmessage' : id.toLowerCase());
+  const CHANNEL_TYPES = { public: 'channel', private: 'group', im: 'im', mpim: 'mpim' } as const;
+  const channelType = (id: string) => {
+    const kind = emulator.conversations.get(id)?.kind;
+    return kind === undefined ? (id.startsWith('D') ? 'im' : 'channel') : CHANNEL_TYPES[kind];
+  };
   const team = () => ({ id: identity.teamId, domain: identity.teamDomain });
 
   async function postHttp(
@@ -304,7 +310,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     if (channel !== undefined && (ev.type === 'app_mention' || ev.type === 'message')) {
       if (typeof ev.ts !== 'string') ev.ts = emulator.nextTs();
       ev.team ??= identity.teamId;
-      if (ev.type === 'message') ev.channel_type ??= channel.startsWith('D') ? 'im' : 'channel';
+      if (ev.type === 'message') ev.channel_type ??= channelType(channel);
       if (isUserMessage) ev.client_msg_id ??= randomUUID();
       const alreadyStored = emulator.messages.some((m) => m.channel === channel && m.ts === ev.ts);
       if (isUserMessage && (opts.store ?? true) && !alreadyStored && typeof ev.user === 'string') {

@@ -21,6 +21,8 @@ import {
   trackSockets,
 } from '../http-util.js';
 import type { HeaderMap } from '../http-util.js';
+import { Conversations } from './conversations.js';
+import type { SlackConversation, SlackConversationInput } from './conversations.js';
 import { SocketModeHub } from './socket-mode.js';
 import { Store } from './store.js';
 import type {
@@ -50,6 +52,7 @@ export type {
   WorkspaceIdentity,
 } from './store.js';
 export type { SocketDelivery, SocketEnvelopeRecord, SocketFrame, EnvelopeType } from './socket-mode.js';
+export type { ConversationKind, SlackConversation, SlackConversationInput } from './conversations.js';
 export { SocketModeHub } from './socket-mode.js';
 export { createSlackDriver, slackSignature } from './driver.js';
 export type {
@@ -93,8 +96,13 @@ export interface SlackEmulatorOptions {
   appId?: string;
   /** Users known to users.info (and named in driver payloads). The bot user is always known. */
   users?: SlackUser[];
-  /** When given, other channel ids answer `channel_not_found`. Default: any channel exists. */
+  /**
+   * When given, other channel ids answer `channel_not_found` (these are public channels with the bot in
+   * them). Default: any channel exists, with the bot in it, unless `conversations` says otherwise.
+   */
   channels?: string[];
+  /** Conversations with their kind and members, the bot in them or not (restored to this on reset). */
+  conversations?: SlackConversationInput[];
   /** A trigger id must be exchanged (views.open/push) within this. Default 3000 (Slack's limit). */
   triggerTtlMs?: number;
   /** Refuse trigger ids the driver did not issue (`invalid_trigger_id`). Default true. */
@@ -280,6 +288,13 @@ export interface SlackEmulator {
   downloads: DownloadRecord[];
   responses: ResponseUrlPost[];
   socket: SocketModeHub;
+  /**
+   * Every conversation met so far, live: declared ones, undeclared ids as calls name them, DMs the bot opened.
+   * Set `botMember` to stage a bot removed from (or invited to) a channel.
+   */
+  conversations: Map<string, SlackConversation>;
+  /** Declares a conversation now (kept until reset). */
+  addConversation(input: SlackConversationInput): SlackConversation;
   /** Calls of one method, in order. */
   callsTo(method: string): ApiCall[];
   /** Messages of a channel (or one thread, parent first) in post order; deleted and ephemeral ones on request. */
@@ -303,7 +318,10 @@ export interface SlackEmulator {
   waitFor<T>(probe: () => T | undefined | null | false, options?: WaitForOptions): Promise<T>;
   /** Merges into the current faults; a key set to `undefined` clears it. Counters restart for keys set. */
   configure(faults: Partial<SlackFaults>): void;
-  /** Clears records, messages, files, views, triggers, response URLs and faults (arrays/maps in place). */
+  /**
+   * Clears records, messages, files, views, triggers, response URLs and faults (arrays/maps in place); the
+   * conversations go back to those declared in the options, with their members as declared.
+   */
   reset(): void;
   close(): Promise<void>;
 }
@@ -361,6 +379,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   };
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
   const store = new Store(now, identity);
+  const conversations = new Conversations(
+    [...(options.channels ?? []).map((id) => ({ id, bot: true })), ...(options.conversations ?? [])],
+    options.channels !== undefined,
+    now,
+  );
   const socket = new SocketModeHub({
     appId: identity.appId,
     pingIntervalMs: options.socketPingIntervalMs ?? 10_000,
@@ -421,7 +444,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     botToken,
     appToken,
     users,
-    channels: options.channels === undefined ? undefined : new Set(options.channels),
+    conversations,
     triggerTtlMs: options.triggerTtlMs ?? 3000,
     strictTriggers: options.strictTriggers ?? true,
     now,
@@ -903,6 +926,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     downloads,
     responses,
     socket,
+    conversations: conversations.all,
+    addConversation: (input) => conversations.add(input),
     callsTo: (method) => calls.filter((c) => c.method === method),
     messagesIn(channel, opts = {}) {
       return store.messages.filter((m) => {
@@ -948,6 +973,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       responses.length = 0;
       responseUrls.clear();
       store.clear();
+      conversations.reset();
       socket.reset();
       configure({
         rateLimit: undefined,
