@@ -13,6 +13,7 @@ import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.j
 import {
   startSlackEmulator,
   type SlackEmulator,
+  type SlackConversationInput,
   type SlackEmulatorOptions,
   type SlackUser,
   type TimelineEntry,
@@ -39,15 +40,35 @@ export const slackSeed = {
   teamDomain: 'emulated',
   botUserId: 'U0EMUBOT',
   botId: 'B0EMUBOT',
-  /** Any channel id exists in the emulator; these are the ones the tests name. */
+  /** Any channel id exists in the emulator, with the bot in it; these are the ones the tests name. */
   general: 'C0GENERAL',
   videos: 'C0VIDEOS',
+  /** A public channel the bot has not joined (it may join: `conversations.join`). */
+  lobby: 'C0LOBBY',
+  /** A private channel of the four people, the bot not invited. */
+  secret: 'C0SECRET',
+  /** Alice and Bob's DM: the bot is not part of it. */
+  aliceBobDm: 'D0ALICEBOB',
   /** A workspace admin (users.info says so); the others are members. */
   admin: 'U0ADMIN',
   alice: 'U0ALICE',
   bob: 'U0BOB',
   carol: 'U0CAROL',
 } as const;
+
+const seededConversations: SlackConversationInput[] = [
+  { id: slackSeed.general, name: 'general' },
+  { id: slackSeed.videos, name: 'videos' },
+  { id: slackSeed.lobby, name: 'lobby', bot: false },
+  {
+    id: slackSeed.secret,
+    kind: 'private',
+    name: 'secret',
+    bot: false,
+    members: [slackSeed.admin, slackSeed.alice, slackSeed.bob, slackSeed.carol],
+  },
+  { id: slackSeed.aliceBobDm, kind: 'im', bot: false, members: [slackSeed.alice, slackSeed.bob] },
+];
 
 const seededUsers: SlackUser[] = [
   { id: slackSeed.admin, name: 'admin', isAdmin: true },
@@ -156,6 +177,7 @@ export function startSlackWorld(options: SlackWorldOptions = {}): Promise<SlackW
       botUserId: slackSeed.botUserId,
       botId: slackSeed.botId,
       users: [...seededUsers, ...(options.users ?? [])],
+      conversations: [...seededConversations, ...(options.emulator?.conversations ?? [])],
     });
     stack.push(() => slack.close());
 

@@ -141,10 +141,13 @@ export type EventResponse = DriverResponse & { eventId: string; event: SlackEven
 
 export interface SlackDriver {
   readonly sent: SentRequest[];
+  /** `ackMessage`: what the ack body showed the user (Slack shows it as the command's reply), if anything. */
   slashCommand(
     input: SlashCommandInput,
     sign?: SignOptions,
-  ): Promise<DriverResponse & { responseUrl: string; triggerId: string }>;
+  ): Promise<
+    DriverResponse & { responseUrl: string; triggerId: string; ackMessage: StoredMessage | undefined }
+  >;
   event(event: SlackEventInput, options?: EventOptions): Promise<EventResponse>;
   messageShortcut(
     input: MessageShortcutInput,
@@ -390,7 +393,22 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
         trigger_id: triggerId,
       };
       const response = await sendForm('slash_command', fields, sign);
-      return { ...response, responseUrl, triggerId };
+      const ackBody =
+        response.transport === 'socket' || response.headers['content-type']?.includes('json')
+          ? response.json
+          : response.body;
+      const ackMessage =
+        response.status === 200
+          ? emulator.showAckBody(
+              {
+                channel: input.channel,
+                user: input.user,
+                ...(input.threadTs === undefined ? {} : { threadTs: input.threadTs }),
+              },
+              ackBody,
+            )
+          : undefined;
+      return { ...response, responseUrl, triggerId, ackMessage };
     },
 
     event,

@@ -304,6 +304,15 @@ export interface SlackEmulator {
   ): StoredMessage[];
   /** Stores a message as a user posted it, with its files served at `url_private`. */
   userPostsMessage(input: UserMessageInput): StoredMessage;
+  /**
+   * A slash command's ack body as Slack shows it: a JSON `{text, blocks, response_type}` or a plain-text
+   * body becomes an ephemeral reply to the user (visible to all with `in_channel`), wherever the command was
+   * typed; an empty body shows nothing. The driver calls this with every slash command's answer.
+   */
+  showAckBody(
+    where: { channel: string; user: string; threadTs?: string },
+    body: unknown,
+  ): StoredMessage | undefined;
   /** Mints a response_url bound to a channel/user (and message); the driver uses this. */
   issueResponseUrl(context: Omit<ResponseUrlContext, 'issuedAt' | 'uses'>): string;
   /** Mints (or registers) a trigger id views.open will accept for `triggerTtlMs`. */
@@ -874,6 +883,32 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     serveFile(res, file, url.searchParams.has('download'), method === 'HEAD');
   }
 
+  function showAckBody(
+    where: { channel: string; user: string; threadTs?: string },
+    body: unknown,
+  ): StoredMessage | undefined {
+    const message =
+      typeof body === 'string'
+        ? { text: body }
+        : typeof body === 'object' && body !== null && !Array.isArray(body)
+          ? (body as Record<string, unknown>)
+          : {};
+    const text = typeof message.text === 'string' ? message.text : '';
+    const blocks = Array.isArray(message.blocks) ? (message.blocks as unknown[]) : undefined;
+    if (text === '' && blocks === undefined) return undefined;
+    const inChannel = message.response_type === 'in_channel';
+    return store.addMessage({
+      channel: where.channel,
+      threadTs: inChannel ? undefined : where.threadTs,
+      user: identity.botUserId,
+      botId: identity.botId,
+      text,
+      blocks,
+      ephemeralFor: inChannel ? undefined : where.user,
+      via: 'ack',
+    });
+  }
+
   function userPostsMessage(input: UserMessageInput): StoredMessage {
     const files = (input.files ?? []).map((f) => {
       const bytes = typeof f.bytes === 'string' ? Buffer.from(f.bytes, 'utf8') : f.bytes;
@@ -939,6 +974,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       });
     },
     userPostsMessage,
+    showAckBody,
     issueResponseUrl(context) {
       const id = String(Math.floor(now())).slice(-10) + String(responseUrls.size + 1);
       const kind = context.kind === 'slash_command' ? 'commands' : 'actions';
