@@ -123,6 +123,16 @@ describe('Slack: private answers reach the user where the bot cannot post', () =
     expect(slack.callsTo('chat.postEphemeral')).toHaveLength(ephemeralCalls);
   });
 
+  it('answers in the ack payload over Socket Mode too', async ({ world: { startProcess, slack } }) => {
+    const socket = await startProcess({ bot: { socketMode: true } });
+    const quota = await socket.driver.slashCommand({ command: '/quota', text: '', user: ALICE, channel: DM });
+    expect(quota.transport).toBe('socket');
+    expect(quota.ackMessage).toMatchObject({ channel: DM, ephemeralFor: ALICE, via: 'ack' });
+    expect(quota.ackMessage?.text).toMatch(/^Your quota: Used \d+ of 5 videos today/);
+    expect(slack.responses.filter((r) => r.url === quota.responseUrl)).toEqual([]);
+    await socket.bot.stop(1000);
+  });
+
   it('acknowledges within Slack’s 3 seconds when the answer is slow, and answers through the response_url', async ({
     world: { driver, slack },
   }) => {
