@@ -58,6 +58,9 @@ export interface DemoOptions {
 const GUILD = snowflake();
 const CHANNEL = snowflake();
 const SLACK_CHANNEL = 'C0DEMO';
+/** A public channel the bot has not joined, and a private one it was not invited to. */
+const SLACK_LOBBY = 'C0LOBBY';
+const SLACK_SECRET = 'C0SECRET';
 const alice = { id: snowflake(), username: 'alice' };
 const bob = { id: snowflake(), username: 'bob' };
 const dana = { id: snowflake(), username: 'dana' };
@@ -150,6 +153,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       users: [
         { id: 'U0ERIN', name: 'erin' },
         { id: 'U0FRANK', name: 'frank' },
+        { id: 'U0GWEN', name: 'gwen' },
+        { id: 'U0HANK', name: 'hank' },
+      ],
+      conversations: [
+        { id: SLACK_CHANNEL, name: 'general' },
+        { id: SLACK_LOBBY, name: 'lobby', bot: false },
+        { id: SLACK_SECRET, kind: 'private', name: 'secret', bot: false, members: ['U0HANK', 'U0GWEN'] },
       ],
     });
     const config = parseConfig({
@@ -235,7 +245,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const names = new Map<string, string>(
       [alice, bob, dana, admin].map((u) => [u.id, u.username] as [string, string]),
     );
-    names.set('U0ERIN', 'erin').set('U0FRANK', 'frank');
+    names.set('U0ERIN', 'erin').set('U0FRANK', 'frank').set('U0GWEN', 'gwen').set('U0HANK', 'hank');
 
     /** Prints every version of a Discord bot message (what users saw, in order), condensing progress. */
     async function showDiscordMessage(message: StoredMessage, label: string): Promise<void> {
@@ -270,9 +280,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       const lines: string[] = [];
       const files: Array<{ name: string; size: number; bytes: Buffer }> = [];
       for (const entry of entries) {
-        const where = entry.threadTs ? 'in the thread' : 'in #general';
+        const channel = `#${sEmu.conversations.get(entry.channel)?.name ?? entry.channel}`;
+        const where = entry.threadTs ? 'in the thread' : `in ${channel}`;
         const who = entry.ephemeralFor
-          ? `bot [ephemeral: only ${names.get(entry.ephemeralFor) ?? entry.ephemeralFor} sees it]`
+          ? `bot in ${channel} [ephemeral: only ${names.get(entry.ephemeralFor) ?? entry.ephemeralFor} sees it]`
           : `bot ${where}`;
         const text = condense(entry.text, names);
         for (const file of entry.fileIds.map((id) => sEmu.files.get(id))) {
@@ -484,7 +495,62 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       );
     });
 
-    const ok = steps.length === 8 && steps.every((s) => s.ok);
+    await step(
+      'Slack: gwen uses /imagine in #lobby, a public channel the bot is not in: it joins',
+      async () => {
+        const from = slackSeen();
+        say(`   gwen (in #lobby): /imagine a kite over the dunes --seconds 4`);
+        await driver.slashCommand({
+          command: '/imagine',
+          text: 'a kite over the dunes --seconds 4',
+          user: 'U0GWEN',
+          channel: SLACK_LOBBY,
+          channelName: 'lobby',
+        });
+        await sEmu.waitFor(
+          () => sEmu.timeline.slice(from).some((t) => t.channel === SLACK_LOBBY && t.text.includes('Done')),
+          { timeoutMs: STEP_TIMEOUT_MS },
+        );
+        const joined = sEmu.callsTo('conversations.join').some((c) => c.params.channel === SLACK_LOBBY);
+        say(`   (chat.postMessage answered not_in_channel; the bot joined #lobby with conversations.join)`);
+        await showSlackSince(from);
+        check(joined && sEmu.conversations.get(SLACK_LOBBY)?.botMember, 'the bot did not join #lobby');
+        check(
+          sEmu.messagesIn(SLACK_LOBBY, { includeEphemeral: false }).some((m) => m.files.length > 0),
+          'no video in #lobby',
+        );
+      },
+    );
+
+    await step(
+      'Slack: hank uses /imagine in #secret, a private channel without the bot: told how to invite it',
+      async () => {
+        const from = slackSeen();
+        const posts = vEmu.requests.filter((r) => r.method === 'POST').length;
+        say(`   hank (in #secret): /imagine a lantern in the rain`);
+        await driver.slashCommand({
+          command: '/imagine',
+          text: 'a lantern in the rain',
+          user: 'U0HANK',
+          channel: SLACK_SECRET,
+          channelName: 'secret',
+        });
+        await sEmu.waitFor(
+          () =>
+            sEmu.timeline.slice(from).some((t) => t.ephemeralFor === 'U0HANK' && t.text.includes('/invite')),
+          { timeoutMs: STEP_TIMEOUT_MS },
+        );
+        await showSlackSince(from);
+        check(
+          vEmu.requests.filter((r) => r.method === 'POST').length === posts,
+          'the job went upstream anyway',
+        );
+        check((await used('slack', sEmu.identity.teamId, 'U0HANK')) === 0, 'hank was charged');
+        say(`   (nothing was sent to the video API; hank’s quota: 0 used)`);
+      },
+    );
+
+    const ok = steps.length === 10 && steps.every((s) => s.ok);
     say('');
     say(
       ok

@@ -26,6 +26,11 @@ export type ErrorKind =
   | 'forbidden'
   /** The bot does not work in this server or workspace (ALLOWED_SPACES). */
   | 'not_enabled'
+  /**
+   * The bot cannot show a job's result where it was asked (not a member of that channel, and it may not join):
+   * thrown by `GenerationReply.ready`, so the job is refunded before anything goes upstream.
+   */
+  | 'unreachable'
   | 'aborted'
   | 'internal';
 
@@ -51,6 +56,7 @@ const DEFAULT_USER_MESSAGES: Record<ErrorKind, string> = {
   quota_exceeded: 'You have used up your video quota.',
   forbidden: 'Only an admin can do that.',
   not_enabled: 'This bot isn’t enabled here.',
+  unreachable: 'I can’t post in this channel, so nothing was started or charged.',
   aborted: 'The request was stopped.',
   internal: 'Something went wrong on our side. Please try again.',
 };

@@ -31,6 +31,10 @@ const REDACT_PATHS = [
   'req.headers.authorization',
   'request.headers.authorization',
   'config.videoApi.apiKey',
+  // A Slack job's stored ref carries the command's response_url (see SLACK_RESPONSE_URL below), and job
+  // contexts are logged with their ref.
+  'messageRef.responseUrl',
+  '*.messageRef.responseUrl',
 ];
 
 const DATA_URI = /data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/=]+/g;

@@ -138,7 +138,9 @@ export interface GenerationReply extends Reply {
   readonly ref: unknown;
   /**
    * The job is about to go upstream: its message must exist now (post it if the platform has none yet).
-   * Throws when the job cannot be shown to the user; the job is then refunded before anything is paid.
+   * Throws when the job cannot be shown to the user — a BotError of kind `unreachable` when the bot may not
+   * post where the job was asked — and the job is then refunded before anything is paid; `fail` follows with
+   * that error, so the adapter tells the user where it still can (privately) what to do.
    */
   ready?(record: JobRecord): Promise<void>;
   progress(event: JobEvent, record: JobRecord): Promise<void> | void;

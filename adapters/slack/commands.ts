@@ -1,14 +1,18 @@
 import { SLASH_COMMANDS } from '../../commands/index.js';
 import { toBotError, type Invocation, type OptionValue } from '../../src/port.js';
 import { parseCommandText, type ParsedCommand } from './arguments.js';
-import { dispatch, slackDelivery, type SlackContext } from './context.js';
+import { slackDelivery, type SlackContext } from './context.js';
+import { commandAck } from './private-answer.js';
 import { plainSlackText, resolveNames } from './text.js';
 
 /**
- * Slash commands: one listener per command in the registry. Each is acknowledged at once (Slack's 3-second
- * deadline), decoded into an Invocation by the registry's option data, and handed to the core. The text is
- * decoded once, here (text.ts), with the names of the people and channels it mentions. Whether the users
- * named are in this workspace, and whether the invoker is an admin, come from users.info.
+ * Slash commands: one listener per command in the registry. Each is decoded into an Invocation by the
+ * registry's option data and handed to the core. The text is decoded once, here (text.ts), with the names of
+ * the people and channels it mentions. The acknowledgement waits for the core's first answer, so an answer
+ * known at once (usage, a refusal, /quota) rides in the ack body, which Slack shows wherever the command was
+ * typed; a job, or an answer later than 2 s, is acknowledged empty and answered through the command's
+ * response_url. Whether the users named are in this workspace, and whether the invoker is an admin, come from
+ * users.info.
  */
 export function registerSlashCommands(
   context: SlackContext,
@@ -16,7 +20,10 @@ export function registerSlashCommands(
 ) {
   for (const definition of SLASH_COMMANDS) {
     context.bolt.command(`/${definition.name}`, async ({ command, ack }) => {
-      await ack();
+      const acknowledgement = commandAck(ack, context.log);
+      const responseUrl = command.response_url
+        ? { url: command.response_url, issuedAt: Date.now() }
+        : undefined;
       rememberDomain(command.team_id, command.team_domain);
       const here = { kind: 'channel' as const, id: command.channel_id, name: command.channel_name };
       let parsed: ParsedCommand = { options: {}, help: false };
@@ -57,8 +64,15 @@ export function registerSlashCommands(
         teamId: command.team_id,
         channel: command.channel_id,
         userId: command.user_id,
+        responseUrl,
       };
-      dispatch(context, invocation, context.replyAt(ref));
+      const reply = context.replyAt(ref, { ack: acknowledgement, settleOnJob: !parsed.help });
+      // Not awaited: Bolt's listener must not be held for a whole job. A command that never answered (a
+      // repeated delivery) is acknowledged empty when the core is done with it.
+      void context
+        .core()
+        .handle(invocation, reply)
+        .finally(() => acknowledgement.settle());
     });
   }
 }

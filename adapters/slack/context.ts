@@ -1,7 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from '../../src/log.js';
 import type { AdapterCore, GenerationReply, Invocation, Reply } from '../../src/port.js';
-import type { SlackMessageRef } from './reply.js';
+import type { PrivateAnswers } from './private-answer.js';
+import type { SlackMessageRef, SlackReplyOptions } from './reply.js';
 import type { SlackNames } from './text.js';
 import type { UserLookup } from './users.js';
 
@@ -17,9 +18,9 @@ export interface SlackContext {
   /** The user and channel names `<@U…>` and `<#C…>` in a team's text decode to (text.ts). */
   names(teamId: string): SlackNames;
   /** The reply for a job (or a slash command's answers) whose messages go where `ref` says. */
-  replyAt(ref: SlackMessageRef): GenerationReply;
-  /** An ephemeral note to one user, in a thread when given; failures only logged. */
-  tellUser(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
+  replyAt(ref: SlackMessageRef, options?: SlackReplyOptions): GenerationReply;
+  /** Notes only one user sees, by whatever still reaches them (never throws). */
+  answers: PrivateAnswers;
 }
 
 /** A delivery Slack may repeat (retries, another instance behind the load balancer). */

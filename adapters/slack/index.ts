@@ -18,13 +18,16 @@ import type { SlackContext } from './context.js';
 import { slackFormat } from './format.js';
 import { createSlackImageFetcher } from './images.js';
 import { registerInteractions } from './interactions.js';
+import { APP_NAME } from './manifest.js';
 import { registerMentions } from './mentions.js';
+import { createPrivateAnswers } from './private-answer.js';
 import {
   UPDATE_INTERVAL_MS,
   createSlackReply,
   slackMessageRefSchema,
   type SlackMessageRef,
   type SlackReplyDeps,
+  type SlackReplyOptions,
 } from './reply.js';
 import { createChannelLookup } from './channels.js';
 import { freshRequestsReceiver } from './receiver.js';
@@ -115,16 +118,24 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     }
     return pacer;
   };
-  const replyAt = (ref: SlackMessageRef) =>
-    createSlackReply(ref, {
-      client: bolt.client,
-      logger: log,
-      refChanged: (jobId, changed) => started().refChanged(jobId, changed),
-      maxUploadBytes: config.maxUploadBytes,
-      fetchImage,
-      pacerFor,
-      updateIntervalMs: options.reply?.updateIntervalMs,
-    });
+  const answers = createPrivateAnswers({ client: bolt.client, logger: log });
+  const botName = botNameLookup(bolt, options.bolt?.botUserId, log);
+  const replyAt = (ref: SlackMessageRef, replyOptions?: SlackReplyOptions) =>
+    createSlackReply(
+      ref,
+      {
+        client: bolt.client,
+        logger: log,
+        refChanged: (jobId, changed) => started().refChanged(jobId, changed),
+        maxUploadBytes: config.maxUploadBytes,
+        fetchImage,
+        pacerFor,
+        updateIntervalMs: options.reply?.updateIntervalMs,
+        answers,
+        botName,
+      },
+      replyOptions,
+    );
 
   // Message links in /jobs need the workspace's domain, which slash commands carry.
   const domains = new Map<string, string>();
@@ -140,11 +151,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       channel: (id) => lookupChannel(id, teamId),
     }),
     replyAt,
-    async tellUser(channel, user, text, threadTs) {
-      await bolt.client.chat
-        .postEphemeral({ channel, user, text, thread_ts: threadTs })
-        .catch((error: unknown) => log.warn({ userId: user, err: error }, 'ephemeral note failed'));
-    },
+    answers,
   };
   registerSlashCommands(context, (team, domain) => domains.set(team, domain));
   registerInteractions(context);
@@ -185,5 +192,25 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       running = false;
       await bolt.stop();
     },
+  };
+}
+
+/**
+ * The bot user's name as people see it (what "/invite @…" takes), asked once: the bot user id from Bolt's
+ * options or auth.test, then users.info. The app's manifest name when Slack does not say.
+ */
+function botNameLookup(bolt: App, botUserId: string | undefined, log: Logger): () => Promise<string> {
+  let known: string | undefined;
+  return async () => {
+    if (known !== undefined) return known;
+    try {
+      const user = botUserId ?? (await bolt.client.auth.test()).user_id;
+      const info = user ? (await bolt.client.users.info({ user })).user : undefined;
+      known = info?.profile?.display_name || info?.real_name || info?.name || APP_NAME;
+    } catch (error) {
+      log.info({ err: error }, 'could not look up the bot user’s name');
+      return APP_NAME;
+    }
+    return known;
   };
 }

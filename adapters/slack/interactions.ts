@@ -9,7 +9,6 @@ import {
   animateSubmissionSchema,
   imagesOf,
   messageShortcutSchema,
-  type AnimateMetadata,
 } from './decode.js';
 import { SLACK_NOT_ENABLED } from './format.js';
 import {
@@ -21,6 +20,7 @@ import {
   SLACK_MODAL_TEXT_LIMIT,
   animateModal,
 } from './render.js';
+import type { ResponseUrl } from './private-answer.js';
 import { createSlackActionReply } from './reply.js';
 import { decodeSlackText } from './text.js';
 
@@ -38,6 +38,20 @@ const actionMessageSchema = z.object({
   message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
 });
 
+const responseUrlSchema = z.object({ response_url: z.string().min(1).optional() });
+
+/** An interaction's response_url, valid from now for Slack's 30 minutes. */
+function responseUrlOf(body: unknown): ResponseUrl | undefined {
+  const url = responseUrlSchema.safeParse(body).data?.response_url;
+  return url ? { url, issuedAt: Date.now() } : undefined;
+}
+
+/** The modal's private_metadata: what the shortcut saw, and its response_url for the user's private answers. */
+const animateStateSchema = animateMetadataSchema.extend({
+  responseUrl: z.object({ url: z.string(), issuedAt: z.number() }).optional(),
+});
+type AnimateState = z.infer<typeof animateStateSchema>;
+
 const BUTTON_COMMANDS = {
   [AGAIN_ACTION]: 'again',
   [CANCEL_ACTION]: 'cancel',
@@ -53,6 +67,7 @@ export function registerInteractions(context: SlackContext): void {
       const teamId = body.team?.id ?? body.user.team_id ?? '';
       const channel = body.channel?.id ?? '';
       const message = actionMessageSchema.safeParse(body).data?.message;
+      const responseUrl = responseUrlOf(body);
       const generates = command === 'again';
       const enabled = context.core().allows({ platform: 'slack', spaceId: teamId });
       const invocation: Invocation = {
@@ -75,10 +90,11 @@ export function registerInteractions(context: SlackContext): void {
             channel,
             userId: body.user.id,
             threadTs: message?.thread_ts,
+            responseUrl,
           })
         : createSlackActionReply(
-            { channel, userId: body.user.id, ts: message?.ts, threadTs: message?.thread_ts },
-            { client: bolt.client, tellUser: context.tellUser },
+            { channel, userId: body.user.id, ts: message?.ts, threadTs: message?.thread_ts, responseUrl },
+            { client: bolt.client, answers: context.answers },
           );
       dispatch(context, invocation, reply);
     });
@@ -93,21 +109,28 @@ export function registerInteractions(context: SlackContext): void {
     }
     const { message, channel, user, trigger_id: triggerId } = parsed.data;
     const teamId = parsed.data.team?.id ?? user.team_id ?? '';
+    const responseUrl = responseUrlOf(body);
+    const tell = (text: string) =>
+      context.answers.tell(
+        { channel: channel.id, userId: user.id, threadTs: message.thread_ts, responseUrl },
+        text,
+      );
     // The form is the adapter's own work, before any invocation: it opens only where the bot works.
     if (!context.core().allows({ platform: 'slack', spaceId: teamId })) {
-      await context.tellUser(channel.id, user.id, SLACK_NOT_ENABLED, message.thread_ts);
+      await tell(SLACK_NOT_ENABLED);
       return;
     }
     const threadTs = message.thread_ts ?? message.ts;
     const images = imagesOf(message.files);
     if (images.length === 0) {
-      await context.tellUser(channel.id, user.id, NO_IMAGES_SHORTCUT, message.thread_ts);
+      await tell(NO_IMAGES_SHORTCUT);
       return;
     }
-    const metadata: AnimateMetadata = {
+    const metadata: AnimateState = {
       teamId,
       channel: channel.id,
       threadTs,
+      responseUrl,
       images: images.slice(0, 10).map((image) => ({
         url: image.url ?? '',
         name: image.name.slice(0, 60),
@@ -130,10 +153,10 @@ export function registerInteractions(context: SlackContext): void {
 
   bolt.view(ANIMATE_VIEW, async ({ ack, body }) => {
     const parsed = animateSubmissionSchema.safeParse(body);
-    let metadata: AnimateMetadata | undefined;
+    let metadata: AnimateState | undefined;
     try {
       metadata = parsed.success
-        ? animateMetadataSchema.parse(JSON.parse(parsed.data.view.private_metadata))
+        ? animateStateSchema.parse(JSON.parse(parsed.data.view.private_metadata))
         : undefined;
     } catch {
       metadata = undefined;
@@ -173,6 +196,8 @@ export function registerInteractions(context: SlackContext): void {
       channel: metadata.channel,
       userId,
       threadTs: metadata.threadTs,
+      // The shortcut's: a modal has none of its own, and the user's answers must reach them where they were.
+      responseUrl: metadata.responseUrl,
     };
     dispatch(context, invocation, context.replyAt(ref));
   });

@@ -27,7 +27,7 @@ const COMMAND_MAX = 32;
 const DESCRIPTION_MAX = 2000;
 const USAGE_HINT_MAX = 1000;
 
-const APP_NAME = 'Grok Video';
+export const APP_NAME = 'Grok Video';
 
 /** The least scopes the adapter uses, each with the reason it is asked for (written beside it in the YAML). */
 type BotScope = NonNullable<NonNullable<NonNullable<SlackManifest['oauth_config']>['scopes']>['bot']>[number];
@@ -35,6 +35,8 @@ type BotScope = NonNullable<NonNullable<NonNullable<SlackManifest['oauth_config'
 const BOT_SCOPES: ReadonlyArray<readonly [scope: BotScope, why: string]> = [
   ['commands', 'slash commands and the Animate shortcut'],
   ['chat:write', 'post and update the job message'],
+  ['channels:join', 'join a public channel where /imagine was used, to post the video there'],
+  ['im:write', 'a DM with the answer when the command’s response_url has expired'],
   ['files:write', 'upload the MP4'],
   ['files:read', 'download the images to animate (url_private)'],
   ['users:read', 'is_admin / is_owner for /quota, and the names of people mentioned in a prompt'],

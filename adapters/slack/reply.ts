@@ -1,23 +1,31 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Logger } from '../../src/log.js';
-import type {
+import {
   BotError,
-  DownloadedVideo,
-  GenerationReply,
-  JobEvent,
-  JobRecord,
-  Reply,
-  ReplyTextOptions,
+  type DownloadedVideo,
+  type GenerationReply,
+  type JobEvent,
+  type JobRecord,
+  type Reply,
+  type ReplyTextOptions,
 } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
+import {
+  slackErrorCode,
+  type CommandAck,
+  type PrivateAnswers,
+  type PrivateTarget,
+} from './private-answer.js';
 import { escapeSlack, finalText, progressBlocks, progressText, resultBlocks } from './render.js';
 import { uploadFromDisk } from './upload.js';
 
 /**
- * The Reply port on Slack: one message per job, posted at the first progress event (so a refused request
- * leaves only an ephemeral note), updated at most every 2 s, with the MP4 uploaded into its thread.
+ * The Reply port on Slack: one message per job, posted when the job is about to start (so a refused request
+ * leaves only a private note), updated at most every 2 s, with the MP4 uploaded into its thread. Where the
+ * bot is not a member it joins a public channel; anywhere else it cannot post, the job is refused as
+ * `unreachable` before it goes upstream and the user is told, privately, how to invite the bot.
  */
 
 /** Slack's Tier 3 allows ~50 chat.update a minute per workspace; one every 2 s per message keeps far below. */
@@ -34,6 +42,11 @@ export const slackMessageRefSchema = z.object({
   threadTs: z.string().optional(),
   /** The uploaded MP4, so Delete can remove the file as well as the message. */
   fileId: z.string().optional(),
+  /**
+   * The command's (or button's, or shortcut's) response_url: private answers reach the user through it
+   * wherever they typed, for 30 minutes. A credential to post to that person: never logged.
+   */
+  responseUrl: z.object({ url: z.string(), issuedAt: z.number() }).optional(),
 });
 export type SlackMessageRef = z.infer<typeof slackMessageRefSchema>;
 
@@ -49,35 +62,122 @@ export interface SlackReplyDeps {
   /** The workspace's shared chat.update budget: with many jobs at once, each updates less often. */
   pacerFor?: (teamId: string) => EditPacer;
   fetchImage?: GenerationReply['fetchImage'];
+  /** Answers only the user sees: ack body, response_url, ephemeral or DM, whichever still reaches them. */
+  answers: PrivateAnswers;
+  /** The bot's name as people see it, for "/invite @…". */
+  botName: () => Promise<string>;
 }
 
-export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): GenerationReply {
+/** What only the live request has (not kept in the ref): a slash command's pending acknowledgement. */
+export interface SlackReplyOptions {
+  ack?: CommandAck;
+  /**
+   * Acknowledge the command when the core acknowledges it as a job (Slack's "sending" state clears at once);
+   * false while an answer is expected (usage), so that answer rides in the ack body.
+   */
+  settleOnJob?: boolean;
+}
+
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found']);
+
+export function createSlackReply(
+  ref: SlackMessageRef,
+  deps: SlackReplyDeps,
+  options: SlackReplyOptions = {},
+): GenerationReply {
   const { client, logger } = deps;
   let posting: Promise<string> | undefined = ref.ts ? Promise.resolve(ref.ts) : undefined;
+
+  /** Joins the public channel the job was asked in; false when Slack refuses (then the user is told). */
+  async function join(): Promise<boolean> {
+    try {
+      await client.conversations.join({ channel: ref.channel });
+      logger.info({ channel: ref.channel }, 'joined a public channel to show a job there');
+      return true;
+    } catch (error) {
+      logger.info({ channel: ref.channel, code: slackErrorCode(error) }, 'could not join the channel');
+      return false;
+    }
+  }
+
+  /** A post Slack refused because the bot is not in the conversation, as the core's typed refusal. */
+  async function unreachable(error: unknown): Promise<unknown> {
+    const code = slackErrorCode(error);
+    if (code === undefined || !CANNOT_POST.has(code)) return error;
+    // A DM between other people cannot take an invitation; a channel can.
+    const advice = ref.channel.startsWith('D')
+      ? 'I can’t post in a conversation between other people. Use the command in a channel I’m in, or in your DM with me.'
+      : `I’m not in this channel. Invite me with \`/invite @${await deps.botName()}\` and try again.`;
+    return new BotError('unreachable', `cannot post in ${ref.channel}: ${code}`, {
+      userMessage: `${advice} Nothing was started or charged.`,
+      detail: { channel: ref.channel, code },
+      cause: error,
+    });
+  }
+
+  /** The job message's first post: in a public channel the bot has not joined, it joins and posts again. */
+  async function postFirst(text: string, record: JobRecord | undefined, blocks?: unknown[]): Promise<string> {
+    const post = () =>
+      client.chat.postMessage({
+        channel: ref.channel,
+        thread_ts: ref.threadTs,
+        text,
+        blocks: blocks as never,
+        unfurl_links: false,
+      });
+    let res: Awaited<ReturnType<typeof post>>;
+    try {
+      res = await post();
+    } catch (error) {
+      if (slackErrorCode(error) !== 'not_in_channel' || !(await join())) throw await unreachable(error);
+      res = await post().catch(async (again: unknown) => {
+        throw await unreachable(again);
+      });
+    }
+    const ts = String(res.ts);
+    ref.ts = ts;
+    if (record) await deps.refChanged(record.id, ref);
+    return ts;
+  }
 
   /** Posts the job message once; later calls update it. The ts is saved so a restart edits the same message. */
   async function show(text: string, record: JobRecord | undefined, blocks?: unknown[]): Promise<string> {
     if (!posting) {
-      posting = client.chat
-        .postMessage({
-          channel: ref.channel,
-          thread_ts: ref.threadTs,
-          text,
-          blocks: blocks as never,
-          unfurl_links: false,
-        })
-        .then(async (res) => {
-          const ts = String(res.ts);
-          ref.ts = ts;
-          if (record) await deps.refChanged(record.id, ref);
-          return ts;
-        });
-      return posting;
+      const first = postFirst(text, record, blocks);
+      posting = first;
+      // A post that failed is tried again by the next call (ready() after a refused "waiting" update).
+      first.catch(() => {
+        if (posting === first) posting = undefined;
+      });
+      return first;
     }
     const ts = await posting;
     await client.chat.update({ channel: ref.channel, ts, text, blocks: (blocks ?? []) as never });
     return ts;
   }
+
+  /** The job message's ts when it exists; a failed post counts as none. */
+  async function postedTs(): Promise<string | undefined> {
+    const current = posting;
+    if (!current) return undefined;
+    try {
+      return await current;
+    } catch {
+      if (posting === current) posting = undefined;
+      return undefined;
+    }
+  }
+
+  const target: PrivateTarget = {
+    channel: ref.channel,
+    userId: ref.userId,
+    threadTs: ref.threadTs,
+    responseUrl: ref.responseUrl,
+    ack: options.ack,
+  };
+  const tellPrivately = async (text: string) => {
+    await deps.answers.tell(target, text);
+  };
 
   const pacer = deps.pacerFor?.(ref.teamId);
   const minInterval = deps.updateIntervalMs ?? UPDATE_INTERVAL_MS;
@@ -98,29 +198,24 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
     },
   );
 
-  async function ephemeral(text: string): Promise<void> {
-    await client.chat.postEphemeral({
-      channel: ref.channel,
-      user: ref.userId,
-      text,
-      thread_ts: ref.threadTs,
-    });
-  }
-
   return {
     ref,
     fetchImage: deps.fetchImage,
 
-    async text(message: string, options?: ReplyTextOptions) {
-      const text = options?.formatted ? message : escapeSlack(message);
-      if (options?.ephemeral) await ephemeral(text);
+    async acknowledge(visibility) {
+      if (visibility !== 'private' && (options.settleOnJob ?? true)) await options.ack?.settle();
+    },
+
+    async text(message: string, textOptions?: ReplyTextOptions) {
+      const text = textOptions?.formatted ? message : escapeSlack(message);
+      if (textOptions?.ephemeral) await tellPrivately(text);
       else await show(text, undefined);
     },
 
     async ready(record) {
       // The first state is posted (and awaited) before the job goes upstream, so a channel the bot cannot
-      // post in refuses the job before it is paid for.
-      if (posting) return;
+      // post in refuses the job (`unreachable`) before it is paid for.
+      if ((await postedTs()) !== undefined) return;
       const starting: JobEvent = { type: 'starting', elapsedMs: 0 };
       const text = progressText(starting, record);
       await show(text, record, progressBlocks(record, text));
@@ -186,11 +281,18 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
 
     async fail(error: BotError, record?: JobRecord) {
       await stopUpdating();
-      if (!record || !posting) {
-        await ephemeral(`:warning: ${escapeSlack(error.userMessage)}`);
+      const note = escapeSlack(error.userMessage);
+      if (!record || (await postedTs()) === undefined) {
+        await tellPrivately(`:warning: ${note}`);
         return;
       }
-      await show(`:x: ${escapeSlack(error.userMessage)}\n${finalText(record)}`, record);
+      try {
+        await show(`:x: ${note}\n${finalText(record)}`, record);
+      } catch (editError) {
+        // The job's message can no longer be edited (the bot was removed from the channel): say it privately.
+        logger.warn({ jobId: record.id, code: slackErrorCode(editError) }, 'could not edit the job message');
+        await tellPrivately(`:x: ${note}`);
+      }
     },
   };
 }
@@ -201,20 +303,21 @@ export interface SlackActionTarget {
   /** The message the button is on, and its thread. */
   ts?: string;
   threadTs?: string;
+  /** The press's response_url: the presser's private answers, wherever the message is. */
+  responseUrl?: PrivateTarget['responseUrl'];
 }
 
 /**
- * The Reply for a button pressed on a job's message (Cancel, Delete): refusals are an ephemeral note to the
- * presser beside the message; Delete removes the message and the uploaded file.
+ * The Reply for a button pressed on a job's message (Cancel, Delete): refusals are a private note to the
+ * presser (through the press's response_url); Delete removes the message and the uploaded file.
  */
 export function createSlackActionReply(
   target: SlackActionTarget,
-  deps: Pick<SlackReplyDeps, 'client'> & {
-    /** An ephemeral note to one user (the adapter's; failures only logged). */
-    tellUser(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
-  },
+  deps: Pick<SlackReplyDeps, 'client' | 'answers'>,
 ): Reply {
-  const note = (text: string) => deps.tellUser(target.channel, target.userId, text, target.threadTs);
+  const note = async (text: string) => {
+    await deps.answers.tell(target, text);
+  };
   return {
     text: (message, options) => note(options?.formatted ? message : escapeSlack(message)),
     fail: (error) => note(escapeSlack(error.userMessage)),

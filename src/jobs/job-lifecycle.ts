@@ -141,8 +141,9 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       durationMs: now() - record.createdAt,
     });
     if (error instanceof CancelRequest) observe({ type: 'cancelled', platform: record.platform, charged });
+    // A channel the bot is not in is the user's situation (they are told how to invite it), not a fault.
     const level =
-      error instanceof CancelRequest
+      error instanceof CancelRequest || botError.kind === 'unreachable'
         ? 'info'
         : botError.kind === 'misconfigured' || botError.kind === 'internal'
           ? 'error'
@@ -240,7 +241,8 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     options.jobSignal.addEventListener('abort', cancel, { once: true });
     try {
       // Nothing goes upstream before the user's message for this job exists: a job the bot could not show
-      // is refused (and refunded) here, not paid for.
+      // (`unreachable`: not a member where it was asked; or the platform failing) is settled here as a
+      // failure, refunded, with nothing submitted, and the adapter's fail() says why.
       if ('body' in start) await sink.ready?.(current);
       if (options.jobSignal.aborted) throw options.jobSignal.reason;
       posting = 'body' in start;

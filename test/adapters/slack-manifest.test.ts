@@ -91,6 +91,8 @@ describe('Slack manifest from the command registry', () => {
     expect(manifest.oauth_config?.scopes?.bot).toEqual([
       'commands',
       'chat:write',
+      'channels:join',
+      'im:write',
       'files:write',
       'files:read',
       'users:read',

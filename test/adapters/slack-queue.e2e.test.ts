@@ -21,7 +21,7 @@ const it = slackWorldTest({
 });
 
 const CHANNEL = slackSeed.general;
-const { alice: ALICE, bob: BOB, carol: CAROL } = slackSeed;
+const { alice: ALICE, bob: BOB, carol: CAROL, admin: ADMIN } = slackSeed;
 
 const botPosts = (slack: SlackEmulator) =>
   slack.timeline.filter(
@@ -191,4 +191,35 @@ describe('Slack queue and job control', () => {
     expect(refusal.text).toContain('You have used');
     expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   }, 30_000);
+  it('refuses at its turn a job that waited in line where the bot cannot post: refunded, nothing submitted', async ({
+    world: { driver, slack, video, app },
+  }) => {
+    const adminUsed = await used(app, ADMIN);
+    await imagine(driver, CAROL, '[emu:ms=1500] carol holds the slot');
+    const upstream = () =>
+      video.requests
+        .filter((r) => r.method === 'POST')
+        .map((r) => String((r.body as { prompt?: string }).prompt));
+    await slack.waitFor(() => upstream().some((p) => p.includes('carol holds the slot')), {
+      timeoutMs: 5000,
+    });
+    await driver.slashCommand({
+      command: '/imagine',
+      text: 'admin waits in secret',
+      user: ADMIN,
+      channel: slackSeed.secret,
+    });
+    const told = await slack.waitFor(
+      () =>
+        ephemeralsFor(slack, ADMIN).find((t) => t.channel === slackSeed.secret && t.text.includes('/invite')),
+      { timeoutMs: 15_000 },
+    );
+    expect(told.via).toBe('response_url');
+    // Its place in line could not be shown either (chat.postMessage refused), and it never went upstream.
+    expect(slack.messagesIn(slackSeed.secret)).toEqual([]);
+    await jobMessage(slack, 'carol holds the slot', (text) => text.includes('Done'));
+    expect(upstream()).toHaveLength(1);
+    expect(upstream()[0]).toContain('carol holds the slot');
+    expect(await used(app, ADMIN)).toBe(adminUsed);
+  });
 });

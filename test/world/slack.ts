@@ -15,6 +15,7 @@ import { createSlackDriver, type SlackDriver } from '../emulators/slack/driver.j
 import {
   startSlackEmulator,
   type SlackEmulator,
+  type SlackConversationInput,
   type SlackEmulatorOptions,
   type SlackUser,
   type TimelineEntry,
@@ -41,15 +42,35 @@ export const slackSeed = {
   teamDomain: 'emulated',
   botUserId: 'U0EMUBOT',
   botId: 'B0EMUBOT',
-  /** Any channel id exists in the emulator; these are the ones the tests name. */
+  /** Any channel id exists in the emulator, with the bot in it; these are the ones the tests name. */
   general: 'C0GENERAL',
   videos: 'C0VIDEOS',
+  /** A public channel the bot has not joined (it may join: `conversations.join`). */
+  lobby: 'C0LOBBY',
+  /** A private channel of the four people, the bot not invited. */
+  secret: 'C0SECRET',
+  /** Alice and Bob's DM: the bot is not part of it. */
+  aliceBobDm: 'D0ALICEBOB',
   /** A workspace admin (users.info says so); the others are members. */
   admin: 'U0ADMIN',
   alice: 'U0ALICE',
   bob: 'U0BOB',
   carol: 'U0CAROL',
 } as const;
+
+const seededConversations: SlackConversationInput[] = [
+  { id: slackSeed.general, name: 'general' },
+  { id: slackSeed.videos, name: 'videos' },
+  { id: slackSeed.lobby, name: 'lobby', bot: false },
+  {
+    id: slackSeed.secret,
+    kind: 'private',
+    name: 'secret',
+    bot: false,
+    members: [slackSeed.admin, slackSeed.alice, slackSeed.bob, slackSeed.carol],
+  },
+  { id: slackSeed.aliceBobDm, kind: 'im', bot: false, members: [slackSeed.alice, slackSeed.bob] },
+];
 
 const seededUsers: SlackUser[] = [
   { id: slackSeed.admin, name: 'admin', isAdmin: true },
@@ -161,6 +182,7 @@ export function startSlackWorld(options: SlackWorldOptions = {}): Promise<SlackW
       channelNames: { [slackSeed.general]: 'general', [slackSeed.videos]: 'videos' },
       // Slack escapes a command's text as the manifest we ship says.
       slashCommands: slackManifest(SLASH_COMMANDS).features?.slash_commands,
+      conversations: [...seededConversations, ...(options.emulator?.conversations ?? [])],
     });
     stack.push(() => slack.close());
 

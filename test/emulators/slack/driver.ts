@@ -152,10 +152,13 @@ export type EventResponse = DriverResponse & { eventId: string; event: SlackEven
 
 export interface SlackDriver {
   readonly sent: SentRequest[];
+  /** `ackMessage`: what the ack body showed the user (Slack shows it as the command's reply), if anything. */
   slashCommand(
     input: SlashCommandInput,
     sign?: SignOptions,
-  ): Promise<DriverResponse & { responseUrl: string; triggerId: string }>;
+  ): Promise<
+    DriverResponse & { responseUrl: string; triggerId: string; ackMessage: StoredMessage | undefined }
+  >;
   event(event: SlackEventInput, options?: EventOptions): Promise<EventResponse>;
   messageShortcut(
     input: MessageShortcutInput,
@@ -199,14 +202,24 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     team_id: emulator.users.get(id)?.teamId ?? identity.teamId,
   });
   const channelName = (id: string) =>
-    emulator.channelNames.get(id) ?? (id.startsWith('D') ? 'directmessage' : id.toLowerCase());
+    emulator.channelNames.get(id) ??
+    emulator.conversations.get(id)?.name ??
+    (id.startsWith('D') ? 'directmessage' : id.toLowerCase());
+  const CHANNEL_TYPES = { public: 'channel', private: 'group', im: 'im', mpim: 'mpim' } as const;
+  const channelType = (id: string) => {
+    const kind = emulator.conversations.get(id)?.kind;
+    return kind === undefined ? (id.startsWith('D') ? 'im' : 'channel') : CHANNEL_TYPES[kind];
+  };
   /** Who and what a typed `@name` / `#name` names: the seeded users, the bot and the named channels. */
   const typedWorkspace = (): TypedWorkspace => ({
     users: new Map([
       [BOT_USER_NAME, identity.botUserId],
       ...[...emulator.users.values()].map((u) => [userName(u.id), u.id] as const),
     ]),
-    channels: new Map([...emulator.channelNames].map(([id, name]) => [name, id] as const)),
+    channels: new Map([
+      ...[...emulator.conversations.values()].map((c) => [c.name, c.id] as const),
+      ...[...emulator.channelNames].map(([id, name]) => [name, id] as const),
+    ]),
     userName: (id) => (id === identity.botUserId ? BOT_USER_NAME : userName(id)),
     channelName,
   });
@@ -327,7 +340,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     if (channel !== undefined && (ev.type === 'app_mention' || ev.type === 'message')) {
       if (typeof ev.ts !== 'string') ev.ts = emulator.nextTs();
       ev.team ??= identity.teamId;
-      if (ev.type === 'message') ev.channel_type ??= channel.startsWith('D') ? 'im' : 'channel';
+      if (ev.type === 'message') ev.channel_type ??= channelType(channel);
       if (isUserMessage) ev.client_msg_id ??= randomUUID();
       const alreadyStored = emulator.messages.some((m) => m.channel === channel && m.ts === ev.ts);
       if (isUserMessage && (opts.store ?? true) && !alreadyStored && typeof ev.user === 'string') {
@@ -412,7 +425,22 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
         trigger_id: triggerId,
       };
       const response = await sendForm('slash_command', fields, sign);
-      return { ...response, responseUrl, triggerId };
+      const ackBody =
+        response.transport === 'socket' || response.headers['content-type']?.includes('json')
+          ? response.json
+          : response.body;
+      const ackMessage =
+        response.status === 200
+          ? emulator.showAckBody(
+              {
+                channel: input.channel,
+                user: input.user,
+                ...(input.threadTs === undefined ? {} : { threadTs: input.threadTs }),
+              },
+              ackBody,
+            )
+          : undefined;
+      return { ...response, responseUrl, triggerId, ackMessage };
     },
 
     event,

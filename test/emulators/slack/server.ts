@@ -21,6 +21,8 @@ import {
   trackSockets,
 } from '../http-util.js';
 import type { HeaderMap } from '../http-util.js';
+import { Conversations } from './conversations.js';
+import type { SlackConversation, SlackConversationInput } from './conversations.js';
 import { SocketModeHub } from './socket-mode.js';
 import { Store } from './store.js';
 import type {
@@ -50,6 +52,7 @@ export type {
   WorkspaceIdentity,
 } from './store.js';
 export type { SocketDelivery, SocketEnvelopeRecord, SocketFrame, EnvelopeType } from './socket-mode.js';
+export type { ConversationKind, SlackConversation, SlackConversationInput } from './conversations.js';
 export { SocketModeHub } from './socket-mode.js';
 export { createSlackDriver, slackSignature } from './driver.js';
 export type {
@@ -93,7 +96,10 @@ export interface SlackEmulatorOptions {
   appId?: string;
   /** Users known to users.info (and named in driver payloads). The bot user is always known. */
   users?: SlackUser[];
-  /** When given, other channel ids answer `channel_not_found`. Default: any channel exists. */
+  /**
+   * When given, other channel ids answer `channel_not_found` (these are public channels with the bot in
+   * them). Default: any channel exists, with the bot in it, unless `conversations` says otherwise.
+   */
   channels?: string[];
   /**
    * Channel names by id, for conversations.info, `channel_name` in payloads and typed `#name`s the driver
@@ -105,6 +111,8 @@ export interface SlackEmulatorOptions {
    * users, channels and links in a command's text as `<@U…|name>` sequences or as typed (Slack's default).
    */
   slashCommands?: ReadonlyArray<{ command: string; should_escape?: boolean }>;
+  /** Conversations with their kind and members, the bot in them or not (restored to this on reset). */
+  conversations?: SlackConversationInput[];
   /** A trigger id must be exchanged (views.open/push) within this. Default 3000 (Slack's limit). */
   triggerTtlMs?: number;
   /** Refuse trigger ids the driver did not issue (`invalid_trigger_id`). Default true. */
@@ -294,6 +302,13 @@ export interface SlackEmulator {
   downloads: DownloadRecord[];
   responses: ResponseUrlPost[];
   socket: SocketModeHub;
+  /**
+   * Every conversation met so far, live: declared ones, undeclared ids as calls name them, DMs the bot opened.
+   * Set `botMember` to stage a bot removed from (or invited to) a channel.
+   */
+  conversations: Map<string, SlackConversation>;
+  /** Declares a conversation now (kept until reset). */
+  addConversation(input: SlackConversationInput): SlackConversation;
   /** Calls of one method, in order. */
   callsTo(method: string): ApiCall[];
   /** Messages of a channel (or one thread, parent first) in post order; deleted and ephemeral ones on request. */
@@ -303,6 +318,15 @@ export interface SlackEmulator {
   ): StoredMessage[];
   /** Stores a message as a user posted it, with its files served at `url_private`. */
   userPostsMessage(input: UserMessageInput): StoredMessage;
+  /**
+   * A slash command's ack body as Slack shows it: a JSON `{text, blocks, response_type}` or a plain-text
+   * body becomes an ephemeral reply to the user (visible to all with `in_channel`), wherever the command was
+   * typed; an empty body shows nothing. The driver calls this with every slash command's answer.
+   */
+  showAckBody(
+    where: { channel: string; user: string; threadTs?: string },
+    body: unknown,
+  ): StoredMessage | undefined;
   /** Mints a response_url bound to a channel/user (and message); the driver uses this. */
   issueResponseUrl(context: Omit<ResponseUrlContext, 'issuedAt' | 'uses'>): string;
   /** Mints (or registers) a trigger id views.open will accept for `triggerTtlMs`. */
@@ -317,7 +341,10 @@ export interface SlackEmulator {
   waitFor<T>(probe: () => T | undefined | null | false, options?: WaitForOptions): Promise<T>;
   /** Merges into the current faults; a key set to `undefined` clears it. Counters restart for keys set. */
   configure(faults: Partial<SlackFaults>): void;
-  /** Clears records, messages, files, views, triggers, response URLs and faults (arrays/maps in place). */
+  /**
+   * Clears records, messages, files, views, triggers, response URLs and faults (arrays/maps in place); the
+   * conversations go back to those declared in the options, with their members as declared.
+   */
   reset(): void;
   close(): Promise<void>;
 }
@@ -379,6 +406,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     (options.slashCommands ?? []).filter((c) => c.should_escape === true).map((c) => c.command),
   );
   const store = new Store(now, identity);
+  const conversations = new Conversations(
+    [...(options.channels ?? []).map((id) => ({ id, bot: true })), ...(options.conversations ?? [])],
+    options.channels !== undefined,
+    now,
+  );
   const socket = new SocketModeHub({
     appId: identity.appId,
     pingIntervalMs: options.socketPingIntervalMs ?? 10_000,
@@ -440,7 +472,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     appToken,
     users,
     channelNames,
-    channels: options.channels === undefined ? undefined : new Set(options.channels),
+    conversations,
     triggerTtlMs: options.triggerTtlMs ?? 3000,
     strictTriggers: options.strictTriggers ?? true,
     now,
@@ -870,6 +902,32 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     serveFile(res, file, url.searchParams.has('download'), method === 'HEAD');
   }
 
+  function showAckBody(
+    where: { channel: string; user: string; threadTs?: string },
+    body: unknown,
+  ): StoredMessage | undefined {
+    const message =
+      typeof body === 'string'
+        ? { text: body }
+        : typeof body === 'object' && body !== null && !Array.isArray(body)
+          ? (body as Record<string, unknown>)
+          : {};
+    const text = typeof message.text === 'string' ? message.text : '';
+    const blocks = Array.isArray(message.blocks) ? (message.blocks as unknown[]) : undefined;
+    if (text === '' && blocks === undefined) return undefined;
+    const inChannel = message.response_type === 'in_channel';
+    return store.addMessage({
+      channel: where.channel,
+      threadTs: inChannel ? undefined : where.threadTs,
+      user: identity.botUserId,
+      botId: identity.botId,
+      text,
+      blocks,
+      ephemeralFor: inChannel ? undefined : where.user,
+      via: 'ack',
+    });
+  }
+
   function userPostsMessage(input: UserMessageInput): StoredMessage {
     const files = (input.files ?? []).map((f) => {
       const bytes = typeof f.bytes === 'string' ? Buffer.from(f.bytes, 'utf8') : f.bytes;
@@ -924,6 +982,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     downloads,
     responses,
     socket,
+    conversations: conversations.all,
+    addConversation: (input) => conversations.add(input),
     callsTo: (method) => calls.filter((c) => c.method === method),
     messagesIn(channel, opts = {}) {
       return store.messages.filter((m) => {
@@ -935,6 +995,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       });
     },
     userPostsMessage,
+    showAckBody,
     issueResponseUrl(context) {
       const id = String(Math.floor(now())).slice(-10) + String(responseUrls.size + 1);
       const kind = context.kind === 'slash_command' ? 'commands' : 'actions';
@@ -969,6 +1030,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       responses.length = 0;
       responseUrls.clear();
       store.clear();
+      conversations.reset();
       socket.reset();
       configure({
         rateLimit: undefined,

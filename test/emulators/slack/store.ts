@@ -4,8 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 
+/** `ack`: the body of a slash command's acknowledgement, which Slack shows as the command's reply. */
 export type MessageVia =
-  'chat.postMessage' | 'chat.postEphemeral' | 'files.completeUploadExternal' | 'response_url' | 'user';
+  | 'chat.postMessage'
+  | 'chat.postEphemeral'
+  | 'files.completeUploadExternal'
+  | 'response_url'
+  | 'ack'
+  | 'user';
 
 export interface MessageRevision {
   at: number;

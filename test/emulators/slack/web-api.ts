@@ -4,6 +4,7 @@
  * (`blocks`, `view`, `files`, ...) are accepted either as JSON strings or, from JSON bodies, as values.
  */
 import { z } from 'zod';
+import type { Conversations } from './conversations.js';
 import type { SlackUser, Store, StoredFile, StoredMessage, StoredView, WorkspaceIdentity } from './store.js';
 
 export interface WebApiContext {
@@ -14,10 +15,10 @@ export interface WebApiContext {
   botToken: string;
   appToken: string;
   users: Map<string, SlackUser>;
-  /** Channel names by id; others are named by their id in lower case. */
+  /** Channel names by id, over the conversations' own (the `channelNames` option). */
   channelNames: Map<string, string>;
-  /** When set, other channel ids answer `channel_not_found`. */
-  channels: Set<string> | undefined;
+  /** Who is in which conversation, the bot included. */
+  conversations: Conversations;
   /** How long a trigger id may be exchanged for a view. `Infinity` disables the check. */
   triggerTtlMs: number;
   /** Trigger ids the driver did not issue answer `invalid_trigger_id`. */
@@ -59,6 +60,8 @@ export const EMULATED_METHODS = [
   'conversations.info',
   'conversations.history',
   'conversations.replies',
+  'conversations.join',
+  'conversations.open',
   'apps.connections.open',
 ] as const;
 
@@ -190,6 +193,12 @@ const schemas = {
     limit: intArg('limit').optional(),
     cursor: optionalString('cursor'),
   }),
+  'conversations.join': z.object({ channel: required('channel') }),
+  'conversations.open': z.object({
+    users: optionalString('users'),
+    channel: optionalString('channel'),
+    return_im: boolArg.optional(),
+  }),
 } as const;
 
 type SchemaMethod = keyof typeof schemas;
@@ -320,8 +329,17 @@ export function createWebApi(ctx: WebApiContext) {
     return undefined;
   }
 
+  /** The bot must be in the conversation: Slack's `not_in_channel` (public) or `channel_not_found`. */
   function checkChannel(channel: string): void {
-    if (ctx.channels !== undefined && !ctx.channels.has(channel)) throw new ApiError('channel_not_found');
+    const refused = ctx.conversations.botAccess(channel);
+    if (refused !== undefined) throw new ApiError(refused);
+  }
+
+  /** chat.postMessage to a user id posts in the bot's DM with that person (App Home's Messages tab). */
+  function postTarget(channel: string): string {
+    if (!/^[UW][A-Z0-9]+$/.test(channel)) return channel;
+    if (channel === identity.botUserId) throw new ApiError('channel_not_found');
+    return ctx.conversations.openIm(channel).conversation.id;
   }
 
   function requireContent(args: { text?: string; blocks?: unknown[]; attachments?: unknown[] }): void {
@@ -462,10 +480,11 @@ export function createWebApi(ctx: WebApiContext) {
 
     'chat.postMessage': (params) => {
       const args = parse('chat.postMessage', params);
-      checkChannel(args.channel);
+      const channel = postTarget(args.channel);
+      checkChannel(channel);
       requireContent(args);
       const message = store.addMessage({
-        channel: args.channel,
+        channel,
         threadTs: args.thread_ts,
         user: identity.botUserId,
         botId: identity.botId,
@@ -522,6 +541,7 @@ export function createWebApi(ctx: WebApiContext) {
     'chat.postEphemeral': (params) => {
       const args = parse('chat.postEphemeral', params);
       checkChannel(args.channel);
+      if (!ctx.conversations.hasMember(args.channel, args.user)) throw new ApiError('user_not_in_channel');
       requireContent(args);
       const message = store.addMessage({
         channel: args.channel,
@@ -663,25 +683,18 @@ export function createWebApi(ctx: WebApiContext) {
       return { ok: true, user: userJson(user) };
     },
 
-    // The fields a bot reads of a conversation (https://api.slack.com/methods/conversations.info); a DM has
-    // no name.
+    // The fields a bot reads of a conversation (https://api.slack.com/methods/conversations.info): a public
+    // channel is visible to channels:read without being a member; private channels and DMs only to members.
     'conversations.info': (params) => {
       const { channel } = parse('conversations.info', params);
-      checkChannel(channel);
-      const isIm = channel.startsWith('D');
-      return {
-        ok: true,
-        channel: {
-          id: channel,
-          ...(isIm ? {} : { name: ctx.channelNames.get(channel) ?? channel.toLowerCase() }),
-          is_channel: channel.startsWith('C'),
-          is_group: channel.startsWith('G'),
-          is_im: isIm,
-          is_private: !channel.startsWith('C'),
-          is_archived: false,
-          context_team_id: identity.teamId,
-        },
-      };
+      const conversation = ctx.conversations.get(channel);
+      if (conversation === undefined || (conversation.kind !== 'public' && !conversation.botMember)) {
+        throw new ApiError('channel_not_found');
+      }
+      const json = ctx.conversations.json(conversation);
+      const name = ctx.channelNames.get(channel);
+      if (name !== undefined && 'name' in json) json.name = json.name_normalized = name;
+      return { ok: true, channel: { ...json, context_team_id: identity.teamId } };
     },
 
     'conversations.history': (params) => {
@@ -728,6 +741,61 @@ export function createWebApi(ctx: WebApiContext) {
         messages: page.map((m) => store.messageJson(m)),
         has_more: hasMore,
         response_metadata: { next_cursor: nextCursor },
+      };
+    },
+
+    'conversations.join': (params) => {
+      const args = parse('conversations.join', params);
+      const conversation = ctx.conversations.get(args.channel);
+      if (conversation === undefined) throw new ApiError('channel_not_found');
+      // A bot joins public channels only: a private channel must invite it (/invite), and DMs are fixed.
+      if (conversation.kind === 'private') throw new ApiError('method_not_supported_for_channel_type');
+      if (conversation.kind !== 'public') {
+        throw new ApiError(
+          conversation.botMember ? 'method_not_supported_for_channel_type' : 'channel_not_found',
+        );
+      }
+      const already = conversation.botMember;
+      conversation.botMember = true;
+      return {
+        ok: true,
+        channel: ctx.conversations.json(conversation),
+        ...(already
+          ? { warning: 'already_in_channel', response_metadata: { warnings: ['already_in_channel'] } }
+          : {}),
+      };
+    },
+
+    'conversations.open': (params) => {
+      const args = parse('conversations.open', params);
+      if (args.channel !== undefined) {
+        const conversation = ctx.conversations.get(args.channel);
+        if (conversation === undefined || !conversation.botMember) throw new ApiError('channel_not_found');
+        return { ok: true, channel: ctx.conversations.json(conversation) };
+      }
+      const users = (args.users ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u !== '');
+      if (users.length === 0) throw new ApiError('users_list_not_supplied');
+      if (users.length > 8) throw new ApiError('too_many_users');
+      for (const user of users) {
+        if (user !== identity.botUserId && !ctx.users.has(user)) throw new ApiError('user_not_found');
+      }
+      const others = users.filter((u) => u !== identity.botUserId);
+      if (others.length === 0) throw new ApiError('cannot_dm_bot');
+      if (others.length === 1) {
+        const { conversation, alreadyOpen } = ctx.conversations.openIm(others[0] ?? '');
+        return {
+          ok: true,
+          ...(alreadyOpen ? { no_op: true, already_open: true } : {}),
+          channel: args.return_im ? ctx.conversations.json(conversation) : { id: conversation.id },
+        };
+      }
+      const conversation = ctx.conversations.openMpim(others);
+      return {
+        ok: true,
+        channel: args.return_im ? ctx.conversations.json(conversation) : { id: conversation.id },
       };
     },
 
