@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BotError, InvalidInputError } from '../src/errors.js';
-import type { OptionValue, UserRef } from '../src/port.js';
-import { describeQuota, formatQuotaAmount, type QuotaActor, type QuotaSubject } from '../src/quota/quota.js';
+import type { OptionValue, SpaceWords, UserRef } from '../src/port.js';
+import { describeQuota, formatQuotaAmount, type QuotaSubject } from '../src/quota/quota.js';
+import { actorOf, onlyAdmins, requireSpaceAdmin } from './admin-only.js';
 import type { CommandDefinition } from './types.js';
 
 /** `/quota show|set|reset|default`: users see their own usage; admins change limits. */
@@ -17,13 +18,12 @@ const userRefSchema = z.object({
 });
 const limitSchema = z.number().int();
 
-function userOf(value: OptionValue | undefined, required: boolean): UserRef | undefined {
+function userOf(value: OptionValue | undefined, required: boolean, words: SpaceWords): UserRef | undefined {
   if (value === undefined && !required) return undefined;
   const parsed = userRefSchema.safeParse(value);
-  if (!parsed.success)
-    throw new InvalidInputError('user', 'Please name a member of this server or workspace.');
+  if (!parsed.success) throw new InvalidInputError('user', `Please name a member of this ${words.space}.`);
   if (!parsed.data.inSpace) {
-    throw new InvalidInputError('user', 'That user is not a member of this server or workspace.');
+    throw new InvalidInputError('user', `That user is not a member of this ${words.space}.`);
   }
   return parsed.data;
 }
@@ -60,21 +60,19 @@ export const quotaCommand: CommandDefinition = {
     },
   ],
 
-  async handle(invocation, reply, { quota }) {
-    const actor: QuotaActor = {
-      platform: invocation.platform,
-      spaceId: invocation.spaceId,
-      userId: invocation.userId,
-      isSpaceAdmin: invocation.isSpaceAdmin,
-    };
+  async handle(invocation, reply, context) {
+    const { quota, format } = context;
+    const actor = actorOf(invocation);
+    const adminOnly = (action: string) =>
+      requireSpaceAdmin(invocation, context, { area: 'quota', action, what: 'change quotas' });
     const subjectOf = (user: UserRef): QuotaSubject => ({ ...actor, userId: user.id });
     const name = (user: UserRef) => user.displayName ?? user.id;
     switch (invocation.subcommand ?? 'show') {
       case 'show': {
-        const user = userOf(invocation.options.user, false);
+        const user = userOf(invocation.options.user, false, format.words);
         if (user && user.id !== actor.userId && !quota.isAdmin(actor)) {
           throw new BotError('forbidden', 'non-admin asked for another user’s quota', {
-            userMessage: 'Only an admin can see someone else’s quota.',
+            userMessage: onlyAdmins(format.words, 'see someone else’s quota'),
           });
         }
         const status = await quota.status(user ? subjectOf(user) : actor);
@@ -83,7 +81,8 @@ export const quotaCommand: CommandDefinition = {
         return;
       }
       case 'set': {
-        const user = userOf(invocation.options.user, true) as UserRef;
+        adminOnly('set');
+        const user = userOf(invocation.options.user, true, format.words) as UserRef;
         const change = await quota.setUserLimit(actor, subjectOf(user), limitOf(invocation.options.limit));
         await reply.text(
           `${name(user)}’s limit is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
@@ -92,7 +91,8 @@ export const quotaCommand: CommandDefinition = {
         return;
       }
       case 'reset': {
-        const user = userOf(invocation.options.user, true) as UserRef;
+        adminOnly('reset');
+        const user = userOf(invocation.options.user, true, format.words) as UserRef;
         const change = await quota.resetUsage(actor, subjectOf(user));
         await reply.text(`${name(user)}’s usage for this period is cleared (was ${change.old}).`, {
           ephemeral: true,
@@ -100,6 +100,7 @@ export const quotaCommand: CommandDefinition = {
         return;
       }
       case 'default': {
+        adminOnly('default');
         const change = await quota.setSpaceDefault(actor, limitOf(invocation.options.limit));
         await reply.text(
           `The default limit here is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,

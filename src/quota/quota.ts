@@ -103,7 +103,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     requireAdmin(
       isAdmin,
       actor,
-      { area: 'quota', action, userMessage: 'Only a server admin or a bot owner can change quotas.' },
+      { area: 'quota', action, userMessage: 'Only an admin or a bot owner can change quotas.' },
       logger,
     );
 

@@ -146,7 +146,7 @@ describe('/quota command', () => {
         quota,
       });
       expect(r.last()?.failure).toBe(true);
-      expect(r.last()?.text).toMatch(/Only (a server admin or a bot owner|an admin)/);
+      expect(r.last()?.text).toMatch(/^Only admins \(or a bot owner\) can (change quotas|see someone else’s quota)\.$/);
     }
     expect((await quota.status({ ...alice, userId: 'bob' })).limit).toBe(5);
     expect(log.lines.some((l) => l.includes('quota changed'))).toBe(false);
@@ -207,7 +207,7 @@ describe('/quota command', () => {
       r.reply,
       { quota },
     );
-    expect(r.last()?.text).toBe('That user is not a member of this server or workspace.');
+    expect(r.last()?.text).toBe('That user is not a member of this space.');
     await runCommand(
       quotaCommand,
       invocation({
