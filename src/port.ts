@@ -20,7 +20,20 @@ export type { CommandDefinition, OptionSpec, OptionType, SubcommandSpec } from '
 export type { DiscordConfig, SlackConfig } from './config.js';
 export { BotError, InvalidInputError, toBotError } from './errors.js';
 export { formatByteSize, formatCount } from './util/format.js';
-export { progressView, quotePrompt, settingsLine, textBar } from './generation/progress-view.js';
+export {
+  NOT_COUNTED,
+  STATE_WORDS,
+  endView,
+  progressLine,
+  progressView,
+  quotePrompt,
+  settingsLine,
+  stateLine,
+  textBar,
+  type EndView,
+  type JobState,
+  type ProgressView,
+} from './generation/progress-view.js';
 
 export interface UserRef {
   id: string;

@@ -12,7 +12,15 @@ import type {
 } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
-import { NO_MENTIONS, finalContent, progressButtons, progressContent, resultButtons } from './render.js';
+import {
+  NO_MENTIONS,
+  endButtons,
+  endContent,
+  finalContent,
+  progressButtons,
+  progressContent,
+  resultButtons,
+} from './render.js';
 
 /**
  * The Reply port on Discord, over REST only, so a restarted bot can finish a job from its stored reference
@@ -284,7 +292,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
         await surface.refused(`⚠️ ${error.userMessage}`);
         return;
       }
-      await edit({ content: `❌ ${error.userMessage}\n${finalContent(record)}`, components: [] });
+      await edit({ content: endContent(error, record), components: endButtons(error, record) });
     },
   };
 }

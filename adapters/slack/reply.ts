@@ -13,7 +13,15 @@ import type {
 } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
-import { escapeSlack, finalText, progressBlocks, progressText, resultBlocks } from './render.js';
+import {
+  endBlocks,
+  endText,
+  escapeSlack,
+  finalText,
+  progressBlocks,
+  progressText,
+  resultBlocks,
+} from './render.js';
 
 /**
  * The Reply port on Slack: one message per job, posted at the first progress event (so a refused request
@@ -161,7 +169,7 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
         ref.fileId = fileId;
         await deps.refChanged(record.id, ref).catch(() => undefined);
       }
-      const text = finalText(record, ':white_check_mark: Done — the video is in the thread.');
+      const text = finalText(record, 'The video is in the thread.');
       await client.chat.update({
         channel: ref.channel,
         ts,
@@ -191,7 +199,8 @@ export function createSlackReply(ref: SlackMessageRef, deps: SlackReplyDeps): Ge
         await ephemeral(`:warning: ${escapeSlack(error.userMessage)}`);
         return;
       }
-      await show(`:x: ${escapeSlack(error.userMessage)}\n${finalText(record)}`, record);
+      const text = endText(error, record);
+      await show(text, record, endBlocks(error, record, text));
     },
   };
 }

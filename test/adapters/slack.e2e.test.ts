@@ -123,7 +123,7 @@ describe('Slack /imagine end to end', () => {
     await slack.waitFor(
       () =>
         botPosts(slack).some((t) =>
-          t.text.startsWith(':x: The video could not be generated: Prompt rejected'),
+          t.text.startsWith(':x: *Failed*\nThe video could not be generated: Prompt rejected'),
         ),
       {
         timeoutMs: 15_000,
