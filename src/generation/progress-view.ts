@@ -99,9 +99,11 @@ export interface EndView {
 export function endView(error: BotError, record: Pick<JobRecord, 'reservation'>): EndView {
   const cancelled = error.kind === 'job_cancelled';
   const refunded = record.reservation === 'refunded';
+  // The provider's reason may come without a full stop ("…: Content policy violation").
+  const reason = /[.!?…]$/.test(error.userMessage) ? error.userMessage : `${error.userMessage}.`;
   return {
     state: cancelled ? 'cancelled' : 'failed',
-    text: refunded ? `${error.userMessage} ${NOT_COUNTED}` : error.userMessage,
+    text: refunded ? `${reason} ${NOT_COUNTED}` : reason,
     tryAgain: !cancelled,
   };
 }

@@ -158,8 +158,7 @@ describe('job states in the same words on Discord and Slack', () => {
     expect(phases(discord.waited)).toEqual(phases(slack.waited));
     // The reason and the refund say the same on both, in each platform's markup.
     for (const text of [discord.failedText, slack.failedText]) {
-      expect(text).toContain('Rejected by the safety filter');
-      expect(text).toContain('It did not count against your quota.');
+      expect(text).toContain('Rejected by the safety filter. It did not count against your quota.');
     }
     for (const text of [discord.cancelledText, slack.cancelledText]) {
       expect(text).toContain('It did not count against your quota.');
