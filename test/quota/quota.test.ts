@@ -146,7 +146,9 @@ describe('/quota command', () => {
         quota,
       });
       expect(r.last()?.failure).toBe(true);
-      expect(r.last()?.text).toMatch(/^Only admins \(or a bot owner\) can (change quotas|see someone else’s quota)\.$/);
+      expect(r.last()?.text).toMatch(
+        /^Only admins \(or a bot owner\) can (change quotas|see someone else’s quota)\.$/,
+      );
     }
     expect((await quota.status({ ...alice, userId: 'bob' })).limit).toBe(5);
     expect(log.lines.some((l) => l.includes('quota changed'))).toBe(false);
