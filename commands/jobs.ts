@@ -1,7 +1,7 @@
 import { BotError } from '../src/errors.js';
 import type { JobRecord } from '../src/jobs/job-store.js';
 import type { Formatter } from '../src/port.js';
-import type { QuotaActor } from '../src/quota/quota.js';
+import { actorOf, onlyAdmins } from './admin-only.js';
 import type { CommandDefinition } from './types.js';
 
 /**
@@ -56,20 +56,14 @@ export const jobsCommand: CommandDefinition = {
   surface: 'slash',
   visibility: 'private',
   usageHint: '[all]',
-  options: [{ name: 'all', type: 'boolean', description: 'Admin: everyone’s jobs in this server' }],
+  options: [{ name: 'all', type: 'boolean', description: 'Admin: everyone’s jobs here' }],
 
   async handle(invocation, reply, context) {
     const deps = { jobs: context.jobs, isAdmin: context.quota.isAdmin, format: context.format };
-    const actor: QuotaActor = {
-      platform: invocation.platform,
-      spaceId: invocation.spaceId,
-      userId: invocation.userId,
-      isSpaceAdmin: invocation.isSpaceAdmin,
-    };
     const all = isTrue(invocation.options.all);
-    if (all && !deps.isAdmin(actor)) {
+    if (all && !deps.isAdmin(actorOf(invocation))) {
       throw new BotError('forbidden', 'non-admin asked for all jobs', {
-        userMessage: 'Only a server or workspace admin (or a bot owner) can list everyone’s jobs.',
+        userMessage: onlyAdmins(context.format.words, 'list everyone’s jobs'),
       });
     }
     const records = await deps.jobs.list(

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import { BotError, InvalidInputError } from '../src/errors.js';
-import type { OptionValue, UserRef } from '../src/port.js';
+import type { OptionValue, SpaceWords, UserRef } from '../src/port.js';
 import {
   describeGlobalQuota,
   describeQuota,
   formatQuotaAmount,
-  spacesWord,
   type GlobalSubject,
-  type QuotaActor,
   type QuotaSubject,
 } from '../src/quota/quota.js';
+import { actorOf, onlyAdmins, requireSpaceAdmin } from './admin-only.js';
 import type { CommandDefinition } from './types.js';
 
 /**
@@ -29,16 +28,22 @@ const userRefSchema = z.object({
 const limitSchema = z.number().int();
 
 /** `anywhere`: the user need not be in this space (a global limit follows them everywhere). */
-function userOf(value: OptionValue | undefined, required: boolean, anywhere = false): UserRef | undefined {
+function userOf(
+  value: OptionValue | undefined,
+  required: boolean,
+  words: SpaceWords,
+  anywhere = false,
+): UserRef | undefined {
   if (value === undefined && !required) return undefined;
   const parsed = userRefSchema.safeParse(value);
-  if (!parsed.success)
+  if (!parsed.success) {
     throw new InvalidInputError(
       'user',
-      anywhere ? 'Please name a user.' : 'Please name a member of this server or workspace.',
+      anywhere ? 'Please name a user.' : `Please name a member of this ${words.space}.`,
     );
+  }
   if (!parsed.data.inSpace && !anywhere) {
-    throw new InvalidInputError('user', 'That user is not a member of this server or workspace.');
+    throw new InvalidInputError('user', `That user is not a member of this ${words.space}.`);
   }
   return parsed.data;
 }
@@ -77,49 +82,47 @@ export const quotaCommand: CommandDefinition = {
   subcommandGroups: [
     {
       name: 'global',
-      description: 'A user’s limit across all servers and workspaces (bot owners)',
+      description: 'A user’s limit everywhere this bot runs (bot owners)',
       subcommands: [
         {
           name: 'show',
-          description: 'Show usage across all servers (owners: anyone’s)',
+          description: 'Show usage everywhere (owners: anyone’s)',
           options: [userOption],
         },
         {
           name: 'set',
-          description: 'Owner: set a user’s limit across all servers',
-          options: [{ ...userOption, required: true }, limitOption('New limit across all servers')],
+          description: 'Owner: set a user’s limit everywhere',
+          options: [{ ...userOption, required: true }, limitOption('New limit everywhere')],
         },
         {
           name: 'reset',
-          description: 'Owner: clear a user’s usage across all servers in this period',
+          description: 'Owner: clear a user’s usage everywhere this period',
           options: [{ ...userOption, required: true }],
         },
       ],
     },
   ],
 
-  async handle(invocation, reply, { quota }) {
-    const actor: QuotaActor = {
-      platform: invocation.platform,
-      spaceId: invocation.spaceId,
-      userId: invocation.userId,
-      isSpaceAdmin: invocation.isSpaceAdmin,
-    };
+  async handle(invocation, reply, context) {
+    const { quota, format } = context;
+    const actor = actorOf(invocation);
+    const adminOnly = (action: string) =>
+      requireSpaceAdmin(invocation, context, { area: 'quota', action, what: 'change quotas' });
     const subjectOf = (user: UserRef): QuotaSubject => ({ ...actor, userId: user.id });
     const name = (user: UserRef) => user.displayName ?? user.id;
     if (invocation.subcommandGroup === 'global') {
-      const everywhere = `across all ${spacesWord(actor.platform)}`;
+      const everywhere = `across all ${format.words.spaces}`;
       const globalOf = (user: UserRef): GlobalSubject => ({ platform: actor.platform, userId: user.id });
       switch (invocation.subcommand ?? 'show') {
         case 'show': {
-          const user = userOf(invocation.options.user, false, true);
+          const user = userOf(invocation.options.user, false, format.words, true);
           const status = await quota.showGlobal(actor, user ? globalOf(user) : actor);
           const who = user && user.id !== actor.userId ? `${name(user)}: ` : 'Your usage: ';
-          await reply.text(`${who}${describeGlobalQuota(status, actor.platform)}`, { ephemeral: true });
+          await reply.text(`${who}${describeGlobalQuota(status, format.words.spaces)}`, { ephemeral: true });
           return;
         }
         case 'set': {
-          const user = userOf(invocation.options.user, true, true) as UserRef;
+          const user = userOf(invocation.options.user, true, format.words, true) as UserRef;
           const change = await quota.setGlobalLimit(actor, globalOf(user), limitOf(invocation.options.limit));
           await reply.text(
             `${name(user)}’s limit ${everywhere} is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
@@ -128,7 +131,7 @@ export const quotaCommand: CommandDefinition = {
           return;
         }
         case 'reset': {
-          const user = userOf(invocation.options.user, true, true) as UserRef;
+          const user = userOf(invocation.options.user, true, format.words, true) as UserRef;
           const change = await quota.resetGlobalUsage(actor, globalOf(user));
           await reply.text(
             `${name(user)}’s usage ${everywhere} for this period is cleared (was ${change.old}).`,
@@ -147,19 +150,20 @@ export const quotaCommand: CommandDefinition = {
     }
     switch (invocation.subcommand ?? 'show') {
       case 'show': {
-        const user = userOf(invocation.options.user, false);
+        const user = userOf(invocation.options.user, false, format.words);
         if (user && user.id !== actor.userId && !quota.isAdmin(actor)) {
           throw new BotError('forbidden', 'non-admin asked for another user’s quota', {
-            userMessage: 'Only an admin can see someone else’s quota.',
+            userMessage: onlyAdmins(format.words, 'see someone else’s quota'),
           });
         }
         const status = await quota.status(user ? subjectOf(user) : actor);
         const who = user && user.id !== actor.userId ? `${name(user)}: ` : 'Your quota: ';
-        await reply.text(`${who}${describeQuota(status)}`, { ephemeral: true });
+        await reply.text(`${who}${describeQuota(status, format.words.spaces)}`, { ephemeral: true });
         return;
       }
       case 'set': {
-        const user = userOf(invocation.options.user, true) as UserRef;
+        adminOnly('set');
+        const user = userOf(invocation.options.user, true, format.words) as UserRef;
         const change = await quota.setUserLimit(actor, subjectOf(user), limitOf(invocation.options.limit));
         await reply.text(
           `${name(user)}’s limit is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
@@ -168,7 +172,8 @@ export const quotaCommand: CommandDefinition = {
         return;
       }
       case 'reset': {
-        const user = userOf(invocation.options.user, true) as UserRef;
+        adminOnly('reset');
+        const user = userOf(invocation.options.user, true, format.words) as UserRef;
         const change = await quota.resetUsage(actor, subjectOf(user));
         await reply.text(`${name(user)}’s usage for this period is cleared (was ${change.old}).`, {
           ephemeral: true,
@@ -176,6 +181,7 @@ export const quotaCommand: CommandDefinition = {
         return;
       }
       case 'default': {
+        adminOnly('default');
         const change = await quota.setSpaceDefault(actor, limitOf(invocation.options.limit));
         await reply.text(
           `The default limit here is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,

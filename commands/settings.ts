@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../src/errors.js';
 import type { Invocation, OptionValue } from '../src/port.js';
-import type { QuotaActor } from '../src/quota/quota.js';
 import {
   MAX_PATTERN_CHARS,
   describeBan,
   describeSettings,
   type ChannelEntry,
 } from '../src/settings/space-settings.js';
+import { actorOf, requireSpaceAdmin } from './admin-only.js';
 import { imagineOptions } from './imagine.js';
 import type { CommandDefinition, OptionSpec } from './types.js';
 
 /**
- * `/settings`: the rules admins set for their server or workspace (prompt ban list, allowed channels, option
+ * `/settings`: the rules admins set for their space (prompt ban list, allowed channels, option
  * defaults, image input) and each user's own notification choice. Everyone may `show`; every change but
  * `notify` needs an admin (checked in the settings service, the same rule as /quota).
  */
@@ -39,6 +39,16 @@ const stateOption = (description: string): OptionSpec => ({
     { name: 'off', value: 'off' },
   ],
 });
+
+/** The subcommands only admins may run (the settings service checks them again, for every front end). */
+const ADMIN_SUBCOMMANDS: ReadonlySet<string> = new Set([
+  'ban-add',
+  'ban-remove',
+  'channel-add',
+  'channel-remove',
+  'defaults',
+  'images',
+]);
 
 /** The same options, rules and flag names as /imagine's (`--seconds`, `--ar`, `--res` on Slack). */
 export const DEFAULTS_OPTIONS: readonly OptionSpec[] = imagineOptions
@@ -124,15 +134,18 @@ export const settingsCommand: CommandDefinition = {
 
   async handle(invocation, reply, context) {
     const deps = { settings: context.settings, isAdmin: context.quota.isAdmin };
-    const actor: QuotaActor = {
-      platform: invocation.platform,
-      spaceId: invocation.spaceId,
-      userId: invocation.userId,
-      isSpaceAdmin: invocation.isSpaceAdmin,
-    };
+    const actor = actorOf(invocation);
     const o = invocation.options;
     const say = (message: string) => reply.text(message, { ephemeral: true });
-    switch (invocation.subcommand ?? 'show') {
+    const subcommand = invocation.subcommand ?? 'show';
+    if (ADMIN_SUBCOMMANDS.has(subcommand)) {
+      requireSpaceAdmin(invocation, context, {
+        area: 'settings',
+        action: subcommand,
+        what: 'change these settings',
+      });
+    }
+    switch (subcommand) {
       case 'show': {
         const [settings, notify] = await Promise.all([
           deps.settings.get(actor),

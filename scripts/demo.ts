@@ -91,6 +91,16 @@ function condense(text: string, names: ReadonlyMap<string, string>): string {
     .join(' │ ');
 }
 
+/** The buttons under a Discord message, with their labels and ids. */
+function buttonsOf(message: StoredMessage): Array<{ label: string; customId: string }> {
+  return message.components.flatMap((row) =>
+    ((row as { components?: Array<{ label?: string; custom_id?: string }> }).components ?? []).map((b) => ({
+      label: b.label ?? '',
+      customId: b.custom_id ?? '',
+    })),
+  );
+}
+
 /** Runs of progress versions shown as the first, a count, and the last. */
 function condenseRuns(lines: string[]): string[] {
   const out: string[] = [];
@@ -261,7 +271,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         const path = await saveVideo(`step${steps.length + 1}-discord`, attachment.bytes);
         say(`   📎 ${attachment.filename} (${kb(attachment.size)}) saved as ${path}`);
       }
-      if (JSON.stringify(message.components).includes('again:')) say('   [Again] button');
+      const labels = buttonsOf(message).map((b) => `[${b.label}]`);
+      if (labels.length > 0) say(`   buttons: ${labels.join(' ')}`);
     }
 
     async function discordFinal(handle: InteractionHandle): Promise<StoredMessage> {
@@ -438,6 +449,47 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       check(status.used === 0, 'the failed video was charged');
     });
 
+    await step(
+      'Discord: the video service loses dana’s next video; she presses Try again and gets it',
+      async () => {
+        say(`   dana: /imagine prompt: a lighthouse in the fog  seconds: 3`);
+        vEmu.configure({ filesGone: true });
+        const handle = await dEmu.slashCommand({
+          channelId: CHANNEL,
+          guildId: GUILD,
+          user: dana,
+          name: 'imagine',
+          options: [
+            { name: 'prompt', value: 'a lighthouse in the fog' },
+            { name: 'seconds', value: 3 },
+          ],
+        });
+        const failed = await discordFinal(handle);
+        vEmu.configure({ filesGone: undefined });
+        await showDiscordMessage(failed, 'bot');
+        check(failed.content.includes('It did not count against your quota.'), 'the refund was not said');
+        const tryAgain = buttonsOf(failed).find((b) => b.label === 'Try again');
+        check(tryAgain, 'no Try again button on the failed job');
+        say(`   dana presses [Try again]`);
+        const press = await dEmu.button({ message: failed, customId: tryAgain.customId, user: dana });
+        const final = await discordFinal(press);
+        await showDiscordMessage(final, 'bot');
+        check(final.attachments.length === 1, 'no video delivered on Try again');
+        const body = vEmu.requests.filter((r) => r.method === 'POST').at(-1)?.body as {
+          prompt?: string;
+          seconds?: string;
+        };
+        check(
+          body.prompt === 'a lighthouse in the fog' && body.seconds === '3',
+          'Try again changed the request',
+        );
+        check(
+          (await used('discord', GUILD, dana.id)) === 1,
+          'dana’s usage is not 1 (the lost video counted)',
+        );
+      },
+    );
+
     await step('Slack: erin runs /imagine with flags', async () => {
       const from = slackSeen();
       const text = 'a paper boat drifting down a rainy street --ar 9:16 --seconds 4 --res 480';
@@ -550,7 +602,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       },
     );
 
-    const ok = steps.length === 10 && steps.every((s) => s.ok);
+    const ok = steps.length === 11 && steps.every((s) => s.ok);
     say('');
     say(
       ok

@@ -33,7 +33,20 @@ export {
   toBotError,
 } from './errors.js';
 export { formatByteSize, formatCount } from './util/format.js';
-export { progressView, quotePrompt, settingsLine, textBar } from './generation/progress-view.js';
+export {
+  NOT_COUNTED,
+  STATE_WORDS,
+  endView,
+  progressLine,
+  progressView,
+  quotePrompt,
+  settingsLine,
+  stateLine,
+  textBar,
+  type EndView,
+  type JobState,
+  type ProgressView,
+} from './generation/progress-view.js';
 export { writeHealth, type HealthCheck, type HealthReport } from './health.js';
 
 export interface UserRef {
@@ -151,8 +164,23 @@ export interface GenerationReply extends Reply {
   notify?(record: JobRecord): Promise<void>;
 }
 
+/**
+ * What a platform calls the things the core's shared sentences name, so no sentence in src/ or commands/
+ * says "server" on Slack or "workspace" on Discord (test/platform-words.test.ts keeps it so).
+ */
+export interface SpaceWords {
+  /** The place the bot was added to: "server" (Discord), "workspace" (Slack). */
+  space: string;
+  /** The places a limit across all of them spans: "servers", "workspaces". */
+  spaces: string;
+  /** Who may change its rules, as the platform names them: "server admins with Manage Server". */
+  admins: string;
+}
+
 /** How one platform writes the parts of the core's messages; user text goes through `escape`. */
 export interface Formatter {
+  /** The platform's names for its space and its admins. */
+  words: SpaceWords;
   /** A link to the job's message (or its channel), in the platform's markup; undefined when there is none. */
   jobLink(record: JobRecord): string | undefined;
   /** A time as the platform shows it to each reader (Discord `<t:…:R>`, Slack `<!date^…>`). */

@@ -22,6 +22,8 @@ export function discordMessageLink(record: JobRecord): string | undefined {
 }
 
 export const discordFormat: Formatter = {
+  // Manage Server is what the adapter reads as admin (adapters/discord/decode.ts).
+  words: { space: 'server', spaces: 'servers', admins: 'server admins with Manage Server' },
   jobLink: discordMessageLink,
   time: (ms) => `<t:${Math.floor(ms / 1000)}:R>`,
   user: (id) => `<@${id}>`,

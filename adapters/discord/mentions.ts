@@ -4,6 +4,7 @@ import { BotError, type GenerationReply, type Invocation } from '../../src/port.
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
 import { jobToCome } from './job-to-come.js';
 import { imagesOfMessages } from './message-images.js';
+import { STARTING_CONTENT } from './render.js';
 import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply } from './reply.js';
 
 /**
@@ -53,7 +54,7 @@ function mentionReply(message: Message, context: DiscordContext): GenerationRepl
     },
     async acknowledge() {
       // The placeholder is this job's message: progress, the video and any refusal appear in it.
-      const placeholder = await answer('🎬 Starting…');
+      const placeholder = await answer(STARTING_CONTENT);
       job = createDiscordReply(
         {
           kind: 'message',

@@ -8,10 +8,14 @@ import {
 } from 'discord.js';
 import type { ModalPrefill } from '../../commands/animate.js';
 import {
+  endView,
+  progressLine,
   progressView,
   quotePrompt,
   settingsLine,
+  stateLine,
   textBar,
+  type BotError,
   type JobEvent,
   type JobRecord,
 } from '../../src/port.js';
@@ -45,15 +49,49 @@ export function progressButtons(record: JobRecord): APIActionRowComponent<APIBut
 }
 
 const quote = (prompt: string) => quotePrompt(prompt, 1500);
+const strong = (word: string) => `**${word}**`;
 
 export function progressContent(event: JobEvent, record: JobRecord): string {
   const view = progressView(event);
-  const percent = view.percent === undefined ? '' : ` · ${view.percent}%`;
-  return `🎬 **${view.headline}**${percent} · ${view.elapsedText}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request)}`;
+  return `🎬 ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request)}`;
 }
 
+/** A mention's placeholder, posted before the job has a record: the first state, in the same words. */
+export const STARTING_CONTENT = `🎬 ${stateLine('starting', strong)}`;
+
+/** The prompt and settings under every finished job. */
+function caption(record: JobRecord): string {
+  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request)} · by <@${record.userId}>`;
+}
+
+/** The delivered job: Done, an optional note (a link instead of a file too large), the caption. */
 export function finalContent(record: JobRecord, note?: string): string {
-  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request)} · by <@${record.userId}>${note ? `\n${note}` : ''}`;
+  return `✅ ${stateLine('done', strong)}${note ? `\n${note}` : ''}\n${caption(record)}`;
+}
+
+/** A job that ended without a video: Failed or Cancelled, the reason and whether it counted, the caption. */
+export function endContent(error: BotError, record: JobRecord): string {
+  const view = endView(error, record);
+  return `${view.state === 'cancelled' ? '🚫' : '❌'} ${stateLine(view.state, strong)}\n${view.text}\n${caption(record)}`;
+}
+
+/** Under a failed job: Try again, the Again action (the same request, on the presser's quota). */
+export function endButtons(error: BotError, record: JobRecord): APIActionRowComponent<APIButtonComponent>[] {
+  if (!endView(error, record).tryAgain) return [];
+  return [
+    {
+      type: ComponentType.ActionRow,
+      components: [
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Primary,
+          label: 'Try again',
+          emoji: { name: '🔁' },
+          custom_id: `${AGAIN_PREFIX}${record.id}`,
+        },
+      ],
+    },
+  ];
 }
 
 export function resultButtons(record: JobRecord): APIActionRowComponent<APIButtonComponent>[] {

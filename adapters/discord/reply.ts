@@ -11,7 +11,15 @@ import type {
 } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
-import { NO_MENTIONS, finalContent, progressButtons, progressContent, resultButtons } from './render.js';
+import {
+  NO_MENTIONS,
+  endButtons,
+  endContent,
+  finalContent,
+  progressButtons,
+  progressContent,
+  resultButtons,
+} from './render.js';
 import { messageRequest, type FileUpload, type MessageBody as Body } from './upload.js';
 
 /**
@@ -285,7 +293,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
         await surface.refused(`⚠️ ${error.userMessage}`);
         return;
       }
-      await edit({ content: `❌ ${error.userMessage}\n${finalContent(record)}`, components: [] });
+      await edit({ content: endContent(error, record), components: endButtons(error, record) });
     },
   };
 }

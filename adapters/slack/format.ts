@@ -31,6 +31,8 @@ export const SLACK_NOT_ENABLED = 'This bot isn’t enabled in this workspace.';
 /** `domainOf(teamId)`: the workspace's domain, as its last slash command said, for message links. */
 export function slackFormat(domainOf: (teamId: string) => string | undefined): Formatter {
   return {
+    // is_admin or is_owner of this team (adapters/slack/users.ts).
+    words: { space: 'workspace', spaces: 'workspaces', admins: 'workspace admins and owners' },
     jobLink: (record) => slackMessageLink(record, domainOf(record.spaceId)),
     time: (ms) => {
       const seconds = Math.floor(ms / 1000);

@@ -1,10 +1,14 @@
 import type { ModalPrefill } from '../../commands/animate.js';
 import type { OptionSpec } from '../../commands/types.js';
 import {
+  endView,
+  progressLine,
   progressView,
   quotePrompt,
   settingsLine,
+  stateLine,
   textBar,
+  type BotError,
   type JobEvent,
   type JobRecord,
 } from '../../src/port.js';
@@ -20,15 +24,47 @@ export function escapeSlack(text: string): string {
 }
 
 const quote = (prompt: string) => quotePrompt(prompt, 2500, escapeSlack);
+const strong = (word: string) => `*${word}*`;
 
 export function progressText(event: JobEvent, record: JobRecord): string {
   const view = progressView(event);
-  const percent = view.percent === undefined ? '' : ` · ${view.percent}%`;
-  return `:clapper: *${view.headline}*${percent} · ${view.elapsedText}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request)}_`;
+  return `:clapper: ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request)}_`;
 }
 
+/** The prompt and settings under every finished job. */
+function caption(record: JobRecord): string {
+  return `${quote(record.request.prompt)}\n_${settingsLine(record.request)}_`;
+}
+
+/** The delivered job: Done, an optional note (where the video is, or why it is not here), the caption. */
 export function finalText(record: JobRecord, note?: string): string {
-  return `${quote(record.request.prompt)}\n_${settingsLine(record.request)}_${note ? `\n${note}` : ''}`;
+  return `:white_check_mark: ${stateLine('done', strong)}${note ? `\n${note}` : ''}\n${caption(record)}`;
+}
+
+/** A job that ended without a video: Failed or Cancelled, the reason and whether it counted, the caption. */
+export function endText(error: BotError, record: JobRecord): string {
+  const view = endView(error, record);
+  return `${view.state === 'cancelled' ? ':no_entry_sign:' : ':x:'} ${stateLine(view.state, strong)}\n${escapeSlack(view.text)}\n${caption(record)}`;
+}
+
+/** Blocks for a job that ended without a video: the text and, when it failed, Try again (the Again action). */
+export function endBlocks(error: BotError, record: JobRecord, text: string): unknown[] {
+  const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
+  if (endView(error, record).tryAgain) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: AGAIN_ACTION,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Try again' },
+          value: record.id,
+        },
+      ],
+    });
+  }
+  return blocks;
 }
 
 /** Blocks while a job waits or runs: the progress text and a Cancel button carrying the job id. */

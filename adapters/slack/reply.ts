@@ -18,7 +18,15 @@ import {
   type PrivateAnswers,
   type PrivateTarget,
 } from './private-answer.js';
-import { escapeSlack, finalText, progressBlocks, progressText, resultBlocks } from './render.js';
+import {
+  endBlocks,
+  endText,
+  escapeSlack,
+  finalText,
+  progressBlocks,
+  progressText,
+  resultBlocks,
+} from './render.js';
 import { uploadFromDisk } from './upload.js';
 
 /**
@@ -255,7 +263,7 @@ export function createSlackReply(
         threadTs: ref.threadTs ?? ts,
       });
       await deps.refChanged(record.id, ref).catch(() => undefined);
-      const text = finalText(record, ':white_check_mark: Done — the video is in the thread.');
+      const text = finalText(record, 'The video is in the thread.');
       await client.chat.update({
         channel: ref.channel,
         ts,
@@ -286,8 +294,9 @@ export function createSlackReply(
         await tellPrivately(`:warning: ${note}`);
         return;
       }
+      const text = endText(error, record);
       try {
-        await show(`:x: ${note}\n${finalText(record)}`, record);
+        await show(text, record, endBlocks(error, record, text));
       } catch (editError) {
         // The job's message can no longer be edited (the bot was removed from the channel): say it privately.
         logger.warn({ jobId: record.id, code: slackErrorCode(editError) }, 'could not edit the job message');

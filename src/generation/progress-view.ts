@@ -1,9 +1,34 @@
-import { formatElapsed, formatWait } from '../util/format.js';
+import type { BotError } from '../errors.js';
 import type { JobEvent } from '../jobs/events.js';
+import type { JobRecord } from '../jobs/job-store.js';
+import { formatElapsed, formatWait } from '../util/format.js';
 
-/** What every adapter shows while a job runs, in words and numbers; each renders it in its own markup. */
+/**
+ * What every adapter shows of a job, in words and numbers; each renders it in its own markup. The state
+ * words are defined here once, so a job reads the same on every platform: Queued, Starting, Generating,
+ * Uploading, then Done, Failed or Cancelled.
+ */
+
+export const STATE_WORDS = {
+  /** In the bot's own line, with the place in it. */
+  queued: 'Queued',
+  /** Holding its place and quota, about to be (or just) sent to the video service. */
+  starting: 'Starting',
+  generating: 'Generating',
+  /** The video service finished: the bot fetches the video and posts it. */
+  uploading: 'Uploading',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+} as const;
+
+export type JobState = keyof typeof STATE_WORDS;
+
 export interface ProgressView {
-  headline: string;
+  state: JobState;
+  /** What the state word alone does not say: the place in line, the video service being slow. */
+  detail?: string;
+  /** For the progress bar; shown as a number while generating. */
   percent: number | undefined;
   elapsedText: string;
 }
@@ -13,33 +38,74 @@ export function progressView(event: JobEvent): ProgressView {
   switch (event.type) {
     case 'waiting':
       return {
-        headline:
-          event.position === 0
-            ? `Next in line · starts in about ${formatWait(event.etaMs)}`
-            : `In line: ${event.position} ahead · starts in about ${formatWait(event.etaMs)}`,
+        state: 'queued',
+        detail: `${event.position === 0 ? 'next in line' : `${event.position} ahead`} · starts in about ${formatWait(event.etaMs)}`,
         percent: undefined,
         elapsedText,
       };
     case 'starting':
-      return { headline: 'Starting', percent: 0, elapsedText };
     case 'submitted':
-      return { headline: 'Sent to the video service', percent: 0, elapsedText };
+      return { state: 'starting', percent: 0, elapsedText };
     case 'progress':
-      return {
-        headline: event.status === 'queued' ? 'Waiting in the video service’s queue' : 'Generating',
-        percent: event.progress,
-        elapsedText,
-      };
+      return event.status === 'queued'
+        ? { state: 'starting', detail: 'in the video service’s queue', percent: 0, elapsedText }
+        : { state: 'generating', percent: event.progress, elapsedText };
     case 'delayed':
       return {
-        headline: 'The video service is slow to answer; still waiting',
+        state: 'generating',
+        detail: 'the video service is slow to answer; still waiting',
         percent: undefined,
         elapsedText,
       };
     case 'downloading':
     case 'completed':
-      return { headline: 'Fetching the video', percent: 100, elapsedText };
+      return { state: 'uploading', percent: 100, elapsedText };
   }
+}
+
+/**
+ * The line a job's message opens with, the state word in the platform's emphasis and the rest after it:
+ * "**Generating** · 40% · 0:12" on Discord, "*Generating* · 40% · 0:12" on Slack.
+ */
+export function stateLine(
+  state: JobState,
+  strong: (word: string) => string,
+  parts: ReadonlyArray<string | undefined> = [],
+): string {
+  return [strong(STATE_WORDS[state]), ...parts.filter((p) => p !== undefined && p !== '')].join(' · ');
+}
+
+export function progressLine(view: ProgressView, strong: (word: string) => string): string {
+  const percent = view.state === 'generating' && view.percent !== undefined ? `${view.percent}%` : undefined;
+  return stateLine(view.state, strong, [view.detail, percent, view.elapsedText]);
+}
+
+/** Said of a job that ended without a video and whose quota was given back. */
+export const NOT_COUNTED = 'It did not count against your quota.';
+
+/** What a job's message says when it ended without a video. */
+export interface EndView {
+  state: 'failed' | 'cancelled';
+  /** The reason, and whether it counted against the quota. */
+  text: string;
+  /** A failed job offers to run the same request again (a cancelled one was stopped on purpose). */
+  tryAgain: boolean;
+}
+
+/**
+ * `record` as settled: its `reservation` says whether the job was given back (`refunded`) or counts (a
+ * cancel after the video service had it is charged, and its reason says so).
+ */
+export function endView(error: BotError, record: Pick<JobRecord, 'reservation'>): EndView {
+  const cancelled = error.kind === 'job_cancelled';
+  const refunded = record.reservation === 'refunded';
+  // The provider's reason may come without a full stop ("…: Content policy violation").
+  const reason = /[.!?…]$/.test(error.userMessage) ? error.userMessage : `${error.userMessage}.`;
+  return {
+    state: cancelled ? 'cancelled' : 'failed',
+    text: refunded ? `${reason} ${NOT_COUNTED}` : reason,
+    tryAgain: !cancelled,
+  };
 }
 
 export function textBar(percent: number | undefined, width = 20): string {

@@ -23,7 +23,10 @@ export function sentUpstream(record: JobRecord): boolean {
   return record.upstreamId !== undefined || UPSTREAM_STATUSES.has(record.status);
 }
 
-/** What the job's message says once the cancel is settled, charged or refunded. */
+/**
+ * What the job's message says once the cancel is settled: why a charged one counts; a refunded one is said
+ * not to count by the job's message (src/generation/progress-view.ts `endView`), as every refunded end is.
+ */
 export function cancelledError(request: CancelRequest, charged: boolean): BotError {
   return new BotError(
     'job_cancelled',
@@ -31,7 +34,7 @@ export function cancelledError(request: CancelRequest, charged: boolean): BotErr
     {
       userMessage: charged
         ? `Cancelled by ${request.by}; the video service had already started it, so it counts.`
-        : `Cancelled by ${request.by}. The quota it held was refunded.`,
+        : `Cancelled by ${request.by}.`,
       detail: { by: request.by, charged },
     },
   );

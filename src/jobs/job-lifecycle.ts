@@ -160,8 +160,18 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       },
       error instanceof CancelRequest ? 'job cancelled' : 'job failed',
     );
+    // The message says the job did not count only when this settlement (or an earlier one) gave it back.
+    const settled: JobRecord = {
+      ...record,
+      status,
+      reservation: charged
+        ? 'committed'
+        : refunded || record.reservation === 'refunded'
+          ? 'refunded'
+          : record.reservation,
+    };
     await sink
-      ?.fail(botError, record)
+      ?.fail(botError, settled)
       .catch((e: unknown) => log.error({ jobId: record.id, err: e }, 'could not report a failure'));
   }
 

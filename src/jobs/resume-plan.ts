@@ -18,6 +18,5 @@ export function resumePlan(record: JobRecord): ResumePlan {
 
 export const RESTARTED_BEFORE_SUBMIT = () =>
   new BotError('internal', 'bot restarted before the job was submitted', {
-    userMessage:
-      'The bot restarted before your video was sent to the video service. Your quota was refunded; please try again.',
+    userMessage: 'The bot restarted before your video was sent to the video service.',
   });

@@ -111,31 +111,20 @@ export function formatQuotaAmount(n: number, unit: QuotaUnit): string {
   return `${formatCount(n)} ${word}`;
 }
 
-/** How the platform calls the places a global limit spans. */
-const SPACES_WORDS: Record<Platform, string> = {
-  discord: 'servers',
-  slack: 'workspaces',
-  cli: 'servers and workspaces',
-};
-
-export function spacesWord(platform: Platform): string {
-  return SPACES_WORDS[platform];
-}
-
-export function describeQuota(status: QuotaStatus): string {
+/** `spaces`: the platform's word for the places a global limit spans (Formatter `words.spaces`). */
+export function describeQuota(status: QuotaStatus, spaces: string): string {
   const reset =
     status.resetsAt === undefined ? 'It never resets.' : `It resets at ${formatResetTime(status.resetsAt)}.`;
   const global =
     status.global === undefined
       ? ''
-      : ` Across all ${SPACES_WORDS[status.global.platform]}: ${formatCount(status.global.used)} of ${formatQuotaAmount(status.global.limit, status.unit)}.`;
+      : ` Across all ${spaces}: ${formatCount(status.global.used)} of ${formatQuotaAmount(status.global.limit, status.unit)}.`;
   return `Used ${formatCount(status.used)} of ${formatQuotaAmount(status.limit, status.unit)} ${PERIOD_WORDS[status.period]}.${global} ${reset}`;
 }
 
-export function describeGlobalQuota(status: GlobalQuotaStatus, platform: Platform): string {
+export function describeGlobalQuota(status: GlobalQuotaStatus, spaces: string): string {
   const reset =
     status.resetsAt === undefined ? 'It never resets.' : `It resets at ${formatResetTime(status.resetsAt)}.`;
-  const spaces = SPACES_WORDS[platform];
   if (status.limit === undefined)
     return `Used ${formatQuotaAmount(status.used, status.unit)} across all ${spaces} ${PERIOD_WORDS[status.period]}, with no global limit. ${reset}`;
   const source = status.limitSource === 'owner' ? 'set by a bot owner' : 'the default';
@@ -206,7 +195,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     requireAdmin(
       isAdmin,
       actor,
-      { area: 'quota', action, userMessage: 'Only a server admin or a bot owner can change quotas.' },
+      { area: 'quota', action, userMessage: 'Only an admin or a bot owner can change quotas.' },
       logger,
     );
   // A space's admins rule their own space only: a limit across every space is the bot owners' alone.
@@ -217,7 +206,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
       {
         area: 'quota-global',
         action,
-        userMessage: 'Only a bot owner can see or change a user’s limit across all servers and workspaces.',
+        userMessage: 'Only a bot owner can see or change a user’s limit everywhere this bot runs.',
       },
       logger,
     );
@@ -304,10 +293,11 @@ export function createQuotaService(deps: QuotaServiceDeps) {
       resetsAt === undefined
         ? ''
         : ` Your ${which === 'global' ? 'limit' : 'quota'} resets at ${formatResetTime(resetsAt)}.`;
-    const where = which === 'global' ? ` across all ${SPACES_WORDS[subject.platform]}` : '';
+    // The core has no platform words: neutral ones, which read right on every platform.
+    const where = which === 'global' ? ' everywhere you use this bot' : '';
     if (limit === 0) {
       return which === 'global'
-        ? `You are not allowed to generate videos (your limit across all ${SPACES_WORDS[subject.platform]} is 0). Ask the bot’s owner if that is a mistake.`
+        ? `You are not allowed to generate videos (your limit everywhere you use this bot is 0). Ask the bot’s owner if that is a mistake.`
         : 'You are not allowed to generate videos here (your quota is 0). Ask an admin if that is a mistake.';
     }
     return config.unit === 'videos'

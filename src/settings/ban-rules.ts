@@ -170,4 +170,4 @@ export function describeBan(rule: BanRule): string {
   return rule.kind === 'regex' ? `/${rule.pattern}/` : rule.pattern;
 }
 
-export const BANNED_PROMPT_MESSAGE = 'This prompt can’t be used in this server or workspace.';
+export const BANNED_PROMPT_MESSAGE = 'This prompt can’t be used here.';

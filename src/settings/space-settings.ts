@@ -137,7 +137,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
       {
         area: 'settings',
         action,
-        userMessage: 'Only a server or workspace admin (or a bot owner) can change these settings.',
+        userMessage: 'Only an admin (or a bot owner) can change these settings.',
       },
       logger,
     );

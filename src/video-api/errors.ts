@@ -122,8 +122,7 @@ export function errorFromResponse(
       ...base,
       kind: 'job_failed',
       logMessage: `${where} answered ${status}: upstream error, the video service no longer has this finished video${said}`,
-      userMessage:
-        'The video was generated, but it could not be fetched from the video service. It does not count against your quota; please try again.',
+      userMessage: 'The video was generated, but it could not be fetched from the video service.',
       maybeProcessed: 'no',
     });
   }
@@ -148,7 +147,7 @@ export function errorFromResponse(
 
 /** What users are told when the finished video's file is refused (a forbidden address, not a video). */
 export const VIDEO_NOT_FETCHED =
-  'The video was generated, but it could not be fetched from the video service. It does not count against your quota.';
+  'The video was generated, but it could not be fetched from the video service.';
 
 /**
  * A download hop the address guard refused. The provider (or whoever answers for it) pointed us somewhere we

@@ -87,7 +87,7 @@ describe('Discord reply-to-image mention', () => {
     expect(done.attachments[0]?.bytes).toEqual(video.mp4);
     expect(done.content).toContain('make the waves move');
     expect(done.mentions).toEqual({ users: [], roles: [], everyone: false });
-    expect(done.versions[0]?.content).toBe('🎬 Starting…');
+    expect(done.versions[0]?.content).toBe('🎬 **Starting**');
     expect(done.versions.some((v) => v.content.includes('%'))).toBe(true);
     expect(JSON.stringify(done.components)).toContain('again:');
 

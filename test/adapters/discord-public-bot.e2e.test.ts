@@ -89,7 +89,7 @@ describe('own-server bypass', () => {
     const before = posts().length;
     const fourth = await imagine(discord, own, 'four');
     expect(await refusalOf(discord, fourth)).toMatch(
-      /^⚠️ You have used 3 of your 3 videos across all servers today\. Your limit resets at \d{4}-\d\d-\d\d 00:00 UTC\.$/,
+      /^⚠️ You have used 3 of your 3 videos everywhere you use this bot today\. Your limit resets at \d{4}-\d\d-\d\d 00:00 UTC\.$/,
     );
 
     // Clearing his usage on his own server clears that server's counter, not the global one.
@@ -102,7 +102,7 @@ describe('own-server bypass', () => {
     });
     expect(await answerOf(reset)).toBe('bob’s usage for this period is cleared (was 1).');
     const fifth = await imagine(discord, own, 'five');
-    expect(await refusalOf(discord, fifth)).toMatch(/used 3 of your 3 videos across all servers/);
+    expect(await refusalOf(discord, fifth)).toMatch(/used 3 of your 3 videos everywhere you use this bot/);
     expect(posts()).toHaveLength(before);
     expect((await app.quota.globalStatus({ platform: 'discord', userId: bob.id })).used).toBe(3);
   });
@@ -129,7 +129,7 @@ describe('/quota global', () => {
         ],
       });
       expect(await answerOf(attempt)).toBe(
-        '⚠️ Only a bot owner can see or change a user’s limit across all servers and workspaces.',
+        '⚠️ Only a bot owner can see or change a user’s limit everywhere this bot runs.',
       );
     }
   });
@@ -182,7 +182,7 @@ describe('/quota global', () => {
       name: 'imagine',
       options: [{ name: 'prompt', value: 'hello' }],
     });
-    expect(await refusalOf(discord, refused)).toMatch(/your limit across all servers is 0/);
+    expect(await refusalOf(discord, refused)).toMatch(/your limit everywhere you use this bot is 0/);
   });
 
   it('lets any user see their own usage across servers, and /quota show mentions it', async ({

@@ -55,11 +55,11 @@ describe('Discord fair queue', () => {
     const b = await imagine(discord, bob, '[emu:ms=600] bob 1');
     await b.waitForAck();
 
-    const last = await a[5]!.waitForOriginal((m) => m.content.includes('In line'), 5000);
-    expect(last.content).toMatch(/In line: \d+ ahead · starts in about/);
+    const last = await a[5]!.waitForOriginal((m) => /\d+ ahead/.test(m.content), 5000);
+    expect(last.content).toMatch(/^🎬 \*\*Queued\*\* · \d+ ahead · starts in about/);
     expect(buttonId(last, 'cancel')).toMatch(/^cancel:job_/);
-    const bWaiting = await b.waitForOriginal((m) => /In line|Next in line/.test(m.content), 5000);
-    expect(bWaiting.content).toMatch(/line/);
+    const bWaiting = await b.waitForOriginal((m) => m.content.includes('Queued'), 5000);
+    expect(bWaiting.content).toMatch(/Queued\*\* · (\d+ ahead|next in line)/);
 
     await Promise.all([...a, b].map((h) => h.waitForOriginal((m) => m.attachments.length > 0, 30_000)));
     const order = postedPrompts(video).map((p) => p.replace('[emu:ms=600] ', ''));
@@ -68,13 +68,13 @@ describe('Discord fair queue', () => {
     // Bob's arrival put one job ahead of alice's sixth (his turn comes first); after that it only moves up.
     const ahead = a[5]!
       .edits()
-      .map((v) => /In line: (\d+) ahead/.exec(v.content)?.[1])
+      .map((v) => /Queued\*\* · (\d+) ahead/.exec(v.content)?.[1])
       .filter((n): n is string => n !== undefined)
       .map(Number);
     const peak = ahead.indexOf(Math.max(...ahead));
     expect(ahead.slice(peak)).toEqual([...ahead.slice(peak)].sort((x, y) => y - x));
     expect(ahead.at(-1)).toBeLessThan(ahead[peak]!);
-    expect(a[5]!.edits().some((v) => v.content.includes('Next in line'))).toBe(true);
+    expect(a[5]!.edits().some((v) => v.content.includes('Queued** · next in line'))).toBe(true);
   }, 60_000);
 
   it('refuses a seventh job for one user, naming the cap and the jobs, without spending quota', async ({
@@ -150,6 +150,7 @@ describe('Discord Cancel and Delete', () => {
     expect(cancelled.content).toContain(
       `Cancelled by <@${alice.id}>; the video service had already started it, so it counts.`,
     );
+    expect(cancelled.content).not.toContain('did not count');
     expect(cancelled.mentions.users).toEqual([]);
     expect(cancelled.components).toEqual([]);
     expect(await used(app, alice)).toBe(beforeAlice);
@@ -169,7 +170,7 @@ describe('Discord Cancel and Delete', () => {
     // An admin may cancel someone else's job.
     const third = await imagine(discord, bob, '[emu:ms=8000] admin cancels this');
     const shown = await third.waitForOriginal(
-      (m) => m.content.includes('%') || m.content.includes('line'),
+      (m) => m.content.includes('%') || m.content.includes('Queued'),
       10_000,
     );
     const byAdmin = await discord.button({

@@ -80,8 +80,9 @@ describe('Discord /settings: who may change what', () => {
     const no = await settings(discord, bob, 'ban-add', [{ name: 'pattern', value: 'gore' }]);
     expect(no.ephemeral).toBe(true);
     expect(no.content).toContain(
-      'Only a server or workspace admin (or a bot owner) can change these settings.',
+      'Only server admins with Manage Server (or a bot owner) can change these settings.',
     );
+    expect(no.content).not.toMatch(/workspace/i);
     expect((await app.settings.get({ platform: 'discord', spaceId: guildId })).bans).toEqual([]);
 
     const yes = await settings(discord, admin, 'ban-add', [{ name: 'pattern', value: 'Gore' }]);
@@ -107,7 +108,7 @@ describe('Discord /imagine under the space rules', () => {
     world: { discord, video, app },
   }) => {
     const refused = await refusalOf(discord, await imagine(discord, alice, 'a GORE festival at dawn'));
-    expect(refused.content).toContain('This prompt can’t be used in this server or workspace.');
+    expect(refused.content).toContain('This prompt can’t be used here.');
     expect(refused.content).not.toContain('gore');
     expect(await used(app, alice.id)).toBe(0);
     expect(posts(video)).toHaveLength(0);
@@ -225,7 +226,7 @@ describe('Discord /jobs and notify', () => {
     });
     const no = await refused.waitForOriginal((m) => m.content.length > 0, 5000);
     expect(no.content).toContain(
-      'Only a server or workspace admin (or a bot owner) can list everyone’s jobs.',
+      'Only server admins with Manage Server (or a bot owner) can list everyone’s jobs.',
     );
 
     const all = await discord.slashCommand({

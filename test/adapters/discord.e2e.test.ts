@@ -172,7 +172,9 @@ describe('Discord /quota end to end', () => {
       ],
     });
     const no = await refused.waitForOriginal((m) => m.content.length > 0, 5000);
-    expect(no.content).toContain('Only a server admin or a bot owner');
+    // Discord's words: a server and its Manage Server permission, never Slack's workspace.
+    expect(no.content).toContain('Only server admins with Manage Server (or a bot owner) can change quotas.');
+    expect(no.content).not.toMatch(/workspace/i);
     expect(no.ephemeral).toBe(true);
 
     const allowed = await discord.slashCommand({

@@ -29,7 +29,7 @@ describe('Slack Connect: admins of another organisation', () => {
     await slack.waitFor(
       () =>
         slack.timeline.some(
-          (t) => t.ephemeralFor === EXTERNAL_ADMIN && t.text.includes('Only a server admin'),
+          (t) => t.ephemeralFor === EXTERNAL_ADMIN && t.text.includes('Only workspace admins and owners'),
         ),
       { timeoutMs: 5000 },
     );

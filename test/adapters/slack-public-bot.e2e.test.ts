@@ -38,7 +38,7 @@ describe('Slack /quota global', () => {
     });
     await slack.waitFor(() => ephemeralsFor(slackSeed.admin).length > 0, { timeoutMs: 5000 });
     expect(ephemeralsFor(slackSeed.admin).at(-1)?.text).toContain(
-      'Only a bot owner can see or change a user’s limit across all servers and workspaces.',
+      'Only a bot owner can see or change a user’s limit everywhere this bot runs.',
     );
   });
 

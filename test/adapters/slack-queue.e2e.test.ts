@@ -59,7 +59,9 @@ describe('Slack queue and job control', () => {
   }) => {
     await imagine(driver, ALICE, '[emu:ms=3000] alice running');
     await imagine(driver, ALICE, '[emu:ms=500] alice waiting');
-    const waiting = await jobMessage(slack, 'alice waiting', (text) => text.includes('Next in line'));
+    const waiting = await jobMessage(slack, 'alice waiting', (text) =>
+      text.includes('*Queued* · next in line'),
+    );
     expect(waiting.text).toMatch(/starts in about/);
     expect(waiting.text).not.toMatch(/<!channel>|<!here>/);
 
@@ -97,7 +99,8 @@ describe('Slack queue and job control', () => {
       messageTs: waiting.ts,
     });
     const cancelled = await jobMessage(slack, 'alice waiting', (text) => text.includes('Cancelled by'));
-    expect(cancelled.text).toContain('Cancelled by alice. The quota it held was refunded.');
+    expect(cancelled.text).toContain('Cancelled by alice. It did not count against your quota.');
+    expect(cancelled.text).toMatch(/^:no_entry_sign: \*Cancelled\*\n/);
     expect(await used(app, ALICE)).toBe(before - 1);
     expect(await app.jobs.get(jobId)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
     await jobMessage(slack, 'alice running', (text) => text.includes('Done'));
@@ -180,6 +183,7 @@ describe('Slack queue and job control', () => {
     expect(cancelled.text).toContain(
       'Cancelled by bob; the video service had already started it, so it counts.',
     );
+    expect(cancelled.text).not.toContain('did not count');
     expect(await app.jobs.get(jobId)).toMatchObject({ status: 'cancelled', reservation: 'committed' });
     expect(await used(app, BOB)).toBe(before);
 

@@ -58,9 +58,9 @@ describe('Slack /settings', () => {
     world,
   }) => {
     const { app } = world;
-    expect(await command(world, 'U0BOB', '/settings', 'ban-add gore')).toContain(
-      'Only a server or workspace admin (or a bot owner) can change these settings.',
-    );
+    const refused = await command(world, 'U0BOB', '/settings', 'ban-add gore');
+    expect(refused).toContain('Only workspace admins and owners (or a bot owner) can change these settings.');
+    expect(refused).not.toMatch(/server/i);
     expect((await app.settings.get({ platform: 'slack', spaceId: team() })).bans).toEqual([]);
     expect(await command(world, 'U0ADMIN', '/settings', 'ban-add /blood\\s*bath/')).toBe(
       'Added `/blood\\s*bath/` to the ban list.',
@@ -87,7 +87,7 @@ describe('Slack /imagine under the space rules', () => {
   it('refuses a banned prompt neutrally before reserving quota or calling the API', async ({ world }) => {
     const { video, app } = world;
     const text = await command(world, 'U0ALICE', '/imagine', 'a Blood Bath at sea --seconds 3');
-    expect(text).toBe(':warning: This prompt can’t be used in this server or workspace.');
+    expect(text).toBe(':warning: This prompt can’t be used here.');
     expect(await used(app, 'U0ALICE')).toBe(0);
     expect(posts(video)).toHaveLength(0);
   });
@@ -200,7 +200,7 @@ describe('Slack /jobs and notify', () => {
     expect(mine).not.toContain('paint');
 
     expect(await command(world, 'U0BOB', '/jobs', 'all')).toContain(
-      'Only a server or workspace admin (or a bot owner) can list everyone’s jobs.',
+      'Only workspace admins and owners (or a bot owner) can list everyone’s jobs.',
     );
     const all = await command(world, 'U0ADMIN', '/jobs', 'all');
     expect(all).toContain('`U0ALICE`');

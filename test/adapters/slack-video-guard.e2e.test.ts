@@ -58,7 +58,9 @@ describe('a download pointed inside the network', () => {
         ),
       { timeoutMs: 15_000 },
     );
-    expect(final.text).toMatch(/^:x: .*could not be fetched/);
+    expect(final.text).toMatch(
+      /^:x: \*Failed\*\n.*could not be fetched.* It did not count against your quota\.\n/,
+    );
     expect(internal.requests).toHaveLength(0);
     expectNothingInternal(slack, uploads);
     expect(await used(ALICE)).toBe(0);
@@ -76,7 +78,9 @@ describe('a download pointed inside the network', () => {
         ),
       { timeoutMs: 15_000 },
     );
-    expect(final.text).toMatch(/^:x: .*could not be fetched/);
+    expect(final.text).toMatch(
+      /^:x: \*Failed\*\n.*could not be fetched.* It did not count against your quota\.\n/,
+    );
     expectNothingInternal(slack, uploads);
     expect(await used(ALICE)).toBe(0);
   });

@@ -14,10 +14,10 @@ describe('npm run demo', () => {
     const result = await runDemo({ outDir, generationMs: 1500 });
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(result.steps).toHaveLength(10);
+    expect(result.steps).toHaveLength(11);
     expect(result.elapsedMs).toBeLessThan(60_000);
     const sample = await readFile(new URL('../emulators/video-api/sample.mp4', import.meta.url));
-    expect(result.videos).toHaveLength(6);
+    expect(result.videos).toHaveLength(7);
     for (const path of result.videos) expect(await readFile(path)).toEqual(sample);
     const text = result.transcript.join('\n');
     expect(text).toContain('You have used 1 of your 1 video today');
@@ -26,5 +26,7 @@ describe('npm run demo', () => {
     expect(text).toContain('[ephemeral');
     expect(text).toContain('the bot joined #lobby');
     expect(text).toContain('Invite me with `/invite @emulated-bot` and try again.');
+    expect(text).toContain('It did not count against your quota.');
+    expect(text).toContain('dana presses [Try again]');
   }, 90_000);
 });

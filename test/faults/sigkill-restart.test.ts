@@ -87,7 +87,7 @@ describe('bot killed with SIGKILL during 20 jobs, then restarted', () => {
       .waitFor(
         () =>
           video.jobs.size === UPSTREAM &&
-          handles.filter((h) => h.original()?.content.includes('In line')).length >= JOBS - UPSTREAM - 1,
+          handles.filter((h) => h.original()?.content.includes('Queued')).length >= JOBS - UPSTREAM - 1,
         20_000,
       )
       .catch((error: unknown) => {

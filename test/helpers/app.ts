@@ -33,6 +33,8 @@ export function recordingSink(options: { failDelivery?: boolean } = {}) {
   const progress: JobEvent[] = [];
   const delivered: Array<{ bytes: Buffer; record: JobRecord }> = [];
   const failures: BotError[] = [];
+  /** The record each failure came with, as settled (its reservation says whether the job counted). */
+  const failedRecords: Array<JobRecord | undefined> = [];
   const sink: GenerationReply = {
     ref: undefined,
     async text() {},
@@ -43,9 +45,10 @@ export function recordingSink(options: { failDelivery?: boolean } = {}) {
       if (options.failDelivery) throw new Error('platform upload failed');
       delivered.push({ bytes: await readFile(video.path), record });
     },
-    async fail(error) {
+    async fail(error, record) {
       failures.push(error);
+      failedRecords.push(record);
     },
   };
-  return { sink, progress, delivered, failures };
+  return { sink, progress, delivered, failures, failedRecords };
 }

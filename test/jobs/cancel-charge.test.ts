@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
+import { NOT_COUNTED, endView } from '../../src/generation/progress-view.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { JobContext } from '../../src/jobs/types.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
@@ -91,6 +92,14 @@ const sinkFor = (sinks: Sinks, key: string) => {
 };
 const keyOf = (record: JobRecord) => (record.messageRef as { key?: string } | undefined)?.key ?? '?';
 
+/** What the job's message says of its end, from the error and the settled record the sink was given. */
+function endOf(seen: ReturnType<typeof recordingSink>) {
+  const [error] = seen.failures;
+  const [record] = seen.failedRecords;
+  if (!error || !record) throw new Error('the sink was told no failure with a record');
+  return endView(error, record);
+}
+
 async function inProcess(env: Record<string, string>, sinks: Sinks): Promise<App> {
   const { app } = await appFor(video, env);
   apps.push(app);
@@ -139,6 +148,12 @@ describe.each([
     expect(sinkFor(sinks, 'first').failures[0]?.userMessage).toBe(
       'Cancelled by mallory; the video service had already started it, so it counts.',
     );
+    // Charged: its message must not say it did not count.
+    expect(endOf(sinkFor(sinks, 'first'))).toEqual({
+      state: 'cancelled',
+      text: 'Cancelled by mallory; the video service had already started it, so it counts.',
+      tryAgain: false,
+    });
     await vi.waitFor(
       async () =>
         expect(await app.jobs.get(job.id)).toMatchObject({ status: 'cancelled', reservation: 'committed' }),
@@ -162,9 +177,8 @@ describe.each([
 
     expect(await app.runner!.cancel(waiting.id, { by: 'an admin' })).toBe(true);
     await vi.waitFor(() => expect(sinkFor(sinks, 'waiting').failures).toHaveLength(1), 5000);
-    expect(sinkFor(sinks, 'waiting').failures[0]?.userMessage).toBe(
-      'Cancelled by an admin. The quota it held was refunded.',
-    );
+    expect(sinkFor(sinks, 'waiting').failures[0]?.userMessage).toBe('Cancelled by an admin.');
+    expect(endOf(sinkFor(sinks, 'waiting')).text).toBe(`Cancelled by an admin. ${NOT_COUNTED}`);
     expect(await app.jobs.get(waiting.id)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
     // The running job still holds its reservation; the cancelled one gave its back.
     expect((await app.quota.status(mallory)).used).toBe(1);
@@ -184,6 +198,7 @@ describe.each([
       expect(sinkFor(sinks, 'posting').failures[0]?.userMessage).toBe(
         'Cancelled by mallory; the video service had already started it, so it counts.',
       );
+      expect(endOf(sinkFor(sinks, 'posting')).text).not.toContain(NOT_COUNTED);
       expect(video.jobs.size).toBe(1);
       expect(await app.jobs.get(job.id)).toMatchObject({ status: 'cancelled', reservation: 'committed' });
       expect((await app.jobs.get(job.id))?.upstreamId).toBe([...video.jobs.keys()][0]);

@@ -134,11 +134,11 @@ describe('limits across spaces: QUOTA_GLOBAL_PER_USER and BUDGET_PER_PERIOD', ()
     expect(error).toBeInstanceOf(QuotaExceededError);
     expect((error as QuotaExceededError).limit).toBe('global');
     expect(error.userMessage).toBe(
-      'You have used 3 of your 3 videos across all servers today. Your limit resets at 2026-11-26 00:00 UTC.',
+      'You have used 3 of your 3 videos everywhere you use this bot today. Your limit resets at 2026-11-26 00:00 UTC.',
     );
     // Resetting her usage on her own server clears that server's counter only.
     await quota.resetUsage(self, ownServer);
-    expect((await refusal(quota.reserve(ownServer, 'o3', 6))).userMessage).toMatch(/across all servers/);
+    expect((await refusal(quota.reserve(ownServer, 'o3', 6))).userMessage).toMatch(/everywhere you use this bot/);
     expect((await quota.status(ownServer)).used).toBe(0);
     expect(await quota.status(alice)).toMatchObject({ used: 2, global: { used: 3, limit: 3 } });
     // A refund gives back to every counter: here, everywhere and the bot's.
@@ -148,13 +148,13 @@ describe('limits across spaces: QUOTA_GLOBAL_PER_USER and BUDGET_PER_PERIOD', ()
     await quota.reserve(ownServer, 'o4', 6);
   });
 
-  it('says how many seconds are left across all workspaces with QUOTA_UNIT=seconds', async () => {
+  it('says how many seconds are left everywhere with QUOTA_UNIT=seconds', async () => {
     const { quota } = setup({ QUOTA_UNIT: 'seconds', QUOTA_GLOBAL_PER_USER: '20' });
     const slackAlice = { platform: 'slack' as const, spaceId: 'T1', userId: 'U1' };
     await quota.reserve(slackAlice, 'a', 15);
     const error = await refusal(quota.reserve({ ...slackAlice, spaceId: 'T2' }, 'b', 10));
     expect(error.userMessage).toBe(
-      'This 10-second video needs 10 seconds, but you have 5 seconds left of your 20 seconds across all workspaces today. Your limit resets at 2026-11-26 00:00 UTC.',
+      'This 10-second video needs 10 seconds, but you have 5 seconds left of your 20 seconds everywhere you use this bot today. Your limit resets at 2026-11-26 00:00 UTC.',
     );
   });
 
@@ -171,7 +171,7 @@ describe('limits across spaces: QUOTA_GLOBAL_PER_USER and BUDGET_PER_PERIOD', ()
       const error = await refusal(attempt());
       expect(error.kind).toBe('forbidden');
       expect(error.userMessage).toBe(
-        'Only a bot owner can see or change a user’s limit across all servers and workspaces.',
+        'Only a bot owner can see or change a user’s limit everywhere this bot runs.',
       );
     }
     expect(log.lines.filter((l) => l.includes('non-owner tried a bot-owner quota command'))).toHaveLength(3);
@@ -186,7 +186,7 @@ describe('limits across spaces: QUOTA_GLOBAL_PER_USER and BUDGET_PER_PERIOD', ()
     expect(await quota.showGlobal(owner, target)).toMatchObject({ limit: 4, limitSource: 'owner' });
     for (let i = 0; i < 4; i++) await quota.reserve({ ...alice, spaceId: `g${i}` }, `j${i}`, 6);
     expect((await refusal(quota.reserve(alice, 'j4', 6))).userMessage).toMatch(
-      /4 of your 4 videos across all servers/,
+      /4 of your 4 videos everywhere you use this bot/,
     );
     expect(await quota.resetGlobalUsage(owner, target)).toEqual({ old: 4 });
     await quota.reserve(alice, 'j5', 6);
@@ -220,7 +220,7 @@ describe('limits across spaces: QUOTA_GLOBAL_PER_USER and BUDGET_PER_PERIOD', ()
     expect((await quota.status(alice)).global).toBeUndefined();
     await quota.setGlobalLimit({ ...alice, userId: 'owner', isSpaceAdmin: false }, target, 1);
     expect((await refusal(quota.reserve({ ...alice, spaceId: 'other' }, 'b', 6))).userMessage).toMatch(
-      /across all servers/,
+      /everywhere you use this bot/,
     );
   });
 
@@ -302,7 +302,9 @@ describe('/quota command', () => {
         quota,
       });
       expect(r.last()?.failure).toBe(true);
-      expect(r.last()?.text).toMatch(/Only (a server admin or a bot owner|an admin)/);
+      expect(r.last()?.text).toMatch(
+        /^Only admins \(or a bot owner\) can (change quotas|see someone else’s quota)\.$/,
+      );
     }
     expect((await quota.status({ ...alice, userId: 'bob' })).limit).toBe(5);
     expect(log.lines.some((l) => l.includes('quota changed'))).toBe(false);
@@ -363,7 +365,7 @@ describe('/quota command', () => {
       r.reply,
       { quota },
     );
-    expect(r.last()?.text).toBe('That user is not a member of this server or workspace.');
+    expect(r.last()?.text).toBe('That user is not a member of this space.');
     await runCommand(
       quotaCommand,
       invocation({

@@ -96,7 +96,7 @@ describe('space settings service', () => {
     const { settings, log } = setup();
     const error = await refusal(settings.addBan(member, 'gore'));
     expect(error.kind).toBe('forbidden');
-    expect(error.userMessage).toMatch(/Only a server or workspace admin/);
+    expect(error.userMessage).toBe('Only an admin (or a bot owner) can change these settings.');
     expect((await settings.get(admin)).bans).toEqual([]);
     expect(log.lines.some((l) => l.includes('non-admin tried to change space settings'))).toBe(true);
   });
@@ -298,7 +298,7 @@ describe('/settings and /jobs handlers', () => {
       deps,
     );
     expect(refused.last()?.failure).toBe(true);
-    expect(refused.last()?.text).toMatch(/Only a server or workspace admin/);
+    expect(refused.last()?.text).toBe('Only admins (or a bot owner) can list everyone’s jobs.');
     expect(promptStart('word '.repeat(30))).toMatch(/…$/);
   });
 });
