@@ -136,7 +136,8 @@ describe('bad input through the Discord adapter', () => {
     });
     await bot.discord.waitFor(
       () =>
-        handle.followups().some((m) => m.content.length > 0) || handle.original()?.content.startsWith('⚠️'),
+        // Refused before any acknowledgement now: the answer is the interaction's own (ephemeral) response.
+        handle.followups().some((m) => m.content.length > 0) || (handle.original()?.content.length ?? 0) > 0,
       10_000,
     );
     const notice = handle.followups()[0] ?? handle.original();
