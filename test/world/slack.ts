@@ -17,6 +17,7 @@ import {
   type SlackEmulator,
   type SlackEmulatorOptions,
   type SlackUser,
+  type StoredMessage,
   type TimelineEntry,
 } from '../emulators/slack/server.js';
 import type { RecordedRequest, VideoApiEmulator } from '../emulators/video-api/server.js';
@@ -195,4 +196,33 @@ export function startSlackWorld(options: SlackWorldOptions = {}): Promise<SlackW
       close: () => stack.close(),
     };
   });
+}
+
+/** A finished job as Slack users see it: the message sharing the video, and the buttons right under it. */
+export interface SlackResult {
+  /** Shared by files.completeUploadExternal; its text is the prompt and settings. */
+  share: StoredMessage;
+  /** The next bot message in the same place, with Again and Delete. */
+  buttons: StoredMessage;
+}
+
+/**
+ * The result of the job whose prompt the share's text contains, in `channel` at top level (or in `threadTs`),
+ * once both its messages are there and not deleted; undefined before.
+ */
+export function slackResult(
+  slack: SlackEmulator,
+  where: { channel: string; prompt: string; threadTs?: string },
+): SlackResult | undefined {
+  const here = slack
+    .messagesIn(where.channel)
+    .filter((m) => m.user === slack.identity.botUserId && m.threadTs === where.threadTs);
+  const at = here.findIndex(
+    (m) => m.via === 'files.completeUploadExternal' && m.files.length > 0 && m.text.includes(where.prompt),
+  );
+  const share = here[at];
+  const buttons = here
+    .slice(at + 1)
+    .find((m) => m.via === 'chat.postMessage' && JSON.stringify(m.blocks ?? []).includes('"delete_job"'));
+  return at >= 0 && share && buttons ? { share, buttons } : undefined;
 }
