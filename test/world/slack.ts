@@ -207,22 +207,34 @@ export interface SlackResult {
 }
 
 /**
- * The result of the job whose prompt the share's text contains, in `channel` at top level (or in `threadTs`),
- * once both its messages are there and not deleted; undefined before.
+ * The result of the job whose prompt the share's text contains, once both its messages are there and not
+ * deleted; undefined before. With `channel`, only at its top level (or in `threadTs`); without, anywhere.
  */
 export function slackResult(
   slack: SlackEmulator,
-  where: { channel: string; prompt: string; threadTs?: string },
+  where: { prompt: string; channel?: string; threadTs?: string },
 ): SlackResult | undefined {
-  const here = slack
-    .messagesIn(where.channel)
-    .filter((m) => m.user === slack.identity.botUserId && m.threadTs === where.threadTs);
-  const at = here.findIndex(
-    (m) => m.via === 'files.completeUploadExternal' && m.files.length > 0 && m.text.includes(where.prompt),
-  );
-  const share = here[at];
-  const buttons = here
-    .slice(at + 1)
-    .find((m) => m.via === 'chat.postMessage' && JSON.stringify(m.blocks ?? []).includes('"delete_job"'));
-  return at >= 0 && share && buttons ? { share, buttons } : undefined;
+  const bot = slack.identity.botUserId;
+  const visible = slack.messages.filter((m) => !m.deleted && m.ephemeralFor === undefined && m.user === bot);
+  for (const share of visible) {
+    if (share.via !== 'files.completeUploadExternal' || share.files.length === 0) continue;
+    if (!share.text.includes(where.prompt)) continue;
+    if (
+      where.channel !== undefined &&
+      (share.channel !== where.channel || share.threadTs !== where.threadTs)
+    ) {
+      continue;
+    }
+    const buttons = visible
+      .slice(visible.indexOf(share) + 1)
+      .find(
+        (m) =>
+          m.channel === share.channel &&
+          m.threadTs === share.threadTs &&
+          m.via === 'chat.postMessage' &&
+          JSON.stringify(m.blocks ?? []).includes('"delete_job"'),
+      );
+    if (buttons) return { share, buttons };
+  }
+  return undefined;
 }
