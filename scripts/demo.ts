@@ -279,6 +279,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           if (file) files.push({ name: file.name, size: file.size, bytes: file.bytes });
         }
         if (entry.action === 'update') lines.push(`  update: ${text}`);
+        else if (entry.action === 'delete') lines.push(`  deleted: ${text.split('\n')[0] ?? ''}`);
         else lines.push(`${who}: ${text || `(uploads ${entry.fileIds.length} file)`}`);
       }
       const merged = condenseRuns(lines.map((l) => l)).map((l) =>
