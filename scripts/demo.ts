@@ -283,6 +283,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     }
 
     const slackSeen = () => sEmu.timeline.length;
+    /** The message the bot posts under a shared video: its Again and Delete buttons. */
+    const resultButtons = (t: { action: string; blocks: unknown }) =>
+      t.action === 'post' && JSON.stringify(t.blocks ?? []).includes('"delete_job"');
     /** Prints what the bot showed Slack users since `from`: posts, updates (progress condensed), ephemerals. */
     async function showSlackSince(from: number): Promise<void> {
       const entries = sEmu.timeline
@@ -301,6 +304,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           if (file) files.push({ name: file.name, size: file.size, bytes: file.bytes });
         }
         if (entry.action === 'update') lines.push(`  update: ${text}`);
+        else if (entry.action === 'delete') lines.push(`  deleted: ${text.split('\n')[0] ?? ''}`);
         else lines.push(`${who}: ${text || `(uploads ${entry.fileIds.length} file)`}`);
       }
       const merged = condenseRuns(lines.map((l) => l)).map((l) =>
@@ -502,12 +506,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       });
       say(`   (acknowledged ${res.status} in ${Math.round(res.latencyMs)} ms)`);
       await sEmu.waitFor(
-        () => sEmu.uploads.length >= 1 && sEmu.timeline.slice(from).some((t) => t.text.includes('Done')),
-        {
-          timeoutMs: STEP_TIMEOUT_MS,
-        },
+        () =>
+          sEmu.uploads.length >= 1 &&
+          sEmu.timeline.slice(from).some((t) => t.threadTs === undefined && resultButtons(t)),
+        { timeoutMs: STEP_TIMEOUT_MS },
       );
       await showSlackSince(from);
+      check(
+        sEmu
+          .messagesIn(SLACK_CHANNEL)
+          .some((m) => m.threadTs === undefined && m.files.some((f) => f.bytes.equals(vEmu.mp4))),
+        'the video is not in the channel',
+      );
       const body = vEmu.requests.filter((r) => r.method === 'POST').at(-1)?.body;
       check(
         JSON.stringify(body).includes('"aspect_ratio":"9:16"') &&
@@ -536,7 +546,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       });
       check(res.status === 200, `the event was answered ${res.status}`);
       await sEmu.waitFor(
-        () => sEmu.timeline.slice(from).some((t) => t.threadTs === parent.ts && t.text.includes('Done')),
+        () => sEmu.timeline.slice(from).some((t) => t.threadTs === parent.ts && resultButtons(t)),
         { timeoutMs: STEP_TIMEOUT_MS },
       );
       await showSlackSince(from);

@@ -13,12 +13,15 @@ const linkableRefSchema = z.object({
   channel: z.string().min(1),
   ts: z.string().optional(),
   threadTs: z.string().optional(),
+  /** The message that shares the finished video: what a link to the job should show. */
+  shareTs: z.string().optional(),
 });
 
 export function slackMessageLink(record: JobRecord, teamDomain: string | undefined): string | undefined {
   const ref = linkableRefSchema.safeParse(record.messageRef);
   if (!ref.success) return undefined;
-  const { channel, ts, threadTs } = ref.data;
+  const { channel, threadTs } = ref.data;
+  const ts = ref.data.shareTs ?? ref.data.ts;
   // A channel link shows its name to the reader and notifies no one.
   if (ts === undefined || !teamDomain || !/^[a-z0-9-]+$/i.test(teamDomain)) return `<#${channel}>`;
   const thread = threadTs && threadTs !== ts ? `?thread_ts=${threadTs}&cid=${channel}` : '';

@@ -85,29 +85,39 @@ export function progressBlocks(record: JobRecord, text: string): unknown[] {
   ];
 }
 
-/** Blocks for the finished message: the caption, "Again" and "Delete" buttons carrying the job id. */
+/** Blocks for a finished message without the video (too large to upload): the caption and the buttons. */
 export function resultBlocks(record: JobRecord, text: string): unknown[] {
-  return [
-    { type: 'section', text: { type: 'mrkdwn', text } },
-    {
-      type: 'actions',
-      elements: [
-        {
-          type: 'button',
-          action_id: AGAIN_ACTION,
-          text: { type: 'plain_text', text: 'Again' },
-          value: record.id,
-        },
-        {
-          type: 'button',
-          action_id: DELETE_ACTION,
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Delete' },
-          value: record.id,
-        },
-      ],
-    },
-  ];
+  return [{ type: 'section', text: { type: 'mrkdwn', text } }, resultActions(record)];
+}
+
+/**
+ * The message posted right under the shared video: only its buttons. A file share cannot carry interactive
+ * blocks, and the share's own text already is the caption, so this message adds nothing else to read.
+ */
+export function resultButtons(record: JobRecord): { text: string; blocks: unknown[] } {
+  return { text: 'Again or Delete this video', blocks: [resultActions(record)] };
+}
+
+/** "Again" and "Delete" buttons carrying the job id. */
+function resultActions(record: JobRecord): unknown {
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: AGAIN_ACTION,
+        text: { type: 'plain_text', text: 'Again' },
+        value: record.id,
+      },
+      {
+        type: 'button',
+        action_id: DELETE_ACTION,
+        style: 'danger',
+        text: { type: 'plain_text', text: 'Delete' },
+        value: record.id,
+      },
+    ],
+  };
 }
 
 /** The message shortcut's callback id (adapters/slack/manifest.yml) and the modal it opens. */

@@ -26,14 +26,18 @@ import {
   progressBlocks,
   progressText,
   resultBlocks,
+  resultButtons,
 } from './render.js';
-import { uploadFromDisk } from './upload.js';
+import { findShareTs, uploadFromDisk } from './upload.js';
 
 /**
  * The Reply port on Slack: one message per job, posted when the job is about to start (so a refused request
- * leaves only a private note), updated at most every 2 s, with the MP4 uploaded into its thread. Where the
- * bot is not a member it joins a public channel; anywhere else it cannot post, the job is refused as
- * `unreachable` before it goes upstream and the user is told, privately, how to invite the bot.
+ * leaves only a private note) and updated at most every 2 s. Where the bot is not a member it joins a public
+ * channel; anywhere else it cannot post, the job is refused as `unreachable` before it goes upstream and the
+ * user is told, privately, how to invite the bot. The finished video is shared where the job lives (the
+ * channel for a slash command, the thread for a mention in one) with its prompt as the share's text, the
+ * buttons in a message right under it, and the progress message deleted: the result is the newest thing where
+ * people look, not one click away in a thread.
  */
 
 /** Slack's Tier 3 allows ~50 chat.update a minute per workspace; one every 2 s per message keeps far below. */
@@ -44,9 +48,9 @@ export const slackMessageRefSchema = z.object({
   teamId: z.string(),
   channel: z.string(),
   userId: z.string(),
-  /** The job's message once posted. */
+  /** The job's message once posted: its progress, then (once the video is shared) the buttons under it. */
   ts: z.string().optional(),
-  /** Where the job message goes: a thread for mentions, the channel for slash commands. */
+  /** Where the job lives: a thread for mentions, the channel for slash commands. */
   threadTs: z.string().optional(),
   /** The uploaded MP4, so Delete can remove the file as well as the message. */
   fileId: z.string().optional(),
@@ -55,6 +59,8 @@ export const slackMessageRefSchema = z.object({
    * wherever they typed, for 30 minutes. A credential to post to that person: never logged.
    */
   responseUrl: z.object({ url: z.string(), issuedAt: z.number() }).optional(),
+  /** The message that shares the MP4 (with the prompt as its text), for Delete and for links to the video. */
+  shareTs: z.string().optional(),
 });
 export type SlackMessageRef = z.infer<typeof slackMessageRefSchema>;
 
@@ -186,6 +192,10 @@ export function createSlackReply(
   const tellPrivately = async (text: string) => {
     await deps.answers.tell(target, text);
   };
+  const saveRef = (record: JobRecord) =>
+    deps.refChanged(record.id, ref).catch((error: unknown) => {
+      logger.warn({ jobId: record.id, err: error }, 'could not save where the job’s messages are');
+    });
 
   const pacer = deps.pacerFor?.(ref.teamId);
   const minInterval = deps.updateIntervalMs ?? UPDATE_INTERVAL_MS;
@@ -238,8 +248,8 @@ export function createSlackReply(
 
     async deliver(video: DownloadedVideo, record: JobRecord) {
       await stopUpdating();
-      const ts = posting ? await posting : await show(finalText(record), record);
       if (video.bytes > deps.maxUploadBytes) {
+        const ts = posting ? await posting : await show(finalText(record), record);
         const note = video.publicUrl
           ? `The video is too large to upload here; it is at ${video.publicUrl}`
           : 'The video is larger than Slack’s upload limit, and the video service gave no public link to share instead.';
@@ -252,24 +262,45 @@ export function createSlackReply(
         });
         return;
       }
-      // Streamed from the downloaded file: a video up to MAX_VIDEO_BYTES is never whole in memory.
-      ref.fileId = await uploadFromDisk(client, {
-        path: video.path,
-        bytes: video.bytes,
-        filename: 'video.mp4',
-        contentType: 'video/mp4',
-        title: record.request.prompt.slice(0, 80),
+      // Each step is saved as it is done: a job resumed after a restart goes on from the first step not
+      // done, so it never shares the video twice.
+      if (!ref.fileId) {
+        // Streamed from the downloaded file: a video up to MAX_VIDEO_BYTES is never whole in memory.
+        ref.fileId = await uploadFromDisk(client, {
+          path: video.path,
+          bytes: video.bytes,
+          filename: 'video.mp4',
+          contentType: 'video/mp4',
+          title: record.request.prompt.slice(0, 80),
+          channel: ref.channel,
+          threadTs: ref.threadTs,
+          initialComment: finalText(record),
+        });
+        await saveRef(record);
+      }
+      // The buttons go under the video, so they wait until Slack shows the share.
+      ref.shareTs ??= await findShareTs(client, {
+        fileId: ref.fileId,
         channel: ref.channel,
-        threadTs: ref.threadTs ?? ts,
-      });
-      await deps.refChanged(record.id, ref).catch(() => undefined);
-      const text = finalText(record, 'The video is in the thread.');
-      await client.chat.update({
+        threadTs: ref.threadTs,
+      }).catch(() => undefined);
+      // The progress message has nothing left to say: the share carries the prompt, the next message the buttons.
+      const progressTs = await postedTs();
+      if (progressTs) {
+        await client.chat.delete({ channel: ref.channel, ts: progressTs }).catch((error: unknown) => {
+          logger.warn({ jobId: record.id, err: error }, 'could not delete the progress message');
+        });
+      }
+      const buttons = resultButtons(record);
+      const posted = await client.chat.postMessage({
         channel: ref.channel,
-        ts,
-        text,
-        blocks: resultBlocks(record, text) as never,
+        thread_ts: ref.threadTs,
+        text: buttons.text,
+        blocks: buttons.blocks as never,
       });
+      ref.ts = String(posted.ts);
+      posting = Promise.resolve(ref.ts);
+      await saveRef(record);
     },
 
     async notify(record: JobRecord) {
@@ -277,7 +308,12 @@ export function createSlackReply(
       const text = `<@${ref.userId}> your video is ready.`;
       const ts = posting ? await posting.catch(() => undefined) : undefined;
       try {
-        await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs ?? ts, text });
+        // In the video's own thread when it was shared in the channel: a reply under the result, not a new post.
+        await client.chat.postMessage({
+          channel: ref.channel,
+          thread_ts: ref.threadTs ?? ref.shareTs ?? ts,
+          text,
+        });
       } catch (error) {
         logger.warn(
           { jobId: record.id, err: error },
@@ -333,8 +369,13 @@ export function createSlackActionReply(
     async remove(record) {
       const ref = slackMessageRefSchema.safeParse(record.messageRef).data;
       const ts = target.ts ?? ref?.ts;
+      const channel = target.channel || (ref?.channel ?? '');
       if (ref?.fileId) await deps.client.files.delete({ file: ref.fileId }).catch(() => undefined);
-      if (ts) await deps.client.chat.delete({ channel: target.channel || (ref?.channel ?? ''), ts });
+      // Deleting a file leaves the message that shared it (its text is the prompt): that goes too.
+      if (ref?.shareTs && ref.shareTs !== ts) {
+        await deps.client.chat.delete({ channel, ts: ref.shareTs }).catch(() => undefined);
+      }
+      if (ts) await deps.client.chat.delete({ channel, ts });
     },
   };
 }

@@ -22,7 +22,10 @@ export interface StreamedUpload {
   contentType: string;
   title: string;
   channel: string;
-  threadTs: string;
+  /** The thread the job lives in; none: the file is shared in the channel itself. */
+  threadTs?: string;
+  /** The share message's text (mrkdwn): the file and its caption are one message. */
+  initialComment: string;
 }
 
 /** Attempts at the upload URL: a failed POST is retried like the web client's own calls. */
@@ -33,7 +36,7 @@ const MAX_RETRY_WAIT_MS = 30_000;
 
 const uploadUrlSchema = z.object({ upload_url: z.string(), file_id: z.string() });
 
-/** Uploads the file into the thread and answers its Slack file id. */
+/** Uploads the file and shares it where the job lives (channel or thread); answers its Slack file id. */
 export async function uploadFromDisk(client: WebClient, upload: StreamedUpload): Promise<string> {
   const target = uploadUrlSchema.parse(
     await client.files.getUploadURLExternal({ filename: upload.filename, length: upload.bytes }),
@@ -42,9 +45,55 @@ export async function uploadFromDisk(client: WebClient, upload: StreamedUpload):
   await client.files.completeUploadExternal({
     files: [{ id: target.file_id, title: upload.title }],
     channel_id: upload.channel,
-    thread_ts: upload.threadTs,
+    initial_comment: upload.initialComment,
+    ...(upload.threadTs === undefined ? {} : { thread_ts: upload.threadTs }),
   });
   return target.file_id;
+}
+
+/** How often and how long to look for the share message: Slack shares an upload shortly after completing it. */
+const SHARE_LOOKS = 8;
+const SHARE_LOOK_INTERVAL_MS = 750;
+
+const shareSchema = z.object({ ts: z.string(), thread_ts: z.string().optional() });
+const fileSharesSchema = z.object({
+  file: z.object({
+    shares: z
+      .object({
+        public: z.record(z.string(), z.array(shareSchema)).optional(),
+        private: z.record(z.string(), z.array(shareSchema)).optional(),
+      })
+      .optional(),
+  }),
+});
+
+/**
+ * The ts of the message that shares the file in `channel` (in `threadTs` when given), once Slack shows it.
+ * files.completeUploadExternal answers before the share exists, so anything posted "after the video" waits
+ * for it here, and Delete can remove the message as well as the file. Undefined when it did not show in time.
+ */
+export async function findShareTs(
+  client: WebClient,
+  where: { fileId: string; channel: string; threadTs?: string },
+  intervalMs = SHARE_LOOK_INTERVAL_MS,
+): Promise<string | undefined> {
+  for (let look = 1; look <= SHARE_LOOKS; look++) {
+    const info = fileSharesSchema.safeParse(await client.files.info({ file: where.fileId }));
+    const shares = info.data?.file.shares;
+    const inChannel = [
+      ...(shares?.public?.[where.channel] ?? []),
+      ...(shares?.private?.[where.channel] ?? []),
+    ];
+    // A top-level share has no thread_ts (or its own, once it has replies); a reply has its parent's.
+    const share = inChannel.find((s) =>
+      where.threadTs === undefined
+        ? s.thread_ts === undefined || s.thread_ts === s.ts
+        : s.thread_ts === where.threadTs && s.ts !== where.threadTs,
+    );
+    if (share) return share.ts;
+    if (look < SHARE_LOOKS) await sleep(intervalMs);
+  }
+  return undefined;
 }
 
 async function postBytes(client: WebClient, url: string, upload: StreamedUpload): Promise<void> {

@@ -2,7 +2,7 @@ import { describe, expect } from 'vitest';
 import type { SlackEmulator } from '../emulators/slack/server.js';
 import { testImage } from '../helpers/images.js';
 import { slackWorldTest } from '../world/fixtures.js';
-import { slackSeed } from '../world/slack.js';
+import { slackResult, slackSeed } from '../world/slack.js';
 
 /**
  * ALLOWED_SPACES on Slack, through real Bolt and the emulators. The emulated workspace (T0EMU) is not on the
@@ -152,10 +152,9 @@ describe('a listed workspace', () => {
       channel: CHANNEL,
       team: LISTED_TEAM,
     });
-    await slack.waitFor(
-      () => publicBotPosts(slack).some((t) => t.text.includes('a fox at dusk') && t.text.includes('Done')),
-      { timeoutMs: 15_000 },
-    );
+    await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: 'a fox at dusk' }), {
+      timeoutMs: 15_000,
+    });
     expect([...slack.files.values()].some((f) => Buffer.from(f.bytes).equals(video.mp4))).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import type { SlackEmulator } from '../emulators/slack/server.js';
 import { testImage } from '../helpers/images.js';
 import { slackEventsUrl, slackTargetOf } from '../helpers/slack.js';
 import { slackWorldTest } from '../world/fixtures.js';
-import { slackSeed } from '../world/slack.js';
+import { slackResult, slackSeed } from '../world/slack.js';
 
 /**
  * How the video reaches Slack users, end to end: over SLACK_MAX_UPLOAD_BYTES (a link, or a plain statement),
@@ -75,10 +75,9 @@ describe('the upload of the video', () => {
         user: ALICE,
         channel: CHANNEL,
       });
-      await slack.waitFor(
-        () => botPosts(slack).some((t) => t.text.includes('a retried upload') && t.text.includes('Done')),
-        { timeoutMs: 15_000 },
-      );
+      await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: 'a retried upload' }), {
+        timeoutMs: 15_000,
+      });
       const uploads = slack.uploads.slice(before);
       expect(uploads.map((u) => u.status)).toEqual([500, 200]);
       for (const upload of uploads) expect(upload.bytes.equals(video.mp4)).toBe(true);
@@ -139,12 +138,9 @@ describe('Socket Mode', () => {
         channel: CHANNEL,
       });
       expect(res.status).toBe(200);
-      await slack.waitFor(
-        () => botPosts(slack).some((t) => t.text.includes('paper boat') && t.text.includes('Done')),
-        {
-          timeoutMs: 15_000,
-        },
-      );
+      await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: 'paper boat' }), {
+        timeoutMs: 15_000,
+      });
       expect(video.requests.find((r) => r.method === 'POST')?.body).toMatchObject({ seconds: '3' });
       expect([...slack.files.values()].at(-1)?.bytes).toEqual(video.mp4);
 
@@ -162,41 +158,62 @@ describe('Socket Mode', () => {
   });
 });
 
+/** The bot in a child process on a shared SQLite store, to be killed with SIGKILL mid-job. */
+async function startCrashWorker(
+  slack: SlackEmulator,
+  video: { baseUrl: string; apiKey: string },
+  storeUrl: string,
+): Promise<{ driver: ReturnType<typeof createSlackDriver>; kill(): Promise<void> }> {
+  const worker = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/adapters/slack-crash-worker.ts',
+      JSON.stringify({
+        videoBaseUrl: video.baseUrl,
+        videoApiKey: video.apiKey,
+        storeUrl,
+        slack: slackTargetOf(slack),
+      }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const kill = async () => {
+    if (worker.exitCode !== null || worker.signalCode !== null) return;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGKILL');
+    await exited;
+  };
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 20_000);
+      worker.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /port (\d+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+    });
+    return { driver: createSlackDriver({ emulator: slack, botUrl: slackEventsUrl(port) }), kill };
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+}
+
 describe('restart mid-job', () => {
   it('a job whose bot process died is resumed by the next one, in the original thread and message', async ({
     world: { slack, video, startProcess },
   }) => {
     const dir = await mkdtemp(join(tmpdir(), 'slack-restart-'));
     const storeUrl = `sqlite://${join(dir, 'bot.sqlite')}`;
-    const worker = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'test/adapters/slack-crash-worker.ts',
-        JSON.stringify({
-          videoBaseUrl: video.baseUrl,
-          videoApiKey: video.apiKey,
-          storeUrl,
-          slack: slackTargetOf(slack),
-        }),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const worker = await startCrashWorker(slack, video, storeUrl);
+    const uploadsBefore = slack.uploads.length;
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let output = '';
-        const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 20_000);
-        worker.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /port (\d+)/.exec(output);
-          if (match) {
-            clearTimeout(timer);
-            resolve(Number(match[1]));
-          }
-        });
-      });
-      const driver = createSlackDriver({ emulator: slack, botUrl: slackEventsUrl(port) });
       const photo = await testImage({ width: 8, fill: { r: 0, g: 90, b: 200 } });
       const parent = slack.userPostsMessage({
         channel: CHANNEL,
@@ -204,7 +221,7 @@ describe('restart mid-job', () => {
         text: 'the sea',
         files: [{ name: 'sea.png', bytes: photo }],
       });
-      await driver.event({
+      await worker.driver.event({
         type: 'app_mention',
         user: ALICE,
         channel: CHANNEL,
@@ -222,10 +239,9 @@ describe('restart mid-job', () => {
         },
         { timeoutMs: 15_000 },
       );
-      worker.kill('SIGKILL');
-      await new Promise((resolve) => worker.once('exit', resolve));
+      await worker.kill();
       const seenBeforeRestart = slack.timeline.length;
-      expect(inThread().some((t) => t.text.includes('Done'))).toBe(false);
+      expect(slack.uploads).toHaveLength(uploadsBefore);
 
       const {
         app: next,
@@ -240,23 +256,74 @@ describe('restart mid-job', () => {
         );
         expect(settled?.map((r) => r.status)).toEqual(['completed']);
         const after = slack.timeline.slice(seenBeforeRestart).filter((t) => t.channel === CHANNEL);
-        // No new job message: the original one is updated, and the video lands in its thread.
-        expect(
-          after.filter(
-            (t) => t.action === 'post' && t.user === slack.identity.botUserId && !t.fileIds?.length,
-          ),
-        ).toEqual([]);
-        expect(
-          after.some((t) => t.action === 'update' && t.ts === jobMessage.ts && t.text.includes('Done')),
-        ).toBe(true);
-        const uploaded = slack.messagesIn(CHANNEL, { threadTs: parent.ts }).flatMap((m) => m.files);
-        expect(uploaded.some((f) => f.bytes.equals(video.mp4))).toBe(true);
+        // No second progress message: the original one is updated, then deleted once the video is in the thread.
+        expect(after.filter((t) => t.action === 'post' && t.text.includes('waves roll in'))).toHaveLength(1);
+        expect(after.some((t) => t.action === 'update' && t.ts === jobMessage.ts)).toBe(true);
+        expect(slack.messages.find((m) => m.ts === jobMessage.ts)?.deleted).toBe(true);
+        const result = slackResult(slack, { channel: CHANNEL, prompt: 'waves roll in', threadTs: parent.ts });
+        expect(result?.share.files.map((f) => f.bytes)).toEqual([video.mp4]);
         expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
       } finally {
         await closeNext(1000);
       }
     } finally {
-      worker.kill('SIGKILL');
+      await worker.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a job that died after sharing its video is finished without sharing it again', async ({
+    world: { slack, video, startProcess },
+  }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'slack-restart-'));
+    const storeUrl = `sqlite://${join(dir, 'bot.sqlite')}`;
+    const worker = await startCrashWorker(slack, video, storeUrl);
+    const uploadsBefore = slack.uploads.length;
+    try {
+      // The bot looks for the share with files.info once the upload is complete: held there, it dies.
+      slack.configure({ latency: { method: 'files.info', ms: 30_000 } });
+      const looks = slack.callsTo('files.info').length;
+      await worker.driver.slashCommand({
+        command: '/imagine',
+        text: 'a crane takes off',
+        user: ALICE,
+        channel: CHANNEL,
+      });
+      await slack.waitFor(() => slack.callsTo('files.info').length > looks, { timeoutMs: 15_000 });
+      await worker.kill();
+      slack.configure({ latency: [] });
+      const shares = () =>
+        slack.messages.filter(
+          (m) => m.via === 'files.completeUploadExternal' && m.text.includes('a crane takes off'),
+        );
+      expect(shares()).toHaveLength(1);
+      expect(slackResult(slack, { channel: CHANNEL, prompt: 'a crane takes off' })).toBeUndefined();
+
+      const {
+        app: next,
+        bot: adapter,
+        close: closeNext,
+      } = await startProcess({ env: { STORE_URL: storeUrl, QUOTA_DEFAULT: '50' } });
+      try {
+        const settled = await next.runner?.startWorkers((record) =>
+          record.platform === 'slack' ? adapter.replyFor(record) : undefined,
+        );
+        expect(settled?.map((r) => r.status)).toEqual(['completed']);
+        // One upload and one share; the buttons under it, the progress message gone.
+        expect(slack.uploads.slice(uploadsBefore).filter((u) => u.status === 200)).toHaveLength(1);
+        expect(shares()).toHaveLength(1);
+        const result = slackResult(slack, { channel: CHANNEL, prompt: 'a crane takes off' });
+        expect(result?.share).toBe(shares()[0]);
+        const progress = slack.messages.filter(
+          (m) => m.via === 'chat.postMessage' && m.revisions[0]?.text.includes('a crane takes off'),
+        );
+        expect(progress.map((m) => m.deleted)).toEqual([true]);
+        expect(settled?.[0]?.messageRef).toMatchObject({ ts: result?.buttons.ts, shareTs: result?.share.ts });
+      } finally {
+        await closeNext(1000);
+      }
+    } finally {
+      await worker.kill();
       await rm(dir, { recursive: true, force: true });
     }
   });

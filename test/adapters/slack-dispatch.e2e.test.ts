@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { slackWorldTest } from '../world/fixtures.js';
-import { fastUpdates, slackSeed } from '../world/slack.js';
+import { fastUpdates, slackResult, slackSeed } from '../world/slack.js';
 
 /**
  * Every Slack command passes the core's checks, not only /imagine: a retried delivery is answered once and a
@@ -44,10 +44,9 @@ describe('Slack commands through the core', () => {
     world: { driver, slack, video },
   }) => {
     await driver.slashCommand({ command: '/imagine', text: 'shown first', user: ALICE, channel: GENERAL });
-    await slack.waitFor(
-      () => slack.timeline.some((t) => t.text.includes('shown first') && t.text.includes('Done')),
-      { timeoutMs: 15_000 },
-    );
+    await slack.waitFor(() => slackResult(slack, { channel: GENERAL, prompt: 'shown first' }), {
+      timeoutMs: 15_000,
+    });
     const firstPost = slack.timeline.find((t) => t.action === 'post' && t.text.includes('shown first'));
     const upstream = video.requests.find((r) => r.method === 'POST');
     expect(firstPost?.text).toContain('Starting');

@@ -6,7 +6,7 @@ import type { SlackEmulator } from '../emulators/slack/server.js';
 import type { VideoApiEmulator } from '../emulators/video-api/server.js';
 import { dataUriBytes, pixels, testImage } from '../helpers/images.js';
 import { slackWorldTest } from '../world/fixtures.js';
-import { slackSeed } from '../world/slack.js';
+import { slackResult, slackSeed } from '../world/slack.js';
 
 /**
  * Images on Slack, end to end through real Bolt, the Slack emulator and the video-API emulator: reply-to-image
@@ -78,7 +78,7 @@ describe('reply to an image: app_mention', () => {
     });
     expect(res.status).toBe(200);
 
-    await slack.waitFor(() => threadPosts(slack, parent.ts).some((t) => t.text.includes('Done')), {
+    await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: '', threadTs: parent.ts }), {
       timeoutMs: 15_000,
     });
     const body = posts(video)[0]?.body as Record<string, unknown>;
@@ -114,7 +114,7 @@ describe('reply to an image: app_mention', () => {
       { notify: 'app_mention' },
     );
     expect(posted.delivery?.status).toBe(200);
-    await slack.waitFor(() => threadPosts(slack, posted.ts).some((t) => t.text.includes('Done')), {
+    await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: '', threadTs: posted.ts }), {
       timeoutMs: 15_000,
     });
     const body = posts(video)[0]?.body as Record<string, unknown>;
@@ -170,13 +170,20 @@ describe('reply to an image: app_mention', () => {
     const retry = await driver.event(first.event, { eventId: first.eventId, retryNum: 1 });
     const retry2 = await driver.event(first.event, { eventId: first.eventId, retryNum: 2 });
     expect([first.status, retry.status, retry2.status]).toEqual([200, 200, 200]);
-    await slack.waitFor(() => threadPosts(slack, parent.ts).some((t) => t.text.includes('Done')), {
+    await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: '', threadTs: parent.ts }), {
       timeoutMs: 15_000,
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(posts(video)).toHaveLength(1);
     expect(
-      threadPosts(slack, parent.ts).filter((t) => t.action === 'post' && t.text.includes('slow pan')),
+      threadPosts(slack, parent.ts).filter(
+        (t) => t.action === 'post' && t.via === 'chat.postMessage' && t.text.includes('slow pan'),
+      ),
+    ).toHaveLength(1);
+    expect(
+      slack
+        .messagesIn(CHANNEL, { threadTs: parent.ts })
+        .filter((m) => m.via === 'files.completeUploadExternal'),
     ).toHaveLength(1);
     // The mark is kept: the same event id is still "seen".
     expect(await app.firstSeen(`slack:event:${first.eventId}`, 60_000)).toBe(false);
@@ -281,7 +288,7 @@ describe('the Animate message shortcut', () => {
       },
     });
     expect(submitted.status).toBe(200);
-    await slack.waitFor(() => threadPosts(slack, message.ts).some((t) => t.text.includes('Done')), {
+    await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: '', threadTs: message.ts }), {
       timeoutMs: 15_000,
     });
     const body = posts(video)[0]?.body as Record<string, unknown>;

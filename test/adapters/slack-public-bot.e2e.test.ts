@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { startMetricsServer, type MetricsServer } from '../../src/metrics.js';
 import { capturedLogger } from '../helpers/core.js';
 import { slackWorldTest } from '../world/fixtures.js';
-import { slackSeed } from '../world/slack.js';
+import { slackResult, slackSeed } from '../world/slack.js';
 
 /**
  * A public bot on real Bolt and the Slack emulator: only bot owners change a user's limit across workspaces
@@ -102,10 +102,7 @@ describe('BUDGET_PER_PERIOD', () => {
       [slackSeed.bob, 'second of the day'],
     ] as const) {
       await driver.slashCommand({ command: '/imagine', text: prompt, user, channel: CHANNEL });
-      await slack.waitFor(
-        () => slack.timeline.some((t) => t.text.includes(prompt) && t.text.includes('Done')),
-        { timeoutMs: 15_000 },
-      );
+      await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt }), { timeoutMs: 15_000 });
     }
     const before = posts().length;
     // Carol has her own quota and her global limit left, and she owns the bot: the budget still binds.

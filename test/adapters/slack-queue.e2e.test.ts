@@ -3,7 +3,7 @@ import type { App } from '../../src/app.js';
 import type { SlackDriver } from '../emulators/slack/driver.js';
 import type { SlackEmulator } from '../emulators/slack/server.js';
 import { slackWorldTest } from '../world/fixtures.js';
-import { slackSeed } from '../world/slack.js';
+import { slackResult, slackSeed } from '../world/slack.js';
 
 /**
  * Job control on Slack, through real Bolt and the emulators: positions in line, the per-user cap, Cancel,
@@ -103,15 +103,20 @@ describe('Slack queue and job control', () => {
     expect(cancelled.text).toMatch(/^:no_entry_sign: \*Cancelled\*\n/);
     expect(await used(app, ALICE)).toBe(before - 1);
     expect(await app.jobs.get(jobId)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
-    await jobMessage(slack, 'alice running', (text) => text.includes('Done'));
+    await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: 'alice running' }), {
+      timeoutMs: 15_000,
+    });
     expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   }, 30_000);
 
-  it('notifies only the requester of a long job, and Delete removes the message and the file', async ({
+  it('notifies only the requester of a long job, and Delete removes the messages and the file', async ({
     world: { driver, slack, app },
   }) => {
     await imagine(driver, CAROL, '[emu:ms=2500] carol slow <!channel>');
-    const done = await jobMessage(slack, 'carol slow', (text) => text.includes('Done'));
+    const { share, buttons: done } = await slack.waitFor(
+      () => slackResult(slack, { channel: CHANNEL, prompt: 'carol slow' }),
+      { timeoutMs: 15_000 },
+    );
     const note = await slack.waitFor(
       () => botPosts(slack).find((t) => t.text.includes(`<@${CAROL}> your video is ready`)),
       {
@@ -119,7 +124,8 @@ describe('Slack queue and job control', () => {
       },
     );
     expect(note.text).toBe(`<@${CAROL}> your video is ready.`);
-    expect(note.threadTs).toBe(done.ts);
+    // A reply under the shared video, not a new message in the channel.
+    expect(note.threadTs).toBe(share.ts);
 
     const jobId = /"value":"(job_[^"]+)"/.exec(JSON.stringify(done.blocks))?.[1] ?? '';
     const record = await app.jobs.get(jobId);
@@ -146,9 +152,7 @@ describe('Slack queue and job control', () => {
       channel: CHANNEL,
       messageTs: done.ts,
     });
-    await slack.waitFor(() => slack.messages.find((m) => m.ts === done.ts)?.deleted === true, {
-      timeoutMs: 5000,
-    });
+    await slack.waitFor(() => done.deleted && share.deleted, { timeoutMs: 5000 });
     await slack.waitFor(() => slack.files.get(fileId)?.state === 'deleted' || !slack.files.has(fileId), {
       timeoutMs: 5000,
     });

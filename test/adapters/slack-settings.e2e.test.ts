@@ -5,7 +5,7 @@ import type { SlackEmulator } from '../emulators/slack/server.js';
 import type { VideoApiEmulator } from '../emulators/video-api/server.js';
 import { testImage } from '../helpers/images.js';
 import { slackWorldTest } from '../world/fixtures.js';
-import { fastUpdates, slackSeed } from '../world/slack.js';
+import { fastUpdates, slackResult, slackSeed } from '../world/slack.js';
 
 /** /settings rules and /jobs through real Bolt, the Slack emulator and the video-API emulator. */
 
@@ -41,13 +41,7 @@ async function command(
 }
 
 async function finished({ slack, app }: { slack: SlackEmulator; app: App }, prompt: string): Promise<void> {
-  await slack.waitFor(
-    () =>
-      slack.timeline.some(
-        (t) => t.ephemeralFor === undefined && t.text.includes(prompt) && t.text.includes('Done'),
-      ),
-    { timeoutMs: 15_000 },
-  );
+  await slack.waitFor(() => slackResult(slack, { prompt }), { timeoutMs: 15_000 });
   await expect
     .poll(async () => (await app.jobs.list({ status: 'running' })).length, { timeout: 5000 })
     .toBe(0);
@@ -192,7 +186,8 @@ describe('Slack /jobs and notify', () => {
     expect(lines[1]).toContain('✅ done');
     expect(lines[1]).toMatch(/<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+>/);
     const [record] = await app.jobs.list({ userId: 'U0BOB', platform: 'slack' });
-    const ts = (record?.messageRef as { ts: string }).ts;
+    // The link shows the video: the message that shares it.
+    const ts = (record?.messageRef as { shareTs: string }).shareTs;
     expect(lines[1]).toContain(
       `<https://${slack.identity.teamDomain}.slack.com/archives/${GENERAL}/p${ts.replace('.', '')}|message>`,
     );

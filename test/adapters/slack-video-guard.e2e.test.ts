@@ -53,8 +53,7 @@ describe('a download pointed inside the network', () => {
     const final = await slack.waitFor(
       () =>
         botPosts(slack).find(
-          (t) =>
-            t.text.includes('a harbour at dusk') && (t.text.startsWith(':x:') || t.text.includes('Done')),
+          (t) => t.text.includes('a harbour at dusk') && (t.text.startsWith(':x:') || t.fileIds.length > 0),
         ),
       { timeoutMs: 15_000 },
     );
@@ -74,7 +73,7 @@ describe('a download pointed inside the network', () => {
     const final = await slack.waitFor(
       () =>
         botPosts(slack).find(
-          (t) => t.text.includes('a quiet lake') && (t.text.startsWith(':x:') || t.text.includes('Done')),
+          (t) => t.text.includes('a quiet lake') && (t.text.startsWith(':x:') || t.fileIds.length > 0),
         ),
       { timeoutMs: 15_000 },
     );

@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
 import type { SlackEmulator } from '../emulators/slack/server.js';
 import { slackWorldTest } from '../world/fixtures.js';
-import { slackSeed } from '../world/slack.js';
+import { slackResult, slackSeed } from '../world/slack.js';
 
 /** Real Bolt, the Slack emulator and the video-API emulator: assertions are on what Slack users would see. */
 
@@ -14,7 +14,7 @@ const ephemeralsFor = (slack: SlackEmulator, user: string) =>
   slack.timeline.filter((t) => t.ephemeralFor === user);
 
 describe('Slack /imagine end to end', () => {
-  it('acks at once, posts progress updates spaced out, and uploads the exact MP4 into the thread', async ({
+  it('acks at once, posts progress updates spaced out, and shares the exact MP4 in the channel', async ({
     world: { driver, slack, video },
   }) => {
     const before = slack.timeline.length;
@@ -27,11 +27,9 @@ describe('Slack /imagine end to end', () => {
     expect(res.status).toBe(200);
     expect(res.latencyMs).toBeLessThan(1000);
 
-    await slack.waitFor(
-      () => slack.uploads.length > 0 && botPosts(slack).some((t) => t.text.includes('Done')),
-      {
-        timeoutMs: 15_000,
-      },
+    const result = await slack.waitFor(
+      () => slackResult(slack, { channel: CHANNEL, prompt: 'a fox running through snow' }),
+      { timeoutMs: 15_000 },
     );
     expect(video.requests.find((r) => r.method === 'POST')?.body).toMatchObject({
       prompt: 'a fox running through snow',
@@ -43,16 +41,17 @@ describe('Slack /imagine end to end', () => {
     expect(seen[0]?.action).toBe('post');
     const updates = seen.filter((t) => t.action === 'update');
     expect(updates.length).toBeGreaterThanOrEqual(1);
-    expect(seen.at(-1)?.text).toContain('Done');
-    const progressTimes = seen.filter((t) => t.text.includes('%')).map((t) => t.at);
+    // The progress message goes once the video and its buttons are up.
+    await slack.waitFor(() => slack.messages.find((m) => m.ts === seen[0]?.ts)?.deleted === true);
+    const progressTimes = seen.filter((t) => t.action !== 'delete' && t.text.includes('%')).map((t) => t.at);
     for (let i = 1; i < progressTimes.length; i++) {
       expect((progressTimes[i] ?? 0) - (progressTimes[i - 1] ?? 0)).toBeGreaterThanOrEqual(250);
     }
     const file = [...slack.files.values()].at(-1);
     expect(file?.bytes).toEqual(video.mp4);
-    const inThread = slack.messagesIn(CHANNEL, { threadTs: seen[0]?.ts });
-    expect(inThread.some((m) => m.files.some((f) => f.id === file?.id))).toBe(true);
-    expect(JSON.stringify(seen.at(-1)?.blocks)).toContain('"action_id":"again"');
+    expect(result.share.files.map((f) => f.id)).toEqual([file?.id]);
+    expect(result.share.threadTs).toBeUndefined();
+    expect(JSON.stringify(result.buttons.blocks)).toContain('"action_id":"again"');
   });
 
   it('escapes the prompt so it can never ping anyone', async ({ world: { driver, slack } }) => {
@@ -62,13 +61,9 @@ describe('Slack /imagine end to end', () => {
       user: 'U0BOB',
       channel: CHANNEL,
     });
-    await slack.waitFor(
-      () =>
-        botPosts(slack).some((t) => t.text.includes('@channel hi @bob &amp; co') && t.text.includes('Done')),
-      {
-        timeoutMs: 15_000,
-      },
-    );
+    await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: '@channel hi @bob &amp; co' }), {
+      timeoutMs: 15_000,
+    });
     for (const post of botPosts(slack)) {
       expect(post.text).not.toContain('<!channel>');
       expect(post.text).not.toContain('<@U0BOB>');
@@ -99,12 +94,9 @@ describe('Slack /imagine end to end', () => {
   }) => {
     // Alice used 1 of 2 above; one more is allowed, the next refused.
     await driver.slashCommand({ command: '/imagine', text: 'second', user: 'U0ALICE', channel: CHANNEL });
-    await slack.waitFor(
-      () => botPosts(slack).filter((t) => t.text.includes('second') && t.text.includes('Done')).length > 0,
-      {
-        timeoutMs: 15_000,
-      },
-    );
+    await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: 'second' }), {
+      timeoutMs: 15_000,
+    });
     const posts = video.requests.filter((r) => r.method === 'POST').length;
     await driver.slashCommand({ command: '/imagine', text: 'third', user: 'U0ALICE', channel: CHANNEL });
     await slack.waitFor(() => ephemeralsFor(slack, 'U0ALICE').length > 0, { timeoutMs: 5000 });
@@ -162,10 +154,14 @@ describe('Slack Again button', () => {
       aspect_ratio: record?.request.aspectRatio,
       seconds: String(record?.request.seconds),
     });
+    // A second share of the same prompt, after the first result's buttons.
     await slack.waitFor(
       () =>
         botPosts(slack).some(
-          (t) => t.text.includes('Done') && t.ts !== message?.ts && t.at > (message?.at ?? 0),
+          (t) =>
+            t.via === 'files.completeUploadExternal' &&
+            t.text.includes(record?.request.prompt ?? 'none') &&
+            t.at > (message?.at ?? 0),
         ),
       { timeoutMs: 15_000 },
     );

@@ -136,7 +136,7 @@ describe('a 150 MB video', () => {
         expect(res.status).toBe(200);
         const file = await slack.waitFor(
           () => [...slack.files.values()].slice(uploaded).find((f) => f.state === 'completed'),
-          { timeoutMs: 60_000, description: 'the video in the thread' },
+          { timeoutMs: 60_000, description: 'the video in the channel' },
         );
         last = file.bytes;
         fileId = file.id;

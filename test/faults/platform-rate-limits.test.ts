@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultBot, type FaultBot } from './harness.js';
+import { slackResult } from '../world/slack.js';
 
 /** The chat platforms pushing back: 429 bursts on Discord edits, `ratelimited` from Slack's Web API. */
 let bot: FaultBot;
@@ -80,7 +81,7 @@ describe('Slack answers ratelimited', () => {
     });
     expect(res.status).toBe(200);
     await bot.slack.waitFor(
-      () => bot.slack.timeline.some((t) => t.channel === 'C0RATE' && t.text.includes('Done')),
+      () => slackResult(bot.slack, { channel: 'C0RATE', prompt: 'a kite in strong wind' }),
       { timeoutMs: 30_000 },
     );
     expect(bot.slack.calls.filter((c) => c.outcome === 'rateLimit')).toHaveLength(3);

@@ -11,14 +11,16 @@ import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video
 import { freePort } from '../helpers/net.js';
 import { emptyRedisDatabase } from '../helpers/redis.js';
 import { slackEventsUrl } from '../helpers/slack.js';
+import { slackResult } from '../world/slack.js';
 
 /**
  * Two `npm start` processes (bin/main.ts, Slack over HTTP) on one Redis, as two instances behind a load
  * balancer: 40 slash commands spread over both, one Slack request retried onto the other instance, then one
  * process killed with SIGKILL mid-run. The survivor takes over the dead one's jobs through BullMQ's stalled-job
  * check and the shared fair queue: every job ends delivered exactly once or refunded with a message, no
- * upstream job is created twice, no reservation is left open, and each job has one message, the one first
- * posted for it, which ends up showing the video in its thread whichever process delivers it.
+ * upstream job is created twice, no reservation is left open, and each job has one progress message, the one
+ * first posted for it, deleted once the video is shared in the channel (once, with its buttons under it)
+ * whichever process delivers it.
  */
 const JOBS = 40;
 const DB = 13;
@@ -89,12 +91,19 @@ const deliveredTo = (channel: string) =>
     (f) => f.state === 'completed' && f.channels.includes(channel) && f.user === slack.identity.botUserId,
   );
 
-/** The bot's top-level posts in a channel (job messages), oldest first; thread replies left out. */
+/** The bot's progress messages in a channel (deleted ones too), oldest first: not the share, not the buttons. */
 const botMessagesIn = (channel: string) =>
-  slack.messagesIn(channel).filter((m) => m.user === slack.identity.botUserId && m.threadTs === undefined);
+  slack
+    .messagesIn(channel, { includeDeleted: true })
+    .filter(
+      (m) =>
+        m.user === slack.identity.botUserId &&
+        m.via === 'chat.postMessage' &&
+        !JSON.stringify(m.revisions[0]?.blocks ?? []).includes('"delete_job"'),
+    );
 
 describe('two bot processes on one Redis, one killed with SIGKILL', () => {
-  it('delivers every job exactly once, under its one message, or refunds it, and never starts one twice', async () => {
+  it('delivers every job exactly once, shared in its channel, or refunds it, and never starts one twice', async () => {
     const ports = [await freePort(), await freePort()];
     // The survivor also serves GET /metrics, so the scrape at the end shows the jobs it took over.
     const metricsPort = await freePort();
@@ -190,15 +199,19 @@ describe('two bot processes on one Redis, one killed with SIGKILL', () => {
           expect(files, `videos in ${channelOf(i)}`).toHaveLength(1);
           expect(files[0]!.bytes).toEqual(video.mp4);
           expect(state.used[i]).toBe(1);
-          // The video is in the thread of the message first posted for the job, which shows it done
-          // (whichever process posted it and whichever delivered).
+          // The video is shared once in the channel with its buttons under it, and the progress message
+          // first posted for the job is gone (whichever process posted it and whichever delivered).
           const original = jobMessages[0];
-          expect(original, `job message in ${channelOf(i)}`).toBeDefined();
-          const inThread = slack
-            .messagesIn(channelOf(i), { threadTs: original!.ts })
-            .filter((m) => m.files.some((f) => f.id === files[0]!.id));
-          expect(inThread, `video under the job message in ${channelOf(i)}`).toHaveLength(1);
-          expect(original!.text, `job message in ${channelOf(i)}`).toMatch(/Done/);
+          expect(original?.deleted, `progress message in ${channelOf(i)}`).toBe(true);
+          const result = slackResult(slack, { channel: channelOf(i), prompt: '' });
+          expect(
+            result?.share.files.map((f) => f.id),
+            `video in ${channelOf(i)}`,
+          ).toEqual([files[0]!.id]);
+          const shares = slack
+            .messagesIn(channelOf(i), { includeDeleted: true })
+            .filter((m) => m.via === 'files.completeUploadExternal');
+          expect(shares, `shares in ${channelOf(i)}`).toHaveLength(1);
         } else {
           // Killed between sending the job upstream and learning its id: refunded, and the user told.
           expect(record!.status).toBe('failed');

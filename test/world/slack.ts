@@ -18,6 +18,7 @@ import {
   type SlackConversationInput,
   type SlackEmulatorOptions,
   type SlackUser,
+  type StoredMessage,
   type TimelineEntry,
 } from '../emulators/slack/server.js';
 import type { RecordedRequest, VideoApiEmulator } from '../emulators/video-api/server.js';
@@ -217,4 +218,45 @@ export function startSlackWorld(options: SlackWorldOptions = {}): Promise<SlackW
       close: () => stack.close(),
     };
   });
+}
+
+/** A finished job as Slack users see it: the message sharing the video, and the buttons right under it. */
+export interface SlackResult {
+  /** Shared by files.completeUploadExternal; its text is the prompt and settings. */
+  share: StoredMessage;
+  /** The next bot message in the same place, with Again and Delete. */
+  buttons: StoredMessage;
+}
+
+/**
+ * The result of the job whose prompt the share's text contains, once both its messages are there and not
+ * deleted; undefined before. With `channel`, only at its top level (or in `threadTs`); without, anywhere.
+ */
+export function slackResult(
+  slack: SlackEmulator,
+  where: { prompt: string; channel?: string; threadTs?: string },
+): SlackResult | undefined {
+  const bot = slack.identity.botUserId;
+  const visible = slack.messages.filter((m) => !m.deleted && m.ephemeralFor === undefined && m.user === bot);
+  for (const share of visible) {
+    if (share.via !== 'files.completeUploadExternal' || share.files.length === 0) continue;
+    if (!share.text.includes(where.prompt)) continue;
+    if (
+      where.channel !== undefined &&
+      (share.channel !== where.channel || share.threadTs !== where.threadTs)
+    ) {
+      continue;
+    }
+    const buttons = visible
+      .slice(visible.indexOf(share) + 1)
+      .find(
+        (m) =>
+          m.channel === share.channel &&
+          m.threadTs === share.threadTs &&
+          m.via === 'chat.postMessage' &&
+          JSON.stringify(m.blocks ?? []).includes('"delete_job"'),
+      );
+    if (buttons) return { share, buttons };
+  }
+  return undefined;
 }

@@ -339,7 +339,29 @@ export class Store {
       ...(file.altText === undefined ? {} : { alt_txt: file.altText }),
       has_rich_preview: false,
       file_access: 'visible',
+      shares: this.sharesOf(file),
     };
+  }
+
+  /**
+   * Where the file is shared, as files.info shows it: `{ public | private: { <channel>: [{ ts, thread_ts? }] } }`,
+   * one entry per visible message that carries it (a share in a thread has the parent's `thread_ts`).
+   */
+  private sharesOf(file: StoredFile): Record<string, Record<string, unknown[]>> {
+    const shares: Record<string, Record<string, unknown[]>> = {};
+    for (const message of this.messages) {
+      if (message.deleted || message.ephemeralFor !== undefined) continue;
+      if (!message.files.some((f) => f.id === file.id)) continue;
+      const kind = message.channel.startsWith('C') ? 'public' : 'private';
+      const byChannel = (shares[kind] ??= {});
+      (byChannel[message.channel] ??= []).push({
+        ts: message.ts,
+        ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
+        share_user_id: message.user,
+        team_id: this.identity.teamId,
+      });
+    }
+    return shares;
   }
 
   /** A message as conversations.history / replies and chat.* answers show it. */

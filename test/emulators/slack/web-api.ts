@@ -602,6 +602,9 @@ export function createWebApi(ctx: WebApiContext) {
         if (title !== undefined) file.title = title;
         if (channel !== undefined && !file.channels.includes(channel)) file.channels.push(channel);
       }
+      // Slack shares the file after answering (the upload is processed asynchronously): the answer's files
+      // have no `shares` yet, and files.info shows the share message once it exists.
+      const answer = { ok: true, files: files.map(({ file }) => store.fileJson(file)) };
       if (channel !== undefined) {
         store.addMessage({
           channel,
@@ -614,7 +617,7 @@ export function createWebApi(ctx: WebApiContext) {
           via: 'files.completeUploadExternal',
         });
       }
-      return { ok: true, files: files.map(({ file }) => store.fileJson(file)) };
+      return answer;
     },
 
     'files.delete': (params) => {
