@@ -168,7 +168,7 @@ describe('cli quota and jobs (operator commands on the shared store)', () => {
     const set = await cli(['quota', 'global', 'set', 'discord:123', '10'], env);
     expect(set).toEqual({
       code: 0,
-      stdout: '123’s limit across all servers is now 10 videos.\n',
+      stdout: '123’s limit across all servers and workspaces is now 10 videos.\n',
       stderr: '',
     });
 
@@ -181,10 +181,10 @@ describe('cli quota and jobs (operator commands on the shared store)', () => {
 
     const show = await cli(['quota', 'global', 'show', 'discord:123'], env);
     expect(show.stdout).toMatch(
-      /^123: Used 2 of 10 videos across all servers today \(set by a bot owner\)\. It resets at \d{4}-\d\d-\d\d 00:00 UTC\.\n$/,
+      /^123: Used 2 of 10 videos across all servers and workspaces today \(set by a bot owner\)\. It resets at \d{4}-\d\d-\d\d 00:00 UTC\.\n$/,
     );
     expect((await cli(['quota', 'global', 'reset', 'discord:123'], env)).stdout).toBe(
-      '123’s usage across all servers for this period is cleared (was 2).\n',
+      '123’s usage across all servers and workspaces for this period is cleared (was 2).\n',
     );
 
     const noPlatform = await cli(['quota', 'global', 'set', '123', '10'], env);

@@ -19,6 +19,7 @@ const PLATFORM_WORDS = /\b(?:servers?|workspaces?|guilds?|channel admins?|manage
 const OPERATOR_FILES: Record<string, string> = {
   'src/config.ts': 'environment errors, read by the operator at start-up',
   'src/log.ts': 'redaction patterns for platform URLs in log lines',
+  'src/core/plain-format.ts': 'the operator CLI’s words, which span both platforms',
 };
 
 /** Strings that are identifiers, not prose: platform keys and ALLOWED_SPACES entries. */

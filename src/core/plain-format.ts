@@ -2,7 +2,7 @@ import type { Formatter } from '../port.js';
 
 /** Plain text, for the operator CLI and tests: no markup, ids as they are, ISO times. */
 export const plainFormat: Formatter = {
-  words: { space: 'space', spaces: 'spaces', admins: 'admins' },
+  words: { space: 'space', spaces: 'servers and workspaces', admins: 'admins' },
   jobLink: () => undefined,
   time: (ms) => new Date(ms).toISOString(),
   user: (id) => id,

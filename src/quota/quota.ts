@@ -211,6 +211,27 @@ export function createQuotaService(deps: QuotaServiceDeps) {
       logger,
     );
 
+  /** Stores a new limit under `key`; every change is logged with who made it and the old value. */
+  async function changeLimit(
+    key: string,
+    value: number,
+    fields: Record<string, string>,
+  ): Promise<{ old: number | undefined; new: number }> {
+    const old = await override(key);
+    await state.set(key, value);
+    logger.info({ ...fields, old, new: value }, 'quota changed');
+    return { old, new: value };
+  }
+
+  /** Clears a scope's usage in the current window (an admin's or owner's reset), logged like a change. */
+  async function clearUsage(scope: string, fields: Record<string, string>): Promise<{ old: number }> {
+    const window = quotaWindow(config.period, now());
+    const old = await ledger.used(scope, window.label);
+    await ledger.reset(scope, window.label);
+    logger.info({ ...fields, old, new: 0 }, 'quota changed');
+    return { old };
+  }
+
   function checkLimit(limit: number, max = config.maxLimit): number {
     if (!Number.isInteger(limit) || limit < 0 || limit > max) {
       throw new InvalidInputError('limit', `A limit must be a whole number from 0 to ${formatCount(max)}.`);
@@ -383,44 +404,29 @@ export function createQuotaService(deps: QuotaServiceDeps) {
 
     async setUserLimit(actor: QuotaActor, target: QuotaSubject, limit: number) {
       adminOnly(actor, 'set');
-      const value = checkLimit(limit);
-      const old = await override(userKey(target));
-      await state.set(userKey(target), value);
-      logger.info(
-        { action: 'quota set', actor: scopeKey(actor), target: scopeKey(target), old, new: value },
-        'quota changed',
-      );
-      return { old, new: value };
+      return changeLimit(userKey(target), checkLimit(limit), {
+        action: 'quota set',
+        actor: scopeKey(actor),
+        target: scopeKey(target),
+      });
     },
 
     async resetUsage(actor: QuotaActor, target: QuotaSubject) {
       adminOnly(actor, 'reset');
-      const window = quotaWindow(config.period, now());
-      const old = await ledger.used(scopeKey(target), window.label);
-      await ledger.reset(scopeKey(target), window.label);
-      logger.info(
-        { action: 'quota reset', actor: scopeKey(actor), target: scopeKey(target), old, new: 0 },
-        'quota changed',
-      );
-      return { old };
+      return clearUsage(scopeKey(target), {
+        action: 'quota reset',
+        actor: scopeKey(actor),
+        target: scopeKey(target),
+      });
     },
 
     async setSpaceDefault(actor: QuotaActor, limit: number) {
       adminOnly(actor, 'default');
-      const value = checkLimit(limit);
-      const old = await override(spaceKey(actor));
-      await state.set(spaceKey(actor), value);
-      logger.info(
-        {
-          action: 'quota default',
-          actor: scopeKey(actor),
-          space: `${actor.platform}:${actor.spaceId}`,
-          old,
-          new: value,
-        },
-        'quota changed',
-      );
-      return { old, new: value };
+      return changeLimit(spaceKey(actor), checkLimit(limit), {
+        action: 'quota default',
+        actor: scopeKey(actor),
+        space: `${actor.platform}:${actor.spaceId}`,
+      });
     },
 
     /** A user's usage across every space: anyone may see their own, only owners someone else's. */
@@ -432,32 +438,20 @@ export function createQuotaService(deps: QuotaServiceDeps) {
 
     async setGlobalLimit(actor: QuotaActor, target: GlobalSubject, limit: number) {
       ownerOnly(actor, 'global set');
-      const value = checkLimit(limit, GLOBAL_LIMIT_MAX);
-      const old = await override(globalKey(target));
-      await state.set(globalKey(target), value);
-      logger.info(
-        {
-          action: 'quota global set',
-          actor: scopeKey(actor),
-          target: globalScopeKey(target),
-          old,
-          new: value,
-        },
-        'quota changed',
-      );
-      return { old, new: value };
+      return changeLimit(globalKey(target), checkLimit(limit, GLOBAL_LIMIT_MAX), {
+        action: 'quota global set',
+        actor: scopeKey(actor),
+        target: globalScopeKey(target),
+      });
     },
 
     async resetGlobalUsage(actor: QuotaActor, target: GlobalSubject) {
       ownerOnly(actor, 'global reset');
-      const window = quotaWindow(config.period, now());
-      const old = await ledger.used(globalScopeKey(target), window.label);
-      await ledger.reset(globalScopeKey(target), window.label);
-      logger.info(
-        { action: 'quota global reset', actor: scopeKey(actor), target: globalScopeKey(target), old, new: 0 },
-        'quota changed',
-      );
-      return { old };
+      return clearUsage(globalScopeKey(target), {
+        action: 'quota global reset',
+        actor: scopeKey(actor),
+        target: globalScopeKey(target),
+      });
     },
   };
 }
