@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app.js';
@@ -8,6 +7,7 @@ import { createLogger } from '../../src/log.js';
 import { createSlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
+import { listening } from '../helpers/main-process.js';
 import { freePort } from '../helpers/net.js';
 import { emptyRedisDatabase } from '../helpers/redis.js';
 import { slackEventsUrl } from '../helpers/slack.js';
@@ -44,23 +44,6 @@ afterAll(async () => {
   await slack.close();
   await video.close();
 });
-
-async function listening(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`bot did not listen on ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function startBot(port: number, metricsPort?: number): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'bin/main.ts'], {
