@@ -4,12 +4,7 @@ import { DEFAULT_ANIMATE_PROMPT, prefillPrompt } from '../../commands/animate.js
 import { imagineOptions } from '../../commands/imagine.js';
 import type { Invocation } from '../../src/port.js';
 import { dispatch, slackDelivery, type SlackContext } from './context.js';
-import {
-  animateMetadataSchema,
-  animateSubmissionSchema,
-  imagesOf,
-  messageShortcutSchema,
-} from './decode.js';
+import { animateMetadataSchema, animateSubmissionSchema, imagesOf, messageShortcutSchema } from './decode.js';
 import { SLACK_NOT_ENABLED } from './format.js';
 import {
   AGAIN_ACTION,

@@ -138,7 +138,9 @@ describe('limits across spaces: QUOTA_GLOBAL_PER_USER and BUDGET_PER_PERIOD', ()
     );
     // Resetting her usage on her own server clears that server's counter only.
     await quota.resetUsage(self, ownServer);
-    expect((await refusal(quota.reserve(ownServer, 'o3', 6))).userMessage).toMatch(/everywhere you use this bot/);
+    expect((await refusal(quota.reserve(ownServer, 'o3', 6))).userMessage).toMatch(
+      /everywhere you use this bot/,
+    );
     expect((await quota.status(ownServer)).used).toBe(0);
     expect(await quota.status(alice)).toMatchObject({ used: 2, global: { used: 3, limit: 3 } });
     // A refund gives back to every counter: here, everywhere and the bot's.
