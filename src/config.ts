@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BotError } from './errors.js';
 import { parseStoreUrl } from './store/store-url.js';
 import { normalizeAspectRatio, normalizeResolution, type Resolution } from './generation/options.js';
+import { KNOWN_MODELS } from './video-api/models.js';
 
 /**
  * The only reader of process.env. Everything the program can be told from outside is parsed here once,
@@ -90,6 +91,32 @@ const optionalText = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/** VIDEO_MODELS: a comma list of model names, each once; undefined when unset (VIDEO_MODEL alone). */
+const modelList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw === '') return undefined;
+    const names = raw.split(',').map((name) => name.trim());
+    const bad = names.find((name) => !MODEL_NAME.test(name));
+    if (bad !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `VIDEO_MODELS must be a comma list of model names such as ${KNOWN_MODELS.join(',')} (got "${bad}" in "${raw}")`,
+      });
+      return z.NEVER;
+    }
+    const twice = names.find((name, i) => names.indexOf(name) !== i);
+    if (twice !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `VIDEO_MODELS names ${twice} twice (got "${raw}")` });
+      return z.NEVER;
+    }
+    return names;
+  });
+
 /** A Discord server id (a snowflake), Discord's direct messages, or a Slack team (workspace) id. */
 const ALLOWED_SPACE = /^(discord:(\d+|dm)|slack:[A-Z0-9]+)$/;
 
@@ -101,6 +128,7 @@ const envSchema = z.object({
     .trim()
     .optional()
     .transform((v) => v || 'grok-imagine-video'),
+  VIDEO_MODELS: modelList,
   VIDEO_API_TIMEOUT_MS: integer('VIDEO_API_TIMEOUT_MS', 1000, 600_000, 30_000),
   VIDEO_API_MAX_RETRIES: integer('VIDEO_API_MAX_RETRIES', 0, 10, 4),
   MAX_SECONDS: integer('MAX_SECONDS', 1, 15, 15),
@@ -285,7 +313,10 @@ export interface Config {
   videoApi: {
     baseUrl: string;
     apiKey: string | undefined;
+    /** The default model: what a request without a choice gets. Always one of `models`. */
     model: string;
+    /** The models this bot offers (VIDEO_MODELS; VIDEO_MODEL alone when unset). */
+    models: string[];
     timeoutMs: number;
     maxRetries: number;
   };
@@ -416,6 +447,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const defaultResolution = checked(problems, 'DEFAULT_RESOLUTION', () =>
     normalizeResolution(e.DEFAULT_RESOLUTION, '720P'),
   );
+  const models = e.VIDEO_MODELS ?? [e.VIDEO_MODEL];
+  if (!models.includes(e.VIDEO_MODEL)) {
+    problems.push(
+      `VIDEO_MODEL (${e.VIDEO_MODEL}) must be one of VIDEO_MODELS (${models.join(',')}): it is the default model`,
+    );
+  }
   if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
     problems.push(
       'SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)',
@@ -447,6 +484,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       baseUrl: e.VIDEO_API_BASE_URL,
       apiKey: e.VIDEO_API_KEY,
       model: e.VIDEO_MODEL,
+      models,
       timeoutMs: e.VIDEO_API_TIMEOUT_MS,
       maxRetries: e.VIDEO_API_MAX_RETRIES,
     },

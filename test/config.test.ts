@@ -34,6 +34,31 @@ describe('config', () => {
     expect(config.imageDecodeConcurrency).toBe(2);
   });
 
+  it('offers VIDEO_MODEL alone unless VIDEO_MODELS lists more, with the default among them', () => {
+    expect(parseConfig({}).videoApi).toMatchObject({
+      model: 'grok-imagine-video',
+      models: ['grok-imagine-video'],
+    });
+    expect(
+      parseConfig({
+        VIDEO_MODELS: ' grok-imagine-video, grok-video-1.5 ,grok-video-3',
+        VIDEO_MODEL: 'grok-video-3',
+      }).videoApi,
+    ).toMatchObject({
+      model: 'grok-video-3',
+      models: ['grok-imagine-video', 'grok-video-1.5', 'grok-video-3'],
+    });
+    expect(problemsOf({ VIDEO_MODELS: 'grok-video-1.5,grok-video-3' })).toEqual([
+      'VIDEO_MODEL (grok-imagine-video) must be one of VIDEO_MODELS (grok-video-1.5,grok-video-3): it is the default model',
+    ]);
+    expect(problemsOf({ VIDEO_MODELS: 'grok-imagine-video,,grok-video-3' })).toEqual([
+      'VIDEO_MODELS must be a comma list of model names such as grok-imagine-video,grok-video-1.5,grok-video-3 (got "" in "grok-imagine-video,,grok-video-3")',
+    ]);
+    expect(problemsOf({ VIDEO_MODELS: 'grok-video-3,grok-imagine-video,grok-video-3' })).toEqual([
+      'VIDEO_MODELS names grok-video-3 twice (got "grok-video-3,grok-imagine-video,grok-video-3")',
+    ]);
+  });
+
   it('reads IMAGE_DECODE_CONCURRENCY as a positive integer', () => {
     expect(parseConfig({ IMAGE_DECODE_CONCURRENCY: '4' }).imageDecodeConcurrency).toBe(4);
     expect(problemsOf({ IMAGE_DECODE_CONCURRENCY: '0' })).toEqual([

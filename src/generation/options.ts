@@ -1,5 +1,6 @@
 import { formatCount } from '../util/format.js';
 import { InvalidInputError } from '../errors.js';
+import { describeTiers, orList, type VideoModel, type VideoSize } from '../video-api/models.js';
 
 /**
  * Normalisers for each generation option. Each returns the wire value or throws an InvalidInputError whose
@@ -128,4 +129,46 @@ export function normalizeResolution(raw: string | undefined, fallback: Resolutio
     );
   }
   return found;
+}
+
+/**
+ * The length for a model with fixed tiers (10 s Pro, 15 s Max): any other number is refused with the model's
+ * own rule; no length asked means the shortest tier.
+ */
+export function normalizeTierSeconds(raw: number | string | undefined, model: VideoModel): number {
+  if (model.lengths.kind !== 'tiers') throw new Error(`${model.name} has no fixed lengths`);
+  const tiers = model.lengths.tiers;
+  const rule = `${model.name} makes ${describeTiers(tiers)} videos`;
+  if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return tiers[0]?.seconds ?? 10;
+  const text = String(raw).trim().replace(/s$/i, '');
+  const found = tiers.find((t) => String(t.seconds) === text);
+  if (!found) {
+    throw new InvalidInputError('seconds', `${rule}; “${String(raw).trim()}” is not one of them.`, {
+      model: model.name,
+    });
+  }
+  return found.seconds;
+}
+
+/**
+ * A size the model makes. The JSON model keeps its historic message; a sibling's names the model, since the
+ * same "1080P" is right for one model and wrong for another.
+ */
+export function normalizeModelSize(
+  raw: string | undefined,
+  fallback: Resolution,
+  model: VideoModel,
+): VideoSize {
+  const text = (raw ?? '').trim().toUpperCase();
+  if (text === '') return fallback;
+  const withP = text.endsWith('P') ? text : `${text}P`;
+  const found = model.sizes.find((size) => size === withP);
+  if (found) return found;
+  const rule =
+    model.wire === 'json'
+      ? `The resolution must be ${orList(model.sizes)}`
+      : `${model.name} makes ${orList(model.sizes)} videos`;
+  throw new InvalidInputError('resolution', `${rule}; “${raw?.trim()}” is not one of them.`, {
+    model: model.name,
+  });
 }

@@ -2,14 +2,15 @@ import { formatByteSize, formatCount } from '../util/format.js';
 import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
 import type { Semaphore } from '../util/semaphore.js';
+import { describeModel, orList, type VideoSize } from '../video-api/models.js';
 import type { CreateVideoBody } from '../video-api/schemas.js';
 import { DATA_URI_LIMIT_CHARS, checkDeclaredImageType, prepareImage } from './images.js';
 import {
   normalizeAspectRatio,
+  normalizeModelSize,
   normalizePrompt,
-  normalizeResolution,
   normalizeSeconds,
-  type Resolution,
+  normalizeTierSeconds,
 } from './options.js';
 
 /**
@@ -33,6 +34,14 @@ export interface GenerationRequest {
   aspectRatio?: string;
   resolution?: string;
   images?: ImageSource[];
+  /** One of the offered models; the default model when absent. */
+  model?: string;
+}
+
+/** Which models this bot offers (VIDEO_MODELS) and which one a request without a choice gets. */
+export interface ModelChoice {
+  defaultModel: string;
+  offered: readonly string[];
 }
 
 /** What a job record and a caption need to know about a request; never image bytes. */
@@ -40,8 +49,9 @@ export interface RequestSummary {
   prompt: string;
   seconds: number;
   aspectRatio: string;
-  resolution: Resolution;
+  resolution: VideoSize;
   imageCount: number;
+  model: string;
 }
 
 export interface PreparedRequest {
@@ -51,7 +61,7 @@ export interface PreparedRequest {
 
 export interface BuildRequestDeps {
   limits: GenerationLimits;
-  model: string;
+  models: ModelChoice;
   /** Fetches an image the adapter referenced by URL, refusing anything over `maxBytes`. */
   fetchImage?: (source: ImageSource, maxBytes: number) => Promise<Uint8Array>;
   /** Shared by every job of the process: concurrent jobs cannot decode more images at once than it allows. */
@@ -62,9 +72,14 @@ export interface BuildRequestDeps {
  * Checks everything that needs no I/O, images included as far as their metadata goes (declared type, size);
  * returns the normalised summary.
  */
-export function validateRequest(request: GenerationRequest, limits: GenerationLimits): RequestSummary {
+export function validateRequest(
+  request: GenerationRequest,
+  limits: GenerationLimits,
+  models: ModelChoice,
+): RequestSummary {
+  const model = describeModel(pickModel(request.model, models));
   const images = request.images ?? [];
-  const prompt = normalizePrompt(request.prompt, limits.maxPromptChars);
+  const prompt = normalizePrompt(request.prompt, Math.min(limits.maxPromptChars, model.maxPromptChars));
   if (images.length > limits.maxImages) {
     throw new InvalidInputError(
       'images',
@@ -73,11 +88,27 @@ export function validateRequest(request: GenerationRequest, limits: GenerationLi
         : `You attached ${formatCount(images.length)} images; the limit is ${formatCount(limits.maxImages)}.`,
     );
   }
+  if (images.length > model.maxImages) {
+    throw new InvalidInputError(
+      'images',
+      `${model.name} takes ${model.maxImages === 1 ? 'one reference image' : `at most ${formatCount(model.maxImages)} reference images`}; you attached ${formatCount(images.length)}.`,
+      { model: model.name },
+    );
+  }
   const referenceImages = images.length > 1;
-  const maxSeconds = referenceImages ? limits.maxSecondsWithReferences : limits.maxSeconds;
-  const seconds = normalizeSeconds(request.seconds, limits.defaultSeconds, maxSeconds, referenceImages);
+  let seconds: number;
+  if (model.lengths.kind === 'tiers') {
+    seconds = normalizeTierSeconds(request.seconds, model);
+  } else {
+    const modelMax = referenceImages ? model.lengths.maxWithReferences : model.lengths.max;
+    const maxSeconds = Math.min(
+      modelMax,
+      referenceImages ? limits.maxSecondsWithReferences : limits.maxSeconds,
+    );
+    seconds = normalizeSeconds(request.seconds, limits.defaultSeconds, maxSeconds, referenceImages);
+  }
   const aspectRatio = normalizeAspectRatio(request.aspectRatio, limits.defaultAspectRatio);
-  const resolution = normalizeResolution(request.resolution, limits.defaultResolution);
+  const resolution = normalizeModelSize(request.resolution, limits.defaultResolution, model);
   for (const image of images) {
     checkDeclaredImageType(image);
     const size = image.bytes?.byteLength ?? image.size;
@@ -88,7 +119,20 @@ export function validateRequest(request: GenerationRequest, limits: GenerationLi
       );
     }
   }
-  return { prompt, seconds, aspectRatio, resolution, imageCount: images.length };
+  return { prompt, seconds, aspectRatio, resolution, imageCount: images.length, model: model.name };
+}
+
+/** The request's model if this bot offers it; the message lists what it does offer. */
+function pickModel(requested: string | undefined, models: ModelChoice): string {
+  const name = requested?.trim() || models.defaultModel;
+  if (!models.offered.includes(name)) {
+    throw new InvalidInputError(
+      'model',
+      `This bot does not offer ${name}; choose ${orList(models.offered)}.`,
+      { model: name },
+    );
+  }
+  return name;
 }
 
 /** Validates, then fetches and decodes the images: for callers with nothing to check in between (the CLI). */
@@ -96,7 +140,7 @@ export async function buildVideoRequest(
   request: GenerationRequest,
   deps: BuildRequestDeps,
 ): Promise<PreparedRequest> {
-  return buildValidatedRequest(request, validateRequest(request, deps.limits), deps);
+  return buildValidatedRequest(request, validateRequest(request, deps.limits, deps.models), deps);
 }
 
 /**
@@ -125,7 +169,7 @@ export async function buildValidatedRequest(
     dataUris.push(prepared.dataUri);
   }
   const body: CreateVideoBody = {
-    model: deps.model,
+    model: summary.model,
     prompt: summary.prompt,
     seconds: String(summary.seconds),
     aspect_ratio: summary.aspectRatio,

@@ -56,17 +56,18 @@ export function createGenerationService(
     jobTimeoutMs: config.jobTimeoutMs,
     ...overrides.runner,
   };
+  const models = { defaultModel: config.videoApi.model, offered: config.videoApi.models };
   // One per process (the service is built once): decoding is what costs memory, whichever job asks.
   const decodeSlots = createSemaphore(config.imageDecodeConcurrency);
   const buildDeps = (fetchImage: BuildRequestDeps['fetchImage']): BuildRequestDeps => ({
     limits: config.limits,
-    model: config.videoApi.model,
+    models,
     fetchImage,
     decodeSlots,
   });
   return {
     client,
-    validate: (request) => validateRequest(request, config.limits),
+    validate: (request) => validateRequest(request, config.limits, models),
     build: (request, summary, fetchImage) => buildValidatedRequest(request, summary, buildDeps(fetchImage)),
     prepare: (request, fetchImage) => buildVideoRequest(request, buildDeps(fetchImage)),
     run: (start, signal) => runVideoJob(runnerDeps, start, signal),

@@ -100,6 +100,8 @@ export function requestFromRecord(record: JobRecord): GenerationRequest {
     aspectRatio: record.request.aspectRatio,
     resolution: record.request.resolution,
     images: record.request.imageRefs.map((ref, i) => ({ url: ref, name: `image ${i + 1}` })),
+    // Records from before models were chosen have none: they ran on the default model.
+    ...(record.request.model === undefined ? {} : { model: record.request.model }),
   };
 }
 
@@ -379,6 +381,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
         aspectRatio: summary.aspectRatio,
         resolution: summary.resolution,
         imageRefs: context.imageRefs,
+        model: summary.model,
       },
       status: places.startsNow(id) ? 'reserved' : 'waiting',
       reservation: 'reserved',

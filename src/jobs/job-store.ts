@@ -46,6 +46,8 @@ const jobRecordSchema = z.object({
     resolution: z.string(),
     /** Platform URLs or ids of the source images, so "Again" can fetch them again. */
     imageRefs: z.array(z.string()),
+    /** So a resumed job or "Again" keeps its model; absent on records older than the model choice. */
+    model: z.string().optional(),
   }),
   upstreamId: z.string().optional(),
   status: z.enum(JOB_STATUSES),

@@ -8,6 +8,7 @@ import {
   type RefusedAddressError,
 } from './address-guard.js';
 import { errorFromNetwork, errorFromRefusal, errorFromResponse, VideoApiError } from './errors.js';
+import { encodeCreateBody, type EncodedBody } from './models.js';
 import { videoJobSchema, type CreateVideoBody, type VideoJob } from './schemas.js';
 
 /**
@@ -111,7 +112,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
   async function exchange(
     method: 'GET' | 'POST',
     path: string,
-    body: string | undefined,
+    body: EncodedBody | undefined,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     const url = `${baseUrl}${path}`;
@@ -122,8 +123,9 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     try {
       response = await doFetch(url, {
         method,
-        headers: headersFor(url, body === undefined ? {} : { 'content-type': 'application/json' }),
-        body,
+        // A form's content type (with its boundary) is written by fetch itself.
+        headers: headersFor(url, body && 'contentType' in body ? { 'content-type': body.contentType } : {}),
+        body: body?.body,
         signal: deadline.signal,
         redirect: 'error',
       });
@@ -203,7 +205,8 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
 
     async createJob(body, requestOptions = {}) {
       const path = '/videos';
-      const payload = JSON.stringify(body);
+      // JSON or multipart, as the model's description says.
+      const payload = encodeCreateBody(body);
       const raw = await withRetries(
         'POST',
         path,

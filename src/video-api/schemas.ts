@@ -102,12 +102,17 @@ export const errorEnvelopeSchema = z.object({
 });
 export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
 
-/** The JSON body of POST /videos, as we send it. */
+/**
+ * A submission to POST /videos in grok-imagine-video's JSON names; `encodeCreateBody` (models.ts) sends it
+ * as is or turns it into the multipart form a sibling model takes (`resolution` as `size`, the image as the
+ * file `input_reference`).
+ */
 export interface CreateVideoBody {
   model: string;
   prompt: string;
   seconds: string;
   aspect_ratio: string;
+  /** The size, whichever field the model's wire names it with. */
   resolution: string;
   image?: string;
   images?: string[];
