@@ -22,7 +22,10 @@ export interface VideoApiEmulatorOptions {
   port?: number;
   /** Default `emu-dev-key`. */
   apiKey?: string;
-  /** The only model name accepted. Default `grok-imagine-video`. */
+  /**
+   * The only model name accepted as JSON. Default `grok-imagine-video`. The multipart siblings
+   * (`SIBLING_MODELS`) are always served, with their own rules.
+   */
   model?: string;
   /** Time from submission to completion unless a prompt says `[emu:ms=N]`. Default 4000. */
   generationMs?: number;
@@ -100,12 +103,24 @@ export interface RecordedRequest {
   path: string;
   /** Lowercased names; repeated headers joined with `, `. */
   headers: Record<string, string | undefined>;
-  /** Parsed JSON, or undefined when there was no body or it was not JSON. */
+  /** Parsed JSON, a `RecordedForm` for multipart, or undefined when there was no body or it was neither. */
   body: unknown;
   at: number;
   /** What we answered, or 0 if the connection was dropped (or is still hanging). */
   status: number;
 }
+
+/** A multipart/form-data body as received: text fields, and file parts with their bytes. */
+export interface RecordedForm {
+  kind: 'multipart';
+  fields: Record<string, string>;
+  files: Record<string, { filename: string; type: string; bytes: Buffer }>;
+}
+
+/** The relay's models that take multipart/form-data instead of JSON. */
+export const SIBLING_MODELS = ['grok-video-1.5', 'grok-video-3'] as const;
+const SIBLING_SIZES = ['480P', '540P', '720P', '1080P'];
+const SIBLING_SECONDS = ['10', '15'];
 
 /** What the `[emu:...]` tokens in a prompt asked for. */
 export interface JobDirectives {
@@ -257,7 +272,87 @@ function createBodySchema(model: string) {
       }
     });
 }
-type CreateVideoBody = z.infer<ReturnType<typeof createBodySchema>>;
+
+/** A submission as the job table needs it, whichever wire it came on. */
+interface Submission {
+  model: string;
+  prompt: string;
+  seconds: string | undefined;
+  size: string | undefined;
+}
+
+/**
+ * The siblings' multipart rules, checked in field order so the first broken field is the one named. The
+ * JSON model's fields are refused by name: a client mixing the two formats must fail loudly here.
+ */
+function checkSiblingForm(
+  form: RecordedForm,
+  jsonModel: string,
+): { error: string; param: string } | Submission {
+  const f = form.fields;
+  const model = f.model;
+  if (model === undefined || model === '') return { error: 'model is required', param: 'model' };
+  if (model === jsonModel) {
+    return { error: `model ${model} takes application/json, not multipart/form-data`, param: 'model' };
+  }
+  if (!(SIBLING_MODELS as readonly string[]).includes(model)) {
+    return {
+      error: `model ${JSON.stringify(model)} is not supported; use ${SIBLING_MODELS.join(' or ')}`,
+      param: 'model',
+    };
+  }
+  const prompt = f.prompt;
+  if (prompt === undefined || prompt === '') return { error: 'prompt is required', param: 'prompt' };
+  if (prompt.length > 4096) return { error: 'prompt must be at most 4096 characters', param: 'prompt' };
+  if (f.seconds !== undefined && !SIBLING_SECONDS.includes(f.seconds)) {
+    return { error: 'seconds must be 10 (Pro) or 15 (Max)', param: 'seconds' };
+  }
+  if (f.aspect_ratio !== undefined && !isAspectRatio(f.aspect_ratio)) {
+    return {
+      error: 'aspect_ratio must be a preset such as 16:9 or a custom number:number',
+      param: 'aspect_ratio',
+    };
+  }
+  if (f.size !== undefined && !SIBLING_SIZES.includes(f.size)) {
+    return { error: `size must be one of ${SIBLING_SIZES.join(', ')}`, param: 'size' };
+  }
+  for (const field of ['resolution', 'image', 'images']) {
+    if (field in f || field in form.files) {
+      const instead = field === 'resolution' ? 'size' : 'a file part input_reference';
+      return { error: `${field} is not a field of ${model}; use ${instead}`, param: field };
+    }
+  }
+  if ('input_reference' in f) return { error: 'input_reference must be a file', param: 'input_reference' };
+  const reference = form.files.input_reference;
+  if (reference !== undefined && !/^image\/(png|jpeg|webp|gif)$/.test(reference.type)) {
+    return { error: 'input_reference must be a PNG, JPEG, WebP or GIF image', param: 'input_reference' };
+  }
+  if (reference !== undefined && reference.bytes.length === 0) {
+    return { error: 'input_reference is empty', param: 'input_reference' };
+  }
+  return { model, prompt, seconds: f.seconds, size: f.size };
+}
+
+/** Parses a multipart body the way a server framework would; undefined when it is not one. */
+async function readForm(contentType: string, data: Buffer): Promise<RecordedForm | undefined> {
+  if (!/^multipart\/form-data\b/i.test(contentType)) return undefined;
+  try {
+    const parsed = await new Response(data, { headers: { 'content-type': contentType } }).formData();
+    const form: RecordedForm = { kind: 'multipart', fields: {}, files: {} };
+    for (const [name, value] of parsed) {
+      if (typeof value === 'string') form.fields[name] = value;
+      else
+        form.files[name] = {
+          filename: value.name,
+          type: value.type,
+          bytes: Buffer.from(await value.arrayBuffer()),
+        };
+    }
+    return form;
+  } catch {
+    return undefined;
+  }
+}
 
 function isAspectRatio(value: string): boolean {
   if (ASPECT_PRESETS.has(value)) return true;
@@ -439,7 +534,7 @@ export async function startVideoApiEmulator(
     return out;
   }
 
-  function createJob(body: CreateVideoBody, raw: unknown): Reply {
+  function createJob(body: Submission, raw: unknown): Reply {
     let parsed: ReturnType<typeof parseDirectives>;
     try {
       parsed = parseDirectives(body.prompt);
@@ -451,7 +546,7 @@ export async function startVideoApiEmulator(
     }
     const createdAt = now();
     const generationMs = parsed.ms ?? defaultGenerationMs;
-    const resolution = body.resolution ?? '720P';
+    const resolution = body.size ?? '720P';
     const job: EmulatedJob = {
       id: `video_${randomBytes(12).toString('hex')}`,
       model: body.model,
@@ -471,7 +566,7 @@ export async function startVideoApiEmulator(
     return { kind: 'json', status: 200, body: jobJson(job, true) };
   }
 
-  function route(req: IncomingMessage, rawBody: Buffer): Reply {
+  function route(req: IncomingMessage, rawBody: Buffer, form: RecordedForm | undefined): Reply {
     const method = req.method ?? 'GET';
     const pathname = new URL(req.url ?? '/', 'http://emulator').pathname;
     const notFound: Reply = {
@@ -483,11 +578,29 @@ export async function startVideoApiEmulator(
     if (pathname === '/v1/videos') {
       if (method !== 'POST') return notFound;
       const contentType = req.headers['content-type'] ?? '';
+      if (/^multipart\/form-data\b/i.test(contentType)) {
+        if (form === undefined) {
+          return {
+            kind: 'json',
+            status: 400,
+            body: envelope('request body is not valid multipart/form-data', 'invalid_request'),
+          };
+        }
+        const checked = checkSiblingForm(form, model);
+        if ('error' in checked) {
+          return {
+            kind: 'json',
+            status: 400,
+            body: envelope(checked.error, 'invalid_request', checked.param),
+          };
+        }
+        return createJob(checked, form);
+      }
       if (!/^application\/json\b/i.test(contentType)) {
         return {
           kind: 'json',
           status: 400,
-          body: envelope('Content-Type must be application/json', 'invalid_request'),
+          body: envelope('Content-Type must be application/json or multipart/form-data', 'invalid_request'),
         };
       }
       let raw: unknown;
@@ -498,6 +611,14 @@ export async function startVideoApiEmulator(
           kind: 'json',
           status: 400,
           body: envelope('request body is not valid JSON', 'invalid_request'),
+        };
+      }
+      const named = typeof raw === 'object' && raw !== null && 'model' in raw ? raw.model : undefined;
+      if (typeof named === 'string' && (SIBLING_MODELS as readonly string[]).includes(named)) {
+        return {
+          kind: 'json',
+          status: 400,
+          body: envelope(`model ${named} takes multipart/form-data, not JSON`, 'invalid_request', 'model'),
         };
       }
       const result = bodySchema.safeParse(raw);
@@ -511,7 +632,15 @@ export async function startVideoApiEmulator(
           body: envelope(issue?.message ?? 'invalid request', 'invalid_request', param),
         };
       }
-      return createJob(result.data, raw);
+      return createJob(
+        {
+          model: result.data.model,
+          prompt: result.data.prompt,
+          seconds: result.data.seconds,
+          size: result.data.resolution,
+        },
+        raw,
+      );
     }
 
     const match = /^\/v1\/videos\/([^/]+)(\/content)?$/.exec(pathname);
@@ -674,7 +803,10 @@ export async function startVideoApiEmulator(
     const received = await readBody(req, maxBodyBytes);
     if (received === undefined) return;
     const { data, tooLarge } = received;
-    if (data.length > 0) {
+    const form = tooLarge ? undefined : await readForm(req.headers['content-type'] ?? '', data);
+    if (form !== undefined) {
+      record.body = form;
+    } else if (data.length > 0) {
       try {
         record.body = JSON.parse(data.toString('utf8'));
       } catch {
@@ -699,7 +831,7 @@ export async function startVideoApiEmulator(
       }
     }
 
-    const reply = preflight(method, position, tooLarge) ?? authorized(req) ?? route(req, data);
+    const reply = preflight(method, position, tooLarge) ?? authorized(req) ?? route(req, data, form);
 
     if (reply.kind === 'video') {
       finish(record, 'api', dropAfter ? 0 : 200);
