@@ -225,7 +225,9 @@ describe('Slack queue and job control', () => {
     expect(told.via).toBe('response_url');
     // Its place in line could not be shown either (chat.postMessage refused), and it never went upstream.
     expect(slack.messagesIn(slackSeed.secret)).toEqual([]);
-    await jobMessage(slack, 'carol holds the slot', (text) => text.includes('Done'));
+    await slack.waitFor(() => slackResult(slack, { channel: CHANNEL, prompt: 'carol holds the slot' }), {
+      timeoutMs: 15_000,
+    });
     expect(upstream()).toHaveLength(1);
     expect(upstream()[0]).toContain('carol holds the slot');
     expect(await used(app, ADMIN)).toBe(adminUsed);
