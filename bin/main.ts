@@ -48,6 +48,12 @@ async function main(): Promise<number> {
       config.slack?.signingSecret,
     ],
   });
+  // Listened for from here on: a SIGTERM during start-up (an orchestrator giving up, a fast redeploy) would
+  // otherwise kill the process with Node's default action, mid-write. Start-up finishes, then it stops.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   const platforms = CHAT_PLATFORMS.filter((platform) => config[platform] !== undefined);
   logger.info({ platforms, store: config.storeUrl.split('://')[0] }, `starting: ${platforms.join(' and ')}`);
   // Logged, never awaited: a slow or absent video API must not hold the platforms back.
@@ -107,14 +113,8 @@ async function main(): Promise<number> {
   const daily = setInterval(() => void app.prune().catch(() => undefined), 86_400_000);
   daily.unref();
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down; running jobs resume on the next start');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  const signal = await stopSignal;
+  logger.info({ signal }, 'shutting down; running jobs resume on the next start');
   await Promise.all([bot.stop(), shards?.stop()]);
   await app.close();
   await metrics?.close();
