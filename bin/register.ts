@@ -1,6 +1,6 @@
 import { REST, Routes } from 'discord.js';
 import { allCommandsJson } from '../adapters/discord/command-json.js';
-import { SLASH_COMMANDS } from '../commands/index.js';
+import { slashCommandsOffering } from '../commands/index.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { runMain } from './run-main.js';
 
@@ -13,7 +13,7 @@ async function main(): Promise<number> {
   if (!config.discord) throw new ConfigError(['DISCORD_TOKEN is required to register commands']);
   const rest = new REST({ api: config.discord.apiBaseUrl }).setToken(config.discord.token);
   const appId = config.discord.appId ?? ((await rest.get(Routes.currentApplication())) as { id: string }).id;
-  const body = allCommandsJson(SLASH_COMMANDS);
+  const body = allCommandsJson(slashCommandsOffering(config.videoApi.models));
   const route = config.discord.guildId
     ? Routes.applicationGuildCommands(appId, config.discord.guildId)
     : Routes.applicationCommands(appId);

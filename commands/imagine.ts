@@ -1,6 +1,7 @@
 import { isGenerationReply } from '../src/core/command.js';
 import { BotError } from '../src/errors.js';
-import { ASPECT_RATIO_PRESETS, RESOLUTIONS } from '../src/generation/options.js';
+import { ASPECT_RATIO_PRESETS } from '../src/generation/options.js';
+import { ALL_SIZES } from '../src/video-api/models.js';
 import type { CommandDefinition, OptionSpec } from './types.js';
 
 /** `/imagine`: a prompt, optional settings and up to four images → a video in the conversation. */
@@ -33,11 +34,18 @@ export const imagineOptions: readonly OptionSpec[] = [
     choices: ASPECT_RATIO_PRESETS.map((r) => ({ name: r, value: r })),
   },
   {
+    // Every size of the family: which ones the chosen model makes is checked with the request, by its rules.
     name: 'resolution',
     type: 'string',
     description: 'Resolution',
     aliases: ['res'],
-    choices: RESOLUTIONS.map((r) => ({ name: r, value: r })),
+    choices: ALL_SIZES.map((r) => ({ name: r, value: r })),
+  },
+  {
+    // No choices here: the offered models are configuration (VIDEO_MODELS), see `imagineCommandOffering`.
+    name: 'model',
+    type: 'string',
+    description: 'Video model',
   },
   ...IMAGE_OPTION_NAMES.map((name, i) => ({
     name,
@@ -62,3 +70,17 @@ export const imagineCommand: CommandDefinition = {
     await context.generate(invocation, reply);
   },
 };
+
+/**
+ * /imagine as registered with a platform that shows choices (Discord): the model option lists the models this
+ * bot offers, and disappears when it offers only one. The request is still checked against the offered list,
+ * since a registration can outlive a change of VIDEO_MODELS.
+ */
+export function imagineCommandOffering(models: readonly string[]): CommandDefinition {
+  const options = imagineOptions.flatMap((spec): OptionSpec[] => {
+    if (spec.name !== 'model') return [spec];
+    if (models.length <= 1) return [];
+    return [{ ...spec, choices: models.map((m) => ({ name: m, value: m })) }];
+  });
+  return { ...imagineCommand, options };
+}

@@ -1,5 +1,5 @@
 import type { CommandDefinition, CommandRegistry } from '../src/core/command.js';
-import { imagineCommand } from './imagine.js';
+import { imagineCommand, imagineCommandOffering } from './imagine.js';
 import { againAction, cancelAction, deleteAction, varyAction } from './job-actions.js';
 import { jobsCommand } from './jobs.js';
 import { quotaCommand } from './quota.js';
@@ -22,5 +22,12 @@ export const COMMANDS: readonly CommandDefinition[] = [
 
 /** The commands people type (registered with each platform), as opposed to buttons and forms. */
 export const SLASH_COMMANDS = COMMANDS.filter((command) => command.surface === 'slash');
+
+/** The slash commands as registered for a bot offering `models` (their choices are configuration). */
+export function slashCommandsOffering(models: readonly string[]): CommandDefinition[] {
+  return SLASH_COMMANDS.map((command) =>
+    command.name === imagineCommand.name ? imagineCommandOffering(models) : command,
+  );
+}
 
 export const REGISTRY: CommandRegistry = new Map(COMMANDS.map((command) => [command.name, command]));

@@ -50,6 +50,8 @@ function imagineFrom(invocation: Invocation, record: JobRecord, prompt?: string)
       seconds: request.seconds,
       aspect_ratio: request.aspectRatio,
       resolution: request.resolution,
+      // A record without one ran on the default model, which a blank option picks again.
+      ...(request.model === undefined ? {} : { model: request.model }),
     },
     images: (request.images ?? []).map((image) => ({ ...image, ref: image.url ?? '' })),
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../src/errors.js';
+import { RESOLUTIONS } from '../src/generation/options.js';
 import type { Invocation, OptionValue } from '../src/port.js';
 import {
   MAX_PATTERN_CHARS,
@@ -53,7 +54,12 @@ const ADMIN_SUBCOMMANDS: ReadonlySet<string> = new Set([
 /** The same options, rules and flag names as /imagine's (`--seconds`, `--ar`, `--res` on Slack). */
 export const DEFAULTS_OPTIONS: readonly OptionSpec[] = imagineOptions
   .filter((o) => ['seconds', 'aspect_ratio', 'resolution'].includes(o.name))
-  .map((o) => ({ ...o, required: false }));
+  // A space's default size is grok-imagine-video's (480P or 720P) until defaults know the model.
+  .map((o) => ({
+    ...o,
+    required: false,
+    ...(o.name === 'resolution' ? { choices: RESOLUTIONS.map((r) => ({ name: r, value: r })) } : {}),
+  }));
 
 export const SETTINGS_SUBCOMMANDS = [
   'show',

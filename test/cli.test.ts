@@ -3,7 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVideoApiEmulator, type VideoApiEmulator } from './emulators/video-api/server.js';
+import {
+  startVideoApiEmulator,
+  type RecordedForm,
+  type VideoApiEmulator,
+} from './emulators/video-api/server.js';
 import { testImage } from './helpers/images.js';
 
 let emulator: VideoApiEmulator;
@@ -77,6 +81,52 @@ describe('cli generate', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('too wide');
     expect(run.stdout).toBe('');
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('sends the --model chosen, as that model’s wire format', async () => {
+    emulator.reset();
+    const out = join(dir, 'boat.mp4');
+    const run = await cli(
+      [
+        'generate',
+        'a paper boat',
+        '--model',
+        'grok-video-3',
+        '--seconds',
+        '15',
+        '--resolution',
+        '1080p',
+        '--out',
+        out,
+      ],
+      { VIDEO_MODELS: 'grok-imagine-video,grok-video-3' },
+    );
+    expect(run.stderr).toContain('Done in');
+    expect(run.code).toBe(0);
+    expect(await readFile(out)).toEqual(emulator.mp4);
+    const body = emulator.requests.find((r) => r.method === 'POST')?.body as RecordedForm;
+    expect(body.kind).toBe('multipart');
+    expect(body.fields).toMatchObject({ model: 'grok-video-3', seconds: '15', size: '1080P' });
+  });
+
+  it('exits 2 naming the model’s rule, with nothing sent, for a length, size or model it lacks', async () => {
+    emulator.reset();
+    const env = { VIDEO_MODELS: 'grok-imagine-video,grok-video-3' };
+    const seconds = await cli(['generate', 'x', '--model', 'grok-video-3', '--seconds', '6'], env);
+    expect(seconds.code).toBe(2);
+    expect(seconds.stderr).toContain(
+      'grok-video-3 makes 10 s (Pro) or 15 s (Max) videos; “6” is not one of them.',
+    );
+    const size = await cli(['generate', 'x', '--resolution', '1080P'], env);
+    expect(size.code).toBe(2);
+    expect(size.stderr).toContain('The resolution must be 480P or 720P');
+    const model = await cli(['generate', 'x', '--model', 'grok-video-1.5'], env);
+    expect(model.code).toBe(2);
+    expect(model.stderr).toContain(
+      'This bot does not offer grok-video-1.5; choose grok-imagine-video or grok-video-3.',
+    );
+    expect(seconds.stdout + size.stdout + model.stdout).toBe('');
     expect(emulator.requests).toHaveLength(0);
   });
 

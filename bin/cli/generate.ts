@@ -17,7 +17,8 @@ Progress goes to stderr; stdout carries only the path of the written MP4.
 Options:
   --seconds N           length in seconds (default DEFAULT_SECONDS)
   --aspect-ratio R      16:9, 9:16, 1:1, ... or a custom w:h between 1:4 and 4:1
-  --resolution R        480P or 720P
+  --resolution R        480P or 720P; the multipart models also 540P and 1080P
+  --model NAME          one of VIDEO_MODELS (default VIDEO_MODEL)
   --image PATH          a reference image (PNG, JPEG, WebP, GIF); repeat for several
   --out FILE            where to write the MP4 (default ./<job id>.mp4)
   -h, --help            this text
@@ -32,6 +33,7 @@ export async function generateCommand(args: string[], config: Config, logger: Lo
       seconds: { type: 'string' },
       'aspect-ratio': { type: 'string' },
       resolution: { type: 'string' },
+      model: { type: 'string' },
       image: { type: 'string', multiple: true },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -56,13 +58,14 @@ export async function generateCommand(args: string[], config: Config, logger: Lo
       seconds: values.seconds,
       aspectRatio: values['aspect-ratio'],
       resolution: values.resolution,
+      model: values.model,
       images,
     },
     (source) => readFile(fileURLToPath(source.url ?? '')),
   );
   const { summary } = prepared;
   printer.message(
-    `Generating ${summary.seconds}s ${summary.aspectRatio} ${summary.resolution}` +
+    `Generating ${summary.model} ${summary.seconds}s ${summary.aspectRatio} ${summary.resolution}` +
       (summary.imageCount ? ` from ${summary.imageCount} image(s)` : ''),
   );
 

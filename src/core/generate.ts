@@ -40,6 +40,7 @@ export function createRequestCheck(
       seconds: optionText(invocation.options.seconds),
       aspectRatio: optionText(invocation.options.aspect_ratio),
       resolution: optionText(invocation.options.resolution),
+      model: optionText(invocation.options.model),
       images: invocation.images,
     });
   };
@@ -77,6 +78,7 @@ export function createGenerate(deps: GenerateDeps): Generate {
         seconds: applied.seconds,
         aspectRatio: applied.aspectRatio,
         resolution: applied.resolution,
+        model: optionText(invocation.options.model),
         images: invocation.images,
       },
       reply,

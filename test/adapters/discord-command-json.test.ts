@@ -1,6 +1,6 @@
 import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { imagineCommand } from '../../commands/imagine.js';
+import { imagineCommand, imagineCommandOffering } from '../../commands/imagine.js';
 import { jobsCommand } from '../../commands/jobs.js';
 import { quotaCommand } from '../../commands/quota.js';
 import { settingsCommand } from '../../commands/settings.js';
@@ -8,7 +8,9 @@ import { allCommandsJson, commandJson } from '../../adapters/discord/command-jso
 
 describe('Discord slash-command JSON from the command data', () => {
   it('renders /imagine with typed options, choices where they are closed, and four image slots', () => {
-    const json = commandJson(imagineCommand);
+    const json = commandJson(
+      imagineCommandOffering(['grok-imagine-video', 'grok-video-1.5', 'grok-video-3']),
+    );
     expect(json).toMatchObject({ type: ApplicationCommandType.ChatInput, name: 'imagine' });
     const options = 'options' in json ? (json.options ?? []) : [];
     expect(options.map((o) => o.name)).toEqual([
@@ -16,6 +18,7 @@ describe('Discord slash-command JSON from the command data', () => {
       'seconds',
       'aspect_ratio',
       'resolution',
+      'model',
       'image1',
       'image2',
       'image3',
@@ -32,17 +35,26 @@ describe('Discord slash-command JSON from the command data', () => {
       max_value: 15,
     });
     expect(options[2]).not.toHaveProperty('choices');
+    // Every size of the family; the chosen model's own sizes are checked with the request.
     expect(options[3]).toMatchObject({
-      choices: [
-        { name: '480P', value: '480P' },
-        { name: '720P', value: '720P' },
-      ],
+      choices: ['480P', '540P', '720P', '1080P'].map((size) => ({ name: size, value: size })),
     });
-    expect(options[4]).toMatchObject({ type: ApplicationCommandOptionType.Attachment, required: false });
+    expect(options[4]).toMatchObject({
+      type: ApplicationCommandOptionType.String,
+      choices: ['grok-imagine-video', 'grok-video-1.5', 'grok-video-3'].map((m) => ({ name: m, value: m })),
+    });
+    expect(options[5]).toMatchObject({ type: ApplicationCommandOptionType.Attachment, required: false });
     for (const o of options) {
       expect(o.name).toMatch(/^[a-z0-9_-]{1,32}$/);
       expect(o.description.length).toBeLessThanOrEqual(100);
     }
+  });
+
+  it('leaves the model out when the bot offers one model: there is nothing to choose', () => {
+    const json = commandJson(imagineCommandOffering(['grok-imagine-video']));
+    const options = 'options' in json ? (json.options ?? []) : [];
+    expect(options.map((o) => o.name)).not.toContain('model');
+    expect(options.map((o) => o.name)).toContain('resolution');
   });
 
   it('renders /quota as subcommands with required options first, the owners’ `global` group, plus the Animate menu', () => {

@@ -29,6 +29,14 @@ describe('Slack /imagine flags', () => {
     });
   });
 
+  it('reads --model like any other flag; which models exist is the core’s to check', () => {
+    expect(parse('a lighthouse --model grok-video-1.5 --seconds 15').options).toEqual({
+      prompt: 'a lighthouse',
+      model: 'grok-video-1.5',
+      seconds: '15',
+    });
+  });
+
   it('accepts long names and dashes that autocorrect made', () => {
     expect(parse('waves —ar 1:1 –resolution 720').options).toEqual({
       prompt: 'waves',
@@ -44,7 +52,9 @@ describe('Slack /imagine flags', () => {
   });
 
   it('refuses unknown flags, missing values and repeats', () => {
-    expect(refusal('a fox --colour red')).toBe('Unknown option “--colour”. Options are --s, --ar, --res.');
+    expect(refusal('a fox --colour red')).toBe(
+      'Unknown option “--colour”. Options are --s, --ar, --res, --model.',
+    );
     expect(refusal('a fox --ar')).toBe('“--ar” needs a value, e.g. --ar 16:9.');
     expect(refusal('a fox --ar --seconds 4')).toMatch(/“--ar” needs a value/);
     expect(refusal('a fox --s 4 --seconds 5')).toBe('“--seconds” is given twice.');
