@@ -124,6 +124,23 @@ async function bench(backend: string, ledger: QuotaLedger): Promise<Row[]> {
     serialMs.push(performance.now() - t0);
   }
   const serial = { seconds: (performance.now() - serialStart) / 1000, ms: serialMs };
+
+  // What a job reserves in the bot: the user here, the user everywhere and the whole bot's budget, at once.
+  const jobLike = await timed(
+    (i) =>
+      ledger.reserve({
+        reservationId: id('j', i),
+        charges: [
+          { scope: `bench:space:user${i % USERS}`, window: '2026-11-25', limit: 1e9 },
+          { scope: `bench:global:user${i % USERS}`, window: '2026-11-25', limit: 1e9 },
+          { scope: 'bench:budget', window: '2026-11-25', limit: 1e9 },
+        ],
+        cost: 1,
+        expiresAt,
+      }),
+    total,
+  );
+  const jobLikeOk = jobLike.results.filter((r) => r.ok).length;
   const refundOk = refund.results.filter(Boolean).length;
 
   return [
@@ -132,6 +149,7 @@ async function bench(backend: string, ledger: QuotaLedger): Promise<Row[]> {
     row(backend, `reserve, 1 scope, limit ${USERS}`, contended, contendedOk),
     row(backend, 'refund', refund, refundOk),
     row(backend, 'reserve, one at a time', serial, SERIAL),
+    row(backend, 'reserve 3 counters (as a job)', jobLike, jobLikeOk),
   ];
 }
 
