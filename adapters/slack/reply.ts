@@ -28,6 +28,7 @@ import {
   resultBlocks,
   resultButtons,
 } from './render.js';
+import { findOwnPost, ownPostMetadata, tsBefore } from './own-posts.js';
 import { findShareTs, uploadFromDisk } from './upload.js';
 
 /**
@@ -61,6 +62,11 @@ export const slackMessageRefSchema = z.object({
   responseUrl: z.object({ url: z.string(), issuedAt: z.number() }).optional(),
   /** The message that shares the MP4 (with the prompt as its text), for Delete and for links to the video. */
   shareTs: z.string().optional(),
+  /**
+   * Saved just before the job's first post (a Slack ts a little before it): a process killed between Slack
+   * taking the post and the ts being saved leaves this without `ts`, and the next one looks for that post.
+   */
+  postingSince: z.string().optional(),
 });
 export type SlackMessageRef = z.infer<typeof slackMessageRefSchema>;
 
@@ -129,8 +135,31 @@ export function createSlackReply(
     });
   }
 
-  /** The job message's first post: in a public channel the bot has not joined, it joins and posts again. */
+  /**
+   * The job message's first post: in a public channel the bot has not joined, it joins and posts again. A job
+   * resumed after its process died mid-post adopts the message that post left instead of posting a second.
+   */
   async function postFirst(text: string, record: JobRecord | undefined, blocks?: unknown[]): Promise<string> {
+    if (record && ref.postingSince !== undefined) {
+      const where = { channel: ref.channel, threadTs: ref.threadTs, since: ref.postingSince };
+      const earlier = await findOwnPost(client, where, 'progress', record.id);
+      if (earlier !== undefined) {
+        logger.info({ jobId: record.id }, 'found the job’s message posted before a restart; using it');
+        ref.ts = earlier;
+        await deps.refChanged(record.id, ref);
+        await client.chat.update({
+          channel: ref.channel,
+          ts: earlier,
+          text,
+          blocks: (blocks ?? []) as never,
+        });
+        return earlier;
+      }
+    }
+    if (record) {
+      ref.postingSince = tsBefore(Date.now());
+      await deps.refChanged(record.id, ref);
+    }
     const post = () =>
       client.chat.postMessage({
         channel: ref.channel,
@@ -138,6 +167,7 @@ export function createSlackReply(
         text,
         blocks: blocks as never,
         unfurl_links: false,
+        ...(record ? { metadata: ownPostMetadata('progress', record.id) } : {}),
       });
     let res: Awaited<ReturnType<typeof post>>;
     try {
@@ -248,6 +278,8 @@ export function createSlackReply(
 
     async deliver(video: DownloadedVideo, record: JobRecord) {
       await stopUpdating();
+      // An earlier attempt got as far as the upload: it may have posted the buttons too before it died.
+      const resumedDelivery = ref.fileId !== undefined;
       if (video.bytes > deps.maxUploadBytes) {
         const ts = posting ? await posting : await show(finalText(record), record);
         const note = video.publicUrl
@@ -284,21 +316,36 @@ export function createSlackReply(
         channel: ref.channel,
         threadTs: ref.threadTs,
       }).catch(() => undefined);
+      const since = ref.shareTs ?? ref.postingSince;
+      const earlierButtons =
+        resumedDelivery && since !== undefined
+          ? await findOwnPost(
+              client,
+              { channel: ref.channel, threadTs: ref.threadTs, since },
+              'buttons',
+              record.id,
+            )
+          : undefined;
       // The progress message has nothing left to say: the share carries the prompt, the next message the buttons.
       const progressTs = await postedTs();
-      if (progressTs) {
+      if (progressTs && progressTs !== earlierButtons) {
         await client.chat.delete({ channel: ref.channel, ts: progressTs }).catch((error: unknown) => {
           logger.warn({ jobId: record.id, err: error }, 'could not delete the progress message');
         });
       }
-      const buttons = resultButtons(record);
-      const posted = await client.chat.postMessage({
-        channel: ref.channel,
-        thread_ts: ref.threadTs,
-        text: buttons.text,
-        blocks: buttons.blocks as never,
-      });
-      ref.ts = String(posted.ts);
+      if (earlierButtons !== undefined) {
+        ref.ts = earlierButtons;
+      } else {
+        const buttons = resultButtons(record);
+        const posted = await client.chat.postMessage({
+          channel: ref.channel,
+          thread_ts: ref.threadTs,
+          text: buttons.text,
+          blocks: buttons.blocks as never,
+          metadata: ownPostMetadata('buttons', record.id),
+        });
+        ref.ts = String(posted.ts);
+      }
       posting = Promise.resolve(ref.ts);
       await saveRef(record);
     },

@@ -186,12 +186,17 @@ const schemas = {
     oldest: optionalString('oldest'),
     latest: optionalString('latest'),
     inclusive: boolArg.optional(),
+    include_all_metadata: boolArg.optional(),
   }),
   'conversations.replies': z.object({
     channel: required('channel'),
     ts: required('ts'),
     limit: intArg('limit').optional(),
     cursor: optionalString('cursor'),
+    oldest: optionalString('oldest'),
+    latest: optionalString('latest'),
+    inclusive: boolArg.optional(),
+    include_all_metadata: boolArg.optional(),
   }),
   'conversations.join': z.object({ channel: required('channel') }),
   'conversations.open': z.object({
@@ -419,6 +424,26 @@ export function createWebApi(ctx: WebApiContext) {
     };
     store.views.set(id, stored);
     return stored;
+  }
+
+  /**
+   * A message as history and replies list it: Slack returns message metadata there only when the call asks
+   * with `include_all_metadata` (conversations.history: "Return all metadata associated with this message").
+   */
+  function listedJson(message: StoredMessage, includeMetadata: boolean | undefined): Record<string, unknown> {
+    const json = store.messageJson(message);
+    if (includeMetadata !== true) delete json.metadata;
+    return json;
+  }
+
+  /** Slack's oldest/latest/inclusive window over message timestamps. */
+  function within(oldest: string | undefined, latest: string | undefined, inclusive: boolean) {
+    const low = oldest === undefined ? -Infinity : Number(oldest);
+    const high = latest === undefined ? Infinity : Number(latest);
+    return (ts: string) => {
+      const t = Number(ts);
+      return inclusive ? t >= low && t <= high : t > low && t < high;
+    };
   }
 
   function historyPage(
@@ -703,9 +728,7 @@ export function createWebApi(ctx: WebApiContext) {
     'conversations.history': (params) => {
       const args = parse('conversations.history', params);
       checkChannel(args.channel);
-      const inclusive = args.inclusive ?? false;
-      const oldest = args.oldest === undefined ? -Infinity : Number(args.oldest);
-      const latest = args.latest === undefined ? Infinity : Number(args.latest);
+      const inRange = within(args.oldest, args.latest, args.inclusive ?? false);
       const top = store.messages
         .filter(
           (m) =>
@@ -714,15 +737,12 @@ export function createWebApi(ctx: WebApiContext) {
             m.ephemeralFor === undefined &&
             (m.threadTs === undefined || m.threadTs === m.ts || m.replyBroadcast),
         )
-        .filter((m) => {
-          const t = Number(m.ts);
-          return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
-        })
+        .filter((m) => inRange(m.ts))
         .reverse();
       const { page, hasMore, nextCursor } = historyPage(top, args.limit, args.cursor);
       return {
         ok: true,
-        messages: page.map((m) => store.messageJson(m)),
+        messages: page.map((m) => listedJson(m, args.include_all_metadata)),
         has_more: hasMore,
         pin_count: 0,
         response_metadata: { next_cursor: nextCursor },
@@ -737,11 +757,13 @@ export function createWebApi(ctx: WebApiContext) {
       const parentTs = asked.threadTs ?? asked.ts;
       const parent = store.findVisible(args.channel, parentTs);
       if (parent === undefined) throw new ApiError('thread_not_found');
-      const thread = [parent, ...store.replies(args.channel, parentTs)];
+      const inRange = within(args.oldest, args.latest, args.inclusive ?? false);
+      // The parent comes first whatever the range; the range selects among the replies.
+      const thread = [parent, ...store.replies(args.channel, parentTs).filter((m) => inRange(m.ts))];
       const { page, hasMore, nextCursor } = historyPage(thread, args.limit, args.cursor);
       return {
         ok: true,
-        messages: page.map((m) => store.messageJson(m)),
+        messages: page.map((m) => listedJson(m, args.include_all_metadata)),
         has_more: hasMore,
         response_metadata: { next_cursor: nextCursor },
       };
