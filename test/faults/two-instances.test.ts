@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
@@ -7,7 +5,7 @@ import { createLogger } from '../../src/log.js';
 import { createSlackDriver } from '../emulators/slack/driver.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
-import { listening } from '../helpers/main-process.js';
+import { listening, spawnMain, type MainProcess } from '../helpers/main-process.js';
 import { freePort } from '../helpers/net.js';
 import { emptyRedisDatabase } from '../helpers/redis.js';
 import { slackEventsUrl } from '../helpers/slack.js';
@@ -24,7 +22,6 @@ import { slackResult } from '../world/slack.js';
  */
 const JOBS = 40;
 const DB = 13;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let video: VideoApiEmulator;
 let slack: SlackEmulator;
@@ -45,27 +42,23 @@ afterAll(async () => {
   await video.close();
 });
 
-function startBot(port: number, metricsPort?: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'bin/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
-      SLACK_PORT: String(port),
-      VIDEO_API_BASE_URL: video.baseUrl,
-      VIDEO_API_KEY: video.apiKey,
-      STORE_URL: storeUrl,
-      QUOTA_DEFAULT: '5',
-      MAX_CONCURRENT_JOBS: '16',
-      WORKER_CONCURRENCY: '8',
-      // A dead process's jobs move to the survivor after about this long.
-      WORKER_LOCK_SECONDS: '2',
-      LOG_LEVEL: 'warn',
-      ...(metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort) }),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+/** One `npm start` process; its warnings are kept, so a failed assertion can show what each process said. */
+function startBot(port: number, metricsPort?: number): MainProcess {
+  return spawnMain({
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
+    SLACK_PORT: String(port),
+    VIDEO_API_BASE_URL: video.baseUrl,
+    VIDEO_API_KEY: video.apiKey,
+    STORE_URL: storeUrl,
+    QUOTA_DEFAULT: '5',
+    MAX_CONCURRENT_JOBS: '16',
+    WORKER_CONCURRENCY: '8',
+    // A dead process's jobs move to the survivor after about this long.
+    WORKER_LOCK_SECONDS: '2',
+    LOG_LEVEL: 'warn',
+    ...(metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort) }),
   });
 }
 
@@ -92,6 +85,7 @@ describe('two bot processes on one Redis, one killed with SIGKILL', () => {
     const metricsPort = await freePort();
     const bots = [startBot(ports[0]!), startBot(ports[1]!, metricsPort)];
     const first = bots[0]!;
+    const said = () => bots.map((bot, n) => `process ${n}:\n${bot.stdout()}${bot.stderr()}`).join('\n');
     try {
       await Promise.all(ports.map((port) => listening(port, 30_000)));
       const drivers = ports.map((port) =>
@@ -122,9 +116,8 @@ describe('two bot processes on one Redis, one killed with SIGKILL', () => {
       await slack.waitFor(() => video.jobs.size >= 16, { timeoutMs: 20_000 });
       await new Promise((r) => setTimeout(r, 1500));
       expect(deliveredTo(channelOf(0)).length + deliveredTo(channelOf(1)).length).toBe(0);
-      const exited = new Promise((resolve) => first.once('exit', resolve));
-      first.kill('SIGKILL');
-      await exited;
+      first.child.kill('SIGKILL');
+      await first.exited();
 
       const unsettled = async () => {
         const app = await openApp(
@@ -175,7 +168,10 @@ describe('two bot processes on one Redis, one killed with SIGKILL', () => {
         const files = deliveredTo(channelOf(i));
         // One job per channel: its message is the bot's first post there, and the only one.
         const jobMessages = botMessagesIn(channelOf(i));
-        expect(jobMessages.length, `job messages in ${channelOf(i)}`).toBeLessThanOrEqual(1);
+        expect(
+          jobMessages.length,
+          `job messages in ${channelOf(i)}; the bots said:\n${said()}`,
+        ).toBeLessThanOrEqual(1);
         if (record!.status === 'completed') {
           completed++;
           expect(record!.reservation).toBe('committed');
@@ -218,7 +214,9 @@ describe('two bot processes on one Redis, one killed with SIGKILL', () => {
       expect(finishedHere).toBeGreaterThan(JOBS / 2);
       expect(scrape).toMatch(/^gvb_jobs_in_flight 0$/m);
     } finally {
-      for (const bot of bots) if (bot.exitCode === null && bot.signalCode === null) bot.kill('SIGKILL');
+      for (const bot of bots) {
+        if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
+      }
     }
   }, 180_000);
 });
