@@ -132,7 +132,7 @@ describe('Discord: a server’s models', () => {
     expect(posts(video)).toHaveLength(2);
   });
 
-  it('Again on a job whose model the server has disallowed since is refused, nothing sent', async ({
+  it('Again and Vary on a job whose model the server has disallowed since are refused, nothing sent', async ({
     world: { discord, video },
   }) => {
     await reset(discord);
@@ -142,9 +142,14 @@ describe('Discord: a server’s models', () => {
     const message = discord.message(result.id) ?? result;
     const againId = /"custom_id":"(again:[^"]+)"/.exec(JSON.stringify(message.components))?.[1] ?? '';
     const again = await discord.button({ message, customId: againId, user: bob });
-    expect(await refusedBeforeAck(again)).toBe(
-      'grok-video-1.5 is not allowed here; the models allowed here are grok-imagine-video and grok-video-3.',
-    );
+    const refusal =
+      'grok-video-1.5 is not allowed here; the models allowed here are grok-imagine-video and grok-video-3.';
+    expect(await refusedBeforeAck(again)).toBe(refusal);
+    // Vary keeps the job's model too, so its new prompt is refused the same way.
+    const vary = await discord.button({ message, customId: againId.replace('again:', 'vary:'), user: bob });
+    await vary.waitForAck();
+    const submit = await discord.modalSubmit({ from: vary, fields: { prompt: 'a lighthouse at night' } });
+    expect(await refusedBeforeAck(submit)).toBe(refusal);
     expect(posts(video)).toHaveLength(1);
   });
 
