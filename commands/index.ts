@@ -3,7 +3,7 @@ import { imagineCommand, imagineCommandOffering } from './imagine.js';
 import { againAction, cancelAction, deleteAction, varyAction } from './job-actions.js';
 import { jobsCommand } from './jobs.js';
 import { quotaCommand } from './quota.js';
-import { settingsCommand } from './settings.js';
+import { settingsCommand, settingsCommandOffering } from './settings.js';
 
 /**
  * Every command the bot has, listed once. The core dispatches from this registry; Discord's command JSON and
@@ -26,7 +26,11 @@ export const SLASH_COMMANDS = COMMANDS.filter((command) => command.surface === '
 /** The slash commands as registered for a bot offering `models` (their choices are configuration). */
 export function slashCommandsOffering(models: readonly string[]): CommandDefinition[] {
   return SLASH_COMMANDS.map((command) =>
-    command.name === imagineCommand.name ? imagineCommandOffering(models) : command,
+    command.name === imagineCommand.name
+      ? imagineCommandOffering(models)
+      : command.name === settingsCommand.name
+        ? settingsCommandOffering(models)
+        : command,
   );
 }
 

@@ -70,12 +70,23 @@ async function repeat(
   await context.generate(imagineFrom(invocation, record, prompt), reply);
 }
 
+/**
+ * The repeated request as the space's rules stand now (a model disallowed since, a size the model lacks),
+ * refused before the acknowledgement; a record that is gone is answered by `handle`.
+ */
+async function checkRepeat(invocation: Invocation, context: CommandContext, prompt?: string): Promise<void> {
+  const record = await context.jobs.get(optionText(invocation.options.job) ?? '');
+  if (record) await context.checkRequest(imagineFrom(invocation, record, prompt));
+  else if (prompt !== undefined) await context.checkRequest({ ...invocation, options: { prompt } });
+}
+
 export const againAction: CommandDefinition = {
   name: 'again',
   description: 'Make the same video again',
   surface: 'action',
   visibility: 'job',
   options: [jobOption],
+  precheck: (invocation, context) => checkRepeat(invocation, context),
   handle: (invocation, reply, context) => repeat(invocation, reply, context),
 };
 
@@ -85,9 +96,8 @@ export const varyAction: CommandDefinition = {
   surface: 'action',
   visibility: 'job',
   options: [jobOption, { name: 'prompt', type: 'string', description: 'The new prompt', required: true }],
-  // The new prompt is the one input of its own: checked before the acknowledgement; the rest is the old job's.
-  precheck: (invocation, context) =>
-    context.checkRequest({ ...invocation, options: { prompt: invocation.options.prompt } }),
+  // The new prompt with the old job's settings and model, checked before the acknowledgement.
+  precheck: (invocation, context) => checkRepeat(invocation, context, optionText(invocation.options.prompt)),
   handle: (invocation, reply, context) =>
     repeat(invocation, reply, context, optionText(invocation.options.prompt)),
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../src/errors.js';
-import { RESOLUTIONS } from '../src/generation/options.js';
+import { ALL_SIZES } from '../src/video-api/models.js';
 import type { Invocation, OptionValue } from '../src/port.js';
 import {
   MAX_PATTERN_CHARS,
@@ -8,6 +8,7 @@ import {
   describeSettings,
   type ChannelEntry,
 } from '../src/settings/space-settings.js';
+import { describeSpaceModels } from '../src/settings/space-models.js';
 import { actorOf, requireSpaceAdmin } from './admin-only.js';
 import { imagineOptions } from './imagine.js';
 import type { CommandDefinition, OptionSpec } from './types.js';
@@ -48,18 +49,30 @@ const ADMIN_SUBCOMMANDS: ReadonlySet<string> = new Set([
   'channel-add',
   'channel-remove',
   'defaults',
+  'models',
   'images',
 ]);
 
 /** The same options, rules and flag names as /imagine's (`--seconds`, `--ar`, `--res` on Slack). */
 export const DEFAULTS_OPTIONS: readonly OptionSpec[] = imagineOptions
   .filter((o) => ['seconds', 'aspect_ratio', 'resolution'].includes(o.name))
-  // A space's default size is grok-imagine-video's (480P or 720P) until defaults know the model.
+  // Any size of the family: a model that cannot make the space's default uses its own.
   .map((o) => ({
     ...o,
     required: false,
-    ...(o.name === 'resolution' ? { choices: RESOLUTIONS.map((r) => ({ name: r, value: r })) } : {}),
+    ...(o.name === 'resolution' ? { choices: ALL_SIZES.map((r) => ({ name: r, value: r })) } : {}),
   }));
+
+/** `/settings models`: no choices here, the offered models are configuration (see `settingsCommandOffering`). */
+const MODELS_OPTIONS: readonly OptionSpec[] = [
+  { name: 'default', type: 'string', description: 'The model of a request that names none' },
+  {
+    name: 'allowed',
+    type: 'string',
+    description: 'The models allowed here, comma-separated, or `all`',
+  },
+  { name: 'clear', type: 'boolean', description: 'Forget the model settings here (all models, bot default)' },
+];
 
 export const SETTINGS_SUBCOMMANDS = [
   'show',
@@ -68,6 +81,7 @@ export const SETTINGS_SUBCOMMANDS = [
   'channel-add',
   'channel-remove',
   'defaults',
+  'models',
   'images',
   'notify',
 ] as const;
@@ -103,7 +117,7 @@ export const settingsCommand: CommandDefinition = {
   visibility: 'private',
   defaultSubcommand: 'show',
   usageHint:
-    'show | ban-add word | ban-remove word | channel-add #ch | channel-remove #ch | defaults --seconds 6 --ar 9:16 --res 480P | images on|off | notify on|off',
+    'show | ban-add word | ban-remove word | channel-add #ch | channel-remove #ch | defaults --seconds 6 --ar 9:16 --res 480P | models --default grok-video-3 --allowed grok-imagine-video,grok-video-3 | images on|off | notify on|off',
   subcommands: [
     { name: 'show', description: 'Show the rules in effect here', options: [] },
     {
@@ -125,6 +139,11 @@ export const settingsCommand: CommandDefinition = {
         ...DEFAULTS_OPTIONS,
         { name: 'clear', type: 'boolean', description: 'Forget all defaults set here' },
       ],
+    },
+    {
+      name: 'models',
+      description: 'Admin: the default model and the models allowed here',
+      options: MODELS_OPTIONS,
     },
     {
       name: 'images',
@@ -153,13 +172,14 @@ export const settingsCommand: CommandDefinition = {
     }
     switch (subcommand) {
       case 'show': {
-        const [settings, notify] = await Promise.all([
+        const [settings, notify, models] = await Promise.all([
           deps.settings.get(actor),
           deps.settings.notifyEnabled(actor.platform, actor.spaceId, actor.userId),
+          deps.settings.modelsFor(actor),
         ]);
         const admin = deps.isAdmin(actor);
         await say(
-          `Rules here:\n${describeSettings(context.format, settings, deps.settings.limits, { showBans: admin })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
+          `Rules here:\n${describeSettings(context.format, settings, deps.settings.limits, { showBans: admin, models })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
         );
         return;
       }
@@ -207,8 +227,29 @@ export const settingsCommand: CommandDefinition = {
         const { settings } = await deps.settings.setDefaults(actor, clear ? 'clear' : input);
         const lines = describeSettings(context.format, settings, deps.settings.limits, {
           showBans: false,
+          models: await deps.settings.modelsFor(actor),
         });
         await say(`Saved. ${lines.split('\n').find((l) => l.startsWith('Defaults:')) ?? ''}`);
+        return;
+      }
+      case 'models': {
+        const clear = o.clear === true || stringOf(o.clear) === 'true';
+        const defaultModel = stringOf(o.default);
+        const allowedText = stringOf(o.allowed)?.trim();
+        const allowed =
+          allowedText === undefined || allowedText === ''
+            ? undefined
+            : allowedText.toLowerCase() === 'all'
+              ? ('all' as const)
+              : allowedText.split(/[\s,]+/);
+        if (clear || defaultModel !== undefined || allowed !== undefined) {
+          await deps.settings.setModels(actor, clear ? 'clear' : { defaultModel, allowed });
+          await say(`Saved. ${describeSpaceModels(await deps.settings.modelsFor(actor))}`);
+          return;
+        }
+        await say(
+          `${describeSpaceModels(await deps.settings.modelsFor(actor))}. Set them with \`default\` and \`allowed\` (a comma list, or \`all\`).`,
+        );
         return;
       }
       case 'images': {
@@ -235,3 +276,21 @@ export const settingsCommand: CommandDefinition = {
     }
   },
 };
+
+/**
+ * /settings as registered with a platform that shows choices (Discord): `models default` lists the models this
+ * bot offers. The service checks the name again, since a registration can outlive a change of VIDEO_MODELS.
+ */
+export function settingsCommandOffering(models: readonly string[]): CommandDefinition {
+  const subcommands = (settingsCommand.subcommands ?? []).map((sub) =>
+    sub.name !== 'models'
+      ? sub
+      : {
+          ...sub,
+          options: sub.options.map((o) =>
+            o.name === 'default' ? { ...o, choices: models.map((m) => ({ name: m, value: m })) } : o,
+          ),
+        },
+  );
+  return { ...settingsCommand, subcommands };
+}

@@ -90,6 +90,7 @@ export async function openApp(
     state,
     logger,
     limits: config.limits,
+    models: { defaultModel: config.videoApi.model, offered: config.videoApi.models },
     isAdmin: quota.isAdmin,
     now: options.now,
   });

@@ -212,6 +212,13 @@ export interface AdapterCore {
   allows(space: Pick<Invocation, 'platform' | 'spaceId'>): boolean;
   /** The adapter moved a job's conversation (its message was posted, a file uploaded): the core persists it. */
   refChanged(jobId: string, ref: unknown): Promise<void>;
+  /**
+   * The models a space may use (VIDEO_MODELS narrowed by `/settings models`) and its default one, for a
+   * form's model picker (Animate); the request is checked against them again when it runs.
+   */
+  modelsFor(
+    space: Pick<Invocation, 'platform' | 'spaceId'>,
+  ): Promise<{ models: string[]; defaultModel: string }>;
   /** What a job asked for, for a form that starts from it (Vary); undefined when the record is gone. */
   recall(jobId: string): Promise<JobRecord | undefined>;
   /** Short-lived state between two user actions (what a form was opened for), always with a TTL. */

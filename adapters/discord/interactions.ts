@@ -21,6 +21,7 @@ import {
   CANCEL_PREFIX,
   DELETE_PREFIX,
   MODAL_PROMPT_LIMIT,
+  MODEL_FIELD,
   PROMPT_FIELD,
   VARY_MODAL_PREFIX,
   VARY_PREFIX,
@@ -128,7 +129,10 @@ export function createInteractionHandler(context: DiscordContext) {
     const me = context.client.user;
     const text = me ? promptFromMention(target.content, mentionPattern(me.id)) : '';
     const prefill = prefillPrompt(text, MODAL_PROMPT_LIMIT, FULL_PROMPT_HINT);
-    await interaction.showModal(promptModal(`${ANIMATE_MODAL_PREFIX}${interaction.id}`, 'Animate', prefill));
+    const models = await context.core().modelsFor({ platform: 'discord', spaceId: spaceIdOf(interaction) });
+    await interaction.showModal(
+      promptModal(`${ANIMATE_MODAL_PREFIX}${interaction.id}`, 'Animate', prefill, models),
+    );
   }
 
   async function onModalSubmit(interaction: ModalSubmitInteraction): Promise<void> {
@@ -145,7 +149,12 @@ export function createInteractionHandler(context: DiscordContext) {
         });
         return;
       }
-      await run(interaction, invocationOf(interaction, 'imagine', { prompt: prompt() }, pending.data.images));
+      // The picker is there only when the server allows more than one model; none chosen is the default.
+      const model = interaction.fields.fields.has(MODEL_FIELD)
+        ? interaction.fields.getStringSelectValues(MODEL_FIELD)[0]
+        : undefined;
+      const options = { prompt: prompt(), ...(model === undefined ? {} : { model }) };
+      await run(interaction, invocationOf(interaction, 'imagine', options, pending.data.images));
       await context.core().pending.delete(key);
       return;
     }

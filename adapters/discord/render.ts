@@ -128,14 +128,20 @@ export function resultButtons(record: JobRecord): APIActionRowComponent<APIButto
 /** Discord modal text inputs hold at most 4,000 characters, fewer than /imagine's 4,096. */
 export const MODAL_PROMPT_LIMIT = 4000;
 export const PROMPT_FIELD = 'prompt';
+export const MODEL_FIELD = 'model';
 export const ANIMATE_MODAL_PREFIX = 'animate:';
 export const VARY_MODAL_PREFIX = 'varied:';
 
-/** A modal asking for the prompt, prefilled; a note above the field says when the prefill was shortened. */
+/**
+ * A modal asking for the prompt, prefilled; a note above the field says when the prefill was shortened. With
+ * `models` (more than one to choose from), a model picker under it, the default selected: a string select
+ * in a Label, which Discord modals take since Labels came (discord.js reads it with getStringSelectValues).
+ */
 export function promptModal(
   customId: string,
   title: string,
   prefill: ModalPrefill,
+  models?: { models: readonly string[]; defaultModel: string },
 ): APIModalInteractionResponseCallbackData {
   const components: APIModalInteractionResponseCallbackData['components'] = [];
   if (prefill.note) components.push({ type: ComponentType.TextDisplay, content: `-# ${prefill.note}` });
@@ -152,5 +158,22 @@ export function promptModal(
       value: prefill.value,
     },
   });
+  if (models && models.models.length > 1) {
+    components.push({
+      type: ComponentType.Label,
+      label: 'Model',
+      component: {
+        type: ComponentType.StringSelect,
+        custom_id: MODEL_FIELD,
+        required: false,
+        // Discord's limit for a select's options.
+        options: models.models.slice(0, 25).map((m) => ({
+          label: m,
+          value: m,
+          ...(m === models.defaultModel ? { default: true } : {}),
+        })),
+      },
+    });
+  }
   return { custom_id: customId, title, components };
 }

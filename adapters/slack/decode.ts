@@ -88,6 +88,7 @@ export const animateSubmissionSchema = z.object({
         seconds: z.object({ seconds: selected }).optional(),
         aspect_ratio: z.object({ aspect_ratio: selected }).optional(),
         resolution: z.object({ resolution: selected }).optional(),
+        model: z.object({ model: selected }).optional(),
       }),
     }),
   }),

@@ -140,9 +140,20 @@ export function registerInteractions(context: SlackContext): void {
       SLACK_MODAL_TEXT_LIMIT,
       FULL_PROMPT_HINT,
     );
+    // A model picker only where there is a choice: the workspace's allowed models, its default preselected.
+    const models = await context.core().modelsFor({ platform: 'slack', spaceId: teamId });
+    const specs = imagineOptions.flatMap((spec) =>
+      spec.name !== 'model'
+        ? [spec]
+        : models.models.length > 1
+          ? [{ ...spec, choices: models.models.map((m) => ({ name: m, value: m })) }]
+          : [],
+    );
     await client.views.open({
       trigger_id: triggerId,
-      view: animateModal(prefill, JSON.stringify(metadata), images.length, imagineOptions) as never,
+      view: animateModal(prefill, JSON.stringify(metadata), images.length, specs, {
+        model: models.defaultModel,
+      }) as never,
     });
   });
 
@@ -180,6 +191,7 @@ export function registerInteractions(context: SlackContext): void {
         seconds: values.seconds?.seconds.selected_option?.value,
         aspect_ratio: values.aspect_ratio?.aspect_ratio.selected_option?.value,
         resolution: values.resolution?.resolution.selected_option?.value,
+        model: values.model?.model.selected_option?.value,
       },
       images: metadata.images.map((image) => ({ ...image, ref: image.url })),
       // A view is submitted once; a second delivery of the same submission is a retry.

@@ -128,8 +128,11 @@ export const SLACK_MODAL_TEXT_LIMIT = 3000;
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 
-/** The selects of the Animate modal, built from the command's option data (choices, or an integer range). */
-function optionSelect(spec: OptionSpec): unknown | undefined {
+/**
+ * The selects of the Animate modal, built from the command's option data (choices, or an integer range);
+ * `initial` preselects one of them (the workspace's default model).
+ */
+function optionSelect(spec: OptionSpec, initial?: string): unknown | undefined {
   let values: string[] | undefined;
   if (spec.choices && spec.choices.length > 0) values = spec.choices.map((c) => String(c.value));
   else if (spec.type === 'integer' && spec.minValue !== undefined && spec.maxValue !== undefined) {
@@ -138,6 +141,7 @@ function optionSelect(spec: OptionSpec): unknown | undefined {
   }
   if (!values) return undefined;
   const label = spec.description.split(/[:…]/)[0]?.trim() ?? spec.name;
+  const option = (v: string) => ({ text: plain(v), value: v });
   return {
     type: 'input',
     block_id: spec.name,
@@ -147,7 +151,8 @@ function optionSelect(spec: OptionSpec): unknown | undefined {
       type: 'static_select',
       action_id: spec.name,
       placeholder: plain('Default'),
-      options: values.slice(0, 100).map((v) => ({ text: plain(v), value: v })),
+      options: values.slice(0, 100).map(option),
+      ...(initial !== undefined && values.includes(initial) ? { initial_option: option(initial) } : {}),
     },
   };
 }
@@ -158,6 +163,7 @@ export function animateModal(
   privateMetadata: string,
   imageCount: number,
   specs: readonly OptionSpec[],
+  initial: Readonly<Record<string, string>> = {},
 ): Record<string, unknown> {
   const blocks: unknown[] = [
     {
@@ -190,7 +196,7 @@ export function animateModal(
   }
   for (const spec of specs) {
     if (spec.freeText || spec.type === 'attachment' || spec.type === 'user') continue;
-    const block = optionSelect(spec);
+    const block = optionSelect(spec, initial[spec.name]);
     if (block) blocks.push(block);
   }
   return {

@@ -47,7 +47,7 @@ export function createBot(options: BotOptions): Bot {
   const inFlight = createInFlightTracker(logger);
   let draining = false;
   const generate = createGenerate({ runner, settings: app.settings });
-  const checkRequest = createRequestCheck(service.validate);
+  const checkRequest = createRequestCheck(service.validate, app.settings);
 
   const contextFor = ({ platform }: { platform: ChatPlatform }): CommandContext => {
     const adapter = adapters.get(platform);
@@ -82,6 +82,7 @@ export function createBot(options: BotOptions): Bot {
       await app.jobs.update(jobId, { messageRef: ref });
     },
     recall: (jobId) => app.jobs.get(jobId),
+    modelsFor: (space) => app.settings.modelsFor(space),
     allows: (space) => app.spaces.allows(space),
     pending: app.pending,
   };

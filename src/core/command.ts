@@ -59,11 +59,13 @@ export interface CommandContext {
    */
   generate(invocation: Invocation, reply: GenerationReply): Promise<void>;
   /**
-   * The checks of a generation request that need no I/O (prompt, seconds, aspect ratio, resolution, the
-   * images' count and what their metadata declares), on the invocation's own options; throws the refusal.
-   * `generate` runs them again on the space's defaults: this is only the early half, for `precheck`.
+   * The checks of a generation request that need no I/O but one read of the space's settings: the model
+   * (allowed here? the space's default when none is named), then prompt, seconds, aspect ratio, resolution,
+   * the images' count and what their metadata declares, by that model's rules, on the invocation's own
+   * options; rejects with the refusal. `generate` runs them again with the space's defaults filled in: this
+   * is only the early half, for `precheck`.
    */
-  checkRequest(invocation: Invocation): void;
+  checkRequest(invocation: Invocation): Promise<void>;
 }
 
 export interface CommandDefinition {
@@ -87,9 +89,10 @@ export interface CommandDefinition {
   /**
    * Refuses (throws) input that fails without any I/O, before the platform is acknowledged: the refusal then
    * reaches the user privately and at once, instead of after a public "thinking…" (Discord) that is taken
-   * back. Synchronous on purpose: whatever needs I/O (rules, quota, images' bytes) belongs to `handle`.
+   * back. Keep it to cheap reads (the space's settings, a job record): the platform waits for the
+   * acknowledgement (3 s on Discord and Slack); quota, images' bytes and the upstream belong to `handle`.
    */
-  precheck?(invocation: Invocation, context: CommandContext): void;
+  precheck?(invocation: Invocation, context: CommandContext): void | Promise<void>;
   handle(invocation: Invocation, reply: Reply | GenerationReply, context: CommandContext): Promise<void>;
 }
 

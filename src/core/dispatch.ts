@@ -104,7 +104,7 @@ export function createDispatcher(deps: DispatchDeps) {
       // Refused input was never going to run: answered before any acknowledgement that would promise it.
       if (invocation.refusal) throw invocation.refusal;
       const context = deps.contextFor(invocation);
-      if (!invocation.help) command.precheck?.(invocation, context);
+      if (!invocation.help) await command.precheck?.(invocation, context);
       try {
         await reply.acknowledge?.(command.visibility);
       } catch (error) {

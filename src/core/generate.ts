@@ -26,21 +26,25 @@ export function optionText(value: OptionValue | undefined): string | undefined {
 }
 
 /**
- * The early half of a request's checks (see `CommandContext.checkRequest`): the invocation's own options,
- * checked by `validate` (the generation service's, the rules the runner applies again). A blank option takes
- * the configured default here and the space's later, both valid by construction, so this refuses only what
- * `generate` would refuse too, just sooner.
+ * The early half of a request's checks (see `CommandContext.checkRequest`): the model the space gives the
+ * request (refused when the space does not allow the one named), then the invocation's own options, checked
+ * by `validate` (the generation service's, the rules the runner applies again) for that model. A blank option
+ * takes the configured default here and the space's later, both valid for the model by construction (a space
+ * default the model cannot make gives way to the model's own), so this refuses only what `generate` would
+ * refuse too, just sooner.
  */
 export function createRequestCheck(
   validate: (request: GenerationRequest) => unknown,
-): (invocation: Invocation) => void {
-  return (invocation) => {
+  settings: Pick<SpaceSettingsService, 'modelFor'>,
+): (invocation: Invocation) => Promise<void> {
+  return async (invocation) => {
+    const model = await settings.modelFor(invocation, optionText(invocation.options.model));
     validate({
       prompt: optionText(invocation.options.prompt) ?? '',
       seconds: optionText(invocation.options.seconds),
       aspectRatio: optionText(invocation.options.aspect_ratio),
       resolution: optionText(invocation.options.resolution),
-      model: optionText(invocation.options.model),
+      model,
       images: invocation.images,
     });
   };
@@ -61,6 +65,7 @@ export function createGenerate(deps: GenerateDeps): Generate {
         seconds: optionText(invocation.options.seconds),
         aspectRatio: optionText(invocation.options.aspect_ratio),
         resolution: optionText(invocation.options.resolution),
+        model: optionText(invocation.options.model),
       },
       names,
     );
@@ -78,7 +83,7 @@ export function createGenerate(deps: GenerateDeps): Generate {
         seconds: applied.seconds,
         aspectRatio: applied.aspectRatio,
         resolution: applied.resolution,
-        model: optionText(invocation.options.model),
+        model: applied.model,
         images: invocation.images,
       },
       reply,

@@ -2,12 +2,8 @@ import { formatCount } from '../util/format.js';
 import { z } from 'zod';
 import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
-import {
-  RESOLUTIONS,
-  normalizeAspectRatio,
-  normalizeResolution,
-  normalizeSeconds,
-} from '../generation/options.js';
+import { normalizeAspectRatio, normalizeSeconds } from '../generation/options.js';
+import type { ModelChoice } from '../generation/request.js';
 import type { Logger } from '../log.js';
 import { requireAdmin } from '../quota/admin.js';
 import {
@@ -21,11 +17,22 @@ import {
 import type { Formatter } from '../port.js';
 import type { Platform, QuotaActor } from '../quota/quota.js';
 import { withLock, type StateStore } from '../store/state.js';
+import { ALL_SIZES, orList, type VideoSize } from '../video-api/models.js';
+import {
+  changeSpaceModels,
+  chooseModel,
+  modelDefaults,
+  spaceModelView,
+  spaceModelsSchema,
+  type SpaceModelView,
+  type SpaceModelsInput,
+} from './space-models.js';
 
 /**
  * Rules a space's admins set with `/settings`, kept in the state store (`space:`) per platform + space and
  * validated with zod on every read and write: a prompt ban list, the channels the bot may be used in, defaults for the
- * generation options, and whether image input is allowed. Also each user's opt-out of completion
+ * generation options, the models allowed and the default one (space-models.ts), and whether image input is
+ * allowed. Also each user's opt-out of completion
  * notifications. Every change is checked for admin rights here (the same rule as /quota) and logged with who
  * and what, so no front end can skip either. The ban rules' parsing and matching are ban-rules.ts, the
  * `/settings show` text describe-settings.ts; what stays (past 300 lines) is one service whose every change
@@ -41,7 +48,8 @@ export const MAX_CHANNELS = 100;
 const spaceDefaultsSchema = z.object({
   seconds: z.number().int().positive().optional(),
   aspectRatio: z.string().min(1).optional(),
-  resolution: z.enum(RESOLUTIONS).optional(),
+  /** Any size of the family: a model that cannot make it uses its own default (space-models.ts). */
+  resolution: z.enum(ALL_SIZES).optional(),
 });
 export type SpaceDefaults = z.infer<typeof spaceDefaultsSchema>;
 
@@ -50,6 +58,7 @@ export const spaceSettingsSchema = z.object({
   /** Empty: the bot may be used everywhere in the space. */
   channels: z.array(channelRefSchema).max(MAX_CHANNELS).default([]),
   defaults: spaceDefaultsSchema.default({}),
+  models: spaceModelsSchema.default({}),
   imagesAllowed: z.boolean().default(true),
   updatedAt: z.number().optional(),
   updatedBy: z.string().optional(),
@@ -76,10 +85,14 @@ export interface JobIntent extends SpaceKey {
   seconds?: string;
   aspectRatio?: string;
   resolution?: string;
+  /** The model the request names, if any. */
+  model?: string;
 }
 
 /** The options a job runs with after the space's defaults filled in what the user left out. */
 export interface AppliedOptions {
+  /** The model named, when the space allows it, else the space's default model. */
+  model: string;
   seconds?: string;
   aspectRatio?: string;
   resolution?: string;
@@ -98,6 +111,8 @@ export interface SpaceSettingsDeps {
   state: StateStore;
   logger: Logger;
   limits: GenerationLimits;
+  /** What the bot offers (VIDEO_MODELS) and its default (VIDEO_MODEL): a space's models are a subset. */
+  models: ModelChoice;
   /** Same rule as /quota: the platform's admin flag or an OWNER_IDS entry. */
   isAdmin(actor: QuotaActor): boolean;
   now?: () => number;
@@ -106,7 +121,7 @@ export interface SpaceSettingsDeps {
 export type SpaceSettingsService = ReturnType<typeof createSpaceSettings>;
 
 export function createSpaceSettings(deps: SpaceSettingsDeps) {
-  const { state, logger, limits } = deps;
+  const { state, logger, limits, models } = deps;
   const now = deps.now ?? Date.now;
   // The keys keyv's `space` namespace wrote, so settings from before read the same.
   const spaceKey = (s: SpaceKey) => `space:settings:${s.platform}:${s.spaceId}`;
@@ -198,7 +213,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
       out.aspectRatio = normalizeAspectRatio(input.aspectRatio, limits.defaultAspectRatio);
     }
     if (input.resolution !== undefined && input.resolution.trim() !== '') {
-      out.resolution = normalizeResolution(input.resolution, limits.defaultResolution);
+      out.resolution = normalizeAnySize(input.resolution);
     }
     return out;
   }
@@ -286,6 +301,24 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
       });
     },
 
+    /** The space's default model and allowed models (space-models.ts has the rules), or `clear` for the bot's. */
+    async setModels(actor: QuotaActor, input: SpaceModelsInput | 'clear') {
+      return change(actor, 'models', (s) => {
+        const next = changeSpaceModels(s.models, input, models);
+        return { next: { ...s, models: next }, old: s.models, new: next };
+      });
+    },
+
+    /** The model a request naming `requested` (or none) runs on here; refuses one the space does not allow. */
+    async modelFor(space: SpaceKey, requested: string | undefined): Promise<string> {
+      return chooseModel(requested, (await get(space)).models, models);
+    },
+
+    /** The models a space may use right now and its default (the Animate forms' pickers, `/settings show`). */
+    async modelsFor(space: SpaceKey): Promise<SpaceModelView> {
+      return spaceModelView((await get(space)).models, models);
+    },
+
     async setImagesAllowed(actor: QuotaActor, allowed: boolean) {
       return change(actor, 'images', (s) => ({
         next: { ...s, imagesAllowed: allowed },
@@ -353,20 +386,18 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
           userMessage: BANNED_PROMPT_MESSAGE,
         });
       }
+      const model = chooseModel(intent.model, settings.models, models);
       const blank = (v: string | undefined) => v === undefined || v.trim() === '';
       const { defaults } = settings;
-      let seconds = intent.seconds;
-      if (blank(seconds) && defaults.seconds !== undefined) {
-        // Several reference images allow shorter videos; a space default never makes a request invalid.
-        const max = intent.imageCount > 1 ? limits.maxSecondsWithReferences : limits.maxSeconds;
-        seconds = String(Math.min(defaults.seconds, max));
-      }
+      // A space default never makes a request invalid: one the model cannot make gives way to the model's own.
+      const fitted = modelDefaults(model, defaults, intent.imageCount, limits);
       return {
-        seconds,
+        model,
+        seconds: blank(intent.seconds) ? (fitted.seconds ?? intent.seconds) : intent.seconds,
         aspectRatio: blank(intent.aspectRatio)
           ? (defaults.aspectRatio ?? intent.aspectRatio)
           : intent.aspectRatio,
-        resolution: blank(intent.resolution) ? (defaults.resolution ?? intent.resolution) : intent.resolution,
+        resolution: blank(intent.resolution) ? (fitted.resolution ?? intent.resolution) : intent.resolution,
       };
     },
   };
@@ -381,3 +412,17 @@ export {
   type BanRule,
 } from './ban-rules.js';
 export { describeSettings } from './describe-settings.js';
+
+/** A space default may be any size of the family (480P, 540P, 720P, 1080P). */
+function normalizeAnySize(raw: string): VideoSize {
+  const text = raw.trim().toUpperCase();
+  const withP = text.endsWith('P') ? text : `${text}P`;
+  const found = ALL_SIZES.find((size) => size === withP);
+  if (!found) {
+    throw new InvalidInputError(
+      'resolution',
+      `The resolution must be ${orList(ALL_SIZES)}; “${raw.trim()}” is not one of them.`,
+    );
+  }
+  return found;
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { imagineCommand, imagineCommandOffering } from '../../commands/imagine.js';
 import { jobsCommand } from '../../commands/jobs.js';
 import { quotaCommand } from '../../commands/quota.js';
-import { settingsCommand } from '../../commands/settings.js';
+import { settingsCommand, settingsCommandOffering } from '../../commands/settings.js';
 import { allCommandsJson, commandJson } from '../../adapters/discord/command-json.js';
 
 describe('Discord slash-command JSON from the command data', () => {
@@ -101,6 +101,7 @@ describe('Discord slash-command JSON from the command data', () => {
       'channel-add',
       'channel-remove',
       'defaults',
+      'models',
       'images',
       'notify',
     ]);
@@ -121,6 +122,21 @@ describe('Discord slash-command JSON from the command data', () => {
       'aspect_ratio',
       'resolution',
       'clear',
+    ]);
+    // The server's models: the default lists VIDEO_MODELS as choices where registration knows them.
+    const offered = commandJson(settingsCommandOffering(['grok-imagine-video', 'grok-video-3']));
+    const models = ('options' in offered ? (offered.options ?? []) : []).find((s) => s.name === 'models');
+    expect(models && 'options' in models ? models.options : []).toEqual([
+      expect.objectContaining({
+        name: 'default',
+        type: ApplicationCommandOptionType.String,
+        choices: [
+          { name: 'grok-imagine-video', value: 'grok-imagine-video' },
+          { name: 'grok-video-3', value: 'grok-video-3' },
+        ],
+      }),
+      expect.objectContaining({ name: 'allowed', type: ApplicationCommandOptionType.String }),
+      expect.objectContaining({ name: 'clear', type: ApplicationCommandOptionType.Boolean }),
     ]);
     const jobs = commandJson(jobsCommand);
     expect('options' in jobs ? jobs.options : []).toEqual([

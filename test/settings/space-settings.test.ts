@@ -29,7 +29,13 @@ function setup(env: Record<string, string> = {}) {
   const log = capturedLogger();
   const state = createMemoryState();
   const isAdmin = (a: QuotaActor) => a.isSpaceAdmin || config.ownerIds.includes(`${a.platform}:${a.userId}`);
-  const settings = createSpaceSettings({ state, logger: log.logger, limits: config.limits, isAdmin });
+  const settings = createSpaceSettings({
+    state,
+    logger: log.logger,
+    limits: config.limits,
+    models: { defaultModel: config.videoApi.model, offered: config.videoApi.models },
+    isAdmin,
+  });
   return { settings, state, log, isAdmin };
 }
 
@@ -152,7 +158,7 @@ describe('space settings service', () => {
     const { settings } = setup();
     await expect(settings.setDefaults(admin, { seconds: 16 })).rejects.toThrow(/at most 15 seconds/);
     await expect(settings.setDefaults(admin, { aspectRatio: '5:1' })).rejects.toThrow(/too wide/);
-    await expect(settings.setDefaults(admin, { resolution: '1080P' })).rejects.toThrow(/480P or 720P/);
+    await expect(settings.setDefaults(admin, { resolution: '2160P' })).rejects.toThrow(/720P or 1080P/);
     await settings.setDefaults(admin, { seconds: '8s', aspectRatio: '9x16' });
     await settings.setDefaults(admin, { resolution: '480' });
     expect((await settings.get(admin)).defaults).toEqual({
@@ -166,12 +172,13 @@ describe('space settings service', () => {
 
   it('applies channels, images, bans and defaults to a job, in that order', async () => {
     const { settings } = setup();
-    expect(await settings.apply(intent())).toEqual({});
+    const plain = { model: 'grok-imagine-video' };
+    expect(await settings.apply(intent())).toEqual(plain);
     await settings.addChannel(admin, { id: 'c2', name: 'videos' });
     // Channels are named the way the invoking platform links them (here Discord's formatter).
     const wrongChannel = await refusal(settings.apply(intent(), discordFormat));
     expect(wrongChannel.userMessage).toBe('I can only be used in <#c2> here.');
-    expect(await settings.apply(intent({ channelId: 'c2' }))).toEqual({});
+    expect(await settings.apply(intent({ channelId: 'c2' }))).toEqual(plain);
     // A thread under an allowed channel is allowed.
     await settings.apply(intent({ channelId: 'thread9', parentChannelId: 'c2' }));
 
@@ -184,8 +191,13 @@ describe('space settings service', () => {
     expect(banned.userMessage).toBe(BANNED_PROMPT_MESSAGE);
 
     await settings.setDefaults(admin, { seconds: 12, resolution: '480P' });
-    expect(await settings.apply(intent({ channelId: 'c2' }))).toEqual({ seconds: '12', resolution: '480P' });
+    expect(await settings.apply(intent({ channelId: 'c2' }))).toEqual({
+      ...plain,
+      seconds: '12',
+      resolution: '480P',
+    });
     expect(await settings.apply(intent({ channelId: 'c2', seconds: '3', resolution: '720P' }))).toEqual({
+      ...plain,
       seconds: '3',
       resolution: '720P',
     });
@@ -319,6 +331,7 @@ describe('space settings in the real stores', () => {
             state: opened.state,
             logger: capturedLogger().logger,
             limits: config.limits,
+            models: { defaultModel: config.videoApi.model, offered: config.videoApi.models },
             isAdmin: () => true,
           }),
         };
