@@ -5,6 +5,7 @@ import { BotError } from './errors.js';
 import { parseStoreUrl } from './store/store-url.js';
 import { normalizeAspectRatio, normalizeResolution, type Resolution } from './generation/options.js';
 import { KNOWN_MODELS } from './video-api/models.js';
+import { DEFAULT_PRICES, parsePrices, unpricedModels, type PriceTable } from './quota/prices.js';
 
 /**
  * The only reader of process.env. Everything the program can be told from outside is parsed here once,
@@ -161,7 +162,19 @@ const envSchema = z.object({
       }
       return url;
     }),
-  QUOTA_UNIT: z.enum(['videos', 'seconds'], { message: 'QUOTA_UNIT must be videos or seconds' }).optional(),
+  QUOTA_UNIT: z
+    .enum(['videos', 'seconds', 'credits'], { message: 'QUOTA_UNIT must be videos, seconds or credits' })
+    .optional(),
+  // What each model costs in credits (see src/quota/prices.ts for the grammar); unset: DEFAULT_PRICES.
+  PRICES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const parsed = parsePrices(raw ?? DEFAULT_PRICES);
+      if (parsed.ok) return parsed.table;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }),
   QUOTA_PERIOD: z
     .enum(['day', 'week', 'month', 'none'], { message: 'QUOTA_PERIOD must be day, week, month or none' })
     .optional()
@@ -382,7 +395,7 @@ export interface DiscordConfig {
   shardCount?: number;
 }
 
-export type QuotaUnit = 'videos' | 'seconds';
+export type QuotaUnit = 'videos' | 'seconds' | 'credits';
 export type QuotaPeriod = 'day' | 'week' | 'month' | 'none';
 export interface QuotaConfig {
   unit: QuotaUnit;
@@ -395,6 +408,10 @@ export interface QuotaConfig {
   globalPerUser: number | undefined;
   /** The whole bot's limit per period; undefined: none. */
   budget: number | undefined;
+  /** PRICES: what a request costs in credits (the charge with QUOTA_UNIT=credits; usage reports' cost). */
+  prices: PriceTable;
+  /** VIDEO_MODEL: what a request naming no model runs on, and so is priced as. */
+  defaultModel: string;
 }
 
 export class ConfigError extends Error {
@@ -459,7 +476,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const quotaUnit = e.QUOTA_UNIT ?? 'videos';
-  const quotaDefault = e.QUOTA_DEFAULT >= 0 ? e.QUOTA_DEFAULT : quotaUnit === 'seconds' ? 60 : 5;
+  // Credits default like seconds: the default prices make a second of the base model one credit.
+  const quotaDefault = e.QUOTA_DEFAULT >= 0 ? e.QUOTA_DEFAULT : quotaUnit === 'videos' ? 5 : 60;
+  const unpriced = unpricedModels(e.PRICES, models);
+  if (unpriced.length > 0) {
+    problems.push(
+      `PRICES has no price for ${unpriced.join(', ')}: add an entry for each offered model (or a * entry)`,
+    );
+  }
   if (quotaDefault > e.QUOTA_MAX && e.QUOTA_DEFAULT >= 0) {
     problems.push(`QUOTA_DEFAULT (${quotaDefault}) must not exceed QUOTA_MAX (${e.QUOTA_MAX})`);
   }
@@ -517,6 +541,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxLimit: Math.max(e.QUOTA_MAX, quotaDefault),
       globalPerUser: e.QUOTA_GLOBAL_PER_USER,
       budget: e.BUDGET_PER_PERIOD,
+      prices: e.PRICES,
+      defaultModel: e.VIDEO_MODEL,
     },
     ownerIds: e.OWNER_IDS,
     allowedSpaces: e.ALLOWED_SPACES,
