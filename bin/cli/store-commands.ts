@@ -160,6 +160,7 @@ async function runQuotaCommand(
       quota: app.quota,
       settings: app.settings,
       jobs: app.jobs,
+      usage: app.usage,
       runner: undefined,
       format: plainFormat,
       logger,

@@ -100,7 +100,7 @@ export interface QuotaServiceDeps {
   now?: () => number;
 }
 
-const PERIOD_WORDS: Record<QuotaPeriod, string> = {
+export const PERIOD_WORDS: Record<QuotaPeriod, string> = {
   day: 'today',
   week: 'this week',
   month: 'this month',

@@ -46,10 +46,22 @@ async function refusal(promise: Promise<unknown>): Promise<BotError> {
 describe('quota windows', () => {
   it('uses UTC calendar windows with ISO weeks from Monday', () => {
     const wed = Date.UTC(2026, 10, 25, 23, 59);
-    expect(quotaWindow('day', wed)).toEqual({ label: '2026-11-25', resetsAt: Date.UTC(2026, 10, 26) });
-    expect(quotaWindow('week', wed)).toEqual({ label: '2026-W48', resetsAt: Date.UTC(2026, 10, 30) });
-    expect(quotaWindow('month', wed)).toEqual({ label: '2026-11', resetsAt: Date.UTC(2026, 11, 1) });
-    expect(quotaWindow('none', wed)).toEqual({ label: 'lifetime', resetsAt: undefined });
+    expect(quotaWindow('day', wed)).toEqual({
+      label: '2026-11-25',
+      startsAt: Date.UTC(2026, 10, 25),
+      resetsAt: Date.UTC(2026, 10, 26),
+    });
+    expect(quotaWindow('week', wed)).toEqual({
+      label: '2026-W48',
+      startsAt: Date.UTC(2026, 10, 23),
+      resetsAt: Date.UTC(2026, 10, 30),
+    });
+    expect(quotaWindow('month', wed)).toEqual({
+      label: '2026-11',
+      startsAt: Date.UTC(2026, 10, 1),
+      resetsAt: Date.UTC(2026, 11, 1),
+    });
+    expect(quotaWindow('none', wed)).toEqual({ label: 'lifetime', startsAt: 0, resetsAt: undefined });
     // 2027-01-01 is a Friday: it belongs to ISO week 53 of 2026.
     expect(quotaWindow('week', Date.UTC(2027, 0, 1)).label).toBe('2026-W53');
     expect(quotaWindow('week', Date.UTC(2027, 0, 4)).label).toBe('2027-W01');
