@@ -157,10 +157,10 @@ export const usageCommand: CommandDefinition = {
   },
 };
 
-/** For the operator's report: what a heading says of a filter. */
+/** For the operator's report: what a heading says of a filter ("of U1 in slack:T1", "on discord"). */
 export function usageHeading(filter: UsageReport['filter']): string {
-  if (filter.spaceId === undefined)
-    return filter.platform === undefined ? 'of the whole bot' : `on ${filter.platform}`;
-  const space = `${filter.platform ?? ''}:${filter.spaceId}`;
-  return filter.userId === undefined ? `in ${space}` : `of ${filter.userId} in ${space}`;
+  const who = filter.userId === undefined ? '' : `of ${filter.userId} `;
+  if (filter.spaceId !== undefined) return `${who}in ${filter.platform ?? ''}:${filter.spaceId}`;
+  if (filter.platform !== undefined) return `${who}on ${filter.platform}`;
+  return who === '' ? 'of the whole bot' : who.trimEnd();
 }

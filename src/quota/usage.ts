@@ -91,7 +91,7 @@ function add(tally: UsageTally, amount: number, credits: number): void {
 }
 
 function ranked<T extends UsageTally>(groups: Map<string, T>): T[] {
-  return [...groups.values()].sort((a, b) => b.amount - a.amount || b.jobs - a.jobs);
+  return [...groups.values()].sort((a, b) => b.amount - a.amount || b.credits - a.credits || b.jobs - a.jobs);
 }
 
 /** The report over records already selected by `filter` (the job store's list). */
