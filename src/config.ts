@@ -180,7 +180,8 @@ const envSchema = z.object({
     .optional()
     .default('day'),
   QUOTA_DEFAULT: integer('QUOTA_DEFAULT', 0, 1_000_000, -1),
-  QUOTA_MAX: integer('QUOTA_MAX', 0, 1_000_000, 100),
+  // -1: unset, 100 in videos or seconds, 10,000 in credits (one long video may cost 60).
+  QUOTA_MAX: integer('QUOTA_MAX', 0, 1_000_000, -1),
   QUOTA_GLOBAL_PER_USER: optionalLimit(
     'QUOTA_GLOBAL_PER_USER',
     1_000_000,
@@ -484,8 +485,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `PRICES has no price for ${unpriced.join(', ')}: add an entry for each offered model (or a * entry)`,
     );
   }
-  if (quotaDefault > e.QUOTA_MAX && e.QUOTA_DEFAULT >= 0) {
-    problems.push(`QUOTA_DEFAULT (${quotaDefault}) must not exceed QUOTA_MAX (${e.QUOTA_MAX})`);
+  const quotaMax = e.QUOTA_MAX >= 0 ? e.QUOTA_MAX : quotaUnit === 'credits' ? 10_000 : 100;
+  if (quotaDefault > quotaMax && e.QUOTA_DEFAULT >= 0) {
+    problems.push(`QUOTA_DEFAULT (${quotaDefault}) must not exceed QUOTA_MAX (${quotaMax})`);
   }
   if (e.DISCORD_SHARDS !== undefined && e.STORE_URL.startsWith('memory:')) {
     problems.push(
@@ -538,7 +540,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       period: e.QUOTA_PERIOD,
       defaultLimit: quotaDefault,
       // The unit's default may sit above a QUOTA_MAX left at its default; never let max fall below default.
-      maxLimit: Math.max(e.QUOTA_MAX, quotaDefault),
+      maxLimit: Math.max(quotaMax, quotaDefault),
       globalPerUser: e.QUOTA_GLOBAL_PER_USER,
       budget: e.BUDGET_PER_PERIOD,
       prices: e.PRICES,

@@ -325,6 +325,15 @@ describe('cli usage (the /usage report for operators)', () => {
       `${period},in_flight,,0,0,videos,0`,
     ]);
 
+    // The quota commands speak the unit: credits here.
+    const credits = { ...env, QUOTA_UNIT: 'credits' };
+    expect(
+      (await cli(['quota', 'default', '--platform', 'slack', '--space', 'T1', '--limit', '500'], credits))
+        .stdout,
+    ).toBe('The default limit here is now 500 credits.\n');
+    expect(
+      (await cli(['quota', 'show', '--platform', 'slack', '--space', 'T1', '--user', 'U3'], credits)).stdout,
+    ).toMatch(/^U3: Used 0 of 500 credits today\./);
     const noPlatform = await cli(['usage', '--space', 'T1'], env);
     expect(noPlatform.code).toBe(2);
     expect(noPlatform.stderr).toContain('--space needs --platform');

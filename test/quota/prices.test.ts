@@ -80,6 +80,10 @@ describe('QUOTA_UNIT=credits and PRICES in the config', () => {
     const config = parseConfig({ QUOTA_UNIT: 'credits' });
     expect(config.quota.unit).toBe('credits');
     expect(config.quota.defaultLimit).toBe(60);
+    // A long video on a dear model costs 60: admins may set limits far above a count of videos.
+    expect(config.quota.maxLimit).toBe(10_000);
+    expect(parseConfig({ QUOTA_UNIT: 'credits', QUOTA_MAX: '500' }).quota.maxLimit).toBe(500);
+    expect(parseConfig({}).quota.maxLimit).toBe(100);
     expect(priceOf(config.quota.prices, { model: 'grok-video-3', seconds: 15, resolution: '1080P' })).toBe(
       60,
     );
