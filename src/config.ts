@@ -170,7 +170,8 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((raw, ctx) => {
-      const parsed = parsePrices(raw ?? DEFAULT_PRICES);
+      // Empty is unset, as .env.example leaves it.
+      const parsed = parsePrices(raw === undefined || raw.trim() === '' ? DEFAULT_PRICES : raw);
       if (parsed.ok) return parsed.table;
       for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
       return z.NEVER;

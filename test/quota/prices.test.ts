@@ -84,6 +84,14 @@ describe('QUOTA_UNIT=credits and PRICES in the config', () => {
     expect(config.quota.maxLimit).toBe(10_000);
     expect(parseConfig({ QUOTA_UNIT: 'credits', QUOTA_MAX: '500' }).quota.maxLimit).toBe(500);
     expect(parseConfig({}).quota.maxLimit).toBe(100);
+    // Left empty, as .env.example leaves it: the default prices.
+    expect(
+      priceOf(parseConfig({ PRICES: ' ' }).quota.prices, {
+        model: 'grok-video-1.5',
+        seconds: 10,
+        resolution: '540P',
+      }),
+    ).toBe(20);
     expect(priceOf(config.quota.prices, { model: 'grok-video-3', seconds: 15, resolution: '1080P' })).toBe(
       60,
     );
