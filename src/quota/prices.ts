@@ -39,7 +39,6 @@ export const DEFAULT_PRICES =
 export const MAX_PRICE = 1_000_000;
 
 const TARGET = /^(\*|[A-Za-z0-9][A-Za-z0-9._:-]*)(?:@([A-Za-z0-9]+))?$/;
-const AMOUNT = /^(\d+)(?:\/(s|video))?$/;
 
 export type ParsedPrices = { ok: true; table: PriceTable } | { ok: false; problems: string[] };
 
@@ -66,22 +65,18 @@ export function parsePrices(text: string): ParsedPrices {
       problems.push(`PRICES entry "${item}": the size must be one of ${ALL_SIZES.join(', ')}`);
       continue;
     }
-    const priceText = item.slice(colon + 1).trim();
-    const amount = AMOUNT.exec(priceText);
-    if (amount === null && /^[\d.]+(\/\w*)?$/.test(priceText) && !/^\d+\/\w*$/.test(priceText)) {
-      problems.push(
-        `PRICES entry "${item}": the price must be a whole number of credits from 1 to ${formatCount(MAX_PRICE)}`,
-      );
-      continue;
-    }
-    if (amount === null) {
+    const [amountText = '', per, ...extra] = item
+      .slice(colon + 1)
+      .trim()
+      .split('/');
+    if (extra.length > 0 || (per !== undefined && per !== 's' && per !== 'video')) {
       problems.push(
         `PRICES entry "${item}": the price must end in /s (per second), /video or nothing (per video)`,
       );
       continue;
     }
-    const n = Number(amount[1]);
-    if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PRICE) {
+    const n = Number(amountText);
+    if (!/^\d+$/.test(amountText) || !Number.isSafeInteger(n) || n < 1 || n > MAX_PRICE) {
       problems.push(
         `PRICES entry "${item}": the price must be a whole number of credits from 1 to ${formatCount(MAX_PRICE)}`,
       );
@@ -94,7 +89,7 @@ export function parsePrices(text: string): ParsedPrices {
       continue;
     }
     written.set(key, item);
-    entries.set(key, { amount: n, per: amount[2] === 's' ? 'second' : 'video' });
+    entries.set(key, { amount: n, per: per === 's' ? 'second' : 'video' });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, table: { entries } };
 }
