@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { BotError, toBotError } from '../src/errors.js';
 import { createLogger, scrubString } from '../src/log.js';
 import { GENERATE_HELP, generateCommand } from './cli/generate.js';
-import { STORE_HELP, jobsCommand, quotaCliCommand } from './cli/store-commands.js';
+import { STORE_HELP, jobsCommand, quotaCliCommand, usageCliCommand } from './cli/store-commands.js';
 
 /**
  * Operator command line. Exit codes: 0 success, 2 invalid input (ours or the API's 400), 1 anything else.
@@ -46,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
         return await jobsCommand(rest, config, logger);
       case 'quota':
         return await quotaCliCommand(rest, config, logger);
+      case 'usage':
+        return await usageCliCommand(rest, config, logger);
       default:
         console.error(`Unknown command “${command}”. Run \`npm run cli -- --help\`.`);
         return 2;

@@ -27,7 +27,7 @@ export function onlyAdmins(words: SpaceWords, what: string): string {
 export function requireSpaceAdmin(
   invocation: Invocation,
   context: Pick<CommandContext, 'quota' | 'format' | 'logger'>,
-  attempt: { area: 'quota' | 'settings'; action: string; what: string },
+  attempt: { area: 'quota' | 'settings' | 'usage'; action: string; what: string },
 ): void {
   requireAdmin(
     context.quota.isAdmin,

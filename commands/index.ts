@@ -4,6 +4,7 @@ import { againAction, cancelAction, deleteAction, varyAction } from './job-actio
 import { jobsCommand } from './jobs.js';
 import { quotaCommand } from './quota.js';
 import { settingsCommand, settingsCommandOffering } from './settings.js';
+import { usageCommand } from './usage.js';
 
 /**
  * Every command the bot has, listed once. The core dispatches from this registry; Discord's command JSON and
@@ -14,6 +15,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   quotaCommand,
   settingsCommand,
   jobsCommand,
+  usageCommand,
   againAction,
   varyAction,
   cancelAction,

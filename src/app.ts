@@ -12,6 +12,7 @@ import { createJobStore, type JobStore } from './jobs/job-store.js';
 import type { Logger } from './log.js';
 import { createQuotaLedger, type QuotaLedger } from './quota/ledger.js';
 import { createQuotaService, type QuotaService } from './quota/quota.js';
+import { createUsageService, type UsageService } from './quota/usage.js';
 import { createSpaceAllowlist, type SpaceAllowlist } from './settings/allowed-spaces.js';
 import { createSpaceSettings, type SpaceSettingsService } from './settings/space-settings.js';
 import { stateFirstSeen, type FirstSeen } from './store/first-seen.js';
@@ -27,6 +28,8 @@ export interface App {
   quota: QuotaService;
   ledger: QuotaLedger;
   jobs: JobStore;
+  /** Who used how much this quota period, from the job records (/usage, `npm run cli -- usage`). */
+  usage: UsageService;
   /** Absent when no video API key is configured (operator CLI commands that only read the store). */
   runner: JobRunner | undefined;
   service: GenerationService | undefined;
@@ -86,6 +89,13 @@ export async function openApp(
     logger,
     now: options.now,
   });
+  const usage = createUsageService({
+    jobs,
+    config: config.quota,
+    ownerIds: config.ownerIds,
+    logger,
+    now: options.now,
+  });
   const spaceSettings = createSpaceSettings({
     state,
     logger,
@@ -132,6 +142,7 @@ export async function openApp(
     quota,
     ledger,
     jobs,
+    usage,
     runner,
     service,
     pending: stateNamespace(state, 'pending'),

@@ -5,6 +5,7 @@ import { BotError } from './errors.js';
 import { parseStoreUrl } from './store/store-url.js';
 import { normalizeAspectRatio, normalizeResolution, type Resolution } from './generation/options.js';
 import { KNOWN_MODELS } from './video-api/models.js';
+import { DEFAULT_PRICES, parsePrices, unpricedModels, type PriceTable } from './quota/prices.js';
 
 /**
  * The only reader of process.env. Everything the program can be told from outside is parsed here once,
@@ -161,13 +162,27 @@ const envSchema = z.object({
       }
       return url;
     }),
-  QUOTA_UNIT: z.enum(['videos', 'seconds'], { message: 'QUOTA_UNIT must be videos or seconds' }).optional(),
+  QUOTA_UNIT: z
+    .enum(['videos', 'seconds', 'credits'], { message: 'QUOTA_UNIT must be videos, seconds or credits' })
+    .optional(),
+  // What each model costs in credits (see src/quota/prices.ts for the grammar); unset: DEFAULT_PRICES.
+  PRICES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      // Empty is unset, as .env.example leaves it.
+      const parsed = parsePrices(raw === undefined || raw.trim() === '' ? DEFAULT_PRICES : raw);
+      if (parsed.ok) return parsed.table;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }),
   QUOTA_PERIOD: z
     .enum(['day', 'week', 'month', 'none'], { message: 'QUOTA_PERIOD must be day, week, month or none' })
     .optional()
     .default('day'),
   QUOTA_DEFAULT: integer('QUOTA_DEFAULT', 0, 1_000_000, -1),
-  QUOTA_MAX: integer('QUOTA_MAX', 0, 1_000_000, 100),
+  // -1: unset, 100 in videos or seconds, 10,000 in credits (one long video may cost 60).
+  QUOTA_MAX: integer('QUOTA_MAX', 0, 1_000_000, -1),
   QUOTA_GLOBAL_PER_USER: optionalLimit(
     'QUOTA_GLOBAL_PER_USER',
     1_000_000,
@@ -382,7 +397,7 @@ export interface DiscordConfig {
   shardCount?: number;
 }
 
-export type QuotaUnit = 'videos' | 'seconds';
+export type QuotaUnit = 'videos' | 'seconds' | 'credits';
 export type QuotaPeriod = 'day' | 'week' | 'month' | 'none';
 export interface QuotaConfig {
   unit: QuotaUnit;
@@ -395,6 +410,10 @@ export interface QuotaConfig {
   globalPerUser: number | undefined;
   /** The whole bot's limit per period; undefined: none. */
   budget: number | undefined;
+  /** PRICES: what a request costs in credits (the charge with QUOTA_UNIT=credits; usage reports' cost). */
+  prices: PriceTable;
+  /** VIDEO_MODEL: what a request naming no model runs on, and so is priced as. */
+  defaultModel: string;
 }
 
 export class ConfigError extends Error {
@@ -459,9 +478,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const quotaUnit = e.QUOTA_UNIT ?? 'videos';
-  const quotaDefault = e.QUOTA_DEFAULT >= 0 ? e.QUOTA_DEFAULT : quotaUnit === 'seconds' ? 60 : 5;
-  if (quotaDefault > e.QUOTA_MAX && e.QUOTA_DEFAULT >= 0) {
-    problems.push(`QUOTA_DEFAULT (${quotaDefault}) must not exceed QUOTA_MAX (${e.QUOTA_MAX})`);
+  // Credits default like seconds: the default prices make a second of the base model one credit.
+  const quotaDefault = e.QUOTA_DEFAULT >= 0 ? e.QUOTA_DEFAULT : quotaUnit === 'videos' ? 5 : 60;
+  const unpriced = unpricedModels(e.PRICES, models);
+  if (unpriced.length > 0) {
+    problems.push(
+      `PRICES has no price for ${unpriced.join(', ')}: add an entry for each offered model (or a * entry)`,
+    );
+  }
+  const quotaMax = e.QUOTA_MAX >= 0 ? e.QUOTA_MAX : quotaUnit === 'credits' ? 10_000 : 100;
+  if (quotaDefault > quotaMax && e.QUOTA_DEFAULT >= 0) {
+    problems.push(`QUOTA_DEFAULT (${quotaDefault}) must not exceed QUOTA_MAX (${quotaMax})`);
   }
   if (e.DISCORD_SHARDS !== undefined && e.STORE_URL.startsWith('memory:')) {
     problems.push(
@@ -514,9 +541,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       period: e.QUOTA_PERIOD,
       defaultLimit: quotaDefault,
       // The unit's default may sit above a QUOTA_MAX left at its default; never let max fall below default.
-      maxLimit: Math.max(e.QUOTA_MAX, quotaDefault),
+      maxLimit: Math.max(quotaMax, quotaDefault),
       globalPerUser: e.QUOTA_GLOBAL_PER_USER,
       budget: e.BUDGET_PER_PERIOD,
+      prices: e.PRICES,
+      defaultModel: e.VIDEO_MODEL,
     },
     ownerIds: e.OWNER_IDS,
     allowedSpaces: e.ALLOWED_SPACES,

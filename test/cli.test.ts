@@ -245,3 +245,98 @@ describe('cli quota and jobs (operator commands on the shared store)', () => {
     expect(badLimit.stderr).toContain('whole number');
   });
 });
+
+describe('cli usage (the /usage report for operators)', () => {
+  it('prints this period’s use with its cost in credits, for the whole bot, a space or a user, and as CSV', async () => {
+    // QUOTA_UNIT stays videos: the cost in credits comes from PRICES all the same.
+    const env = {
+      STORE_URL: `sqlite://${join(dir, 'usage.sqlite')}`,
+      VIDEO_MODELS: 'grok-imagine-video,grok-video-3',
+      PRICES: 'grok-imagine-video:1/s,grok-video-3:3/s',
+    };
+    const { openApp } = await import('../src/app.js');
+    const { configFor, capturedLogger } = await import('./helpers/core.js');
+    const { recordingSink } = await import('./helpers/app.js');
+    const app = await openApp(configFor(emulator, env), capturedLogger().logger);
+    const at = (platform: 'slack' | 'discord', spaceId: string, userId: string) => ({
+      platform,
+      spaceId,
+      channelId: 'C1',
+      userId,
+      messageRef: {},
+      imageRefs: [],
+    });
+    await app.runner?.start(at('slack', 'T1', 'U1'), { prompt: 'a fox', seconds: 6 }, recordingSink().sink);
+    await app.runner?.start(
+      at('slack', 'T1', 'U2'),
+      { prompt: 'a lighthouse', model: 'grok-video-3', seconds: 10 },
+      recordingSink().sink,
+    );
+    await app.runner?.start(
+      at('discord', 'g1', 'u9'),
+      { prompt: 'a boat', seconds: 4 },
+      recordingSink().sink,
+    );
+    await app.runner?.start(
+      at('slack', 'T1', 'U1'),
+      { prompt: '[emu:fail=boom] refunded' },
+      recordingSink().sink,
+    );
+    await app.close();
+
+    const all = await cli(['usage'], env);
+    expect(all.code).toBe(0);
+    expect(all.stdout.split('\n')).toEqual([
+      expect.stringMatching(/^Usage of the whole bot today \(it resets at .* UTC\): 3 videos\.$/),
+      'Cost: 40 credits.',
+      'By model:',
+      '• grok-imagine-video: 2 videos, 10 credits',
+      '• grok-video-3: 1 video, 30 credits',
+      'Users:',
+      '• slack:U2: 1 video, 30 credits',
+      '• slack:U1: 1 video, 6 credits',
+      '• discord:u9: 1 video, 4 credits',
+      'By space:',
+      '• slack:T1: 2 videos, 36 credits',
+      '• discord:g1: 1 video, 4 credits',
+      'Given back (failed or cancelled in time): 1 video.',
+      '',
+    ]);
+
+    const space = await cli(['usage', '--platform', 'slack', '--space', 'T1'], env);
+    expect(space.stdout).toMatch(/^Usage in slack:T1 today .*: 2 videos\.\nCost: 36 credits\.\n/);
+    expect(space.stdout).not.toContain('discord');
+    const user = await cli(['usage', '--platform', 'slack', '--space', 'T1', '--user', 'U1'], env);
+    expect(user.stdout).toMatch(/^Usage of U1 in slack:T1 today .*: 1 video\.\nCost: 6 credits\.\n/);
+    expect(user.stdout).not.toContain('Users:');
+
+    const csv = await cli(['usage', '--csv', '--platform', 'slack'], env);
+    expect(csv.code).toBe(0);
+    const rows = csv.stdout.trimEnd().split('\n');
+    const period = new Date().toISOString().slice(0, 10);
+    expect(rows).toEqual([
+      'period,kind,name,jobs,amount,unit,credits',
+      `${period},total,,2,2,videos,36`,
+      `${period},model,grok-video-3,1,1,videos,30`,
+      `${period},model,grok-imagine-video,1,1,videos,6`,
+      `${period},user,slack:U2,1,1,videos,30`,
+      `${period},user,slack:U1,1,1,videos,6`,
+      `${period},space,slack:T1,2,2,videos,36`,
+      `${period},in_flight,,0,0,videos,0`,
+    ]);
+
+    // The quota commands speak the unit: credits here.
+    const credits = { ...env, QUOTA_UNIT: 'credits' };
+    expect(
+      (await cli(['quota', 'default', '--platform', 'slack', '--space', 'T1', '--limit', '500'], credits))
+        .stdout,
+    ).toBe('The default limit here is now 500 credits.\n');
+    expect(
+      (await cli(['quota', 'show', '--platform', 'slack', '--space', 'T1', '--user', 'U3'], credits)).stdout,
+    ).toMatch(/^U3: Used 0 of 500 credits today\./);
+    const noPlatform = await cli(['usage', '--space', 'T1'], env);
+    expect(noPlatform.code).toBe(2);
+    expect(noPlatform.stderr).toContain('--space needs --platform');
+    expect((await cli(['usage', '--platform', 'teams'], env)).code).toBe(2);
+  });
+});

@@ -105,7 +105,7 @@ describe('store and quota config', () => {
   it('defaults to embedded SQLite and 5 videos a day', () => {
     const config = parseConfig({});
     expect(config.storeUrl).toBe('sqlite://./data/bot.sqlite');
-    expect(config.quota).toEqual({ unit: 'videos', period: 'day', defaultLimit: 5, maxLimit: 100 });
+    expect(config.quota).toMatchObject({ unit: 'videos', period: 'day', defaultLimit: 5, maxLimit: 100 });
     expect(config.jobRetentionMs).toBe(7 * 86_400_000);
   });
   it('defaults to 60 seconds with QUOTA_UNIT=seconds', () => {

@@ -53,7 +53,7 @@ const strong = (word: string) => `**${word}**`;
 
 export function progressContent(event: JobEvent, record: JobRecord): string {
   const view = progressView(event);
-  return `🎬 ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request)}`;
+  return `🎬 ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request, record.charged)}`;
 }
 
 /** A mention's placeholder, posted before the job has a record: the first state, in the same words. */

@@ -39,7 +39,7 @@ const BOT_SCOPES: ReadonlyArray<readonly [scope: BotScope, why: string]> = [
   ['im:write', 'a DM with the answer when the command’s response_url has expired'],
   ['files:write', 'upload the MP4'],
   ['files:read', 'download the images to animate (url_private)'],
-  ['users:read', 'is_admin / is_owner for /quota, and the names of people mentioned in a prompt'],
+  ['users:read', 'is_admin / is_owner for /quota and /usage, and the names of people mentioned in a prompt'],
   ['channels:read', 'the name of a public channel mentioned in a prompt (conversations.info)'],
   ['groups:read', '... of a private channel the bot was added to'],
   ['app_mentions:read', '"@Grok Video <prompt>" under images'],

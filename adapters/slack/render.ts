@@ -28,7 +28,7 @@ const strong = (word: string) => `*${word}*`;
 
 export function progressText(event: JobEvent, record: JobRecord): string {
   const view = progressView(event);
-  return `:clapper: ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request)}_`;
+  return `:clapper: ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request, record.charged)}_`;
 }
 
 /** The prompt and settings under every finished job. */

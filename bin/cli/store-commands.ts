@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { quotaCommand } from '../../commands/quota.js';
+import { describeUsage, usageHeading } from '../../commands/usage.js';
 import { openApp } from '../../src/app.js';
 import { createDispatcher } from '../../src/core/dispatch.js';
 import { plainFormat } from '../../src/core/plain-format.js';
@@ -10,6 +11,7 @@ import { JOB_STATUSES } from '../../src/jobs/job-store.js';
 import type { Logger } from '../../src/log.js';
 import { CHAT_PLATFORMS, chatPlatformSchema } from '../../src/platforms.js';
 import type { Invocation, Reply } from '../../src/port.js';
+import type { UsageFilter, UsageReport, UsageTally } from '../../src/quota/usage.js';
 
 /** Operator commands over the store: the same rules as the chat commands, run as an owner. */
 
@@ -18,7 +20,10 @@ export const STORE_HELP = `  jobs [--status S] [--user ID] [--platform P] [--lim
   quota show|set|reset|default --platform discord|slack --space ID [--user ID] [--limit N]
                         the /quota admin commands, for operators (STORE_URL decides which store)
   quota global show|set|reset discord:<user id>|slack:<user id> [N]
-                        a user's limit across every server and workspace, as a bot owner`;
+                        a user's limit across every server and workspace, as a bot owner
+  usage [--csv] [--platform discord|slack [--space ID]] [--user ID]
+                        this quota period's use (the whole bot, a platform, a space or a user):
+                        total, by model, by user and space, and its cost in credits (PRICES)`;
 
 /** Who the operator is to the quota rules: a bot owner, under an id no platform gives anyone. */
 const OPERATOR_ID = 'operator';
@@ -160,6 +165,7 @@ async function runQuotaCommand(
       quota: app.quota,
       settings: app.settings,
       jobs: app.jobs,
+      usage: app.usage,
       runner: undefined,
       format: plainFormat,
       logger,
@@ -183,6 +189,69 @@ async function runQuotaCommand(
       reply,
     );
     return failed ? 2 : 0;
+  } finally {
+    await app.close();
+  }
+}
+
+/** One CSV field, quoted when it must be (RFC 4180). */
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const CSV_HEADER = ['period', 'kind', 'name', 'jobs', 'amount', 'unit', 'credits'];
+
+/** Every row of a report: the total, each model, user and space, and the jobs still in flight. */
+function usageCsv(report: UsageReport): string {
+  const row = (kind: string, name: string, t: UsageTally) =>
+    [report.window.label, kind, name, t.jobs, t.amount, report.unit, t.credits].map(csvField).join(',');
+  const rows = [
+    CSV_HEADER.join(','),
+    row('total', '', report.counted),
+    ...report.byModel.map((m) => row('model', m.model, m)),
+    ...report.byUser.map((u) => row('user', `${u.platform}:${u.userId}`, u)),
+    ...report.bySpace.map((s) => row('space', `${s.platform}:${s.spaceId}`, s)),
+    row('in_flight', '', report.inFlight),
+  ];
+  return `${rows.join('\n')}\n`;
+}
+
+/** `usage [--csv] [--platform P [--space ID]] [--user ID]`: the /usage report for operators, any scope. */
+export async function usageCliCommand(args: string[], config: Config, logger: Logger): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      csv: { type: 'boolean', default: false },
+      platform: { type: 'string' },
+      space: { type: 'string' },
+      user: { type: 'string' },
+    },
+  });
+  const platform = chatPlatformSchema.optional().safeParse(values.platform);
+  if (!platform.success) {
+    throw new InvalidInputError('platform', `--platform must be ${CHAT_PLATFORMS.join(' or ')}.`);
+  }
+  if (values.space !== undefined && platform.data === undefined)
+    throw new InvalidInputError('platform', '--space needs --platform (discord or slack).');
+  const filter: UsageFilter = {
+    ...(platform.data === undefined ? {} : { platform: platform.data }),
+    ...(values.space === undefined ? {} : { spaceId: values.space }),
+    ...(values.user === undefined ? {} : { userId: values.user }),
+  };
+  const app = await openApp(config, logger, { needsGeneration: false });
+  try {
+    const report = await app.usage.report(filter);
+    process.stdout.write(
+      values.csv
+        ? usageCsv(report)
+        : `${describeUsage(report, plainFormat, {
+            heading: usageHeading(filter),
+            withCredits: true,
+            oneUser: filter.userId !== undefined,
+          })}\n`,
+    );
+    return 0;
   } finally {
     await app.close();
   }

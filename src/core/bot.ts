@@ -16,7 +16,10 @@ import { createGenerate, createRequestCheck } from './generate.js';
  * disconnects the adapters. Jobs still running keep their records and resume on the next start.
  */
 export interface BotOptions {
-  app: Pick<App, 'quota' | 'settings' | 'jobs' | 'runner' | 'service' | 'pending' | 'firstSeen' | 'spaces'>;
+  app: Pick<
+    App,
+    'quota' | 'settings' | 'jobs' | 'usage' | 'runner' | 'service' | 'pending' | 'firstSeen' | 'spaces'
+  >;
   registry: CommandRegistry;
   logger: Logger;
 }
@@ -56,6 +59,7 @@ export function createBot(options: BotOptions): Bot {
       quota: app.quota,
       settings: app.settings,
       jobs: app.jobs,
+      usage: app.usage,
       runner,
       format: adapter.format,
       logger,

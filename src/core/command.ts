@@ -3,6 +3,7 @@ import type { JobStore } from '../jobs/job-store.js';
 import type { JobRunner } from '../jobs/types.js';
 import type { Formatter, GenerationReply, Invocation, Reply, Visibility } from '../port.js';
 import type { QuotaService } from '../quota/quota.js';
+import type { UsageService } from '../quota/usage.js';
 import type { SpaceSettingsService } from '../settings/space-settings.js';
 
 /**
@@ -48,6 +49,7 @@ export interface CommandContext {
   quota: QuotaService;
   settings: SpaceSettingsService;
   jobs: JobStore;
+  usage: UsageService;
   /** Absent where nothing generates (the operator CLI). */
   runner: JobRunner | undefined;
   format: Formatter;

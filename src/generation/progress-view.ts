@@ -1,7 +1,7 @@
 import type { BotError } from '../errors.js';
 import type { JobEvent } from '../jobs/events.js';
 import type { JobRecord } from '../jobs/job-store.js';
-import { formatElapsed, formatWait } from '../util/format.js';
+import { formatCount, formatElapsed, formatWait } from '../util/format.js';
 
 /**
  * What every adapter shows of a job, in words and numbers; each renders it in its own markup. The state
@@ -113,16 +113,26 @@ export function textBar(percent: number | undefined, width = 20): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
-/** "6s · 16:9 · 720P · 2 images": the settings line under every job message. */
-export function settingsLine(request: {
-  seconds: number;
-  aspectRatio: string;
-  resolution: string;
-  imageRefs: string[];
-}): string {
+/**
+ * "6s · 16:9 · 720P · 2 images": the settings line under every job message. With `charged` in credits (a job
+ * still running), its price: "10s · 16:9 · 720P · 30 credits"; a video or its seconds say nothing new.
+ */
+export function settingsLine(
+  request: {
+    seconds: number;
+    aspectRatio: string;
+    resolution: string;
+    imageRefs: string[];
+  },
+  charged?: JobRecord['charged'],
+): string {
   const n = request.imageRefs.length;
   const images = n ? ` · ${n} image${n > 1 ? 's' : ''}` : '';
-  return `${request.seconds}s · ${request.aspectRatio} · ${request.resolution}${images}`;
+  const price =
+    charged?.unit === 'credits'
+      ? ` · ${formatCount(charged.amount)} credit${charged.amount === 1 ? '' : 's'}`
+      : '';
+  return `${request.seconds}s · ${request.aspectRatio} · ${request.resolution}${images}${price}`;
 }
 
 /** The prompt as a block quote, cut to `max` characters; every line quoted so it cannot break out. */

@@ -344,8 +344,14 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     } catch (error) {
       return refuse(context, error, sink);
     }
+    let charged: NonNullable<JobRecord['charged']>;
     try {
-      await deps.quota.reserve(context, id, summary.seconds);
+      const reservation = await deps.quota.reserve(context, id, {
+        seconds: summary.seconds,
+        model: summary.model,
+        resolution: summary.resolution,
+      });
+      charged = { amount: reservation.cost, unit: reservation.unit };
     } catch (error) {
       await places.release(id);
       return refuse(context, error, sink);
@@ -385,6 +391,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       },
       status: places.startsNow(id) ? 'reserved' : 'waiting',
       reservation: 'reserved',
+      charged,
       createdAt: now(),
       updatedAt: now(),
     };

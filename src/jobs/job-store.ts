@@ -53,6 +53,11 @@ const jobRecordSchema = z.object({
   status: z.enum(JOB_STATUSES),
   progress: z.number().optional(),
   reservation: z.enum(['reserved', 'committed', 'refunded']),
+  /**
+   * What the job was charged, in the quota unit of the time (1 video, N seconds, or its price in credits).
+   * Absent on records older than credits: they were charged 1 video or their seconds (see `chargedOf`).
+   */
+  charged: z.object({ amount: z.number(), unit: z.enum(['videos', 'seconds', 'credits']) }).optional(),
   createdAt: z.number(),
   submittedAt: z.number().optional(),
   updatedAt: z.number(),

@@ -16,6 +16,8 @@ const REFUSAL_LOG = {
   quota: 'non-admin tried an admin quota command',
   'quota-global': 'non-owner tried a bot-owner quota command',
   settings: 'non-admin tried to change space settings',
+  usage: 'non-admin asked for usage',
+  'usage-bot': 'non-owner asked for the whole bot’s usage',
 } as const;
 
 /** Refuses, and logs who tried what, unless `isAdmin(actor)`. */

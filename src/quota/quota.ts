@@ -7,6 +7,7 @@ import type { Platform } from '../platforms.js';
 import { isAdminOf, requireAdmin } from './admin.js';
 import type { StateStore } from '../store/state.js';
 import { overLimit, type QuotaLedger } from './ledger.js';
+import { priceOf, type PricedRequest } from './prices.js';
 import { scopeKey } from './scope.js';
 import { quotaWindow } from './window.js';
 
@@ -99,17 +100,32 @@ export interface QuotaServiceDeps {
   now?: () => number;
 }
 
-const PERIOD_WORDS: Record<QuotaPeriod, string> = {
+export const PERIOD_WORDS: Record<QuotaPeriod, string> = {
   day: 'today',
   week: 'this week',
   month: 'this month',
   none: 'in total',
 };
 
+const UNIT_WORDS: Record<QuotaUnit, [one: string, many: string]> = {
+  videos: ['video', 'videos'],
+  seconds: ['second', 'seconds'],
+  credits: ['credit', 'credits'],
+};
+
 export function formatQuotaAmount(n: number, unit: QuotaUnit): string {
-  const word = unit === 'videos' ? (n === 1 ? 'video' : 'videos') : n === 1 ? 'second' : 'seconds';
-  return `${formatCount(n)} ${word}`;
+  const [one, many] = UNIT_WORDS[unit];
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
+
+/**
+ * What a request is charged for: its length, model and size (a bare number is a length on the default model,
+ * priced at the model's size-independent price).
+ */
+export type Chargeable = number | { seconds: number; model?: string; resolution?: string };
+
+/** What `reserve` answers: the user's standing after the charge, and the charge itself in the quota unit. */
+export type Reservation = QuotaStatus & { cost: number };
 
 /** `spaces`: the platform's word for the places a global limit spans (Formatter `words.spaces`). */
 export function describeQuota(status: QuotaStatus, spaces: string): string {
@@ -185,8 +201,29 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     return { limit: undefined, source: 'none' };
   }
 
-  function costOf(seconds: number): number {
-    return config.unit === 'videos' ? 1 : seconds;
+  /** A request's amount in the quota unit: 1 video, N seconds, or its price in credits (PRICES). */
+  function costOf(what: Chargeable): number {
+    const request: PricedRequest =
+      typeof what === 'number'
+        ? { seconds: what, model: config.defaultModel, resolution: '' }
+        : {
+            seconds: what.seconds,
+            model: what.model ?? config.defaultModel,
+            resolution: what.resolution ?? '',
+          };
+    if (config.unit === 'videos') return 1;
+    if (config.unit === 'seconds') return request.seconds;
+    const price = priceOf(config.prices, request);
+    // The config refuses a table that leaves an offered model unpriced: this is a request it never offers.
+    if (price === undefined)
+      throw new BotError(
+        'misconfigured',
+        `PRICES has no price for ${request.model} at ${request.resolution}`,
+        {
+          userMessage: 'This bot has no price for that model and size, so it cannot make that video.',
+        },
+      );
+    return price;
   }
 
   const isAdmin = isAdminOf(deps.ownerIds);
@@ -305,9 +342,13 @@ export function createQuotaService(deps: QuotaServiceDeps) {
         resetsAt === undefined
           ? ' It does not reset: an operator has to raise it.'
           : ` It resets at ${formatResetTime(resetsAt)}.`;
-      // In seconds a shorter video may still fit: say what this one needs rather than "no new requests".
-      const partly = config.unit === 'seconds' && limit > used;
-      const need = partly ? `; this video needs ${formatQuotaAmount(cost, 'seconds')}` : '';
+      // In seconds or credits a smaller video may still fit: say what this one needs rather than "no new requests".
+      const partly = config.unit !== 'videos' && limit > used;
+      const need = !partly
+        ? ''
+        : config.unit === 'credits'
+          ? `; this video costs ${formatQuotaAmount(cost, 'credits')}`
+          : `; this video needs ${formatQuotaAmount(cost, 'seconds')}`;
       return `The bot has used its video budget ${when} (${formatCount(used)} of ${formatQuotaAmount(limit, config.unit)}${need}), so it cannot take ${partly ? 'this request' : 'new requests'}.${reset}`;
     }
     const reset =
@@ -321,9 +362,15 @@ export function createQuotaService(deps: QuotaServiceDeps) {
         ? `You are not allowed to generate videos (your limit everywhere you use this bot is 0). Ask the bot’s owner if that is a mistake.`
         : 'You are not allowed to generate videos here (your quota is 0). Ask an admin if that is a mistake.';
     }
-    return config.unit === 'videos'
-      ? `You have used ${formatCount(used)} of your ${formatQuotaAmount(limit, 'videos')}${where} ${when}.${reset}`
-      : `This ${seconds}-second video needs ${formatQuotaAmount(cost, 'seconds')}, but you have ${formatQuotaAmount(Math.max(0, limit - used), 'seconds')} left of your ${formatQuotaAmount(limit, 'seconds')}${where} ${when}.${reset}`;
+    const left = `${formatQuotaAmount(Math.max(0, limit - used), config.unit)} left of your ${formatQuotaAmount(limit, config.unit)}${where} ${when}.${reset}`;
+    switch (config.unit) {
+      case 'videos':
+        return `You have used ${formatCount(used)} of your ${formatQuotaAmount(limit, 'videos')}${where} ${when}.${reset}`;
+      case 'seconds':
+        return `This ${seconds}-second video needs ${formatQuotaAmount(cost, 'seconds')}, but you have ${left}`;
+      case 'credits':
+        return `This video costs ${formatQuotaAmount(cost, 'credits')}, but you have ${left}`;
+    }
   }
 
   return {
@@ -339,13 +386,14 @@ export function createQuotaService(deps: QuotaServiceDeps) {
      * Reserves the cost of one job on the user here, the user everywhere and the whole bot, all or none;
      * throws a QuotaExceededError naming the limit that refused, the usage and the reset time.
      */
-    async reserve(subject: QuotaSubject, reservationId: string, seconds: number): Promise<QuotaStatus> {
+    async reserve(subject: QuotaSubject, reservationId: string, what: Chargeable): Promise<Reservation> {
+      const seconds = typeof what === 'number' ? what : what.seconds;
       const window = quotaWindow(config.period, now());
       const [{ limit, source }, global] = await Promise.all([
         resolveLimit(subject),
         resolveGlobalLimit(subject),
       ]);
-      const cost = costOf(seconds);
+      const cost = costOf(what);
       // The charges follow CHARGE_ORDER.
       const request = {
         reservationId,
@@ -396,6 +444,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
         ...(global.limit === undefined
           ? {}
           : { global: { used: globalUsed, limit: global.limit, platform: subject.platform } }),
+        cost,
       };
     },
 

@@ -6,6 +6,8 @@ import type { QuotaPeriod } from '../config.js';
  */
 export interface QuotaWindow {
   label: string;
+  /** Epoch ms when this window started; 0 for a lifetime allowance. */
+  startsAt: number;
   /** Epoch ms when the next window starts; undefined for a lifetime allowance. */
   resetsAt: number | undefined;
 }
@@ -19,16 +21,20 @@ export function quotaWindow(period: QuotaPeriod, now: number): QuotaWindow {
   const d = date.getUTCDate();
   switch (period) {
     case 'none':
-      return { label: 'lifetime', resetsAt: undefined };
+      return { label: 'lifetime', startsAt: 0, resetsAt: undefined };
     case 'day':
-      return { label: isoDate(Date.UTC(y, m, d)), resetsAt: Date.UTC(y, m, d + 1) };
+      return {
+        label: isoDate(Date.UTC(y, m, d)),
+        startsAt: Date.UTC(y, m, d),
+        resetsAt: Date.UTC(y, m, d + 1),
+      };
     case 'month':
-      return { label: `${y}-${pad(m + 1)}`, resetsAt: Date.UTC(y, m + 1, 1) };
+      return { label: `${y}-${pad(m + 1)}`, startsAt: Date.UTC(y, m, 1), resetsAt: Date.UTC(y, m + 1, 1) };
     case 'week': {
       const weekday = (date.getUTCDay() + 6) % 7; // Monday = 0
       const monday = Date.UTC(y, m, d - weekday);
       const { year, week } = isoWeek(monday);
-      return { label: `${year}-W${pad(week)}`, resetsAt: monday + 7 * DAY };
+      return { label: `${year}-W${pad(week)}`, startsAt: monday, resetsAt: monday + 7 * DAY };
     }
   }
 }

@@ -71,7 +71,13 @@ describe('Slack manifest from the command registry', () => {
     const escape = Object.fromEntries(
       (slackManifest(COMMANDS).features?.slash_commands ?? []).map((c) => [c.command, c.should_escape]),
     );
-    expect(escape).toEqual({ '/imagine': false, '/quota': true, '/settings': true, '/jobs': true });
+    expect(escape).toEqual({
+      '/imagine': false,
+      '/quota': true,
+      '/settings': true,
+      '/jobs': true,
+      '/usage': true,
+    });
     const prompt: OptionSpec = { name: 'prompt', type: 'string', description: 'p', freeText: true };
     const user: OptionSpec = { name: 'user', type: 'user', description: 'u' };
     const shouldEscape = (c: CommandDefinition) =>

@@ -12,6 +12,7 @@ export interface CommandTestDeps {
   quota?: Partial<CommandContext['quota']>;
   settings?: Partial<CommandContext['settings']>;
   jobs?: Partial<CommandContext['jobs']>;
+  usage?: Partial<CommandContext['usage']>;
   isAdmin?: (actor: QuotaActor) => boolean;
   format?: Partial<Formatter>;
 }
@@ -30,6 +31,7 @@ export async function runCommand(
     quota,
     settings: deps.settings,
     jobs: deps.jobs,
+    usage: deps.usage,
     runner: undefined,
     format: { ...plainFormat, ...deps.format },
     logger,

@@ -2,7 +2,7 @@
  * A second (or third) process for the ledger's cross-process tests:
  *
  *   node --import tsx test/quota/ledger-worker.ts <storeUrl> <n> [--prefix P] [--scope S] [--window W]
- *                                                 [--limit L] [--charge S,L ...] [--refund id,id,...]
+ *                                                 [--limit L] [--charge S,L ...] [--cost N] [--refund id,id,...]
  *
  * It opens the ledger, prints `ready`, waits for `go <epoch ms>` on stdin and for that instant (so every
  * process starts together),
@@ -23,6 +23,7 @@ const { values, positionals } = parseArgs({
     limit: { type: 'string', default: '5' },
     refund: { type: 'string' },
     charge: { type: 'string', multiple: true },
+    cost: { type: 'string', default: '1' },
   },
 });
 
@@ -57,7 +58,7 @@ if (values.refund !== undefined) {
       ledger.reserve({
         reservationId,
         charges,
-        cost: 1,
+        cost: Number(values.cost),
         expiresAt,
       }),
     ),

@@ -10,7 +10,13 @@ import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
 import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
 import { createQuotaLedger, type QuotaLedger, type ReserveRequest } from '../../src/quota/ledger.js';
+import { BUDGET_SCOPE, createQuotaService, globalScopeKey } from '../../src/quota/quota.js';
+import { scopeKey } from '../../src/quota/scope.js';
+import { quotaWindow } from '../../src/quota/window.js';
+import { createMemoryState } from '../../src/store/state-memory.js';
+import { capturedLogger } from '../helpers/core.js';
 import { deleteRedisPrefix, ensureRedis, uniqueRedisPrefix } from '../helpers/redis.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -432,6 +438,63 @@ describe.each(backends)('quota ledger on $name', (backend) => {
     expect(await ledger.used('s', 'w')).toBe(0);
   });
 
+  it('charges, commits and refunds a job’s price in credits on the user here, everywhere and the budget', async () => {
+    const config = parseConfig({
+      QUOTA_UNIT: 'credits',
+      QUOTA_DEFAULT: '100',
+      QUOTA_GLOBAL_PER_USER: '150',
+      BUDGET_PER_PERIOD: '200',
+      PRICES: 'grok-imagine-video:3/s,grok-video-3@1080P:60/video,*:2/s',
+    });
+    const quota = createQuotaService({
+      ledger,
+      state: createMemoryState(),
+      config: config.quota,
+      ownerIds: [],
+      logger: capturedLogger().logger,
+    });
+    const tag = randomUUID();
+    const user = { platform: 'discord' as const, spaceId: `g1-${tag}`, userId: `u-${tag}` };
+    const thirty = { model: 'grok-imagine-video', seconds: 10, resolution: '720P' };
+    const window = quotaWindow('day', Date.now()).label;
+    const counters = async () => [
+      await ledger.used(scopeKey(user), window),
+      await ledger.used(globalScopeKey(user), window),
+      await ledger.used(BUDGET_SCOPE, window),
+    ];
+    const attempt = (subject: typeof user, id: string, request = thirty) =>
+      quota.reserve(subject, id, request).then(
+        () => true,
+        () => false,
+      );
+    // 10 at once at 30 credits against 100 here: exactly 3 fit.
+    const here = await Promise.all(Array.from({ length: 10 }, (_, i) => attempt(user, `${tag}-a${i}`)));
+    expect(here.filter(Boolean)).toHaveLength(3);
+    expect(await counters()).toEqual([90, 90, 90]);
+    // The same user in another space: the 150 everywhere leaves room for 2.
+    const elsewhere = { ...user, spaceId: `g2-${tag}` };
+    const there = await Promise.all(Array.from({ length: 10 }, (_, i) => attempt(elsewhere, `${tag}-b${i}`)));
+    expect(there.filter(Boolean)).toHaveLength(2);
+    // Someone else: the budget of 200 has 50 left, room for one 30-credit video, not for a 60-credit one.
+    const other = { ...user, userId: `v-${tag}` };
+    expect(
+      await attempt(other, `${tag}-c0`, { model: 'grok-video-3', seconds: 15, resolution: '1080P' }),
+    ).toBe(false);
+    const others = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => attempt(other, `${tag}-c${i + 1}`)),
+    );
+    expect(others.filter(Boolean)).toHaveLength(1);
+    expect(await ledger.used(BUDGET_SCOPE, window)).toBe(180);
+    // A delivered job stays charged; a failed one gives its 30 credits back to every counter, once.
+    const granted = here.flatMap((ok, i) => (ok ? [`${tag}-a${i}`] : []));
+    expect(await quota.commit(granted[0] ?? '')).toBe(true);
+    expect(await quota.refund(granted[0] ?? '')).toBe(false);
+    const refunds = await Promise.all(Array.from({ length: 5 }, () => quota.refund(granted[1] ?? '')));
+    expect(refunds.filter(Boolean)).toHaveLength(1);
+    expect(await counters()).toEqual([60, 120, 150]);
+    expect((await ledger.get(granted[1] ?? ''))?.cost).toBe(30);
+  });
+
   if (backend.crossProcess) {
     it('sees the same counters from a second connection', async () => {
       const other = await store.reopen();
@@ -460,6 +523,25 @@ describe.each(backends)('quota ledger on $name', (backend) => {
       expect(okTotal).toBe(5);
       expect(await ledger.used(scope, 'w')).toBe(5);
       expect(await ledger.pending()).toHaveLength(5);
+    });
+
+    it('lets only what fits in credits through across processes (30-credit jobs, limit 100)', async () => {
+      const scope = `xcredits-${randomUUID()}`;
+      const args = [store.url, '20', ...store.workerArgs, '--scope', scope, '--window', 'w'];
+      const workers = await Promise.all([
+        startWorker([...args, '--limit', '100', '--cost', '30']),
+        startWorker([...args, '--limit', '100', '--cost', '30']),
+      ]);
+      await startTogether(workers);
+      const mine = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          ledger.reserve(request({ scope, window: 'w', limit: 100, cost: 30 })),
+        ),
+      );
+      const theirs = await Promise.all(workers.map((w) => w.result));
+      const okTotal = mine.filter((r) => r.ok).length + theirs.reduce((n, t) => n + (t.ok?.length ?? 0), 0);
+      expect(okTotal).toBe(3);
+      expect(await ledger.used(scope, 'w')).toBe(90);
     });
 
     it('keeps every counter under its limit across processes when reservations charge several', async () => {

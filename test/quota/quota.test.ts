@@ -4,7 +4,12 @@ import { runCommand } from '../helpers/command.js';
 import { parseConfig } from '../../src/config.js';
 import { BotError } from '../../src/errors.js';
 import { createMemoryLedger } from '../../src/quota/ledger-memory.js';
-import { createQuotaService, QuotaExceededError, type QuotaSubject } from '../../src/quota/quota.js';
+import {
+  createQuotaService,
+  describeQuota,
+  QuotaExceededError,
+  type QuotaSubject,
+} from '../../src/quota/quota.js';
 import { quotaWindow } from '../../src/quota/window.js';
 import { createMemoryState } from '../../src/store/state-memory.js';
 import { capturedLogger } from '../helpers/core.js';
@@ -41,10 +46,22 @@ async function refusal(promise: Promise<unknown>): Promise<BotError> {
 describe('quota windows', () => {
   it('uses UTC calendar windows with ISO weeks from Monday', () => {
     const wed = Date.UTC(2026, 10, 25, 23, 59);
-    expect(quotaWindow('day', wed)).toEqual({ label: '2026-11-25', resetsAt: Date.UTC(2026, 10, 26) });
-    expect(quotaWindow('week', wed)).toEqual({ label: '2026-W48', resetsAt: Date.UTC(2026, 10, 30) });
-    expect(quotaWindow('month', wed)).toEqual({ label: '2026-11', resetsAt: Date.UTC(2026, 11, 1) });
-    expect(quotaWindow('none', wed)).toEqual({ label: 'lifetime', resetsAt: undefined });
+    expect(quotaWindow('day', wed)).toEqual({
+      label: '2026-11-25',
+      startsAt: Date.UTC(2026, 10, 25),
+      resetsAt: Date.UTC(2026, 10, 26),
+    });
+    expect(quotaWindow('week', wed)).toEqual({
+      label: '2026-W48',
+      startsAt: Date.UTC(2026, 10, 23),
+      resetsAt: Date.UTC(2026, 10, 30),
+    });
+    expect(quotaWindow('month', wed)).toEqual({
+      label: '2026-11',
+      startsAt: Date.UTC(2026, 10, 1),
+      resetsAt: Date.UTC(2026, 11, 1),
+    });
+    expect(quotaWindow('none', wed)).toEqual({ label: 'lifetime', startsAt: 0, resetsAt: undefined });
     // 2027-01-01 is a Friday: it belongs to ISO week 53 of 2026.
     expect(quotaWindow('week', Date.UTC(2027, 0, 1)).label).toBe('2026-W53');
     expect(quotaWindow('week', Date.UTC(2027, 0, 4)).label).toBe('2027-W01');
@@ -91,6 +108,55 @@ describe('quota service', () => {
     await quota.refund('j0');
     await quota.reserve(alice, 'j7', 10);
     expect((await quota.status(alice)).used).toBe(60);
+  });
+
+  it('charges each request its price with QUOTA_UNIT=credits, and refuses naming the cost and what is left', async () => {
+    const { quota } = setup({
+      QUOTA_UNIT: 'credits',
+      QUOTA_DEFAULT: '100',
+      PRICES: 'grok-imagine-video:1/s,grok-video-3:3/s,grok-video-3@1080P:40/video',
+    });
+    const v3 = { model: 'grok-video-3', seconds: 15, resolution: '1080P' };
+    expect(quota.costOf(v3)).toBe(40);
+    expect(quota.costOf({ model: 'grok-video-3', seconds: 10, resolution: '720P' })).toBe(30);
+    // A bare length is a request on the default model.
+    expect(quota.costOf(6)).toBe(6);
+    expect((await quota.reserve(alice, 'a', v3)).cost).toBe(40);
+    expect((await quota.reserve(alice, 'b', v3)).used).toBe(80);
+    const error = await refusal(quota.reserve(alice, 'c', v3));
+    expect(error.userMessage).toBe(
+      'This video costs 40 credits, but you have 20 credits left of your 100 credits today. Your quota resets at 2026-11-26 00:00 UTC.',
+    );
+    expect(error.detail).toMatchObject({ used: 80, limit: 100, cost: 40 });
+    await quota.reserve(alice, 'd', { model: 'grok-imagine-video', seconds: 15, resolution: '720P' });
+    expect((await quota.status(alice)).used).toBe(95);
+    await quota.refund('a');
+    expect((await quota.status(alice)).used).toBe(55);
+    expect(describeQuota(await quota.status(alice), 'servers')).toMatch(/^Used 55 of 100 credits today\./);
+  });
+
+  it('counts credits everywhere and in the budget, naming what this video costs', async () => {
+    const { quota } = setup({
+      QUOTA_UNIT: 'credits',
+      QUOTA_DEFAULT: '100',
+      QUOTA_GLOBAL_PER_USER: '50',
+      BUDGET_PER_PERIOD: '70',
+    });
+    const tenSeconds = { model: 'grok-video-3', seconds: 10, resolution: '720P' }; // 30 credits by default
+    await quota.reserve(alice, 'a', tenSeconds);
+    const global = await refusal(quota.reserve({ ...alice, spaceId: 'guild2' }, 'b', tenSeconds));
+    expect((global as QuotaExceededError).limit).toBe('global');
+    expect(global.userMessage).toMatch(
+      /^This video costs 30 credits, but you have 20 credits left of your 50 credits everywhere you use this bot today\./,
+    );
+    await quota.reserve({ ...alice, userId: 'bob' }, 'c', tenSeconds);
+    const budget = await refusal(quota.reserve({ ...alice, userId: 'carol' }, 'd', tenSeconds));
+    expect(budget.userMessage).toBe(
+      'The bot has used its video budget today (60 of 70 credits; this video costs 30 credits), so it cannot take this request. It resets at 2026-11-26 00:00 UTC.',
+    );
+    expect(await quota.budget()).toMatchObject({ used: 60, unit: 'credits' });
+    await quota.refund('c');
+    expect((await quota.budget()).used).toBe(30);
   });
 
   it('refunds exactly once and never after a commit', async () => {
