@@ -9,7 +9,7 @@ import type { CreateVideoBody, JobStatus, VideoJob } from '../video-api/schemas.
 import {
   DEFAULT_POLL_POLICY,
   createDurationHistory,
-  nextPollDelayMs,
+  nextPoll,
   type DurationHistory,
   type PollPolicy,
   type ProgressSample,
@@ -172,10 +172,11 @@ async function* pollUntilDone(
         },
       );
     }
-    let delay = nextPollDelayMs(
+    const planned = nextPoll(
       { elapsedMs, polls, samples, expectedDurationMs: durations.typicalMs() },
       policy,
     );
+    let delay = planned.delayMs;
     if (failuresSince !== undefined) delay = Math.max(delay, policy.maxIntervalMs);
     // Sparse polls get ±10 %: jobs started in one burst would otherwise poll in lockstep, opening a
     // connection each at the same instant. Polls aimed at a predicted finish stay exact.
@@ -187,7 +188,7 @@ async function* pollUntilDone(
     try {
       if (deps.pollLimiter) {
         warnOfPollBacklog(deps.pollLimiter.backlogMs(), log, now());
-        await deps.pollLimiter.acquire(signal);
+        await deps.pollLimiter.acquire(planned.landing ? 'landing' : 'routine', signal);
       }
       job = await deps.client.getJob(jobId, { signal });
       failuresSince = undefined;

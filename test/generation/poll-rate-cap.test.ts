@@ -25,13 +25,31 @@ describe('rate limiter', () => {
     for (let i = 1; i < at.length; i++) expect(at[i]!).toBeGreaterThanOrEqual(at[i - 1]!);
   });
 
-  it('lets an aborted waiter go at once', async () => {
-    const limiter = createRateLimiter(1);
+  it('lets an aborted waiter go at once, and gives its turn to the next', async () => {
+    const limiter = createRateLimiter(20);
     await limiter.acquire();
+    const started = Date.now();
     const controller = new AbortController();
-    const waiting = limiter.acquire(controller.signal);
+    const waiting = limiter.acquire('routine', controller.signal);
+    const after = limiter.acquire('routine');
     controller.abort(new Error('stop'));
     await expect(waiting).rejects.toThrow('stop');
+    await after;
+    // The next turn (50 ms after the first), not the one after it (100 ms).
+    expect(Date.now() - started).toBeLessThan(90);
+  });
+
+  it('serves a landing poll before the routine ones already waiting', async () => {
+    const limiter = createRateLimiter(50);
+    await limiter.acquire();
+    const order: string[] = [];
+    const routine = Array.from({ length: 5 }, (_, i) =>
+      limiter.acquire('routine').then(() => order.push(`routine ${i}`)),
+    );
+    const landing = limiter.acquire('landing').then(() => order.push('landing'));
+    await Promise.all([...routine, landing]);
+    expect(order[0]).toBe('landing');
+    expect(order.slice(1)).toEqual(['routine 0', 'routine 1', 'routine 2', 'routine 3', 'routine 4']);
   });
 
   it('refuses a rate of 0', () => {
