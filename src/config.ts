@@ -132,6 +132,7 @@ const envSchema = z.object({
   VIDEO_MODELS: modelList,
   VIDEO_API_TIMEOUT_MS: integer('VIDEO_API_TIMEOUT_MS', 1000, 600_000, 30_000),
   VIDEO_API_MAX_RETRIES: integer('VIDEO_API_MAX_RETRIES', 0, 10, 4),
+  VIDEO_API_MAX_RPS: integer('VIDEO_API_MAX_RPS', 1, 10_000, 20),
   MAX_SECONDS: integer('MAX_SECONDS', 1, 15, 15),
   MAX_SECONDS_WITH_REFERENCES: integer('MAX_SECONDS_WITH_REFERENCES', 1, 15, 10),
   DEFAULT_SECONDS: integer('DEFAULT_SECONDS', 1, 15, 6),
@@ -334,6 +335,8 @@ export interface Config {
     models: string[];
     timeoutMs: number;
     maxRetries: number;
+    /** Status polls per second by this process, across all its jobs (VIDEO_API_MAX_RPS): spread, not dropped. */
+    maxPollsPerSecond: number;
   };
   limits: GenerationLimits;
   maxVideoBytes: number;
@@ -514,6 +517,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       models,
       timeoutMs: e.VIDEO_API_TIMEOUT_MS,
       maxRetries: e.VIDEO_API_MAX_RETRIES,
+      maxPollsPerSecond: e.VIDEO_API_MAX_RPS,
     },
     limits: {
       maxPromptChars: 4096,

@@ -16,7 +16,7 @@ export interface PollPolicy {
 }
 
 export const DEFAULT_POLL_POLICY: PollPolicy = {
-  warmupDelaysMs: [1000, 1000, 1500, 2000],
+  warmupDelaysMs: [1000, 2500],
   maxIntervalMs: 5000,
   overdueIntervalMs: 750,
   landingMarginMs: 100,
@@ -54,12 +54,24 @@ export function predictFinishMs(state: PollState): number | undefined {
 }
 
 export function nextPollDelayMs(state: PollState, policy: PollPolicy = DEFAULT_POLL_POLICY): number {
+  return nextPoll(state, policy).delayMs;
+}
+
+/**
+ * The next poll: when, and whether it is aimed at the job's predicted finish (or the job is overdue), which
+ * the poll rate cap serves before progress checks.
+ */
+export function nextPoll(
+  state: PollState,
+  policy: PollPolicy = DEFAULT_POLL_POLICY,
+): { delayMs: number; landing: boolean } {
   const base = policy.warmupDelaysMs[state.polls] ?? policy.maxIntervalMs;
   const finish = predictFinishMs(state);
-  if (finish === undefined) return base;
+  if (finish === undefined) return { delayMs: base, landing: false };
   const untilFinish = finish - state.elapsedMs;
-  if (untilFinish <= 0) return Math.min(base, policy.overdueIntervalMs);
-  return Math.max(100, Math.min(base, untilFinish + policy.landingMarginMs));
+  if (untilFinish <= 0) return { delayMs: Math.min(base, policy.overdueIntervalMs), landing: true };
+  const aimed = untilFinish + policy.landingMarginMs;
+  return { delayMs: Math.max(100, Math.min(base, aimed)), landing: aimed <= base };
 }
 
 /** Remembers how long recent jobs took, so jobs that report no progress can still be polled on time. */

@@ -11,6 +11,7 @@ import {
   type PreparedRequest,
   type RequestSummary,
 } from './request.js';
+import { createRateLimiter } from '../video-api/rate-limit.js';
 import { runVideoJob, type GenerationEvent, type JobStart, type VideoJobDeps } from './video-job.js';
 
 /**
@@ -54,6 +55,8 @@ export function createGenerationService(
     logger,
     maxVideoBytes: config.maxVideoBytes,
     jobTimeoutMs: config.jobTimeoutMs,
+    // One per process, like the decode slots: the cap is on what this process asks of the provider.
+    pollLimiter: createRateLimiter(config.videoApi.maxPollsPerSecond),
     ...overrides.runner,
   };
   const models = { defaultModel: config.videoApi.model, offered: config.videoApi.models };

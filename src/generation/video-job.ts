@@ -4,11 +4,12 @@ import { abortReason, sleep } from '../util/sleep.js';
 import type { VideoApiClient } from '../video-api/client.js';
 import { downloadVideo, type DownloadedVideo } from '../video-api/download.js';
 import { VideoApiError } from '../video-api/errors.js';
+import type { RateLimiter } from '../video-api/rate-limit.js';
 import type { CreateVideoBody, JobStatus, VideoJob } from '../video-api/schemas.js';
 import {
   DEFAULT_POLL_POLICY,
   createDurationHistory,
-  nextPollDelayMs,
+  nextPoll,
   type DurationHistory,
   type PollPolicy,
   type ProgressSample,
@@ -34,6 +35,8 @@ export interface VideoJobDeps {
   maxVideoBytes: number;
   jobTimeoutMs: number;
   pollPolicy?: PollPolicy;
+  /** VIDEO_API_MAX_RPS: each status poll waits for its slot, so thousands of jobs poll spread out. */
+  pollLimiter?: RateLimiter;
   durations?: DurationHistory;
   now?: () => number;
   tmpRoot?: string;
@@ -43,6 +46,19 @@ export interface VideoJobDeps {
 export type JobStart = { body: CreateVideoBody } | { jobId: string; startedAt: number };
 
 const reportedUnknownStatuses = new Set<string>();
+
+/** A poll waiting this long for its VIDEO_API_MAX_RPS slot means the cap, not the provider, sets the pace. */
+const POLL_BACKLOG_WARN_MS = 5000;
+let pollBacklogWarnedAt = -Infinity;
+
+function warnOfPollBacklog(backlogMs: number, log: Logger, at: number): void {
+  if (backlogMs < POLL_BACKLOG_WARN_MS || at - pollBacklogWarnedAt < 60_000) return;
+  pollBacklogWarnedAt = at;
+  log.warn(
+    { backlogMs: Math.round(backlogMs) },
+    'status polls are waiting for VIDEO_API_MAX_RPS; finished videos are noticed later (raise it if the provider allows)',
+  );
+}
 const sharedDurations = createDurationHistory();
 
 export async function* runVideoJob(
@@ -156,10 +172,11 @@ async function* pollUntilDone(
         },
       );
     }
-    let delay = nextPollDelayMs(
+    const planned = nextPoll(
       { elapsedMs, polls, samples, expectedDurationMs: durations.typicalMs() },
       policy,
     );
+    let delay = planned.delayMs;
     if (failuresSince !== undefined) delay = Math.max(delay, policy.maxIntervalMs);
     // Sparse polls get ±10 %: jobs started in one burst would otherwise poll in lockstep, opening a
     // connection each at the same instant. Polls aimed at a predicted finish stay exact.
@@ -169,6 +186,10 @@ async function* pollUntilDone(
 
     polls++;
     try {
+      if (deps.pollLimiter) {
+        warnOfPollBacklog(deps.pollLimiter.backlogMs(), log, now());
+        await deps.pollLimiter.acquire(planned.landing ? 'landing' : 'routine', signal);
+      }
       job = await deps.client.getJob(jobId, { signal });
       failuresSince = undefined;
       delayedReported = false;
