@@ -110,6 +110,31 @@ describe('cli generate', () => {
     expect(body.fields).toMatchObject({ model: 'grok-video-3', seconds: '15', size: '1080P' });
   });
 
+  it('sends an image to a sibling model as the file part input_reference', async () => {
+    emulator.reset();
+    const image = join(dir, 'sibling.png');
+    await writeFile(image, await testImage({ width: 64, height: 48, fill: '#cc3366' }));
+    const run = await cli(
+      [
+        'generate',
+        'make it move',
+        '--model',
+        'grok-video-1.5',
+        '--image',
+        image,
+        '--out',
+        join(dir, 's.mp4'),
+      ],
+      { VIDEO_MODELS: 'grok-imagine-video,grok-video-1.5' },
+    );
+    expect(run.code).toBe(0);
+    const body = emulator.requests.find((r) => r.method === 'POST')?.body as RecordedForm;
+    expect(body.kind).toBe('multipart');
+    expect(body.fields).toMatchObject({ model: 'grok-video-1.5', seconds: '10' });
+    expect(body.fields).not.toHaveProperty('image');
+    expect(body.files.input_reference?.type).toMatch(/^image\//);
+  });
+
   it('exits 2 naming the model’s rule, with nothing sent, for a length, size or model it lacks', async () => {
     emulator.reset();
     const env = { VIDEO_MODELS: 'grok-imagine-video,grok-video-3' };

@@ -188,5 +188,8 @@ describe('Discord: a server’s models', () => {
     await submit.waitForOriginal((m) => m.attachments.length > 0, 15_000);
     const form = formOf(posts(video)[0]?.body);
     expect(form.fields).toMatchObject({ model: 'grok-video-1.5', prompt: 'the boat drifts away' });
+    // The image goes as the sibling's file part, not as a JSON data URI.
+    expect(Object.keys(form.files)).toEqual(['input_reference']);
+    expect(form.files.input_reference?.type).toMatch(/^image\//);
   });
 });
