@@ -103,6 +103,11 @@ export interface Invocation {
   options: Record<string, OptionValue | undefined>;
   /** Images the user attached or pointed at, with a reference string each so "Again" can fetch them again. */
   images: Array<ImageSource & { ref: string }>;
+  /**
+   * A video the user pointed at (a reply to a message with an MP4) or the job message's own video (Extend):
+   * the adapter's fetcher (`GenerationReply.fetchImage`) downloads it by `url`, with its host allowlist.
+   */
+  video?: ImageSource & { ref: string };
   /** Absent for events the platform never repeats. */
   delivery?: Delivery;
   /** The user asked how to use the command (Slack's bare `/imagine`): the core answers with its usage. */
