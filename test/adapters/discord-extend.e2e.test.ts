@@ -93,6 +93,43 @@ describe('Discord Extend', () => {
     expect(await used(alice.id)).toBe(3);
   });
 
+  it('uses the Discord copy of the video once the video service no longer keeps the clip', async ({
+    world: { discord, video },
+  }) => {
+    const first = await discord.slashCommand({
+      channelId,
+      guildId,
+      user: alice,
+      name: 'imagine',
+      options: [
+        { name: 'prompt', value: 'an orange boat' },
+        { name: 'seconds', value: 2 },
+        { name: 'resolution', value: '480P' },
+      ],
+    });
+    const done = await first.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+    const stored = discord.message(done.id)!;
+    const press = await discord.button({
+      message: stored,
+      customId: buttonId(stored, 'extend'),
+      user: alice,
+    });
+    await press.waitForAck();
+    // The provider no longer serves the first clip (its /content answers 404).
+    video.jobs.get([...video.jobs.keys()][0]!)!.directives.noContent = true;
+    const cdnBefore = discord.cdnRequests.length;
+    const submit = await discord.modalSubmit({
+      from: press,
+      fields: { prompt: 'the boat sails into the black night', seconds: '2' },
+    });
+    const joined = await submit.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+    const seen = await seeVideo(joined.attachments[0]!.bytes);
+    expect(Math.abs(seen.info.durationSeconds - 4)).toBeLessThanOrEqual(FRAME + 0.001);
+    expect(sameColour(seen.first, clipColour('an orange boat'))).toBe(true);
+    // Fetched from Discord twice: for its last frame, then to join.
+    expect(discord.cdnRequests.length - cdnBefore).toBeGreaterThanOrEqual(2);
+  });
+
   it('a failed clip is refunded and leaves the previous video as it was', async ({
     world: { discord, used },
   }) => {
