@@ -62,7 +62,7 @@ export const STARTING_CONTENT = `🎬 ${stateLine('starting', strong)}`;
 
 /** The prompt and settings under every finished job. */
 function caption(record: JobRecord): string {
-  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request)} · by <@${record.userId}>`;
+  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request, record.chain)} · by <@${record.userId}>`;
 }
 
 /** The delivered job: Done, an optional note (a link instead of a file too large), the caption. */

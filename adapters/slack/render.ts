@@ -36,7 +36,7 @@ export function progressText(event: JobEvent, record: JobRecord): string {
 
 /** The prompt and settings under every finished job. */
 function caption(record: JobRecord): string {
-  return `${quote(record.request.prompt)}\n_${settingsLine(record.request)}_`;
+  return `${quote(record.request.prompt)}\n_${settingsLine(record.request, record.chain)}_`;
 }
 
 /** The delivered job: Done, an optional note (where the video is, or why it is not here), the caption. */

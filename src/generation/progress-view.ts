@@ -114,15 +114,21 @@ export function textBar(percent: number | undefined, width = 20): string {
 }
 
 /** "6s · 16:9 · 720P · 2 images": the settings line under every job message. */
-export function settingsLine(request: {
-  seconds: number;
-  aspectRatio: string;
-  resolution: string;
-  imageRefs: string[];
-}): string {
+export function settingsLine(
+  request: {
+    seconds: number;
+    aspectRatio: string;
+    resolution: string;
+    imageRefs: string[];
+  },
+  /** An extension's earlier clips: the line then says how long the joined video is. */
+  chain?: { clips: ReadonlyArray<{ seconds: number }> },
+): string {
   const n = request.imageRefs.length;
   const images = n ? ` · ${n} image${n > 1 ? 's' : ''}` : '';
-  return `${request.seconds}s · ${request.aspectRatio} · ${request.resolution}${images}`;
+  const total = chain ? chain.clips.reduce((sum, clip) => sum + clip.seconds, request.seconds) : 0;
+  const joined = chain ? ` · ⏩ ${chain.clips.length + 1} clips, ${Math.round(total * 10) / 10}s in all` : '';
+  return `${request.seconds}s · ${request.aspectRatio} · ${request.resolution}${images}${joined}`;
 }
 
 /** The prompt as a block quote, cut to `max` characters; every line quoted so it cannot break out. */

@@ -83,6 +83,7 @@ describe('Discord Extend', () => {
     expect(sameColour(seen.first, colours[0]!)).toBe(true);
     expect(sameColour(seen.last, colours[2]!)).toBe(true);
     expect(JSON.stringify(stored.components)).toContain('"label":"Extend"');
+    expect(stored.content).toContain('2s · 16:9 · 480P · ⏩ 3 clips, 6s in all');
 
     // Each extension went upstream as image-to-video from the previous video's last frame.
     const posts = video.requests.filter((r) => r.method === 'POST').map((r) => r.body as { image?: string });

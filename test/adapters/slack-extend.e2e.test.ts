@@ -113,6 +113,7 @@ describe('Slack Extend', () => {
     );
     found = await result(slack, 'then green');
 
+    expect(found.share.text).toContain('⏩ 3 clips, 6s in all');
     const seen = await seeVideo(found.share.files[0]!.bytes);
     expect(Math.abs(seen.info.durationSeconds - 6)).toBeLessThanOrEqual(2 * FRAME + 0.001);
     expect(seen.info).toMatchObject({ width: 854, height: 480 });
