@@ -131,8 +131,8 @@ describe('Discord Extend', () => {
     expect(discord.cdnRequests.length - cdnBefore).toBeGreaterThanOrEqual(2);
   });
 
-  it('a failed clip is refunded and leaves the previous video as it was', async ({
-    world: { discord, used },
+  it('a failed clip is refunded and leaves the previous video as it was; Try again extends again', async ({
+    world: { discord, video, used, app },
   }) => {
     const first = await discord.slashCommand({
       channelId,
@@ -162,6 +162,19 @@ describe('Discord Extend', () => {
     const after = discord.message(before.id)!;
     expect(Buffer.from(after.attachments[0]!.bytes).equals(bytes)).toBe(true);
     expect(after.content).toBe(before.content);
+
+    // Try again repeats the extension (from the same video's last frame), not a video of the prompt alone.
+    const failedMessage = discord.message(failed.id)!;
+    const retry = await discord.button({
+      message: failedMessage,
+      customId: buttonId(failedMessage, 'again'),
+      user: bob,
+    });
+    await retry.waitForOriginal((m) => m.content.includes('Failed'), 20_000);
+    const retried = video.requests.filter((r) => r.method === 'POST').at(-1)?.body as { image?: string };
+    expect(retried.image).toMatch(/^data:image\//);
+    const [record] = await app.jobs.list({ userId: bob.id }, 1);
+    expect(record?.chain?.clips.map((clip) => clip.seconds)).toEqual([2]);
   });
 
   it('continues a video the user replies to with a mention, and refuses a file that is no video for free', async ({
