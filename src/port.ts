@@ -165,6 +165,11 @@ export interface GenerationReply extends Reply {
   deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
   /** Fetches an image the adapter referenced by URL (platform auth and host allowlist are the adapter's). */
   fetchImage?(source: ImageSource, maxBytes: number): Promise<Uint8Array>;
+  /**
+   * The same fetcher (its host allowlist and credentials) streaming a file to `path` under `maxBytes`: the
+   * platform's copy of a video Extend continues. Resolves with its size.
+   */
+  fetchFile?(source: ImageSource, maxBytes: number, path: string): Promise<number>;
   /** Mentions the requester once, in a new message, that a long job's result is posted. */
   notify?(record: JobRecord): Promise<void>;
 }

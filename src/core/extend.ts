@@ -144,7 +144,7 @@ export function createExtend(deps: ExtendDeps): Extend {
       resolution: applied.resolution,
       ...(model === undefined ? {} : { model }),
     }).seconds;
-    const frame = await deps.chain.lastFrame(chain, reply.fetchImage?.bind(reply));
+    const frame = await deps.chain.lastFrame(chain, reply.fetchFile?.bind(reply));
     if (!parent) {
       const seconds = Math.round(frame.info.durationSeconds * 100) / 100;
       chain = { clips: [{ seconds }], ...(chain.source ? { source: chain.source } : {}) };

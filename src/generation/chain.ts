@@ -1,4 +1,4 @@
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BotError, toBotError } from '../errors.js';
@@ -6,7 +6,7 @@ import type { JobChain } from '../jobs/job-store.js';
 import type { Logger } from '../log.js';
 import type { VideoApiClient } from '../video-api/client.js';
 import { DOWNLOAD_DIR_PREFIX, downloadVideo, type DownloadedVideo } from '../video-api/download.js';
-import { looksLikeMp4 } from '../video-api/video-type.js';
+import { looksLikeMp4, VIDEO_HEAD_BYTES } from '../video-api/video-type.js';
 import type { Ffmpeg } from '../video/ffmpeg.js';
 import { extractLastFrame } from '../video/frames.js';
 import { joinClips } from '../video/join.js';
@@ -21,7 +21,8 @@ import type { ImageSource } from './request.js';
  * MAX_VIDEO_BYTES like every download.
  */
 
-export type FetchFile = (source: ImageSource, maxBytes: number) => Promise<Uint8Array>;
+/** The adapter's file fetcher: streams `source` to `path` under `maxBytes`, resolves with its size. */
+export type FetchFile = (source: ImageSource, maxBytes: number, path: string) => Promise<number>;
 
 export interface ChainDeps {
   client: VideoApiClient;
@@ -81,17 +82,19 @@ export function createChainTools(deps: ChainDeps): ChainTools {
     );
   }
 
-  /** The platform's copy, through the adapter's fetcher (its host allowlist and credentials), into `dir`. */
+  /** The platform's copy, streamed by the adapter's fetcher (its host allowlist and credentials) into `dir`. */
   async function fromPlatform(
     chain: JobChain,
     fetchFile: FetchFile | undefined,
     dir: string,
   ): Promise<string> {
     const source = chain.source;
-    if (!source || !fetchFile)
+    if (!source || !fetchFile) {
       throw new BotError('job_failed', 'no platform copy of the video to continue', {
         userMessage: PREVIOUS_GONE,
       });
+    }
+    const path = join(dir, 'previous.mp4');
     const bytes = await fetchFile(
       {
         url: source.url,
@@ -100,12 +103,18 @@ export function createChainTools(deps: ChainDeps): ChainTools {
         ...(source.size === undefined ? {} : { size: source.size }),
       },
       deps.maxVideoBytes,
+      path,
     );
-    if (!looksLikeMp4(bytes)) {
-      throw new NotAVideoError(`“${source.name}” does not start like an MP4`, { bytes: bytes.byteLength });
+    const head = Buffer.alloc(VIDEO_HEAD_BYTES);
+    const file = await open(path, 'r');
+    try {
+      await file.read(head, 0, VIDEO_HEAD_BYTES, 0);
+    } finally {
+      await file.close();
     }
-    const path = join(dir, 'previous.mp4');
-    await writeFile(path, bytes);
+    if (!looksLikeMp4(head)) {
+      throw new NotAVideoError(`“${source.name}” does not start like an MP4`, { bytes });
+    }
     return path;
   }
 

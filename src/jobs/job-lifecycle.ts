@@ -287,7 +287,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
               video = await deps.service.chain.join(
                 current.chain,
                 event.video,
-                sink.fetchImage?.bind(sink),
+                sink.fetchFile?.bind(sink),
                 upstream.signal,
               );
             }
@@ -423,7 +423,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     const request = requestFromRecord(record);
     if (record.chain) {
       // An extension's reference image is a frame of the video it continues, taken again.
-      const frame = await deps.service.chain.lastFrame(record.chain, sink.fetchImage?.bind(sink));
+      const frame = await deps.service.chain.lastFrame(record.chain, sink.fetchFile?.bind(sink));
       request.images = [{ bytes: frame.png, name: 'last frame', contentType: 'image/png' }];
     }
     return { body: (await deps.service.prepare(request, sink.fetchImage)).body };
