@@ -1,6 +1,6 @@
 import { BotError, InvalidInputError } from '../errors.js';
 import type { ChainTools } from '../generation/chain.js';
-import type { GenerationRequest, RequestSummary } from '../generation/request.js';
+import type { GenerationRequest, ImageSource, RequestSummary } from '../generation/request.js';
 import { UNFINISHED_STATUSES, type JobChain, type JobRecord, type JobStore } from '../jobs/job-store.js';
 import type { JobRunner } from '../jobs/types.js';
 import type { GenerationReply, Invocation } from '../port.js';
@@ -14,8 +14,10 @@ import { optionText } from './generate.js';
  * join happens when the new clip is ready, so a restart resumes it from the record's `chain`).
  *
  * Order, cheapest refusal first: the video must be known, the total length must fit MAX_EXTENDED_SECONDS
- * (for the bot's own videos before anything is fetched), the space's rules, then the last frame (a download
- * and one ffmpeg run; a file that is no video is refused here, free), then the runner (cap, quota, record).
+ * (for the bot's own videos before anything is fetched), the space's rules, then the runner (per-user cap,
+ * quota), and only then the last frame (a download and one ffmpeg run), as the job's image: a refusal before
+ * it gives back the place and the reservation. A video the bot did not make is read before the runner instead
+ * (its length and shape are needed first); a file that is no video is refused there, free.
  */
 
 export interface ExtendDeps {
@@ -28,6 +30,9 @@ export interface ExtendDeps {
 }
 
 export type Extend = (invocation: Invocation, reply: GenerationReply, names?: ChannelNamer) => Promise<void>;
+
+/** The new job's image source that stands for the continued video's last frame, taken when the job is built. */
+const LAST_FRAME = 'extend:last-frame';
 
 const GONE =
   'That video is no longer known to the bot, so it cannot be extended. Reply to the video with a prompt instead.';
@@ -144,12 +149,28 @@ export function createExtend(deps: ExtendDeps): Extend {
       resolution: applied.resolution,
       ...(model === undefined ? {} : { model }),
     }).seconds;
-    const frame = await deps.chain.lastFrame(chain, reply.fetchFile?.bind(reply));
-    if (!parent) {
+    const fetchFile = reply.fetchFile?.bind(reply);
+    // A video the bot did not make is read now, free: its length (the limit) and shape (the new clip's) are
+    // needed before the request. For the bot's own videos the frame is taken as the job's image, once the
+    // per-user cap and the quota have accepted it, so a refused press fetches nothing and runs no ffmpeg.
+    let image: ImageSource;
+    let aspectRatio = parent?.request.aspectRatio;
+    if (parent) {
+      image = { url: LAST_FRAME, name: 'the last frame of the video', contentType: 'image/png' };
+    } else {
+      const frame = await deps.chain.lastFrame(chain, fetchFile);
       const seconds = Math.round(frame.info.durationSeconds * 100) / 100;
       chain = { clips: [{ seconds }], ...(chain.source ? { source: chain.source } : {}) };
       if (seconds + added > deps.maxExtendedSeconds) throw tooLong(seconds, added, deps.maxExtendedSeconds);
+      aspectRatio = ratioOf(frame.info.width, frame.info.height);
+      image = { bytes: frame.png, name: 'the last frame of the video', contentType: 'image/png' };
     }
+    const lastFrameOf = chain;
+    const fetchImage = async (source: ImageSource, maxBytes: number): Promise<Uint8Array> => {
+      if (source.url === LAST_FRAME) return (await deps.chain.lastFrame(lastFrameOf, fetchFile)).png;
+      if (!reply.fetchImage) throw new BotError('internal', 'this reply cannot fetch images');
+      return reply.fetchImage(source, maxBytes);
+    };
 
     await deps.runner.start(
       {
@@ -164,13 +185,13 @@ export function createExtend(deps: ExtendDeps): Extend {
       {
         prompt,
         seconds: applied.seconds,
-        aspectRatio: parent?.request.aspectRatio ?? ratioOf(frame.info.width, frame.info.height),
+        aspectRatio,
         resolution: applied.resolution,
         ...(model === undefined ? {} : { model }),
-        images: [{ bytes: frame.png, name: 'the last frame of the video', contentType: 'image/png' }],
+        images: [image],
       },
       reply,
-      { fetchImage: reply.fetchImage?.bind(reply) },
+      { fetchImage },
     );
   };
 }

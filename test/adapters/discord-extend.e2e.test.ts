@@ -21,7 +21,7 @@ const it = discordWorldTest({
   env: { QUOTA_DEFAULT: '50', MAX_EXTENDED_SECONDS: '15' },
   bot: { messageContent: true, reply: { editIntervalMs: 200 } },
 });
-const { guildId, general: channelId, alice, bob } = discordSeed;
+const { guildId, general: channelId, alice, bob, carol } = discordSeed;
 const FRAME = 1 / CLIP_FPS;
 
 const buttonId = (message: StoredMessage, prefix: string): string => {
@@ -291,6 +291,48 @@ describe('Discord Extend', () => {
     await discord.waitFor(() => /limit is 15 s/.test(everything(submit)), 10_000);
     expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(await used(alice.id)).toBe(usedBefore);
+  });
+
+  it('a press the quota refuses fetches nothing: the last frame is taken only once the job is accepted', async ({
+    world: { discord, video, app },
+  }) => {
+    const first = await discord.slashCommand({
+      channelId,
+      guildId,
+      user: carol,
+      name: 'imagine',
+      options: [
+        { name: 'prompt', value: 'a green field' },
+        { name: 'seconds', value: 1 },
+        { name: 'resolution', value: '480P' },
+      ],
+    });
+    const done = await first.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+    const stored = discord.message(done.id)!;
+    const subject = { platform: 'discord' as const, spaceId: guildId, userId: carol.id };
+    await app.quota.setUserLimit(
+      { ...subject, userId: discordSeed.admin.id, isSpaceAdmin: true },
+      subject,
+      1,
+    );
+    const contentGets = () =>
+      video.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/content')).length;
+    const gets = contentGets();
+    const cdn = discord.cdnRequests.length;
+    const press = await discord.button({
+      message: stored,
+      customId: buttonId(stored, 'extend'),
+      user: carol,
+    });
+    await press.waitForAck();
+    const submit = await discord.modalSubmit({
+      from: press,
+      fields: { prompt: 'the field turns gold', seconds: '1' },
+    });
+    await discord.waitFor(() => /used 1 of your 1 video/.test(everything(submit)), 10_000);
+    expect(contentGets()).toBe(gets);
+    expect(discord.cdnRequests.length).toBe(cdn);
+    expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   it('/jobs shows a chain as one video with its clips, and Delete removes the joined message', async ({
