@@ -439,4 +439,73 @@ describe('Discord Extend across a restart', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  it('an extension still waiting in line at shutdown takes the last frame again after the restart', async ({
+    world: { video },
+  }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'discord-extend-waiting-'));
+    const env = {
+      STORE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
+      QUOTA_DEFAULT: '50',
+      MAX_EXTENDED_SECONDS: '15',
+      MAX_CONCURRENT_JOBS: '1',
+    };
+    const { app: first } = await appFor(video, env);
+    const world = await startDiscordWorld({ video, app: first, bot: { messageContent: true } });
+    const emu = world.discord;
+    try {
+      const start = await emu.slashCommand({
+        channelId,
+        guildId,
+        user: alice,
+        name: 'imagine',
+        options: [
+          { name: 'prompt', value: 'a pink flower' },
+          { name: 'seconds', value: 2 },
+          { name: 'resolution', value: '480P' },
+        ],
+      });
+      const done = await start.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+      const stored = emu.message(done.id)!;
+      // Bob's long job holds the one upstream slot, so alice's extension waits in line.
+      await emu.slashCommand({
+        channelId,
+        guildId,
+        user: bob,
+        name: 'imagine',
+        options: [{ name: 'prompt', value: '[emu:ms=60000] a slow one' }],
+      });
+      await emu.waitFor(() => video.jobs.size === 2 || undefined, 10_000);
+      const press = await emu.button({ message: stored, customId: buttonId(stored, 'extend'), user: alice });
+      await press.waitForAck();
+      const submit = await emu.modalSubmit({
+        from: press,
+        fields: { prompt: 'the flower turns white', seconds: '2' },
+      });
+      await submit.waitForOriginal((m) => /Queued/.test(m.content), 15_000);
+      await world.bot.stop(500);
+      await first.close();
+      expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+      // The slow job finishes while the bot is down; the slot is free at the restart.
+      for (const job of video.jobs.values()) job.completesAt = Date.now();
+
+      const { app: second, bot: secondBot, close: closeSecond } = await world.startProcess({ env });
+      try {
+        await second.runner?.startWorkers((record) => secondBot.replyFor(record));
+        const final = await submit.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+        const seen = await seeVideo(final.attachments[0]!.bytes);
+        expect(Math.abs(seen.info.durationSeconds - 4)).toBeLessThanOrEqual(FRAME + 0.001);
+        expect(sameColour(seen.first, clipColour('a pink flower'))).toBe(true);
+        const posts = video.requests
+          .filter((r) => r.method === 'POST')
+          .map((r) => r.body as { image?: string });
+        expect(posts).toHaveLength(3);
+        expect(posts[2]?.image).toMatch(/^data:image\//);
+      } finally {
+        await closeSecond(500);
+      }
+    } finally {
+      await world.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
