@@ -20,6 +20,7 @@ const BENCHES = [
   { name: 'poll', file: 'poll.ts' },
   { name: 'quota', file: 'quota.ts' },
   { name: 'image', file: 'image.ts' },
+  { name: 'join', file: 'join.ts' },
 ] as const;
 type BenchName = (typeof BENCHES)[number]['name'];
 
@@ -208,6 +209,15 @@ if (outcomes.has('image')) {
   add(
     `Image pipeline: ${count(num(b, 'inputBytes'))}-byte 4000×3000 JPEG photo`,
     `${count(num(b, 'outputBytes'))} bytes sent (${text(b, 'outputSize')}, data URI ${count(num(b, 'dataUriChars'))} chars), median ${ms(num(b, 'medianMs'))}`,
+    '—',
+  );
+}
+
+if (outcomes.has('join')) {
+  const b = 'join';
+  add(
+    `Extend's join: ${num(b, 'clips')} × ${num(b, 'clipSeconds')} s 720P clips with sound (${count(num(b, 'inputBytes'))} bytes) into one MP4`,
+    `${ms(num(b, 'bestMs'))} (${fixed(num(b, 'outputSeconds'), 1)} s of video), ffmpeg peak RSS ${fixed(num(b, 'ffmpegPeakRssBytes') / 1024 ** 2, 0)} MB, bot process peak RSS ${fixed(num(b, 'nodePeakRssBytes') / 1024 ** 2, 0)} MB`,
     '—',
   );
 }

@@ -1,4 +1,5 @@
 import type { CommandDefinition, CommandRegistry } from '../src/core/command.js';
+import { extendAction } from './extend.js';
 import { imagineCommand, imagineCommandOffering } from './imagine.js';
 import { againAction, cancelAction, deleteAction, varyAction } from './job-actions.js';
 import { jobsCommand } from './jobs.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   varyAction,
   cancelAction,
   deleteAction,
+  extendAction,
 ];
 
 /** The commands people type (registered with each platform), as opposed to buttons and forms. */

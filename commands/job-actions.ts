@@ -57,6 +57,26 @@ function imagineFrom(invocation: Invocation, record: JobRecord, prompt?: string)
   };
 }
 
+/**
+ * An extension's Again (and Try again): the same continuation of the same video, a new clip joined on again,
+ * not a video of the last clip's prompt alone.
+ */
+function extendFrom(invocation: Invocation, record: JobRecord, prompt?: string): Invocation {
+  const chain = record.chain;
+  const source = chain?.source;
+  return {
+    ...invocation,
+    command: 'extend',
+    options: {
+      ...(chain?.parentId === undefined ? {} : { job: chain.parentId }),
+      prompt: prompt ?? record.request.prompt,
+      seconds: record.request.seconds,
+    },
+    images: [],
+    ...(source ? { video: { url: source.url, name: source.name, size: source.size, ref: source.url } } : {}),
+  };
+}
+
 /** Again and Vary: a new job from an old one's settings and images, on the presser's quota. */
 async function repeat(
   invocation: Invocation,
@@ -67,7 +87,8 @@ async function repeat(
   if (!isGenerationReply(reply))
     throw new BotError('internal', `${invocation.command} needs a generation reply`);
   const record = await recordOf(invocation, context, TOO_OLD);
-  await context.generate(imagineFrom(invocation, record, prompt), reply);
+  if (record.chain) await context.extend(extendFrom(invocation, record, prompt), reply);
+  else await context.generate(imagineFrom(invocation, record, prompt), reply);
 }
 
 /**

@@ -31,12 +31,22 @@ export function promptStart(prompt: string, max = PROMPT_START_CHARS): string {
   return `${(space > max - 20 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
+/** An extended video's length: its clips' and the total (`3 clips, 2 + 2 + 2 s = 6 s`). */
+export function chainLength(record: JobRecord): string {
+  const seconds = [...(record.chain?.clips ?? []).map((clip) => clip.seconds), record.request.seconds];
+  const round = (n: number) => Math.round(n * 10) / 10;
+  const total = round(seconds.reduce((sum, n) => sum + n, 0));
+  return `${seconds.length} clips, ${seconds.map(round).join(' + ')} s = ${total} s`;
+}
+
 export function jobLine(record: JobRecord, format: Formatter, showUser: boolean): string {
   const parts = [
     STATUS_LABELS[record.status] ?? record.status,
     format.time(record.createdAt),
     `“${format.escape(promptStart(record.request.prompt))}”`,
-    `${record.request.seconds} s ${record.request.aspectRatio} ${record.request.resolution}`,
+    record.chain
+      ? `⏩ ${chainLength(record)} ${record.request.aspectRatio} ${record.request.resolution}`
+      : `${record.request.seconds} s ${record.request.aspectRatio} ${record.request.resolution}`,
   ];
   if (showUser) parts.splice(1, 0, format.user(record.userId));
   const link = format.jobLink(record);
@@ -66,7 +76,7 @@ export const jobsCommand: CommandDefinition = {
         userMessage: onlyAdmins(context.format.words, 'list everyone’s jobs'),
       });
     }
-    const records = await deps.jobs.list(
+    const listed = await deps.jobs.list(
       {
         platform: invocation.platform,
         spaceId: invocation.spaceId,
@@ -74,6 +84,13 @@ export const jobsCommand: CommandDefinition = {
       },
       JOBS_LIMIT,
     );
+    // An extended video is one video: the clips it was made from are shown in its line, not on their own.
+    const partOfLonger = new Set(
+      listed
+        .filter((record) => record.status === 'completed')
+        .flatMap((record) => record.chain?.clips.map((clip) => clip.jobId) ?? []),
+    );
+    const records = listed.filter((record) => !partOfLonger.has(record.id));
     if (records.length === 0) {
       await reply.text(
         all ? 'No videos have been made here recently.' : 'You have no recent videos here. Try `/imagine`.',

@@ -10,6 +10,7 @@ import { createBot, type Bot } from '../src/core/bot.js';
 import { openApp, type App } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
+import { probeClip } from '../src/video/probe.js';
 import {
   snowflake,
   startDiscordEmulator,
@@ -316,6 +317,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         say(`   📎 ${file.name} (${kb(file.size)}) saved as ${path}`);
       }
     }
+    let foxAtNight: StoredMessage | undefined;
     const used = async (platform: 'discord' | 'slack', spaceId: string, userId: string) =>
       (await botApp.quota.status({ platform, spaceId, userId })).used;
 
@@ -434,6 +436,40 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       await showDiscordMessage(final, 'bot');
       check(final.attachments.length === 1, 'no video delivered');
       check((await used('discord', GUILD, alice.id)) === 2, 'alice’s usage is not 2 of 3');
+      foxAtNight = dEmu.message(final.id) ?? final;
+    });
+
+    await step('Discord: alice presses [Extend]: a new clip from the last frame, joined on', async () => {
+      check(foxAtNight, 'no video to extend');
+      const extend = buttonsOf(foxAtNight).find((b) => b.label === 'Extend');
+      check(extend, 'no Extend button under the video');
+      say(
+        `   alice presses [Extend]; the form holds the prompt and the seconds; she writes what happens next`,
+      );
+      const press = await dEmu.button({ message: foxAtNight, customId: extend.customId, user: alice });
+      await press.waitForAck();
+      check(press.modal(), 'Extend opened no form');
+      say(`   alice: prompt: the fox runs on into the forest  seconds: 4`);
+      const submit = await dEmu.modalSubmit({
+        from: press,
+        fields: { prompt: 'the fox runs on into the forest', seconds: '4' },
+      });
+      const final = await discordFinal(submit);
+      await showDiscordMessage(final, 'bot');
+      const joined = videos.at(-1);
+      check(final.attachments.length === 1 && joined, 'no joined video delivered');
+      const ffmpeg = botApp.service?.ffmpeg;
+      check(ffmpeg, 'no ffmpeg');
+      const info = await probeClip(ffmpeg, joined);
+      // The emulator's sample clip is 2 s whatever the length asked: 2 s + 2 s, one video as long as both.
+      say(
+        `   (the joined video: ${info.durationSeconds.toFixed(2)} s = both 2 s clips, ${info.width}×${info.height}, ${info.fps} fps)`,
+      );
+      check(
+        Math.abs(info.durationSeconds - 4) < 0.1,
+        `the joined video is ${info.durationSeconds} s, not 4 s`,
+      );
+      check((await used('discord', GUILD, alice.id)) === 3, 'the new clip was not charged as one video');
     });
 
     await step('Discord: dana’s generation fails upstream and is refunded', async () => {
@@ -612,7 +648,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       },
     );
 
-    const ok = steps.length === 11 && steps.every((s) => s.ok);
+    const ok = steps.length === 12 && steps.every((s) => s.ok);
     say('');
     say(
       ok

@@ -144,6 +144,10 @@ const envSchema = z.object({
   IMAGE_DECODE_CONCURRENCY: integer('IMAGE_DECODE_CONCURRENCY', 1, 64, 2),
   MAX_VIDEO_BYTES: integer('MAX_VIDEO_BYTES', 1024, 2048 * MiB, 200 * MiB),
   JOB_TIMEOUT_SECONDS: integer('JOB_TIMEOUT_SECONDS', 10, 86_400, 900),
+  MAX_EXTENDED_SECONDS: integer('MAX_EXTENDED_SECONDS', 1, 3600, 60),
+  FFMPEG_PATH: optionalText,
+  FFMPEG_CONCURRENCY: integer('FFMPEG_CONCURRENCY', 1, 64, 2),
+  FFMPEG_TIMEOUT_SECONDS: integer('FFMPEG_TIMEOUT_SECONDS', 5, 3600, 300),
   MAX_CONCURRENT_JOBS: integer('MAX_CONCURRENT_JOBS', 1, 10_000, 8),
   MAX_JOBS_PER_USER: integer('MAX_JOBS_PER_USER', 1, 10_000, 2),
   NOTIFY_AFTER_SECONDS: integer('NOTIFY_AFTER_SECONDS', 0, 86_400, 120),
@@ -323,6 +327,8 @@ export interface GenerationLimits {
   maxImages: number;
   maxImageBytes: number;
   imageMaxSide: number;
+  /** Longest video Extend may make: the joined clips together, in seconds (MAX_EXTENDED_SECONDS). */
+  maxExtendedSeconds: number;
 }
 
 export interface Config {
@@ -340,6 +346,8 @@ export interface Config {
   };
   limits: GenerationLimits;
   maxVideoBytes: number;
+  /** The ffmpeg that extracts frames and joins clips: its binary, runs at once per process, and each run's limit. */
+  ffmpeg: { path: string | undefined; concurrency: number; timeoutMs: number };
   /** Images decoded at once by this process, across all jobs: each decode can take a few hundred MB. */
   imageDecodeConcurrency: number;
   jobTimeoutMs: number;
@@ -463,6 +471,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `MAX_SECONDS_WITH_REFERENCES (${e.MAX_SECONDS_WITH_REFERENCES}) must not exceed MAX_SECONDS (${e.MAX_SECONDS})`,
     );
   }
+  if (e.MAX_EXTENDED_SECONDS < e.MAX_SECONDS) {
+    problems.push(
+      `MAX_EXTENDED_SECONDS (${e.MAX_EXTENDED_SECONDS}) must be at least MAX_SECONDS (${e.MAX_SECONDS}): one clip may be that long`,
+    );
+  }
   const defaultAspectRatio = checked(problems, 'DEFAULT_ASPECT_RATIO', () =>
     normalizeAspectRatio(e.DEFAULT_ASPECT_RATIO, '16:9'),
   );
@@ -529,8 +542,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxImages: e.MAX_IMAGES,
       maxImageBytes: e.MAX_IMAGE_BYTES,
       imageMaxSide: e.IMAGE_MAX_SIDE,
+      maxExtendedSeconds: e.MAX_EXTENDED_SECONDS,
     },
     maxVideoBytes: e.MAX_VIDEO_BYTES,
+    ffmpeg: {
+      path: e.FFMPEG_PATH,
+      concurrency: e.FFMPEG_CONCURRENCY,
+      timeoutMs: e.FFMPEG_TIMEOUT_SECONDS * 1000,
+    },
     imageDecodeConcurrency: e.IMAGE_DECODE_CONCURRENCY,
     jobTimeoutMs: e.JOB_TIMEOUT_SECONDS * 1000,
     jobLimits: { maxConcurrent: e.MAX_CONCURRENT_JOBS, maxPerUser: e.MAX_JOBS_PER_USER },

@@ -103,6 +103,11 @@ export interface Invocation {
   options: Record<string, OptionValue | undefined>;
   /** Images the user attached or pointed at, with a reference string each so "Again" can fetch them again. */
   images: Array<ImageSource & { ref: string }>;
+  /**
+   * A video the user pointed at (a reply to a message with an MP4) or the job message's own video (Extend):
+   * the adapter's fetcher (`GenerationReply.fetchImage`) downloads it by `url`, with its host allowlist.
+   */
+  video?: ImageSource & { ref: string };
   /** Absent for events the platform never repeats. */
   delivery?: Delivery;
   /** The user asked how to use the command (Slack's bare `/imagine`): the core answers with its usage. */
@@ -160,6 +165,11 @@ export interface GenerationReply extends Reply {
   deliver(video: DownloadedVideo, record: JobRecord): Promise<void>;
   /** Fetches an image the adapter referenced by URL (platform auth and host allowlist are the adapter's). */
   fetchImage?(source: ImageSource, maxBytes: number): Promise<Uint8Array>;
+  /**
+   * The same fetcher (its host allowlist and credentials) streaming a file to `path` under `maxBytes`: the
+   * platform's copy of a video Extend continues. Resolves with its size.
+   */
+  fetchFile?(source: ImageSource, maxBytes: number, path: string): Promise<number>;
   /** Mentions the requester once, in a new message, that a long job's result is posted. */
   notify?(record: JobRecord): Promise<void>;
 }

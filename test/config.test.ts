@@ -59,6 +59,26 @@ describe('config', () => {
     ]);
   });
 
+  it('reads the ffmpeg settings and MAX_EXTENDED_SECONDS', () => {
+    const defaults = parseConfig({});
+    expect(defaults.ffmpeg).toEqual({ path: undefined, concurrency: 2, timeoutMs: 300_000 });
+    expect(defaults.limits.maxExtendedSeconds).toBe(60);
+    const set = parseConfig({
+      FFMPEG_PATH: '/usr/bin/ffmpeg',
+      FFMPEG_CONCURRENCY: '3',
+      FFMPEG_TIMEOUT_SECONDS: '60',
+      MAX_EXTENDED_SECONDS: '45',
+    });
+    expect(set.ffmpeg).toEqual({ path: '/usr/bin/ffmpeg', concurrency: 3, timeoutMs: 60_000 });
+    expect(set.limits.maxExtendedSeconds).toBe(45);
+    expect(problemsOf({ FFMPEG_CONCURRENCY: '0' })).toEqual([
+      'FFMPEG_CONCURRENCY must be an integer 1-64 (got "0")',
+    ]);
+    expect(problemsOf({ MAX_EXTENDED_SECONDS: '5', MAX_SECONDS: '15' })).toEqual([
+      'MAX_EXTENDED_SECONDS (5) must be at least MAX_SECONDS (15): one clip may be that long',
+    ]);
+  });
+
   it('reads IMAGE_DECODE_CONCURRENCY as a positive integer', () => {
     expect(parseConfig({ IMAGE_DECODE_CONCURRENCY: '4' }).imageDecodeConcurrency).toBe(4);
     expect(problemsOf({ IMAGE_DECODE_CONCURRENCY: '0' })).toEqual([

@@ -1,4 +1,5 @@
 import { readCapped } from '../../src/util/read-capped.js';
+import { writeCapped } from '../../src/util/write-capped.js';
 import { BotError, InvalidInputError, type ImageSource } from '../../src/port.js';
 
 /**
@@ -35,9 +36,13 @@ function parseUrl(value: string | undefined): URL | undefined {
   }
 }
 
+/** Discord's copy of a video (Extend's fallback) may be large: more time than an image gets. */
+const FILE_TIMEOUT_MS = 120_000;
+
 export function createDiscordImageFetcher(apiBaseUrl: string, fetchImpl: typeof fetch = fetch) {
   const apiOrigin = new URL(apiBaseUrl).origin;
-  return async function fetchImage(source: ImageSource, maxBytes: number): Promise<Uint8Array> {
+  /** The checked response for a Discord file: its host allowed, no redirect followed, found. */
+  async function open(source: ImageSource, timeoutMs: number): Promise<ReadableStream<Uint8Array>> {
     const url = parseUrl(source.url);
     if (!url || !isDiscordImageUrl(url, apiOrigin)) {
       throw new InvalidInputError(
@@ -45,7 +50,7 @@ export function createDiscordImageFetcher(apiBaseUrl: string, fetchImpl: typeof 
         `“${source.name}” is not a Discord attachment, so the bot will not fetch it.`,
       );
     }
-    const response = await fetchImpl(url, { redirect: 'error', signal: AbortSignal.timeout(30_000) });
+    const response = await fetchImpl(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
     if (response.status === 404 || response.status === 403) {
       throw new InvalidInputError('images', `“${source.name}” is no longer available on Discord.`);
     }
@@ -54,14 +59,20 @@ export function createDiscordImageFetcher(apiBaseUrl: string, fetchImpl: typeof 
         userMessage: `Discord did not give the bot “${source.name}”. Please try again.`,
       });
     }
-    return readCapped(
-      response.body,
-      maxBytes,
-      () =>
-        new InvalidInputError(
-          'images',
-          `“${source.name}” is larger than the ${Math.round(maxBytes / 1048576)} MB limit.`,
-        ),
+    return response.body;
+  }
+  const tooLarge = (source: ImageSource, maxBytes: number) => () =>
+    new InvalidInputError(
+      'images',
+      `“${source.name}” is larger than the ${Math.round(maxBytes / 1048576)} MB limit.`,
     );
-  };
+  async function fetchImage(source: ImageSource, maxBytes: number): Promise<Uint8Array> {
+    return readCapped(await open(source, 30_000), maxBytes, tooLarge(source, maxBytes));
+  }
+  /** The same checks, streamed to `path` (a video for Extend); resolves with its size. */
+  async function toFile(source: ImageSource, maxBytes: number, path: string): Promise<number> {
+    if (source.size !== undefined && source.size > maxBytes) throw tooLarge(source, maxBytes)();
+    return writeCapped(await open(source, FILE_TIMEOUT_MS), path, maxBytes, tooLarge(source, maxBytes));
+  }
+  return Object.assign(fetchImage, { toFile });
 }

@@ -94,6 +94,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     interactionRest,
     logger: log,
     fetchImage,
+    fetchFile: fetchImage.toFile,
     pacer,
     ...options.reply,
   });

@@ -8,20 +8,25 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { prefillPrompt, promptFromMention } from '../../commands/animate.js';
+import { EXTEND_FORM_TITLE, EXTEND_PROMPT_HINT } from '../../commands/extend.js';
 import type { Invocation } from '../../src/port.js';
 import { ANIMATE_MENU_NAME } from './command-json.js';
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
 import { decodeChatInput, isSpaceAdmin, parentChannelIdOf, spaceIdOf } from './decode.js';
 import { discordFormat } from './format.js';
 import { createInteractionReply } from './interaction-reply.js';
-import { imagesOfMessages } from './message-images.js';
+import { imagesOfMessages, videoOfMessages } from './message-images.js';
 import {
   AGAIN_PREFIX,
   ANIMATE_MODAL_PREFIX,
   CANCEL_PREFIX,
   DELETE_PREFIX,
+  EXTEND_MODAL_PREFIX,
+  EXTEND_PREFIX,
   MODAL_PROMPT_LIMIT,
   MODEL_FIELD,
+  SECONDS_FIELD,
+  extendModal,
   PROMPT_FIELD,
   VARY_MODAL_PREFIX,
   VARY_PREFIX,
@@ -40,6 +45,12 @@ const pendingAnimateSchema = z.object({
   images: z.array(
     z.object({ url: z.string(), name: z.string(), ref: z.string(), size: z.number().optional() }),
   ),
+});
+/** What the Extend button remembers for its form: the video on the pressed message (its platform copy). */
+const pendingExtendSchema = z.object({
+  video: z
+    .object({ url: z.string(), name: z.string(), ref: z.string(), size: z.number().optional() })
+    .optional(),
 });
 const PENDING_TTL_MS = 15 * 60_000;
 const FULL_PROMPT_HINT = 'Use /imagine to send a prompt of up to 4,096 characters.';
@@ -113,6 +124,29 @@ export function createInteractionHandler(context: DiscordContext) {
     await interaction.showModal(promptModal(`${VARY_MODAL_PREFIX}${jobId}`, 'Vary this video', prefill));
   }
 
+  async function onExtend(interaction: ButtonInteraction, jobId: string): Promise<void> {
+    if (await refusedHere(interaction)) return;
+    const record = await context.core().recall(jobId);
+    if (!record) {
+      await interaction.reply({ content: TOO_OLD, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const video = videoOfMessages([interaction.message]);
+    await context
+      .core()
+      .pending.set(`discord:extend:${interaction.id}`, video ? { video } : {}, PENDING_TTL_MS);
+    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, FULL_PROMPT_HINT);
+    await interaction.showModal(
+      extendModal(
+        `${EXTEND_MODAL_PREFIX}${jobId}:${interaction.id}`,
+        EXTEND_FORM_TITLE,
+        EXTEND_PROMPT_HINT,
+        prefill,
+        record.request.seconds,
+      ),
+    );
+  }
+
   async function onAnimateMenu(interaction: MessageContextMenuCommandInteraction): Promise<void> {
     if (await refusedHere(interaction)) return;
     const target = interaction.targetMessage;
@@ -158,6 +192,22 @@ export function createInteractionHandler(context: DiscordContext) {
       await context.core().pending.delete(key);
       return;
     }
+    if (interaction.customId.startsWith(EXTEND_MODAL_PREFIX)) {
+      const [job = '', pressed = ''] = interaction.customId.slice(EXTEND_MODAL_PREFIX.length).split(':');
+      const key = `discord:extend:${pressed}`;
+      const pending = pendingExtendSchema.safeParse(await context.core().pending.get(key));
+      const seconds = interaction.fields.getTextInputValue(SECONDS_FIELD).trim();
+      const invocation = invocationOf(interaction, 'extend', {
+        job,
+        prompt: prompt(),
+        ...(seconds === '' ? {} : { seconds }),
+      });
+      // Without what the press remembered (expired), the video comes from the video service alone.
+      if (pending.success && pending.data.video) invocation.video = pending.data.video;
+      await run(interaction, invocation);
+      await context.core().pending.delete(key);
+      return;
+    }
     if (interaction.customId.startsWith(VARY_MODAL_PREFIX)) {
       const job = interaction.customId.slice(VARY_MODAL_PREFIX.length);
       await run(interaction, invocationOf(interaction, 'vary', { job, prompt: prompt() }));
@@ -179,6 +229,10 @@ export function createInteractionHandler(context: DiscordContext) {
       return;
     }
     if (interaction.isButton()) {
+      if (interaction.customId.startsWith(EXTEND_PREFIX)) {
+        await onExtend(interaction, interaction.customId.slice(EXTEND_PREFIX.length));
+        return;
+      }
       if (interaction.customId.startsWith(VARY_PREFIX)) {
         await onVary(interaction, interaction.customId.slice(VARY_PREFIX.length));
         return;

@@ -9,7 +9,7 @@ import type { DiscordReplyDeps } from './reply.js';
 export function jobToCome(
   job: () => GenerationReply | undefined,
   replyDeps: () => DiscordReplyDeps,
-): Pick<GenerationReply, 'progress' | 'deliver' | 'notify' | 'fetchImage'> {
+): Pick<GenerationReply, 'progress' | 'deliver' | 'notify' | 'fetchImage' | 'fetchFile'> {
   const needJob = (): GenerationReply => {
     const current = job();
     if (!current) throw new Error('this Discord reply was not acknowledged as a job');
@@ -23,6 +23,11 @@ export function jobToCome(
       const fetch = replyDeps().fetchImage;
       if (!fetch) throw new Error('no image fetcher');
       return fetch(source, maxBytes);
+    },
+    fetchFile: (source, maxBytes, path) => {
+      const fetch = replyDeps().fetchFile;
+      if (!fetch) throw new Error('no file fetcher');
+      return fetch(source, maxBytes, path);
     },
   };
 }

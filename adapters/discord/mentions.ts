@@ -3,7 +3,7 @@ import { promptFromMention } from '../../commands/animate.js';
 import { BotError, type GenerationReply, type Invocation } from '../../src/port.js';
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
 import { jobToCome } from './job-to-come.js';
-import { imagesOfMessages } from './message-images.js';
+import { imagesOfMessages, videoOfMessages } from './message-images.js';
 import { STARTING_CONTENT } from './render.js';
 import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply } from './reply.js';
 
@@ -93,6 +93,8 @@ export function createMentionHandler(context: DiscordContext) {
       ? await repliedTo(message, context)
       : { message: undefined, deleted: false };
     const images = imagesOfMessages([message, referenced]);
+    // A reply to a video (no image) continues it; a reply to an image animates the image, as before.
+    const video = images.length === 0 ? videoOfMessages([message, referenced]) : undefined;
     const invocation: Invocation = {
       platform: 'discord',
       spaceId,
@@ -101,12 +103,13 @@ export function createMentionHandler(context: DiscordContext) {
       userId: message.author.id,
       userName: message.author.username,
       isSpaceAdmin: message.member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false,
-      command: 'imagine',
+      command: video ? 'extend' : 'imagine',
       options: { prompt: promptFromMention(message.content, mentionPattern(me.id)) },
       images,
+      ...(video ? { video } : {}),
       delivery: discordDelivery(message.id, 'message'),
     };
-    if (images.length === 0) {
+    if (images.length === 0 && !video) {
       const help = deleted
         ? REPLIED_TO_DELETED
         : referenced && !context.messageContent

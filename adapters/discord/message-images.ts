@@ -29,3 +29,20 @@ export function imagesOfMessages(messages: ReadonlyArray<MessageLike | undefined
   }
   return images.slice(0, IMAGE_OPTION_NAMES.length);
 }
+
+const VIDEO_NAME = /\.(mp4|m4v|mov)$/i;
+
+/**
+ * The first video attachment of the messages (an MP4 or QuickTime file, by its declared type or its name), as
+ * the video an `extend` invocation continues. Whether it really is one is checked when it is read.
+ */
+export function videoOfMessages(messages: ReadonlyArray<MessageLike | undefined>): Invocation['video'] {
+  for (const message of messages) {
+    if (!message) continue;
+    for (const attachment of message.attachments.values()) {
+      const isVideo = attachment.contentType?.startsWith('video/') || VIDEO_NAME.test(attachment.name);
+      if (isVideo) return imageFromAttachment(attachment);
+    }
+  }
+  return undefined;
+}

@@ -29,6 +29,7 @@ export const AGAIN_PREFIX = 'again:';
 export const VARY_PREFIX = 'vary:';
 export const CANCEL_PREFIX = 'cancel:';
 export const DELETE_PREFIX = 'delete:';
+export const EXTEND_PREFIX = 'extend:';
 
 /** Under a job that is waiting or running: only Cancel (the requester or an admin may press it). */
 export function progressButtons(record: JobRecord): APIActionRowComponent<APIButtonComponent>[] {
@@ -53,7 +54,7 @@ const strong = (word: string) => `**${word}**`;
 
 export function progressContent(event: JobEvent, record: JobRecord): string {
   const view = progressView(event);
-  return `🎬 ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request, record.charged)}`;
+  return `🎬 ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { charged: record.charged, chain: record.chain })}`;
 }
 
 /** A mention's placeholder, posted before the job has a record: the first state, in the same words. */
@@ -61,7 +62,7 @@ export const STARTING_CONTENT = `🎬 ${stateLine('starting', strong)}`;
 
 /** The prompt and settings under every finished job. */
 function caption(record: JobRecord): string {
-  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request)} · by <@${record.userId}>`;
+  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { chain: record.chain })} · by <@${record.userId}>`;
 }
 
 /** The delivered job: Done, an optional note (a link instead of a file too large), the caption. */
@@ -115,6 +116,13 @@ export function resultButtons(record: JobRecord): APIActionRowComponent<APIButto
         },
         {
           type: ComponentType.Button,
+          style: ButtonStyle.Primary,
+          label: 'Extend',
+          emoji: { name: '⏩' },
+          custom_id: `${EXTEND_PREFIX}${record.id}`,
+        },
+        {
+          type: ComponentType.Button,
           style: ButtonStyle.Danger,
           label: 'Delete',
           emoji: { name: '🗑️' },
@@ -131,6 +139,9 @@ export const PROMPT_FIELD = 'prompt';
 export const MODEL_FIELD = 'model';
 export const ANIMATE_MODAL_PREFIX = 'animate:';
 export const VARY_MODAL_PREFIX = 'varied:';
+/** `extended:<job id>:<button interaction id>`: the interaction id keys what the Extend press remembered. */
+export const EXTEND_MODAL_PREFIX = 'extended:';
+export const SECONDS_FIELD = 'seconds';
 
 /**
  * A modal asking for the prompt, prefilled; a note above the field says when the prefill was shortened. With
@@ -176,4 +187,33 @@ export function promptModal(
     });
   }
   return { custom_id: customId, title, components };
+}
+
+/** Extend's form: the prompt (prefilled with the video's) and the new clip's seconds. */
+export function extendModal(
+  customId: string,
+  title: string,
+  hint: string,
+  prefill: ModalPrefill,
+  seconds: number,
+): APIModalInteractionResponseCallbackData {
+  const modal = promptModal(customId, title, prefill);
+  const components = [...modal.components];
+  const last = components.at(-1);
+  if (last && last.type === ComponentType.Label)
+    components[components.length - 1] = { ...last, description: hint };
+  components.push({
+    type: ComponentType.Label,
+    label: 'Seconds',
+    description: 'Length of the new clip',
+    component: {
+      type: ComponentType.TextInput,
+      custom_id: SECONDS_FIELD,
+      style: TextInputStyle.Short,
+      required: false,
+      max_length: 2,
+      value: String(seconds),
+    },
+  });
+  return { ...modal, components };
 }

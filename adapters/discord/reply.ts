@@ -68,6 +68,7 @@ export interface DiscordReplyDeps {
   editIntervalMs?: number;
   tokenLifetimeMs?: number;
   fetchImage?: GenerationReply['fetchImage'];
+  fetchFile?: GenerationReply['fetchFile'];
   /** Shared by all jobs of the adapter: with many at once, each edits less often. */
   pacer?: EditPacer;
 }
@@ -232,6 +233,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
   return {
     ref,
     fetchImage: deps.fetchImage,
+    fetchFile: deps.fetchFile,
 
     async text(message: string, options?: ReplyTextOptions) {
       if (options?.ephemeral) await surface.private(message);

@@ -71,6 +71,18 @@ export const animateMetadataSchema = z.object({
 });
 export type AnimateMetadata = z.infer<typeof animateMetadataSchema>;
 
+/** What the Extend modal carries from the button to its submission. */
+export const extendMetadataSchema = z.object({
+  teamId: z.string(),
+  channel: z.string(),
+  threadTs: z.string().optional(),
+  job: z.string(),
+  /** The Slack copy of the video (its file), when the job's message had one. */
+  video: z.object({ url: z.string(), name: z.string(), size: z.number().optional() }).optional(),
+  responseUrl: z.object({ url: z.string(), issuedAt: z.number() }).optional(),
+});
+export type ExtendMetadata = z.infer<typeof extendMetadataSchema>;
+
 const selected = z.object({ selected_option: z.object({ value: z.string() }).nullable().optional() });
 
 /** The modal's values, by block id and action id (both the option name). */
@@ -111,6 +123,20 @@ export function imagesOf(files: readonly SlackFile[] | undefined): SlackImage[] 
     });
   }
   return images;
+}
+
+const VIDEO_NAME = /\.(mp4|m4v|mov)$/i;
+
+/** The first video file of a message (by its type or name), as the video an `extend` continues. */
+export function videoOf(files: readonly SlackFile[] | undefined): SlackImage | undefined {
+  for (const file of files ?? []) {
+    const url = file.url_private_download ?? file.url_private;
+    const name = file.name ?? file.title ?? 'video';
+    if (url === undefined) continue;
+    if (!(file.mimetype ?? '').startsWith('video/') && !VIDEO_NAME.test(name)) continue;
+    return { url, ref: url, name, contentType: file.mimetype, size: file.size };
+  }
+  return undefined;
 }
 
 /** Matches mentions of the bot in raw Slack text, `<@U0BOT>` or `<@U0BOT|name>`. */

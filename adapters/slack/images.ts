@@ -1,6 +1,7 @@
 import { formatByteSize } from '../../src/util/format.js';
 
 import { readCapped } from '../../src/util/read-capped.js';
+import { writeCapped } from '../../src/util/write-capped.js';
 import { BotError, InvalidInputError, type ImageSource } from '../../src/port.js';
 
 /**
@@ -22,6 +23,8 @@ export const SLACK_FILE_HOSTS = [
 
 const MAX_REDIRECTS = 5;
 const TIMEOUT_MS = 30_000;
+/** Slack's copy of a video (Extend's fallback) may be large: more time than an image gets. */
+const FILE_TIMEOUT_MS = 120_000;
 
 export interface SlackImageFetcherOptions {
   botToken: string;
@@ -72,11 +75,16 @@ export function createSlackImageFetcher(options: SlackImageFetcherOptions) {
     return url;
   }
 
-  return async function fetchImage(source: ImageSource, maxBytes: number): Promise<Uint8Array> {
+  /** The checked final response for a Slack file: every hop on Slack's hosts, found, not HTML, under the cap. */
+  async function open(
+    source: ImageSource,
+    maxBytes: number,
+    timeoutMs: number,
+  ): Promise<ReadableStream<Uint8Array>> {
     const name = source.name;
     if (source.size !== undefined && source.size > maxBytes) throw tooLarge(name, source.size, maxBytes);
     let url = checked(source.url ?? '', undefined, name);
-    const signal = AbortSignal.timeout(TIMEOUT_MS);
+    const signal = AbortSignal.timeout(timeoutMs);
     for (let hop = 0; ; hop++) {
       const response = await fetchImpl(url, {
         headers: { Authorization: `Bearer ${options.botToken}` },
@@ -122,7 +130,18 @@ export function createSlackImageFetcher(options: SlackImageFetcherOptions) {
         await response.body.cancel().catch(() => undefined);
         throw tooLarge(name, declared, maxBytes);
       }
-      return readCapped(response.body, maxBytes, (size) => tooLarge(name, size, maxBytes, false));
+      return response.body;
     }
-  };
+  }
+
+  async function fetchImage(source: ImageSource, maxBytes: number): Promise<Uint8Array> {
+    const body = await open(source, maxBytes, TIMEOUT_MS);
+    return readCapped(body, maxBytes, (size) => tooLarge(source.name, size, maxBytes, false));
+  }
+  /** The same checks, streamed to `path` (a video for Extend); resolves with its size. */
+  async function toFile(source: ImageSource, maxBytes: number, path: string): Promise<number> {
+    const body = await open(source, maxBytes, FILE_TIMEOUT_MS);
+    return writeCapped(body, path, maxBytes, (size) => tooLarge(source.name, size, maxBytes, false));
+  }
+  return Object.assign(fetchImage, { toFile });
 }

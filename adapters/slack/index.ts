@@ -129,6 +129,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         refChanged: (jobId, changed) => started().refChanged(jobId, changed),
         maxUploadBytes: config.maxUploadBytes,
         fetchImage,
+        fetchFile: fetchImage.toFile,
         pacerFor,
         updateIntervalMs: options.reply?.updateIntervalMs,
         answers,

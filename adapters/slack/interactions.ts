@@ -1,10 +1,20 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { DEFAULT_ANIMATE_PROMPT, prefillPrompt } from '../../commands/animate.js';
+import { EXTEND_FORM_TITLE, EXTEND_PROMPT_HINT } from '../../commands/extend.js';
 import { imagineOptions } from '../../commands/imagine.js';
 import type { Invocation } from '../../src/port.js';
 import { dispatch, slackDelivery, type SlackContext } from './context.js';
-import { animateMetadataSchema, animateSubmissionSchema, imagesOf, messageShortcutSchema } from './decode.js';
+import {
+  animateMetadataSchema,
+  animateSubmissionSchema,
+  extendMetadataSchema,
+  imagesOf,
+  messageShortcutSchema,
+  slackFileSchema,
+  videoOf,
+  type ExtendMetadata,
+} from './decode.js';
 import { SLACK_NOT_ENABLED } from './format.js';
 import {
   AGAIN_ACTION,
@@ -12,9 +22,13 @@ import {
   ANIMATE_VIEW,
   CANCEL_ACTION,
   DELETE_ACTION,
+  EXTEND_ACTION,
+  EXTEND_VIEW,
   SLACK_MODAL_TEXT_LIMIT,
   animateModal,
+  extendModal,
 } from './render.js';
+import { slackMessageRefSchema } from './reply.js';
 import type { ResponseUrl } from './private-answer.js';
 import { createSlackActionReply } from './reply.js';
 import { decodeSlackText } from './text.js';
@@ -94,6 +108,110 @@ export function registerInteractions(context: SlackContext): void {
       dispatch(context, invocation, reply);
     });
   }
+
+  /** The Slack file of a job's video (its ref's fileId), for the platform copy; undefined when unknown. */
+  async function jobVideo(ref: unknown): Promise<ExtendMetadata['video']> {
+    const fileId = slackMessageRefSchema.safeParse(ref).data?.fileId;
+    if (!fileId) return undefined;
+    try {
+      const info = z
+        .object({ file: slackFileSchema })
+        .safeParse(await bolt.client.files.info({ file: fileId }));
+      const video = info.success ? videoOf([info.data.file]) : undefined;
+      return video?.url ? { url: video.url, name: video.name.slice(0, 80), size: video.size } : undefined;
+    } catch (error) {
+      log.debug({ err: error }, 'files.info failed; the video comes from the video service alone');
+      return undefined;
+    }
+  }
+
+  bolt.action<BlockAction<ButtonAction>>(EXTEND_ACTION, async ({ ack, body, action, client }) => {
+    await ack();
+    const teamId = body.team?.id ?? body.user.team_id ?? '';
+    const channel = body.channel?.id ?? '';
+    const message = actionMessageSchema.safeParse(body).data?.message;
+    const responseUrl = responseUrlOf(body);
+    const tell = (text: string) =>
+      context.answers.tell(
+        { channel, userId: body.user.id, threadTs: message?.thread_ts, responseUrl },
+        text,
+      );
+    if (!context.core().allows({ platform: 'slack', spaceId: teamId })) {
+      await tell(SLACK_NOT_ENABLED);
+      return;
+    }
+    const job = action.value ?? '';
+    const record = await context.core().recall(job);
+    if (!record) {
+      await tell('That video is too old to extend; reply to it in its thread with a prompt instead.');
+      return;
+    }
+    const metadata: ExtendMetadata = {
+      teamId,
+      channel,
+      threadTs: message?.thread_ts,
+      job,
+      video: await jobVideo(record.messageRef),
+      responseUrl,
+    };
+    const prefill = prefillPrompt(record.request.prompt, SLACK_MODAL_TEXT_LIMIT, FULL_PROMPT_HINT);
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: extendModal(
+        EXTEND_FORM_TITLE,
+        EXTEND_PROMPT_HINT,
+        prefill,
+        record.request.seconds,
+        JSON.stringify(metadata),
+      ) as never,
+    });
+  });
+
+  bolt.view(EXTEND_VIEW, async ({ ack, body }) => {
+    const parsed = animateSubmissionSchema.safeParse(body);
+    let metadata: ExtendMetadata | undefined;
+    try {
+      metadata = parsed.success
+        ? extendMetadataSchema.parse(JSON.parse(parsed.data.view.private_metadata))
+        : undefined;
+    } catch {
+      metadata = undefined;
+    }
+    if (!parsed.success || !metadata) {
+      await ack({
+        response_action: 'errors',
+        errors: { prompt: 'This form could not be read; please open it again.' },
+      });
+      log.warn({ issues: parsed.error?.issues.length }, 'ignoring an Extend submission that does not parse');
+      return;
+    }
+    const values = parsed.data.view.state.values;
+    const prompt = values.prompt.prompt.value?.trim() ?? '';
+    await ack();
+    const userId = parsed.data.user.id;
+    const seconds = values.seconds?.seconds.selected_option?.value;
+    const invocation: Invocation = {
+      platform: 'slack',
+      spaceId: metadata.teamId,
+      channelId: metadata.channel,
+      userId,
+      isSpaceAdmin: false,
+      command: 'extend',
+      options: { job: metadata.job, prompt, ...(seconds === undefined ? {} : { seconds }) },
+      images: [],
+      ...(metadata.video ? { video: { ...metadata.video, ref: metadata.video.url } } : {}),
+      delivery: slackDelivery(`view:${parsed.data.view.id}`),
+    };
+    const ref = {
+      kind: 'slack' as const,
+      teamId: metadata.teamId,
+      channel: metadata.channel,
+      userId,
+      threadTs: metadata.threadTs,
+      responseUrl: metadata.responseUrl,
+    };
+    dispatch(context, invocation, context.replyAt(ref));
+  });
 
   bolt.shortcut(ANIMATE_SHORTCUT, async ({ ack, body, client }) => {
     await ack();

@@ -9,7 +9,8 @@ import {
   botMentionPattern,
   conversationMessagesSchema,
   imagesOf,
-  type SlackImage,
+  videoOf,
+  type SlackFile,
 } from './decode.js';
 import { decodeSlackText } from './text.js';
 
@@ -23,16 +24,22 @@ const NO_IMAGES_MENTION =
 
 const eventEnvelopeSchema = z.object({ event_id: z.string() });
 
+/** The prompt an extension takes from a mention's parsed options. */
+function optionPrompt(options: Invocation['options']): string {
+  const prompt = options.prompt;
+  return typeof prompt === 'string' && prompt.trim() !== '' ? prompt : DEFAULT_ANIMATE_PROMPT;
+}
+
 export function registerMentions(context: SlackContext): void {
   const { bolt, log } = context;
 
-  /** The images a mention points at: its own files, else the thread parent's. */
-  async function mentionImages(channel: string, own: SlackImage[], threadTs?: string): Promise<SlackImage[]> {
-    if (own.length > 0 || threadTs === undefined) return own;
+  /** The files a mention points at: its own images or video, else the thread parent's files. */
+  async function mentionFiles(channel: string, own: SlackFile[], threadTs?: string): Promise<SlackFile[]> {
+    if (imagesOf(own).length > 0 || videoOf(own) !== undefined || threadTs === undefined) return own;
     try {
       const res = await bolt.client.conversations.replies({ channel, ts: threadTs, limit: 1 });
       const parent = conversationMessagesSchema.parse(res).messages.find((m) => m.ts === threadTs);
-      return imagesOf(parent?.files);
+      return parent?.files ?? [];
     } catch (error) {
       log.debug({ err: error }, 'conversations.replies failed; trying conversations.history');
     }
@@ -43,7 +50,7 @@ export function registerMentions(context: SlackContext): void {
       limit: 1,
     });
     const parent = conversationMessagesSchema.parse(res).messages.find((m) => m.ts === threadTs);
-    return imagesOf(parent?.files);
+    return parent?.files ?? [];
   }
 
   bolt.event('app_mention', async ({ body, context: bolt }) => {
@@ -81,9 +88,22 @@ export function registerMentions(context: SlackContext): void {
       }
       // Where the bot is not enabled the core refuses it anyway: the thread is not read.
       if (context.core().allows(invocation)) {
-        invocation.images = await mentionImages(event.channel, imagesOf(event.files), event.thread_ts);
+        const files = await mentionFiles(event.channel, event.files ?? [], event.thread_ts);
+        invocation.images = imagesOf(files);
+        // In a video's thread (and no image): continue that video; with an image, animate the image as before.
+        const video = invocation.images.length === 0 ? videoOf(files) : undefined;
+        if (video) {
+          invocation.command = 'extend';
+          invocation.video = video;
+          const { seconds } = invocation.options;
+          invocation.options = {
+            prompt: optionPrompt(invocation.options),
+            ...(seconds === undefined ? {} : { seconds }),
+          };
+          log.info({ userId: event.user }, 'continuing a video from a mention');
+        }
       }
-      if (invocation.images.length === 0) {
+      if (invocation.images.length === 0 && !invocation.video) {
         invocation.refusal = new BotError('invalid_input', 'mention without images', {
           userMessage: NO_IMAGES_MENTION,
         });

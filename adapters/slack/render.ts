@@ -18,6 +18,9 @@ import {
 export const AGAIN_ACTION = 'again';
 export const CANCEL_ACTION = 'cancel_job';
 export const DELETE_ACTION = 'delete_job';
+export const EXTEND_ACTION = 'extend_job';
+/** Extend's form: its callback id. */
+export const EXTEND_VIEW = 'extend_modal';
 
 export function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -28,12 +31,12 @@ const strong = (word: string) => `*${word}*`;
 
 export function progressText(event: JobEvent, record: JobRecord): string {
   const view = progressView(event);
-  return `:clapper: ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request, record.charged)}_`;
+  return `:clapper: ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request, { charged: record.charged, chain: record.chain })}_`;
 }
 
 /** The prompt and settings under every finished job. */
 function caption(record: JobRecord): string {
-  return `${quote(record.request.prompt)}\n_${settingsLine(record.request)}_`;
+  return `${quote(record.request.prompt)}\n_${settingsLine(record.request, { chain: record.chain })}_`;
 }
 
 /** The delivered job: Done, an optional note (where the video is, or why it is not here), the caption. */
@@ -95,7 +98,7 @@ export function resultBlocks(record: JobRecord, text: string): unknown[] {
  * blocks, and the share's own text already is the caption, so this message adds nothing else to read.
  */
 export function resultButtons(record: JobRecord): { text: string; blocks: unknown[] } {
-  return { text: 'Again or Delete this video', blocks: [resultActions(record)] };
+  return { text: 'Again, Extend or Delete this video', blocks: [resultActions(record)] };
 }
 
 /** "Again" and "Delete" buttons carrying the job id. */
@@ -107,6 +110,12 @@ function resultActions(record: JobRecord): unknown {
         type: 'button',
         action_id: AGAIN_ACTION,
         text: { type: 'plain_text', text: 'Again' },
+        value: record.id,
+      },
+      {
+        type: 'button',
+        action_id: EXTEND_ACTION,
+        text: { type: 'plain_text', text: 'Extend' },
         value: record.id,
       },
       {
@@ -204,6 +213,61 @@ export function animateModal(
     callback_id: ANIMATE_VIEW,
     title: plain('Animate'),
     submit: plain('Animate'),
+    close: plain('Cancel'),
+    private_metadata: privateMetadata,
+    blocks,
+  };
+}
+
+/** Extend's modal: the prompt (prefilled with the video's) and the new clip's seconds (preselected). */
+export function extendModal(
+  title: string,
+  hint: string,
+  prefill: ModalPrefill,
+  seconds: number,
+  privateMetadata: string,
+): Record<string, unknown> {
+  const choices: string[] = [];
+  for (let n = 1; n <= 15; n++) choices.push(String(n));
+  const option = (v: string) => ({ text: plain(v), value: v });
+  const blocks: unknown[] = [
+    { type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlack(hint) }] },
+    {
+      type: 'input',
+      block_id: 'prompt',
+      label: plain('Prompt'),
+      element: {
+        type: 'plain_text_input',
+        action_id: 'prompt',
+        multiline: true,
+        max_length: SLACK_MODAL_TEXT_LIMIT,
+        initial_value: prefill.value,
+      },
+    },
+  ];
+  if (prefill.note) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:scissors: ${escapeSlack(prefill.note)}` }],
+    });
+  }
+  blocks.push({
+    type: 'input',
+    block_id: 'seconds',
+    optional: true,
+    label: plain('Length of the new clip (seconds)'),
+    element: {
+      type: 'static_select',
+      action_id: 'seconds',
+      options: choices.map(option),
+      ...(choices.includes(String(seconds)) ? { initial_option: option(String(seconds)) } : {}),
+    },
+  });
+  return {
+    type: 'modal',
+    callback_id: EXTEND_VIEW,
+    title: plain(title.slice(0, 24)),
+    submit: plain('Extend'),
     close: plain('Cancel'),
     private_metadata: privateMetadata,
     blocks,

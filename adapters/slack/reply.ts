@@ -82,6 +82,7 @@ export interface SlackReplyDeps {
   /** The workspace's shared chat.update budget: with many jobs at once, each updates less often. */
   pacerFor?: (teamId: string) => EditPacer;
   fetchImage?: GenerationReply['fetchImage'];
+  fetchFile?: GenerationReply['fetchFile'];
   /** Answers only the user sees: ack body, response_url, ephemeral or DM, whichever still reaches them. */
   answers: PrivateAnswers;
   /** The bot's name as people see it, for "/invite @…". */
@@ -249,6 +250,7 @@ export function createSlackReply(
   return {
     ref,
     fetchImage: deps.fetchImage,
+    fetchFile: deps.fetchFile,
 
     async acknowledge(visibility) {
       if (visibility !== 'private' && (options.settleOnJob ?? true)) await options.ack?.settle();

@@ -170,6 +170,7 @@ async function runQuotaCommand(
       format: plainFormat,
       logger,
       generate: () => Promise.reject(new Error('the CLI does not generate through commands')),
+      extend: () => Promise.reject(new Error('the CLI does not generate through commands')),
       checkRequest: () => {
         throw new Error('the CLI does not generate through commands');
       },

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { Adapter, AdapterCore, ChatPlatform, GenerationReply } from '../port.js';
 import type { CommandContext, CommandRegistry } from './command.js';
 import { createDispatcher } from './dispatch.js';
+import { createExtend } from './extend.js';
 import { createGenerate, createRequestCheck } from './generate.js';
 
 /**
@@ -51,6 +52,14 @@ export function createBot(options: BotOptions): Bot {
   let draining = false;
   const generate = createGenerate({ runner, settings: app.settings });
   const checkRequest = createRequestCheck(service.validate, app.settings);
+  const extend = createExtend({
+    runner,
+    jobs: app.jobs,
+    settings: app.settings,
+    chain: service.chain,
+    validate: service.validate,
+    maxExtendedSeconds: service.limits.maxExtendedSeconds,
+  });
 
   const contextFor = ({ platform }: { platform: ChatPlatform }): CommandContext => {
     const adapter = adapters.get(platform);
@@ -64,6 +73,7 @@ export function createBot(options: BotOptions): Bot {
       format: adapter.format,
       logger,
       generate: (invocation, reply) => generate(invocation, reply, adapter.format),
+      extend: (invocation, reply) => extend(invocation, reply, adapter.format),
       checkRequest,
     };
   };

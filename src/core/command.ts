@@ -61,6 +61,11 @@ export interface CommandContext {
    */
   generate(invocation: Invocation, reply: GenerationReply): Promise<void>;
   /**
+   * Extend: continue a video (the job in `options.job`, or `invocation.video`) with a new clip made from its
+   * last frame; the result is the joined video. Checks the length limit, the space's rules, then runs as a job.
+   */
+  extend(invocation: Invocation, reply: GenerationReply): Promise<void>;
+  /**
    * The checks of a generation request that need no I/O but one read of the space's settings: the model
    * (allowed here? the space's default when none is named), then prompt, seconds, aspect ratio, resolution,
    * the images' count and what their metadata declares, by that model's rules, on the invocation's own

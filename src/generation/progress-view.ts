@@ -115,7 +115,8 @@ export function textBar(percent: number | undefined, width = 20): string {
 
 /**
  * "6s · 16:9 · 720P · 2 images": the settings line under every job message. With `charged` in credits (a job
- * still running), its price: "10s · 16:9 · 720P · 30 credits"; a video or its seconds say nothing new.
+ * still running), its price: "10s · 16:9 · 720P · 30 credits"; a video or its seconds say nothing new. With
+ * `chain` (an extension's earlier clips), how long the joined video is.
  */
 export function settingsLine(
   request: {
@@ -124,15 +125,21 @@ export function settingsLine(
     resolution: string;
     imageRefs: string[];
   },
-  charged?: JobRecord['charged'],
+  extra: {
+    charged?: JobRecord['charged'];
+    chain?: { clips: ReadonlyArray<{ seconds: number }> };
+  } = {},
 ): string {
+  const { charged, chain } = extra;
   const n = request.imageRefs.length;
   const images = n ? ` · ${n} image${n > 1 ? 's' : ''}` : '';
   const price =
     charged?.unit === 'credits'
       ? ` · ${formatCount(charged.amount)} credit${charged.amount === 1 ? '' : 's'}`
       : '';
-  return `${request.seconds}s · ${request.aspectRatio} · ${request.resolution}${images}${price}`;
+  const total = chain ? chain.clips.reduce((sum, clip) => sum + clip.seconds, request.seconds) : 0;
+  const joined = chain ? ` · ⏩ ${chain.clips.length + 1} clips, ${Math.round(total * 10) / 10}s in all` : '';
+  return `${request.seconds}s · ${request.aspectRatio} · ${request.resolution}${images}${joined}${price}`;
 }
 
 /** The prompt as a block quote, cut to `max` characters; every line quoted so it cannot break out. */

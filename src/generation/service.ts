@@ -1,4 +1,4 @@
-import { requireVideoApiKey, type Config } from '../config.js';
+import { requireVideoApiKey, type Config, type GenerationLimits } from '../config.js';
 import type { Logger } from '../log.js';
 import { createVideoApiClient, type VideoApiClient } from '../video-api/client.js';
 import { createSemaphore } from '../util/semaphore.js';
@@ -12,6 +12,8 @@ import {
   type RequestSummary,
 } from './request.js';
 import { createRateLimiter } from '../video-api/rate-limit.js';
+import { createFfmpeg, type Ffmpeg } from '../video/ffmpeg.js';
+import { createChainTools, type ChainTools } from './chain.js';
 import { runVideoJob, type GenerationEvent, type JobStart, type VideoJobDeps } from './video-job.js';
 
 /**
@@ -20,6 +22,12 @@ import { runVideoJob, type GenerationEvent, type JobStart, type VideoJobDeps } f
  */
 export interface GenerationService {
   readonly client: VideoApiClient;
+  /** The generation limits of the config (MAX_SECONDS, MAX_EXTENDED_SECONDS, ...). */
+  readonly limits: GenerationLimits;
+  /** This process's ffmpeg (FFMPEG_CONCURRENCY runs at once, each under FFMPEG_TIMEOUT_SECONDS). */
+  readonly ffmpeg: Ffmpeg;
+  /** Extend: the last frame of the video a chain continues, and the joined result. */
+  readonly chain: ChainTools;
   /** Checks everything that needs no I/O (throws `InvalidInputError`); cheap, so it runs before any other. */
   validate(request: GenerationRequest): RequestSummary;
   /** Fetches and decodes the images of a validated request and builds the body; bounded per process. */
@@ -68,8 +76,25 @@ export function createGenerationService(
     fetchImage,
     decodeSlots,
   });
+  // One per process, like the decode slots: ffmpeg runs are what cost CPU and memory, whichever job asks.
+  const ffmpeg = createFfmpeg({
+    path: config.ffmpeg.path,
+    concurrency: config.ffmpeg.concurrency,
+    timeoutMs: config.ffmpeg.timeoutMs,
+    logger,
+  });
+  const chain = createChainTools({
+    client,
+    ffmpeg,
+    maxVideoBytes: config.maxVideoBytes,
+    logger,
+    tmpRoot: runnerDeps.tmpRoot,
+  });
   return {
     client,
+    limits: config.limits,
+    ffmpeg,
+    chain,
     validate: (request) => validateRequest(request, config.limits, models),
     build: (request, summary, fetchImage) => buildValidatedRequest(request, summary, buildDeps(fetchImage)),
     prepare: (request, fetchImage) => buildVideoRequest(request, buildDeps(fetchImage)),

@@ -276,11 +276,25 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
         }
         if (event.type === 'completed') {
           let posted = false;
+          // An extension posts the whole video: the clips it continues joined with the new one.
+          let video = event.video;
           try {
+            if (current.chain) {
+              await sink.progress(
+                { type: 'downloading', jobId: event.jobId, elapsedMs: event.elapsedMs },
+                current,
+              );
+              video = await deps.service.chain.join(
+                current.chain,
+                event.video,
+                sink.fetchFile?.bind(sink),
+                upstream.signal,
+              );
+            }
             const claim = options.guard ? await options.guard.claim(current.id) : 'deliver';
             if (claim === 'deliver') {
               try {
-                await sink.deliver(event.video, current);
+                await sink.deliver(video, current);
               } catch (error) {
                 await options.guard?.release(current.id).catch(() => undefined);
                 throw error;
@@ -291,6 +305,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
               log.info({ jobId: current.id }, 'already delivered by an earlier attempt; not posting again');
             }
           } finally {
+            if (video !== event.video) await video.cleanup();
             await event.video.cleanup();
           }
           // Marked delivered before committing: a crash between the two must not deliver twice on resume.
@@ -389,6 +404,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
         imageRefs: context.imageRefs,
         model: summary.model,
       },
+      ...(context.chain ? { chain: context.chain } : {}),
       status: places.startsNow(id) ? 'reserved' : 'waiting',
       reservation: 'reserved',
       charged,
@@ -411,7 +427,13 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
    * taken by another process): built again from the record, its images fetched again through the sink.
    */
   async function rebuild(record: JobRecord, sink: GenerationReply): Promise<JobStart> {
-    return { body: (await deps.service.prepare(requestFromRecord(record), sink.fetchImage)).body };
+    const request = requestFromRecord(record);
+    if (record.chain) {
+      // An extension's reference image is a frame of the video it continues, taken again.
+      const frame = await deps.service.chain.lastFrame(record.chain, sink.fetchFile?.bind(sink));
+      request.images = [{ bytes: frame.png, name: 'last frame', contentType: 'image/png' }];
+    }
+    return { body: (await deps.service.prepare(request, sink.fetchImage)).body };
   }
 
   /** Refunds reservations left with no job record by a crash between the two writes. */

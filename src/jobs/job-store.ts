@@ -31,6 +31,28 @@ export const UNFINISHED_STATUSES: ReadonlySet<JobRecordStatus> = new Set([
   'processing',
 ]);
 
+/** One clip of an extended video, in order: which job made it, the provider's id for it, its nominal length. */
+export const chainClipSchema = z.object({
+  jobId: z.string().optional(),
+  upstreamId: z.string().optional(),
+  seconds: z.number(),
+});
+export type ChainClip = z.infer<typeof chainClipSchema>;
+
+/**
+ * An extension (Extend, or a reply to a video): the job whose video it continues and the clips that video is
+ * made of. The job's own clip is generated from the last of them; its result is all of them joined with it.
+ * Stored with the record so a restart joins the same clips.
+ */
+export const jobChainSchema = z.object({
+  /** The job whose video this continues; absent when it continues a video the bot did not make. */
+  parentId: z.string().optional(),
+  clips: z.array(chainClipSchema).min(1),
+  /** The platform's copy of the video continued (an attachment or file the adapter can fetch), if known. */
+  source: z.object({ url: z.string(), name: z.string(), size: z.number().optional() }).optional(),
+});
+export type JobChain = z.infer<typeof jobChainSchema>;
+
 const jobRecordSchema = z.object({
   id: z.string(),
   platform: platformSchema,
@@ -63,6 +85,7 @@ const jobRecordSchema = z.object({
   updatedAt: z.number(),
   deliveredAt: z.number().optional(),
   error: z.string().optional(),
+  chain: jobChainSchema.optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 

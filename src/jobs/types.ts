@@ -6,7 +6,7 @@ import type { Platform } from '../platforms.js';
 import type { QuotaLedger } from '../quota/ledger.js';
 import type { QuotaLimitKind, QuotaService } from '../quota/quota.js';
 import type { GenerationReply } from '../port.js';
-import type { JobRecord, JobRecordStatus, JobStore } from './job-store.js';
+import type { JobChain, JobRecord, JobRecordStatus, JobStore } from './job-store.js';
 import type { SchedulerLimits } from './scheduler.js';
 
 /**
@@ -45,6 +45,8 @@ export interface JobContext {
   userId: string;
   messageRef: unknown;
   imageRefs: string[];
+  /** Set for an extension: the video it continues (its reference image is that video's last frame). */
+  chain?: JobChain;
 }
 
 export interface JobRunnerDeps {

@@ -14,11 +14,17 @@ describe('npm run demo', () => {
     const result = await runDemo({ outDir, generationMs: 1500 });
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(result.steps).toHaveLength(11);
+    expect(result.steps).toHaveLength(12);
     expect(result.elapsedMs).toBeLessThan(60_000);
     const sample = await readFile(new URL('../emulators/video-api/sample.mp4', import.meta.url));
-    expect(result.videos).toHaveLength(7);
-    for (const path of result.videos) expect(await readFile(path)).toEqual(sample);
+    expect(result.videos).toHaveLength(8);
+    // Every video is the provider's sample, but the extension: the sample with a new clip joined on.
+    const extended = result.videos.filter((path) => path.includes('step6'));
+    expect(extended).toHaveLength(1);
+    for (const path of result.videos) {
+      if (path.includes('step6')) expect(await readFile(path)).not.toEqual(sample);
+      else expect(await readFile(path)).toEqual(sample);
+    }
     const text = result.transcript.join('\n');
     expect(text).toContain('You have used 1 of your 1 video today');
     expect(text).toContain('alice’s limit is now 3 videos.');
@@ -28,5 +34,7 @@ describe('npm run demo', () => {
     expect(text).toContain('Invite me with `/invite @emulated-bot` and try again.');
     expect(text).toContain('It did not count against your quota.');
     expect(text).toContain('dana presses [Try again]');
+    expect(text).toContain('alice presses [Extend]');
+    expect(text).toMatch(/the joined video: 4\.\d\d s = both 2 s clips/);
   }, 90_000);
 });

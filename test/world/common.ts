@@ -20,6 +20,8 @@ export interface BackendOptions {
   video?: VideoApiEmulator;
   /** Per video, for a started video-API emulator. Default 1000 ms. */
   generationMs?: number;
+  /** What a started video-API emulator serves: the shared sample (default) or a real clip per job. */
+  clips?: 'sample' | 'rendered';
   /** Use this app (the world leaves it open) instead of opening one. */
   app?: App;
   /** Environment over the test defaults (`STORE_URL=memory://`), read by the app's config. */
@@ -98,7 +100,10 @@ export async function worldVideo(
   options: BackendOptions,
 ): Promise<{ video: VideoApiEmulator; close: () => Promise<void> }> {
   if (options.video) return { video: options.video, close: async () => undefined };
-  const video = await startVideoApiEmulator({ generationMs: options.generationMs ?? 1000 });
+  const video = await startVideoApiEmulator({
+    generationMs: options.generationMs ?? 1000,
+    ...(options.clips ? { clips: options.clips } : {}),
+  });
   return { video, close: () => video.close() };
 }
 

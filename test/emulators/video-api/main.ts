@@ -8,6 +8,9 @@ import { startVideoApiEmulator } from './server.js';
 import type { RecordedRequest } from './server.js';
 
 const usage = `usage: npm run emulator -- [--port N] [--host H] [--key KEY] [--generation-ms MS] [--model NAME]
+                            [--clips rendered|sample]
+  --clips: rendered (default) gives each job a real clip coloured by its prompt and as long as its seconds;
+           sample gives every job the same tiny 2 s MP4
   env: PORT, EMULATOR_API_KEY`;
 
 const Port = z.coerce.number().int().min(0).max(65_535);
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
         key: { type: 'string' },
         'generation-ms': { type: 'string' },
         model: { type: 'string' },
+        clips: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
     apiKey: values.key ?? process.env.EMULATOR_API_KEY ?? 'emu-dev-key',
     generationMs: parseOrFail(Ms, values['generation-ms'] ?? '8000', 'generation-ms'),
     ...(values.model === undefined ? {} : { model: values.model }),
+    clips: parseOrFail(z.enum(['rendered', 'sample']), values.clips ?? 'rendered', 'clips'),
     onRequest: log,
   });
 

@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { flattenHeaders, listen, readBody, trackSockets } from '../http-util.js';
+import { clipBytes, clipColour, clipSize } from './clips.js';
 import { SYNTHETIC_MAX_BYTES, SYNTHETIC_MIN_BYTES, syntheticMp4 } from './synthetic-mp4.js';
 
 export interface VideoApiEmulatorOptions {
@@ -36,6 +37,13 @@ export interface VideoApiEmulatorOptions {
   /** Called once per request when it has been answered or dropped (never for hung requests). */
   onRequest?: (request: RecordedRequest, server: 'api' | 'foreign') => void;
   faults?: EmulatorFaults;
+  /**
+   * What a finished job's file is. `sample` (default): the same tiny 2 s MP4 for every job (`mp4`), which
+   * tests compare bytes against. `rendered`: a real clip per job, its colour from the prompt (`clipColour`),
+   * its length the job's seconds, its size from resolution and aspect ratio, starting on the reference image
+   * when there is one (`clips.ts`); rendered with ffmpeg once per distinct clip and cached.
+   */
+  clips?: 'sample' | 'rendered';
 }
 
 export type BurstStatus = 500 | 502 | 503 | 504;
@@ -162,6 +170,8 @@ export interface EmulatedJob {
   /** Successful starts of a download, on either server. */
   downloads: number;
   directives: JobDirectives;
+  /** With `clips: 'rendered'`: the job's own clip (rendering starts when the job is created). */
+  clip?: Promise<Buffer>;
 }
 
 export interface VideoApiEmulator {
@@ -175,6 +185,8 @@ export interface VideoApiEmulator {
   requests: RecordedRequest[];
   foreignRequests: RecordedRequest[];
   jobs: Map<string, EmulatedJob>;
+  /** The bytes a finished job's file has (its rendered clip, or the sample). */
+  videoFor(jobId: string): Promise<Buffer>;
   /** Merges into the current faults; pass a key as `undefined` (or `hang: false`) to clear it. */
   configure(faults: Partial<EmulatorFaults>): void;
   /** Clears requests, foreign requests, jobs, request counters and faults. */
@@ -279,6 +291,9 @@ interface Submission {
   prompt: string;
   seconds: string | undefined;
   size: string | undefined;
+  aspectRatio?: string | undefined;
+  /** The (first) reference image's bytes. */
+  reference?: Buffer | undefined;
 }
 
 /**
@@ -330,7 +345,14 @@ function checkSiblingForm(
   if (reference !== undefined && reference.bytes.length === 0) {
     return { error: 'input_reference is empty', param: 'input_reference' };
   }
-  return { model, prompt, seconds: f.seconds, size: f.size };
+  return {
+    model,
+    prompt,
+    seconds: f.seconds,
+    size: f.size,
+    aspectRatio: f.aspect_ratio,
+    reference: reference?.bytes,
+  };
 }
 
 /** Parses a multipart body the way a server framework would; undefined when it is not one. */
@@ -358,6 +380,12 @@ function isAspectRatio(value: string): boolean {
   if (ASPECT_PRESETS.has(value)) return true;
   const match = CUSTOM_RATIO.exec(value);
   return match !== null && Number(match[1]) > 0 && Number(match[2]) > 0;
+}
+
+/** The bytes of a `data:image/...;base64,` URI (already checked by the schema). */
+function dataUriBytes(uri: string | undefined): Buffer | undefined {
+  if (uri === undefined) return undefined;
+  return Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64');
 }
 
 class DirectiveError extends Error {}
@@ -476,6 +504,7 @@ export async function startVideoApiEmulator(
   const now = options.now ?? Date.now;
   const bodySchema = createBodySchema(model);
   const mp4 = await loadSample();
+  const clips = options.clips ?? 'sample';
 
   const requests: RecordedRequest[] = [];
   const foreignRequests: RecordedRequest[] = [];
@@ -561,6 +590,16 @@ export async function startVideoApiEmulator(
       downloads: 0,
       directives: parsed.directives,
     };
+    if (clips === 'rendered' && job.directives.bytes === undefined) {
+      job.clip = clipBytes({
+        colour: clipColour(job.prompt),
+        seconds: Number(job.seconds),
+        ...clipSize(job.size, body.aspectRatio),
+        ...(body.reference ? { reference: body.reference } : {}),
+      });
+      // Awaited when served; a failure here must not be an unhandled rejection meanwhile.
+      job.clip.catch(() => undefined);
+    }
     jobs.set(job.id, job);
     // The provider always acknowledges a submission as queued, however short the job.
     return { kind: 'json', status: 200, body: jobJson(job, true) };
@@ -638,6 +677,8 @@ export async function startVideoApiEmulator(
           prompt: result.data.prompt,
           seconds: result.data.seconds,
           size: result.data.resolution,
+          aspectRatio: result.data.aspect_ratio,
+          reference: dataUriBytes(result.data.image ?? result.data.images?.[0]),
         },
         raw,
       );
@@ -736,7 +777,7 @@ export async function startVideoApiEmulator(
       await streamSynthetic(res, job.directives.bytes, truncate);
       return;
     }
-    const file = faults.fileBody ?? mp4;
+    const file = faults.fileBody ?? (job.clip ? await job.clip : mp4);
     res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': String(file.length) });
     const end = truncate ? Math.floor(file.length / 2) : file.length;
     const bps = faults.downloadBytesPerSecond;
@@ -909,6 +950,11 @@ export async function startVideoApiEmulator(
     requests,
     foreignRequests,
     jobs,
+    async videoFor(jobId) {
+      const job = jobs.get(jobId);
+      if (job === undefined) throw new Error(`no emulated job ${jobId}`);
+      return job.clip ? await job.clip : mp4;
+    },
     configure,
     reset() {
       // In place, so arrays and maps a test already holds stay live.

@@ -1,0 +1,36 @@
+import { isGenerationReply } from '../src/core/command.js';
+import { BotError } from '../src/errors.js';
+import type { CommandDefinition } from './types.js';
+
+/**
+ * Extend: continue a video with a new clip made from its last frame, posted as one joined video. Pressed as
+ * the Extend button under a finished video (`job`, and a form with the prompt and seconds), or sent as a
+ * reply to a message with an MP4 (the adapter puts the video in `invocation.video`).
+ */
+
+/** The form's title and the sentence under the Extend button's form field, the same on every platform. */
+export const EXTEND_FORM_TITLE = 'Extend this video';
+export const EXTEND_PROMPT_HINT = 'What happens next? The new clip starts from the last frame.';
+
+export const extendAction: CommandDefinition = {
+  name: 'extend',
+  description: 'Continue a video with a new clip from its last frame',
+  surface: 'action',
+  visibility: 'job',
+  options: [
+    { name: 'job', type: 'string', description: 'The job whose video to continue' },
+    { name: 'prompt', type: 'string', description: 'What happens next', required: true, maxLength: 4096 },
+    { name: 'seconds', type: 'integer', description: 'Length of the new clip', minValue: 1, maxValue: 15 },
+  ],
+  // The prompt and seconds are the user's own input: checked before the acknowledgement.
+  precheck: (invocation, context) =>
+    context.checkRequest({
+      ...invocation,
+      images: [],
+      options: { prompt: invocation.options.prompt, seconds: invocation.options.seconds },
+    }),
+  async handle(invocation, reply, context) {
+    if (!isGenerationReply(reply)) throw new BotError('internal', 'extend needs a generation reply');
+    await context.extend(invocation, reply);
+  },
+};
