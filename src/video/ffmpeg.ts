@@ -34,6 +34,16 @@ export interface Ffmpeg {
 
 const STDERR_KEEP = 64 * 1024;
 
+/**
+ * `-i path` for a video the bot did not make itself (a user's, the platform's copy, the provider's): read as
+ * MP4/QuickTime only and from that one file only. Left to guess, ffmpeg reads an HLS playlist or ffconcat list
+ * named `.mp4` and opens the files (or URLs) it names: a user could have the bot read its own disk
+ * (test/video/untrusted-input.test.ts).
+ */
+export function videoInput(path: string): string[] {
+  return ['-protocol_whitelist', 'file', '-f', 'mov', '-i', path];
+}
+
 /** The npm-installed binary for this platform, or undefined when the package has none (it throws a string). */
 export function bundledFfmpegPath(): string | undefined {
   try {

@@ -1,6 +1,6 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { stderrTail, type Ffmpeg } from './ffmpeg.js';
+import { stderrTail, videoInput, type Ffmpeg } from './ffmpeg.js';
 import { NotAVideoError } from './probe.js';
 
 /**
@@ -35,7 +35,7 @@ export function extractLastFrame(ffmpeg: Ffmpeg, video: string, out: string, sig
   // Decodes only the last second, overwriting one image per frame: the file left is the last frame.
   return frameFile(
     ffmpeg,
-    ['-sseof', '-1', '-i', video, '-an', '-update', '1', '-f', 'image2', '-c:v', 'png'],
+    ['-sseof', '-1', ...videoInput(video), '-an', '-update', '1', '-f', 'image2', '-c:v', 'png'],
     out,
     'last',
     signal,
@@ -45,7 +45,7 @@ export function extractLastFrame(ffmpeg: Ffmpeg, video: string, out: string, sig
 export function extractFirstFrame(ffmpeg: Ffmpeg, video: string, out: string, signal?: AbortSignal) {
   return frameFile(
     ffmpeg,
-    ['-i', video, '-an', '-frames:v', '1', '-f', 'image2', '-c:v', 'png'],
+    [...videoInput(video), '-an', '-frames:v', '1', '-f', 'image2', '-c:v', 'png'],
     out,
     'first',
     signal,

@@ -1,7 +1,7 @@
 import { join as joinPath } from 'node:path';
 import { rm, stat } from 'node:fs/promises';
 import { BotError } from '../errors.js';
-import { stderrTail, type Ffmpeg } from './ffmpeg.js';
+import { stderrTail, videoInput, type Ffmpeg } from './ffmpeg.js';
 import { extractFirstFrame, extractLastFrame, sameFrame } from './frames.js';
 import { probeClip, type ClipInfo } from './probe.js';
 
@@ -105,7 +105,7 @@ export async function joinClips(
   );
   const withAudio = clips.some((clip) => clip.hasAudio);
   const args: string[] = [];
-  for (const path of inputs) args.push('-i', path);
+  for (const path of inputs) args.push(...videoInput(path));
   const silenceInputs = new Map<number, number>();
   if (withAudio) {
     clips.forEach((clip, i) => {

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { BotError } from '../errors.js';
-import { stderrTail, type Ffmpeg } from './ffmpeg.js';
+import { stderrTail, videoInput, type Ffmpeg } from './ffmpeg.js';
 
 /**
  * What a clip is, read from `ffmpeg -i` (ffprobe is not bundled): its length, frame size, frame rate, pixel
@@ -56,7 +56,7 @@ export function parseClipInfo(stderr: string): Omit<ClipInfo, 'bytes'> | undefin
 
 export async function probeClip(ffmpeg: Ffmpeg, path: string, signal?: AbortSignal): Promise<ClipInfo> {
   const { bytes } = await stat(path).then((s) => ({ bytes: s.size }));
-  const { stderr } = await ffmpeg.run(['-i', path], { signal });
+  const { stderr } = await ffmpeg.run(videoInput(path), { signal });
   const info = parseClipInfo(stderr);
   if (!info) {
     throw new NotAVideoError(`ffmpeg finds no video in the file: ${stderrTail(stderr, 2)}`, { bytes });

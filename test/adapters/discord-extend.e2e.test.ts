@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import type { InteractionHandle, StoredMessage } from '../emulators/discord/server.js';
 import { clipColour, CLIP_FPS } from '../emulators/video-api/clips.js';
+import { createLogger } from '../../src/log.js';
+import { createFfmpeg } from '../../src/video/ffmpeg.js';
 import { appFor } from '../helpers/app.js';
 import { sameColour, seeVideo } from '../helpers/video.js';
 import { discordSeed, startDiscordWorld } from '../world/discord.js';
@@ -261,6 +263,61 @@ describe('Discord Extend', () => {
     );
     expect(video.requests.filter((r) => r.method === 'POST').length).toBe(posts);
     expect(await used(bob.id)).toBe(usedBefore + 1);
+  });
+
+  it('refuses a "video" that is a playlist naming a file of the bot’s machine, reading nothing of it', async ({
+    world: { discord, video, used },
+  }) => {
+    // A file on the bot's machine no user may see (a red clip, so its frames would show if it leaked). The MP4
+    // check refuses the playlist before ffmpeg sees it; ffmpeg itself is confined too (video/untrusted-input).
+    const dir = await mkdtemp(join(tmpdir(), 'extend-canary-'));
+    try {
+      const canary = join(dir, 'secret.ts');
+      const ffmpeg = createFfmpeg({
+        concurrency: 1,
+        timeoutMs: 30_000,
+        logger: createLogger({ level: 'silent' }),
+      });
+      const made = await ffmpeg.run([
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=red:s=64x64:d=1',
+        '-f',
+        'mpegts',
+        '-y',
+        canary,
+      ]);
+      expect(made.code, made.stderr).toBe(0);
+      const playlist = `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nfile://${canary}\n#EXT-X-ENDLIST\n`;
+      const crafted = await discord.userMessage({
+        channelId,
+        guildId,
+        author: carol,
+        content: 'my clip',
+        attachments: [{ filename: 'clip.mp4', contentType: 'video/mp4', bytes: Buffer.from(playlist) }],
+      });
+      const usedBefore = await used(carol.id);
+      const ask = await discord.userMessage({
+        channelId,
+        guildId,
+        author: carol,
+        content: 'continue it',
+        mentionsBot: true,
+        replyTo: crafted,
+      });
+      await discord.waitFor(
+        () =>
+          discord
+            .messages(channelId)
+            .some((m) => m.reference?.messageId === ask.id && /not a video/i.test(m.content)),
+        20_000,
+      );
+      expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+      expect(await used(carol.id)).toBe(usedBefore);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an extension past MAX_EXTENDED_SECONDS before anything is charged', async ({
