@@ -2,6 +2,7 @@ import { mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BotError, toBotError } from '../errors.js';
+import { formatCount } from '../util/format.js';
 import type { JobChain } from '../jobs/job-store.js';
 import type { Logger } from '../log.js';
 import type { VideoApiClient } from '../video-api/client.js';
@@ -55,6 +56,31 @@ export interface ChainTools {
 /** The video to continue is gone from the provider and the platform: nothing can be made from it. */
 export const PREVIOUS_GONE =
   'The video to continue is no longer available (neither the video service nor the chat keeps it), so nothing was made. Nothing was charged for this clip.';
+
+/**
+ * The largest video Extend continues, by its longer side, and the highest frame rate. The provider makes at
+ * most 1080P; a joined video takes the first clip's size and rate, so a phone's 4K or a crafted 16000×16000
+ * video with few bytes would make every join decode and encode that much (minutes of ffmpeg, gigabytes of
+ * frames) for one press. Checked on the probe, which reads only the headers, before any frame is decoded.
+ */
+export const MAX_CONTINUED_SIDE = 1920;
+export const MAX_CONTINUED_FPS = 60;
+
+function checkContinuable(info: ClipInfo): void {
+  const side = Math.max(info.width, info.height);
+  if (side > MAX_CONTINUED_SIDE) {
+    throw new BotError('invalid_input', `video to continue is ${info.width}x${info.height}`, {
+      userMessage: `That video is ${formatCount(info.width)}×${formatCount(info.height)}; I continue videos up to ${formatCount(MAX_CONTINUED_SIDE)} pixels on their longer side. Nothing was charged.`,
+      detail: { width: info.width, height: info.height },
+    });
+  }
+  if (info.fps > MAX_CONTINUED_FPS) {
+    throw new BotError('invalid_input', `video to continue has ${info.fps} fps`, {
+      userMessage: `That video has ${info.fps} frames a second; I continue videos of up to ${MAX_CONTINUED_FPS}. Nothing was charged.`,
+      detail: { fps: info.fps },
+    });
+  }
+}
 
 async function workDir(tmpRoot: string | undefined): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpRoot ?? tmpdir(), `${DOWNLOAD_DIR_PREFIX}${process.pid}-`));
@@ -163,6 +189,7 @@ export function createChainTools(deps: ChainDeps): ChainTools {
           from = 'platform';
         }
         const info = await probeClip(deps.ffmpeg, video, signal);
+        checkContinuable(info);
         const png = await extractLastFrame(deps.ffmpeg, video, join(dir, 'last.png'), signal);
         return { png, info, from };
       } finally {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
@@ -311,6 +311,61 @@ describe('Discord Extend', () => {
           discord
             .messages(channelId)
             .some((m) => m.reference?.messageId === ask.id && /not a video/i.test(m.content)),
+        20_000,
+      );
+      expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+      expect(await used(carol.id)).toBe(usedBefore);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a video larger than it continues (a few KB that would decode to huge frames), for free', async ({
+    world: { discord, video, used },
+  }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'extend-huge-'));
+    try {
+      // 4,000×2,000 pixels of one colour: tiny as a file, 8 megapixels a frame for every join.
+      const path = join(dir, 'huge.mp4');
+      const ffmpeg = createFfmpeg({
+        concurrency: 1,
+        timeoutMs: 60_000,
+        logger: createLogger({ level: 'silent' }),
+      });
+      const made = await ffmpeg.run([
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=green:s=4000x2000:r=1:d=1',
+        '-c:v',
+        'libx264',
+        '-pix_fmt',
+        'yuv420p',
+        '-y',
+        path,
+      ]);
+      expect(made.code, made.stderr).toBe(0);
+      const posted = await discord.userMessage({
+        channelId,
+        guildId,
+        author: carol,
+        content: 'my clip',
+        attachments: [{ filename: 'huge.mp4', contentType: 'video/mp4', bytes: await readFile(path) }],
+      });
+      const usedBefore = await used(carol.id);
+      const ask = await discord.userMessage({
+        channelId,
+        guildId,
+        author: carol,
+        content: 'continue it',
+        mentionsBot: true,
+        replyTo: posted,
+      });
+      await discord.waitFor(
+        () =>
+          discord
+            .messages(channelId)
+            .some((m) => m.reference?.messageId === ask.id && /4,000×2,000.*1,920 pixels/.test(m.content)),
         20_000,
       );
       expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
