@@ -40,3 +40,28 @@ export function pickLanguage(
   }
   return fallback;
 }
+
+/** What an invocation says about language: the platform's locales, the space's setting, the bot's default. */
+export interface LanguageSources {
+  /** The user's platform locale (Discord's interaction `locale`, Slack's users.info `locale`). */
+  userLocale?: string;
+  /** The space's platform locale (Discord's `guild_locale`); Slack has none. */
+  spaceLocale?: string;
+  /** The space's `/settings language`; undefined when unset, or not read yet (a refusal before the settings). */
+  spaceSetting?: Language;
+  /** DEFAULT_LANGUAGE. */
+  defaultLanguage: Language;
+}
+
+/** The two languages of one invocation. */
+export interface InvocationLanguages {
+  /** Answers only the user sees: the user's locale if shipped, else the space's language. */
+  private: Language;
+  /** Public messages (a job's message): `/settings language`, else the space's locale if shipped, else the default. */
+  space: Language;
+}
+
+export function resolveLanguages(sources: LanguageSources): InvocationLanguages {
+  const space = sources.spaceSetting ?? pickLanguage([sources.spaceLocale], sources.defaultLanguage);
+  return { private: pickLanguage([sources.userLocale], space), space };
+}

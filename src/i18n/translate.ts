@@ -1,6 +1,6 @@
 import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
-import { en, type MessageKey } from './catalogs/en.js';
-import { zhCN } from './catalogs/zh-CN.js';
+import { en, type MessageKey } from './catalogs/en/index.js';
+import { zhCN } from './catalogs/zh-CN/index.js';
 import { DEFAULT_LANGUAGE, type Language } from './languages.js';
 
 /**
@@ -8,7 +8,7 @@ import { DEFAULT_LANGUAGE, type Language } from './languages.js';
  * lists and dates formatted for it with Intl. One per language, built once and shared (formatters are cached).
  */
 
-export type { MessageKey } from './catalogs/en.js';
+export type { MessageKey } from './catalogs/en/index.js';
 export type MessageValues = Record<string, string | number | Date>;
 
 export const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };

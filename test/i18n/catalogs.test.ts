@@ -1,6 +1,6 @@
 import { isStructurallySame, parse } from '@formatjs/icu-messageformat-parser';
 import { describe, expect, it } from 'vitest';
-import { en } from '../../src/i18n/catalogs/en.js';
+import { en } from '../../src/i18n/catalogs/en/index.js';
 import { LANGUAGES, languageOf, pickLanguage } from '../../src/i18n/languages.js';
 import { CATALOGS, TranslationError, translator } from '../../src/i18n/translate.js';
 

@@ -1,7 +1,6 @@
-import type { MessageKey } from './en.js';
+import type { progress as en } from '../en/progress.js';
 
-/** Simplified Chinese, written for readers in mainland China (not word for word from the English). */
-export const zhCN: Record<MessageKey, string> = {
+export const progress: Record<keyof typeof en, string> = {
   'progress.state.queued': '排队中',
   'progress.state.starting': '即将开始',
   'progress.state.generating': '生成中',
@@ -15,6 +14,6 @@ export const zhCN: Record<MessageKey, string> = {
   'progress.upstreamQueue': '正在视频服务的队列中等候',
   'progress.slow': '视频服务响应较慢，仍在等待',
   'progress.notCounted': '本次不计入你的额度。',
-  'time.aboutSeconds': '{seconds, number} 秒',
-  'time.aboutMinutes': '{minutes, number} 分钟',
+  'progress.wait.seconds': '{seconds, number} 秒',
+  'progress.wait.minutes': '{minutes, number} 分钟',
 };

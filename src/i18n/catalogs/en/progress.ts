@@ -1,10 +1,8 @@
 /**
- * English, the source catalog: every key the bot uses is defined here first, in ICU MessageFormat
- * (https://formatjs.github.io/docs/core-concepts/icu-syntax). Other catalogs have exactly these keys and
- * placeholders (test/i18n/catalogs.test.ts). Keys name where the text is used, not what it says.
+ * The job's message on every platform (src/generation/progress-view.ts): its states, what the state word
+ * alone does not say, and how a wait is estimated. Public: written in the space's language.
  */
-export const en = {
-  // The states every job's message goes through, on every platform (src/generation/progress-view.ts).
+export const progress = {
   'progress.state.queued': 'Queued',
   'progress.state.starting': 'Starting',
   'progress.state.generating': 'Generating',
@@ -19,8 +17,6 @@ export const en = {
   'progress.slow': 'the video service is slow to answer; still waiting',
   'progress.notCounted': 'It did not count against your quota.',
   // Rounded estimates ("40 s", "3 min").
-  'time.aboutSeconds': '{seconds, number} s',
-  'time.aboutMinutes': '{minutes, number} min',
+  'progress.wait.seconds': '{seconds, number} s',
+  'progress.wait.minutes': '{minutes, number} min',
 } as const;
-
-export type MessageKey = keyof typeof en;
