@@ -1,10 +1,10 @@
 import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, type Message } from 'discord.js';
 import { promptFromMention } from '../../commands/animate.js';
-import { BotError, type GenerationReply, type Invocation } from '../../src/port.js';
+import { BotError, translator, type GenerationReply, type Invocation } from '../../src/port.js';
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
 import { jobToCome } from './job-to-come.js';
 import { imagesOfMessages } from './message-images.js';
-import { STARTING_CONTENT } from './render.js';
+import { startingContent } from './render.js';
 import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply } from './reply.js';
 
 /**
@@ -52,9 +52,9 @@ function mentionReply(message: Message, context: DiscordContext): GenerationRepl
     get ref() {
       return job?.ref;
     },
-    async acknowledge() {
+    async acknowledge(_visibility, language) {
       // The placeholder is this job's message: progress, the video and any refusal appear in it.
-      const placeholder = await answer(STARTING_CONTENT);
+      const placeholder = await answer(startingContent(translator(language)));
       job = createDiscordReply(
         {
           kind: 'message',

@@ -24,6 +24,8 @@ export interface Translator {
   number(n: number): string;
   /** ["a", "b", "c"] → "a, b, and c" (en), "a、b和c" (zh-CN). */
   list(items: readonly string[]): string;
+  /** ["a", "b", "c"] → "a, b, or c" (en), "a、b或c" (zh-CN). */
+  orList(items: readonly string[]): string;
 }
 
 /** A message that cannot be formatted (a placeholder without its value, a broken pattern) is a bug: thrown. */
@@ -53,6 +55,7 @@ export function translator(language: Language = DEFAULT_LANGUAGE): Translator {
     t: (key, values) => String(intl.formatMessage({ id: key }, values)),
     number: (n) => intl.formatNumber(n),
     list: (items) => intl.formatList(items, { type: 'conjunction' }),
+    orList: (items) => intl.formatList(items, { type: 'disjunction' }),
   };
   built.set(language, made);
   return made;

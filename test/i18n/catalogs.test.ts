@@ -54,6 +54,8 @@ describe('translator', () => {
     expect(translator('zh-CN').t('progress.queue.ahead', { count: 3 })).toBe('前面还有 3 个');
     expect(translator('en').list(['a', 'b', 'c'])).toBe('a, b, and c');
     expect(translator('zh-CN').list(['甲', '乙', '丙'])).toBe('甲、乙和丙');
+    expect(translator('en').orList(['a', 'b', 'c'])).toBe('a, b, or c');
+    expect(translator('zh-CN').orList(['甲', '乙', '丙'])).toBe('甲、乙或丙');
   });
 
   it('throws on a placeholder given no value (a bug, found in tests, not shown half-formatted)', () => {
