@@ -100,6 +100,8 @@ export function createMentionHandler(context: DiscordContext) {
       parentChannelId: message.channel.isThread() ? (message.channel.parentId ?? undefined) : undefined,
       userId: message.author.id,
       userName: message.author.username,
+      // A message carries no user locale; the server's preferred one stands for the space.
+      spaceLocale: message.guild?.preferredLocale,
       isSpaceAdmin: message.member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false,
       command: 'imagine',
       options: { prompt: promptFromMention(message.content, mentionPattern(me.id)) },

@@ -81,6 +81,7 @@ export function registerMentions(context: SlackContext): void {
       }
       // Where the bot is not enabled the core refuses it anyway: the thread is not read.
       if (context.core().allows(invocation)) {
+        invocation.locale = (await context.lookupUser(event.user, teamId)).locale;
         invocation.images = await mentionImages(event.channel, imagesOf(event.files), event.thread_ts);
       }
       if (invocation.images.length === 0) {

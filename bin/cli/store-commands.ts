@@ -172,6 +172,7 @@ async function runQuotaCommand(
       // The operator's CLI speaks English.
       tr: translator('en'),
       spaceTr: translator('en'),
+      defaultLanguage: 'en',
       logger,
       generate: () => Promise.reject(new Error('the CLI does not generate through commands')),
       checkRequest: () => {

@@ -78,6 +78,7 @@ export function createBot(options: BotOptions): Bot {
       format: adapter.format,
       tr: translator(languages.private),
       spaceTr: translator(languages.space),
+      defaultLanguage: app.defaultLanguage,
       logger,
       generate: (invocation, reply) => generate(invocation, reply, adapter.format, languages.space),
       checkRequest,

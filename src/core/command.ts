@@ -1,3 +1,4 @@
+import type { Language } from '../i18n/languages.js';
 import type { Translator } from '../i18n/translate.js';
 import type { Logger } from '../log.js';
 import type { JobStore } from '../jobs/job-store.js';
@@ -58,6 +59,8 @@ export interface CommandContext {
   tr: Translator;
   /** For public messages (what everyone in the channel reads): the space's language. */
   spaceTr: Translator;
+  /** DEFAULT_LANGUAGE (`/settings language clear` says what a space falls back to). */
+  defaultLanguage: Language;
   logger: Logger;
   /**
    * The generating steps, in this order for every way a video starts: the space's rules (channel, bans,
