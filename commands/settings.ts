@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../src/errors.js';
+import { LANGUAGES, isLanguage, languageOf, resolveLanguages, type Language } from '../src/i18n/languages.js';
+import { translator, type Translator } from '../src/i18n/translate.js';
 import { ALL_SIZES } from '../src/video-api/models.js';
 import type { Invocation, OptionValue } from '../src/port.js';
 import {
@@ -51,6 +53,7 @@ const ADMIN_SUBCOMMANDS: ReadonlySet<string> = new Set([
   'defaults',
   'models',
   'images',
+  'language',
 ]);
 
 /** The same options, rules and flag names as /imagine's (`--seconds`, `--ar`, `--res` on Slack). */
@@ -83,6 +86,7 @@ export const SETTINGS_SUBCOMMANDS = [
   'defaults',
   'models',
   'images',
+  'language',
   'notify',
 ] as const;
 
@@ -106,6 +110,11 @@ function stateOf(value: OptionValue | undefined): boolean {
   throw new InvalidInputError('state', 'Say `on` or `off`.');
 }
 
+/** A language as its own speakers name it ("English", "简体中文"), whatever language the answer is in. */
+function languageName(language: Language, tr: Translator): string {
+  return tr.t(`commands.settings.language.name.${language}`);
+}
+
 function stringOf(value: OptionValue | undefined): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
@@ -117,7 +126,7 @@ export const settingsCommand: CommandDefinition = {
   visibility: 'private',
   defaultSubcommand: 'show',
   usageHint:
-    'show | ban-add word | ban-remove word | channel-add #ch | channel-remove #ch | defaults --seconds 6 --ar 9:16 --res 480P | models --default grok-video-3 --allowed grok-imagine-video,grok-video-3 | images on|off | notify on|off',
+    'show | ban-add word | ban-remove word | channel-add #ch | channel-remove #ch | defaults --seconds 6 --ar 9:16 --res 480P | models --default grok-video-3 --allowed grok-imagine-video,grok-video-3 | images on|off | language en|zh-CN|clear | notify on|off',
   subcommands: [
     { name: 'show', description: 'Show the rules in effect here', options: [] },
     {
@@ -151,6 +160,25 @@ export const settingsCommand: CommandDefinition = {
       options: [stateOption('on or off')],
     },
     {
+      name: 'language',
+      description: 'Admin: the language of the bot’s public messages here',
+      options: [
+        {
+          name: 'value',
+          type: 'string',
+          description: 'A language, or clear to follow the locale here (else the bot default)',
+          required: true,
+          choices: [
+            ...LANGUAGES.map((l) => ({
+              name: translator(l).t(`commands.settings.language.name.${l}`),
+              value: l,
+            })),
+            { name: 'clear', value: 'clear' },
+          ],
+        },
+      ],
+    },
+    {
       name: 'notify',
       description: 'Mention me when my long videos are ready (on/off)',
       options: [stateOption('on or off')],
@@ -178,8 +206,13 @@ export const settingsCommand: CommandDefinition = {
           deps.settings.modelsFor(actor),
         ]);
         const admin = deps.isAdmin(actor);
+        const language = settings.language
+          ? languageName(settings.language, context.tr)
+          : context.tr.t('commands.settings.language.unset', {
+              language: languageName(context.spaceTr.language, context.tr),
+            });
         await say(
-          `Rules here:\n${describeSettings(context.format, settings, deps.settings.limits, { showBans: admin, models })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
+          `Rules here:\n${describeSettings(context.format, settings, deps.settings.limits, { showBans: admin, models })}\n${context.tr.t('commands.settings.language.show', { language })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
         );
         return;
       }
@@ -256,6 +289,36 @@ export const settingsCommand: CommandDefinition = {
         const allowed = stateOf(o.state);
         await deps.settings.setImagesAllowed(actor, allowed);
         await say(allowed ? 'Image input is allowed here.' : 'Image input is now off here.');
+        return;
+      }
+      case 'language': {
+        const value = stringOf(o.value)?.trim() ?? '';
+        if (['clear', 'default', ''].includes(value.toLowerCase())) {
+          await deps.settings.setLanguage(actor, 'clear');
+          // The space's language without the setting: what the platform's locale or DEFAULT_LANGUAGE give.
+          const { space } = resolveLanguages({
+            spaceLocale: invocation.spaceLocale,
+            defaultLanguage: context.defaultLanguage,
+          });
+          await say(
+            context.tr.t('commands.settings.language.cleared', { language: languageName(space, context.tr) }),
+          );
+          return;
+        }
+        const language = isLanguage(value) ? value : languageOf(value);
+        if (!language) {
+          throw new InvalidInputError(
+            'language',
+            context.tr.t('commands.settings.language.unknown', {
+              value,
+              languages: context.tr.orList(LANGUAGES.map((l) => `\`${l}\``)),
+            }),
+          );
+        }
+        await deps.settings.setLanguage(actor, language);
+        await say(
+          context.tr.t('commands.settings.language.set', { language: languageName(language, context.tr) }),
+        );
         return;
       }
       case 'notify': {

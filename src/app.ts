@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import type { Language } from './i18n/languages.js';
 import { startupStep } from './errors.js';
 import {
   createGenerationService,
@@ -44,6 +45,8 @@ export interface App {
   settings: SpaceSettingsService;
   /** The servers and workspaces the bot works in (ALLOWED_SPACES); the core refuses the others. */
   spaces: SpaceAllowlist;
+  /** DEFAULT_LANGUAGE: public messages' language where neither the space nor its platform says one. */
+  defaultLanguage: Language;
   /** True when the store answers now (GET /healthz). */
   storeAnswers(): Promise<boolean>;
   /** Removes finished job records older than JOB_RETENTION_DAYS; the bot runs it at start and daily. */
@@ -149,6 +152,7 @@ export async function openApp(
     firstSeen: stateFirstSeen(state, logger),
     settings: spaceSettings,
     spaces: createSpaceAllowlist(config.allowedSpaces),
+    defaultLanguage: config.defaultLanguage,
     storeAnswers: () => opened.answers(),
     prune: () => jobs.prune(config.jobRetentionMs),
     async close() {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BotError } from './errors.js';
 import { parseStoreUrl } from './store/store-url.js';
 import { normalizeAspectRatio, normalizeResolution, type Resolution } from './generation/options.js';
+import { LANGUAGES, type Language } from './i18n/languages.js';
 import { KNOWN_MODELS } from './video-api/models.js';
 import { DEFAULT_PRICES, parsePrices, unpricedModels, type PriceTable } from './quota/prices.js';
 
@@ -236,6 +237,11 @@ const envSchema = z.object({
       }
       return [...new Set(entries)];
     }),
+  // The language of public messages where neither /settings language nor the platform's locale says one.
+  DEFAULT_LANGUAGE: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined),
+    z.enum(LANGUAGES, { message: `DEFAULT_LANGUAGE must be one of ${LANGUAGES.join(', ')}` }).default('en'),
+  ),
   DISCORD_TOKEN: optionalText,
   DISCORD_APP_ID: optionalText,
   DISCORD_API_BASE_URL: httpUrl('DISCORD_API_BASE_URL', 'https://discord.com/api'),
@@ -371,6 +377,8 @@ export interface Config {
    * allowed. Owners get no exception: the list says where the bot works, not who may use it.
    */
   allowedSpaces: string[] | undefined;
+  /** DEFAULT_LANGUAGE: public messages' language where the space and its platform say none (docs/i18n.md). */
+  defaultLanguage: Language;
   jobRetentionMs: number;
   discord: DiscordConfig | undefined;
   slack: SlackConfig | undefined;
@@ -572,6 +580,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     ownerIds: e.OWNER_IDS,
     allowedSpaces: e.ALLOWED_SPACES,
+    defaultLanguage: e.DEFAULT_LANGUAGE,
     jobRetentionMs: e.JOB_RETENTION_DAYS * 86_400_000,
     discord: e.DISCORD_TOKEN
       ? {

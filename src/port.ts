@@ -13,6 +13,7 @@ import type { DownloadedVideo } from './video-api/download.js';
  */
 
 import type { ChatPlatform } from './platforms.js';
+import type { Language } from './i18n/languages.js';
 
 export { PLATFORMS, CHAT_PLATFORMS, type Platform, type ChatPlatform } from './platforms.js';
 export type { JobEvent, JobRecord, DownloadedVideo, ImageSource };
@@ -34,19 +35,21 @@ export {
 } from './errors.js';
 export { formatByteSize, formatCount } from './util/format.js';
 export {
-  NOT_COUNTED,
-  STATE_WORDS,
   endView,
   progressLine,
   progressView,
   quotePrompt,
+  recordTranslator,
   settingsLine,
   stateLine,
+  stateWord,
   textBar,
   type EndView,
   type JobState,
   type ProgressView,
 } from './generation/progress-view.js';
+export { translator, type Translator } from './i18n/translate.js';
+export { pickLanguage, type Language } from './i18n/languages.js';
 export { writeHealth, type HealthCheck, type HealthReport } from './health.js';
 
 export interface UserRef {
@@ -94,6 +97,13 @@ export interface Invocation {
   userId: string;
   /** The user's name as the platform shows it, when the event carries one (for "cancelled by …"). */
   userName?: string;
+  /**
+   * The user's locale as the platform says it (Discord's interaction `locale`, Slack's users.info `locale`):
+   * the language of answers only they see, when the bot speaks it (docs/i18n.md).
+   */
+  locale?: string;
+  /** The space's locale (Discord's `guild_locale`; Slack has none): public messages' language when unset. */
+  spaceLocale?: string;
   isSpaceAdmin: boolean;
   /** A command or action name from the registry (commands/index.ts). */
   command: string;
@@ -133,9 +143,10 @@ export type Visibility = 'job' | 'private' | 'update';
 export interface Reply {
   /**
    * Called once the core knows which command runs (after dedup and the draining check), before any slow
-   * step: the platform's acknowledgement (Discord's deferral) belongs here.
+   * step: the platform's acknowledgement (Discord's deferral) belongs here. `language` is the space's, for
+   * a public placeholder posted now.
    */
-  acknowledge?(visibility: Visibility): Promise<void>;
+  acknowledge?(visibility: Visibility, language: Language): Promise<void>;
   /** A plain answer: the whole response for commands that do not generate. */
   text(message: string, options?: ReplyTextOptions): Promise<void>;
   /**

@@ -89,6 +89,15 @@ describe('config', () => {
     ]);
   });
 
+  it('reads DEFAULT_LANGUAGE: en unless set to a shipped language', () => {
+    expect(parseConfig({}).defaultLanguage).toBe('en');
+    expect(parseConfig({ DEFAULT_LANGUAGE: '' }).defaultLanguage).toBe('en');
+    expect(parseConfig({ DEFAULT_LANGUAGE: 'zh-CN' }).defaultLanguage).toBe('zh-CN');
+    expect(problemsOf({ DEFAULT_LANGUAGE: 'zh-TW' }).join('\n')).toContain(
+      'DEFAULT_LANGUAGE must be one of en, zh-CN',
+    );
+  });
+
   it('names the variable and its range when a number is wrong', () => {
     expect(problemsOf({ MAX_SECONDS: '20' })).toEqual(['MAX_SECONDS must be an integer 1-15 (got "20")']);
     expect(problemsOf({ MAX_SECONDS: 'ten' })).toEqual(['MAX_SECONDS must be an integer 1-15 (got "ten")']);

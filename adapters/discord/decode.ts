@@ -70,6 +70,8 @@ export function decodeChatInput(interaction: ChatInputCommandInteraction): Invoc
     channelId: interaction.channelId,
     parentChannelId: parentChannelIdOf(interaction),
     userId: interaction.user.id,
+    locale: interaction.locale,
+    spaceLocale: interaction.guildLocale ?? undefined,
     isSpaceAdmin: isSpaceAdmin(interaction),
     command: interaction.commandName,
     subcommandGroup,

@@ -87,6 +87,8 @@ function invocationOf(
     parentChannelId: parentChannelIdOf(interaction),
     userId: interaction.user.id,
     userName: interaction.user.username,
+    locale: interaction.locale,
+    spaceLocale: interaction.guildLocale ?? undefined,
     isSpaceAdmin: isSpaceAdmin(interaction),
     command,
     options,

@@ -1,10 +1,10 @@
 import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, type Message } from 'discord.js';
 import { promptFromMention } from '../../commands/animate.js';
-import { BotError, type GenerationReply, type Invocation } from '../../src/port.js';
+import { BotError, translator, type GenerationReply, type Invocation } from '../../src/port.js';
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
 import { jobToCome } from './job-to-come.js';
 import { imagesOfMessages, videoOfMessages } from './message-images.js';
-import { STARTING_CONTENT } from './render.js';
+import { startingContent } from './render.js';
 import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply } from './reply.js';
 
 /**
@@ -52,9 +52,9 @@ function mentionReply(message: Message, context: DiscordContext): GenerationRepl
     get ref() {
       return job?.ref;
     },
-    async acknowledge() {
+    async acknowledge(_visibility, language) {
       // The placeholder is this job's message: progress, the video and any refusal appear in it.
-      const placeholder = await answer(STARTING_CONTENT);
+      const placeholder = await answer(startingContent(translator(language)));
       job = createDiscordReply(
         {
           kind: 'message',
@@ -102,6 +102,8 @@ export function createMentionHandler(context: DiscordContext) {
       parentChannelId: message.channel.isThread() ? (message.channel.parentId ?? undefined) : undefined,
       userId: message.author.id,
       userName: message.author.username,
+      // A message carries no user locale; the server's preferred one stands for the space.
+      spaceLocale: message.guild?.preferredLocale,
       isSpaceAdmin: message.member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false,
       command: video ? 'extend' : 'imagine',
       options: { prompt: promptFromMention(message.content, mentionPattern(me.id)) },

@@ -12,12 +12,14 @@ import {
   progressLine,
   progressView,
   quotePrompt,
+  recordTranslator,
   settingsLine,
   stateLine,
   textBar,
   type BotError,
   type JobEvent,
   type JobRecord,
+  type Translator,
 } from '../../src/port.js';
 
 /** Discord markup for a job's message: progress while it runs, the caption and buttons when it is done. */
@@ -53,12 +55,15 @@ const quote = (prompt: string) => quotePrompt(prompt, 1500);
 const strong = (word: string) => `**${word}**`;
 
 export function progressContent(event: JobEvent, record: JobRecord): string {
-  const view = progressView(event);
-  return `🎬 ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { charged: record.charged, chain: record.chain })}`;
+  const tr = recordTranslator(record);
+  const view = progressView(event, tr);
+  return `🎬 ${progressLine(view, strong, tr)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { charged: record.charged, chain: record.chain })}`;
 }
 
 /** A mention's placeholder, posted before the job has a record: the first state, in the same words. */
-export const STARTING_CONTENT = `🎬 ${stateLine('starting', strong)}`;
+export function startingContent(tr: Translator): string {
+  return `🎬 ${stateLine('starting', strong, tr)}`;
+}
 
 /** The prompt and settings under every finished job. */
 function caption(record: JobRecord): string {
@@ -67,18 +72,19 @@ function caption(record: JobRecord): string {
 
 /** The delivered job: Done, an optional note (a link instead of a file too large), the caption. */
 export function finalContent(record: JobRecord, note?: string): string {
-  return `✅ ${stateLine('done', strong)}${note ? `\n${note}` : ''}\n${caption(record)}`;
+  return `✅ ${stateLine('done', strong, recordTranslator(record))}${note ? `\n${note}` : ''}\n${caption(record)}`;
 }
 
 /** A job that ended without a video: Failed or Cancelled, the reason and whether it counted, the caption. */
 export function endContent(error: BotError, record: JobRecord): string {
-  const view = endView(error, record);
-  return `${view.state === 'cancelled' ? '🚫' : '❌'} ${stateLine(view.state, strong)}\n${view.text}\n${caption(record)}`;
+  const tr = recordTranslator(record);
+  const view = endView(error, record, tr);
+  return `${view.state === 'cancelled' ? '🚫' : '❌'} ${stateLine(view.state, strong, tr)}\n${view.text}\n${caption(record)}`;
 }
 
 /** Under a failed job: Try again, the Again action (the same request, on the presser's quota). */
 export function endButtons(error: BotError, record: JobRecord): APIActionRowComponent<APIButtonComponent>[] {
-  if (!endView(error, record).tryAgain) return [];
+  if (!endView(error, record, recordTranslator(record)).tryAgain) return [];
   return [
     {
       type: ComponentType.ActionRow,

@@ -38,17 +38,17 @@ export function registerSlashCommands(
       } catch (error) {
         refusal = toBotError(error);
       }
-      // Admin rights only matter to commands that answer (a job's rules are the same for everyone).
-      const isSpaceAdmin =
-        enabled &&
-        definition.visibility !== 'job' &&
-        (await context.lookupUser(command.user_id, command.team_id)).admin;
+      // The user's locale matters to every command (its answers); admin rights only to commands that answer
+      // (a job's rules are the same for everyone).
+      const user = enabled ? await context.lookupUser(command.user_id, command.team_id) : undefined;
+      const isSpaceAdmin = definition.visibility !== 'job' && (user?.admin ?? false);
       const invocation: Invocation = {
         platform: 'slack',
         spaceId: command.team_id,
         channelId: command.channel_id,
         userId: command.user_id,
         userName: command.user_name,
+        locale: user?.locale,
         isSpaceAdmin,
         command: definition.name,
         subcommandGroup: parsed.subcommandGroup,

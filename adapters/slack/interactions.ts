@@ -79,13 +79,15 @@ export function registerInteractions(context: SlackContext): void {
       const responseUrl = responseUrlOf(body);
       const generates = command === 'again';
       const enabled = context.core().allows({ platform: 'slack', spaceId: teamId });
+      const user = enabled ? await context.lookupUser(body.user.id, teamId) : undefined;
       const invocation: Invocation = {
         platform: 'slack',
         spaceId: teamId,
         channelId: channel,
         userId: body.user.id,
         userName: body.user.name ?? body.user.username,
-        isSpaceAdmin: generates || !enabled ? false : (await context.lookupUser(body.user.id, teamId)).admin,
+        locale: user?.locale,
+        isSpaceAdmin: generates ? false : (user?.admin ?? false),
         command,
         options: { job: action.value ?? '' },
         images: [],
@@ -302,6 +304,8 @@ export function registerInteractions(context: SlackContext): void {
       spaceId: metadata.teamId,
       channelId: metadata.channel,
       userId,
+      // The form was opened where the bot is enabled (the shortcut checks it); the user's lookup is cached.
+      locale: (await context.lookupUser(userId, metadata.teamId)).locale,
       isSpaceAdmin: false,
       command: 'imagine',
       options: {

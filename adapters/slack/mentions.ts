@@ -88,6 +88,7 @@ export function registerMentions(context: SlackContext): void {
       }
       // Where the bot is not enabled the core refuses it anyway: the thread is not read.
       if (context.core().allows(invocation)) {
+        invocation.locale = (await context.lookupUser(event.user, teamId)).locale;
         const files = await mentionFiles(event.channel, event.files ?? [], event.thread_ts);
         invocation.images = imagesOf(files);
         // In a video's thread (and no image): continue that video; with an image, animate the image as before.

@@ -5,6 +5,7 @@ import {
   progressLine,
   progressView,
   quotePrompt,
+  recordTranslator,
   settingsLine,
   stateLine,
   textBar,
@@ -30,8 +31,9 @@ const quote = (prompt: string) => quotePrompt(prompt, 2500, escapeSlack);
 const strong = (word: string) => `*${word}*`;
 
 export function progressText(event: JobEvent, record: JobRecord): string {
-  const view = progressView(event);
-  return `:clapper: ${progressLine(view, strong)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request, { charged: record.charged, chain: record.chain })}_`;
+  const tr = recordTranslator(record);
+  const view = progressView(event, tr);
+  return `:clapper: ${progressLine(view, strong, tr)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request, { charged: record.charged, chain: record.chain })}_`;
 }
 
 /** The prompt and settings under every finished job. */
@@ -41,19 +43,20 @@ function caption(record: JobRecord): string {
 
 /** The delivered job: Done, an optional note (where the video is, or why it is not here), the caption. */
 export function finalText(record: JobRecord, note?: string): string {
-  return `:white_check_mark: ${stateLine('done', strong)}${note ? `\n${note}` : ''}\n${caption(record)}`;
+  return `:white_check_mark: ${stateLine('done', strong, recordTranslator(record))}${note ? `\n${note}` : ''}\n${caption(record)}`;
 }
 
 /** A job that ended without a video: Failed or Cancelled, the reason and whether it counted, the caption. */
 export function endText(error: BotError, record: JobRecord): string {
-  const view = endView(error, record);
-  return `${view.state === 'cancelled' ? ':no_entry_sign:' : ':x:'} ${stateLine(view.state, strong)}\n${escapeSlack(view.text)}\n${caption(record)}`;
+  const tr = recordTranslator(record);
+  const view = endView(error, record, tr);
+  return `${view.state === 'cancelled' ? ':no_entry_sign:' : ':x:'} ${stateLine(view.state, strong, tr)}\n${escapeSlack(view.text)}\n${caption(record)}`;
 }
 
 /** Blocks for a job that ended without a video: the text and, when it failed, Try again (the Again action). */
 export function endBlocks(error: BotError, record: JobRecord, text: string): unknown[] {
   const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
-  if (endView(error, record).tryAgain) {
+  if (endView(error, record, recordTranslator(record)).tryAgain) {
     blocks.push({
       type: 'actions',
       elements: [

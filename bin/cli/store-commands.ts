@@ -5,6 +5,7 @@ import { describeUsage, usageHeading } from '../../commands/usage.js';
 import { openApp } from '../../src/app.js';
 import { createDispatcher } from '../../src/core/dispatch.js';
 import { plainFormat } from '../../src/core/plain-format.js';
+import { translator } from '../../src/i18n/translate.js';
 import type { Config } from '../../src/config.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { JOB_STATUSES } from '../../src/jobs/job-store.js';
@@ -168,6 +169,10 @@ async function runQuotaCommand(
       usage: app.usage,
       runner: undefined,
       format: plainFormat,
+      // The operator's CLI speaks English.
+      tr: translator('en'),
+      spaceTr: translator('en'),
+      defaultLanguage: 'en',
       logger,
       generate: () => Promise.reject(new Error('the CLI does not generate through commands')),
       extend: () => Promise.reject(new Error('the CLI does not generate through commands')),

@@ -1,5 +1,7 @@
 import type { App } from '../app.js';
 import { BotError } from '../errors.js';
+import type { InvocationLanguages } from '../i18n/languages.js';
+import { translator } from '../i18n/translate.js';
 import { createInFlightTracker } from '../jobs/in-flight.js';
 import type { JobRecord } from '../jobs/job-store.js';
 import type { ResumeOptions } from '../jobs/types.js';
@@ -19,7 +21,16 @@ import { createGenerate, createRequestCheck } from './generate.js';
 export interface BotOptions {
   app: Pick<
     App,
-    'quota' | 'settings' | 'jobs' | 'usage' | 'runner' | 'service' | 'pending' | 'firstSeen' | 'spaces'
+    | 'quota'
+    | 'settings'
+    | 'jobs'
+    | 'usage'
+    | 'runner'
+    | 'service'
+    | 'pending'
+    | 'firstSeen'
+    | 'spaces'
+    | 'defaultLanguage'
   >;
   registry: CommandRegistry;
   logger: Logger;
@@ -61,7 +72,10 @@ export function createBot(options: BotOptions): Bot {
     maxExtendedSeconds: service.limits.maxExtendedSeconds,
   });
 
-  const contextFor = ({ platform }: { platform: ChatPlatform }): CommandContext => {
+  const contextFor = (
+    { platform }: { platform: ChatPlatform },
+    languages: InvocationLanguages,
+  ): CommandContext => {
     const adapter = adapters.get(platform);
     if (!adapter) throw new BotError('internal', `no adapter for ${platform}`);
     return {
@@ -71,9 +85,12 @@ export function createBot(options: BotOptions): Bot {
       usage: app.usage,
       runner,
       format: adapter.format,
+      tr: translator(languages.private),
+      spaceTr: translator(languages.space),
+      defaultLanguage: app.defaultLanguage,
       logger,
-      generate: (invocation, reply) => generate(invocation, reply, adapter.format),
-      extend: (invocation, reply) => extend(invocation, reply, adapter.format),
+      generate: (invocation, reply) => generate(invocation, reply, adapter.format, languages.space),
+      extend: (invocation, reply) => extend(invocation, reply, adapter.format, languages.space),
       checkRequest,
     };
   };
@@ -83,6 +100,8 @@ export function createBot(options: BotOptions): Bot {
     draining: () => draining,
     allows: (space) => app.spaces.allows(space),
     contextFor,
+    spaceLanguage: async (space) => (await app.settings.get(space)).language,
+    defaultLanguage: app.defaultLanguage,
     logger,
   });
 

@@ -1,3 +1,5 @@
+import type { Language } from '../i18n/languages.js';
+import type { Translator } from '../i18n/translate.js';
 import type { Logger } from '../log.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { JobRunner } from '../jobs/types.js';
@@ -53,6 +55,12 @@ export interface CommandContext {
   /** Absent where nothing generates (the operator CLI). */
   runner: JobRunner | undefined;
   format: Formatter;
+  /** For answers only the invoking user sees: their language (docs/i18n.md). */
+  tr: Translator;
+  /** For public messages (what everyone in the channel reads): the space's language. */
+  spaceTr: Translator;
+  /** DEFAULT_LANGUAGE (`/settings language clear` says what a space falls back to). */
+  defaultLanguage: Language;
   logger: Logger;
   /**
    * The generating steps, in this order for every way a video starts: the space's rules (channel, bans,

@@ -1,5 +1,12 @@
 import { BotError, toBotError } from '../errors.js';
 import type { Logger } from '../log.js';
+import {
+  DEFAULT_LANGUAGE,
+  resolveLanguages,
+  type InvocationLanguages,
+  type Language,
+} from '../i18n/languages.js';
+import { translator, type Translator } from '../i18n/translate.js';
 import type { FirstSeen } from '../store/first-seen.js';
 import type { GenerationReply, Invocation, Reply } from '../port.js';
 import type { CommandContext, CommandDefinition, CommandRegistry } from './command.js';
@@ -15,36 +22,36 @@ import type { CommandContext, CommandDefinition, CommandRegistry } from './comma
  * becomes `reply.fail` with the error's user message.
  */
 
-const RESTARTING_MESSAGE = 'The bot is restarting; please try again in a moment.';
-const NO_LONGER_AVAILABLE =
-  'This command is no longer available; the bot has been updated since it was set up here. Try `/imagine`.';
-
 /** A subcommand the command does not have: typed by mistake (Slack) or left registered by an older version. */
 function unknownSubcommand(
   command: CommandDefinition,
   words: string,
   known: readonly { name: string }[],
+  tr: Translator,
 ): BotError {
-  const names = known.map((s) => `\`${s.name}\``);
-  const instead = names.length > 0 ? `Use one of ${names.join(', ')}.` : `Use \`/${command.name}\` alone.`;
   return new BotError('invalid_input', `unknown subcommand ${command.name} ${words}`, {
-    userMessage: `\`/${command.name} ${words}\` is not a command of this bot (any more). ${instead}`,
+    userMessage: tr.t('core.unknownSubcommand', {
+      command: `/${command.name}`,
+      words,
+      count: known.length,
+      known: tr.orList(known.map((s) => `\`${s.name}\``)),
+    }),
   });
 }
 
 /** A stale registration's subcommand (or group) gets an answer before anything is acknowledged. */
-function checkSubcommand(command: CommandDefinition, invocation: Invocation): void {
+function checkSubcommand(command: CommandDefinition, invocation: Invocation, tr: Translator): void {
   const { subcommand, subcommandGroup } = invocation;
   if (subcommandGroup !== undefined) {
     const group = command.subcommandGroups?.find((g) => g.name === subcommandGroup);
-    if (!group) throw unknownSubcommand(command, subcommandGroup, command.subcommands ?? []);
+    if (!group) throw unknownSubcommand(command, subcommandGroup, command.subcommands ?? [], tr);
     if (subcommand !== undefined && !group.subcommands.some((s) => s.name === subcommand)) {
-      throw unknownSubcommand(command, `${subcommandGroup} ${subcommand}`, group.subcommands);
+      throw unknownSubcommand(command, `${subcommandGroup} ${subcommand}`, group.subcommands, tr);
     }
     return;
   }
   if (subcommand !== undefined && !command.subcommands?.some((s) => s.name === subcommand)) {
-    throw unknownSubcommand(command, subcommand, command.subcommands ?? []);
+    throw unknownSubcommand(command, subcommand, command.subcommands ?? [], tr);
   }
 }
 
@@ -54,8 +61,15 @@ export interface DispatchDeps {
   draining(): boolean;
   /** ALLOWED_SPACES; every space when absent (the operator CLI). */
   allows?(space: Pick<Invocation, 'platform' | 'spaceId'>): boolean;
-  /** The context for a command invoked on this invocation's platform. */
-  contextFor(invocation: Invocation): CommandContext;
+  /** The context for a command invoked on this invocation's platform, speaking `languages`. */
+  contextFor(invocation: Invocation, languages: InvocationLanguages): CommandContext;
+  /**
+   * The space's `/settings language`, read once per invocation after the command is known; absent where
+   * spaces have no settings (the operator CLI).
+   */
+  spaceLanguage?(invocation: Invocation): Promise<Language | undefined>;
+  /** DEFAULT_LANGUAGE; English when absent. */
+  defaultLanguage?: Language;
   logger: Logger;
 }
 
@@ -68,6 +82,13 @@ export function createDispatcher(deps: DispatchDeps) {
       platform: invocation.platform,
       userId: invocation.userId,
       command: invocation.command,
+    });
+    const defaultLanguage = deps.defaultLanguage ?? DEFAULT_LANGUAGE;
+    // Until the space's settings are read (refusals before the command is known): the platform's locales.
+    let languages = resolveLanguages({
+      userLocale: invocation.locale,
+      spaceLocale: invocation.spaceLocale,
+      defaultLanguage,
     });
     try {
       const delivery = invocation.delivery;
@@ -84,29 +105,38 @@ export function createDispatcher(deps: DispatchDeps) {
       // lookup, no reservation, no image. Owners get no exception: the list is where the bot works.
       if (deps.allows && !deps.allows(invocation)) {
         throw new BotError('not_enabled', `space ${invocation.spaceId} is not in ALLOWED_SPACES`, {
-          userMessage: deps.contextFor(invocation).format.notEnabled(invocation.spaceId),
+          userMessage: deps.contextFor(invocation, languages).format.notEnabled(invocation.spaceId),
           detail: { spaceId: invocation.spaceId },
         });
       }
       if (deps.draining()) {
         await reply.fail(
-          new BotError('aborted', 'command while draining', { userMessage: RESTARTING_MESSAGE }),
+          new BotError('aborted', 'command while draining', {
+            userMessage: translator(languages.private).t('core.restarting'),
+          }),
         );
         return;
       }
       const command = deps.registry.get(invocation.command);
       if (!command) {
         throw new BotError('invalid_input', `unknown command ${invocation.command}`, {
-          userMessage: NO_LONGER_AVAILABLE,
+          userMessage: translator(languages.private).t('core.noLongerAvailable'),
         });
       }
-      checkSubcommand(command, invocation);
+      const spaceSetting = await deps.spaceLanguage?.(invocation);
+      languages = resolveLanguages({
+        userLocale: invocation.locale,
+        spaceLocale: invocation.spaceLocale,
+        spaceSetting,
+        defaultLanguage,
+      });
+      checkSubcommand(command, invocation, translator(languages.private));
       // Refused input was never going to run: answered before any acknowledgement that would promise it.
       if (invocation.refusal) throw invocation.refusal;
-      const context = deps.contextFor(invocation);
+      const context = deps.contextFor(invocation, languages);
       if (!invocation.help) await command.precheck?.(invocation, context);
       try {
-        await reply.acknowledge?.(command.visibility);
+        await reply.acknowledge?.(command.visibility, languages.space);
       } catch (error) {
         // Most often another process acknowledged it first (Discord: 40060); either way nothing can answer.
         log.info({ err: error }, 'the platform refused our acknowledgement');

@@ -1,3 +1,4 @@
+import type { Language } from '../i18n/languages.js';
 import { BotError, InvalidInputError } from '../errors.js';
 import type { ChainTools } from '../generation/chain.js';
 import type { GenerationRequest, ImageSource, RequestSummary } from '../generation/request.js';
@@ -29,7 +30,12 @@ export interface ExtendDeps {
   maxExtendedSeconds: number;
 }
 
-export type Extend = (invocation: Invocation, reply: GenerationReply, names?: ChannelNamer) => Promise<void>;
+export type Extend = (
+  invocation: Invocation,
+  reply: GenerationReply,
+  names?: ChannelNamer,
+  language?: Language,
+) => Promise<void>;
 
 /** The new job's image source that stands for the continued video's last frame, taken when the job is built. */
 const LAST_FRAME = 'extend:last-frame';
@@ -88,7 +94,7 @@ async function settledParent(jobs: Pick<JobStore, 'get'>, id: string): Promise<J
 }
 
 export function createExtend(deps: ExtendDeps): Extend {
-  return async function extend(invocation, reply, names) {
+  return async function extend(invocation, reply, names, language) {
     const parentId = optionText(invocation.options.job);
     const video = invocation.video;
     const source = video?.url
@@ -181,6 +187,7 @@ export function createExtend(deps: ExtendDeps): Extend {
         messageRef: reply.ref,
         imageRefs: [],
         chain,
+        language,
       },
       {
         prompt,

@@ -1,3 +1,4 @@
+import type { Language } from '../i18n/languages.js';
 import type { GenerationRequest } from '../generation/request.js';
 import type { JobRunner } from '../jobs/types.js';
 import type { GenerationReply, Invocation, OptionValue } from '../port.js';
@@ -19,6 +20,7 @@ export type Generate = (
   invocation: Invocation,
   reply: GenerationReply,
   names?: ChannelNamer,
+  language?: Language,
 ) => Promise<void>;
 
 export function optionText(value: OptionValue | undefined): string | undefined {
@@ -51,7 +53,7 @@ export function createRequestCheck(
 }
 
 export function createGenerate(deps: GenerateDeps): Generate {
-  return async function generate(invocation, reply, names) {
+  return async function generate(invocation, reply, names, language) {
     const prompt = optionText(invocation.options.prompt) ?? '';
     const applied = await deps.settings.apply(
       {
@@ -77,6 +79,7 @@ export function createGenerate(deps: GenerateDeps): Generate {
         userId: invocation.userId,
         messageRef: reply.ref,
         imageRefs: invocation.images.map((image) => image.ref),
+        language,
       },
       {
         prompt,

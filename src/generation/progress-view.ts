@@ -1,28 +1,49 @@
 import type { BotError } from '../errors.js';
 import type { JobEvent } from '../jobs/events.js';
 import type { JobRecord } from '../jobs/job-store.js';
-import { formatCount, formatElapsed, formatWait } from '../util/format.js';
+import type { MessageKey } from '../i18n/catalogs/en/index.js';
+import { translator, type Translator } from '../i18n/translate.js';
+import { formatCount, formatElapsed } from '../util/format.js';
 
 /**
  * What every adapter shows of a job, in words and numbers; each renders it in its own markup. The state
- * words are defined here once, so a job reads the same on every platform: Queued, Starting, Generating,
- * Uploading, then Done, Failed or Cancelled.
+ * words come from the catalogs (src/i18n/catalogs/<language>/progress.ts) once, so a job reads the same on every
+ * platform: Queued, Starting, Generating, Uploading, then Done, Failed or Cancelled — in the language of the
+ * job's record (`recordTranslator`), the space's when the job was asked.
  */
 
-export const STATE_WORDS = {
+const STATE_KEYS = {
   /** In the bot's own line, with the place in it. */
-  queued: 'Queued',
+  queued: 'progress.state.queued',
   /** Holding its place and quota, about to be (or just) sent to the video service. */
-  starting: 'Starting',
-  generating: 'Generating',
+  starting: 'progress.state.starting',
+  generating: 'progress.state.generating',
   /** The video service finished: the bot fetches the video and posts it. */
-  uploading: 'Uploading',
-  done: 'Done',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-} as const;
+  uploading: 'progress.state.uploading',
+  done: 'progress.state.done',
+  failed: 'progress.state.failed',
+  cancelled: 'progress.state.cancelled',
+} as const satisfies Record<string, MessageKey>;
 
-export type JobState = keyof typeof STATE_WORDS;
+export type JobState = keyof typeof STATE_KEYS;
+
+/** The word for a state in `tr`'s language ("Generating", "生成中"). */
+export function stateWord(state: JobState, tr: Translator): string {
+  return tr.t(STATE_KEYS[state]);
+}
+
+/** The translator of a job's public messages: its record's language (English for records older than it). */
+export function recordTranslator(record: Pick<JobRecord, 'language'>): Translator {
+  return translator(record.language ?? 'en');
+}
+
+/** "40 s", "3 min": an estimate, so rounded to what a person would say. */
+function waitText(ms: number, tr: Translator): string {
+  const seconds = Math.max(5, Math.round(ms / 5000) * 5);
+  return seconds < 90
+    ? tr.t('progress.wait.seconds', { seconds })
+    : tr.t('progress.wait.minutes', { minutes: Math.round(seconds / 60) });
+}
 
 export interface ProgressView {
   state: JobState;
@@ -33,13 +54,13 @@ export interface ProgressView {
   elapsedText: string;
 }
 
-export function progressView(event: JobEvent): ProgressView {
+export function progressView(event: JobEvent, tr: Translator): ProgressView {
   const elapsedText = 'elapsedMs' in event ? formatElapsed(event.elapsedMs) : '0:00';
   switch (event.type) {
     case 'waiting':
       return {
         state: 'queued',
-        detail: `${event.position === 0 ? 'next in line' : `${event.position} ahead`} · starts in about ${formatWait(event.etaMs)}`,
+        detail: `${event.position === 0 ? tr.t('progress.queue.next') : tr.t('progress.queue.ahead', { count: event.position })} · ${tr.t('progress.queue.startsIn', { wait: waitText(event.etaMs, tr) })}`,
         percent: undefined,
         elapsedText,
       };
@@ -48,12 +69,12 @@ export function progressView(event: JobEvent): ProgressView {
       return { state: 'starting', percent: 0, elapsedText };
     case 'progress':
       return event.status === 'queued'
-        ? { state: 'starting', detail: 'in the video service’s queue', percent: 0, elapsedText }
+        ? { state: 'starting', detail: tr.t('progress.upstreamQueue'), percent: 0, elapsedText }
         : { state: 'generating', percent: event.progress, elapsedText };
     case 'delayed':
       return {
         state: 'generating',
-        detail: 'the video service is slow to answer; still waiting',
+        detail: tr.t('progress.slow'),
         percent: undefined,
         elapsedText,
       };
@@ -70,18 +91,16 @@ export function progressView(event: JobEvent): ProgressView {
 export function stateLine(
   state: JobState,
   strong: (word: string) => string,
+  tr: Translator,
   parts: ReadonlyArray<string | undefined> = [],
 ): string {
-  return [strong(STATE_WORDS[state]), ...parts.filter((p) => p !== undefined && p !== '')].join(' · ');
+  return [strong(stateWord(state, tr)), ...parts.filter((p) => p !== undefined && p !== '')].join(' · ');
 }
 
-export function progressLine(view: ProgressView, strong: (word: string) => string): string {
+export function progressLine(view: ProgressView, strong: (word: string) => string, tr: Translator): string {
   const percent = view.state === 'generating' && view.percent !== undefined ? `${view.percent}%` : undefined;
-  return stateLine(view.state, strong, [view.detail, percent, view.elapsedText]);
+  return stateLine(view.state, strong, tr, [view.detail, percent, view.elapsedText]);
 }
-
-/** Said of a job that ended without a video and whose quota was given back. */
-export const NOT_COUNTED = 'It did not count against your quota.';
 
 /** What a job's message says when it ended without a video. */
 export interface EndView {
@@ -96,14 +115,15 @@ export interface EndView {
  * `record` as settled: its `reservation` says whether the job was given back (`refunded`) or counts (a
  * cancel after the video service had it is charged, and its reason says so).
  */
-export function endView(error: BotError, record: Pick<JobRecord, 'reservation'>): EndView {
+export function endView(error: BotError, record: Pick<JobRecord, 'reservation'>, tr: Translator): EndView {
   const cancelled = error.kind === 'job_cancelled';
   const refunded = record.reservation === 'refunded';
   // The provider's reason may come without a full stop ("…: Content policy violation").
   const reason = /[.!?…]$/.test(error.userMessage) ? error.userMessage : `${error.userMessage}.`;
   return {
     state: cancelled ? 'cancelled' : 'failed',
-    text: refunded ? `${reason} ${NOT_COUNTED}` : reason,
+    // Said of a job that ended without a video and whose quota was given back.
+    text: refunded ? `${reason} ${tr.t('progress.notCounted')}` : reason,
     tryAgain: !cancelled,
   };
 }

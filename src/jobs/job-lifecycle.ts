@@ -408,6 +408,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       status: places.startsNow(id) ? 'reserved' : 'waiting',
       reservation: 'reserved',
       charged,
+      ...(context.language ? { language: context.language } : {}),
       createdAt: now(),
       updatedAt: now(),
     };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { platformSchema } from '../platforms.js';
+import { LANGUAGES } from '../i18n/languages.js';
 import type { Logger } from '../log.js';
 import type { StateStore } from '../store/state.js';
 
@@ -86,6 +87,8 @@ const jobRecordSchema = z.object({
   deliveredAt: z.number().optional(),
   error: z.string().optional(),
   chain: jobChainSchema.optional(),
+  /** The space's language when the job was asked: its message stays in it. Absent on older records (en). */
+  language: z.enum(LANGUAGES).optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 

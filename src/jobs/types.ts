@@ -2,6 +2,7 @@ import type { ErrorKind } from '../errors.js';
 import type { BuildRequestDeps, GenerationRequest } from '../generation/request.js';
 import type { GenerationService } from '../generation/service.js';
 import type { Logger } from '../log.js';
+import type { Language } from '../i18n/languages.js';
 import type { Platform } from '../platforms.js';
 import type { QuotaLedger } from '../quota/ledger.js';
 import type { QuotaLimitKind, QuotaService } from '../quota/quota.js';
@@ -47,6 +48,8 @@ export interface JobContext {
   imageRefs: string[];
   /** Set for an extension: the video it continues (its reference image is that video's last frame). */
   chain?: JobChain;
+  /** The space's language, kept in the record for the job's public messages. */
+  language?: Language;
 }
 
 export interface JobRunnerDeps {

@@ -4,6 +4,7 @@ import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
 import { normalizeAspectRatio, normalizeSeconds } from '../generation/options.js';
 import type { ModelChoice } from '../generation/request.js';
+import { LANGUAGES, type Language } from '../i18n/languages.js';
 import type { Logger } from '../log.js';
 import { requireAdmin } from '../quota/admin.js';
 import {
@@ -60,6 +61,8 @@ export const spaceSettingsSchema = z.object({
   defaults: spaceDefaultsSchema.default({}),
   models: spaceModelsSchema.default({}),
   imagesAllowed: z.boolean().default(true),
+  /** `/settings language`: public messages' language here; unset, the platform's locale or DEFAULT_LANGUAGE. */
+  language: z.enum(LANGUAGES).optional(),
   updatedAt: z.number().optional(),
   updatedBy: z.string().optional(),
 });
@@ -325,6 +328,14 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
         old: s.imagesAllowed,
         new: allowed,
       }));
+    },
+
+    /** The language of public messages here (`/settings language`), or `clear` to follow the platform's. */
+    async setLanguage(actor: QuotaActor, language: Language | 'clear') {
+      return change(actor, 'language', (s) => {
+        const next = language === 'clear' ? undefined : language;
+        return { next: { ...s, language: next }, old: s.language, new: next };
+      });
     },
 
     /** A user's own choice: anyone may set it for themselves. */

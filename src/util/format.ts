@@ -31,12 +31,6 @@ export function formatElapsed(ms: number): string {
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
 }
 
-/** "40 s", "3 min": an estimate, so rounded to what a person would say. */
-export function formatWait(ms: number): string {
-  const seconds = Math.max(5, Math.round(ms / 5000) * 5);
-  return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
-}
-
 /** "2026-11-26 00:00 UTC" — unambiguous for users in any time zone. */
 export function formatResetTime(resetsAt: number | undefined): string {
   if (resetsAt === undefined) return 'never (a lifetime allowance)';

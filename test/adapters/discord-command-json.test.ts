@@ -103,7 +103,16 @@ describe('Discord slash-command JSON from the command data', () => {
       'defaults',
       'models',
       'images',
+      'language',
       'notify',
+    ]);
+    // The languages as their readers name them, and `clear`: Discord shows these choices as they are.
+    const language = subs.find((s) => s.name === 'language');
+    const value = language && 'options' in language ? language.options?.[0] : undefined;
+    expect(value && 'choices' in value ? value.choices : undefined).toEqual([
+      { name: 'English', value: 'en' },
+      { name: '简体中文', value: 'zh-CN' },
+      { name: 'clear', value: 'clear' },
     ]);
     for (const sub of subs) {
       expect(sub.name).toMatch(/^[-_a-z0-9]{1,32}$/);

@@ -65,7 +65,7 @@ describe('Discord: commands, buttons and forms the bot no longer knows', () => {
       subcommand: 'history',
     });
     expect(await ephemeralAnswer(quota)).toBe(
-      '`/quota history` is not a command of this bot (any more). Use one of `show`, `set`, `reset`, `default`.',
+      '`/quota history` is not a command of this bot (any more). Use one of `show`, `set`, `reset`, or `default`.',
     );
     const imagine = await discord.slashCommand({
       channelId,

@@ -87,7 +87,7 @@ describe('Slack /quota global', () => {
     });
     await slack.waitFor(() => ephemeralsFor(slackSeed.carol).length > before, { timeoutMs: 5000 });
     expect(ephemeralsFor(slackSeed.carol).at(-1)?.text).toContain(
-      '`/quota global frob` is not a command of this bot (any more). Use one of `show`, `set`, `reset`.',
+      '`/quota global frob` is not a command of this bot (any more). Use one of `show`, `set`, or `reset`.',
     );
   });
 });

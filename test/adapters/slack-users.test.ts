@@ -9,17 +9,20 @@ interface FakeUser {
   is_admin?: boolean;
   is_owner?: boolean;
   deleted?: boolean;
+  locale?: string;
 }
 
 function clientWith(users: Record<string, FakeUser>) {
   const calls: string[] = [];
   const client = {
     users: {
-      info: ({ user }: { user: string }) => {
+      info: ({ user, include_locale }: { user: string; include_locale?: boolean }) => {
         calls.push(user);
         const found = users[user];
+        // As Slack: the locale only for a caller that asks for it.
+        const { locale, ...rest } = found ?? {};
         return found
-          ? Promise.resolve({ ok: true, user: { id: user, ...found } })
+          ? Promise.resolve({ ok: true, user: { id: user, ...rest, ...(include_locale ? { locale } : {}) } })
           : Promise.reject(new Error('user_not_found'));
       },
     },
@@ -43,6 +46,11 @@ describe('createUserLookup', () => {
     const lookup = createUserLookup(client);
     expect(await lookup('UX', 'T1')).toEqual(expect.objectContaining({ admin: false, inTeam: false }));
     expect(await lookup('UX', 'T2')).toEqual(expect.objectContaining({ admin: true, inTeam: true }));
+  });
+
+  it('asks users.info for the user’s locale', async () => {
+    const { client } = clientWith({ UZ: { team_id: 'T1', locale: 'zh-CN' } });
+    expect((await createUserLookup(client)('UZ', 'T1')).locale).toBe('zh-CN');
   });
 
   it('trusts the flags when users.info gives no team', async () => {

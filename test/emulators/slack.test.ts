@@ -276,6 +276,21 @@ describe('Slack emulator with an unmodified Bolt app (HTTP receiver)', () => {
     });
   });
 
+  it('answers users.info with a locale only when asked with include_locale, as Slack does', async () => {
+    const plain = await app.client.users.info({ user: BOB });
+    expect(plain.user).not.toHaveProperty('locale');
+    const asked = await app.client.users.info({ user: BOB, include_locale: true });
+    expect(asked.user?.locale).toBe('en-US');
+    emu.users.set('U0ZHUSER', { id: 'U0ZHUSER', locale: 'zh-CN' });
+    try {
+      const zh = await app.client.users.info({ user: 'U0ZHUSER', include_locale: true });
+      expect(zh.user?.locale).toBe('zh-CN');
+      expect((await app.client.users.info({ user: 'U0ZHUSER' })).user).not.toHaveProperty('locale');
+    } finally {
+      emu.users.delete('U0ZHUSER');
+    }
+  });
+
   it('refuses a bad signature and an old timestamp with 401', async () => {
     const bad = await driver.slashCommand(
       { command: '/video', text: 'post', user: ALICE, channel: CHANNEL },

@@ -1,3 +1,4 @@
+import { translator } from '../../src/i18n/translate.js';
 import type { CommandContext, CommandDefinition } from '../../src/core/command.js';
 import { createDispatcher } from '../../src/core/dispatch.js';
 import { plainFormat } from '../../src/core/plain-format.js';
@@ -34,6 +35,9 @@ export async function runCommand(
     usage: deps.usage,
     runner: undefined,
     format: { ...plainFormat, ...deps.format },
+    tr: translator('en'),
+    spaceTr: translator('en'),
+    defaultLanguage: 'en',
     logger,
     generate: () => Promise.reject(new Error('this command test does not generate')),
     checkRequest: () => {

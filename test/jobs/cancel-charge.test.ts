@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
-import { NOT_COUNTED, endView } from '../../src/generation/progress-view.js';
+import { endView } from '../../src/generation/progress-view.js';
+import { translator } from '../../src/i18n/translate.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import type { JobContext } from '../../src/jobs/types.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from '../emulators/video-api/server.js';
@@ -97,7 +98,7 @@ function endOf(seen: ReturnType<typeof recordingSink>) {
   const [error] = seen.failures;
   const [record] = seen.failedRecords;
   if (!error || !record) throw new Error('the sink was told no failure with a record');
-  return endView(error, record);
+  return endView(error, record, translator('en'));
 }
 
 async function inProcess(env: Record<string, string>, sinks: Sinks): Promise<App> {
@@ -178,7 +179,9 @@ describe.each([
     expect(await app.runner!.cancel(waiting.id, { by: 'an admin' })).toBe(true);
     await vi.waitFor(() => expect(sinkFor(sinks, 'waiting').failures).toHaveLength(1), 5000);
     expect(sinkFor(sinks, 'waiting').failures[0]?.userMessage).toBe('Cancelled by an admin.');
-    expect(endOf(sinkFor(sinks, 'waiting')).text).toBe(`Cancelled by an admin. ${NOT_COUNTED}`);
+    expect(endOf(sinkFor(sinks, 'waiting')).text).toBe(
+      `Cancelled by an admin. ${translator('en').t('progress.notCounted')}`,
+    );
     expect(await app.jobs.get(waiting.id)).toMatchObject({ status: 'cancelled', reservation: 'refunded' });
     // The running job still holds its reservation; the cancelled one gave its back.
     expect((await app.quota.status(mallory)).used).toBe(1);
@@ -198,7 +201,7 @@ describe.each([
       expect(sinkFor(sinks, 'posting').failures[0]?.userMessage).toBe(
         'Cancelled by mallory; the video service had already started it, so it counts.',
       );
-      expect(endOf(sinkFor(sinks, 'posting')).text).not.toContain(NOT_COUNTED);
+      expect(endOf(sinkFor(sinks, 'posting')).text).not.toContain(translator('en').t('progress.notCounted'));
       expect(video.jobs.size).toBe(1);
       expect(await app.jobs.get(job.id)).toMatchObject({ status: 'cancelled', reservation: 'committed' });
       expect((await app.jobs.get(job.id))?.upstreamId).toBe([...video.jobs.keys()][0]);

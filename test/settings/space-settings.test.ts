@@ -107,6 +107,23 @@ describe('space settings service', () => {
     expect(log.lines.some((l) => l.includes('non-admin tried to change space settings'))).toBe(true);
   });
 
+  it('keeps the space language an admin sets, refuses a member, and forgets it on clear', async () => {
+    const { settings, log } = setup();
+    expect((await refusal(settings.setLanguage(member, 'zh-CN'))).kind).toBe('forbidden');
+    expect((await settings.get(admin)).language).toBeUndefined();
+    await settings.setLanguage(admin, 'zh-CN');
+    expect((await settings.get(admin)).language).toBe('zh-CN');
+    await settings.setLanguage(admin, 'clear');
+    expect((await settings.get(admin)).language).toBeUndefined();
+    const changes = log.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'space settings changed' && l.action === 'language');
+    expect(changes.map((c) => [c.old, c.new])).toEqual([
+      [undefined, 'zh-CN'],
+      ['zh-CN', undefined],
+    ]);
+  });
+
   it('lets a platform admin or an OWNER_IDS entry change rules, logging who, what, old and new', async () => {
     const { settings, log } = setup();
     await settings.addBan(admin, 'gore');

@@ -122,6 +122,8 @@ export interface SlackUser {
   isBot?: boolean;
   deleted?: boolean;
   tz?: string;
+  /** IETF tag (`zh-CN`); users.info returns it (default `en-US`) only with `include_locale`. */
+  locale?: string;
   /**
    * The user's own workspace when it is not the emulated one (a Slack Connect member of another organisation):
    * users.info then answers with this `team_id`, and `isAdmin`/`isOwner` describe that other workspace.

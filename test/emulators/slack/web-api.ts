@@ -177,7 +177,7 @@ const schemas = {
     hash: optionalString('hash'),
     view: json('view', z.record(z.string(), z.unknown(), { error: 'view must be an object' })),
   }),
-  'users.info': z.object({ user: required('user') }),
+  'users.info': z.object({ user: required('user'), include_locale: boolArg.optional() }),
   'conversations.info': z.object({ channel: required('channel') }),
   'conversations.history': z.object({
     channel: required('channel'),
@@ -464,7 +464,8 @@ export function createWebApi(ctx: WebApiContext) {
     return { page, hasMore, nextCursor };
   }
 
-  function userJson(user: SlackUser): Record<string, unknown> {
+  /** `locale` only with include_locale (users.info: "Set this to true to receive the locale for this user"). */
+  function userJson(user: SlackUser, includeLocale = false): Record<string, unknown> {
     const name = user.name ?? user.id.toLowerCase();
     const realName = user.realName ?? name;
     const teamId = user.teamId ?? identity.teamId;
@@ -486,6 +487,7 @@ export function createWebApi(ctx: WebApiContext) {
       is_bot: user.isBot ?? false,
       is_app_user: false,
       updated: Math.floor(ctx.now() / 1000),
+      ...(includeLocale ? { locale: user.locale ?? 'en-US' } : {}),
     };
   }
 
@@ -703,12 +705,15 @@ export function createWebApi(ctx: WebApiContext) {
       if (args.user === identity.botUserId) {
         return {
           ok: true,
-          user: userJson({ id: identity.botUserId, name: BOT_USER_NAME, isBot: true }),
+          user: userJson(
+            { id: identity.botUserId, name: BOT_USER_NAME, isBot: true },
+            args.include_locale === true,
+          ),
         };
       }
       const user = ctx.users.get(args.user);
       if (user === undefined) throw new ApiError('user_not_found');
-      return { ok: true, user: userJson(user) };
+      return { ok: true, user: userJson(user, args.include_locale === true) };
     },
 
     // The fields a bot reads of a conversation (https://api.slack.com/methods/conversations.info): a public
