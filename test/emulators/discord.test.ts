@@ -356,6 +356,55 @@ describe('discord emulator with an unmodified discord.js client', () => {
     expect((invalid as DiscordAPIError).code).toBe(50035);
   });
 
+  it('validates localization dicts as Discord does: its locale keys, 1–100 character descriptions, name rules', async () => {
+    const application = client.application;
+    if (application === null) throw new Error('no application');
+    const option = (extra: Record<string, unknown>) => ({
+      type: ApplicationCommandOptionType.String,
+      name: 'state',
+      description: 'on or off',
+      choices: [{ name: 'on', value: 'on', name_localizations: { 'zh-CN': '开' } }],
+      ...extra,
+    });
+    await application.commands.set(
+      [
+        {
+          name: 'settings',
+          description: 'See the rules',
+          descriptionLocalizations: { 'zh-CN': '查看规则' },
+          nameLocalizations: { 'zh-CN': '设置' },
+          options: [option({ description_localizations: { 'zh-CN': '开或关' } })],
+        },
+      ],
+      GUILD_ID,
+    );
+    const stored = emu.registeredCommands(GUILD_ID)[0];
+    expect(stored?.raw).toMatchObject({ description_localizations: { 'zh-CN': '查看规则' } });
+    const listed = (await application.commands.fetch({ guildId: GUILD_ID, withLocalizations: true })).first();
+    expect(listed?.descriptionLocalizations).toEqual({ 'zh-CN': '查看规则' });
+
+    const refused = async (body: Record<string, unknown>) => {
+      const error = await application.commands
+        .set([{ name: 'settings', description: 'See the rules', ...body }], GUILD_ID)
+        .catch((e: unknown) => e);
+      expect(error, JSON.stringify(body)).toBeInstanceOf(DiscordAPIError);
+      expect((error as DiscordAPIError).code).toBe(50035);
+    };
+    // `zh` and `en` are not Discord locales (`zh-CN`, `en-US` are).
+    await refused({ descriptionLocalizations: { zh: '查看规则' } });
+    await refused({ descriptionLocalizations: { 'zh-CN': 'x'.repeat(101) } });
+    await refused({ descriptionLocalizations: { 'zh-CN': '' } });
+    await refused({ nameLocalizations: { 'zh-CN': 'Settings' } });
+    await refused({ nameLocalizations: { 'zh-CN': '设 置' } });
+    await refused({ options: [option({ description_localizations: { en: 'on or off' } })] });
+    await refused({ options: [option({ name_localizations: { 'zh-CN': 'x'.repeat(33) } })] });
+    await refused({
+      options: [
+        option({ choices: [{ name: 'on', value: 'on', name_localizations: { 'zh-CN': 'x'.repeat(101) } }] }),
+      ],
+    });
+  });
+
   it('REST basics: auth, unknown routes, JSON content type, rate-limit headers', async () => {
     const unauthorized = await fetch(`${emu.apiBase}/v10/channels/${CHANNEL_ID}`);
     expect(unauthorized.status).toBe(401);

@@ -417,7 +417,9 @@ export function createRest(config: RestConfig): {
   // -------------------------------------------------------------------------------------------------------
   // Application commands
 
-  function apiCommand(command: RegisteredCommand): Json {
+  /** The dicts come back on writes and on reads with `with_localizations=true`, as on Discord. */
+  function apiCommand(command: RegisteredCommand, withLocalizations = true): Json {
+    const raw = command.raw as { name_localizations?: unknown; description_localizations?: unknown };
     const out: Json = {
       id: command.id,
       application_id: command.applicationId,
@@ -425,9 +427,9 @@ export function createRest(config: RestConfig): {
       default_member_permissions: command.defaultMemberPermissions,
       type: command.type,
       name: command.name,
-      name_localizations: null,
+      name_localizations: withLocalizations ? (raw.name_localizations ?? null) : null,
       description: command.description,
-      description_localizations: null,
+      description_localizations: withLocalizations ? (raw.description_localizations ?? null) : null,
       contexts: command.contexts,
       integration_types: command.integrationTypes,
       nsfw: command.nsfw,
@@ -481,7 +483,8 @@ export function createRest(config: RestConfig): {
     route('GET', base, limits, (ctx) => {
       const scope = commandScope(ctx);
       if (!scope.ok) return scope.reply;
-      return ok(state.registered(scope.value.scope).map(apiCommand));
+      const withLocalizations = ctx.query.get('with_localizations') === 'true';
+      return ok(state.registered(scope.value.scope).map((c) => apiCommand(c, withLocalizations)));
     });
     route('PUT', base, limits, (ctx) => {
       const scope = commandScope(ctx);
@@ -492,7 +495,7 @@ export function createRest(config: RestConfig): {
       const next = parsed.value.map((body) => toRegistered(body, scope.value.guildId, existing));
       state.commands.set(scope.value.scope, next);
       state.notify();
-      return ok(next.map(apiCommand));
+      return ok(next.map((c) => apiCommand(c)));
     });
     route('POST', base, limits, (ctx) => {
       const scope = commandScope(ctx);

@@ -286,16 +286,67 @@ const optionNameSchema = z
   .regex(CHAT_INPUT_NAME, { error: 'Command name is invalid' })
   .refine((name) => name === name.toLowerCase(), { error: 'Command name must be lowercase' });
 
+/**
+ * The locales Discord accepts as keys of `name_localizations` / `description_localizations`
+ * (https://discord.com/developers/docs/reference#locales). `en` or `zh` alone are refused.
+ */
+export const DISCORD_LOCALES = [
+  'id',
+  'da',
+  'de',
+  'en-GB',
+  'en-US',
+  'es-ES',
+  'es-419',
+  'fr',
+  'hr',
+  'it',
+  'lt',
+  'hu',
+  'nl',
+  'no',
+  'pl',
+  'pt-BR',
+  'ro',
+  'fi',
+  'sv-SE',
+  'vi',
+  'tr',
+  'cs',
+  'el',
+  'bg',
+  'ru',
+  'uk',
+  'hi',
+  'th',
+  'zh-CN',
+  'ja',
+  'zh-TW',
+  'ko',
+] as const;
+const localeSchema = z.enum(DISCORD_LOCALES, { error: 'Invalid locale' });
+
+/**
+ * A localization dict: Discord locales to values with the same rules as the default value
+ * (https://discord.com/developers/docs/interactions/application-commands#localization).
+ */
+function localizations(value: z.ZodString) {
+  return z.partialRecord(localeSchema, value).nullish();
+}
+
 const optionSchema: z.ZodType<CommandOptionBody> = z.lazy(() =>
   z.looseObject({
     type: z.number().int().min(1).max(11),
     name: optionNameSchema,
+    name_localizations: localizations(optionNameSchema),
     description: z.string().min(1).max(100),
+    description_localizations: localizations(z.string().min(1).max(100)),
     required: z.boolean().nullish(),
     choices: z
       .array(
         z.looseObject({
           name: z.string().min(1).max(100),
+          name_localizations: localizations(z.string().min(1).max(100)),
           value: z.union([z.string().max(100), z.number()]),
         }),
       )
@@ -342,8 +393,11 @@ function checkOptions(options: CommandOptionBody[], path: (string | number)[], c
 export const commandSchema = z
   .looseObject({
     name: z.string().min(1).max(32),
+    // Chat input names follow the option name rules (checked below); context menu names may have spaces.
+    name_localizations: localizations(z.string().min(1).max(32)),
     type: z.number().int().min(1).max(4).nullish(),
     description: z.string().max(100).nullish(),
+    description_localizations: localizations(z.string().min(1).max(100)),
     options: z.array(optionSchema).max(25).nullish(),
     default_member_permissions: z.string().regex(/^\d+$/).nullish(),
     dm_permission: z.boolean().nullish(),
@@ -356,6 +410,15 @@ export const commandSchema = z
     if (type === 1) {
       if (!optionNameSchema.safeParse(command.name).success) {
         ctx.addIssue({ code: 'custom', path: ['name'], message: 'Command name is invalid' });
+      }
+      for (const [locale, name] of Object.entries(command.name_localizations ?? {})) {
+        if (!optionNameSchema.safeParse(name).success) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['name_localizations', locale],
+            message: 'Command name is invalid',
+          });
+        }
       }
       if (!command.description) {
         ctx.addIssue({
