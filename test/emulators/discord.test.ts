@@ -360,7 +360,7 @@ describe('discord emulator with an unmodified discord.js client', () => {
     const application = client.application;
     if (application === null) throw new Error('no application');
     const option = (extra: Record<string, unknown>) => ({
-      type: ApplicationCommandOptionType.String,
+      type: ApplicationCommandOptionType.String as const,
       name: 'state',
       description: 'on or off',
       choices: [{ name: 'on', value: 'on', name_localizations: { 'zh-CN': '开' } }],
