@@ -3,6 +3,7 @@ import { BotError } from '../src/errors.js';
 import { ASPECT_RATIO_PRESETS } from '../src/generation/options.js';
 import { ALL_SIZES } from '../src/video-api/models.js';
 import type { CommandDefinition, OptionSpec } from './types.js';
+import { english } from './registration.js';
 
 /** `/imagine`: a prompt, optional settings and up to four images → a video in the conversation. */
 
@@ -12,7 +13,7 @@ export const imagineOptions: readonly OptionSpec[] = [
   {
     name: 'prompt',
     type: 'string',
-    description: 'Describe the video',
+    description: english('commands.imagine.prompt.description'),
     required: true,
     maxLength: 4096,
     freeText: true,
@@ -20,7 +21,7 @@ export const imagineOptions: readonly OptionSpec[] = [
   {
     name: 'seconds',
     type: 'integer',
-    description: 'Length in seconds',
+    description: english('commands.imagine.seconds.description'),
     minValue: 1,
     maxValue: 15,
     aliases: ['s', 'sec'],
@@ -28,7 +29,7 @@ export const imagineOptions: readonly OptionSpec[] = [
   {
     name: 'aspect_ratio',
     type: 'string',
-    description: 'Shape: 16:9, 9:16, 1:1, 4:3, 3:4, 21:9… or any w:h from 1:4 to 4:1',
+    description: english('commands.imagine.aspect_ratio.description'),
     openChoices: true,
     aliases: ['ar', 'aspect'],
     choices: ASPECT_RATIO_PRESETS.map((r) => ({ name: r, value: r })),
@@ -37,7 +38,7 @@ export const imagineOptions: readonly OptionSpec[] = [
     // Every size of the family: which ones the chosen model makes is checked with the request, by its rules.
     name: 'resolution',
     type: 'string',
-    description: 'Resolution',
+    description: english('commands.imagine.resolution.description'),
     aliases: ['res'],
     choices: ALL_SIZES.map((r) => ({ name: r, value: r })),
   },
@@ -45,18 +46,18 @@ export const imagineOptions: readonly OptionSpec[] = [
     // No choices here: the offered models are configuration (VIDEO_MODELS), see `imagineCommandOffering`.
     name: 'model',
     type: 'string',
-    description: 'Video model',
+    description: english('commands.imagine.model.description'),
   },
-  ...IMAGE_OPTION_NAMES.map((name, i) => ({
+  ...IMAGE_OPTION_NAMES.map((name) => ({
     name,
     type: 'attachment' as const,
-    description: i === 0 ? 'An image to animate' : 'Another reference image',
+    description: english(`commands.imagine.${name}.description`),
   })),
 ];
 
 export const imagineCommand: CommandDefinition = {
   name: 'imagine',
-  description: 'Generate a short video from a prompt (and images)',
+  description: english('commands.imagine.description'),
   surface: 'slash',
   visibility: 'job',
   options: imagineOptions,

@@ -2,6 +2,7 @@ import { BotError } from '../src/errors.js';
 import type { JobRecord } from '../src/jobs/job-store.js';
 import type { Formatter } from '../src/port.js';
 import { actorOf, onlyAdmins } from './admin-only.js';
+import { english } from './registration.js';
 import type { CommandDefinition } from './types.js';
 
 /**
@@ -62,11 +63,11 @@ function isTrue(value: unknown): boolean {
 
 export const jobsCommand: CommandDefinition = {
   name: 'jobs',
-  description: 'Your recent videos (admins: everyone’s here)',
+  description: english('commands.jobs.description'),
   surface: 'slash',
   visibility: 'private',
   usageHint: '[all]',
-  options: [{ name: 'all', type: 'boolean', description: 'Admin: everyone’s jobs here' }],
+  options: [{ name: 'all', type: 'boolean', description: english('commands.jobs.all.description') }],
 
   async handle(invocation, reply, context) {
     const deps = { jobs: context.jobs, isAdmin: context.quota.isAdmin, format: context.format };

@@ -9,6 +9,7 @@ import {
   type QuotaSubject,
 } from '../src/quota/quota.js';
 import { actorOf, onlyAdmins, requireSpaceAdmin } from './admin-only.js';
+import { english } from './registration.js';
 import type { CommandDefinition } from './types.js';
 
 /**
@@ -16,7 +17,11 @@ import type { CommandDefinition } from './types.js';
  * show|set|reset`: a user's limit across every space, which only bot owners change (users may see their own).
  */
 
-const userOption = { name: 'user', type: 'user', description: 'The member' } as const;
+const userOption = {
+  name: 'user',
+  type: 'user',
+  description: english('commands.quota.option.user.description'),
+} as const;
 const limitOption = (description: string) =>
   ({ name: 'limit', type: 'integer', description, required: true, minValue: 0 }) as const;
 
@@ -56,47 +61,53 @@ function limitOf(value: OptionValue | undefined): number {
 
 export const quotaCommand: CommandDefinition = {
   name: 'quota',
-  description: 'See your video quota (admins manage everyone’s)',
+  description: english('commands.quota.description'),
   surface: 'slash',
   visibility: 'private',
   defaultSubcommand: 'show',
   usageHint: 'show | set @user 10 | reset @user | default 5 | global show|set|reset @user [10]',
   subcommands: [
-    { name: 'show', description: 'Show your quota (admins: anyone’s)', options: [userOption] },
+    { name: 'show', description: english('commands.quota.show.description'), options: [userOption] },
     {
       name: 'set',
-      description: 'Admin: set a member’s limit',
-      options: [{ ...userOption, required: true }, limitOption('New limit for this member')],
+      description: english('commands.quota.set.description'),
+      options: [
+        { ...userOption, required: true },
+        limitOption(english('commands.quota.set.limit.description')),
+      ],
     },
     {
       name: 'reset',
-      description: 'Admin: clear a member’s usage in this period',
+      description: english('commands.quota.reset.description'),
       options: [{ ...userOption, required: true }],
     },
     {
       name: 'default',
-      description: 'Admin: set the limit for everyone here',
-      options: [limitOption('New default limit')],
+      description: english('commands.quota.default.description'),
+      options: [limitOption(english('commands.quota.default.limit.description'))],
     },
   ],
   subcommandGroups: [
     {
       name: 'global',
-      description: 'A user’s limit everywhere this bot runs (bot owners)',
+      description: english('commands.quota.global.description'),
       subcommands: [
         {
           name: 'show',
-          description: 'Show usage everywhere (owners: anyone’s)',
+          description: english('commands.quota.global.show.description'),
           options: [userOption],
         },
         {
           name: 'set',
-          description: 'Owner: set a user’s limit everywhere',
-          options: [{ ...userOption, required: true }, limitOption('New limit everywhere')],
+          description: english('commands.quota.global.set.description'),
+          options: [
+            { ...userOption, required: true },
+            limitOption(english('commands.quota.global.set.limit.description')),
+          ],
         },
         {
           name: 'reset',
-          description: 'Owner: clear a user’s usage everywhere this period',
+          description: english('commands.quota.global.reset.description'),
           options: [{ ...userOption, required: true }],
         },
       ],

@@ -13,6 +13,7 @@ import {
 import { describeSpaceModels } from '../src/settings/space-models.js';
 import { actorOf, requireSpaceAdmin } from './admin-only.js';
 import { imagineOptions } from './imagine.js';
+import { english } from './registration.js';
 import type { CommandDefinition, OptionSpec } from './types.js';
 
 /**
@@ -24,25 +25,25 @@ import type { CommandDefinition, OptionSpec } from './types.js';
 const patternOption: OptionSpec = {
   name: 'pattern',
   type: 'string',
-  description: 'A word or phrase, or a /regular expression/ (case-insensitive)',
+  description: english('commands.settings.option.pattern.description'),
   required: true,
   maxLength: MAX_PATTERN_CHARS + 2,
 };
 const channelOption: OptionSpec = {
   name: 'channel',
   type: 'channel',
-  description: 'The channel (default: this one)',
+  description: english('commands.settings.option.channel.description'),
 };
-const stateOption = (description: string): OptionSpec => ({
+const stateOption: OptionSpec = {
   name: 'state',
   type: 'string',
-  description,
+  description: english('commands.settings.option.state.description'),
   required: true,
   choices: [
-    { name: 'on', value: 'on' },
-    { name: 'off', value: 'off' },
+    { name: english('commands.settings.option.state.choice.on'), value: 'on' },
+    { name: english('commands.settings.option.state.choice.off'), value: 'off' },
   ],
-});
+};
 
 /** The subcommands only admins may run (the settings service checks them again, for every front end). */
 const ADMIN_SUBCOMMANDS: ReadonlySet<string> = new Set([
@@ -62,19 +63,22 @@ export const DEFAULTS_OPTIONS: readonly OptionSpec[] = imagineOptions
   // Any size of the family: a model that cannot make the space's default uses its own.
   .map((o) => ({
     ...o,
+    description: english(
+      `commands.settings.defaults.${o.name as 'seconds' | 'aspect_ratio' | 'resolution'}.description`,
+    ),
     required: false,
     ...(o.name === 'resolution' ? { choices: ALL_SIZES.map((r) => ({ name: r, value: r })) } : {}),
   }));
 
 /** `/settings models`: no choices here, the offered models are configuration (see `settingsCommandOffering`). */
 const MODELS_OPTIONS: readonly OptionSpec[] = [
-  { name: 'default', type: 'string', description: 'The model of a request that names none' },
+  { name: 'default', type: 'string', description: english('commands.settings.models.default.description') },
   {
     name: 'allowed',
     type: 'string',
-    description: 'The models allowed here, comma-separated, or `all`',
+    description: english('commands.settings.models.allowed.description'),
   },
-  { name: 'clear', type: 'boolean', description: 'Forget the model settings here (all models, bot default)' },
+  { name: 'clear', type: 'boolean', description: english('commands.settings.models.clear.description') },
 ];
 
 export const SETTINGS_SUBCOMMANDS = [
@@ -121,67 +125,79 @@ function stringOf(value: OptionValue | undefined): string | undefined {
 
 export const settingsCommand: CommandDefinition = {
   name: 'settings',
-  description: 'See the video rules here (admins: change them)',
+  description: english('commands.settings.description'),
   surface: 'slash',
   visibility: 'private',
   defaultSubcommand: 'show',
   usageHint:
     'show | ban-add word | ban-remove word | channel-add #ch | channel-remove #ch | defaults --seconds 6 --ar 9:16 --res 480P | models --default grok-video-3 --allowed grok-imagine-video,grok-video-3 | images on|off | language en|zh-CN|clear | notify on|off',
   subcommands: [
-    { name: 'show', description: 'Show the rules in effect here', options: [] },
+    { name: 'show', description: english('commands.settings.show.description'), options: [] },
     {
       name: 'ban-add',
-      description: 'Admin: refuse prompts with this word or /regex/',
+      description: english('commands.settings.ban-add.description'),
       options: [patternOption],
     },
-    { name: 'ban-remove', description: 'Admin: remove an entry from the ban list', options: [patternOption] },
-    { name: 'channel-add', description: 'Admin: allow the bot in a channel', options: [channelOption] },
+    {
+      name: 'ban-remove',
+      description: english('commands.settings.ban-remove.description'),
+      options: [patternOption],
+    },
+    {
+      name: 'channel-add',
+      description: english('commands.settings.channel-add.description'),
+      options: [channelOption],
+    },
     {
       name: 'channel-remove',
-      description: 'Admin: remove a channel from the allowed list',
+      description: english('commands.settings.channel-remove.description'),
       options: [channelOption],
     },
     {
       name: 'defaults',
-      description: 'Admin: defaults for length, shape and resolution',
+      description: english('commands.settings.defaults.description'),
       options: [
         ...DEFAULTS_OPTIONS,
-        { name: 'clear', type: 'boolean', description: 'Forget all defaults set here' },
+        {
+          name: 'clear',
+          type: 'boolean',
+          description: english('commands.settings.defaults.clear.description'),
+        },
       ],
     },
     {
       name: 'models',
-      description: 'Admin: the default model and the models allowed here',
+      description: english('commands.settings.models.description'),
       options: MODELS_OPTIONS,
     },
     {
       name: 'images',
-      description: 'Admin: allow or refuse image input',
-      options: [stateOption('on or off')],
+      description: english('commands.settings.images.description'),
+      options: [stateOption],
     },
     {
       name: 'language',
-      description: 'Admin: the language of the bot’s public messages here',
+      description: english('commands.settings.language.description'),
       options: [
         {
           name: 'value',
           type: 'string',
-          description: 'A language, or clear to follow the locale here (else the bot default)',
+          description: english('commands.settings.language.value.description'),
           required: true,
           choices: [
             ...LANGUAGES.map((l) => ({
               name: translator(l).t(`commands.settings.language.name.${l}`),
               value: l,
             })),
-            { name: 'clear', value: 'clear' },
+            { name: english('commands.settings.language.value.choice.clear'), value: 'clear' },
           ],
         },
       ],
     },
     {
       name: 'notify',
-      description: 'Mention me when my long videos are ready (on/off)',
-      options: [stateOption('on or off')],
+      description: english('commands.settings.notify.description'),
+      options: [stateOption],
     },
   ],
 

@@ -5,6 +5,7 @@ import { formatQuotaAmount, PERIOD_WORDS } from '../src/quota/quota.js';
 import type { UsageReport, UsageScope, UsageTally } from '../src/quota/usage.js';
 import { formatResetTime } from '../src/util/format.js';
 import { actorOf, onlyAdmins } from './admin-only.js';
+import { english } from './registration.js';
 import type { CommandDefinition } from './types.js';
 
 /**
@@ -103,19 +104,19 @@ function scopeOf(invocation: Invocation): UsageScope {
 
 export const usageCommand: CommandDefinition = {
   name: 'usage',
-  description: 'Admin: who used how much this quota period',
+  description: english('commands.usage.description'),
   surface: 'slash',
   visibility: 'private',
   usageHint: '[@user] [--scope bot]',
   options: [
-    { name: 'user', type: 'user', description: 'One member’s usage' },
+    { name: 'user', type: 'user', description: english('commands.usage.user.description') },
     {
       name: 'scope',
       type: 'string',
-      description: 'Here (default), or the whole bot (bot owners)',
+      description: english('commands.usage.scope.description'),
       choices: [
-        { name: 'here', value: 'space' },
-        { name: 'whole bot (bot owners)', value: 'bot' },
+        { name: english('commands.usage.scope.choice.space'), value: 'space' },
+        { name: english('commands.usage.scope.choice.bot'), value: 'bot' },
       ],
     },
   ],

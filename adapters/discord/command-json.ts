@@ -8,7 +8,12 @@ import {
   type APIApplicationCommandSubcommandOption,
   type RESTPostAPIApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { CommandDefinition, OptionSpec, SubcommandSpec } from '../../src/port.js';
+import {
+  registrationTranslations,
+  type RegistrationPath,
+  type RegistrationText,
+} from '../../commands/registration.js';
+import type { CommandDefinition, Language, OptionSpec, SubcommandSpec } from '../../src/port.js';
 
 /**
  * Discord's surface for our platform-neutral command data: slash-command JSON as `PUT /applications/{id}/commands`
@@ -27,10 +32,49 @@ const OPTION_TYPES = {
 
 export const ANIMATE_MENU_NAME = 'Animate';
 
-function optionJson(spec: OptionSpec): APIApplicationCommandBasicOption {
+/**
+ * The Discord locales each shipped language is registered under
+ * (https://discord.com/developers/docs/reference#locales); English is the registration's own language.
+ * Names stay ASCII in every language: people type `/quota`, and the bot's answers and help name commands
+ * and options that way; only descriptions and the names of choices are localized.
+ */
+const DISCORD_LOCALES: Record<Language, readonly string[]> = { en: [], 'zh-CN': ['zh-CN'] };
+
+/** `{ 'zh-CN': '…' }` for a text's place, or nothing when no language has it (see commands/registration.ts). */
+function localizations(
+  path: RegistrationPath,
+  text: RegistrationText,
+  maxChars: number,
+): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [language, translated] of Object.entries(registrationTranslations(path, text))) {
+    for (const locale of DISCORD_LOCALES[language as Language]) out[locale] = translated.slice(0, maxChars);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function described(path: RegistrationPath, description: string) {
+  const localized = localizations(path, { kind: 'description' }, 100);
+  return {
+    description: description.slice(0, 100),
+    ...(localized ? { description_localizations: localized } : {}),
+  };
+}
+
+function choiceJson(path: RegistrationPath, choice: { name: string; value: string | number }) {
+  const localized = localizations(path, { kind: 'choice', value: String(choice.value) }, 100);
+  return {
+    name: choice.name,
+    value: String(choice.value),
+    ...(localized ? { name_localizations: localized } : {}),
+  };
+}
+
+function optionJson(spec: OptionSpec, parent: RegistrationPath): APIApplicationCommandBasicOption {
+  const path = [...parent, spec.name];
   const base = {
     name: spec.name,
-    description: spec.description.slice(0, 100),
+    ...described(path, spec.description),
     required: spec.required ?? false,
   };
   switch (spec.type) {
@@ -40,7 +84,7 @@ function optionJson(spec: OptionSpec): APIApplicationCommandBasicOption {
         type: ApplicationCommandOptionType.String,
         ...(spec.maxLength ? { max_length: Math.min(spec.maxLength, 6000) } : {}),
         ...(spec.choices && !spec.openChoices
-          ? { choices: spec.choices.map((c) => ({ name: c.name, value: String(c.value) })) }
+          ? { choices: spec.choices.map((c) => choiceJson(path, c)) }
           : {}),
       };
     case 'integer':
@@ -63,16 +107,25 @@ function optionJson(spec: OptionSpec): APIApplicationCommandBasicOption {
 }
 
 /** Required options first: Discord rejects a required option after an optional one. */
-function optionsJson(specs: readonly OptionSpec[]): APIApplicationCommandBasicOption[] {
-  return [...specs].sort((a, b) => Number(b.required ?? false) - Number(a.required ?? false)).map(optionJson);
+function optionsJson(
+  specs: readonly OptionSpec[],
+  parent: RegistrationPath,
+): APIApplicationCommandBasicOption[] {
+  return [...specs]
+    .sort((a, b) => Number(b.required ?? false) - Number(a.required ?? false))
+    .map((spec) => optionJson(spec, parent));
 }
 
-function subcommandJson(sub: SubcommandSpec): APIApplicationCommandSubcommandOption {
+function subcommandJson(
+  sub: SubcommandSpec,
+  parent: RegistrationPath,
+): APIApplicationCommandSubcommandOption {
+  const path = [...parent, sub.name];
   return {
     type: ApplicationCommandOptionType.Subcommand,
     name: sub.name,
-    description: sub.description.slice(0, 100),
-    options: optionsJson(sub.options),
+    ...described(path, sub.description),
+    options: optionsJson(sub.options, path),
   };
 }
 
@@ -82,16 +135,19 @@ export function commandJson(command: CommandDefinition): RESTPostAPIApplicationC
     (group) => ({
       type: ApplicationCommandOptionType.SubcommandGroup,
       name: group.name,
-      description: group.description.slice(0, 100),
-      options: group.subcommands.map(subcommandJson),
+      ...described([command.name, group.name], group.description),
+      options: group.subcommands.map((sub) => subcommandJson(sub, [command.name, group.name])),
     }),
   );
-  const subcommands = command.subcommands && [...command.subcommands.map(subcommandJson), ...groups];
+  const subcommands = command.subcommands && [
+    ...command.subcommands.map((sub) => subcommandJson(sub, [command.name])),
+    ...groups,
+  ];
   return {
     type: ApplicationCommandType.ChatInput,
     name: command.name,
-    description: command.description.slice(0, 100),
-    options: subcommands ?? optionsJson(command.options ?? []),
+    ...described([command.name], command.description),
+    options: subcommands ?? optionsJson(command.options ?? [], [command.name]),
     // Usable in servers and in DMs with the bot.
     contexts: [0, 1],
     integration_types: [0],

@@ -4,7 +4,12 @@ import { imagineCommand, imagineCommandOffering } from '../../commands/imagine.j
 import { jobsCommand } from '../../commands/jobs.js';
 import { quotaCommand } from '../../commands/quota.js';
 import { settingsCommand, settingsCommandOffering } from '../../commands/settings.js';
+import { REST, Routes } from 'discord.js';
 import { allCommandsJson, commandJson } from '../../adapters/discord/command-json.js';
+import { slashCommandsOffering } from '../../commands/index.js';
+import { registrationText } from '../../commands/registration.js';
+import { translator } from '../../src/i18n/translate.js';
+import { snowflake, startDiscordEmulator } from '../emulators/discord/server.js';
 
 describe('Discord slash-command JSON from the command data', () => {
   it('renders /imagine with typed options, choices where they are closed, and four image slots', () => {
@@ -112,7 +117,7 @@ describe('Discord slash-command JSON from the command data', () => {
     expect(value && 'choices' in value ? value.choices : undefined).toEqual([
       { name: 'English', value: 'en' },
       { name: '简体中文', value: 'zh-CN' },
-      { name: 'clear', value: 'clear' },
+      { name: 'clear', value: 'clear', name_localizations: { 'zh-CN': '清除' } },
     ]);
     for (const sub of subs) {
       expect(sub.name).toMatch(/^[-_a-z0-9]{1,32}$/);
@@ -151,5 +156,82 @@ describe('Discord slash-command JSON from the command data', () => {
     expect('options' in jobs ? jobs.options : []).toEqual([
       expect.objectContaining({ name: 'all', type: ApplicationCommandOptionType.Boolean, required: false }),
     ]);
+  });
+
+  /** Every node of the registration that Discord shows a text of: commands, subcommands, groups, options. */
+  interface Node {
+    name: string;
+    type?: number;
+    description?: string;
+    name_localizations?: Record<string, string>;
+    description_localizations?: Record<string, string>;
+    options?: Node[];
+    choices?: { name: string; value: string | number; name_localizations?: Record<string, string> }[];
+  }
+  function nodes(list: readonly Node[], path: string[] = []): { path: string; node: Node }[] {
+    return list.flatMap((node) => {
+      const here = [...path, node.name];
+      return [{ path: here.join(' '), node }, ...nodes(node.options ?? [], here)];
+    });
+  }
+  const registration = () =>
+    allCommandsJson(slashCommandsOffering(['grok-imagine-video', 'grok-video-3'])) as unknown as Node[];
+
+  it('carries zh-CN descriptions for every command, subcommand, group and option, from the catalogs; names stay ASCII', () => {
+    const all = registration();
+    const problems: string[] = [];
+    for (const { path, node } of nodes(all.filter((c) => (c.type ?? 1) === 1))) {
+      const zh = node.description_localizations?.['zh-CN'];
+      if (zh === undefined || !/\p{Script=Han}/u.test(zh) || zh.length > 100) problems.push(`${path}: ${zh}`);
+      if (Object.keys(node.description_localizations ?? {}).some((locale) => locale !== 'zh-CN'))
+        problems.push(`${path}: locales ${Object.keys(node.description_localizations ?? {}).join()}`);
+      if (node.name_localizations !== undefined) problems.push(`${path}: a localized name`);
+      // The English comes from the same catalog key as the translation: they cannot drift apart.
+      const english = registrationText('en', path.split(' '), { kind: 'description' });
+      if (english === undefined || node.description !== english.slice(0, 100))
+        problems.push(`${path}: English "${node.description}" is not the catalog's "${english}"`);
+    }
+    expect(problems).toEqual([]);
+    const zh = translator('zh-CN');
+    const quota = all.find((c) => c.name === 'quota');
+    expect(quota?.description_localizations).toEqual({ 'zh-CN': zh.t('commands.quota.description') });
+    const globalSet = quota?.options
+      ?.find((o) => o.name === 'global')
+      ?.options?.find((o) => o.name === 'set');
+    expect(globalSet?.options?.find((o) => o.name === 'limit')?.description_localizations).toEqual({
+      'zh-CN': zh.t('commands.quota.global.set.limit.description'),
+    });
+  });
+
+  it('gives choices that are words a Chinese name, and leaves sizes, models and language names as they are', () => {
+    const localized = new Map<string, string | undefined>();
+    for (const { node } of nodes(registration())) {
+      for (const choice of node.choices ?? [])
+        localized.set(choice.name, choice.name_localizations?.['zh-CN']);
+    }
+    expect(localized.get('on')).toBe('开启');
+    expect(localized.get('off')).toBe('关闭');
+    expect(localized.get('here')).toBe('这里');
+    expect(localized.get('clear')).toBe('清除');
+    for (const name of ['480P', 'grok-video-3', 'English', '简体中文']) {
+      expect(localized.has(name), name).toBe(true);
+      expect(localized.get(name), name).toBeUndefined();
+    }
+  });
+
+  it('is accepted by the Discord emulator, which checks localization dicts as Discord does', async () => {
+    const applicationId = snowflake();
+    const emu = await startDiscordEmulator({ applicationId });
+    try {
+      const rest = new REST({ api: emu.apiBase }).setToken('any-token');
+      const body = registration();
+      await rest.put(Routes.applicationCommands(applicationId), { body });
+      const stored = emu.registeredCommands().find((c) => c.name === 'settings');
+      expect(stored?.raw).toMatchObject({
+        description_localizations: { 'zh-CN': translator('zh-CN').t('commands.settings.description') },
+      });
+    } finally {
+      await emu.close();
+    }
   });
 });
