@@ -1,4 +1,4 @@
-import type { Invocation, SpaceWords } from '../src/port.js';
+import type { Invocation, SpaceWords, Translator } from '../src/port.js';
 import { requireAdmin } from '../src/quota/admin.js';
 import type { QuotaActor } from '../src/quota/quota.js';
 import type { CommandContext } from './types.js';
@@ -18,16 +18,22 @@ export function actorOf(invocation: Invocation): QuotaActor {
   };
 }
 
-/** "Only workspace admins and owners (or a bot owner) can change quotas." */
-export function onlyAdmins(words: SpaceWords, what: string): string {
-  return `Only ${words.admins} (or a bot owner) can ${what}.`;
+/** What only admins may do, as the refusal names it (`commands.admin.action.*`). */
+export type AdminAction = 'changeQuotas' | 'seeOthersQuota' | 'changeSettings' | 'seeUsage' | 'listAllJobs';
+
+/** "Only workspace admins and owners (or a bot owner) can change quotas.", in the user's language. */
+export function onlyAdmins(tr: Translator, words: SpaceWords, action: AdminAction): string {
+  return tr.t('commands.admin.only', {
+    admins: words.admins,
+    action: tr.t(`commands.admin.action.${action}`),
+  });
 }
 
 /** Refuses (and logs who tried) unless the invoker is an admin of the space or a bot owner. */
 export function requireSpaceAdmin(
   invocation: Invocation,
-  context: Pick<CommandContext, 'quota' | 'format' | 'logger'>,
-  attempt: { area: 'quota' | 'settings' | 'usage'; action: string; what: string },
+  context: Pick<CommandContext, 'quota' | 'format' | 'logger' | 'tr'>,
+  attempt: { area: 'quota' | 'settings' | 'usage'; action: string; what: AdminAction },
 ): void {
   requireAdmin(
     context.quota.isAdmin,
@@ -35,7 +41,7 @@ export function requireSpaceAdmin(
     {
       area: attempt.area,
       action: attempt.action,
-      userMessage: onlyAdmins(context.format.words, attempt.what),
+      userMessage: onlyAdmins(context.tr, context.format.words, attempt.what),
     },
     context.logger,
   );

@@ -74,7 +74,7 @@ export const jobsCommand: CommandDefinition = {
     const all = isTrue(invocation.options.all);
     if (all && !deps.isAdmin(actorOf(invocation))) {
       throw new BotError('forbidden', 'non-admin asked for all jobs', {
-        userMessage: onlyAdmins(context.format.words, 'list everyone’s jobs'),
+        userMessage: onlyAdmins(context.tr, context.format.words, 'listAllJobs'),
       });
     }
     const listed = await deps.jobs.list(

@@ -1,13 +1,9 @@
 import { z } from 'zod';
 import { BotError, InvalidInputError } from '../src/errors.js';
-import type { OptionValue, SpaceWords, UserRef } from '../src/port.js';
-import {
-  describeGlobalQuota,
-  describeQuota,
-  formatQuotaAmount,
-  type GlobalSubject,
-  type QuotaSubject,
-} from '../src/quota/quota.js';
+import type { OptionValue, SpaceWords, Translator, UserRef } from '../src/port.js';
+import type { QuotaUnit } from '../src/config.js';
+import type { GlobalQuotaStatus, GlobalSubject, QuotaStatus, QuotaSubject } from '../src/quota/quota.js';
+import { formatResetTime } from '../src/util/format.js';
 import { actorOf, onlyAdmins, requireSpaceAdmin } from './admin-only.js';
 import { english } from './registration.js';
 import type { CommandDefinition } from './types.js';
@@ -36,6 +32,7 @@ const limitSchema = z.number().int();
 function userOf(
   value: OptionValue | undefined,
   required: boolean,
+  tr: Translator,
   words: SpaceWords,
   anywhere = false,
 ): UserRef | undefined {
@@ -44,19 +41,69 @@ function userOf(
   if (!parsed.success) {
     throw new InvalidInputError(
       'user',
-      anywhere ? 'Please name a user.' : `Please name a member of this ${words.space}.`,
+      anywhere
+        ? tr.t('commands.quota.user.anyone')
+        : tr.t('commands.quota.user.member', { space: words.space }),
     );
   }
   if (!parsed.data.inSpace && !anywhere) {
-    throw new InvalidInputError('user', `That user is not a member of this ${words.space}.`);
+    throw new InvalidInputError('user', tr.t('commands.quota.user.notMember', { space: words.space }));
   }
   return parsed.data;
 }
 
-function limitOf(value: OptionValue | undefined): number {
+function limitOf(value: OptionValue | undefined, tr: Translator): number {
   const parsed = limitSchema.safeParse(typeof value === 'string' ? Number(value) : value);
-  if (!parsed.success) throw new InvalidInputError('limit', 'The limit must be a whole number.');
+  if (!parsed.success) throw new InvalidInputError('limit', tr.t('commands.quota.limit.whole'));
   return parsed.data;
+}
+
+/** "5 videos", "30 seconds", "1,000 credits", in the user's language. */
+export function quotaAmount(tr: Translator, n: number, unit: QuotaUnit): string {
+  return tr.t('commands.quota.amount', { n, unit });
+}
+
+/** When the counters start again: "It resets at 2026-12-03 00:00 UTC." (or never). */
+function resetValues(resetsAt: number | undefined) {
+  return resetsAt === undefined
+    ? { resets: 'never', time: '' }
+    : { resets: 'at', time: formatResetTime(resetsAt) };
+}
+
+/** "Used 2 of 5 videos today. It resets at …", with the user's standing across every space when it has one. */
+export function describeQuotaIn(tr: Translator, status: QuotaStatus, spaces: string): string {
+  return tr.t('commands.quota.status', {
+    used: status.used,
+    limit: quotaAmount(tr, status.limit, status.unit),
+    period: status.period,
+    global: status.global === undefined ? 'no' : 'yes',
+    spaces,
+    globalUsed: status.global?.used ?? 0,
+    globalLimit: status.global === undefined ? '' : quotaAmount(tr, status.global.limit, status.unit),
+    ...resetValues(status.resetsAt),
+  });
+}
+
+/** A user's standing across every space: with or without a global limit, and who set it. */
+export function describeGlobalQuotaIn(tr: Translator, status: GlobalQuotaStatus, spaces: string): string {
+  const common = { spaces, period: status.period, ...resetValues(status.resetsAt) };
+  if (status.limit === undefined) {
+    return tr.t('commands.quota.global.status.unlimited', {
+      ...common,
+      used: quotaAmount(tr, status.used, status.unit),
+    });
+  }
+  return tr.t('commands.quota.global.status.limited', {
+    ...common,
+    used: status.used,
+    limit: quotaAmount(tr, status.limit, status.unit),
+    source: status.limitSource === 'owner' ? 'owner' : 'default',
+  });
+}
+
+/** `{was, old}` of a change's answer: "(was 4)" when there was a value before. */
+function was(old: number | undefined) {
+  return old === undefined ? { was: 'no', old: 0 } : { was: 'yes', old };
 }
 
 export const quotaCommand: CommandDefinition = {
@@ -115,93 +162,112 @@ export const quotaCommand: CommandDefinition = {
   ],
 
   async handle(invocation, reply, context) {
-    const { quota, format } = context;
+    const { quota, format, tr } = context;
+    const { spaces } = format.words;
     const actor = actorOf(invocation);
     const adminOnly = (action: string) =>
-      requireSpaceAdmin(invocation, context, { area: 'quota', action, what: 'change quotas' });
+      requireSpaceAdmin(invocation, context, { area: 'quota', action, what: 'changeQuotas' });
     const subjectOf = (user: UserRef): QuotaSubject => ({ ...actor, userId: user.id });
     const name = (user: UserRef) => user.displayName ?? user.id;
+    const say = (text: string) => reply.text(text, { ephemeral: true });
     if (invocation.subcommandGroup === 'global') {
-      const everywhere = `across all ${format.words.spaces}`;
       const globalOf = (user: UserRef): GlobalSubject => ({ platform: actor.platform, userId: user.id });
       switch (invocation.subcommand ?? 'show') {
         case 'show': {
-          const user = userOf(invocation.options.user, false, format.words, true);
+          const user = userOf(invocation.options.user, false, tr, format.words, true);
           const status = await quota.showGlobal(actor, user ? globalOf(user) : actor);
-          const who = user && user.id !== actor.userId ? `${name(user)}: ` : 'Your usage: ';
-          await reply.text(`${who}${describeGlobalQuota(status, format.words.spaces)}`, { ephemeral: true });
+          const described = describeGlobalQuotaIn(tr, status, spaces);
+          await say(
+            user && user.id !== actor.userId
+              ? tr.t('commands.quota.show.theirs', { name: name(user), status: described })
+              : tr.t('commands.quota.global.show.yours', { status: described }),
+          );
           return;
         }
         case 'set': {
-          const user = userOf(invocation.options.user, true, format.words, true) as UserRef;
-          const change = await quota.setGlobalLimit(actor, globalOf(user), limitOf(invocation.options.limit));
-          await reply.text(
-            `${name(user)}’s limit ${everywhere} is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
-            { ephemeral: true },
+          const user = userOf(invocation.options.user, true, tr, format.words, true) as UserRef;
+          const limit = limitOf(invocation.options.limit, tr);
+          const change = await quota.setGlobalLimit(actor, globalOf(user), limit);
+          await say(
+            tr.t('commands.quota.global.set.done', {
+              name: name(user),
+              spaces,
+              limit: quotaAmount(tr, change.new, quota.unit),
+              ...was(change.old),
+            }),
           );
           return;
         }
         case 'reset': {
-          const user = userOf(invocation.options.user, true, format.words, true) as UserRef;
+          const user = userOf(invocation.options.user, true, tr, format.words, true) as UserRef;
           const change = await quota.resetGlobalUsage(actor, globalOf(user));
-          await reply.text(
-            `${name(user)}’s usage ${everywhere} for this period is cleared (was ${change.old}).`,
-            {
-              ephemeral: true,
-            },
-          );
+          await say(tr.t('commands.quota.global.reset.done', { name: name(user), spaces, old: change.old }));
           return;
         }
         default:
           throw new InvalidInputError(
             'subcommand',
-            `Unknown quota command “global ${invocation.subcommand}”. Use global show, set or reset.`,
+            tr.t('commands.quota.global.unknown', { subcommand: invocation.subcommand ?? '' }),
           );
       }
     }
     switch (invocation.subcommand ?? 'show') {
       case 'show': {
-        const user = userOf(invocation.options.user, false, format.words);
+        const user = userOf(invocation.options.user, false, tr, format.words);
         if (user && user.id !== actor.userId && !quota.isAdmin(actor)) {
           throw new BotError('forbidden', 'non-admin asked for another user’s quota', {
-            userMessage: onlyAdmins(format.words, 'see someone else’s quota'),
+            userMessage: onlyAdmins(tr, format.words, 'seeOthersQuota'),
           });
         }
         const status = await quota.status(user ? subjectOf(user) : actor);
-        const who = user && user.id !== actor.userId ? `${name(user)}: ` : 'Your quota: ';
-        await reply.text(`${who}${describeQuota(status, format.words.spaces)}`, { ephemeral: true });
+        const described = describeQuotaIn(tr, status, spaces);
+        await say(
+          user && user.id !== actor.userId
+            ? tr.t('commands.quota.show.theirs', { name: name(user), status: described })
+            : tr.t('commands.quota.show.yours', { status: described }),
+        );
         return;
       }
       case 'set': {
         adminOnly('set');
-        const user = userOf(invocation.options.user, true, format.words) as UserRef;
-        const change = await quota.setUserLimit(actor, subjectOf(user), limitOf(invocation.options.limit));
-        await reply.text(
-          `${name(user)}’s limit is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
-          { ephemeral: true },
+        const user = userOf(invocation.options.user, true, tr, format.words) as UserRef;
+        const change = await quota.setUserLimit(
+          actor,
+          subjectOf(user),
+          limitOf(invocation.options.limit, tr),
+        );
+        await say(
+          tr.t('commands.quota.set.done', {
+            name: name(user),
+            limit: quotaAmount(tr, change.new, quota.unit),
+            ...was(change.old),
+          }),
         );
         return;
       }
       case 'reset': {
         adminOnly('reset');
-        const user = userOf(invocation.options.user, true, format.words) as UserRef;
+        const user = userOf(invocation.options.user, true, tr, format.words) as UserRef;
         const change = await quota.resetUsage(actor, subjectOf(user));
-        await reply.text(`${name(user)}’s usage for this period is cleared (was ${change.old}).`, {
-          ephemeral: true,
-        });
+        await say(tr.t('commands.quota.reset.done', { name: name(user), old: change.old }));
         return;
       }
       case 'default': {
         adminOnly('default');
-        const change = await quota.setSpaceDefault(actor, limitOf(invocation.options.limit));
-        await reply.text(
-          `The default limit here is now ${formatQuotaAmount(change.new, quota.unit)}${change.old === undefined ? '' : ` (was ${change.old})`}.`,
-          { ephemeral: true },
+        const change = await quota.setSpaceDefault(actor, limitOf(invocation.options.limit, tr));
+        await say(
+          tr.t('commands.quota.default.done', {
+            limit: quotaAmount(tr, change.new, quota.unit),
+            ...was(change.old),
+          }),
         );
         return;
       }
       default:
-        throw new InvalidInputError('subcommand', `Unknown quota command “${invocation.subcommand}”.`);
+        throw new InvalidInputError(
+          'subcommand',
+          tr.t('commands.quota.unknown', { subcommand: invocation.subcommand ?? '' }),
+        );
     }
   },
 };

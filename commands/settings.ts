@@ -211,7 +211,7 @@ export const settingsCommand: CommandDefinition = {
       requireSpaceAdmin(invocation, context, {
         area: 'settings',
         action: subcommand,
-        what: 'change these settings',
+        what: 'changeSettings',
       });
     }
     switch (subcommand) {

@@ -4,7 +4,7 @@ import type { Formatter, Invocation } from '../src/port.js';
 import { formatQuotaAmount, PERIOD_WORDS } from '../src/quota/quota.js';
 import type { UsageReport, UsageScope, UsageTally } from '../src/quota/usage.js';
 import { formatResetTime } from '../src/util/format.js';
-import { actorOf, onlyAdmins } from './admin-only.js';
+import { actorOf } from './admin-only.js';
 import { english } from './registration.js';
 import type { CommandDefinition } from './types.js';
 
@@ -128,7 +128,7 @@ export const usageCommand: CommandDefinition = {
     // Refused in the platform's words first; the usage service checks again for every other front end.
     if (scope.kind === 'bot' && !quota.isOwner(actor)) {
       throw new BotError('forbidden', 'non-owner asked for the whole bot’s usage', {
-        userMessage: 'Only a bot owner can see the whole bot’s usage.',
+        userMessage: context.tr.t('commands.usage.refused.notOwner'),
       });
     }
     if (scope.kind !== 'bot' && !quota.isAdmin(actor)) {
@@ -137,7 +137,7 @@ export const usageCommand: CommandDefinition = {
         'non-admin asked for usage',
       );
       throw new BotError('forbidden', 'non-admin asked for usage', {
-        userMessage: `${onlyAdmins(format.words, 'see usage here')} You can see your own with \`/quota show\`.`,
+        userMessage: context.tr.t('commands.usage.refused.notAdmin', { admins: format.words.admins }),
       });
     }
     const report = await usage.forActor(actor, scope);

@@ -73,4 +73,41 @@ export const commands = {
   'commands.usage.scope.description': 'Here (default), or the whole bot (bot owners)',
   'commands.usage.scope.choice.space': 'here',
   'commands.usage.scope.choice.bot': 'whole bot (bot owners)',
+  // Refusals of the admin-only commands: {admins} is the platform's word (Formatter words), {action} one of the actions below.
+  'commands.admin.only': 'Only {admins} (or a bot owner) can {action}.',
+  'commands.admin.action.changeQuotas': 'change quotas',
+  'commands.admin.action.seeOthersQuota': 'see someone else’s quota',
+  'commands.admin.action.changeSettings': 'change these settings',
+  'commands.admin.action.seeUsage': 'see usage here',
+  'commands.admin.action.listAllJobs': 'list everyone’s jobs',
+  'commands.quota.amount':
+    '{unit, select, videos {{n, plural, one {# video} other {# videos}}} seconds {{n, plural, one {# second} other {# seconds}}} other {{n, plural, one {# credit} other {# credits}}}}',
+  'commands.quota.show.yours': 'Your quota: {status}',
+  'commands.quota.show.theirs': '{name}: {status}',
+  'commands.quota.global.show.yours': 'Your usage: {status}',
+  'commands.quota.status':
+    'Used {used, number} of {limit} {period, select, day {today} week {this week} month {this month} other {in total}}.{global, select, yes { Across all {spaces}: {globalUsed, number} of {globalLimit}.} other {}} {resets, select, never {It never resets.} other {It resets at {time}.}}',
+  'commands.quota.global.status.unlimited':
+    'Used {used} across all {spaces} {period, select, day {today} week {this week} month {this month} other {in total}}, with no global limit. {resets, select, never {It never resets.} other {It resets at {time}.}}',
+  'commands.quota.global.status.limited':
+    'Used {used, number} of {limit} across all {spaces} {period, select, day {today} week {this week} month {this month} other {in total}} ({source, select, owner {set by a bot owner} other {the default}}). {resets, select, never {It never resets.} other {It resets at {time}.}}',
+  'commands.quota.set.done':
+    '{name}’s limit is now {limit}{was, select, yes { (was {old, number})} other {}}.',
+  'commands.quota.global.set.done':
+    '{name}’s limit across all {spaces} is now {limit}{was, select, yes { (was {old, number})} other {}}.',
+  'commands.quota.default.done':
+    'The default limit here is now {limit}{was, select, yes { (was {old, number})} other {}}.',
+  'commands.quota.reset.done': '{name}’s usage for this period is cleared (was {old, number}).',
+  'commands.quota.global.reset.done':
+    '{name}’s usage across all {spaces} for this period is cleared (was {old, number}).',
+  'commands.quota.user.anyone': 'Please name a user.',
+  'commands.quota.user.member': 'Please name a member of this {space}.',
+  'commands.quota.user.notMember': 'That user is not a member of this {space}.',
+  'commands.quota.limit.whole': 'The limit must be a whole number.',
+  'commands.quota.global.unknown':
+    'Unknown quota command “global {subcommand}”. Use global show, set or reset.',
+  'commands.quota.unknown': 'Unknown quota command “{subcommand}”.',
+  'commands.usage.refused.notAdmin':
+    'Only {admins} (or a bot owner) can see usage here. You can see your own with `/quota show`.',
+  'commands.usage.refused.notOwner': 'Only a bot owner can see the whole bot’s usage.',
 } as const;

@@ -68,4 +68,39 @@ export const commands: Record<keyof typeof en, string> = {
   'commands.usage.scope.description': '这里（默认），或整个机器人（限机器人所有者）',
   'commands.usage.scope.choice.space': '这里',
   'commands.usage.scope.choice.bot': '整个机器人（限机器人所有者）',
+  'commands.admin.only': '只有{admins}（或机器人所有者）才能{action}。',
+  'commands.admin.action.changeQuotas': '修改额度',
+  'commands.admin.action.seeOthersQuota': '查看别人的额度',
+  'commands.admin.action.changeSettings': '修改这些设置',
+  'commands.admin.action.seeUsage': '查看这里的用量',
+  'commands.admin.action.listAllJobs': '列出所有人的任务',
+  'commands.quota.amount':
+    '{unit, select, videos {{n, plural, other {# 个视频}}} seconds {{n, plural, other {# 秒}}} other {{n, plural, other {# 积分}}}}',
+  'commands.quota.show.yours': '你的额度：{status}',
+  'commands.quota.show.theirs': '{name}：{status}',
+  'commands.quota.global.show.yours': '你的用量：{status}',
+  'commands.quota.status':
+    '{period, select, day {今天} week {本周} month {本月} other {累计}}已用 {used, number}，上限 {limit}。{global, select, yes {在所有{spaces}合计已用 {globalUsed, number}，上限 {globalLimit}。} other {}}{resets, select, never {额度不会重置。} other {将于 {time} 重置。}}',
+  'commands.quota.global.status.unlimited':
+    '{period, select, day {今天} week {本周} month {本月} other {累计}}在所有{spaces}共用了 {used}，没有总上限。{resets, select, never {用量不会重置。} other {将于 {time} 重置。}}',
+  'commands.quota.global.status.limited':
+    '{period, select, day {今天} week {本周} month {本月} other {累计}}在所有{spaces}已用 {used, number}，上限 {limit}（{source, select, owner {由机器人所有者设置} other {默认值}}）。{resets, select, never {用量不会重置。} other {将于 {time} 重置。}}',
+  'commands.quota.set.done':
+    '{name} 的上限现为 {limit}{was, select, yes {（原为 {old, number}）} other {}}。',
+  'commands.quota.global.set.done':
+    '{name} 在所有{spaces}的总上限现为 {limit}{was, select, yes {（原为 {old, number}）} other {}}。',
+  'commands.quota.default.done':
+    '这里的默认上限现为 {limit}{was, select, yes {（原为 {old, number}）} other {}}。',
+  'commands.quota.reset.done': '已清零 {name} 本周期的用量（原为 {old, number}）。',
+  'commands.quota.global.reset.done': '已清零 {name} 本周期在所有{spaces}的用量（原为 {old, number}）。',
+  'commands.quota.user.anyone': '请指定一位用户。',
+  'commands.quota.user.member': '请指定一位本{space}的成员。',
+  'commands.quota.user.notMember': '该用户不是本{space}的成员。',
+  'commands.quota.limit.whole': '上限必须是整数。',
+  'commands.quota.global.unknown':
+    '没有“global {subcommand}”这个额度命令。请使用 global show、set 或 reset。',
+  'commands.quota.unknown': '没有“{subcommand}”这个额度命令。',
+  'commands.usage.refused.notAdmin':
+    '只有{admins}（或机器人所有者）才能查看这里的用量。你可以用 `/quota show` 查看自己的用量。',
+  'commands.usage.refused.notOwner': '只有机器人所有者才能查看整个机器人的用量。',
 };

@@ -1,0 +1,74 @@
+import { describe, expect } from 'vitest';
+import { MANAGE_GUILD, discordSeed, type DiscordWorld } from '../world/discord.js';
+import { discordWorldTest } from '../world/fixtures.js';
+
+/**
+ * The commands' answers in a zh-CN Discord user's language (docs/i18n.md), through real discord.js and the
+ * emulator: the interaction's `locale` picks the language of answers only the user sees.
+ */
+
+const it = discordWorldTest({ env: { QUOTA_DEFAULT: '20', QUOTA_PERIOD: 'day' } });
+const { guildId, general, alice, bob, admin } = discordSeed;
+
+type User = typeof alice;
+
+async function answer(
+  world: DiscordWorld,
+  user: User,
+  command: {
+    name: string;
+    subcommand?: string;
+    options?: { name: string; value: string | number; type?: number }[];
+  },
+  extra: { permissions?: string } = {},
+) {
+  const handle = await world.discord.slashCommand({
+    channelId: general,
+    guildId,
+    user,
+    locale: 'zh-CN',
+    ...extra,
+    ...command,
+  });
+  const message = await handle.waitForOriginal((m) => m.content.length > 0, 5000);
+  expect(message.ephemeral).toBe(true);
+  return message.content;
+}
+
+/** English words a translated answer must not contain (the platform's names come from the adapter). */
+const ENGLISH = /\b(?:Used|Your|quota|today|resets|limit|Only|can|change)\b/;
+
+describe('Discord: a zh-CN user gets the commands’ answers in Chinese', () => {
+  it('/quota show answers in Chinese, numbers and reset time included', async ({ world }) => {
+    const text = await answer(world, alice, { name: 'quota', subcommand: 'show' });
+    expect(text).toMatch(
+      /^你的额度：今天已用 0，上限 20 个视频。将于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC 重置。$/,
+    );
+    expect(text).not.toMatch(ENGLISH);
+  });
+
+  it('refuses a non-admin’s /quota set in Chinese, and answers an admin’s in Chinese', async ({ world }) => {
+    const setAlice = {
+      name: 'quota',
+      subcommand: 'set',
+      options: [
+        { name: 'user', value: alice.id, type: 6 },
+        { name: 'limit', value: 100 },
+      ],
+    };
+    const refused = await answer(world, bob, setAlice);
+    // Who the admins are is the platform's word, from the Discord adapter's Formatter in the user's language.
+    expect(refused).toMatch(/^⚠️ 只有.+（或机器人所有者）才能修改额度。$/);
+    expect(refused).not.toMatch(/\b(?:Only|can|change|quotas)\b/);
+
+    const done = await answer(world, admin, setAlice, { permissions: MANAGE_GUILD });
+    expect(done).toBe('alice 的上限现为 100 个视频。');
+    const again = await answer(
+      world,
+      admin,
+      { ...setAlice, options: [setAlice.options[0]!, { name: 'limit', value: 5 }] },
+      { permissions: MANAGE_GUILD },
+    );
+    expect(again).toBe('alice 的上限现为 5 个视频（原为 100）。');
+  });
+});
