@@ -1,6 +1,6 @@
 import { BotError } from '../src/errors.js';
 import type { JobRecord } from '../src/jobs/job-store.js';
-import type { Formatter } from '../src/port.js';
+import type { Formatter, Translator } from '../src/port.js';
 import { actorOf, onlyAdmins } from './admin-only.js';
 import { english } from './registration.js';
 import type { CommandDefinition } from './types.js';
@@ -13,17 +13,6 @@ import type { CommandDefinition } from './types.js';
 export const JOBS_LIMIT = 10;
 const PROMPT_START_CHARS = 60;
 
-const STATUS_LABELS: Record<string, string> = {
-  reserved: '⏳ starting',
-  submitted: '⏳ submitted',
-  queued: '⏳ queued',
-  processing: '🎬 rendering',
-  completed: '✅ done',
-  failed: '❌ failed',
-  cancelled: '🚫 cancelled',
-  timeout: '⌛ timed out',
-};
-
 export function promptStart(prompt: string, max = PROMPT_START_CHARS): string {
   const line = prompt.replace(/\s+/g, ' ').trim();
   if (line.length <= max) return line;
@@ -33,21 +22,26 @@ export function promptStart(prompt: string, max = PROMPT_START_CHARS): string {
 }
 
 /** An extended video's length: its clips' and the total (`3 clips, 2 + 2 + 2 s = 6 s`). */
-export function chainLength(record: JobRecord): string {
+export function chainLength(record: JobRecord, tr: Translator): string {
   const seconds = [...(record.chain?.clips ?? []).map((clip) => clip.seconds), record.request.seconds];
   const round = (n: number) => Math.round(n * 10) / 10;
   const total = round(seconds.reduce((sum, n) => sum + n, 0));
-  return `${seconds.length} clips, ${seconds.map(round).join(' + ')} s = ${total} s`;
+  return tr.t('commands.jobs.chain', {
+    count: seconds.length,
+    parts: seconds.map((n) => tr.number(round(n))).join(' + '),
+    total,
+  });
 }
 
-export function jobLine(record: JobRecord, format: Formatter, showUser: boolean): string {
+export function jobLine(record: JobRecord, format: Formatter, showUser: boolean, tr: Translator): string {
+  const { aspectRatio, resolution } = record.request;
   const parts = [
-    STATUS_LABELS[record.status] ?? record.status,
+    tr.t(`commands.jobs.status.${record.status}`),
     format.time(record.createdAt),
-    `“${format.escape(promptStart(record.request.prompt))}”`,
+    tr.t('commands.jobs.prompt', { prompt: format.escape(promptStart(record.request.prompt)) }),
     record.chain
-      ? `⏩ ${chainLength(record)} ${record.request.aspectRatio} ${record.request.resolution}`
-      : `${record.request.seconds} s ${record.request.aspectRatio} ${record.request.resolution}`,
+      ? `⏩ ${chainLength(record, tr)} ${aspectRatio} ${resolution}`
+      : `${tr.t('commands.jobs.seconds', { seconds: record.request.seconds })} ${aspectRatio} ${resolution}`,
   ];
   if (showUser) parts.splice(1, 0, format.user(record.userId));
   const link = format.jobLink(record);
@@ -71,6 +65,7 @@ export const jobsCommand: CommandDefinition = {
 
   async handle(invocation, reply, context) {
     const deps = { jobs: context.jobs, isAdmin: context.quota.isAdmin, format: context.format };
+    const { tr } = context;
     const all = isTrue(invocation.options.all);
     if (all && !deps.isAdmin(actorOf(invocation))) {
       throw new BotError('forbidden', 'non-admin asked for all jobs', {
@@ -93,20 +88,20 @@ export const jobsCommand: CommandDefinition = {
     );
     const records = listed.filter((record) => !partOfLonger.has(record.id));
     if (records.length === 0) {
-      await reply.text(
-        all ? 'No videos have been made here recently.' : 'You have no recent videos here. Try `/imagine`.',
-        { ephemeral: true, formatted: true },
-      );
+      await reply.text(tr.t(all ? 'commands.jobs.none.all' : 'commands.jobs.none.mine'), {
+        ephemeral: true,
+        formatted: true,
+      });
       return;
     }
-    const heading = all
-      ? `The ${records.length} most recent videos here, newest first:`
-      : `Your ${records.length} most recent videos here, newest first:`;
+    const heading = tr.t(all ? 'commands.jobs.heading.all' : 'commands.jobs.heading.mine', {
+      count: records.length,
+    });
     const max = deps.format.maxChars ?? Number.POSITIVE_INFINITY;
     let text = heading;
     for (const [i, record] of records.entries()) {
-      const line = jobLine(record, deps.format, all);
-      const more = `\n…and ${records.length - i} more.`;
+      const line = jobLine(record, deps.format, all, tr);
+      const more = `\n${tr.t('commands.jobs.more', { count: records.length - i })}`;
       if (text.length + 1 + line.length + (i < records.length - 1 ? more.length : 0) > max) {
         text += more;
         break;

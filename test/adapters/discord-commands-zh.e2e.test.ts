@@ -18,7 +18,7 @@ async function answer(
   command: {
     name: string;
     subcommand?: string;
-    options?: { name: string; value: string | number; type?: number }[];
+    options?: { name: string; value: string | number | boolean; type?: number }[];
   },
   extra: { permissions?: string } = {},
 ) {
@@ -70,5 +70,14 @@ describe('Discord: a zh-CN user gets the commands’ answers in Chinese', () => 
       { permissions: MANAGE_GUILD },
     );
     expect(again).toBe('alice 的上限现为 5 个视频（原为 100）。');
+  });
+
+  it('/jobs answers in Chinese, and refuses `all` to a non-admin in Chinese', async ({ world }) => {
+    expect(await answer(world, alice, { name: 'jobs' })).toBe('你最近在这里没有做过视频。试试 `/imagine`。');
+    const refused = await answer(world, bob, {
+      name: 'jobs',
+      options: [{ name: 'all', value: true }],
+    });
+    expect(refused).toMatch(/^⚠️ 只有.+（或机器人所有者）才能列出所有人的任务。$/);
   });
 });

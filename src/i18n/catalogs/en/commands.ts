@@ -110,4 +110,22 @@ export const commands = {
   'commands.usage.refused.notAdmin':
     'Only {admins} (or a bot owner) can see usage here. You can see your own with `/quota show`.',
   'commands.usage.refused.notOwner': 'Only a bot owner can see the whole bot’s usage.',
+  // /jobs: a line per job (status, time, prompt, length), a heading, and what did not fit.
+  'commands.jobs.status.reserved': '⏳ starting',
+  'commands.jobs.status.submitted': '⏳ submitted',
+  'commands.jobs.status.queued': '⏳ queued',
+  'commands.jobs.status.processing': '🎬 rendering',
+  'commands.jobs.status.completed': '✅ done',
+  'commands.jobs.status.failed': '❌ failed',
+  'commands.jobs.status.cancelled': '🚫 cancelled',
+  'commands.jobs.status.timeout': '⌛ timed out',
+  'commands.jobs.chain': '{count, plural, one {# clip} other {# clips}}, {parts} s = {total, number} s',
+  'commands.jobs.seconds': '{seconds, number} s',
+  'commands.jobs.prompt': '“{prompt}”',
+  'commands.jobs.none.all': 'No videos have been made here recently.',
+  'commands.jobs.none.mine': 'You have no recent videos here. Try `/imagine`.',
+  'commands.jobs.heading.all': 'The {count, number} most recent videos here, newest first:',
+  'commands.jobs.heading.mine': 'Your {count, number} most recent videos here, newest first:',
+  'commands.jobs.more': '…and {count, number} more.',
+  'commands.jobs.status.waiting': '⏳ waiting',
 } as const;
