@@ -11,19 +11,16 @@ import { optionText } from '../src/core/generate.js';
  * result. Who may press Cancel and Delete (the requester or an admin) is decided here for every platform.
  */
 
-export const NOT_YOURS = 'Only the requester or an admin can do that.';
-const GONE = 'That job is no longer known to the bot.';
-const TOO_OLD = 'That job is too old to repeat; start a new one with `/imagine`.';
-
 const jobOption: OptionSpec = { name: 'job', type: 'string', description: 'The job', required: true };
 
-async function recordOf(
-  invocation: Invocation,
-  context: CommandContext,
-  missing: string,
-): Promise<JobRecord> {
+/** The pressed job's record; gone (expired or deleted): refused as too old to repeat. */
+async function recordOf(invocation: Invocation, context: CommandContext): Promise<JobRecord> {
   const record = await context.jobs.get(optionText(invocation.options.job) ?? '');
-  if (!record) throw new BotError('invalid_input', 'job record not found', { userMessage: missing });
+  if (!record) {
+    throw new BotError('invalid_input', 'job record not found', {
+      userMessage: context.tr.t('commands.job.tooOld'),
+    });
+  }
   return record;
 }
 
@@ -31,10 +28,14 @@ async function recordOf(
 async function authorized(invocation: Invocation, context: CommandContext): Promise<JobRecord> {
   const record = await context.jobs.get(optionText(invocation.options.job) ?? '');
   if (!record || record.spaceId !== invocation.spaceId) {
-    throw new BotError('invalid_input', 'job record not found in this space', { userMessage: GONE });
+    throw new BotError('invalid_input', 'job record not found in this space', {
+      userMessage: context.tr.t('commands.job.gone'),
+    });
   }
   if (record.userId !== invocation.userId && !context.quota.isAdmin(invocation)) {
-    throw new BotError('forbidden', 'not the requester nor an admin', { userMessage: NOT_YOURS });
+    throw new BotError('forbidden', 'not the requester nor an admin', {
+      userMessage: context.tr.t('commands.job.notYours'),
+    });
   }
   return record;
 }
@@ -86,7 +87,7 @@ async function repeat(
 ): Promise<void> {
   if (!isGenerationReply(reply))
     throw new BotError('internal', `${invocation.command} needs a generation reply`);
-  const record = await recordOf(invocation, context, TOO_OLD);
+  const record = await recordOf(invocation, context);
   if (record.chain) await context.extend(extendFrom(invocation, record, prompt), reply);
   else await context.generate(imagineFrom(invocation, record, prompt), reply);
 }
@@ -131,14 +132,17 @@ export const cancelAction: CommandDefinition = {
   options: [jobOption],
   async handle(invocation, _reply, context) {
     const record = await authorized(invocation, context);
-    const refuse = (userMessage: string) => new BotError('invalid_input', userMessage, { userMessage });
-    if (!UNFINISHED_STATUSES.has(record.status)) throw refuse('That job has already finished.');
+    const refuse = (key: 'commands.job.finished' | 'commands.job.notRunning', log: string) =>
+      new BotError('invalid_input', log, { userMessage: context.tr.t(key) });
+    if (!UNFINISHED_STATUSES.has(record.status)) {
+      throw refuse('commands.job.finished', 'cancel pressed on a finished job');
+    }
     // The runner settles the job and its message says who cancelled it and whether it counts (only the
     // runner knows whether the provider already had it); the press needs no answer.
     const by = context.format.actor(invocation);
     if (!context.runner) throw new BotError('internal', 'cancel without a job runner');
     if (!(await context.runner.cancel(record.id, { by }))) {
-      throw refuse('That job is no longer running.');
+      throw refuse('commands.job.notRunning', 'cancel pressed on a job no longer running');
     }
   },
 };

@@ -80,4 +80,30 @@ describe('Discord: a zh-CN user gets the commands’ answers in Chinese', () => 
     });
     expect(refused).toMatch(/^⚠️ 只有.+（或机器人所有者）才能列出所有人的任务。$/);
   });
+
+  it('refuses another user’s Cancel press in their language', async ({ world }) => {
+    const job = await world.discord.slashCommand({
+      channelId: general,
+      guildId,
+      user: alice,
+      name: 'imagine',
+      options: [{ name: 'prompt', value: '[emu:ms=3000] a slow lantern' }],
+    });
+    const progress = await job.waitForOriginal(
+      (m) => JSON.stringify(m.components ?? []).includes('cancel:'),
+      10_000,
+    );
+    const cancelId = /"custom_id":"(cancel:[^"]+)"/.exec(JSON.stringify(progress.components))?.[1];
+    expect(cancelId).toBeDefined();
+    const press = await world.discord.button({
+      message: progress,
+      customId: cancelId ?? '',
+      user: bob,
+      locale: 'zh-CN',
+    });
+    await press.waitForAck();
+    expect(press.ack?.ephemeral).toBe(true);
+    expect(press.original()?.content).toBe('只有发起人或管理员才能这样做。');
+    await job.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+  });
 });

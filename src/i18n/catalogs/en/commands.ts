@@ -128,4 +128,10 @@ export const commands = {
   'commands.jobs.heading.mine': 'Your {count, number} most recent videos here, newest first:',
   'commands.jobs.more': '…and {count, number} more.',
   'commands.jobs.status.waiting': '⏳ waiting',
+  // The buttons under a job's message (Again, Vary, Cancel, Delete): refusals to the presser, in their language.
+  'commands.job.notYours': 'Only the requester or an admin can do that.',
+  'commands.job.gone': 'That job is no longer known to the bot.',
+  'commands.job.tooOld': 'That job is too old to repeat; start a new one with `/imagine`.',
+  'commands.job.finished': 'That job has already finished.',
+  'commands.job.notRunning': 'That job is no longer running.',
 } as const;

@@ -120,4 +120,9 @@ export const commands: Record<keyof typeof en, string> = {
   'commands.jobs.heading.mine': '你在这里最近的 {count, number} 个视频（最新的在前）：',
   'commands.jobs.more': '……还有 {count, number} 个。',
   'commands.jobs.status.waiting': '⏳ 等待中',
+  'commands.job.notYours': '只有发起人或管理员才能这样做。',
+  'commands.job.gone': '机器人已找不到这个任务。',
+  'commands.job.tooOld': '这个任务太久了，无法重做；请用 `/imagine` 重新开始。',
+  'commands.job.finished': '这个任务已经结束了。',
+  'commands.job.notRunning': '这个任务已不在运行。',
 };
