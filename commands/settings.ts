@@ -100,18 +100,18 @@ const channelValueSchema = z.object({
   name: z.string().optional(),
 });
 
-function channelOf(value: OptionValue | undefined, invocation: Invocation): ChannelEntry {
+function channelOf(value: OptionValue | undefined, invocation: Invocation, tr: Translator): ChannelEntry {
   if (value === undefined) return { id: invocation.channelId };
   const parsed = channelValueSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidInputError('channel', 'Please name a channel, e.g. #videos.');
+  if (!parsed.success) throw new InvalidInputError('channel', tr.t('commands.settings.channel.invalid'));
   return { id: parsed.data.id, name: parsed.data.name };
 }
 
-function stateOf(value: OptionValue | undefined): boolean {
+function stateOf(value: OptionValue | undefined, tr: Translator): boolean {
   const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
   if (text === 'on' || text === true) return true;
   if (text === 'off' || text === false) return false;
-  throw new InvalidInputError('state', 'Say `on` or `off`.');
+  throw new InvalidInputError('state', tr.t('commands.settings.state.invalid'));
 }
 
 /** A language as its own speakers name it ("English", "简体中文"), whatever language the answer is in. */
@@ -206,6 +206,11 @@ export const settingsCommand: CommandDefinition = {
     const actor = actorOf(invocation);
     const o = invocation.options;
     const say = (message: string) => reply.text(message, { ephemeral: true });
+    const { tr } = context;
+    const allowedIn = (channels: readonly ChannelEntry[]) =>
+      tr.t('commands.settings.channels.allowed', {
+        channels: tr.list(channels.map((c) => context.format.channel(c))),
+      });
     const subcommand = invocation.subcommand ?? 'show';
     if (ADMIN_SUBCOMMANDS.has(subcommand)) {
       requireSpaceAdmin(invocation, context, {
@@ -228,35 +233,40 @@ export const settingsCommand: CommandDefinition = {
               language: languageName(context.spaceTr.language, context.tr),
             });
         await say(
-          `Rules here:\n${describeSettings(context.format, settings, deps.settings.limits, { showBans: admin, models })}\n${context.tr.t('commands.settings.language.show', { language })}\nYour mention when a long video is ready: ${notify ? 'on' : 'off'}`,
+          tr.t('commands.settings.show', {
+            rules: describeSettings(context.format, settings, deps.settings.limits, {
+              showBans: admin,
+              models,
+            }),
+            language: tr.t('commands.settings.language.show', { language }),
+            notify: notify ? 'on' : 'off',
+          }),
         );
         return;
       }
       case 'ban-add': {
         const { rule } = await deps.settings.addBan(actor, stringOf(o.pattern) ?? '');
-        await say(`Added \`${describeBan(rule)}\` to the ban list.`);
+        await say(tr.t('commands.settings.ban.added', { rule: describeBan(rule) }));
         return;
       }
       case 'ban-remove': {
         const { rule } = await deps.settings.removeBan(actor, stringOf(o.pattern) ?? '');
-        await say(`Removed \`${describeBan(rule)}\` from the ban list.`);
+        await say(tr.t('commands.settings.ban.removed', { rule: describeBan(rule) }));
         return;
       }
       case 'channel-add': {
-        const channel = channelOf(o.channel, invocation);
+        const channel = channelOf(o.channel, invocation, tr);
         const { settings } = await deps.settings.addChannel(actor, channel);
-        await say(
-          `The bot may now be used in: ${settings.channels.map((c) => context.format.channel(c)).join(', ')}.`,
-        );
+        await say(allowedIn(settings.channels));
         return;
       }
       case 'channel-remove': {
-        const channel = channelOf(o.channel, invocation);
+        const channel = channelOf(o.channel, invocation, tr);
         const { settings } = await deps.settings.removeChannel(actor, channel.id);
         await say(
           settings.channels.length === 0
-            ? 'No channels are listed any more: the bot may be used everywhere here.'
-            : `The bot may now be used in: ${settings.channels.map((c) => context.format.channel(c)).join(', ')}.`,
+            ? tr.t('commands.settings.channels.everywhere')
+            : allowedIn(settings.channels),
         );
         return;
       }
@@ -268,17 +278,19 @@ export const settingsCommand: CommandDefinition = {
           resolution: stringOf(o.resolution),
         };
         if (!clear && Object.values(input).every((v) => v === undefined)) {
-          throw new InvalidInputError(
-            'defaults',
-            'Give at least one of seconds, aspect ratio and resolution, or `clear` to forget them.',
-          );
+          throw new InvalidInputError('defaults', tr.t('commands.settings.defaults.nothing'));
         }
         const { settings } = await deps.settings.setDefaults(actor, clear ? 'clear' : input);
         const lines = describeSettings(context.format, settings, deps.settings.limits, {
           showBans: false,
           models: await deps.settings.modelsFor(actor),
         });
-        await say(`Saved. ${lines.split('\n').find((l) => l.startsWith('Defaults:')) ?? ''}`);
+        // The defaults' line of the rules (the settings service's description).
+        await say(
+          tr.t('commands.settings.saved', {
+            details: lines.split('\n').find((l) => l.startsWith('Defaults:')) ?? '',
+          }),
+        );
         return;
       }
       case 'models': {
@@ -293,18 +305,24 @@ export const settingsCommand: CommandDefinition = {
               : allowedText.split(/[\s,]+/);
         if (clear || defaultModel !== undefined || allowed !== undefined) {
           await deps.settings.setModels(actor, clear ? 'clear' : { defaultModel, allowed });
-          await say(`Saved. ${describeSpaceModels(await deps.settings.modelsFor(actor))}`);
+          await say(
+            tr.t('commands.settings.saved', {
+              details: describeSpaceModels(await deps.settings.modelsFor(actor)),
+            }),
+          );
           return;
         }
         await say(
-          `${describeSpaceModels(await deps.settings.modelsFor(actor))}. Set them with \`default\` and \`allowed\` (a comma list, or \`all\`).`,
+          tr.t('commands.settings.models.howTo', {
+            models: describeSpaceModels(await deps.settings.modelsFor(actor)),
+          }),
         );
         return;
       }
       case 'images': {
-        const allowed = stateOf(o.state);
+        const allowed = stateOf(o.state, tr);
         await deps.settings.setImagesAllowed(actor, allowed);
-        await say(allowed ? 'Image input is allowed here.' : 'Image input is now off here.');
+        await say(tr.t(allowed ? 'commands.settings.images.on' : 'commands.settings.images.off'));
         return;
       }
       case 'language': {
@@ -338,19 +356,18 @@ export const settingsCommand: CommandDefinition = {
         return;
       }
       case 'notify': {
-        const enabled = stateOf(o.state);
+        const enabled = stateOf(o.state, tr);
         await deps.settings.setNotify(actor, actor.userId, enabled);
-        await say(
-          enabled
-            ? 'You will be mentioned when a long video of yours is ready.'
-            : 'You will no longer be mentioned when a long video of yours is ready.',
-        );
+        await say(tr.t(enabled ? 'commands.settings.notify.on' : 'commands.settings.notify.off'));
         return;
       }
       default:
         throw new InvalidInputError(
           'subcommand',
-          `Unknown settings command “${invocation.subcommand}”. Use one of ${SETTINGS_SUBCOMMANDS.join(', ')}.`,
+          tr.t('commands.settings.unknown', {
+            subcommand: invocation.subcommand ?? '',
+            subcommands: tr.orList(SETTINGS_SUBCOMMANDS),
+          }),
         );
     }
   },

@@ -106,4 +106,15 @@ describe('Discord: a zh-CN user gets the commands’ answers in Chinese', () => 
     expect(press.original()?.content).toBe('只有发起人或管理员才能这样做。');
     await job.waitForOriginal((m) => m.attachments.length > 0, 15_000);
   });
+
+  it('/settings answers and refuses in Chinese', async ({ world }) => {
+    const notify = { name: 'settings', subcommand: 'notify', options: [{ name: 'state', value: 'on' }] };
+    expect(await answer(world, bob, notify)).toBe('你的长视频完成时，机器人会提醒你。');
+    const shown = await answer(world, bob, { name: 'settings', subcommand: 'show' });
+    expect(shown.startsWith('这里的规则：\n')).toBe(true);
+    expect(shown).toContain('\n长视频完成时提醒你：开启');
+    const images = { name: 'settings', subcommand: 'images', options: [{ name: 'state', value: 'off' }] };
+    expect(await answer(world, bob, images)).toMatch(/^⚠️ 只有.+（或机器人所有者）才能修改这些设置。$/);
+    expect(await answer(world, admin, images, { permissions: MANAGE_GUILD })).toBe('这里已关闭图片输入。');
+  });
 });

@@ -134,4 +134,24 @@ export const commands = {
   'commands.job.tooOld': 'That job is too old to repeat; start a new one with `/imagine`.',
   'commands.job.finished': 'That job has already finished.',
   'commands.job.notRunning': 'That job is no longer running.',
+  // /settings' answers; {rules} and {models} are the settings service's descriptions.
+  'commands.settings.channel.invalid': 'Please name a channel, e.g. #videos.',
+  'commands.settings.state.invalid': 'Say `on` or `off`.',
+  'commands.settings.show':
+    'Rules here:\n{rules}\n{language}\nYour mention when a long video is ready: {notify, select, on {on} other {off}}',
+  'commands.settings.ban.added': 'Added `{rule}` to the ban list.',
+  'commands.settings.ban.removed': 'Removed `{rule}` from the ban list.',
+  'commands.settings.channels.allowed': 'The bot may now be used in: {channels}.',
+  'commands.settings.channels.everywhere':
+    'No channels are listed any more: the bot may be used everywhere here.',
+  'commands.settings.defaults.nothing':
+    'Give at least one of seconds, aspect ratio and resolution, or `clear` to forget them.',
+  'commands.settings.saved': 'Saved. {details}',
+  'commands.settings.models.howTo':
+    '{models}. Set them with `default` and `allowed` (a comma list, or `all`).',
+  'commands.settings.images.on': 'Image input is allowed here.',
+  'commands.settings.images.off': 'Image input is now off here.',
+  'commands.settings.notify.on': 'You will be mentioned when a long video of yours is ready.',
+  'commands.settings.notify.off': 'You will no longer be mentioned when a long video of yours is ready.',
+  'commands.settings.unknown': 'Unknown settings command “{subcommand}”. Use one of {subcommands}.',
 } as const;
