@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { BotError, InvalidInputError } from '../src/errors.js';
-import type { Formatter, Invocation } from '../src/port.js';
-import { formatQuotaAmount, PERIOD_WORDS } from '../src/quota/quota.js';
+import { translator, type Formatter, type Invocation, type Translator } from '../src/port.js';
 import type { UsageReport, UsageScope, UsageTally } from '../src/quota/usage.js';
 import { formatResetTime } from '../src/util/format.js';
 import { actorOf } from './admin-only.js';
+import { quotaAmount } from './quota.js';
 import { english } from './registration.js';
 import type { CommandDefinition } from './types.js';
 
@@ -21,17 +21,19 @@ export const USAGE_TOP = 5;
 const userRefSchema = z.object({ id: z.string().min(1) });
 const scopeSchema = z.enum(['space', 'bot']);
 
-function videos(n: number): string {
-  return formatQuotaAmount(n, 'videos');
-}
-
 /** "60 credits (2 videos)", or "2 videos" when the unit is videos. */
-function tally(t: UsageTally, unit: UsageReport['unit']): string {
-  return unit === 'videos' ? videos(t.jobs) : `${formatQuotaAmount(t.amount, unit)} (${videos(t.jobs)})`;
+function tally(tr: Translator, t: UsageTally, unit: UsageReport['unit']): string {
+  const videos = quotaAmount(tr, t.jobs, 'videos');
+  return unit === 'videos'
+    ? videos
+    : tr.t('commands.usage.tally', { amount: quotaAmount(tr, t.amount, unit), videos });
 }
 
 export interface DescribeUsageOptions {
-  /** What the report covers, as the heading says it: "in this server", "alice’s in this server", "of the whole bot". */
+  /**
+   * What the report covers, as the heading says it (`commands.usage.heading.*`): "in this server", "of alice
+   * in this server", "of the whole bot".
+   */
   heading: string;
   /** Whose platform renders the users: others' users and spaces are written `platform:id`. */
   platform?: string;
@@ -39,30 +41,48 @@ export interface DescribeUsageOptions {
   withCredits?: boolean;
   /** One user's report lists no top users. */
   oneUser?: boolean;
+  /** The reader's language; the operator's report is English. */
+  tr?: Translator;
 }
 
 /** The report as text, in the platform's markup (`format`). */
 export function describeUsage(report: UsageReport, format: Formatter, options: DescribeUsageOptions): string {
   const { unit } = report;
-  const when = PERIOD_WORDS[report.period];
-  const reset =
-    report.window.resetsAt === undefined ? '' : ` (it resets at ${formatResetTime(report.window.resetsAt)})`;
+  const tr = options.tr ?? translator('en');
   const lines: string[] = [];
   lines.push(
-    report.counted.jobs === 0
-      ? `Usage ${options.heading} ${when}${reset}: nothing yet.`
-      : `Usage ${options.heading} ${when}${reset}: ${tally(report.counted, unit)}.`,
+    tr.t('commands.usage.summary', {
+      heading: options.heading,
+      period: report.period,
+      resets: report.window.resetsAt === undefined ? 'never' : 'at',
+      time: report.window.resetsAt === undefined ? '' : formatResetTime(report.window.resetsAt),
+      nothing: report.counted.jobs === 0 ? 'yes' : 'no',
+      tally: tally(tr, report.counted, unit),
+    }),
   );
-  if (options.withCredits) lines.push(`Cost: ${formatQuotaAmount(report.counted.credits, 'credits')}.`);
+  if (options.withCredits) {
+    lines.push(tr.t('commands.usage.cost', { amount: quotaAmount(tr, report.counted.credits, 'credits') }));
+  }
+  const withCredits = options.withCredits === true && unit !== 'credits';
   const bullet = (name: string, t: UsageTally) =>
-    `• ${name}: ${tally(t, unit)}${options.withCredits && unit !== 'credits' ? `, ${formatQuotaAmount(t.credits, 'credits')}` : ''}`;
+    tr.t('commands.usage.bullet', {
+      name,
+      tally: tally(tr, t, unit),
+      withCredits: withCredits ? 'yes' : 'no',
+      credits: withCredits ? quotaAmount(tr, t.credits, 'credits') : '',
+    });
   if (report.byModel.length > 0) {
-    lines.push('By model:');
+    lines.push(tr.t('commands.usage.byModel'));
     for (const m of report.byModel) lines.push(bullet(format.escape(m.model), m));
   }
   const here = (platform: string) => options.platform === undefined || platform === options.platform;
   if (!options.oneUser && report.byUser.length > 0) {
-    lines.push(report.byUser.length > USAGE_TOP ? `Top ${USAGE_TOP} users:` : 'Users:');
+    lines.push(
+      tr.t('commands.usage.users', {
+        top: report.byUser.length > USAGE_TOP ? 'yes' : 'no',
+        count: USAGE_TOP,
+      }),
+    );
     for (const u of report.byUser.slice(0, USAGE_TOP)) {
       const name =
         here(u.platform) && options.platform !== undefined
@@ -73,30 +93,39 @@ export function describeUsage(report: UsageReport, format: Formatter, options: D
   }
   if (report.filter.spaceId === undefined && report.bySpace.length > 0) {
     lines.push(
-      report.bySpace.length > USAGE_TOP
-        ? `Top ${USAGE_TOP} ${format.words.spaces}:`
-        : `By ${format.words.space}:`,
+      tr.t('commands.usage.spaces', {
+        top: report.bySpace.length > USAGE_TOP ? 'yes' : 'no',
+        count: USAGE_TOP,
+        spaces: format.words.spaces,
+        space: format.words.space,
+      }),
     );
     for (const s of report.bySpace.slice(0, USAGE_TOP)) lines.push(bullet(`${s.platform}:${s.spaceId}`, s));
   }
-  const after: string[] = [];
-  if (report.inFlight.jobs > 0)
-    after.push(`Still running, not counted yet: ${tally(report.inFlight, unit)}.`);
-  if (report.refunded > 0)
-    after.push(`Given back (failed or cancelled in time): ${videos(report.refunded)}.`);
-  if (after.length > 0) lines.push(after.join(' '));
+  const running = report.inFlight.jobs > 0;
+  const refunded = report.refunded > 0;
+  if (running || refunded) {
+    lines.push(
+      tr.t('commands.usage.after', {
+        running: running ? 'yes' : 'no',
+        inFlight: running ? tally(tr, report.inFlight, unit) : '',
+        both: running && refunded ? 'yes' : 'no',
+        refunded: refunded ? 'yes' : 'no',
+        given: refunded ? quotaAmount(tr, report.refunded, 'videos') : '',
+      }),
+    );
+  }
   return lines.join('\n');
 }
 
-function scopeOf(invocation: Invocation): UsageScope {
+function scopeOf(invocation: Invocation, tr: Translator): UsageScope {
   const scope = scopeSchema.safeParse(invocation.options.scope ?? 'space');
-  if (!scope.success) throw new InvalidInputError('scope', 'The scope must be “space” or “bot”.');
+  if (!scope.success) throw new InvalidInputError('scope', tr.t('commands.usage.scope.invalid'));
   const user = invocation.options.user;
   if (user !== undefined) {
     const parsed = userRefSchema.safeParse(user);
-    if (!parsed.success) throw new InvalidInputError('user', 'Please name a user.');
-    if (scope.data === 'bot')
-      throw new InvalidInputError('user', 'Ask for one user’s usage here, or for the whole bot, not both.');
+    if (!parsed.success) throw new InvalidInputError('user', tr.t('commands.usage.user.invalid'));
+    if (scope.data === 'bot') throw new InvalidInputError('user', tr.t('commands.usage.user.andBot'));
     return { kind: 'user', userId: parsed.data.id };
   }
   return scope.data === 'bot' ? { kind: 'bot' } : { kind: 'space' };
@@ -122,9 +151,9 @@ export const usageCommand: CommandDefinition = {
   ],
 
   async handle(invocation, reply, context) {
-    const { format, quota, usage } = context;
+    const { format, quota, usage, tr } = context;
     const actor = actorOf(invocation);
-    const scope = scopeOf(invocation);
+    const scope = scopeOf(invocation, tr);
     // Refused in the platform's words first; the usage service checks again for every other front end.
     if (scope.kind === 'bot' && !quota.isOwner(actor)) {
       throw new BotError('forbidden', 'non-owner asked for the whole bot’s usage', {
@@ -143,12 +172,16 @@ export const usageCommand: CommandDefinition = {
     const report = await usage.forActor(actor, scope);
     const heading =
       scope.kind === 'bot'
-        ? 'of the whole bot'
+        ? tr.t('commands.usage.heading.bot')
         : scope.kind === 'user'
-          ? `of ${format.user(scope.userId)} in this ${format.words.space}`
-          : `in this ${format.words.space}`;
+          ? tr.t('commands.usage.heading.user', {
+              user: format.user(scope.userId),
+              space: format.words.space,
+            })
+          : tr.t('commands.usage.heading.space', { space: format.words.space });
     let text = describeUsage(report, format, {
       heading,
+      tr,
       platform: invocation.platform,
       oneUser: scope.kind === 'user',
     });

@@ -117,4 +117,13 @@ describe('Discord: a zh-CN user gets the commands’ answers in Chinese', () => 
     expect(await answer(world, bob, images)).toMatch(/^⚠️ 只有.+（或机器人所有者）才能修改这些设置。$/);
     expect(await answer(world, admin, images, { permissions: MANAGE_GUILD })).toBe('这里已关闭图片输入。');
   });
+
+  it('/usage answers an admin and refuses a member in Chinese', async ({ world }) => {
+    const report = await answer(world, admin, { name: 'usage' }, { permissions: MANAGE_GUILD });
+    expect(report).toMatch(/^本.+今天的用量（将于 \d{4}-\d\d-\d\d 00:00 UTC 重置）：.+。/);
+    expect(report).not.toMatch(/\b(?:Usage|today|resets)\b/);
+    expect(await answer(world, bob, { name: 'usage' })).toMatch(
+      /^⚠️ 只有.+（或机器人所有者）才能查看这里的用量。你可以用 `\/quota show` 查看自己的用量。$/,
+    );
+  });
 });
