@@ -1,9 +1,14 @@
+import { translator, type Translator } from '../src/port.js';
+
 /**
  * "Animate" surfaces (reply-to-image mentions, the message menu, the Vary modal) share these rules on every
  * platform, so users see the same default prompt and the same note when a modal cannot hold their prompt.
  */
 
-/** Used when someone points the bot at images without saying what should happen. */
+/**
+ * Used when someone points the bot at images without saying what should happen. A prompt for the video
+ * model, not a text for people: the same in every language, so the same images make the same kind of video.
+ */
 export const DEFAULT_ANIMATE_PROMPT =
   'Bring this image to life with natural, gentle motion and a slow cinematic camera move';
 
@@ -17,14 +22,19 @@ export interface ModalPrefill {
  * Modal text fields are shorter than the prompt limit (Discord 4,000, Slack 3,000 characters). A longer
  * prompt is cut at a word boundary where one is near, and the note says how to send the whole prompt.
  */
-export function prefillPrompt(prompt: string, maxChars: number, fullPromptHint: string): ModalPrefill {
+export function prefillPrompt(
+  prompt: string,
+  maxChars: number,
+  fullPromptHint: string,
+  tr: Translator = translator('en'),
+): ModalPrefill {
   if (prompt.length <= maxChars) return { value: prompt };
   let cut = prompt.slice(0, maxChars);
   const space = cut.lastIndexOf(' ');
   if (space > maxChars - 200) cut = cut.slice(0, space);
   return {
     value: cut.trimEnd(),
-    note: `The prompt was ${prompt.length.toLocaleString('en-US')} characters; this form holds ${maxChars.toLocaleString('en-US')}, so it was shortened. ${fullPromptHint}`,
+    note: tr.t('commands.animate.shortened', { length: prompt.length, max: maxChars, hint: fullPromptHint }),
   };
 }
 

@@ -1,5 +1,7 @@
 import { isGenerationReply } from '../src/core/command.js';
 import { BotError } from '../src/errors.js';
+import type { Translator } from '../src/port.js';
+import { english } from './registration.js';
 import type { CommandDefinition } from './types.js';
 
 /**
@@ -9,8 +11,12 @@ import type { CommandDefinition } from './types.js';
  */
 
 /** The form's title and the sentence under the Extend button's form field, the same on every platform. */
-export const EXTEND_FORM_TITLE = 'Extend this video';
-export const EXTEND_PROMPT_HINT = 'What happens next? The new clip starts from the last frame.';
+export function extendFormTexts(tr: Translator): { title: string; hint: string } {
+  return { title: tr.t('commands.extend.form.title'), hint: tr.t('commands.extend.form.hint') };
+}
+/** English, for adapters that do not pass the presser's language yet: prefer `extendFormTexts(tr)`. */
+export const EXTEND_FORM_TITLE = english('commands.extend.form.title');
+export const EXTEND_PROMPT_HINT = english('commands.extend.form.hint');
 
 export const extendAction: CommandDefinition = {
   name: 'extend',

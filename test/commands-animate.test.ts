@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ANIMATE_PROMPT, prefillPrompt, promptFromMention } from '../commands/animate.js';
+import { extendFormTexts } from '../commands/extend.js';
+import { translator } from '../src/i18n/translate.js';
 
 describe('animate helpers', () => {
   it('leaves a prompt that fits alone', () => {
@@ -14,6 +16,28 @@ describe('animate helpers', () => {
     expect(prefill.note).toBe(
       'The prompt was 4,499 characters; this form holds 4,000, so it was shortened. Use /imagine for the full prompt.',
     );
+  });
+
+  it('says so in the reader’s language', () => {
+    const prefill = prefillPrompt(
+      'word '.repeat(900).trim(),
+      4000,
+      '完整的提示词请用 /imagine。',
+      translator('zh-CN'),
+    );
+    expect(prefill.note).toBe(
+      '提示词共 4,499 个字符，此表单最多只能放 4,000 个，已截短。完整的提示词请用 /imagine。',
+    );
+  });
+
+  it('gives the Extend form’s title and hint in the reader’s language, within Discord’s 45-character title', () => {
+    expect(extendFormTexts(translator('en'))).toEqual({
+      title: 'Extend this video',
+      hint: 'What happens next? The new clip starts from the last frame.',
+    });
+    const zh = extendFormTexts(translator('zh-CN'));
+    expect(zh).toEqual({ title: '延长这段视频', hint: '接下来会发生什么？新片段将从最后一帧开始。' });
+    expect(zh.title.length).toBeLessThanOrEqual(45);
   });
 
   it('cuts mid-word when there is no space near the limit', () => {

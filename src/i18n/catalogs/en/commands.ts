@@ -158,15 +158,22 @@ export const commands = {
   'commands.usage.heading.bot': 'of the whole bot',
   'commands.usage.heading.user': 'of {user} in this {space}',
   'commands.usage.heading.space': 'in this {space}',
-  'commands.usage.summary': 'Usage {heading} {period, select, day {today} week {this week} month {this month} other {in total}}{resets, select, at { (it resets at {time})} other {}}: {nothing, select, yes {nothing yet} other {{tally}}}.',
+  'commands.usage.summary':
+    'Usage {heading} {period, select, day {today} week {this week} month {this month} other {in total}}{resets, select, at { (it resets at {time})} other {}}: {nothing, select, yes {nothing yet} other {{tally}}}.',
   'commands.usage.tally': '{amount} ({videos})',
   'commands.usage.cost': 'Cost: {amount}.',
   'commands.usage.bullet': '• {name}: {tally}{withCredits, select, yes {, {credits}} other {}}',
   'commands.usage.byModel': 'By model:',
   'commands.usage.users': '{top, select, yes {Top {count, number} users:} other {Users:}}',
   'commands.usage.spaces': '{top, select, yes {Top {count, number} {spaces}:} other {By {space}:}}',
-  'commands.usage.after': '{running, select, yes {Still running, not counted yet: {inFlight}.} other {}}{both, select, yes { } other {}}{refunded, select, yes {Given back (failed or cancelled in time): {given}.} other {}}',
+  'commands.usage.after':
+    '{running, select, yes {Still running, not counted yet: {inFlight}.} other {}}{both, select, yes { } other {}}{refunded, select, yes {Given back (failed or cancelled in time): {given}.} other {}}',
   'commands.usage.scope.invalid': 'The scope must be “space” or “bot”.',
   'commands.usage.user.invalid': 'Please name a user.',
   'commands.usage.user.andBot': 'Ask for one user’s usage here, or for the whole bot, not both.',
+  // Animate and Extend forms (shown by the adapters): the note under a shortened prompt, the Extend form.
+  'commands.animate.shortened':
+    'The prompt was {length, number} characters; this form holds {max, number}, so it was shortened. {hint}',
+  'commands.extend.form.title': 'Extend this video',
+  'commands.extend.form.hint': 'What happens next? The new clip starts from the last frame.',
 } as const;

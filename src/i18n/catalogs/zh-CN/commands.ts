@@ -144,15 +144,21 @@ export const commands: Record<keyof typeof en, string> = {
   'commands.usage.heading.bot': '整个机器人',
   'commands.usage.heading.user': '{user} 在本{space}',
   'commands.usage.heading.space': '本{space}',
-  'commands.usage.summary': '{heading}{period, select, day {今天} week {本周} month {本月} other {累计}}的用量{resets, select, at {（将于 {time} 重置）} other {}}：{nothing, select, yes {暂无} other {{tally}}}。',
+  'commands.usage.summary':
+    '{heading}{period, select, day {今天} week {本周} month {本月} other {累计}}的用量{resets, select, at {（将于 {time} 重置）} other {}}：{nothing, select, yes {暂无} other {{tally}}}。',
   'commands.usage.tally': '{amount}（{videos}）',
   'commands.usage.cost': '费用：{amount}。',
   'commands.usage.bullet': '• {name}：{tally}{withCredits, select, yes {，{credits}} other {}}',
   'commands.usage.byModel': '按模型：',
   'commands.usage.users': '{top, select, yes {用量最多的 {count, number} 位用户：} other {用户：}}',
   'commands.usage.spaces': '{top, select, yes {用量最多的 {count, number} 个{spaces}：} other {按{space}：}}',
-  'commands.usage.after': '{running, select, yes {仍在生成、尚未计入：{inFlight}。} other {}}{both, select, yes {} other {}}{refunded, select, yes {已退还（失败或及时取消）：{given}。} other {}}',
+  'commands.usage.after':
+    '{running, select, yes {仍在生成、尚未计入：{inFlight}。} other {}}{both, select, yes {} other {}}{refunded, select, yes {已退还（失败或及时取消）：{given}。} other {}}',
   'commands.usage.scope.invalid': '范围只能是“space”或“bot”。',
   'commands.usage.user.invalid': '请指定一位用户。',
   'commands.usage.user.andBot': '请只查看这里某位用户的用量，或整个机器人的用量，不能同时查看。',
+  'commands.animate.shortened':
+    '提示词共 {length, number} 个字符，此表单最多只能放 {max, number} 个，已截短。{hint}',
+  'commands.extend.form.title': '延长这段视频',
+  'commands.extend.form.hint': '接下来会发生什么？新片段将从最后一帧开始。',
 };
