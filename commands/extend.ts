@@ -20,13 +20,25 @@ export const EXTEND_PROMPT_HINT = english('commands.extend.form.hint');
 
 export const extendAction: CommandDefinition = {
   name: 'extend',
-  description: 'Continue a video with a new clip from its last frame',
+  description: english('commands.extend.description'),
   surface: 'action',
   visibility: 'job',
   options: [
-    { name: 'job', type: 'string', description: 'The job whose video to continue' },
-    { name: 'prompt', type: 'string', description: 'What happens next', required: true, maxLength: 4096 },
-    { name: 'seconds', type: 'integer', description: 'Length of the new clip', minValue: 1, maxValue: 15 },
+    { name: 'job', type: 'string', description: english('commands.extend.job.description') },
+    {
+      name: 'prompt',
+      type: 'string',
+      description: english('commands.extend.prompt.description'),
+      required: true,
+      maxLength: 4096,
+    },
+    {
+      name: 'seconds',
+      type: 'integer',
+      description: english('commands.extend.seconds.description'),
+      minValue: 1,
+      maxValue: 15,
+    },
   ],
   // The prompt and seconds are the user's own input: checked before the acknowledgement.
   precheck: (invocation, context) =>

@@ -4,6 +4,7 @@ import { requestFromRecord } from '../src/jobs/job-lifecycle.js';
 import { UNFINISHED_STATUSES, type JobRecord } from '../src/jobs/job-store.js';
 import type { Invocation, OptionSpec } from '../src/port.js';
 import { optionText } from '../src/core/generate.js';
+import { english } from './registration.js';
 
 /**
  * The buttons on a job's message, platform-neutral: Again and Vary start a new job from an old one's
@@ -11,7 +12,12 @@ import { optionText } from '../src/core/generate.js';
  * result. Who may press Cancel and Delete (the requester or an admin) is decided here for every platform.
  */
 
-const jobOption: OptionSpec = { name: 'job', type: 'string', description: 'The job', required: true };
+const jobOption: OptionSpec = {
+  name: 'job',
+  type: 'string',
+  description: english('commands.job.option.job.description'),
+  required: true,
+};
 
 /** The pressed job's record; gone (expired or deleted): refused as too old to repeat. */
 async function recordOf(invocation: Invocation, context: CommandContext): Promise<JobRecord> {
@@ -104,7 +110,7 @@ async function checkRepeat(invocation: Invocation, context: CommandContext, prom
 
 export const againAction: CommandDefinition = {
   name: 'again',
-  description: 'Make the same video again',
+  description: english('commands.again.description'),
   surface: 'action',
   visibility: 'job',
   options: [jobOption],
@@ -114,10 +120,18 @@ export const againAction: CommandDefinition = {
 
 export const varyAction: CommandDefinition = {
   name: 'vary',
-  description: 'The same settings and images with an edited prompt',
+  description: english('commands.vary.description'),
   surface: 'action',
   visibility: 'job',
-  options: [jobOption, { name: 'prompt', type: 'string', description: 'The new prompt', required: true }],
+  options: [
+    jobOption,
+    {
+      name: 'prompt',
+      type: 'string',
+      description: english('commands.vary.prompt.description'),
+      required: true,
+    },
+  ],
   // The new prompt with the old job's settings and model, checked before the acknowledgement.
   precheck: (invocation, context) => checkRepeat(invocation, context, optionText(invocation.options.prompt)),
   handle: (invocation, reply, context) =>
@@ -126,7 +140,7 @@ export const varyAction: CommandDefinition = {
 
 export const cancelAction: CommandDefinition = {
   name: 'cancel',
-  description: 'Cancel a waiting or running job',
+  description: english('commands.cancel.description'),
   surface: 'action',
   visibility: 'update',
   options: [jobOption],
@@ -149,7 +163,7 @@ export const cancelAction: CommandDefinition = {
 
 export const deleteAction: CommandDefinition = {
   name: 'delete',
-  description: 'Delete a result',
+  description: english('commands.delete.description'),
   surface: 'action',
   visibility: 'update',
   options: [jobOption],

@@ -176,4 +176,15 @@ export const commands = {
     'The prompt was {length, number} characters; this form holds {max, number}, so it was shortened. {hint}',
   'commands.extend.form.title': 'Extend this video',
   'commands.extend.form.hint': 'What happens next? The new clip starts from the last frame.',
+  // The buttons' and forms' command data (not registered with any platform; kept with the others' keys).
+  'commands.job.option.job.description': 'The job',
+  'commands.again.description': 'Make the same video again',
+  'commands.vary.description': 'The same settings and images with an edited prompt',
+  'commands.vary.prompt.description': 'The new prompt',
+  'commands.cancel.description': 'Cancel a waiting or running job',
+  'commands.delete.description': 'Delete a result',
+  'commands.extend.description': 'Continue a video with a new clip from its last frame',
+  'commands.extend.job.description': 'The job whose video to continue',
+  'commands.extend.prompt.description': 'What happens next',
+  'commands.extend.seconds.description': 'Length of the new clip',
 } as const;
