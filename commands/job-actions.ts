@@ -146,17 +146,19 @@ export const cancelAction: CommandDefinition = {
   options: [jobOption],
   async handle(invocation, _reply, context) {
     const record = await authorized(invocation, context);
-    const refuse = (key: 'commands.job.finished' | 'commands.job.notRunning', log: string) =>
-      new BotError('invalid_input', log, { userMessage: context.tr.t(key) });
     if (!UNFINISHED_STATUSES.has(record.status)) {
-      throw refuse('commands.job.finished', 'cancel pressed on a finished job');
+      throw new BotError('invalid_input', 'cancel pressed on a finished job', {
+        userMessage: context.tr.t('commands.job.finished'),
+      });
     }
     // The runner settles the job and its message says who cancelled it and whether it counts (only the
     // runner knows whether the provider already had it); the press needs no answer.
     const by = context.format.actor(invocation);
     if (!context.runner) throw new BotError('internal', 'cancel without a job runner');
     if (!(await context.runner.cancel(record.id, { by }))) {
-      throw refuse('commands.job.notRunning', 'cancel pressed on a job no longer running');
+      throw new BotError('invalid_input', 'cancel pressed on a job no longer running', {
+        userMessage: context.tr.t('commands.job.notRunning'),
+      });
     }
   },
 };
