@@ -1,9 +1,11 @@
 import {
   InvalidInputError,
+  translator,
   type ChannelRef,
   type CommandDefinition,
   type OptionSpec,
   type OptionValue,
+  type Translator,
   type UserRef,
 } from '../../src/port.js';
 import { plainSlackText } from './text.js';
@@ -42,13 +44,18 @@ function takesFlag(spec: OptionSpec): boolean {
   return !spec.freeText && !['attachment', 'user', 'channel', 'boolean'].includes(spec.type);
 }
 
-export function usage(command: CommandDefinition): string {
+export function usage(command: CommandDefinition, tr: Translator = translator()): string {
   const specs = command.options ?? [];
-  if (!specs.some((o) => o.freeText)) return `Usage: \`/${command.name} ${command.usageHint ?? ''}\``;
-  const flags = specs
-    .filter(takesFlag)
-    .map((o) => `\`--${(o.aliases ?? [o.name])[0]}\` ${o.description.toLowerCase()}`);
-  return `Usage: \`/${command.name} <prompt> [flags]\`, e.g. \`/${command.name} a fox running through snow --ar 9:16 --seconds 8\`\nFlags: ${flags.join(', ')}. To animate images, mention the bot in a thread under a message with images.`;
+  if (!specs.some((o) => o.freeText)) {
+    return tr.t('slack.usage.short', { name: command.name, hint: command.usageHint ?? '' });
+  }
+  const flags = specs.filter(takesFlag).map((o) =>
+    tr.t('slack.usage.flag', {
+      flag: (o.aliases ?? [o.name])[0] ?? o.name,
+      description: o.description.toLowerCase(),
+    }),
+  );
+  return tr.t('slack.usage.prompt', { name: command.name, flags: tr.list(flags) });
 }
 
 export function parseFlags(text: string, specs: readonly OptionSpec[]): ParsedFlags {

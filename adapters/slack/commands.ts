@@ -66,7 +66,11 @@ export function registerSlashCommands(
         userId: command.user_id,
         responseUrl,
       };
-      const reply = context.replyAt(ref, { ack: acknowledgement, settleOnJob: !parsed.help });
+      const reply = context.replyAt(ref, {
+        ack: acknowledgement,
+        settleOnJob: !parsed.help,
+        locale: user?.locale,
+      });
       // Not awaited: Bolt's listener must not be held for a whole job. A command that never answered (a
       // repeated delivery) is acknowledged empty when the core is done with it.
       void context
