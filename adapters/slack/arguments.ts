@@ -58,7 +58,12 @@ export function usage(command: CommandDefinition, tr: Translator = translator())
   return tr.t('slack.usage.prompt', { name: command.name, flags: tr.list(flags) });
 }
 
-export function parseFlags(text: string, specs: readonly OptionSpec[]): ParsedFlags {
+/** `tr`: the user's language, for the refusals (Slack's users.info locale). */
+export function parseFlags(
+  text: string,
+  specs: readonly OptionSpec[],
+  tr: Translator = translator(),
+): ParsedFlags {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed.toLowerCase() === 'help') return { options: {}, help: true };
   const byFlag = new Map<string, OptionSpec>();
@@ -82,20 +87,24 @@ export function parseFlags(text: string, specs: readonly OptionSpec[]): ParsedFl
       : [body, undefined];
     const spec = byFlag.get(rawName.toLowerCase());
     if (!spec) {
-      const known = [...new Set([...byFlag.values()].map((s) => `--${(s.aliases ?? [s.name])[0]}`))].join(
-        ', ',
+      const known = [...new Set([...byFlag.values()].map((s) => `--${(s.aliases ?? [s.name])[0]}`))];
+      throw new InvalidInputError(
+        'flags',
+        tr.t('slack.flags.unknown', { name: rawName, known: tr.orList(known) }),
       );
-      throw new InvalidInputError('flags', `Unknown option “--${rawName}”. Options are ${known}.`);
     }
     const value = inline ?? tokens[++i];
     if (value === undefined || value === '' || DASHES.test(value)) {
       throw new InvalidInputError(
         'flags',
-        `“--${rawName}” needs a value, e.g. --${rawName} ${String(spec.choices?.[0]?.value ?? spec.minValue ?? '…')}.`,
+        tr.t('slack.flags.needsValue', {
+          name: rawName,
+          example: String(spec.choices?.[0]?.value ?? spec.minValue ?? '…'),
+        }),
       );
     }
     if (options[spec.name] !== undefined) {
-      throw new InvalidInputError('flags', `“--${rawName}” is given twice.`);
+      throw new InvalidInputError('flags', tr.t('slack.flags.twice', { name: rawName }));
     }
     options[spec.name] = value;
   }
@@ -129,11 +138,12 @@ export function parseCommandText(
   text: string,
   here: ChannelRef,
   decode: Decode = (raw) => plainSlackText(raw),
+  tr: Translator = translator(),
 ): ParsedCommand {
   const trimmed = text.trim();
   if (!command.subcommands) {
     if (command.options?.some((o) => o.freeText)) {
-      const parsed = parseFlags(decode(trimmed), command.options);
+      const parsed = parseFlags(decode(trimmed), command.options, tr);
       return { options: parsed.options, help: parsed.help };
     }
     return { options: readOptions(command.options ?? [], trimmed, here, decode), help: false };

@@ -77,15 +77,16 @@ export function registerMentions(context: SlackContext): void {
       delivery: slackDelivery(`event:${envelope.data.event_id}`),
     };
     try {
+      // Where the bot is not enabled the core refuses it anyway: no lookup, and the thread is not read.
+      const enabled = context.core().allows(invocation);
+      if (enabled) invocation.locale = (await context.lookupUser(event.user, teamId)).locale;
       text = await decodeSlackText(text, context.names(teamId));
       if (text === DEFAULT_ANIMATE_PROMPT) invocation.options = { prompt: text };
       else {
-        const flags = parseFlags(text, imagineOptions);
+        const flags = parseFlags(text, imagineOptions, translator(pickLanguage([invocation.locale])));
         invocation.options = flags.help ? { prompt: DEFAULT_ANIMATE_PROMPT } : flags.options;
       }
-      // Where the bot is not enabled the core refuses it anyway: the thread is not read.
-      if (context.core().allows(invocation)) {
-        invocation.locale = (await context.lookupUser(event.user, teamId)).locale;
+      if (enabled) {
         const files = await mentionFiles(event.channel, event.files ?? [], event.thread_ts);
         invocation.images = imagesOf(files);
         // In a video's thread (and no image): continue that video; with an image, animate the image as before.

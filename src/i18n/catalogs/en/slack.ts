@@ -10,7 +10,9 @@ export const slack = {
   'slack.usage.prompt':
     "Usage: `/{name} '<prompt>' [flags]`, e.g. `/{name} a fox running through snow --ar 9:16 --seconds 8`\nFlags: {flags}. To animate images, mention the bot in a thread under a message with images.",
   'slack.usage.flag': '`--{flag}` {description}',
-  'slack.unknownOption': 'Unknown option “--{name}”. Options are {known}.',
+  'slack.flags.unknown': 'Unknown option “--{name}”. Options are {known}.',
+  'slack.flags.needsValue': '“--{name}” needs a value, e.g. --{name} {example}.',
+  'slack.flags.twice': '“--{name}” is given twice.',
 
   // Buttons under a job's message (public: the job's language).
   'slack.button.cancel': 'Cancel',

@@ -9,7 +9,9 @@ export const slack: Record<keyof typeof en, string> = {
   'slack.usage.prompt':
     "用法：`/{name} '<提示词>' [参数]`，例如 `/{name} a fox running through snow --ar 9:16 --seconds 8`\n参数：{flags}。如需把图片做成动画，请在带图片的消息下的讨论串里提及本机器人。",
   'slack.usage.flag': '`--{flag}` {description}',
-  'slack.unknownOption': '未知参数“--{name}”。可用参数：{known}。',
+  'slack.flags.unknown': '未知参数“--{name}”。可用参数：{known}。',
+  'slack.flags.needsValue': '参数“--{name}”需要一个值，例如 --{name} {example}。',
+  'slack.flags.twice': '参数“--{name}”指定了两次。',
 
   'slack.button.cancel': '取消',
   'slack.button.tryAgain': '重试',
