@@ -57,6 +57,7 @@ function mentionReply(message: Message, context: DiscordContext): GenerationRepl
           attachmentSizeLimit: DEFAULT_ATTACHMENT_LIMIT,
         },
         context.replyDeps(),
+        language,
       );
     },
     async text(content, options) {

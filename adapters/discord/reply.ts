@@ -7,7 +7,9 @@ import {
   type BotError,
   type DownloadedVideo,
   type GenerationReply,
+  type ImageSource,
   type JobEvent,
+  type Language,
   type JobRecord,
   type ReplyTextOptions,
   type Translator,
@@ -70,8 +72,9 @@ export interface DiscordReplyDeps {
   now?: () => number;
   editIntervalMs?: number;
   tokenLifetimeMs?: number;
-  fetchImage?: GenerationReply['fetchImage'];
-  fetchFile?: GenerationReply['fetchFile'];
+  /** The adapter's fetchers; `tr` is the language of their refusals (the job's). */
+  fetchImage?: (source: ImageSource, maxBytes: number, tr?: Translator) => Promise<Uint8Array>;
+  fetchFile?: (source: ImageSource, maxBytes: number, path: string, tr?: Translator) => Promise<number>;
   /** Shared by all jobs of the adapter: with many at once, each edits less often. */
   pacer?: EditPacer;
 }
@@ -151,12 +154,17 @@ function unreachable(): Surface {
   });
 }
 
-export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDeps): GenerationReply {
-  const { rest, logger } = deps;
+/** `language`: the job's (the space's, as the core acknowledged it), until a record says it. */
+export function createDiscordReply(
+  ref: DiscordMessageRef,
+  deps: DiscordReplyDeps,
+  language?: Language,
+): GenerationReply {
+  const { rest, logger, fetchImage, fetchFile } = deps;
   const now = deps.now ?? Date.now;
 
   /** The language of the job's public messages, known from its record once the core hands one over. */
-  let jobTr: Translator = translator();
+  let jobTr: Translator = translator(language);
   const seen = (record: JobRecord) => {
     jobTr = recordTranslator(record);
   };
@@ -238,8 +246,8 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
 
   return {
     ref,
-    fetchImage: deps.fetchImage,
-    fetchFile: deps.fetchFile,
+    fetchImage: fetchImage && ((source, maxBytes) => fetchImage(source, maxBytes, jobTr)),
+    fetchFile: fetchFile && ((source, maxBytes, path) => fetchFile(source, maxBytes, path, jobTr)),
 
     async text(message: string, options?: ReplyTextOptions) {
       if (options?.ephemeral) await surface.private(message);

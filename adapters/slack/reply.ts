@@ -8,10 +8,13 @@ import {
   translator,
   type DownloadedVideo,
   type GenerationReply,
+  type ImageSource,
   type JobEvent,
+  type Language,
   type JobRecord,
   type Reply,
   type ReplyTextOptions,
+  type Translator,
 } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
@@ -84,8 +87,9 @@ export interface SlackReplyDeps {
   updateIntervalMs?: number;
   /** The workspace's shared chat.update budget: with many jobs at once, each updates less often. */
   pacerFor?: (teamId: string) => EditPacer;
-  fetchImage?: GenerationReply['fetchImage'];
-  fetchFile?: GenerationReply['fetchFile'];
+  /** The adapter's fetchers; `tr` is the language of their refusals (the job's). */
+  fetchImage?: (source: ImageSource, maxBytes: number, tr?: Translator) => Promise<Uint8Array>;
+  fetchFile?: (source: ImageSource, maxBytes: number, path: string, tr?: Translator) => Promise<number>;
   /** Answers only the user sees: ack body, response_url, ephemeral or DM, whichever still reaches them. */
   answers: PrivateAnswers;
   /** The bot's name as people see it, for "/invite @…". */
@@ -105,6 +109,8 @@ export interface SlackReplyOptions {
    * to invite the bot): in it when the bot speaks it, else in the job's language.
    */
   locale?: string;
+  /** The job's language, for a job resumed from its record. */
+  language?: Language;
 }
 
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found']);
@@ -114,7 +120,10 @@ export function createSlackReply(
   deps: SlackReplyDeps,
   options: SlackReplyOptions = {},
 ): GenerationReply {
-  const { client, logger } = deps;
+  const { client, logger, fetchImage, fetchFile } = deps;
+  /** The job's language: the space's as the core acknowledged the job, or its record's once resumed. */
+  let jobLanguage: Language | undefined = options.language;
+  const jobTr = () => translator(jobLanguage);
   let posting: Promise<string> | undefined = ref.ts ? Promise.resolve(ref.ts) : undefined;
   /** The user's own language when the bot speaks it, else the job's (docs/i18n.md: private answers). */
   const privateTr = (record: JobRecord | undefined) =>
@@ -264,12 +273,13 @@ export function createSlackReply(
 
   return {
     ref,
-    fetchImage: deps.fetchImage,
-    fetchFile: deps.fetchFile,
+    fetchImage: fetchImage && ((source, maxBytes) => fetchImage(source, maxBytes, jobTr())),
+    fetchFile: fetchFile && ((source, maxBytes, path) => fetchFile(source, maxBytes, path, jobTr())),
 
     async acknowledge(visibility, language) {
       // The user's language when the bot speaks it, else the space's, for the route's own words.
       target.language = pickLanguage([options.locale], language);
+      jobLanguage = language;
       if (visibility !== 'private' && (options.settleOnJob ?? true)) await options.ack?.settle();
     },
 
@@ -280,6 +290,7 @@ export function createSlackReply(
     },
 
     async ready(record) {
+      jobLanguage = record.language ?? 'en';
       // The first state is posted (and awaited) before the job goes upstream, so a channel the bot cannot
       // post in refuses the job (`unreachable`) before it is paid for.
       if ((await postedTs()) !== undefined) return;

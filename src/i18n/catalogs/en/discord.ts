@@ -42,6 +42,12 @@ export const discord = {
   'discord.animate.noImages':
     'That message has no images to animate. For a video from text alone, use `/imagine`.',
 
+  // Images and videos the bot downloads for a job (the job's language).
+  'discord.image.notAttachment': '“{name}” is not a Discord attachment, so the bot will not fetch it.',
+  'discord.image.gone': '“{name}” is no longer available on Discord.',
+  'discord.image.notGiven': 'Discord did not give the bot “{name}”. Please try again.',
+  'discord.image.tooLarge': '“{name}” is larger than the {limit, number} MB limit.',
+
   // Mentions (the space's language: a reply in the channel).
   'discord.mention.noImages':
     'Mention me in a reply to a message with images (or attach images to your mention) and say what should happen, e.g. “@bot make the waves move”. For a video from text alone, use `/imagine`.',

@@ -43,6 +43,17 @@ export const slack = {
   'slack.mention.noImages':
     "I found no images to animate here. Post images (or reply in the thread under a message with images) and mention me with what should happen, e.g. “@Grok Video the waves roll in slowly”. For a video from text alone, use `/imagine '<prompt>'`.",
 
+  // Images and videos the bot downloads for a job (the job's language).
+  'slack.image.notOnSlack':
+    '“{name}” is not stored on Slack’s file servers, so the bot will not fetch it with its Slack credentials.',
+  'slack.image.tooLarge': '“{name}” is {size}; the limit is {limit}.',
+  'slack.image.overLimit': '“{name}” is larger than the {limit} limit.',
+  'slack.image.notHandedOver': 'Slack did not hand over “{name}”. Please try again.',
+  'slack.image.cannotOpen':
+    'The bot cannot open “{name}” on Slack (it may have been deleted, or the bot lacks the files:read permission).',
+  'slack.image.signIn':
+    'Slack would not let the bot download “{name}” (the bot may lack the files:read permission).',
+
   // Forms (the user's language).
   'slack.form.prompt': 'Prompt',
   'slack.form.default': 'Default',

@@ -37,6 +37,11 @@ export const discord: Record<keyof typeof en, string> = {
   'discord.tooOld': '这个任务太久了，无法重新生成；请用 `/imagine` 发起新任务。',
   'discord.animate.noImages': '那条消息里没有可以做成动画的图片。只用文字生成视频，请使用 `/imagine`。',
 
+  'discord.image.notAttachment': '“{name}”不是 Discord 附件，机器人不会下载它。',
+  'discord.image.gone': 'Discord 上的“{name}”已不存在。',
+  'discord.image.notGiven': 'Discord 没有把“{name}”交给机器人，请重试。',
+  'discord.image.tooLarge': '“{name}”超过了 {limit, number} MB 的上限。',
+
   'discord.mention.noImages':
     '请在回复带图片的消息时提及我（或在提及我的消息里附上图片），并说明画面该怎么动，例如“@bot 让海浪动起来”。只用文字生成视频，请使用 `/imagine`。',
   'discord.mention.noContentIntent':

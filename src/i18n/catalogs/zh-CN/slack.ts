@@ -37,6 +37,13 @@ export const slack: Record<keyof typeof en, string> = {
   'slack.mention.noImages':
     "这里没有找到可以做成动画的图片。请发布图片（或在带图片的消息下的讨论串里回复），并在提及我时说明画面该怎么动，例如“@Grok Video 海浪缓缓涌来”。只用文字生成视频，请使用 `/imagine '<提示词>'`。",
 
+  'slack.image.notOnSlack': '“{name}”不在 Slack 的文件服务器上，机器人不会用它的 Slack 凭据去下载。',
+  'slack.image.tooLarge': '“{name}”大小为 {size}，超过了 {limit} 的上限。',
+  'slack.image.overLimit': '“{name}”超过了 {limit} 的上限。',
+  'slack.image.notHandedOver': 'Slack 没有把“{name}”交给机器人，请重试。',
+  'slack.image.cannotOpen': 'Slack 上的“{name}”打不开（可能已被删除，或机器人缺少 files:read 权限）。',
+  'slack.image.signIn': 'Slack 不允许机器人下载“{name}”（机器人可能缺少 files:read 权限）。',
+
   'slack.form.prompt': '提示词',
   'slack.form.default': '默认',
   'slack.form.cancel': '取消',
