@@ -8,7 +8,7 @@ import {
   type APIApplicationCommandSubcommandOption,
   type RESTPostAPIApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { CommandDefinition, OptionSpec, SubcommandSpec } from '../../src/port.js';
+import { translator, type CommandDefinition, type OptionSpec, type SubcommandSpec } from '../../src/port.js';
 
 /**
  * Discord's surface for our platform-neutral command data: slash-command JSON as `PUT /applications/{id}/commands`
@@ -107,6 +107,8 @@ export function allCommandsJson(
     {
       type: ApplicationCommandType.Message,
       name: ANIMATE_MENU_NAME,
+      // Shown to zh-CN clients; the interaction still carries ANIMATE_MENU_NAME as its commandName.
+      name_localizations: { 'zh-CN': translator('zh-CN').t('discord.menu.animate') },
       contexts: [0, 1],
       integration_types: [0],
     },

@@ -26,6 +26,9 @@ export const discord = {
   'discord.expired':
     'This job outlived Discord’s 15-minute reply window, so it continues in this new message.',
 
+  /** The message menu's name for clients in other languages (Discord's name_localizations). */
+  'discord.menu.animate': 'Animate',
+
   // Forms (the presser's language).
   'discord.form.prompt': 'Prompt',
   'discord.form.promptDescription': 'What should happen in the video?',

@@ -23,6 +23,8 @@ export const discord: Record<keyof typeof en, string> = {
     '视频大小为 {size, number, ::.0} MB，超过了这个频道 {limit, number} MB 的上传上限，而且视频服务没有提供可分享的公开链接。',
   'discord.expired': '这个任务超过了 Discord 15 分钟的回复时限，因此改在这条新消息中继续。',
 
+  'discord.menu.animate': '生成动画',
+
   'discord.form.prompt': '提示词',
   'discord.form.promptDescription': '视频里应该发生什么？',
   'discord.form.model': '模型',
