@@ -2,7 +2,7 @@ import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { DEFAULT_ANIMATE_PROMPT, prefillPrompt } from '../../commands/animate.js';
 import { imagineOptions } from '../../commands/imagine.js';
-import { pickLanguage, translator, type Invocation, type Translator } from '../../src/port.js';
+import { pickLanguage, translator, type Invocation, type Language, type Translator } from '../../src/port.js';
 import { dispatch, slackDelivery, type SlackContext } from './context.js';
 import {
   animateMetadataSchema,
@@ -138,9 +138,9 @@ export function registerInteractions(context: SlackContext): void {
     const channel = body.channel?.id ?? '';
     const message = actionMessageSchema.safeParse(body).data?.message;
     const responseUrl = responseUrlOf(body);
-    const tell = (text: string) =>
+    const tell = (text: string, language?: Language) =>
       context.answers.tell(
-        { channel, userId: body.user.id, threadTs: message?.thread_ts, responseUrl },
+        { channel, userId: body.user.id, threadTs: message?.thread_ts, responseUrl, language },
         text,
       );
     if (!context.core().allows({ platform: 'slack', spaceId: teamId })) {
@@ -152,7 +152,7 @@ export function registerInteractions(context: SlackContext): void {
     const job = action.value ?? '';
     const record = await context.core().recall(job);
     if (!record) {
-      await tell(tr.t('slack.extend.tooOld'));
+      await tell(tr.t('slack.extend.tooOld'), tr.language);
       return;
     }
     const metadata: ExtendMetadata = {
@@ -228,9 +228,9 @@ export function registerInteractions(context: SlackContext): void {
     const { message, channel, user, trigger_id: triggerId } = parsed.data;
     const teamId = parsed.data.team?.id ?? user.team_id ?? '';
     const responseUrl = responseUrlOf(body);
-    const tell = (text: string) =>
+    const tell = (text: string, language?: Language) =>
       context.answers.tell(
-        { channel: channel.id, userId: user.id, threadTs: message.thread_ts, responseUrl },
+        { channel: channel.id, userId: user.id, threadTs: message.thread_ts, responseUrl, language },
         text,
       );
     // The form is the adapter's own work, before any invocation: it opens only where the bot works.
@@ -243,7 +243,7 @@ export function registerInteractions(context: SlackContext): void {
     const threadTs = message.thread_ts ?? message.ts;
     const images = imagesOf(message.files);
     if (images.length === 0) {
-      await tell(tr.t('slack.shortcut.noImages'));
+      await tell(tr.t('slack.shortcut.noImages'), tr.language);
       return;
     }
     const metadata: AnimateState = {
