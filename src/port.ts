@@ -220,6 +220,11 @@ export interface Formatter {
   usage(command: CommandDefinition): string;
   /** The whole answer in a space ALLOWED_SPACES does not list, in the platform's words (server, workspace). */
   notEnabled(spaceId: string): string;
+  /**
+   * The same Formatter speaking `language` (its words, `usage` and `notEnabled`); the core asks for the
+   * language of each answer. Absent on a Formatter that speaks one language only (the operator CLI's).
+   */
+  inLanguage?(language: Language): Formatter;
 }
 
 /** The narrow core an adapter is started with: everything it may ask of the bot. */

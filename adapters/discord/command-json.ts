@@ -13,7 +13,13 @@ import {
   type RegistrationPath,
   type RegistrationText,
 } from '../../commands/registration.js';
-import type { CommandDefinition, Language, OptionSpec, SubcommandSpec } from '../../src/port.js';
+import {
+  translator,
+  type CommandDefinition,
+  type Language,
+  type OptionSpec,
+  type SubcommandSpec,
+} from '../../src/port.js';
 
 /**
  * Discord's surface for our platform-neutral command data: slash-command JSON as `PUT /applications/{id}/commands`
@@ -163,6 +169,8 @@ export function allCommandsJson(
     {
       type: ApplicationCommandType.Message,
       name: ANIMATE_MENU_NAME,
+      // Shown to zh-CN clients; the interaction still carries ANIMATE_MENU_NAME as its commandName.
+      name_localizations: { 'zh-CN': translator('zh-CN').t('discord.menu.animate') },
       contexts: [0, 1],
       integration_types: [0],
     },

@@ -1,6 +1,12 @@
 import { readCapped } from '../../src/util/read-capped.js';
 import { writeCapped } from '../../src/util/write-capped.js';
-import { BotError, InvalidInputError, type ImageSource } from '../../src/port.js';
+import {
+  BotError,
+  InvalidInputError,
+  translator,
+  type ImageSource,
+  type Translator,
+} from '../../src/port.js';
 
 /**
  * Downloads user images only from Discord's own hosts (plus the configured API origin, so an emulator works),
@@ -42,37 +48,49 @@ const FILE_TIMEOUT_MS = 120_000;
 export function createDiscordImageFetcher(apiBaseUrl: string, fetchImpl: typeof fetch = fetch) {
   const apiOrigin = new URL(apiBaseUrl).origin;
   /** The checked response for a Discord file: its host allowed, no redirect followed, found. */
-  async function open(source: ImageSource, timeoutMs: number): Promise<ReadableStream<Uint8Array>> {
+  async function open(
+    source: ImageSource,
+    timeoutMs: number,
+    tr: Translator,
+  ): Promise<ReadableStream<Uint8Array>> {
     const url = parseUrl(source.url);
     if (!url || !isDiscordImageUrl(url, apiOrigin)) {
-      throw new InvalidInputError(
-        'images',
-        `“${source.name}” is not a Discord attachment, so the bot will not fetch it.`,
-      );
+      throw new InvalidInputError('images', tr.t('discord.image.notAttachment', { name: source.name }));
     }
     const response = await fetchImpl(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
     if (response.status === 404 || response.status === 403) {
-      throw new InvalidInputError('images', `“${source.name}” is no longer available on Discord.`);
+      throw new InvalidInputError('images', tr.t('discord.image.gone', { name: source.name }));
     }
     if (!response.ok || !response.body) {
       throw new BotError('transient', `attachment download failed with ${response.status}`, {
-        userMessage: `Discord did not give the bot “${source.name}”. Please try again.`,
+        userMessage: tr.t('discord.image.notGiven', { name: source.name }),
       });
     }
     return response.body;
   }
-  const tooLarge = (source: ImageSource, maxBytes: number) => () =>
+  const tooLarge = (source: ImageSource, maxBytes: number, tr: Translator) => () =>
     new InvalidInputError(
       'images',
-      `“${source.name}” is larger than the ${Math.round(maxBytes / 1048576)} MB limit.`,
+      tr.t('discord.image.tooLarge', { name: source.name, limit: Math.round(maxBytes / 1048576) }),
     );
-  async function fetchImage(source: ImageSource, maxBytes: number): Promise<Uint8Array> {
-    return readCapped(await open(source, 30_000), maxBytes, tooLarge(source, maxBytes));
+  /** `tr`: the language of its refusals (the job's). */
+  async function fetchImage(
+    source: ImageSource,
+    maxBytes: number,
+    tr: Translator = translator(),
+  ): Promise<Uint8Array> {
+    return readCapped(await open(source, 30_000, tr), maxBytes, tooLarge(source, maxBytes, tr));
   }
   /** The same checks, streamed to `path` (a video for Extend); resolves with its size. */
-  async function toFile(source: ImageSource, maxBytes: number, path: string): Promise<number> {
-    if (source.size !== undefined && source.size > maxBytes) throw tooLarge(source, maxBytes)();
-    return writeCapped(await open(source, FILE_TIMEOUT_MS), path, maxBytes, tooLarge(source, maxBytes));
+  async function toFile(
+    source: ImageSource,
+    maxBytes: number,
+    path: string,
+    tr: Translator = translator(),
+  ): Promise<number> {
+    if (source.size !== undefined && source.size > maxBytes) throw tooLarge(source, maxBytes, tr)();
+    const body = await open(source, FILE_TIMEOUT_MS, tr);
+    return writeCapped(body, path, maxBytes, tooLarge(source, maxBytes, tr));
   }
   return Object.assign(fetchImage, { toFile });
 }

@@ -144,7 +144,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     },
     replyFor(record) {
       const parsed = discordMessageRefSchema.safeParse(record.messageRef);
-      return parsed.success ? createDiscordReply(parsed.data, replyDeps()) : undefined;
+      return parsed.success ? createDiscordReply(parsed.data, replyDeps(), record.language) : undefined;
     },
     async stop() {
       await client.destroy();

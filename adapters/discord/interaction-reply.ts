@@ -31,7 +31,7 @@ export function createInteractionReply(
     get ref() {
       return job?.ref;
     },
-    async acknowledge(kind) {
+    async acknowledge(kind, language) {
       visibility = kind;
       if (kind === 'private') {
         await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -49,6 +49,7 @@ export function createInteractionReply(
             messageId: deferred.resource?.message?.id,
           },
           replyDeps(),
+          language,
         );
       }
     },

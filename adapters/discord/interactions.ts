@@ -8,12 +8,11 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { prefillPrompt, promptFromMention } from '../../commands/animate.js';
-import { EXTEND_FORM_TITLE, EXTEND_PROMPT_HINT } from '../../commands/extend.js';
-import type { Invocation } from '../../src/port.js';
+import { pickLanguage, translator, type Invocation, type Translator } from '../../src/port.js';
 import { ANIMATE_MENU_NAME } from './command-json.js';
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
 import { decodeChatInput, isSpaceAdmin, parentChannelIdOf, spaceIdOf } from './decode.js';
-import { discordFormat } from './format.js';
+import { discordFormatIn } from './format.js';
 import { createInteractionReply } from './interaction-reply.js';
 import { imagesOfMessages, videoOfMessages } from './message-images.js';
 import {
@@ -53,8 +52,17 @@ const pendingExtendSchema = z.object({
     .optional(),
 });
 const PENDING_TTL_MS = 15 * 60_000;
-const FULL_PROMPT_HINT = 'Use /imagine to send a prompt of up to 4,096 characters.';
-const TOO_OLD = 'That job is too old to repeat; start a new one with `/imagine`.';
+/** /imagine's prompt limit, which the forms' note points to. */
+const FULL_PROMPT_CHARS = 4096;
+
+/**
+ * The language of the adapter's own answers before any invocation (a form, a refusal to open one): the
+ * user's locale, else the server's, else English. The server's `/settings language` is the core's to read.
+ */
+function privateTr(interaction: RepliableInteraction): Translator {
+  return translator(pickLanguage([interaction.locale, interaction.guildLocale]));
+}
+const fullPromptHint = (tr: Translator) => tr.t('discord.form.fullPromptHint', { max: FULL_PROMPT_CHARS });
 
 const BUTTONS = [
   [AGAIN_PREFIX, 'again'],
@@ -111,63 +119,66 @@ export function createInteractionHandler(context: DiscordContext) {
   async function refusedHere(interaction: RepliableInteraction): Promise<boolean> {
     const spaceId = spaceIdOf(interaction);
     if (context.core().allows({ platform: 'discord', spaceId })) return false;
-    await interaction.reply({ content: discordFormat.notEnabled(spaceId), flags: MessageFlags.Ephemeral });
+    const content = discordFormatIn(privateTr(interaction).language).notEnabled(spaceId);
+    await interaction.reply({ content, flags: MessageFlags.Ephemeral });
     return true;
   }
 
   async function onVary(interaction: ButtonInteraction, jobId: string): Promise<void> {
     if (await refusedHere(interaction)) return;
+    const tr = privateTr(interaction);
     const record = await context.core().recall(jobId);
     if (!record) {
-      await interaction.reply({ content: TOO_OLD, flags: MessageFlags.Ephemeral });
+      await interaction.reply({ content: tr.t('discord.tooOld'), flags: MessageFlags.Ephemeral });
       return;
     }
-    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, FULL_PROMPT_HINT);
-    await interaction.showModal(promptModal(`${VARY_MODAL_PREFIX}${jobId}`, 'Vary this video', prefill));
+    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, fullPromptHint(tr));
+    await interaction.showModal(
+      promptModal(tr, `${VARY_MODAL_PREFIX}${jobId}`, tr.t('discord.form.varyTitle'), prefill),
+    );
   }
 
   async function onExtend(interaction: ButtonInteraction, jobId: string): Promise<void> {
     if (await refusedHere(interaction)) return;
+    const tr = privateTr(interaction);
     const record = await context.core().recall(jobId);
     if (!record) {
-      await interaction.reply({ content: TOO_OLD, flags: MessageFlags.Ephemeral });
+      await interaction.reply({ content: tr.t('discord.tooOld'), flags: MessageFlags.Ephemeral });
       return;
     }
     const video = videoOfMessages([interaction.message]);
     await context
       .core()
       .pending.set(`discord:extend:${interaction.id}`, video ? { video } : {}, PENDING_TTL_MS);
-    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, FULL_PROMPT_HINT);
+    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, fullPromptHint(tr));
     await interaction.showModal(
-      extendModal(
-        `${EXTEND_MODAL_PREFIX}${jobId}:${interaction.id}`,
-        EXTEND_FORM_TITLE,
-        EXTEND_PROMPT_HINT,
-        prefill,
-        record.request.seconds,
-      ),
+      extendModal(tr, `${EXTEND_MODAL_PREFIX}${jobId}:${interaction.id}`, prefill, record.request.seconds),
     );
   }
 
   async function onAnimateMenu(interaction: MessageContextMenuCommandInteraction): Promise<void> {
     if (await refusedHere(interaction)) return;
+    const tr = privateTr(interaction);
     const target = interaction.targetMessage;
     const images = imagesOfMessages([target]);
     if (images.length === 0) {
-      await interaction.reply({
-        content: 'That message has no images to animate. For a video from text alone, use `/imagine`.',
-        flags: MessageFlags.Ephemeral,
-      });
+      await interaction.reply({ content: tr.t('discord.animate.noImages'), flags: MessageFlags.Ephemeral });
       return;
     }
     // The modal's custom id cannot hold the images, and the submission does not carry the target message.
     await context.core().pending.set(`discord:animate:${interaction.id}`, { images }, PENDING_TTL_MS);
     const me = context.client.user;
     const text = me ? promptFromMention(target.content, mentionPattern(me.id)) : '';
-    const prefill = prefillPrompt(text, MODAL_PROMPT_LIMIT, FULL_PROMPT_HINT);
+    const prefill = prefillPrompt(text, MODAL_PROMPT_LIMIT, fullPromptHint(tr));
     const models = await context.core().modelsFor({ platform: 'discord', spaceId: spaceIdOf(interaction) });
     await interaction.showModal(
-      promptModal(`${ANIMATE_MODAL_PREFIX}${interaction.id}`, 'Animate', prefill, models),
+      promptModal(
+        tr,
+        `${ANIMATE_MODAL_PREFIX}${interaction.id}`,
+        tr.t('discord.form.animateTitle'),
+        prefill,
+        models,
+      ),
     );
   }
 
@@ -180,7 +191,7 @@ export function createInteractionHandler(context: DiscordContext) {
       const pending = pendingAnimateSchema.safeParse(await context.core().pending.get(key));
       if (!pending.success) {
         await interaction.reply({
-          content: 'This form expired. Open **Apps → Animate** on the message again.',
+          content: privateTr(interaction).t('discord.form.expired'),
           flags: MessageFlags.Ephemeral,
         });
         return;

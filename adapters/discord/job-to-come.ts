@@ -19,13 +19,14 @@ export function jobToCome(
     progress: (event, record) => needJob().progress(event, record),
     deliver: (video, record) => needJob().deliver(video, record),
     notify: (record) => needJob().notify?.(record) ?? Promise.resolve(),
+    // The job's reply refuses in the job's language; before it exists, the fetcher's default.
     fetchImage: (source, maxBytes) => {
-      const fetch = replyDeps().fetchImage;
+      const fetch = job()?.fetchImage ?? replyDeps().fetchImage;
       if (!fetch) throw new Error('no image fetcher');
       return fetch(source, maxBytes);
     },
     fetchFile: (source, maxBytes, path) => {
-      const fetch = replyDeps().fetchFile;
+      const fetch = job()?.fetchFile ?? replyDeps().fetchFile;
       if (!fetch) throw new Error('no file fetcher');
       return fetch(source, maxBytes, path);
     },

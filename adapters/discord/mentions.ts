@@ -1,6 +1,6 @@
 import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, type Message } from 'discord.js';
 import { promptFromMention } from '../../commands/animate.js';
-import { BotError, translator, type GenerationReply, type Invocation } from '../../src/port.js';
+import { BotError, pickLanguage, translator, type GenerationReply, type Invocation } from '../../src/port.js';
 import { discordDelivery, dispatch, mentionPattern, type DiscordContext } from './context.js';
 import { jobToCome } from './job-to-come.js';
 import { imagesOfMessages, videoOfMessages } from './message-images.js';
@@ -11,13 +11,6 @@ import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply } from './reply.js';
  * "@bot make the waves move" in reply to (or together with) images: an /imagine of those images, shown in a
  * reply of the bot's own that becomes the job's message.
  */
-
-const NO_IMAGES_HELP =
-  'Mention me in a reply to a message with images (or attach images to your mention) and say what should happen, e.g. “@bot make the waves move”. For a video from text alone, use `/imagine`.';
-const NO_CONTENT_INTENT_HELP =
-  'I can’t see the images in the message you replied to: this bot runs without Discord’s Message Content intent. Attach the image to your mention, use **Apps → Animate** on that message, or `/imagine` with an image.';
-const REPLIED_TO_DELETED =
-  'The message you replied to was deleted, so there is nothing left to animate. Reply to a message that is still there, or attach the image to your mention.';
 
 /**
  * The message a mention replies to: in discord.js's cache when the event carried it, else fetched. Discord
@@ -64,6 +57,7 @@ function mentionReply(message: Message, context: DiscordContext): GenerationRepl
           attachmentSizeLimit: DEFAULT_ATTACHMENT_LIMIT,
         },
         context.replyDeps(),
+        language,
       );
     },
     async text(content, options) {
@@ -112,11 +106,14 @@ export function createMentionHandler(context: DiscordContext) {
       delivery: discordDelivery(message.id, 'message'),
     };
     if (images.length === 0 && !video) {
+      // A reply in the channel, so in the server's language as Discord knows it (the core has not read the
+      // server's /settings language yet at this point).
+      const tr = translator(pickLanguage([message.guild?.preferredLocale]));
       const help = deleted
-        ? REPLIED_TO_DELETED
+        ? tr.t('discord.mention.repliedToDeleted')
         : referenced && !context.messageContent
-          ? NO_CONTENT_INTENT_HELP
-          : NO_IMAGES_HELP;
+          ? tr.t('discord.mention.noContentIntent')
+          : tr.t('discord.mention.noImages');
       invocation.refusal = new BotError('invalid_input', 'mention without images', { userMessage: help });
     }
     await dispatch(context, invocation, mentionReply(message, context));

@@ -35,6 +35,7 @@ export const EXTEND_PREFIX = 'extend:';
 
 /** Under a job that is waiting or running: only Cancel (the requester or an admin may press it). */
 export function progressButtons(record: JobRecord): APIActionRowComponent<APIButtonComponent>[] {
+  const tr = recordTranslator(record);
   return [
     {
       type: ComponentType.ActionRow,
@@ -42,7 +43,7 @@ export function progressButtons(record: JobRecord): APIActionRowComponent<APIBut
         {
           type: ComponentType.Button,
           style: ButtonStyle.Secondary,
-          label: 'Cancel',
+          label: tr.t('discord.button.cancel'),
           emoji: { name: '✖️' },
           custom_id: `${CANCEL_PREFIX}${record.id}`,
         },
@@ -67,7 +68,8 @@ export function startingContent(tr: Translator): string {
 
 /** The prompt and settings under every finished job. */
 function caption(record: JobRecord): string {
-  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { chain: record.chain })} · by <@${record.userId}>`;
+  const by = recordTranslator(record).t('discord.caption.by', { user: `<@${record.userId}>` });
+  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { chain: record.chain })} · ${by}`;
 }
 
 /** The delivered job: Done, an optional note (a link instead of a file too large), the caption. */
@@ -84,7 +86,8 @@ export function endContent(error: BotError, record: JobRecord): string {
 
 /** Under a failed job: Try again, the Again action (the same request, on the presser's quota). */
 export function endButtons(error: BotError, record: JobRecord): APIActionRowComponent<APIButtonComponent>[] {
-  if (!endView(error, record, recordTranslator(record)).tryAgain) return [];
+  const tr = recordTranslator(record);
+  if (!endView(error, record, tr).tryAgain) return [];
   return [
     {
       type: ComponentType.ActionRow,
@@ -92,7 +95,7 @@ export function endButtons(error: BotError, record: JobRecord): APIActionRowComp
         {
           type: ComponentType.Button,
           style: ButtonStyle.Primary,
-          label: 'Try again',
+          label: tr.t('discord.button.tryAgain'),
           emoji: { name: '🔁' },
           custom_id: `${AGAIN_PREFIX}${record.id}`,
         },
@@ -102,6 +105,7 @@ export function endButtons(error: BotError, record: JobRecord): APIActionRowComp
 }
 
 export function resultButtons(record: JobRecord): APIActionRowComponent<APIButtonComponent>[] {
+  const tr = recordTranslator(record);
   return [
     {
       type: ComponentType.ActionRow,
@@ -109,28 +113,28 @@ export function resultButtons(record: JobRecord): APIActionRowComponent<APIButto
         {
           type: ComponentType.Button,
           style: ButtonStyle.Secondary,
-          label: 'Again',
+          label: tr.t('discord.button.again'),
           emoji: { name: '🔁' },
           custom_id: `${AGAIN_PREFIX}${record.id}`,
         },
         {
           type: ComponentType.Button,
           style: ButtonStyle.Secondary,
-          label: 'Vary',
+          label: tr.t('discord.button.vary'),
           emoji: { name: '✏️' },
           custom_id: `${VARY_PREFIX}${record.id}`,
         },
         {
           type: ComponentType.Button,
           style: ButtonStyle.Primary,
-          label: 'Extend',
+          label: tr.t('discord.button.extend'),
           emoji: { name: '⏩' },
           custom_id: `${EXTEND_PREFIX}${record.id}`,
         },
         {
           type: ComponentType.Button,
           style: ButtonStyle.Danger,
-          label: 'Delete',
+          label: tr.t('discord.button.delete'),
           emoji: { name: '🗑️' },
           custom_id: `${DELETE_PREFIX}${record.id}`,
         },
@@ -155,6 +159,7 @@ export const SECONDS_FIELD = 'seconds';
  * in a Label, which Discord modals take since Labels came (discord.js reads it with getStringSelectValues).
  */
 export function promptModal(
+  tr: Translator,
   customId: string,
   title: string,
   prefill: ModalPrefill,
@@ -164,8 +169,8 @@ export function promptModal(
   if (prefill.note) components.push({ type: ComponentType.TextDisplay, content: `-# ${prefill.note}` });
   components.push({
     type: ComponentType.Label,
-    label: 'Prompt',
-    description: 'What should happen in the video?',
+    label: tr.t('discord.form.prompt'),
+    description: tr.t('discord.form.promptDescription'),
     component: {
       type: ComponentType.TextInput,
       custom_id: PROMPT_FIELD,
@@ -178,7 +183,7 @@ export function promptModal(
   if (models && models.models.length > 1) {
     components.push({
       type: ComponentType.Label,
-      label: 'Model',
+      label: tr.t('discord.form.model'),
       component: {
         type: ComponentType.StringSelect,
         custom_id: MODEL_FIELD,
@@ -197,21 +202,21 @@ export function promptModal(
 
 /** Extend's form: the prompt (prefilled with the video's) and the new clip's seconds. */
 export function extendModal(
+  tr: Translator,
   customId: string,
-  title: string,
-  hint: string,
   prefill: ModalPrefill,
   seconds: number,
 ): APIModalInteractionResponseCallbackData {
-  const modal = promptModal(customId, title, prefill);
+  const modal = promptModal(tr, customId, tr.t('discord.form.extendTitle'), prefill);
+  const hint = tr.t('discord.form.extendHint');
   const components = [...modal.components];
   const last = components.at(-1);
   if (last && last.type === ComponentType.Label)
     components[components.length - 1] = { ...last, description: hint };
   components.push({
     type: ComponentType.Label,
-    label: 'Seconds',
-    description: 'Length of the new clip',
+    label: tr.t('discord.form.seconds'),
+    description: tr.t('discord.form.secondsDescription'),
     component: {
       type: ComponentType.TextInput,
       custom_id: SECONDS_FIELD,

@@ -1,13 +1,18 @@
 import { MessageFlags, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import type { Logger } from '../../src/log.js';
-import type {
-  BotError,
-  DownloadedVideo,
-  GenerationReply,
-  JobEvent,
-  JobRecord,
-  ReplyTextOptions,
+import {
+  recordTranslator,
+  translator,
+  type BotError,
+  type DownloadedVideo,
+  type GenerationReply,
+  type ImageSource,
+  type JobEvent,
+  type Language,
+  type JobRecord,
+  type ReplyTextOptions,
+  type Translator,
 } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
@@ -67,14 +72,12 @@ export interface DiscordReplyDeps {
   now?: () => number;
   editIntervalMs?: number;
   tokenLifetimeMs?: number;
-  fetchImage?: GenerationReply['fetchImage'];
-  fetchFile?: GenerationReply['fetchFile'];
+  /** The adapter's fetchers; `tr` is the language of their refusals (the job's). */
+  fetchImage?: (source: ImageSource, maxBytes: number, tr?: Translator) => Promise<Uint8Array>;
+  fetchFile?: (source: ImageSource, maxBytes: number, path: string, tr?: Translator) => Promise<number>;
   /** Shared by all jobs of the adapter: with many at once, each edits less often. */
   pacer?: EditPacer;
 }
-
-const EXPIRED_NOTE =
-  '-# This job outlived Discord’s 15-minute reply window, so it continues in this new message.';
 
 /** Where a job's message lives and how to change it; the only part that differs between the two kinds. */
 interface Surface {
@@ -151,9 +154,20 @@ function unreachable(): Surface {
   });
 }
 
-export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDeps): GenerationReply {
-  const { rest, logger } = deps;
+/** `language`: the job's (the space's, as the core acknowledged it), until a record says it. */
+export function createDiscordReply(
+  ref: DiscordMessageRef,
+  deps: DiscordReplyDeps,
+  language?: Language,
+): GenerationReply {
+  const { rest, logger, fetchImage, fetchFile } = deps;
   const now = deps.now ?? Date.now;
+
+  /** The language of the job's public messages, known from its record once the core hands one over. */
+  let jobTr: Translator = translator(language);
+  const seen = (record: JobRecord) => {
+    jobTr = recordTranslator(record);
+  };
 
   const dm = (): Surface =>
     postedSurface(
@@ -177,7 +191,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     const moved = postedSurface(
       rest,
       async () => iref.channelId,
-      (body) => ({ ...body, content: `${String(body.content ?? '')}\n${EXPIRED_NOTE}` }),
+      (body) => ({ ...body, content: `${String(body.content ?? '')}\n-# ${jobTr.t('discord.expired')}` }),
       dm,
       logger,
     );
@@ -232,8 +246,8 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
 
   return {
     ref,
-    fetchImage: deps.fetchImage,
-    fetchFile: deps.fetchFile,
+    fetchImage: fetchImage && ((source, maxBytes) => fetchImage(source, maxBytes, jobTr)),
+    fetchFile: fetchFile && ((source, maxBytes, path) => fetchFile(source, maxBytes, path, jobTr)),
 
     async text(message: string, options?: ReplyTextOptions) {
       if (options?.ephemeral) await surface.private(message);
@@ -241,18 +255,23 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     },
 
     async progress(event, record) {
+      seen(record);
       leavePacer ??= deps.pacer?.join();
       progressEdits.push({ event, record });
     },
 
     async deliver(video: DownloadedVideo, record: JobRecord) {
+      seen(record);
       await stopEditing();
       if (video.bytes > ref.attachmentSizeLimit) {
-        const limitMb = (ref.attachmentSizeLimit / 1048576).toFixed(0);
-        const size = `The video is ${(video.bytes / 1048576).toFixed(1)} MB, over this channel’s ${limitMb} MB upload limit`;
+        const tr = recordTranslator(record);
+        const sizes = {
+          size: video.bytes / 1048576,
+          limit: Math.round(ref.attachmentSizeLimit / 1048576),
+        };
         const note = video.publicUrl
-          ? `${size}: ${video.publicUrl}`
-          : `${size}, and the video service gave no public link to share instead.`;
+          ? tr.t('discord.upload.tooLargeLink', { ...sizes, url: video.publicUrl })
+          : tr.t('discord.upload.tooLargeNoLink', sizes);
         await edit({ content: finalContent(record, note), components: resultButtons(record) });
         return;
       }
@@ -274,8 +293,10 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
       const link = messageId
         ? `https://discord.com/channels/${guild}/${ref.channelId}/${messageId}`
         : undefined;
+      const tr = recordTranslator(record);
+      const user = `<@${ref.userId}>`;
       const body = {
-        content: `<@${ref.userId}> your video is ready${link ? `: ${link}` : ' (above).'}`,
+        content: link ? tr.t('discord.notify.link', { user, link }) : tr.t('discord.notify.above', { user }),
         allowed_mentions: { parse: [], users: [ref.userId] },
       };
       try {
@@ -290,6 +311,7 @@ export function createDiscordReply(ref: DiscordMessageRef, deps: DiscordReplyDep
     },
 
     async fail(error: BotError, record?: JobRecord) {
+      if (record) seen(record);
       await stopEditing();
       if (!record) {
         await surface.refused(`⚠️ ${error.userMessage}`);

@@ -1,9 +1,11 @@
 import {
   InvalidInputError,
+  translator,
   type ChannelRef,
   type CommandDefinition,
   type OptionSpec,
   type OptionValue,
+  type Translator,
   type UserRef,
 } from '../../src/port.js';
 import { plainSlackText } from './text.js';
@@ -42,16 +44,26 @@ function takesFlag(spec: OptionSpec): boolean {
   return !spec.freeText && !['attachment', 'user', 'channel', 'boolean'].includes(spec.type);
 }
 
-export function usage(command: CommandDefinition): string {
+export function usage(command: CommandDefinition, tr: Translator = translator()): string {
   const specs = command.options ?? [];
-  if (!specs.some((o) => o.freeText)) return `Usage: \`/${command.name} ${command.usageHint ?? ''}\``;
-  const flags = specs
-    .filter(takesFlag)
-    .map((o) => `\`--${(o.aliases ?? [o.name])[0]}\` ${o.description.toLowerCase()}`);
-  return `Usage: \`/${command.name} <prompt> [flags]\`, e.g. \`/${command.name} a fox running through snow --ar 9:16 --seconds 8\`\nFlags: ${flags.join(', ')}. To animate images, mention the bot in a thread under a message with images.`;
+  if (!specs.some((o) => o.freeText)) {
+    return tr.t('slack.usage.short', { name: command.name, hint: command.usageHint ?? '' });
+  }
+  const flags = specs.filter(takesFlag).map((o) =>
+    tr.t('slack.usage.flag', {
+      flag: (o.aliases ?? [o.name])[0] ?? o.name,
+      description: o.description.toLowerCase(),
+    }),
+  );
+  return tr.t('slack.usage.prompt', { name: command.name, flags: tr.list(flags) });
 }
 
-export function parseFlags(text: string, specs: readonly OptionSpec[]): ParsedFlags {
+/** `tr`: the user's language, for the refusals (Slack's users.info locale). */
+export function parseFlags(
+  text: string,
+  specs: readonly OptionSpec[],
+  tr: Translator = translator(),
+): ParsedFlags {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed.toLowerCase() === 'help') return { options: {}, help: true };
   const byFlag = new Map<string, OptionSpec>();
@@ -75,20 +87,24 @@ export function parseFlags(text: string, specs: readonly OptionSpec[]): ParsedFl
       : [body, undefined];
     const spec = byFlag.get(rawName.toLowerCase());
     if (!spec) {
-      const known = [...new Set([...byFlag.values()].map((s) => `--${(s.aliases ?? [s.name])[0]}`))].join(
-        ', ',
+      const known = [...new Set([...byFlag.values()].map((s) => `--${(s.aliases ?? [s.name])[0]}`))];
+      throw new InvalidInputError(
+        'flags',
+        tr.t('slack.flags.unknown', { name: rawName, known: tr.orList(known) }),
       );
-      throw new InvalidInputError('flags', `Unknown option “--${rawName}”. Options are ${known}.`);
     }
     const value = inline ?? tokens[++i];
     if (value === undefined || value === '' || DASHES.test(value)) {
       throw new InvalidInputError(
         'flags',
-        `“--${rawName}” needs a value, e.g. --${rawName} ${String(spec.choices?.[0]?.value ?? spec.minValue ?? '…')}.`,
+        tr.t('slack.flags.needsValue', {
+          name: rawName,
+          example: String(spec.choices?.[0]?.value ?? spec.minValue ?? '…'),
+        }),
       );
     }
     if (options[spec.name] !== undefined) {
-      throw new InvalidInputError('flags', `“--${rawName}” is given twice.`);
+      throw new InvalidInputError('flags', tr.t('slack.flags.twice', { name: rawName }));
     }
     options[spec.name] = value;
   }
@@ -122,11 +138,12 @@ export function parseCommandText(
   text: string,
   here: ChannelRef,
   decode: Decode = (raw) => plainSlackText(raw),
+  tr: Translator = translator(),
 ): ParsedCommand {
   const trimmed = text.trim();
   if (!command.subcommands) {
     if (command.options?.some((o) => o.freeText)) {
-      const parsed = parseFlags(decode(trimmed), command.options);
+      const parsed = parseFlags(decode(trimmed), command.options, tr);
       return { options: parsed.options, help: parsed.help };
     }
     return { options: readOptions(command.options ?? [], trimmed, here, decode), help: false };

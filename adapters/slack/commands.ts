@@ -1,5 +1,5 @@
 import { SLASH_COMMANDS } from '../../commands/index.js';
-import { toBotError, type Invocation, type OptionValue } from '../../src/port.js';
+import { pickLanguage, toBotError, translator, type Invocation, type OptionValue } from '../../src/port.js';
 import { parseCommandText, type ParsedCommand } from './arguments.js';
 import { slackDelivery, type SlackContext } from './context.js';
 import { commandAck } from './private-answer.js';
@@ -30,17 +30,18 @@ export function registerSlashCommands(
       let refusal: Invocation['refusal'];
       // Where the bot is not enabled the core refuses the command anyway: no users.info lookups for it.
       const enabled = context.core().allows({ platform: 'slack', spaceId: command.team_id });
+      // The user's locale matters to every command (its answers, a refusal of its text); admin rights only to
+      // commands that answer (a job's rules are the same for everyone).
+      const user = enabled ? await context.lookupUser(command.user_id, command.team_id) : undefined;
       try {
         // Where the bot is not enabled no lookups at all: the names stay as they came.
         const names = enabled ? await resolveNames(command.text, context.names(command.team_id)) : undefined;
-        parsed = parseCommandText(definition, command.text, here, (raw) => plainSlackText(raw, names));
+        const tr = translator(pickLanguage([user?.locale]));
+        parsed = parseCommandText(definition, command.text, here, (raw) => plainSlackText(raw, names), tr);
         if (enabled) await resolveUsers(context, parsed.options, command.team_id);
       } catch (error) {
         refusal = toBotError(error);
       }
-      // The user's locale matters to every command (its answers); admin rights only to commands that answer
-      // (a job's rules are the same for everyone).
-      const user = enabled ? await context.lookupUser(command.user_id, command.team_id) : undefined;
       const isSpaceAdmin = definition.visibility !== 'job' && (user?.admin ?? false);
       const invocation: Invocation = {
         platform: 'slack',
@@ -66,7 +67,11 @@ export function registerSlashCommands(
         userId: command.user_id,
         responseUrl,
       };
-      const reply = context.replyAt(ref, { ack: acknowledgement, settleOnJob: !parsed.help });
+      const reply = context.replyAt(ref, {
+        ack: acknowledgement,
+        settleOnJob: !parsed.help,
+        locale: user?.locale,
+      });
       // Not awaited: Bolt's listener must not be held for a whole job. A command that never answered (a
       // repeated delivery) is acknowledged empty when the core is done with it.
       void context

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Formatter, JobRecord } from '../../src/port.js';
+import { translator, type Formatter, type JobRecord, type Language } from '../../src/port.js';
 import { usage } from './arguments.js';
 import { escapeSlack } from './render.js';
 
@@ -28,14 +28,19 @@ export function slackMessageLink(record: JobRecord, teamDomain: string | undefin
   return `<https://${teamDomain}.slack.com/archives/${channel}/p${ts.replace('.', '')}${thread}|message>`;
 }
 
-/** A Slack DM belongs to its workspace, so one sentence covers channels and DMs. */
-export const SLACK_NOT_ENABLED = 'This bot isn’t enabled in this workspace.';
-
 /** `domainOf(teamId)`: the workspace's domain, as its last slash command said, for message links. */
-export function slackFormat(domainOf: (teamId: string) => string | undefined): Formatter {
+export function slackFormat(
+  domainOf: (teamId: string) => string | undefined,
+  language: Language = 'en',
+): Formatter {
+  const tr = translator(language);
   return {
     // is_admin or is_owner of this team (adapters/slack/users.ts).
-    words: { space: 'workspace', spaces: 'workspaces', admins: 'workspace admins and owners' },
+    words: {
+      space: tr.t('slack.words.space'),
+      spaces: tr.t('slack.words.spaces'),
+      admins: tr.t('slack.words.admins'),
+    },
     jobLink: (record) => slackMessageLink(record, domainOf(record.spaceId)),
     time: (ms) => {
       const seconds = Math.floor(ms / 1000);
@@ -47,7 +52,9 @@ export function slackFormat(domainOf: (teamId: string) => string | undefined): F
     actor: ({ userId, userName }) => escapeSlack(userName ?? userId),
     channel: ({ id, name }) => (name ? `#${escapeSlack(name)}` : id),
     escape: escapeSlack,
-    usage: (command) => usage(command),
-    notEnabled: () => SLACK_NOT_ENABLED,
+    usage: (command) => usage(command, tr),
+    // A Slack DM belongs to its workspace, so one sentence covers channels and DMs.
+    notEnabled: () => tr.t('slack.notEnabled'),
+    inLanguage: (other) => slackFormat(domainOf, other),
   };
 }

@@ -2,7 +2,13 @@ import { formatByteSize } from '../../src/util/format.js';
 
 import { readCapped } from '../../src/util/read-capped.js';
 import { writeCapped } from '../../src/util/write-capped.js';
-import { BotError, InvalidInputError, type ImageSource } from '../../src/port.js';
+import {
+  BotError,
+  InvalidInputError,
+  translator,
+  type ImageSource,
+  type Translator,
+} from '../../src/port.js';
 
 /**
  * Downloads Slack files (`url_private`) with the bot token, which is sent only to Slack's file hosts (plus
@@ -37,21 +43,24 @@ export function allowedFileOrigins(apiUrl: string): Set<string> {
   return new Set([...SLACK_FILE_HOSTS.map((host) => `https://${host}`), new URL(apiUrl).origin]);
 }
 
-function notSlack(name: string, detail: Record<string, unknown>): InvalidInputError {
-  return new InvalidInputError(
-    'images',
-    `“${name}” is not stored on Slack’s file servers, so the bot will not fetch it with its Slack credentials.`,
-    detail,
-  );
+function notSlack(name: string, detail: Record<string, unknown>, tr: Translator): InvalidInputError {
+  return new InvalidInputError('images', tr.t('slack.image.notOnSlack', { name }), detail);
 }
 
 /** `size` is exact when Slack declared it, or a lower bound when the stream ran past the cap. */
-function tooLarge(name: string, size: number, maxBytes: number, exact = true): InvalidInputError {
+function tooLarge(
+  tr: Translator,
+  name: string,
+  size: number,
+  maxBytes: number,
+  exact = true,
+): InvalidInputError {
+  const limit = formatByteSize(maxBytes);
   return new InvalidInputError(
     'images',
     exact
-      ? `“${name}” is ${formatByteSize(size)}; the limit is ${formatByteSize(maxBytes)}.`
-      : `“${name}” is larger than the ${formatByteSize(maxBytes)} limit.`,
+      ? tr.t('slack.image.tooLarge', { name, size: formatByteSize(size), limit })
+      : tr.t('slack.image.overLimit', { name, limit }),
     { size, maxBytes },
   );
 }
@@ -61,16 +70,16 @@ export function createSlackImageFetcher(options: SlackImageFetcherOptions) {
   const fetchImpl = options.fetchImpl ?? fetch;
 
   /** Parses and checks a URL; only a URL that passes ever gets the token. */
-  function checked(raw: string, base: URL | undefined, name: string): URL {
+  function checked(raw: string, base: URL | undefined, name: string, tr: Translator): URL {
     let url: URL;
     try {
       url = new URL(raw, base);
     } catch {
-      throw notSlack(name, { reason: 'unparsable url' });
+      throw notSlack(name, { reason: 'unparsable url' }, tr);
     }
     // Credentials in the URL would go somewhere the origin check does not see.
     if (!allowed.has(url.origin) || url.username !== '' || url.password !== '') {
-      throw notSlack(name, { host: url.host, redirected: base !== undefined });
+      throw notSlack(name, { host: url.host, redirected: base !== undefined }, tr);
     }
     return url;
   }
@@ -80,10 +89,11 @@ export function createSlackImageFetcher(options: SlackImageFetcherOptions) {
     source: ImageSource,
     maxBytes: number,
     timeoutMs: number,
+    tr: Translator,
   ): Promise<ReadableStream<Uint8Array>> {
     const name = source.name;
-    if (source.size !== undefined && source.size > maxBytes) throw tooLarge(name, source.size, maxBytes);
-    let url = checked(source.url ?? '', undefined, name);
+    if (source.size !== undefined && source.size > maxBytes) throw tooLarge(tr, name, source.size, maxBytes);
+    let url = checked(source.url ?? '', undefined, name, tr);
     const signal = AbortSignal.timeout(timeoutMs);
     for (let hop = 0; ; hop++) {
       const response = await fetchImpl(url, {
@@ -96,52 +106,58 @@ export function createSlackImageFetcher(options: SlackImageFetcherOptions) {
         const location = response.headers.get('location');
         if (location === null || hop >= MAX_REDIRECTS) {
           throw new BotError('transient', `file download redirected ${hop + 1} times`, {
-            userMessage: `Slack did not hand over “${name}”. Please try again.`,
+            userMessage: tr.t('slack.image.notHandedOver', { name }),
           });
         }
-        url = checked(location, url, name);
+        url = checked(location, url, name, tr);
         continue;
       }
       if (response.status === 404 || response.status === 403 || response.status === 401) {
         await response.body?.cancel().catch(() => undefined);
-        throw new InvalidInputError(
-          'images',
-          `The bot cannot open “${name}” on Slack (it may have been deleted, or the bot lacks the files:read permission).`,
-          { status: response.status },
-        );
+        throw new InvalidInputError('images', tr.t('slack.image.cannotOpen', { name }), {
+          status: response.status,
+        });
       }
       if (!response.ok || !response.body) {
         await response.body?.cancel().catch(() => undefined);
         throw new BotError('transient', `file download failed with ${response.status}`, {
-          userMessage: `Slack did not hand over “${name}”. Please try again.`,
+          userMessage: tr.t('slack.image.notHandedOver', { name }),
         });
       }
       // Slack answers a request it does not accept with its HTML sign-in page, not an error status.
       if ((response.headers.get('content-type') ?? '').startsWith('text/html')) {
         await response.body.cancel().catch(() => undefined);
-        throw new InvalidInputError(
-          'images',
-          `Slack would not let the bot download “${name}” (the bot may lack the files:read permission).`,
-          { contentType: 'text/html' },
-        );
+        throw new InvalidInputError('images', tr.t('slack.image.signIn', { name }), {
+          contentType: 'text/html',
+        });
       }
       const declared = Number(response.headers.get('content-length') ?? NaN);
       if (Number.isFinite(declared) && declared > maxBytes) {
         await response.body.cancel().catch(() => undefined);
-        throw tooLarge(name, declared, maxBytes);
+        throw tooLarge(tr, name, declared, maxBytes);
       }
       return response.body;
     }
   }
 
-  async function fetchImage(source: ImageSource, maxBytes: number): Promise<Uint8Array> {
-    const body = await open(source, maxBytes, TIMEOUT_MS);
-    return readCapped(body, maxBytes, (size) => tooLarge(source.name, size, maxBytes, false));
+  /** `tr`: the language of its refusals (the job's). */
+  async function fetchImage(
+    source: ImageSource,
+    maxBytes: number,
+    tr: Translator = translator(),
+  ): Promise<Uint8Array> {
+    const body = await open(source, maxBytes, TIMEOUT_MS, tr);
+    return readCapped(body, maxBytes, (size) => tooLarge(tr, source.name, size, maxBytes, false));
   }
   /** The same checks, streamed to `path` (a video for Extend); resolves with its size. */
-  async function toFile(source: ImageSource, maxBytes: number, path: string): Promise<number> {
-    const body = await open(source, maxBytes, FILE_TIMEOUT_MS);
-    return writeCapped(body, path, maxBytes, (size) => tooLarge(source.name, size, maxBytes, false));
+  async function toFile(
+    source: ImageSource,
+    maxBytes: number,
+    path: string,
+    tr: Translator = translator(),
+  ): Promise<number> {
+    const body = await open(source, maxBytes, FILE_TIMEOUT_MS, tr);
+    return writeCapped(body, path, maxBytes, (size) => tooLarge(tr, source.name, size, maxBytes, false));
   }
   return Object.assign(fetchImage, { toFile });
 }

@@ -187,7 +187,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     },
     replyFor(record) {
       const parsed = slackMessageRefSchema.safeParse(record.messageRef);
-      return parsed.success ? replyAt(parsed.data) : undefined;
+      return parsed.success ? replyAt(parsed.data, { language: record.language }) : undefined;
     },
     async stop() {
       running = false;

@@ -1,9 +1,8 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { DEFAULT_ANIMATE_PROMPT, prefillPrompt } from '../../commands/animate.js';
-import { EXTEND_FORM_TITLE, EXTEND_PROMPT_HINT } from '../../commands/extend.js';
 import { imagineOptions } from '../../commands/imagine.js';
-import type { Invocation } from '../../src/port.js';
+import { pickLanguage, translator, type Invocation, type Language, type Translator } from '../../src/port.js';
 import { dispatch, slackDelivery, type SlackContext } from './context.js';
 import {
   animateMetadataSchema,
@@ -15,7 +14,7 @@ import {
   videoOf,
   type ExtendMetadata,
 } from './decode.js';
-import { SLACK_NOT_ENABLED } from './format.js';
+import { slackFormat } from './format.js';
 import {
   AGAIN_ACTION,
   ANIMATE_SHORTCUT,
@@ -38,10 +37,13 @@ import { decodeSlackText } from './text.js';
  * or submission becomes an Invocation of a registry action; opening the modal is presentation only.
  */
 
-const NO_IMAGES_SHORTCUT =
-  'That message has no images to animate. Use Animate on a message with image files, or `/imagine <prompt>` for a video from text alone.';
-const FULL_PROMPT_HINT =
-  'To use a longer prompt, mention the bot in the message’s thread with the whole prompt (up to 4,096 characters).';
+/** /imagine's prompt limit, which the forms' note points to. */
+const FULL_PROMPT_CHARS = 4096;
+const fullPromptHint = (tr: Translator) => tr.t('slack.shortcut.fullPromptHint', { max: FULL_PROMPT_CHARS });
+/** Where the bot is not enabled, in English: no users.info lookup is made there for the user's locale. */
+const notEnabled = () => slackFormat(() => undefined).notEnabled('');
+/** A form Slack handed back unreadable: no user is known to look up, so English. */
+const formUnreadable = () => translator().t('slack.form.unreadable');
 
 const actionMessageSchema = z.object({
   message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
@@ -95,14 +97,17 @@ export function registerInteractions(context: SlackContext): void {
       };
       // A job that ran in a thread runs again in that thread.
       const reply = generates
-        ? context.replyAt({
-            kind: 'slack',
-            teamId,
-            channel,
-            userId: body.user.id,
-            threadTs: message?.thread_ts,
-            responseUrl,
-          })
+        ? context.replyAt(
+            {
+              kind: 'slack',
+              teamId,
+              channel,
+              userId: body.user.id,
+              threadTs: message?.thread_ts,
+              responseUrl,
+            },
+            { locale: user?.locale },
+          )
         : createSlackActionReply(
             { channel, userId: body.user.id, ts: message?.ts, threadTs: message?.thread_ts, responseUrl },
             { client: bolt.client, answers: context.answers },
@@ -133,19 +138,21 @@ export function registerInteractions(context: SlackContext): void {
     const channel = body.channel?.id ?? '';
     const message = actionMessageSchema.safeParse(body).data?.message;
     const responseUrl = responseUrlOf(body);
-    const tell = (text: string) =>
+    const tell = (text: string, language?: Language) =>
       context.answers.tell(
-        { channel, userId: body.user.id, threadTs: message?.thread_ts, responseUrl },
+        { channel, userId: body.user.id, threadTs: message?.thread_ts, responseUrl, language },
         text,
       );
     if (!context.core().allows({ platform: 'slack', spaceId: teamId })) {
-      await tell(SLACK_NOT_ENABLED);
+      await tell(notEnabled());
       return;
     }
+    // The form and its refusals in the presser's language when Slack gives it (the lookup is cached).
+    const tr = translator(pickLanguage([(await context.lookupUser(body.user.id, teamId)).locale]));
     const job = action.value ?? '';
     const record = await context.core().recall(job);
     if (!record) {
-      await tell('That video is too old to extend; reply to it in its thread with a prompt instead.');
+      await tell(tr.t('slack.extend.tooOld'), tr.language);
       return;
     }
     const metadata: ExtendMetadata = {
@@ -156,16 +163,10 @@ export function registerInteractions(context: SlackContext): void {
       video: await jobVideo(record.messageRef),
       responseUrl,
     };
-    const prefill = prefillPrompt(record.request.prompt, SLACK_MODAL_TEXT_LIMIT, FULL_PROMPT_HINT);
+    const prefill = prefillPrompt(record.request.prompt, SLACK_MODAL_TEXT_LIMIT, fullPromptHint(tr));
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: extendModal(
-        EXTEND_FORM_TITLE,
-        EXTEND_PROMPT_HINT,
-        prefill,
-        record.request.seconds,
-        JSON.stringify(metadata),
-      ) as never,
+      view: extendModal(tr, prefill, record.request.seconds, JSON.stringify(metadata)) as never,
     });
   });
 
@@ -182,7 +183,7 @@ export function registerInteractions(context: SlackContext): void {
     if (!parsed.success || !metadata) {
       await ack({
         response_action: 'errors',
-        errors: { prompt: 'This form could not be read; please open it again.' },
+        errors: { prompt: formUnreadable() },
       });
       log.warn({ issues: parsed.error?.issues.length }, 'ignoring an Extend submission that does not parse');
       return;
@@ -197,6 +198,8 @@ export function registerInteractions(context: SlackContext): void {
       spaceId: metadata.teamId,
       channelId: metadata.channel,
       userId,
+      // The form was opened where the bot is enabled (the Extend button checks it); the lookup is cached.
+      locale: (await context.lookupUser(userId, metadata.teamId)).locale,
       isSpaceAdmin: false,
       command: 'extend',
       options: { job: metadata.job, prompt, ...(seconds === undefined ? {} : { seconds }) },
@@ -212,7 +215,7 @@ export function registerInteractions(context: SlackContext): void {
       threadTs: metadata.threadTs,
       responseUrl: metadata.responseUrl,
     };
-    dispatch(context, invocation, context.replyAt(ref));
+    dispatch(context, invocation, context.replyAt(ref, { locale: invocation.locale }));
   });
 
   bolt.shortcut(ANIMATE_SHORTCUT, async ({ ack, body, client }) => {
@@ -225,20 +228,22 @@ export function registerInteractions(context: SlackContext): void {
     const { message, channel, user, trigger_id: triggerId } = parsed.data;
     const teamId = parsed.data.team?.id ?? user.team_id ?? '';
     const responseUrl = responseUrlOf(body);
-    const tell = (text: string) =>
+    const tell = (text: string, language?: Language) =>
       context.answers.tell(
-        { channel: channel.id, userId: user.id, threadTs: message.thread_ts, responseUrl },
+        { channel: channel.id, userId: user.id, threadTs: message.thread_ts, responseUrl, language },
         text,
       );
     // The form is the adapter's own work, before any invocation: it opens only where the bot works.
     if (!context.core().allows({ platform: 'slack', spaceId: teamId })) {
-      await tell(SLACK_NOT_ENABLED);
+      await tell(notEnabled());
       return;
     }
+    // The form and its refusals in the user's language when Slack gives it (the lookup is cached).
+    const tr = translator(pickLanguage([(await context.lookupUser(user.id, teamId)).locale]));
     const threadTs = message.thread_ts ?? message.ts;
     const images = imagesOf(message.files);
     if (images.length === 0) {
-      await tell(NO_IMAGES_SHORTCUT);
+      await tell(tr.t('slack.shortcut.noImages'), tr.language);
       return;
     }
     const metadata: AnimateState = {
@@ -258,7 +263,7 @@ export function registerInteractions(context: SlackContext): void {
     const prefill = prefillPrompt(
       text === '' ? DEFAULT_ANIMATE_PROMPT : text,
       SLACK_MODAL_TEXT_LIMIT,
-      FULL_PROMPT_HINT,
+      fullPromptHint(tr),
     );
     // A model picker only where there is a choice: the workspace's allowed models, its default preselected.
     const models = await context.core().modelsFor({ platform: 'slack', spaceId: teamId });
@@ -271,7 +276,7 @@ export function registerInteractions(context: SlackContext): void {
     );
     await client.views.open({
       trigger_id: triggerId,
-      view: animateModal(prefill, JSON.stringify(metadata), images.length, specs, {
+      view: animateModal(tr, prefill, JSON.stringify(metadata), images.length, specs, {
         model: models.defaultModel,
       }) as never,
     });
@@ -290,7 +295,7 @@ export function registerInteractions(context: SlackContext): void {
     if (!parsed.success || !metadata) {
       await ack({
         response_action: 'errors',
-        errors: { prompt: 'This form could not be read; please open it again.' },
+        errors: { prompt: formUnreadable() },
       });
       log.warn({ issues: parsed.error?.issues.length }, 'ignoring an Animate submission that does not parse');
       return;
@@ -328,6 +333,6 @@ export function registerInteractions(context: SlackContext): void {
       // The shortcut's: a modal has none of its own, and the user's answers must reach them where they were.
       responseUrl: metadata.responseUrl,
     };
-    dispatch(context, invocation, context.replyAt(ref));
+    dispatch(context, invocation, context.replyAt(ref, { locale: invocation.locale }));
   });
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_ANIMATE_PROMPT, promptFromMention } from '../../commands/animate.js';
 import { imagineOptions } from '../../commands/imagine.js';
-import { BotError, toBotError, type Invocation } from '../../src/port.js';
+import { BotError, pickLanguage, toBotError, translator, type Invocation } from '../../src/port.js';
 import { parseFlags } from './arguments.js';
 import { dispatch, slackDelivery, type SlackContext } from './context.js';
 import {
@@ -18,9 +18,6 @@ import { decodeSlackText } from './text.js';
  * "@Grok Video the waves roll in" with images, or in the thread under a message with images: an /imagine of
  * those images. The job's messages go into that thread.
  */
-
-const NO_IMAGES_MENTION =
-  'I found no images to animate here. Post images (or reply in the thread under a message with images) and mention me with what should happen, e.g. “@Grok Video the waves roll in slowly”. For a video from text alone, use `/imagine <prompt>`.';
 
 const eventEnvelopeSchema = z.object({ event_id: z.string() });
 
@@ -80,15 +77,16 @@ export function registerMentions(context: SlackContext): void {
       delivery: slackDelivery(`event:${envelope.data.event_id}`),
     };
     try {
+      // Where the bot is not enabled the core refuses it anyway: no lookup, and the thread is not read.
+      const enabled = context.core().allows(invocation);
+      if (enabled) invocation.locale = (await context.lookupUser(event.user, teamId)).locale;
       text = await decodeSlackText(text, context.names(teamId));
       if (text === DEFAULT_ANIMATE_PROMPT) invocation.options = { prompt: text };
       else {
-        const flags = parseFlags(text, imagineOptions);
+        const flags = parseFlags(text, imagineOptions, translator(pickLanguage([invocation.locale])));
         invocation.options = flags.help ? { prompt: DEFAULT_ANIMATE_PROMPT } : flags.options;
       }
-      // Where the bot is not enabled the core refuses it anyway: the thread is not read.
-      if (context.core().allows(invocation)) {
-        invocation.locale = (await context.lookupUser(event.user, teamId)).locale;
+      if (enabled) {
         const files = await mentionFiles(event.channel, event.files ?? [], event.thread_ts);
         invocation.images = imagesOf(files);
         // In a video's thread (and no image): continue that video; with an image, animate the image as before.
@@ -106,7 +104,8 @@ export function registerMentions(context: SlackContext): void {
       }
       if (invocation.images.length === 0 && !invocation.video) {
         invocation.refusal = new BotError('invalid_input', 'mention without images', {
-          userMessage: NO_IMAGES_MENTION,
+          // The user's language when Slack gave it (the workspace's setting is the core's to read).
+          userMessage: translator(pickLanguage([invocation.locale])).t('slack.mention.noImages'),
         });
       } else
         log.info({ userId: event.user, images: invocation.images.length }, 'animating images from a mention');
@@ -114,6 +113,6 @@ export function registerMentions(context: SlackContext): void {
       invocation.refusal = toBotError(error);
     }
     const ref = { kind: 'slack' as const, teamId, channel: event.channel, userId: event.user, threadTs };
-    dispatch(context, invocation, context.replyAt(ref));
+    dispatch(context, invocation, context.replyAt(ref, { locale: invocation.locale }));
   });
 }

@@ -1,6 +1,7 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import { z } from 'zod';
 import type { Logger } from '../../src/log.js';
+import { translator, type Language } from '../../src/port.js';
 
 /**
  * Answers only one person sees, by the path that reaches them wherever they typed. chat.postEphemeral needs
@@ -32,6 +33,8 @@ export interface PrivateTarget {
   responseUrl?: ResponseUrl;
   /** The slash command's pending acknowledgement, when this is its first answer. */
   ack?: CommandAck;
+  /** The language of this person's answers, for the words the route adds (a DM's "In #channel:"). */
+  language?: Language;
 }
 
 export type PrivateRoute = 'ack' | 'response_url' | 'ephemeral' | 'dm' | 'lost';
@@ -142,8 +145,10 @@ export function createPrivateAnswers(deps: {
   }
 
   /** Where the person asked, for a DM that arrives away from it; a DM between people has no useful name. */
-  function inChannel(channel: string, text: string): string {
-    return /^[CG][A-Z0-9]+$/.test(channel) ? `In <#${channel}>: ${text}` : text;
+  function inChannel(target: PrivateTarget, text: string): string {
+    const { channel } = target;
+    if (!/^[CG][A-Z0-9]+$/.test(channel)) return text;
+    return translator(target.language).t('slack.privateAnswer.inChannel', { channel: `<#${channel}>`, text });
   }
 
   return {
@@ -170,7 +175,7 @@ export function createPrivateAnswers(deps: {
         }
       }
       try {
-        await dm(target.userId, inChannel(target.channel, text));
+        await dm(target.userId, inChannel(target, text));
         return 'dm';
       } catch (error) {
         log.warn({ userId: target.userId, err: error }, 'could not reach the user privately');

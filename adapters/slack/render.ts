@@ -12,6 +12,7 @@ import {
   type BotError,
   type JobEvent,
   type JobRecord,
+  type Translator,
 } from '../../src/port.js';
 
 /** Slack mrkdwn for a job's message. User text is escaped, so a prompt can never ping a channel or a person. */
@@ -56,7 +57,8 @@ export function endText(error: BotError, record: JobRecord): string {
 /** Blocks for a job that ended without a video: the text and, when it failed, Try again (the Again action). */
 export function endBlocks(error: BotError, record: JobRecord, text: string): unknown[] {
   const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
-  if (endView(error, record, recordTranslator(record)).tryAgain) {
+  const tr = recordTranslator(record);
+  if (endView(error, record, tr).tryAgain) {
     blocks.push({
       type: 'actions',
       elements: [
@@ -64,7 +66,7 @@ export function endBlocks(error: BotError, record: JobRecord, text: string): unk
           type: 'button',
           action_id: AGAIN_ACTION,
           style: 'primary',
-          text: { type: 'plain_text', text: 'Try again' },
+          text: { type: 'plain_text', text: tr.t('slack.button.tryAgain') },
           value: record.id,
         },
       ],
@@ -75,6 +77,7 @@ export function endBlocks(error: BotError, record: JobRecord, text: string): unk
 
 /** Blocks while a job waits or runs: the progress text and a Cancel button carrying the job id. */
 export function progressBlocks(record: JobRecord, text: string): unknown[] {
+  const tr = recordTranslator(record);
   return [
     { type: 'section', text: { type: 'mrkdwn', text } },
     {
@@ -83,7 +86,7 @@ export function progressBlocks(record: JobRecord, text: string): unknown[] {
         {
           type: 'button',
           action_id: CANCEL_ACTION,
-          text: { type: 'plain_text', text: 'Cancel' },
+          text: { type: 'plain_text', text: tr.t('slack.button.cancel') },
           value: record.id,
         },
       ],
@@ -101,31 +104,32 @@ export function resultBlocks(record: JobRecord, text: string): unknown[] {
  * blocks, and the share's own text already is the caption, so this message adds nothing else to read.
  */
 export function resultButtons(record: JobRecord): { text: string; blocks: unknown[] } {
-  return { text: 'Again, Extend or Delete this video', blocks: [resultActions(record)] };
+  return { text: recordTranslator(record).t('slack.buttons.text'), blocks: [resultActions(record)] };
 }
 
 /** "Again" and "Delete" buttons carrying the job id. */
 function resultActions(record: JobRecord): unknown {
+  const tr = recordTranslator(record);
   return {
     type: 'actions',
     elements: [
       {
         type: 'button',
         action_id: AGAIN_ACTION,
-        text: { type: 'plain_text', text: 'Again' },
+        text: { type: 'plain_text', text: tr.t('slack.button.again') },
         value: record.id,
       },
       {
         type: 'button',
         action_id: EXTEND_ACTION,
-        text: { type: 'plain_text', text: 'Extend' },
+        text: { type: 'plain_text', text: tr.t('slack.button.extend') },
         value: record.id,
       },
       {
         type: 'button',
         action_id: DELETE_ACTION,
         style: 'danger',
-        text: { type: 'plain_text', text: 'Delete' },
+        text: { type: 'plain_text', text: tr.t('slack.button.delete') },
         value: record.id,
       },
     ],
@@ -144,7 +148,7 @@ const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: tru
  * The selects of the Animate modal, built from the command's option data (choices, or an integer range);
  * `initial` preselects one of them (the workspace's default model).
  */
-function optionSelect(spec: OptionSpec, initial?: string): unknown | undefined {
+function optionSelect(tr: Translator, spec: OptionSpec, initial?: string): unknown | undefined {
   let values: string[] | undefined;
   if (spec.choices && spec.choices.length > 0) values = spec.choices.map((c) => String(c.value));
   else if (spec.type === 'integer' && spec.minValue !== undefined && spec.maxValue !== undefined) {
@@ -162,7 +166,7 @@ function optionSelect(spec: OptionSpec, initial?: string): unknown | undefined {
     element: {
       type: 'static_select',
       action_id: spec.name,
-      placeholder: plain('Default'),
+      placeholder: plain(tr.t('slack.form.default')),
       options: values.slice(0, 100).map(option),
       ...(initial !== undefined && values.includes(initial) ? { initial_option: option(initial) } : {}),
     },
@@ -171,6 +175,7 @@ function optionSelect(spec: OptionSpec, initial?: string): unknown | undefined {
 
 /** The Animate modal: prompt (prefilled, with the truncation note when it was cut) and the settings. */
 export function animateModal(
+  tr: Translator,
   prefill: ModalPrefill,
   privateMetadata: string,
   imageCount: number,
@@ -183,14 +188,14 @@ export function animateModal(
       elements: [
         {
           type: 'mrkdwn',
-          text: `Animating ${imageCount === 1 ? 'the image' : `${imageCount} images`} of this message; the video is posted in its thread.`,
+          text: tr.t('slack.form.animating', { count: imageCount }),
         },
       ],
     },
     {
       type: 'input',
       block_id: 'prompt',
-      label: plain('Prompt'),
+      label: plain(tr.t('slack.form.prompt')),
       element: {
         type: 'plain_text_input',
         action_id: 'prompt',
@@ -208,15 +213,15 @@ export function animateModal(
   }
   for (const spec of specs) {
     if (spec.freeText || spec.type === 'attachment' || spec.type === 'user') continue;
-    const block = optionSelect(spec, initial[spec.name]);
+    const block = optionSelect(tr, spec, initial[spec.name]);
     if (block) blocks.push(block);
   }
   return {
     type: 'modal',
     callback_id: ANIMATE_VIEW,
-    title: plain('Animate'),
-    submit: plain('Animate'),
-    close: plain('Cancel'),
+    title: plain(tr.t('slack.form.animateTitle')),
+    submit: plain(tr.t('slack.form.animateSubmit')),
+    close: plain(tr.t('slack.form.cancel')),
     private_metadata: privateMetadata,
     blocks,
   };
@@ -224,12 +229,13 @@ export function animateModal(
 
 /** Extend's modal: the prompt (prefilled with the video's) and the new clip's seconds (preselected). */
 export function extendModal(
-  title: string,
-  hint: string,
+  tr: Translator,
   prefill: ModalPrefill,
   seconds: number,
   privateMetadata: string,
 ): Record<string, unknown> {
+  const title = tr.t('slack.form.extendTitle');
+  const hint = tr.t('slack.form.extendHint');
   const choices: string[] = [];
   for (let n = 1; n <= 15; n++) choices.push(String(n));
   const option = (v: string) => ({ text: plain(v), value: v });
@@ -238,7 +244,7 @@ export function extendModal(
     {
       type: 'input',
       block_id: 'prompt',
-      label: plain('Prompt'),
+      label: plain(tr.t('slack.form.prompt')),
       element: {
         type: 'plain_text_input',
         action_id: 'prompt',
@@ -258,7 +264,7 @@ export function extendModal(
     type: 'input',
     block_id: 'seconds',
     optional: true,
-    label: plain('Length of the new clip (seconds)'),
+    label: plain(tr.t('slack.form.extendSeconds')),
     element: {
       type: 'static_select',
       action_id: 'seconds',
@@ -270,8 +276,8 @@ export function extendModal(
     type: 'modal',
     callback_id: EXTEND_VIEW,
     title: plain(title.slice(0, 24)),
-    submit: plain('Extend'),
-    close: plain('Cancel'),
+    submit: plain(tr.t('slack.form.extendSubmit')),
+    close: plain(tr.t('slack.form.cancel')),
     private_metadata: privateMetadata,
     blocks,
   };

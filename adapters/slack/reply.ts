@@ -3,12 +3,18 @@ import { z } from 'zod';
 import type { Logger } from '../../src/log.js';
 import {
   BotError,
+  pickLanguage,
+  recordTranslator,
+  translator,
   type DownloadedVideo,
   type GenerationReply,
+  type ImageSource,
   type JobEvent,
+  type Language,
   type JobRecord,
   type Reply,
   type ReplyTextOptions,
+  type Translator,
 } from '../../src/port.js';
 import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
@@ -81,8 +87,9 @@ export interface SlackReplyDeps {
   updateIntervalMs?: number;
   /** The workspace's shared chat.update budget: with many jobs at once, each updates less often. */
   pacerFor?: (teamId: string) => EditPacer;
-  fetchImage?: GenerationReply['fetchImage'];
-  fetchFile?: GenerationReply['fetchFile'];
+  /** The adapter's fetchers; `tr` is the language of their refusals (the job's). */
+  fetchImage?: (source: ImageSource, maxBytes: number, tr?: Translator) => Promise<Uint8Array>;
+  fetchFile?: (source: ImageSource, maxBytes: number, path: string, tr?: Translator) => Promise<number>;
   /** Answers only the user sees: ack body, response_url, ephemeral or DM, whichever still reaches them. */
   answers: PrivateAnswers;
   /** The bot's name as people see it, for "/invite @…". */
@@ -97,6 +104,13 @@ export interface SlackReplyOptions {
    * false while an answer is expected (usage), so that answer rides in the ack body.
    */
   settleOnJob?: boolean;
+  /**
+   * The user's Slack locale (users.info), for the answers only they see that the adapter writes itself (how
+   * to invite the bot): in it when the bot speaks it, else in the job's language.
+   */
+  locale?: string;
+  /** The job's language, for a job resumed from its record. */
+  language?: Language;
 }
 
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found']);
@@ -106,8 +120,14 @@ export function createSlackReply(
   deps: SlackReplyDeps,
   options: SlackReplyOptions = {},
 ): GenerationReply {
-  const { client, logger } = deps;
+  const { client, logger, fetchImage, fetchFile } = deps;
+  /** The job's language: the space's as the core acknowledged the job, or its record's once resumed. */
+  let jobLanguage: Language | undefined = options.language;
+  const jobTr = () => translator(jobLanguage);
   let posting: Promise<string> | undefined = ref.ts ? Promise.resolve(ref.ts) : undefined;
+  /** The user's own language when the bot speaks it, else the job's (docs/i18n.md: private answers). */
+  const privateTr = (record: JobRecord | undefined) =>
+    translator(pickLanguage([options.locale], record?.language ?? 'en'));
 
   /** Joins the public channel the job was asked in; false when Slack refuses (then the user is told). */
   async function join(): Promise<boolean> {
@@ -122,15 +142,16 @@ export function createSlackReply(
   }
 
   /** A post Slack refused because the bot is not in the conversation, as the core's typed refusal. */
-  async function unreachable(error: unknown): Promise<unknown> {
+  async function unreachable(error: unknown, record: JobRecord | undefined): Promise<unknown> {
     const code = slackErrorCode(error);
     if (code === undefined || !CANNOT_POST.has(code)) return error;
+    const tr = privateTr(record);
     // A DM between other people cannot take an invitation; a channel can.
     const advice = ref.channel.startsWith('D')
-      ? 'I can’t post in a conversation between other people. Use the command in a channel I’m in, or in your DM with me.'
-      : `I’m not in this channel. Invite me with \`/invite @${await deps.botName()}\` and try again.`;
+      ? tr.t('slack.unreachable.otherPeople')
+      : tr.t('slack.unreachable.notInChannel', { bot: await deps.botName() });
     return new BotError('unreachable', `cannot post in ${ref.channel}: ${code}`, {
-      userMessage: `${advice} Nothing was started or charged.`,
+      userMessage: advice,
       detail: { channel: ref.channel, code },
       cause: error,
     });
@@ -174,9 +195,11 @@ export function createSlackReply(
     try {
       res = await post();
     } catch (error) {
-      if (slackErrorCode(error) !== 'not_in_channel' || !(await join())) throw await unreachable(error);
+      if (slackErrorCode(error) !== 'not_in_channel' || !(await join())) {
+        throw await unreachable(error, record);
+      }
       res = await post().catch(async (again: unknown) => {
-        throw await unreachable(again);
+        throw await unreachable(again, record);
       });
     }
     const ts = String(res.ts);
@@ -219,6 +242,7 @@ export function createSlackReply(
     threadTs: ref.threadTs,
     responseUrl: ref.responseUrl,
     ack: options.ack,
+    language: pickLanguage([options.locale]),
   };
   const tellPrivately = async (text: string) => {
     await deps.answers.tell(target, text);
@@ -249,10 +273,13 @@ export function createSlackReply(
 
   return {
     ref,
-    fetchImage: deps.fetchImage,
-    fetchFile: deps.fetchFile,
+    fetchImage: fetchImage && ((source, maxBytes) => fetchImage(source, maxBytes, jobTr())),
+    fetchFile: fetchFile && ((source, maxBytes, path) => fetchFile(source, maxBytes, path, jobTr())),
 
-    async acknowledge(visibility) {
+    async acknowledge(visibility, language) {
+      // The user's language when the bot speaks it, else the space's, for the route's own words.
+      target.language = pickLanguage([options.locale], language);
+      jobLanguage = language;
       if (visibility !== 'private' && (options.settleOnJob ?? true)) await options.ack?.settle();
     },
 
@@ -263,6 +290,7 @@ export function createSlackReply(
     },
 
     async ready(record) {
+      jobLanguage = record.language ?? 'en';
       // The first state is posted (and awaited) before the job goes upstream, so a channel the bot cannot
       // post in refuses the job (`unreachable`) before it is paid for.
       if ((await postedTs()) !== undefined) return;
@@ -284,9 +312,10 @@ export function createSlackReply(
       const resumedDelivery = ref.fileId !== undefined;
       if (video.bytes > deps.maxUploadBytes) {
         const ts = posting ? await posting : await show(finalText(record), record);
+        const tr = recordTranslator(record);
         const note = video.publicUrl
-          ? `The video is too large to upload here; it is at ${video.publicUrl}`
-          : 'The video is larger than Slack’s upload limit, and the video service gave no public link to share instead.';
+          ? tr.t('slack.upload.tooLargeLink', { url: video.publicUrl })
+          : tr.t('slack.upload.tooLargeNoLink');
         const text = finalText(record, note);
         await client.chat.update({
           channel: ref.channel,
@@ -354,7 +383,7 @@ export function createSlackReply(
 
     async notify(record: JobRecord) {
       // A new message in the job's thread: an edit that adds a mention notifies no one. Only the requester.
-      const text = `<@${ref.userId}> your video is ready.`;
+      const text = recordTranslator(record).t('slack.notify', { user: `<@${ref.userId}>` });
       const ts = posting ? await posting.catch(() => undefined) : undefined;
       try {
         // In the video's own thread when it was shared in the channel: a reply under the result, not a new post.

@@ -84,7 +84,8 @@ export function createBot(options: BotOptions): Bot {
       jobs: app.jobs,
       usage: app.usage,
       runner,
-      format: adapter.format,
+      // Its words and refusals in the language of the user's answers (docs/i18n.md).
+      format: adapter.format.inLanguage?.(languages.private) ?? adapter.format,
       tr: translator(languages.private),
       spaceTr: translator(languages.space),
       defaultLanguage: app.defaultLanguage,

@@ -234,4 +234,9 @@ describe('Discord slash-command JSON from the command data', () => {
       await emu.close();
     }
   });
+
+  it('names the Animate message menu in Chinese for zh-CN clients, keeping the name the handler matches', () => {
+    const menu = allCommandsJson([]).find((c) => c.type === ApplicationCommandType.Message);
+    expect(menu).toMatchObject({ name: 'Animate', name_localizations: { 'zh-CN': '生成动画' } });
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { translator } from '../../src/i18n/translate.js';
 import { createDiscordImageFetcher } from '../../adapters/discord/images.js';
 import { InvalidInputError } from '../../src/port.js';
 
@@ -67,6 +68,13 @@ describe('the Discord image fetcher’s hosts', () => {
       userMessage: expect.stringContaining('not a Discord attachment'),
     });
     expect(fetched).toEqual([]);
+  });
+
+  it('refuses in the language it is handed (the job’s)', async () => {
+    const { fetchImage } = fetcher();
+    await expect(
+      fetchImage({ url: 'https://example.com/cat.png', name: 'cat.png' }, 1024, translator('zh-CN')),
+    ).rejects.toMatchObject({ userMessage: '“cat.png”不是 Discord 附件，机器人不会下载它。' });
   });
 
   it('refuses an image with no URL', async () => {

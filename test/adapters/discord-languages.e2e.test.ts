@@ -11,7 +11,8 @@ import { discordWorldTest } from '../world/fixtures.js';
 
 const it = discordWorldTest({
   generationMs: 500,
-  env: { QUOTA_DEFAULT: '20' },
+  // A job over a second mentions its requester when it is done (the notification's language).
+  env: { QUOTA_DEFAULT: '20', NOTIFY_AFTER_SECONDS: '1' },
   bot: { reply: { editIntervalMs: 100 } },
 });
 const { guildId, general, alice, bob, admin } = discordSeed;
@@ -38,6 +39,15 @@ const revisions = (handle: InteractionHandle) =>
     .map((m) => m.content)
     .filter((c) => c !== '');
 
+/** The labels of the buttons in a message's components, in order. */
+function buttonLabels(components: unknown): string[] {
+  if (Array.isArray(components)) return components.flatMap(buttonLabels);
+  if (typeof components !== 'object' || components === null) return [];
+  const node = components as { type?: number; label?: unknown; components?: unknown };
+  if (node.type === 2 && typeof node.label === 'string') return [node.label];
+  return buttonLabels(node.components);
+}
+
 /** Runs with the seeded server's locale (guild_locale, preferred_locale) set to `locale`. */
 async function withGuildLocale<T>(world: World, locale: string, run: () => Promise<T>): Promise<T> {
   const guild = world.discord.guild(guildId);
@@ -62,6 +72,25 @@ describe('Discord: the language of the bot’s words', () => {
     expect(texts.join('\n')).not.toMatch(/\*\*(Generating|Done|Starting)\*\*/);
     const [record] = await world.app.jobs.list({ userId: alice.id });
     expect(record?.language).toBe('zh-CN');
+  });
+
+  it('labels a zh-CN server’s job buttons and notifies its requester in Chinese', async ({ world }) => {
+    const handle = await withGuildLocale(world, 'zh-CN', () =>
+      imagine(world, alice, '[emu:ms=1500] a lantern festival, zh', 'zh-CN'),
+    );
+    const done = await handle.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+    const labels = buttonLabels(done.components);
+    expect(labels).toEqual(['再来一次', '调整', '延长', '删除']);
+    expect(done.content).toContain('· 发起人 <@');
+    const note = await world.discord.waitFor(
+      () =>
+        world.discord.messages(general).find((m) => m.content.startsWith(`<@${alice.id}> 你的视频已生成`)),
+      5000,
+    );
+    expect(note.content).toMatch(
+      new RegExp(`^<@${alice.id}> 你的视频已生成：https://discord\\.com/channels/`),
+    );
+    expect(note.content).not.toContain('your video is ready');
   });
 
   it('keeps the public job message English in an English server, but refuses a zh-CN user in Chinese', async ({

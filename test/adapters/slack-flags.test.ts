@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { imagineCommand, imagineOptions } from '../../commands/imagine.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { parseFlags, usage } from '../../adapters/slack/arguments.js';
+import { translator } from '../../src/i18n/translate.js';
 
 const parse = (text: string) => parseFlags(text, imagineOptions);
-function refusal(text: string): string {
+function refusal(text: string, language: 'en' | 'zh-CN' = 'en'): string {
   try {
-    parse(text);
+    parseFlags(text, imagineOptions, translator(language));
   } catch (error) {
     if (error instanceof InvalidInputError) return error.userMessage;
     throw error;
@@ -53,10 +54,19 @@ describe('Slack /imagine flags', () => {
 
   it('refuses unknown flags, missing values and repeats', () => {
     expect(refusal('a fox --colour red')).toBe(
-      'Unknown option “--colour”. Options are --s, --ar, --res, --model.',
+      'Unknown option “--colour”. Options are --s, --ar, --res, or --model.',
     );
     expect(refusal('a fox --ar')).toBe('“--ar” needs a value, e.g. --ar 16:9.');
     expect(refusal('a fox --ar --seconds 4')).toMatch(/“--ar” needs a value/);
     expect(refusal('a fox --s 4 --seconds 5')).toBe('“--seconds” is given twice.');
+  });
+
+  it('refuses them in the user’s language, and explains itself in it', () => {
+    expect(refusal('a fox --colour red', 'zh-CN')).toBe(
+      '未知参数“--colour”。可用参数：--s、--ar、--res或--model。',
+    );
+    expect(refusal('a fox --ar', 'zh-CN')).toBe('参数“--ar”需要一个值，例如 --ar 16:9。');
+    expect(refusal('a fox --s 4 --seconds 5', 'zh-CN')).toBe('参数“--seconds”指定了两次。');
+    expect(usage(imagineCommand, translator('zh-CN'))).toMatch(/^用法：`\/imagine <提示词> \[参数\]`/);
   });
 });

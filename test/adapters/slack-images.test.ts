@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { translator } from '../../src/i18n/translate.js';
 import { allowedFileOrigins, createSlackImageFetcher } from '../../adapters/slack/images.js';
 
 /** The url_private fetcher against local servers: one standing in for Slack (SLACK_API_URL), one foreign. */
@@ -126,5 +127,16 @@ describe('Slack url_private fetcher', () => {
   it('says what went wrong for a missing file and for Slack’s sign-in page', async () => {
     await expect(fetcher()(image('/gone.png'), 1024)).rejects.toThrow(/cannot open “gone.png”/);
     await expect(fetcher()(image('/signin'), 1024)).rejects.toThrow(/would not let the bot download/);
+  });
+
+  it('refuses in the language it is handed (the job’s)', async () => {
+    const zh = translator('zh-CN');
+    await expect(fetcher()(image('/gone.png'), 1024, zh)).rejects.toThrow(/Slack 上的“gone.png”打不开/);
+    await expect(fetcher()({ ...image('/ok.png'), size: 5000 }, 1024, zh)).rejects.toThrow(
+      /“ok.png”大小为 .+，超过了 1 KB 的上限。/,
+    );
+    await expect(fetcher()(image('/x.png', foreignOrigin), 1024, zh)).rejects.toThrow(
+      /不在 Slack 的文件服务器上/,
+    );
   });
 });

@@ -32,6 +32,15 @@ async function imagine(world: World, user: string, prompt: string): Promise<stri
   return jobTexts(world.slack, prompt);
 }
 
+/** The texts of the buttons in a message's blocks, in order. */
+function buttonTexts(blocks: unknown): string[] {
+  if (Array.isArray(blocks)) return blocks.flatMap(buttonTexts);
+  if (typeof blocks !== 'object' || blocks === null) return [];
+  const node = blocks as { type?: string; text?: { text?: unknown }; elements?: unknown };
+  if (node.type === 'button' && typeof node.text?.text === 'string') return [node.text.text];
+  return buttonTexts(node.elements);
+}
+
 /** Sends a slash command and returns the user's next private answer. */
 async function privately(world: World, user: string, command: string, text: string): Promise<string> {
   const mine = () => world.slack.timeline.filter((t) => t.ephemeralFor === user);
@@ -66,6 +75,24 @@ describe('Slack: the language of the bot’s words', () => {
     expect(texts.some((t) => t.startsWith(':clapper: *生成中*'))).toBe(true);
     expect(texts.some((t) => t.startsWith(':white_check_mark: *已完成*'))).toBe(true);
     expect(texts.join('\n')).not.toMatch(/\*(Generating|Done)\*/);
+    const result = slackResult(world.slack, { prompt: 'a paper boat, zh' });
+    expect(buttonTexts(result?.buttons.blocks)).toEqual(['再来一次', '延长', '删除']);
+    expect(result?.buttons.text).toBe('再来一次、延长或删除这个视频');
+
+    // A zh-CN user in a private channel the bot is not in: told privately, in Chinese, how to invite it.
+    await world.driver.slashCommand({
+      command: '/imagine',
+      text: 'a hidden garden, zh',
+      user: ZH_USER,
+      channel: slackSeed.secret,
+    });
+    const told = await world.slack.waitFor(
+      () => world.slack.timeline.find((t) => t.ephemeralFor === ZH_USER && t.text.includes('/invite')),
+      { timeoutMs: 10_000 },
+    );
+    expect(told.text).toBe(
+      ':warning: 我不在这个频道里。请用 `/invite @emulated-bot` 邀请我，然后再试一次。没有开始生成，也没有扣除额度。',
+    );
     expect(await privately(world, admin, '/settings', 'language klingon')).toBe(
       ':warning: “klingon” is not a language this bot speaks. Choose `en` or `zh-CN`, or `clear` to follow the default.',
     );
