@@ -119,7 +119,8 @@ export function endView(error: BotError, record: Pick<JobRecord, 'reservation'>,
   const cancelled = error.kind === 'job_cancelled';
   const refunded = record.reservation === 'refunded';
   // The provider's reason may come without a full stop ("…: Content policy violation").
-  const reason = /[.!?…]$/.test(error.userMessage) ? error.userMessage : `${error.userMessage}.`;
+  const said = error.userMessageIn(tr);
+  const reason = /[.!?…。！？]$/.test(said) ? said : `${said}${tr.t('core.format.fullStop')}`;
   return {
     state: cancelled ? 'cancelled' : 'failed',
     // Said of a job that ended without a video and whose quota was given back.

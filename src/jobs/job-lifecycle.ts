@@ -14,6 +14,7 @@ import { CancelRequest, cancelledError, sentUpstream } from './cancellation.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';
 import type { JobContext, JobObserver, JobRunnerDeps } from './types.js';
 import type { GenerationReply } from '../port.js';
+import { translator } from '../i18n/translate.js';
 
 /**
  * The steps of one job that do not depend on where it runs: accept (validate, admit, reserve, images,
@@ -172,8 +173,9 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
           ? 'refunded'
           : record.reservation,
     };
+    // About a started job: in the job's language (its record's), whoever shows it.
     await sink
-      ?.fail(botError, settled)
+      ?.fail(botError.localized(translator(settled.language ?? 'en')), settled)
       .catch((e: unknown) => log.error({ jobId: record.id, err: e }, 'could not report a failure'));
   }
 

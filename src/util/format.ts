@@ -1,3 +1,5 @@
+import type { Translator } from '../i18n/translate.js';
+
 /**
  * Numbers, sizes and times as people read them, in every message the bot writes (one place, so every
  * platform and the CLI say "4,310" and "25.3 MB" the same way).
@@ -35,4 +37,40 @@ export function formatElapsed(ms: number): string {
 export function formatResetTime(resetsAt: number | undefined): string {
   if (resetsAt === undefined) return 'never (a lifetime allowance)';
   return `${new Date(resetsAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * The same, for a reader of `tr`'s language (messages to users; the CLI and the logs keep the English
+ * functions above). Each returns a function of the Translator, as a Text's value takes it (src/i18n/text.ts).
+ */
+
+/** A byte size in the reader's language: "25.3 MB" (en), "25.3 MB" (zh-CN), "512 字节" (zh-CN). */
+export function byteSizeIn(bytes: number): (tr: Translator) => string {
+  return (tr) => {
+    if (tr.language === 'en') return formatByteSize(bytes);
+    if (bytes < 1024) return tr.t('core.format.bytes', { count: bytes });
+    const [value, unit] = formatByteSize(bytes).split(' ');
+    return `${tr.number(Number(value))} ${unit ?? ''}`;
+  };
+}
+
+/** An exact byte count in the reader's language: "20,971,520 bytes". */
+export function bytesIn(bytes: number): (tr: Translator) => string {
+  return (tr) => tr.t('core.format.bytes', { count: bytes });
+}
+
+/** English lists as the bot always wrote them, without the serial comma: "a, b or c". */
+function englishList(items: readonly string[], joiner: string): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} ${joiner} ${items[items.length - 1] ?? ''}`;
+}
+
+/** "a, b or c" in the reader's language ("a、b或c"). */
+export function orListIn(items: readonly string[]): (tr: Translator) => string {
+  return (tr) => (tr.language === 'en' ? englishList(items, 'or') : tr.orList(items));
+}
+
+/** "a, b and c" in the reader's language ("a、b和c"). */
+export function listIn(items: readonly string[]): (tr: Translator) => string {
+  return (tr) => (tr.language === 'en' ? englishList(items, 'and') : tr.list(items));
 }

@@ -1,6 +1,7 @@
 /**
- * The core's own answers (src/core/): the dispatcher's refusals before a command runs. Private: written in
- * the user's language.
+ * The core's own words (src/): the dispatcher's refusals, errors' user messages, the generation rules,
+ * quota, jobs and settings refusals. Refusals are private (the user's language); a job's failure is said in
+ * the job's language. Keys say where a text is used: `core.<module>.<what>`.
  */
 export const core = {
   'core.restarting': 'The bot is restarting; please try again in a moment.',
@@ -9,4 +10,99 @@ export const core = {
   // {command}: "/settings"; {words}: what was typed after it; {known}: the subcommands, each in backticks.
   'core.unknownSubcommand':
     '`{command} {words}` is not a command of this bot (any more). {count, plural, =0 {Use `{command}` alone.} other {Use one of {known}.}}',
+
+  // BotError's default user message for each kind (src/errors.ts).
+  'core.error.invalid_input': 'That request is not valid.',
+  'core.error.upstream_invalid': 'The video service refused this request.',
+  'core.error.misconfigured': 'The bot is misconfigured; an operator has been told. Please try again later.',
+  'core.error.rate_limited': 'The video service is busy right now. Please try again in a minute.',
+  'core.error.transient': 'The video service is not answering right now. Please try again in a few minutes.',
+  'core.error.job_failed': 'The video could not be generated.',
+  'core.error.job_cancelled': 'The video generation was cancelled.',
+  'core.error.too_many_jobs':
+    'You already have as many videos in progress as allowed. Please wait for one to finish.',
+  'core.error.job_timeout': 'The video took too long to generate and was abandoned.',
+  'core.error.too_large': 'The file is too large.',
+  'core.error.quota_exceeded': 'You have used up your video quota.',
+  'core.error.forbidden': 'Only an admin can do that.',
+  'core.error.not_enabled': 'This bot isn’t enabled here.',
+  'core.error.unreachable': 'I can’t post in this channel, so nothing was started or charged.',
+  'core.error.aborted': 'The request was stopped.',
+  'core.error.internal': 'Something went wrong on our side. Please try again.',
+
+  // src/util/format.ts: a byte size under a kilobyte.
+  'core.format.bytes': '{count, number} bytes',
+  // Between the items of a plain list (aspect ratio presets).
+  'core.format.separator': ', ',
+  // Ends a sentence quoted without one (a provider's reason).
+  'core.format.fullStop': '.',
+
+  // src/generation/options.ts: the generation options as typed.
+  'core.generation.promptEmpty': 'Please describe the video you want: the prompt is empty.',
+  'core.generation.promptTooLong': 'Your prompt is {length, number} characters; the limit is {max, number}.',
+  // {given}: what was typed.
+  'core.generation.secondsNotWhole':
+    'The length must be a whole number of seconds from 1 to {max}; “{given}” is not.',
+  'core.generation.secondsTooLong': 'A video can be at most {max} seconds long; you asked for {seconds}.',
+  'core.generation.secondsTooLongWithImages':
+    'With several reference images a video can be at most {max} seconds long; you asked for {seconds}.',
+  // {presets}: the preset ratios, comma-separated.
+  'core.generation.aspectHelp': 'Use one of {presets}, or a custom width:height such as 5:4.',
+  'core.generation.aspectNotRatio': '“{given}” is not an aspect ratio. {help}',
+  'core.generation.aspectZero': 'Both sides of an aspect ratio must be above zero. {help}',
+  'core.generation.aspectTooWide': '{given} is too wide: the aspect ratio must be between 1:4 and 4:1.',
+  'core.generation.aspectTooTall': '{given} is too tall: the aspect ratio must be between 1:4 and 4:1.',
+  'core.generation.resolutionInvalid': 'The resolution must be 480P or 720P; “{given}” is not one of them.',
+  // {tiers}: "10 s (Pro) or 15 s (Max)".
+  'core.generation.tierSeconds': '{model} makes {tiers} videos; “{given}” is not one of them.',
+  'core.generation.tier': '{seconds} s ({tier})',
+  // {sizes}: "480P, 720P or 1080P".
+  'core.generation.sizeInvalid': 'The resolution must be {sizes}; “{given}” is not one of them.',
+  'core.generation.modelSizeInvalid': '{model} makes {sizes} videos; “{given}” is not one of them.',
+
+  // src/generation/request.ts: the request as a whole.
+  'core.generation.noImages': 'This bot does not take images.',
+  'core.generation.tooManyImages': 'You attached {count, number} images; the limit is {max, number}.',
+  'core.generation.modelImages':
+    '{model} takes {max, plural, one {one reference image} other {at most {max, number} reference images}}; you attached {count, number}.',
+  // {name}: the file's name; {size}, {limit}: byte sizes.
+  'core.generation.imageTooLarge': '“{name}” is {size}; the limit is {limit}.',
+  // {offered}: the models, "a, b or c".
+  'core.generation.modelNotOffered': 'This bot does not offer {model}; choose {offered}.',
+
+  // src/generation/images.ts: a reference image. {name}: the file's name in quotes.
+  'core.images.notAnImage': '{name} is not a PNG, JPEG, WebP or GIF image.',
+  'core.images.tooLarge': '{name} is {size}; the limit is {limit}.',
+  'core.images.tooManyPixels': '{name} has too many pixels; the limit is {megapixels, number} megapixels.',
+  'core.images.pixels':
+    '{name} is {width, number} × {height, number} pixels; the limit is {megapixels, number} megapixels.',
+  // {type}: PNG, JPEG, WebP or GIF.
+  'core.images.unreadable':
+    '{name} looks like a {type} image but could not be read; it may be damaged or incomplete.',
+  'core.images.notSmallEnough': '{name} could not be made small enough to send to the video service.',
+  'core.images.unnamed': 'image',
+
+  // src/generation/video-job.ts: a job's end, said in the job's language.
+  'core.job.failedWithReason': 'The video could not be generated: {reason}',
+  'core.job.failedNoReason': 'The video could not be generated. The video service gave no reason.',
+  'core.job.cancelledUpstream': 'The video service cancelled this job.',
+  'core.job.timedOut':
+    'The video was not ready after {minutes, plural, one {# minute} other {# minutes}}, so the bot gave up on it.',
+  'core.job.lost': 'The video service lost track of this job. Please try again.',
+
+  // src/video-api: the video service's answers.
+  'core.videoApi.notFetched': 'The video was generated, but it could not be fetched from the video service.',
+  // {reason}: the provider's own message (its language).
+  'core.videoApi.refusedWithReason': 'The video service refused this request: {reason}',
+  'core.videoApi.refused': 'The video service refused this request (HTTP {status}).',
+  // {limit}, {size}: "25.3 MB".
+  'core.videoApi.tooLarge': "The finished video is larger than this bot's limit of {limit}.",
+  'core.videoApi.tooLargeSized': "The finished video is {size}, larger than this bot's limit of {limit}.",
+  // src/generation/chain.ts: the video Extend continues.
+  'core.chain.previousGone':
+    'The video to continue is no longer available (neither the video service nor the chat keeps it), so nothing was made. Nothing was charged for this clip.',
+  'core.chain.tooBig':
+    'That video is {width, number}×{height, number}; I continue videos up to {max, number} pixels on their longer side. Nothing was charged.',
+  'core.chain.tooManyFps':
+    'That video has {fps} frames a second; I continue videos of up to {max}. Nothing was charged.',
 } as const;
