@@ -74,3 +74,28 @@ export function orListIn(items: readonly string[]): (tr: Translator) => string {
 export function listIn(items: readonly string[]): (tr: Translator) => string {
   return (tr) => (tr.language === 'en' ? englishList(items, 'and') : tr.list(items));
 }
+
+/**
+ * When a quota resets, for the reader: "2026-11-26 00:00 UTC" (en), "2026-11-26 00:00（UTC）" (zh-CN);
+ * a lifetime allowance never resets.
+ */
+export function resetTimeIn(resetsAt: number | undefined): (tr: Translator) => string {
+  return (tr) => {
+    if (resetsAt === undefined) return tr.t('core.format.neverResets');
+    const iso = new Date(resetsAt).toISOString();
+    return tr.t('core.format.resetTime', {
+      date: iso.slice(0, 10),
+      time: iso.slice(11, 16),
+    });
+  };
+}
+
+/** A wait or an elapsed time for the reader: "1:05" reads the same in every language the bot speaks. */
+export function elapsedIn(ms: number): (tr: Translator) => string {
+  return () => formatElapsed(ms);
+}
+
+/** A count for the reader: 4310 → "4,310". */
+export function countIn(n: number): (tr: Translator) => string {
+  return (tr) => tr.number(n);
+}

@@ -6,6 +6,13 @@ import { endView } from '../../src/generation/progress-view.js';
 import { translator } from '../../src/i18n/translate.js';
 import { describeModel } from '../../src/video-api/models.js';
 import { VideoTooLargeError } from '../../src/video-api/download.js';
+import { parseConfig } from '../../src/config.js';
+import { createMemoryLedger } from '../../src/quota/ledger-memory.js';
+import { createQuotaService, describeQuota, type QuotaSubject } from '../../src/quota/quota.js';
+import { createMemoryState } from '../../src/store/state-memory.js';
+import { tooManyJobs } from '../../src/jobs/scheduler.js';
+import { CancelRequest, cancelledError } from '../../src/jobs/cancellation.js';
+import { capturedLogger } from '../helpers/core.js';
 
 /**
  * The core's refusals (src/): a service names its text; the reader's translator says it. English stays as it
@@ -81,5 +88,87 @@ describe('errors and generation refusals in the reader’s language', () => {
     });
     const view = endView(error, { reservation: 'committed' }, zh);
     expect(view.text).toBe('视频生成失败：Content policy violation。');
+  });
+});
+
+describe('quota and jobs refusals in the reader’s language', () => {
+  function quotaWith(env: Record<string, string>) {
+    const config = parseConfig(env);
+    return createQuotaService({
+      ledger: createMemoryLedger(),
+      state: createMemoryState(),
+      config: config.quota,
+      ownerIds: config.ownerIds,
+      logger: capturedLogger().logger,
+      now: () => Date.UTC(2026, 10, 25, 12, 0),
+    });
+  }
+  const alice: QuotaSubject = { platform: 'discord', spaceId: 'guild1', userId: 'alice' };
+
+  async function refusal(promise: Promise<unknown>): Promise<BotError> {
+    try {
+      await promise;
+    } catch (error) {
+      if (error instanceof BotError) return error;
+      throw error;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('says what a video costs, what is left and when it resets, in Chinese', async () => {
+    const quota = quotaWith({
+      QUOTA_UNIT: 'credits',
+      QUOTA_DEFAULT: '100',
+      PRICES: 'grok-imagine-video:1/s,grok-video-3:3/s,grok-video-3@1080P:40/video',
+    });
+    const v3 = { model: 'grok-video-3', seconds: 15, resolution: '1080P' };
+    await quota.reserve(alice, 'a', v3);
+    await quota.reserve(alice, 'b', v3);
+    const error = await refusal(quota.reserve(alice, 'c', v3));
+    expect(error.userMessage).toBe(
+      'This video costs 40 credits, but you have 20 credits left of your 100 credits today. Your quota resets at 2026-11-26 00:00 UTC.',
+    );
+    expect(error.localized(zh).userMessage).toBe(
+      '这个视频需要 40 积分，但你今天的额度共 100 积分，只剩 20 积分。你的额度将于 2026-11-26 00:00（UTC）重置。',
+    );
+  });
+
+  it('says a used-up count of videos and the bot’s budget in Chinese', async () => {
+    const quota = quotaWith({ QUOTA_DEFAULT: '1', QUOTA_PERIOD: 'week' });
+    await quota.reserve(alice, 'a', 6);
+    const error = await refusal(quota.reserve(alice, 'b', 6));
+    expect(error.userMessageIn(zh)).toBe(
+      '你本周已用 1，共 1 个视频。你的额度将于 2026-11-30 00:00（UTC）重置。',
+    );
+    const budget = quotaWith({ QUOTA_DEFAULT: '5', BUDGET_PER_PERIOD: '1' });
+    await budget.reserve(alice, 'a', 6);
+    const refused = await refusal(budget.reserve(alice, 'b', 6));
+    expect(refused.userMessageIn(zh)).toBe(
+      '本机器人今天的视频预算已用 1，共 1 个视频，暂不接受新请求。预算将于 2026-11-26 00:00（UTC）重置。',
+    );
+  });
+
+  it('describes a quota for /quota show in Chinese, with the platform’s word for its spaces', async () => {
+    const quota = quotaWith({ QUOTA_DEFAULT: '5', QUOTA_GLOBAL_PER_USER: '8' });
+    await quota.reserve(alice, 'a', 6);
+    const status = await quota.status(alice);
+    expect(describeQuota(status, 'servers')).toBe(
+      'Used 1 of 5 videos today. Across all servers: 1 of 8 videos. It resets at 2026-11-26 00:00 UTC.',
+    );
+    expect(describeQuota(status, '服务器', zh)).toBe(
+      '今天已用 1，共 5 个视频。所有服务器合计：已用 1，共 8 个视频。将于 2026-11-26 00:00（UTC）重置。',
+    );
+  });
+
+  it('names the jobs in progress and who cancelled, in Chinese', () => {
+    const error = tooManyJobs('discord:g:u', ['a fox', 'a cat'], 2);
+    expect(error.userMessage).toBe(
+      'You already have 2 videos in progress (the limit is 2): “a fox”, “a cat”. Wait for one to finish, or cancel one.',
+    );
+    expect(error.userMessageIn(zh)).toBe(
+      '你已有 2 个视频在生成中（上限为 2 个）：“a fox”、“a cat”。请等其中一个完成，或取消一个。',
+    );
+    const cancelled = cancelledError(new CancelRequest('<@42>'), true);
+    expect(cancelled.userMessageIn(zh)).toBe('已被 <@42> 取消；视频服务已经开始生成，所以仍计入额度。');
   });
 });

@@ -36,6 +36,9 @@ export const core = {
   'core.format.separator': ', ',
   // Ends a sentence quoted without one (a provider's reason).
   'core.format.fullStop': '.',
+  // A quota's reset time, always in UTC. {date}: 2026-11-26; {time}: 00:00.
+  'core.format.resetTime': '{date} {time} UTC',
+  'core.format.neverResets': 'never (a lifetime allowance)',
 
   // src/generation/options.ts: the generation options as typed.
   'core.generation.promptEmpty': 'Please describe the video you want: the prompt is empty.',
@@ -105,4 +108,55 @@ export const core = {
     'That video is {width, number}×{height, number}; I continue videos up to {max, number} pixels on their longer side. Nothing was charged.',
   'core.chain.tooManyFps':
     'That video has {fps} frames a second; I continue videos of up to {max}. Nothing was charged.',
+  // src/quota/quota.ts. {unit}: videos, seconds or credits (QUOTA_UNIT).
+  'core.quota.amount':
+    '{unit, select, videos {{n, plural, one {# video} other {# videos}}} seconds {{n, plural, one {# second} other {# seconds}}} other {{n, plural, one {# credit} other {# credits}}}}',
+  // The quota's period (QUOTA_PERIOD): "You have used 3 of your 5 videos today."
+  'core.quota.period': '{period, select, day {today} week {this week} month {this month} other {in total}}',
+  'core.quota.noPrice': 'This bot has no price for that model and size, so it cannot make that video.',
+  'core.quota.adminOnly': 'Only an admin or a bot owner can change quotas.',
+  'core.quota.ownerOnlyGlobal': 'Only a bot owner can see or change a user’s limit everywhere this bot runs.',
+  'core.quota.limitRange': 'A limit must be a whole number from 0 to {max, number}.',
+  // The refusals of a request over a limit. {when}: core.quota.period; {limit}, {cost}, {left}: core.quota.amount;
+  // {at}: core.format.resetTime; {scope}: global (the user everywhere) or space (here).
+  'core.quota.budgetUsed':
+    'The bot has used its video budget {when} ({used, number} of {limit}{need, select, credits {; this video costs {cost}} seconds {; this video needs {cost}} other {}}), so it cannot take {partly, select, yes {this request} other {new requests}}.{resets, select, yes { It resets at {at}.} other { It does not reset: an operator has to raise it.}}',
+  'core.quota.zeroHere':
+    'You are not allowed to generate videos here (your quota is 0). Ask an admin if that is a mistake.',
+  'core.quota.zeroGlobal':
+    'You are not allowed to generate videos (your limit everywhere you use this bot is 0). Ask the bot’s owner if that is a mistake.',
+  'core.quota.reset':
+    '{scope, select, global { Your limit resets at {at}.} other { Your quota resets at {at}.}}',
+  'core.quota.usedVideos':
+    'You have used {used, number} of your {limit}{scope, select, global { everywhere you use this bot} other {}} {when}.{reset}',
+  'core.quota.left':
+    '{left} left of your {limit}{scope, select, global { everywhere you use this bot} other {}} {when}.{reset}',
+  'core.quota.needSeconds': 'This {seconds}-second video needs {cost}, but you have {left}',
+  'core.quota.costCredits': 'This video costs {cost}, but you have {left}',
+  // /quota show (describeQuota, describeGlobalQuota). {spaces}: the platform's word for its spaces.
+  'core.quota.show':
+    'Used {used, number} of {limit} {when}.{global, select, yes { Across all {spaces}: {globalUsed, number} of {globalLimit}.} other {}} {resets, select, yes {It resets at {at}.} other {It never resets.}}',
+  'core.quota.showGlobalUnlimited':
+    'Used {used} across all {spaces} {when}, with no global limit. {resets, select, yes {It resets at {at}.} other {It never resets.}}',
+  'core.quota.showGlobal':
+    'Used {used, number} of {limit} across all {spaces} {when} ({source, select, owner {set by a bot owner} other {the default}}). {resets, select, yes {It resets at {at}.} other {It never resets.}}',
+  // src/quota/usage.ts
+  'core.usage.ownerOnly': 'Only a bot owner can see the whole bot’s usage.',
+  'core.usage.adminOnly': 'Only an admin or a bot owner can see usage here; see your own with /quota show.',
+
+  // src/jobs. {prompts}: the user's jobs' prompts, quoted.
+  'core.jobs.tooMany':
+    'You already have {count, plural, one {# video} other {# videos}} in progress (the limit is {max, number}): {prompts}. Wait for one to finish, or cancel one.',
+  // {by}: who cancelled (a mention, or the platform's word for an admin or the requester).
+  'core.jobs.cancelled': 'Cancelled by {by}.',
+  'core.jobs.cancelledCharged': 'Cancelled by {by}; the video service had already started it, so it counts.',
+  'core.jobs.imagesTooSlow':
+    'Your images took too long to fetch and prepare, so nothing was started or charged. Please try again.',
+  'core.jobs.restartedBeforeSubmit': 'The bot restarted before your video was sent to the video service.',
+  // src/core/extend.ts: Extend's refusals. {total}, {now}: seconds, one decimal at most.
+  'core.extend.gone':
+    'That video is no longer known to the bot, so it cannot be extended. Reply to the video with a prompt instead.',
+  'core.extend.noVideo': 'Reply to a video (an MP4) with a prompt to continue it.',
+  'core.extend.tooLong':
+    'That would make the video {total, number} s long; the limit is {max, number} s (it is {now, number} s now). Nothing was charged.',
 } as const;

@@ -26,6 +26,8 @@ export const core: Record<keyof typeof en, string> = {
   'core.format.bytes': '{count, number} 字节',
   'core.format.separator': '、',
   'core.format.fullStop': '。',
+  'core.format.resetTime': '{date} {time}（UTC）',
+  'core.format.neverResets': '永不重置（终身额度）',
 
   'core.generation.promptEmpty': '请描述你想要的视频：提示词是空的。',
   'core.generation.promptTooLong': '你的提示词有 {length, number} 个字符，上限是 {max, number} 个。',
@@ -75,4 +77,42 @@ export const core: Record<keyof typeof en, string> = {
   'core.chain.tooBig':
     '这个视频是 {width, number}×{height, number}，我只能续接长边不超过 {max, number} 像素的视频。没有扣费。',
   'core.chain.tooManyFps': '这个视频每秒 {fps} 帧，我只能续接不超过 {max} 帧每秒的视频。没有扣费。',
+  'core.quota.amount':
+    '{unit, select, videos {{n, plural, other {# 个视频}}} seconds {{n, plural, other {# 秒}}} other {{n, plural, other {# 积分}}}}',
+  'core.quota.period': '{period, select, day {今天} week {本周} month {本月} other {累计}}',
+  'core.quota.noPrice': '本机器人没有为这个模型和分辨率定价，所以无法生成这个视频。',
+  'core.quota.adminOnly': '只有管理员或机器人所有者才能修改额度。',
+  'core.quota.ownerOnlyGlobal': '只有机器人所有者才能查看或修改用户在所有使用本机器人的地方的上限。',
+  'core.quota.limitRange': '上限必须是 0 到 {max, number} 之间的整数。',
+  'core.quota.budgetUsed':
+    '本机器人{when}的视频预算已用 {used, number}，共 {limit}{need, select, credits {；这个视频需要 {cost}} seconds {；这个视频需要 {cost}} other {}}，{partly, select, yes {无法处理这个请求} other {暂不接受新请求}}。{resets, select, yes {预算将于 {at}重置。} other {预算不会自动重置，需要运营者调高。}}',
+  'core.quota.zeroHere': '你在这里不能生成视频（你的额度为 0）。如有误，请联系管理员。',
+  'core.quota.zeroGlobal':
+    '你不能生成视频（你在所有使用本机器人的地方的上限为 0）。如有误，请联系机器人所有者。',
+  'core.quota.reset': '{scope, select, global {你的上限将于 {at}重置。} other {你的额度将于 {at}重置。}}',
+  'core.quota.usedVideos':
+    '你{when}{scope, select, global {在所有使用本机器人的地方} other {}}已用 {used, number}，共 {limit}。{reset}',
+  'core.quota.left':
+    '你{when}{scope, select, global {在所有使用本机器人的地方} other {}}的额度共 {limit}，只剩 {left}。{reset}',
+  'core.quota.needSeconds': '这个 {seconds} 秒的视频需要 {cost}，但{left}',
+  'core.quota.costCredits': '这个视频需要 {cost}，但{left}',
+  'core.quota.show':
+    '{when}已用 {used, number}，共 {limit}。{global, select, yes {所有{spaces}合计：已用 {globalUsed, number}，共 {globalLimit}。} other {}}{resets, select, yes {将于 {at}重置。} other {永不重置。}}',
+  'core.quota.showGlobalUnlimited':
+    '{when}在所有{spaces}共用了 {used}，没有全局上限。{resets, select, yes {将于 {at}重置。} other {永不重置。}}',
+  'core.quota.showGlobal':
+    '{when}在所有{spaces}已用 {used, number}，共 {limit}（{source, select, owner {由机器人所有者设定} other {默认值}}）。{resets, select, yes {将于 {at}重置。} other {永不重置。}}',
+  'core.usage.ownerOnly': '只有机器人所有者才能查看整个机器人的用量。',
+  'core.usage.adminOnly': '只有管理员或机器人所有者才能查看这里的用量；查看你自己的用量请用 /quota show。',
+
+  'core.jobs.tooMany':
+    '你已有 {count, plural, other {# 个视频}}在生成中（上限为 {max, number} 个）：{prompts}。请等其中一个完成，或取消一个。',
+  'core.jobs.cancelled': '已被 {by} 取消。',
+  'core.jobs.cancelledCharged': '已被 {by} 取消；视频服务已经开始生成，所以仍计入额度。',
+  'core.jobs.imagesTooSlow': '获取和处理你的图片耗时过长，所以没有开始生成，也没有扣费。请再试一次。',
+  'core.jobs.restartedBeforeSubmit': '机器人在你的视频发送给视频服务之前重启了。',
+  'core.extend.gone': '机器人已经不认识这个视频了，无法续接。请改为回复该视频并附上提示词。',
+  'core.extend.noVideo': '请回复一个视频（MP4）并附上提示词来续接它。',
+  'core.extend.tooLong':
+    '续接后视频将长达 {total, number} 秒，上限是 {max, number} 秒（现在是 {now, number} 秒）。没有扣费。',
 };
