@@ -13,6 +13,9 @@ import { createMemoryState } from '../../src/store/state-memory.js';
 import { tooManyJobs } from '../../src/jobs/scheduler.js';
 import { CancelRequest, cancelledError } from '../../src/jobs/cancellation.js';
 import { capturedLogger } from '../helpers/core.js';
+import { chooseModel } from '../../src/settings/space-models.js';
+import { parseBanPattern } from '../../src/settings/ban-rules.js';
+import { describeSettings, type SpaceSettings } from '../../src/settings/space-settings.js';
 
 /**
  * The core's refusals (src/): a service names its text; the reader's translator says it. English stays as it
@@ -170,5 +173,62 @@ describe('quota and jobs refusals in the reader’s language', () => {
     );
     const cancelled = cancelledError(new CancelRequest('<@42>'), true);
     expect(cancelled.userMessageIn(zh)).toBe('已被 <@42> 取消；视频服务已经开始生成，所以仍计入额度。');
+  });
+});
+
+describe('settings refusals and /settings show in the reader’s language', () => {
+  it('refuses a model the space does not allow in Chinese, listing the allowed ones', () => {
+    const error = thrown(() =>
+      chooseModel(
+        'grok-video-3',
+        { allowed: ['grok-imagine-video', 'grok-video-1.5'] },
+        {
+          offered: ['grok-imagine-video', 'grok-video-1.5', 'grok-video-3'],
+          defaultModel: 'grok-imagine-video',
+        },
+      ),
+    );
+    expect(error.userMessage).toBe(
+      'grok-video-3 is not allowed here; the models allowed here are grok-imagine-video and grok-video-1.5.',
+    );
+    expect(error.userMessageIn(zh)).toBe(
+      '这里不允许使用 grok-video-3；这里允许的模型是 grok-imagine-video和grok-video-1.5。',
+    );
+  });
+
+  it('refuses a ban pattern over the limit in Chinese, with both numbers', () => {
+    const error = thrown(() => parseBanPattern('x'.repeat(1500)));
+    expect(error.userMessageIn(zh)).toBe('屏蔽规则最多 200 个字符，这条有 1,500 个。');
+  });
+
+  it('summarises the rules for /settings show in Chinese', () => {
+    const settings: SpaceSettings = {
+      channels: [{ id: 'c1', name: 'videos' }],
+      defaults: { seconds: 8 },
+      imagesAllowed: false,
+      bans: [{ kind: 'word', pattern: 'gore' }],
+      models: {},
+    };
+    const limits = { defaultSeconds: 6, defaultAspectRatio: '16:9', defaultResolution: '720P' as const };
+    const names = { channel: (c: { id: string; name?: string }) => `#${c.name ?? c.id}` };
+    const models = { models: ['grok-imagine-video', 'grok-video-3'], defaultModel: 'grok-imagine-video' };
+    expect(describeSettings(names, settings, limits, { showBans: false, models })).toBe(
+      [
+        'Channels: #videos',
+        'Defaults: 8 s, 16:9 (bot default), 720P (bot default)',
+        'Models: grok-imagine-video (default), grok-video-3',
+        'Image input: off',
+        'Ban list: 1 entry (admins can see them)',
+      ].join('\n'),
+    );
+    expect(describeSettings(names, settings, limits, { showBans: true, models }, zh)).toBe(
+      [
+        '频道：#videos',
+        '默认值：8 秒，16:9（机器人默认），720P（机器人默认）',
+        '模型：grok-imagine-video（默认）、grok-video-3',
+        '图片输入：关闭',
+        '屏蔽列表（1 条）：`gore`',
+      ].join('\n'),
+    );
   });
 });

@@ -159,4 +159,50 @@ export const core = {
   'core.extend.noVideo': 'Reply to a video (an MP4) with a prompt to continue it.',
   'core.extend.tooLong':
     'That would make the video {total, number} s long; the limit is {max, number} s (it is {now, number} s now). Nothing was charged.',
+  // src/settings: the space's rules (/settings) and their refusals.
+  'core.settings.adminOnly': 'Only an admin (or a bot owner) can change these settings.',
+  'core.settings.banEmpty': 'Give a word, a phrase or a /regex/ to ban.',
+  'core.settings.banTooLong':
+    'A ban pattern can be at most {max, number} characters; this one is {length, number}.',
+  // {examples}: regex syntax, as typed.
+  'core.settings.banBackreference':
+    'backreferences (such as {examples}) are not supported: ban rules are matched by an engine that checks every prompt in linear time',
+  'core.settings.banLookaround':
+    'lookahead or lookbehind (such as {examples}) is not supported: ban rules are matched by an engine that checks every prompt in linear time',
+  // {problem}: core.settings.banBackreference, banLookaround, or the regex engine's own English description.
+  'core.settings.banInvalidRegex': '“{source}” is not a valid regular expression here: {problem}.',
+  // {example}: "{1000}".
+  'core.settings.banRegexTooLarge':
+    '“{source}” is too large a regular expression to check every prompt quickly (large counted repetitions such as {example} make it so). Please write a shorter one.',
+  'core.settings.bannedPrompt': 'This prompt can’t be used here.',
+  'core.settings.banExists': '“{rule}” is already on the ban list.',
+  'core.settings.banListFull': 'The ban list holds at most {max, number} entries; remove one first.',
+  'core.settings.banMissing': '“{rule}” is not on the ban list. See `/settings show`.',
+  'core.settings.channelExists': 'That channel is already on the list.',
+  'core.settings.channelsFull': 'At most {max, number} channels can be listed; remove one first.',
+  'core.settings.channelMissing': 'That channel is not on the list.',
+  // {channels}: the channels the bot may be used in, as the platform names them.
+  'core.settings.channelNotAllowed': 'I can only be used in {channels} here.',
+  'core.settings.imagesOff': 'Image input is turned off here by an admin. Try again without images.',
+  // {allowed}: "a, b and c".
+  'core.settings.modelNotAllowed':
+    '{model} is not allowed here; the {count, plural, one {model allowed here is} other {models allowed here are}} {allowed}.',
+  'core.settings.modelsEmpty': 'Name at least one model, or `all`: {offered}.',
+  'core.settings.defaultNotAllowed':
+    '{model} is not allowed here ({allowed} {count, plural, one {is} other {are}}): allow it too, or choose one of them as the default.',
+  'core.settings.defaultLeftOut':
+    'Requests without a model use {model} here, which that list leaves out: choose a default from the list too, or change the default first.',
+  // /settings show (describe-settings.ts). A *Default placeholder is yes when the bot's default applies.
+  'core.settings.show.channelsEverywhere': 'Channels: everywhere',
+  'core.settings.show.channels': 'Channels: {channels}',
+  'core.settings.show.defaults':
+    'Defaults: {seconds} s{secondsDefault, select, yes { (bot default)} other {}}, {aspectRatio}{aspectRatioDefault, select, yes { (bot default)} other {}}, {resolution}{resolutionDefault, select, yes { (bot default)} other {}}',
+  'core.settings.show.models': 'Models: {models}',
+  'core.settings.show.defaultModel': '{model} (default)',
+  'core.settings.show.imagesAllowed': 'Image input: allowed',
+  'core.settings.show.imagesOff': 'Image input: off',
+  'core.settings.show.bansEmpty': 'Ban list: empty',
+  'core.settings.show.bans': 'Ban list ({count, number}): {bans}',
+  'core.settings.show.bansHidden':
+    'Ban list: {count, plural, one {# entry} other {# entries}} (admins can see them)',
 } as const;

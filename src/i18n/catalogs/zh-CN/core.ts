@@ -115,4 +115,41 @@ export const core: Record<keyof typeof en, string> = {
   'core.extend.noVideo': '请回复一个视频（MP4）并附上提示词来续接它。',
   'core.extend.tooLong':
     '续接后视频将长达 {total, number} 秒，上限是 {max, number} 秒（现在是 {now, number} 秒）。没有扣费。',
+  'core.settings.adminOnly': '只有管理员（或机器人所有者）才能修改这些设置。',
+  'core.settings.banEmpty': '请给出要屏蔽的词、短语或 /正则表达式/。',
+  'core.settings.banTooLong': '屏蔽规则最多 {max, number} 个字符，这条有 {length, number} 个。',
+  'core.settings.banBackreference':
+    '不支持反向引用（例如 {examples}）：屏蔽规则由一个在线性时间内检查每条提示词的引擎匹配',
+  'core.settings.banLookaround':
+    '不支持先行或后行断言（例如 {examples}）：屏蔽规则由一个在线性时间内检查每条提示词的引擎匹配',
+  'core.settings.banInvalidRegex': '“{source}”在这里不是有效的正则表达式：{problem}。',
+  'core.settings.banRegexTooLarge':
+    '“{source}”这个正则表达式太大，无法快速检查每条提示词（{example} 这类大的计数重复会导致这种情况）。请写得短一些。',
+  'core.settings.bannedPrompt': '这条提示词不能在这里使用。',
+  'core.settings.banExists': '“{rule}”已在屏蔽列表中。',
+  'core.settings.banListFull': '屏蔽列表最多 {max, number} 条，请先删除一条。',
+  'core.settings.banMissing': '“{rule}”不在屏蔽列表中。请查看 `/settings show`。',
+  'core.settings.channelExists': '这个频道已在列表中。',
+  'core.settings.channelsFull': '最多只能列出 {max, number} 个频道，请先删除一个。',
+  'core.settings.channelMissing': '这个频道不在列表中。',
+  'core.settings.channelNotAllowed': '在这里只能在 {channels} 中使用我。',
+  'core.settings.imagesOff': '管理员已在这里关闭图片输入。请不带图片再试一次。',
+  'core.settings.modelNotAllowed':
+    '这里不允许使用 {model}；{count, plural, other {这里允许的模型是}} {allowed}。',
+  'core.settings.modelsEmpty': '请至少指定一个模型，或者 `all`：{offered}。',
+  'core.settings.defaultNotAllowed':
+    '这里不允许使用 {model}（{count, plural, other {只允许}} {allowed}）：请同时允许它，或从中选一个作为默认模型。',
+  'core.settings.defaultLeftOut':
+    '这里未指定模型的请求使用 {model}，而这个列表没有包含它：请同时从列表中选一个默认模型，或先更改默认模型。',
+  'core.settings.show.channelsEverywhere': '频道：所有频道',
+  'core.settings.show.channels': '频道：{channels}',
+  'core.settings.show.defaults':
+    '默认值：{seconds} 秒{secondsDefault, select, yes {（机器人默认）} other {}}，{aspectRatio}{aspectRatioDefault, select, yes {（机器人默认）} other {}}，{resolution}{resolutionDefault, select, yes {（机器人默认）} other {}}',
+  'core.settings.show.models': '模型：{models}',
+  'core.settings.show.defaultModel': '{model}（默认）',
+  'core.settings.show.imagesAllowed': '图片输入：允许',
+  'core.settings.show.imagesOff': '图片输入：关闭',
+  'core.settings.show.bansEmpty': '屏蔽列表：空',
+  'core.settings.show.bans': '屏蔽列表（{count, number} 条）：{bans}',
+  'core.settings.show.bansHidden': '屏蔽列表：{count, plural, other {# 条}}（管理员可见）',
 };
