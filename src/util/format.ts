@@ -5,16 +5,17 @@ import type { Translator } from '../i18n/translate.js';
  * platform and the CLI say "4,310" and "25.3 MB" the same way).
  */
 
-/** Numbers as people read them: 4310 → "4,310". */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+/** Numbers as people read them: 4310 → "4,310"; for a reader of `tr`'s language when given. */
+export function formatCount(n: number, tr?: Translator): string {
+  return tr ? tr.number(n) : n.toLocaleString('en-US');
 }
 
 /**
  * Byte sizes as people read them: 26_528_000 → "25.3 MB". Binary units, as the rest of the bot uses, so
  * a limit configured as 20 × 1024 × 1024 reads "20 MB".
  */
-export function formatByteSize(bytes: number): string {
+export function formatByteSize(bytes: number, tr?: Translator): string {
+  if (tr && tr.language !== 'en') return byteSizeIn(bytes)(tr);
   const units = ['KB', 'MB', 'GB'] as const;
   if (bytes < 1024) return `${formatCount(bytes)} bytes`;
   let value = bytes / 1024;
@@ -33,8 +34,12 @@ export function formatElapsed(ms: number): string {
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
 }
 
-/** "2026-11-26 00:00 UTC" — unambiguous for users in any time zone. */
-export function formatResetTime(resetsAt: number | undefined): string {
+/**
+ * "2026-11-26 00:00 UTC" — unambiguous for users in any time zone. With `tr`, in the reader's language
+ * ("2026-11-26 00:00（UTC）").
+ */
+export function formatResetTime(resetsAt: number | undefined, tr?: Translator): string {
+  if (tr && tr.language !== 'en') return resetTimeIn(resetsAt)(tr);
   if (resetsAt === undefined) return 'never (a lifetime allowance)';
   return `${new Date(resetsAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BotError, InvalidInputError } from '../../src/errors.js';
 import { checkDeclaredImageType } from '../../src/generation/images.js';
 import { normalizeModelSize, normalizePrompt, normalizeTierSeconds } from '../../src/generation/options.js';
-import { endView } from '../../src/generation/progress-view.js';
+import { endView, settingsLine } from '../../src/generation/progress-view.js';
+import { formatByteSize, formatCount, formatResetTime } from '../../src/util/format.js';
 import { translator } from '../../src/i18n/translate.js';
 import { describeModel } from '../../src/video-api/models.js';
 import { VideoTooLargeError } from '../../src/video-api/download.js';
@@ -229,6 +230,32 @@ describe('settings refusals and /settings show in the reader’s language', () =
         '图片输入：关闭',
         '屏蔽列表（1 条）：`gore`',
       ].join('\n'),
+    );
+  });
+});
+
+describe('numbers, sizes, reset times and the settings line for the reader', () => {
+  it('formats counts, byte sizes and reset times for a zh-CN reader, and keeps the English ones', () => {
+    expect(formatCount(4310)).toBe('4,310');
+    expect(formatCount(4310, zh)).toBe('4,310');
+    expect(formatByteSize(26_528_000)).toBe('25.3 MB');
+    expect(formatByteSize(26_528_000, zh)).toBe('25.3 MB');
+    expect(formatByteSize(512, zh)).toBe('512 字节');
+    const at = Date.UTC(2026, 10, 26);
+    expect(formatResetTime(at)).toBe('2026-11-26 00:00 UTC');
+    expect(formatResetTime(at, en)).toBe('2026-11-26 00:00 UTC');
+    expect(formatResetTime(at, zh)).toBe('2026-11-26 00:00（UTC）');
+    expect(formatResetTime(undefined, zh)).toBe('永不重置（终身额度）');
+  });
+
+  it('writes the settings line under a job’s message in the record’s language', () => {
+    const request = { seconds: 10, aspectRatio: '16:9', resolution: '720P', imageRefs: ['a', 'b'] };
+    const extra = { charged: { unit: 'credits' as const, amount: 30 }, chain: { clips: [{ seconds: 6 }] } };
+    expect(settingsLine(request, extra)).toBe(
+      '10s · 16:9 · 720P · 2 images · ⏩ 2 clips, 16s in all · 30 credits',
+    );
+    expect(settingsLine(request, extra, zh)).toBe(
+      '10 秒 · 16:9 · 720P · 2 张图片 · ⏩ 共 2 段，总长 16 秒 · 30 积分',
     );
   });
 });
