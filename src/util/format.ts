@@ -104,3 +104,9 @@ export function elapsedIn(ms: number): (tr: Translator) => string {
 export function countIn(n: number): (tr: Translator) => string {
   return (tr) => tr.number(n);
 }
+
+/** Megabytes with one decimal, as the video limits are said: "25.0 MB" (en), "25 MB" (zh-CN). */
+export function megabytesIn(bytes: number): (tr: Translator) => string {
+  const value = (bytes / 1024 / 1024).toFixed(1);
+  return (tr) => `${tr.language === 'en' ? value : tr.number(Number(value))} MB`;
+}

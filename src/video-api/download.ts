@@ -11,7 +11,7 @@ import { sleep } from '../util/sleep.js';
 import type { VideoApiClient } from './client.js';
 import { NOT_FETCHED, VideoApiError } from './errors.js';
 import { text } from '../i18n/text.js';
-import type { Translator } from '../i18n/translate.js';
+import { megabytesIn } from '../util/format.js';
 import type { VideoJob } from './schemas.js';
 import { looksLikeMp4, VIDEO_HEAD_BYTES } from './video-type.js';
 
@@ -58,11 +58,7 @@ export class VideoTooLargeError extends BotError {
   readonly maxBytes: number;
   readonly publicUrl: string | undefined;
   constructor(bytes: number | undefined, maxBytes: number, publicUrl: string | undefined) {
-    // One decimal in MB: "25.3 MB".
-    const mb = (n: number) => (tr: Translator) => {
-      const value = (n / 1024 / 1024).toFixed(1);
-      return `${tr.language === 'en' ? value : tr.number(Number(value))} MB`;
-    };
+    const mb = megabytesIn;
     super('too_large', `video is ${bytes ?? 'more than'} bytes; MAX_VIDEO_BYTES is ${maxBytes}`, {
       userMessage:
         bytes === undefined

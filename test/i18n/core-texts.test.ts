@@ -14,6 +14,8 @@ import { createMemoryState } from '../../src/store/state-memory.js';
 import { tooManyJobs } from '../../src/jobs/scheduler.js';
 import { CancelRequest, cancelledError } from '../../src/jobs/cancellation.js';
 import { capturedLogger } from '../helpers/core.js';
+import { NotAVideoError } from '../../src/video/probe.js';
+import { JoinTooLargeError } from '../../src/video/join.js';
 import { chooseModel } from '../../src/settings/space-models.js';
 import { parseBanPattern } from '../../src/settings/ban-rules.js';
 import { describeSettings, type SpaceSettings } from '../../src/settings/space-settings.js';
@@ -256,6 +258,27 @@ describe('numbers, sizes, reset times and the settings line for the reader', () 
     );
     expect(settingsLine(request, extra, zh)).toBe(
       '10 秒 · 16:9 · 720P · 2 张图片 · ⏩ 共 2 段，总长 16 秒 · 30 积分',
+    );
+  });
+});
+
+describe('Extend’s refusals in the reader’s language', () => {
+  it('says a file is not a video in Chinese', () => {
+    const error = new NotAVideoError('ffprobe: moov atom not found');
+    expect(error.userMessage).toBe(
+      'That file is not a video I can read (an MP4 is expected), so I can’t continue it. Nothing was charged.',
+    );
+    expect(error.localized(zh)).toBeInstanceOf(NotAVideoError);
+    expect(error.localized(zh).userMessage).toBe(
+      '这个文件不是我能读取的视频（需要 MP4），所以无法续接。没有扣费。',
+    );
+  });
+
+  it('says a joined video over the limit in Chinese, with the limit', () => {
+    const error = new JoinTooLargeError(25 * 1024 * 1024);
+    expect(error.userMessage).toContain("this bot's limit of 25.0 MB");
+    expect(error.userMessageIn(zh)).toBe(
+      '续接后的视频会超过本机器人 25 MB 的上限，所以没有生成。这段没有扣费。',
     );
   });
 });

@@ -205,4 +205,15 @@ export const core = {
   'core.settings.show.bans': 'Ban list ({count, number}): {bans}',
   'core.settings.show.bansHidden':
     'Ban list: {count, plural, one {# entry} other {# entries}} (admins can see them)',
+  // src/video: reading and joining videos for Extend.
+  'core.video.notAVideo':
+    'That file is not a video I can read (an MP4 is expected), so I can’t continue it. Nothing was charged.',
+  'core.video.ffmpegUnavailable':
+    'The bot cannot process videos right now; an operator has been told. Nothing was charged.',
+  // {limit}: "25.0 MB".
+  'core.video.joinTooLarge':
+    "The longer video would be larger than this bot's limit of {limit}, so it was not made. Nothing was charged for it.",
+  'core.video.joinFailed': 'The clips could not be joined into one video. Nothing was charged for this one.',
+  // src/store/state.ts: a change waited too long for another one.
+  'core.store.busy': 'Another change is being saved right now. Please try again in a moment.',
 } as const;

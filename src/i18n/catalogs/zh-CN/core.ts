@@ -152,4 +152,9 @@ export const core: Record<keyof typeof en, string> = {
   'core.settings.show.bansEmpty': '屏蔽列表：空',
   'core.settings.show.bans': '屏蔽列表（{count, number} 条）：{bans}',
   'core.settings.show.bansHidden': '屏蔽列表：{count, plural, other {# 条}}（管理员可见）',
+  'core.video.notAVideo': '这个文件不是我能读取的视频（需要 MP4），所以无法续接。没有扣费。',
+  'core.video.ffmpegUnavailable': '机器人暂时无法处理视频，已通知管理员。没有扣费。',
+  'core.video.joinTooLarge': '续接后的视频会超过本机器人 {limit} 的上限，所以没有生成。这段没有扣费。',
+  'core.video.joinFailed': '无法把这几段合成一个视频。这段没有扣费。',
+  'core.store.busy': '另一项更改正在保存，请稍后再试。',
 };
