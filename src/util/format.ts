@@ -95,16 +95,6 @@ export function resetTimeIn(resetsAt: number | undefined): (tr: Translator) => s
   };
 }
 
-/** A wait or an elapsed time for the reader: "1:05" reads the same in every language the bot speaks. */
-export function elapsedIn(ms: number): (tr: Translator) => string {
-  return () => formatElapsed(ms);
-}
-
-/** A count for the reader: 4310 → "4,310". */
-export function countIn(n: number): (tr: Translator) => string {
-  return (tr) => tr.number(n);
-}
-
 /** Megabytes with one decimal, as the video limits are said: "25.0 MB" (en), "25 MB" (zh-CN). */
 export function megabytesIn(bytes: number): (tr: Translator) => string {
   const value = (bytes / 1024 / 1024).toFixed(1);
