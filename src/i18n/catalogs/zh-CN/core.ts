@@ -8,7 +8,7 @@ export const core: Record<keyof typeof en, string> = {
 
   'core.error.invalid_input': '这个请求无效。',
   'core.error.upstream_invalid': '视频服务拒绝了这个请求。',
-  'core.error.misconfigured': '机器人配置有误，已通知管理员。请稍后再试。',
+  'core.error.misconfigured': '机器人配置有误，已通知运维人员。请稍后再试。',
   'core.error.rate_limited': '视频服务现在很忙，请一分钟后再试。',
   'core.error.transient': '视频服务暂时没有响应，请过几分钟再试。',
   'core.error.job_failed': '视频生成失败。',
@@ -85,7 +85,7 @@ export const core: Record<keyof typeof en, string> = {
   'core.quota.ownerOnlyGlobal': '只有机器人所有者才能查看或修改用户在所有使用本机器人的地方的上限。',
   'core.quota.limitRange': '上限必须是 0 到 {max, number} 之间的整数。',
   'core.quota.budgetUsed':
-    '本机器人{when}的视频预算已用 {used, number}，共 {limit}{need, select, credits {；这个视频需要 {cost}} seconds {；这个视频需要 {cost}} other {}}，{partly, select, yes {无法处理这个请求} other {暂不接受新请求}}。{resets, select, yes {预算将于 {at}重置。} other {预算不会自动重置，需要运营者调高。}}',
+    '本机器人{when}的视频预算已用 {used, number}，共 {limit}{need, select, credits {；这个视频需要 {cost}} seconds {；这个视频需要 {cost}} other {}}，{partly, select, yes {无法处理这个请求} other {暂不接受新请求}}。{resets, select, yes {预算将于 {at}重置。} other {预算不会自动重置，需要运维人员调高。}}',
   'core.quota.zeroHere': '你在这里不能生成视频（你的额度为 0）。如有误，请联系管理员。',
   'core.quota.zeroGlobal':
     '你不能生成视频（你在所有使用本机器人的地方的上限为 0）。如有误，请联系机器人所有者。',
@@ -153,7 +153,7 @@ export const core: Record<keyof typeof en, string> = {
   'core.settings.show.bans': '屏蔽列表（{count, number} 条）：{bans}',
   'core.settings.show.bansHidden': '屏蔽列表：{count, plural, other {# 条}}（管理员可见）',
   'core.video.notAVideo': '这个文件不是我能读取的视频（需要 MP4），所以无法续接。没有扣费。',
-  'core.video.ffmpegUnavailable': '机器人暂时无法处理视频，已通知管理员。没有扣费。',
+  'core.video.ffmpegUnavailable': '机器人暂时无法处理视频，已通知运维人员。没有扣费。',
   'core.video.joinTooLarge': '续接后的视频会超过本机器人 {limit} 的上限，所以没有生成。这段没有扣费。',
   'core.video.joinFailed': '无法把这几段合成一个视频。这段没有扣费。',
   'core.store.busy': '另一项更改正在保存，请稍后再试。',
