@@ -1,3 +1,6 @@
+import { english, isText, render, text, type Text } from './i18n/text.js';
+import type { Translator } from './i18n/translate.js';
+
 /**
  * Every error we raise on purpose is a BotError: it carries what the user may be told (`userMessage`)
  * apart from what the operator needs in the log (`message`, `detail`). Adapters show only `userMessage`.
@@ -35,51 +38,82 @@ export type ErrorKind =
   | 'internal';
 
 export interface BotErrorOptions {
-  /** What the user sees. Defaults to a generic, non-leaky sentence for the kind. */
-  userMessage?: string;
+  /**
+   * What the user sees. Defaults to a generic, non-leaky sentence for the kind. A Text (a catalog key and its
+   * values) is said in the reader's language (`localized(tr)`); a string is shown as it is.
+   */
+  userMessage?: string | Text;
   /** Structured facts for the log line (never secrets). */
   detail?: Record<string, unknown>;
   cause?: unknown;
 }
 
-const DEFAULT_USER_MESSAGES: Record<ErrorKind, string> = {
-  invalid_input: 'That request is not valid.',
-  upstream_invalid: 'The video service refused this request.',
-  misconfigured: 'The bot is misconfigured; an operator has been told. Please try again later.',
-  rate_limited: 'The video service is busy right now. Please try again in a minute.',
-  transient: 'The video service is not answering right now. Please try again in a few minutes.',
-  job_failed: 'The video could not be generated.',
-  job_cancelled: 'The video generation was cancelled.',
-  too_many_jobs: 'You already have as many videos in progress as allowed. Please wait for one to finish.',
-  job_timeout: 'The video took too long to generate and was abandoned.',
-  too_large: 'The file is too large.',
-  quota_exceeded: 'You have used up your video quota.',
-  forbidden: 'Only an admin can do that.',
-  not_enabled: 'This bot isn’t enabled here.',
-  unreachable: 'I can’t post in this channel, so nothing was started or charged.',
-  aborted: 'The request was stopped.',
-  internal: 'Something went wrong on our side. Please try again.',
+/** The catalog key of each kind's default user message (core.error.<kind>). */
+const DEFAULT_USER_MESSAGES: Record<ErrorKind, Text> = {
+  invalid_input: text('core.error.invalid_input'),
+  upstream_invalid: text('core.error.upstream_invalid'),
+  misconfigured: text('core.error.misconfigured'),
+  rate_limited: text('core.error.rate_limited'),
+  transient: text('core.error.transient'),
+  job_failed: text('core.error.job_failed'),
+  job_cancelled: text('core.error.job_cancelled'),
+  too_many_jobs: text('core.error.too_many_jobs'),
+  job_timeout: text('core.error.job_timeout'),
+  too_large: text('core.error.too_large'),
+  quota_exceeded: text('core.error.quota_exceeded'),
+  forbidden: text('core.error.forbidden'),
+  not_enabled: text('core.error.not_enabled'),
+  unreachable: text('core.error.unreachable'),
+  aborted: text('core.error.aborted'),
+  internal: text('core.error.internal'),
 };
 
 export class BotError extends Error {
   readonly kind: ErrorKind;
+  /** What the user sees, in English (the log's and the CLI's language); `localized(tr)` says it in another. */
   readonly userMessage: string;
+  /** The user message not yet put into words; absent when it was given as a finished string. */
+  readonly text: Text | undefined;
   readonly detail: Record<string, unknown>;
 
   constructor(kind: ErrorKind, logMessage: string, options: BotErrorOptions = {}) {
     super(logMessage, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BotError';
     this.kind = kind;
-    this.userMessage = options.userMessage ?? DEFAULT_USER_MESSAGES[kind];
+    const given = options.userMessage ?? DEFAULT_USER_MESSAGES[kind];
+    this.text = isText(given) ? given : undefined;
+    this.userMessage = isText(given) ? english(given) : given;
     this.detail = options.detail ?? {};
+  }
+
+  /** The user message in `tr`'s language (as given when it was a finished string). */
+  userMessageIn(tr: Translator): string {
+    return this.text ? render(this.text, tr) : this.userMessage;
+  }
+
+  /**
+   * This error with its user message in `tr`'s language: the same class, kind, detail, cause and log message,
+   * so whoever shows `userMessage` (an adapter) shows it in the reader's language.
+   */
+  localized(tr: Translator): this {
+    if (!this.text || tr.language === 'en') return this;
+    const copy = Object.create(
+      Object.getPrototypeOf(this) as object,
+      Object.getOwnPropertyDescriptors(this),
+    ) as this;
+    Object.defineProperty(copy, 'userMessage', { value: render(this.text, tr), enumerable: true });
+    return copy;
   }
 }
 
 /** Input found wrong by us, before anything is sent upstream. The message is the user message. */
 export class InvalidInputError extends BotError {
   readonly field: string;
-  constructor(field: string, userMessage: string, detail: Record<string, unknown> = {}) {
-    super('invalid_input', `invalid ${field}: ${userMessage}`, { userMessage, detail: { field, ...detail } });
+  constructor(field: string, userMessage: string | Text, detail: Record<string, unknown> = {}) {
+    super('invalid_input', `invalid ${field}: ${isText(userMessage) ? english(userMessage) : userMessage}`, {
+      userMessage,
+      detail: { field, ...detail },
+    });
     this.name = 'InvalidInputError';
     this.field = field;
   }

@@ -90,8 +90,10 @@ export function createBot(options: BotOptions): Bot {
       spaceTr: translator(languages.space),
       defaultLanguage: app.defaultLanguage,
       logger,
-      generate: (invocation, reply) => generate(invocation, reply, adapter.format, languages.space),
-      extend: (invocation, reply) => extend(invocation, reply, adapter.format, languages.space),
+      generate: (invocation, reply) =>
+        generate(invocation, reply, adapter.format, languages.space, languages.private),
+      extend: (invocation, reply) =>
+        extend(invocation, reply, adapter.format, languages.space, languages.private),
       checkRequest,
     };
   };

@@ -152,7 +152,10 @@ export function createDispatcher(deps: DispatchDeps) {
       const botError = toBotError(error);
       if (QUIET_KINDS.has(botError.kind)) log.info({ kind: botError.kind, err: botError }, 'request refused');
       else log.error({ err: botError }, 'command failed');
-      await reply.fail(botError).catch((e: unknown) => log.warn({ err: e }, 'could not report a failure'));
+      // A refusal is the user's business: said in their language (a service names its text, docs/i18n.md).
+      await reply
+        .fail(botError.localized(translator(languages.private)))
+        .catch((e: unknown) => log.warn({ err: e }, 'could not report a failure'));
     }
   };
 }

@@ -1,3 +1,4 @@
+import { text } from '../i18n/text.js';
 import type { Language } from '../i18n/languages.js';
 import { BotError, InvalidInputError } from '../errors.js';
 import type { ChainTools } from '../generation/chain.js';
@@ -35,14 +36,15 @@ export type Extend = (
   reply: GenerationReply,
   names?: ChannelNamer,
   language?: Language,
+  /** The user's language, for a refusal the runner says before the job has a record. */
+  privateLanguage?: Language,
 ) => Promise<void>;
 
 /** The new job's image source that stands for the continued video's last frame, taken when the job is built. */
 const LAST_FRAME = 'extend:last-frame';
 
-const GONE =
-  'That video is no longer known to the bot, so it cannot be extended. Reply to the video with a prompt instead.';
-const NO_VIDEO = 'Reply to a video (an MP4) with a prompt to continue it.';
+const GONE = text('core.extend.gone');
+const NO_VIDEO = text('core.extend.noVideo');
 
 export function chainSeconds(chain: JobChain): number {
   return chain.clips.reduce((sum, clip) => sum + clip.seconds, 0);
@@ -52,7 +54,7 @@ function tooLong(previous: number, added: number, max: number): InvalidInputErro
   const round = (n: number) => Math.round(n * 10) / 10;
   return new InvalidInputError(
     'seconds',
-    `That would make the video ${round(previous + added)} s long; the limit is ${max} s (it is ${round(previous)} s now). Nothing was charged.`,
+    text('core.extend.tooLong', { total: round(previous + added), max, now: round(previous) }),
     { previous, added, max },
   );
 }
@@ -94,7 +96,7 @@ async function settledParent(jobs: Pick<JobStore, 'get'>, id: string): Promise<J
 }
 
 export function createExtend(deps: ExtendDeps): Extend {
-  return async function extend(invocation, reply, names, language) {
+  return async function extend(invocation, reply, names, language, privateLanguage) {
     const parentId = optionText(invocation.options.job);
     const video = invocation.video;
     const source = video?.url
@@ -188,6 +190,7 @@ export function createExtend(deps: ExtendDeps): Extend {
         imageRefs: [],
         chain,
         language,
+        ...(privateLanguage ? { privateLanguage } : {}),
       },
       {
         prompt,

@@ -21,6 +21,8 @@ export type Generate = (
   reply: GenerationReply,
   names?: ChannelNamer,
   language?: Language,
+  /** The user's language, for a refusal the runner says before the job has a record. */
+  privateLanguage?: Language,
 ) => Promise<void>;
 
 export function optionText(value: OptionValue | undefined): string | undefined {
@@ -53,7 +55,7 @@ export function createRequestCheck(
 }
 
 export function createGenerate(deps: GenerateDeps): Generate {
-  return async function generate(invocation, reply, names, language) {
+  return async function generate(invocation, reply, names, language, privateLanguage) {
     const prompt = optionText(invocation.options.prompt) ?? '';
     const applied = await deps.settings.apply(
       {
@@ -80,6 +82,7 @@ export function createGenerate(deps: GenerateDeps): Generate {
         messageRef: reply.ref,
         imageRefs: invocation.images.map((image) => image.ref),
         language,
+        ...(privateLanguage ? { privateLanguage } : {}),
       },
       {
         prompt,

@@ -1,8 +1,8 @@
+import { text } from '../i18n/text.js';
 import { mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BotError, toBotError } from '../errors.js';
-import { formatCount } from '../util/format.js';
 import type { JobChain } from '../jobs/job-store.js';
 import type { Logger } from '../log.js';
 import type { VideoApiClient } from '../video-api/client.js';
@@ -54,8 +54,7 @@ export interface ChainTools {
 }
 
 /** The video to continue is gone from the provider and the platform: nothing can be made from it. */
-export const PREVIOUS_GONE =
-  'The video to continue is no longer available (neither the video service nor the chat keeps it), so nothing was made. Nothing was charged for this clip.';
+export const PREVIOUS_GONE = text('core.chain.previousGone');
 
 /**
  * The largest video Extend continues, by its longer side, and the highest frame rate. The provider makes at
@@ -70,13 +69,17 @@ function checkContinuable(info: ClipInfo): void {
   const side = Math.max(info.width, info.height);
   if (side > MAX_CONTINUED_SIDE) {
     throw new BotError('invalid_input', `video to continue is ${info.width}x${info.height}`, {
-      userMessage: `That video is ${formatCount(info.width)}×${formatCount(info.height)}; I continue videos up to ${formatCount(MAX_CONTINUED_SIDE)} pixels on their longer side. Nothing was charged.`,
+      userMessage: text('core.chain.tooBig', {
+        width: info.width,
+        height: info.height,
+        max: MAX_CONTINUED_SIDE,
+      }),
       detail: { width: info.width, height: info.height },
     });
   }
   if (info.fps > MAX_CONTINUED_FPS) {
     throw new BotError('invalid_input', `video to continue has ${info.fps} fps`, {
-      userMessage: `That video has ${info.fps} frames a second; I continue videos of up to ${MAX_CONTINUED_FPS}. Nothing was charged.`,
+      userMessage: text('core.chain.tooManyFps', { fps: info.fps, max: MAX_CONTINUED_FPS }),
       detail: { fps: info.fps },
     });
   }

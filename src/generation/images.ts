@@ -1,4 +1,5 @@
-import { formatByteSize, formatCount } from '../util/format.js';
+import { byteSizeIn, bytesIn, formatByteSize } from '../util/format.js';
+import { text, type Text, type TextValue } from '../i18n/text.js';
 import type createSharp from 'sharp';
 import type { Sharp, SharpOptions } from 'sharp';
 import { BotError, InvalidInputError } from '../errors.js';
@@ -67,17 +68,17 @@ const MIN_OUTPUT_SIDE = 64;
 const TYPE_NAMES: Record<SniffedImageType, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', gif: 'GIF' };
 
 /** File names are user text that ends up in chat messages: keep them short and on one line. */
-function displayName(name: string): string {
+function displayName(name: string): TextValue {
   // eslint-disable-next-line no-control-regex -- stripping control characters is the point
   const clean = name.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  if (clean === '') return '“image”';
+  if (clean === '') return (tr) => `“${tr.t('core.images.unnamed')}”`;
   const chars = [...clean];
   return chars.length > 60 ? `“${chars.slice(0, 59).join('')}…”` : `“${clean}”`;
 }
 
 /** The one refusal for a file that is not an image we take, whether its metadata or its bytes said so. */
 function notAnImage(name: string, detail: Record<string, unknown>): InvalidInputError {
-  return new InvalidInputError(FIELD, `${displayName(name)} is not a PNG, JPEG, WebP or GIF image.`, detail);
+  return new InvalidInputError(FIELD, text('core.images.notAnImage', { name: displayName(name) }), detail);
 }
 
 /**
@@ -90,23 +91,22 @@ export function checkDeclaredImageType(source: { name: string; contentType?: str
   }
 }
 
-function tooLargeMessage(shown: string, size: number, limit: number): string {
-  let sizeText = formatByteSize(size);
-  let limitText = formatByteSize(limit);
+function tooLargeMessage(shown: TextValue, size: number, limit: number): Text {
   // Rounding can make "20 MB; the limit is 20 MB", which reads as a bug; exact counts settle it.
-  if (sizeText === limitText) {
-    sizeText = `${formatCount(size)} bytes`;
-    limitText = `${formatCount(limit)} bytes`;
-  }
-  return `${shown} is ${sizeText}; the limit is ${limitText}.`;
+  const exact = formatByteSize(size) === formatByteSize(limit);
+  return text('core.images.tooLarge', {
+    name: shown,
+    size: exact ? bytesIn(size) : byteSizeIn(size),
+    limit: exact ? bytesIn(limit) : byteSizeIn(limit),
+  });
 }
 
-function pixelLimitMessage(shown: string, width?: number, height?: number): string {
-  const limit = `${formatCount(Math.round(MAX_INPUT_PIXELS / 1_000_000))} megapixels`;
+function pixelLimitMessage(shown: TextValue, width?: number, height?: number): Text {
+  const megapixels = Math.round(MAX_INPUT_PIXELS / 1_000_000);
   if (width === undefined || height === undefined) {
-    return `${shown} has too many pixels; the limit is ${limit}.`;
+    return text('core.images.tooManyPixels', { name: shown, megapixels });
   }
-  return `${shown} is ${formatCount(width)} × ${formatCount(height)} pixels; the limit is ${limit}.`;
+  return text('core.images.pixels', { name: shown, width, height, megapixels });
 }
 
 interface RawImage {
@@ -122,7 +122,7 @@ function errorMessage(error: unknown): string {
 
 function decodeFailure(
   error: unknown,
-  shown: string,
+  shown: TextValue,
   type: SniffedImageType,
   detail: Record<string, unknown>,
 ) {
@@ -132,7 +132,7 @@ function decodeFailure(
   }
   return new InvalidInputError(
     FIELD,
-    `${shown} looks like a ${TYPE_NAMES[type]} image but could not be read; it may be damaged or incomplete.`,
+    text('core.images.unreadable', { name: shown, type: TYPE_NAMES[type] }),
     { ...detail, reason },
   );
 }
@@ -303,7 +303,7 @@ export async function prepareImage(input: ImageInput, limits: ImageLimits): Prom
   }
 
   throw new BotError('too_large', `image does not fit in ${limits.maxDataUriChars} data URI chars`, {
-    userMessage: `${shown} could not be made small enough to send to the video service.`,
+    userMessage: text('core.images.notSmallEnough', { name: shown }),
     detail: {
       ...detail,
       sourceType,

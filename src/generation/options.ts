@@ -1,6 +1,7 @@
-import { formatCount } from '../util/format.js';
+import { orListIn } from '../util/format.js';
+import { text, type Text } from '../i18n/text.js';
 import { InvalidInputError } from '../errors.js';
-import { describeTiers, orList, type VideoModel, type VideoSize } from '../video-api/models.js';
+import { type VideoModel, type VideoSize } from '../video-api/models.js';
 
 /**
  * Normalisers for each generation option. Each returns the wire value or throws an InvalidInputError whose
@@ -37,15 +38,14 @@ export function promptLength(prompt: string): number {
 export function normalizePrompt(raw: string, maxChars: number): string {
   const prompt = raw.trim();
   if (prompt.length === 0) {
-    throw new InvalidInputError('prompt', 'Please describe the video you want: the prompt is empty.');
+    throw new InvalidInputError('prompt', text('core.generation.promptEmpty'));
   }
   const length = promptLength(prompt);
   if (length > maxChars) {
-    throw new InvalidInputError(
-      'prompt',
-      `Your prompt is ${formatCount(length)} characters; the limit is ${formatCount(maxChars)}.`,
-      { length, maxChars },
-    );
+    throw new InvalidInputError('prompt', text('core.generation.promptTooLong', { length, max: maxChars }), {
+      length,
+      maxChars,
+    });
   }
   return prompt;
 }
@@ -57,20 +57,21 @@ export function normalizeSeconds(
   referenceImages: boolean,
 ): number {
   if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return Math.min(fallback, max);
-  const text = String(raw).trim().replace(/s$/i, '');
-  const n = Number(text);
+  const typed = String(raw).trim().replace(/s$/i, '');
+  const n = Number(typed);
   if (!Number.isInteger(n) || n < 1) {
     throw new InvalidInputError(
       'seconds',
-      `The length must be a whole number of seconds from 1 to ${max}; “${String(raw).trim()}” is not.`,
+      text('core.generation.secondsNotWhole', { max, given: String(raw).trim() }),
     );
   }
   if (n > max) {
     throw new InvalidInputError(
       'seconds',
-      referenceImages
-        ? `With several reference images a video can be at most ${max} seconds long; you asked for ${n}.`
-        : `A video can be at most ${max} seconds long; you asked for ${n}.`,
+      text(referenceImages ? 'core.generation.secondsTooLongWithImages' : 'core.generation.secondsTooLong', {
+        max,
+        seconds: n,
+      }),
       { seconds: n, max },
     );
   }
@@ -80,52 +81,48 @@ export function normalizeSeconds(
 const MIN_RATIO = 1 / 4;
 const MAX_RATIO = 4;
 
-function aspectHelp(): string {
-  return `Use one of ${ASPECT_RATIO_PRESETS.join(', ')}, or a custom width:height such as 5:4.`;
+function aspectHelp(): Text {
+  return text('core.generation.aspectHelp', {
+    presets: (tr) => ASPECT_RATIO_PRESETS.join(tr.t('core.format.separator')),
+  });
 }
 
 /** Accepts `16:9`, `16x9`, `16/9` and ` 16 : 9 `; returns the canonical `w:h`. */
 export function normalizeAspectRatio(raw: string | undefined, fallback: string): string {
-  const text = (raw ?? '').trim();
-  if (text === '') return fallback;
-  const match = /^(\d+(?:\.\d+)?)\s*[:x×/]\s*(\d+(?:\.\d+)?)$/i.exec(text);
+  const given = (raw ?? '').trim();
+  if (given === '') return fallback;
+  const match = /^(\d+(?:\.\d+)?)\s*[:x×/]\s*(\d+(?:\.\d+)?)$/i.exec(given);
   if (!match) {
-    throw new InvalidInputError('aspect_ratio', `“${text}” is not an aspect ratio. ${aspectHelp()}`);
+    throw new InvalidInputError(
+      'aspect_ratio',
+      text('core.generation.aspectNotRatio', { given, help: aspectHelp() }),
+    );
   }
   const width = Number(match[1]);
   const height = Number(match[2]);
   if (!(width > 0) || !(height > 0)) {
-    throw new InvalidInputError(
-      'aspect_ratio',
-      `Both sides of an aspect ratio must be above zero. ${aspectHelp()}`,
-    );
+    throw new InvalidInputError('aspect_ratio', text('core.generation.aspectZero', { help: aspectHelp() }));
   }
   const ratio = width / height;
   if (ratio > MAX_RATIO) {
-    throw new InvalidInputError(
-      'aspect_ratio',
-      `${text} is too wide: the aspect ratio must be between 1:4 and 4:1.`,
-    );
+    throw new InvalidInputError('aspect_ratio', text('core.generation.aspectTooWide', { given }));
   }
   if (ratio < MIN_RATIO) {
-    throw new InvalidInputError(
-      'aspect_ratio',
-      `${text} is too tall: the aspect ratio must be between 1:4 and 4:1.`,
-    );
+    throw new InvalidInputError('aspect_ratio', text('core.generation.aspectTooTall', { given }));
   }
   // String(Number) drops redundant zeros ("16.0" → "16") so presets compare equal however they were typed.
   return `${String(width)}:${String(height)}`;
 }
 
 export function normalizeResolution(raw: string | undefined, fallback: Resolution): Resolution {
-  const text = (raw ?? '').trim().toUpperCase();
-  if (text === '') return fallback;
-  const withP = text.endsWith('P') ? text : `${text}P`;
+  const typed = (raw ?? '').trim().toUpperCase();
+  if (typed === '') return fallback;
+  const withP = typed.endsWith('P') ? typed : `${typed}P`;
   const found = RESOLUTIONS.find((r) => r === withP);
   if (!found) {
     throw new InvalidInputError(
       'resolution',
-      `The resolution must be 480P or 720P; “${raw?.trim()}” is not one of them.`,
+      text('core.generation.resolutionInvalid', { given: raw?.trim() ?? '' }),
     );
   }
   return found;
@@ -138,14 +135,20 @@ export function normalizeResolution(raw: string | undefined, fallback: Resolutio
 export function normalizeTierSeconds(raw: number | string | undefined, model: VideoModel): number {
   if (model.lengths.kind !== 'tiers') throw new Error(`${model.name} has no fixed lengths`);
   const tiers = model.lengths.tiers;
-  const rule = `${model.name} makes ${describeTiers(tiers)} videos`;
   if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return tiers[0]?.seconds ?? 10;
-  const text = String(raw).trim().replace(/s$/i, '');
-  const found = tiers.find((t) => String(t.seconds) === text);
+  const typed = String(raw).trim().replace(/s$/i, '');
+  const found = tiers.find((t) => String(t.seconds) === typed);
   if (!found) {
-    throw new InvalidInputError('seconds', `${rule}; “${String(raw).trim()}” is not one of them.`, {
-      model: model.name,
-    });
+    throw new InvalidInputError(
+      'seconds',
+      text('core.generation.tierSeconds', {
+        model: model.name,
+        tiers: (tr) =>
+          orListIn(tiers.map((t) => tr.t('core.generation.tier', { seconds: t.seconds, tier: t.tier })))(tr),
+        given: String(raw).trim(),
+      }),
+      { model: model.name },
+    );
   }
   return found.seconds;
 }
@@ -159,16 +162,15 @@ export function normalizeModelSize(
   fallback: Resolution,
   model: VideoModel,
 ): VideoSize {
-  const text = (raw ?? '').trim().toUpperCase();
-  if (text === '') return fallback;
-  const withP = text.endsWith('P') ? text : `${text}P`;
+  const typed = (raw ?? '').trim().toUpperCase();
+  if (typed === '') return fallback;
+  const withP = typed.endsWith('P') ? typed : `${typed}P`;
   const found = model.sizes.find((size) => size === withP);
   if (found) return found;
-  const rule =
-    model.wire === 'json'
-      ? `The resolution must be ${orList(model.sizes)}`
-      : `${model.name} makes ${orList(model.sizes)} videos`;
-  throw new InvalidInputError('resolution', `${rule}; “${raw?.trim()}” is not one of them.`, {
-    model: model.name,
-  });
+  const values = { model: model.name, sizes: orListIn(model.sizes), given: raw?.trim() ?? '' };
+  throw new InvalidInputError(
+    'resolution',
+    text(model.wire === 'json' ? 'core.generation.sizeInvalid' : 'core.generation.modelSizeInvalid', values),
+    { model: model.name },
+  );
 }

@@ -3,7 +3,7 @@ import type { JobEvent } from '../jobs/events.js';
 import type { JobRecord } from '../jobs/job-store.js';
 import type { MessageKey } from '../i18n/catalogs/en/index.js';
 import { translator, type Translator } from '../i18n/translate.js';
-import { formatCount, formatElapsed } from '../util/format.js';
+import { formatElapsed } from '../util/format.js';
 
 /**
  * What every adapter shows of a job, in words and numbers; each renders it in its own markup. The state
@@ -119,7 +119,8 @@ export function endView(error: BotError, record: Pick<JobRecord, 'reservation'>,
   const cancelled = error.kind === 'job_cancelled';
   const refunded = record.reservation === 'refunded';
   // The provider's reason may come without a full stop ("…: Content policy violation").
-  const reason = /[.!?…]$/.test(error.userMessage) ? error.userMessage : `${error.userMessage}.`;
+  const said = error.userMessageIn(tr);
+  const reason = /[.!?…。！？]$/.test(said) ? said : `${said}${tr.t('core.format.fullStop')}`;
   return {
     state: cancelled ? 'cancelled' : 'failed',
     // Said of a job that ended without a video and whose quota was given back.
@@ -149,17 +150,24 @@ export function settingsLine(
     charged?: JobRecord['charged'];
     chain?: { clips: ReadonlyArray<{ seconds: number }> };
   } = {},
+  tr: Translator = translator('en'),
 ): string {
   const { charged, chain } = extra;
   const n = request.imageRefs.length;
-  const images = n ? ` · ${n} image${n > 1 ? 's' : ''}` : '';
-  const price =
-    charged?.unit === 'credits'
-      ? ` · ${formatCount(charged.amount)} credit${charged.amount === 1 ? '' : 's'}`
-      : '';
-  const total = chain ? chain.clips.reduce((sum, clip) => sum + clip.seconds, request.seconds) : 0;
-  const joined = chain ? ` · ⏩ ${chain.clips.length + 1} clips, ${Math.round(total * 10) / 10}s in all` : '';
-  return `${request.seconds}s · ${request.aspectRatio} · ${request.resolution}${images}${joined}${price}`;
+  const parts = [
+    tr.t('progress.settings.seconds', { seconds: request.seconds }),
+    request.aspectRatio,
+    request.resolution,
+  ];
+  if (n) parts.push(tr.t('progress.settings.images', { count: n }));
+  if (chain) {
+    const total = chain.clips.reduce((sum, clip) => sum + clip.seconds, request.seconds);
+    parts.push(
+      `⏩ ${tr.t('progress.settings.joined', { clips: chain.clips.length + 1, seconds: Math.round(total * 10) / 10 })}`,
+    );
+  }
+  if (charged?.unit === 'credits') parts.push(tr.t('progress.settings.credits', { count: charged.amount }));
+  return parts.join(' · ');
 }
 
 /** The prompt as a block quote, cut to `max` characters; every line quoted so it cannot break out. */

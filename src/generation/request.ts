@@ -1,8 +1,9 @@
-import { formatByteSize, formatCount } from '../util/format.js';
+import { byteSizeIn, orListIn } from '../util/format.js';
+import { text } from '../i18n/text.js';
 import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
 import type { Semaphore } from '../util/semaphore.js';
-import { describeModel, orList, type VideoSize } from '../video-api/models.js';
+import { describeModel, type VideoSize } from '../video-api/models.js';
 import type { CreateVideoBody } from '../video-api/schemas.js';
 import { DATA_URI_LIMIT_CHARS, checkDeclaredImageType, prepareImage } from './images.js';
 import {
@@ -84,14 +85,14 @@ export function validateRequest(
     throw new InvalidInputError(
       'images',
       limits.maxImages === 0
-        ? 'This bot does not take images.'
-        : `You attached ${formatCount(images.length)} images; the limit is ${formatCount(limits.maxImages)}.`,
+        ? text('core.generation.noImages')
+        : text('core.generation.tooManyImages', { count: images.length, max: limits.maxImages }),
     );
   }
   if (images.length > model.maxImages) {
     throw new InvalidInputError(
       'images',
-      `${model.name} takes ${model.maxImages === 1 ? 'one reference image' : `at most ${formatCount(model.maxImages)} reference images`}; you attached ${formatCount(images.length)}.`,
+      text('core.generation.modelImages', { model: model.name, max: model.maxImages, count: images.length }),
       { model: model.name },
     );
   }
@@ -115,7 +116,11 @@ export function validateRequest(
     if (size !== undefined && size > limits.maxImageBytes) {
       throw new InvalidInputError(
         'images',
-        `“${image.name}” is ${formatByteSize(size)}; the limit is ${formatByteSize(limits.maxImageBytes)}.`,
+        text('core.generation.imageTooLarge', {
+          name: image.name,
+          size: byteSizeIn(size),
+          limit: byteSizeIn(limits.maxImageBytes),
+        }),
       );
     }
   }
@@ -128,7 +133,7 @@ function pickModel(requested: string | undefined, models: ModelChoice): string {
   if (!models.offered.includes(name)) {
     throw new InvalidInputError(
       'model',
-      `This bot does not offer ${name}; choose ${orList(models.offered)}.`,
+      text('core.generation.modelNotOffered', { model: name, offered: orListIn(models.offered) }),
       { model: name },
     );
   }

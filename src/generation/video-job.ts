@@ -1,3 +1,4 @@
+import { text } from '../i18n/text.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { abortReason, sleep } from '../util/sleep.js';
@@ -147,15 +148,15 @@ async function* pollUntilDone(
           `video job failed upstream: ${job.errorMessage ?? 'no reason given'}`,
           {
             userMessage: job.errorMessage
-              ? `The video could not be generated: ${job.errorMessage}`
-              : 'The video could not be generated. The video service gave no reason.',
+              ? text('core.job.failedWithReason', { reason: job.errorMessage })
+              : text('core.job.failedNoReason'),
             detail: { jobId, polls },
           },
         );
       }
       if (job.status === 'cancelled') {
         throw new BotError('job_cancelled', 'video job was cancelled upstream', {
-          userMessage: 'The video service cancelled this job.',
+          userMessage: text('core.job.cancelledUpstream'),
           detail: { jobId },
         });
       }
@@ -167,7 +168,7 @@ async function* pollUntilDone(
         'job_timeout',
         `video job still ${job?.rawStatus ?? 'unknown'} after ${elapsedMs} ms`,
         {
-          userMessage: `The video was not ready after ${Math.round(deps.jobTimeoutMs / 60_000)} minutes, so the bot gave up on it.`,
+          userMessage: text('core.job.timedOut', { minutes: Math.round(deps.jobTimeoutMs / 60_000) }),
           detail: { jobId, polls },
         },
       );
@@ -197,7 +198,7 @@ async function* pollUntilDone(
       if (signal?.aborted) throw error;
       if (error instanceof VideoApiError && error.httpStatus === 404) {
         throw new BotError('job_failed', 'the video API no longer knows this job (404)', {
-          userMessage: 'The video service lost track of this job. Please try again.',
+          userMessage: text('core.job.lost'),
           detail: { jobId },
           cause: error,
         });

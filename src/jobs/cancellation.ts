@@ -1,3 +1,4 @@
+import { text } from '../i18n/text.js';
 import { BotError } from '../errors.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';
 
@@ -32,9 +33,7 @@ export function cancelledError(request: CancelRequest, charged: boolean): BotErr
     'job_cancelled',
     charged ? 'cancelled on request after submission; charged' : 'cancelled on request; refunded',
     {
-      userMessage: charged
-        ? `Cancelled by ${request.by}; the video service had already started it, so it counts.`
-        : `Cancelled by ${request.by}.`,
+      userMessage: text(charged ? 'core.jobs.cancelledCharged' : 'core.jobs.cancelled', { by: request.by }),
       detail: { by: request.by, charged },
     },
   );

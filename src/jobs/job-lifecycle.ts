@@ -14,6 +14,8 @@ import { CancelRequest, cancelledError, sentUpstream } from './cancellation.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';
 import type { JobContext, JobObserver, JobRunnerDeps } from './types.js';
 import type { GenerationReply } from '../port.js';
+import { translator } from '../i18n/translate.js';
+import { text } from '../i18n/text.js';
 
 /**
  * The steps of one job that do not depend on where it runs: accept (validate, admit, reserve, images,
@@ -77,8 +79,7 @@ async function withinImagesDeadline<T>(work: Promise<T>, ms: number): Promise<T>
       () =>
         reject(
           new BotError('transient', `images not ready within ${ms} ms`, {
-            userMessage:
-              'Your images took too long to fetch and prepare, so nothing was started or charged. Please try again.',
+            userMessage: text('core.jobs.imagesTooSlow'),
           }),
         ),
       ms,
@@ -172,8 +173,9 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
           ? 'refunded'
           : record.reservation,
     };
+    // About a started job: in the job's language (its record's), whoever shows it.
     await sink
-      ?.fail(botError, settled)
+      ?.fail(botError.localized(translator(settled.language ?? 'en')), settled)
       .catch((e: unknown) => log.error({ jobId: record.id, err: e }, 'could not report a failure'));
   }
 
@@ -191,7 +193,11 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       { platform: context.platform, userId: context.userId, kind: botError.kind, err: botError },
       'request refused',
     );
-    await sink.fail(botError, undefined);
+    // Nothing started: a private refusal, in the user's language.
+    await sink.fail(
+      botError.localized(translator(context.privateLanguage ?? context.language ?? 'en')),
+      undefined,
+    );
     return undefined;
   }
 
@@ -416,7 +422,10 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       await deps.jobs.put(record);
     } catch (error) {
       await giveBack();
-      await sink.fail(toBotError(error), undefined);
+      await sink.fail(
+        toBotError(error).localized(translator(context.privateLanguage ?? context.language ?? 'en')),
+        undefined,
+      );
       return undefined;
     }
     observe({ type: 'accepted', platform: record.platform });

@@ -1,3 +1,4 @@
+import { text } from '../i18n/text.js';
 import { BotError } from '../errors.js';
 import type { JobStart } from '../generation/video-job.js';
 import type { JobRecord } from './job-store.js';
@@ -18,5 +19,5 @@ export function resumePlan(record: JobRecord): ResumePlan {
 
 export const RESTARTED_BEFORE_SUBMIT = () =>
   new BotError('internal', 'bot restarted before the job was submitted', {
-    userMessage: 'The bot restarted before your video was sent to the video service.',
+    userMessage: text('core.jobs.restartedBeforeSubmit'),
   });

@@ -1,4 +1,4 @@
-import { formatCount } from '../util/format.js';
+import { text } from '../i18n/text.js';
 import { BotError } from '../errors.js';
 import { createDurationHistory } from '../generation/poll-schedule.js';
 import { createFairQueue, type QueueEntry } from './fair-queue.js';
@@ -40,7 +40,11 @@ export function tooManyJobs(userKey: string, prompts: string[], maxPerUser: numb
   const list = prompts.map((prompt) => `“${prompt.slice(0, 40)}${prompt.length > 40 ? '…' : ''}”`);
   const n = prompts.length;
   return new BotError('too_many_jobs', `user has ${n} jobs admitted`, {
-    userMessage: `You already have ${formatCount(n)} ${n === 1 ? 'video' : 'videos'} in progress (the limit is ${formatCount(maxPerUser)}): ${list.join(', ')}. Wait for one to finish, or cancel one.`,
+    userMessage: text('core.jobs.tooMany', {
+      count: n,
+      max: maxPerUser,
+      prompts: (tr) => list.join(tr.t('core.format.separator')),
+    }),
     detail: { userKey, admitted: n, maxPerUser },
   });
 }

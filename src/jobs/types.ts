@@ -50,6 +50,8 @@ export interface JobContext {
   chain?: JobChain;
   /** The space's language, kept in the record for the job's public messages. */
   language?: Language;
+  /** The invoking user's language: refusals before the job has a record are said privately in it. */
+  privateLanguage?: Language;
 }
 
 export interface JobRunnerDeps {

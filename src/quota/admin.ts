@@ -1,4 +1,5 @@
 import { BotError } from '../errors.js';
+import type { Text } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import type { QuotaActor } from './quota.js';
 
@@ -24,7 +25,7 @@ const REFUSAL_LOG = {
 export function requireAdmin(
   isAdmin: (actor: QuotaActor) => boolean,
   actor: QuotaActor,
-  attempt: { area: keyof typeof REFUSAL_LOG; action: string; userMessage: string },
+  attempt: { area: keyof typeof REFUSAL_LOG; action: string; userMessage: string | Text },
   logger: Logger,
 ): void {
   if (isAdmin(actor)) return;

@@ -1,4 +1,6 @@
-import { formatCount, formatResetTime } from '../util/format.js';
+import { resetTimeIn } from '../util/format.js';
+import { render, text, type Text, type TextValue } from '../i18n/text.js';
+import { translator, type Translator } from '../i18n/translate.js';
 import { z } from 'zod';
 import type { QuotaConfig, QuotaPeriod, QuotaUnit } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
@@ -81,7 +83,7 @@ export class QuotaExceededError extends BotError {
   constructor(
     limit: QuotaLimitKind,
     logMessage: string,
-    userMessage: string,
+    userMessage: string | Text,
     detail: Record<string, unknown>,
   ) {
     super('quota_exceeded', logMessage, { userMessage, detail: { limit, ...detail } });
@@ -100,22 +102,31 @@ export interface QuotaServiceDeps {
   now?: () => number;
 }
 
+/** "today", "this week"… in the reader's language (English by default: the CLI). */
+export function periodWords(period: QuotaPeriod, tr: Translator = translator('en')): string {
+  return tr.t('core.quota.period', { period });
+}
+
+/** The English words, for the CLI and the commands not yet translated. */
 export const PERIOD_WORDS: Record<QuotaPeriod, string> = {
-  day: 'today',
-  week: 'this week',
-  month: 'this month',
-  none: 'in total',
+  day: periodWords('day'),
+  week: periodWords('week'),
+  month: periodWords('month'),
+  none: periodWords('none'),
 };
 
-const UNIT_WORDS: Record<QuotaUnit, [one: string, many: string]> = {
-  videos: ['video', 'videos'],
-  seconds: ['second', 'seconds'],
-  credits: ['credit', 'credits'],
-};
+/** "1 video", "4,310 credits" in the reader's language (English by default: the CLI). */
+export function formatQuotaAmount(n: number, unit: QuotaUnit, tr: Translator = translator('en')): string {
+  return tr.t('core.quota.amount', { n, unit });
+}
 
-export function formatQuotaAmount(n: number, unit: QuotaUnit): string {
-  const [one, many] = UNIT_WORDS[unit];
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
+/** The same as a Text's value, said when the reader is known. */
+export function amountIn(n: number, unit: QuotaUnit): (tr: Translator) => string {
+  return (tr) => formatQuotaAmount(n, unit, tr);
+}
+
+function periodIn(period: QuotaPeriod): (tr: Translator) => string {
+  return (tr) => periodWords(period, tr);
 }
 
 /**
@@ -127,24 +138,57 @@ export type Chargeable = number | { seconds: number; model?: string; resolution?
 /** What `reserve` answers: the user's standing after the charge, and the charge itself in the quota unit. */
 export type Reservation = QuotaStatus & { cost: number };
 
-/** `spaces`: the platform's word for the places a global limit spans (Formatter `words.spaces`). */
-export function describeQuota(status: QuotaStatus, spaces: string): string {
-  const reset =
-    status.resetsAt === undefined ? 'It never resets.' : `It resets at ${formatResetTime(status.resetsAt)}.`;
-  const global =
-    status.global === undefined
-      ? ''
-      : ` Across all ${spaces}: ${formatCount(status.global.used)} of ${formatQuotaAmount(status.global.limit, status.unit)}.`;
-  return `Used ${formatCount(status.used)} of ${formatQuotaAmount(status.limit, status.unit)} ${PERIOD_WORDS[status.period]}.${global} ${reset}`;
+/**
+ * `spaces`: the platform's word for the places a global limit spans (Formatter `words.spaces`); `tr`: the
+ * reader's language (English by default).
+ */
+export function describeQuota(
+  status: QuotaStatus,
+  spaces: string,
+  tr: Translator = translator('en'),
+): string {
+  return render(
+    text('core.quota.show', {
+      used: status.used,
+      limit: amountIn(status.limit, status.unit),
+      when: periodIn(status.period),
+      global: status.global === undefined ? 'no' : 'yes',
+      spaces,
+      globalUsed: status.global?.used ?? 0,
+      globalLimit: status.global ? amountIn(status.global.limit, status.unit) : '',
+      resets: status.resetsAt === undefined ? 'no' : 'yes',
+      at: resetTimeIn(status.resetsAt),
+    }),
+    tr,
+  );
 }
 
-export function describeGlobalQuota(status: GlobalQuotaStatus, spaces: string): string {
-  const reset =
-    status.resetsAt === undefined ? 'It never resets.' : `It resets at ${formatResetTime(status.resetsAt)}.`;
-  if (status.limit === undefined)
-    return `Used ${formatQuotaAmount(status.used, status.unit)} across all ${spaces} ${PERIOD_WORDS[status.period]}, with no global limit. ${reset}`;
-  const source = status.limitSource === 'owner' ? 'set by a bot owner' : 'the default';
-  return `Used ${formatCount(status.used)} of ${formatQuotaAmount(status.limit, status.unit)} across all ${spaces} ${PERIOD_WORDS[status.period]} (${source}). ${reset}`;
+export function describeGlobalQuota(
+  status: GlobalQuotaStatus,
+  spaces: string,
+  tr: Translator = translator('en'),
+): string {
+  const common = {
+    spaces,
+    when: periodIn(status.period),
+    resets: status.resetsAt === undefined ? 'no' : 'yes',
+    at: resetTimeIn(status.resetsAt),
+  };
+  if (status.limit === undefined) {
+    return render(
+      text('core.quota.showGlobalUnlimited', { ...common, used: amountIn(status.used, status.unit) }),
+      tr,
+    );
+  }
+  return render(
+    text('core.quota.showGlobal', {
+      ...common,
+      used: status.used,
+      limit: amountIn(status.limit, status.unit),
+      source: status.limitSource === 'owner' ? 'owner' : 'default',
+    }),
+    tr,
+  );
 }
 
 const limitSchema = z.number().int().nonnegative();
@@ -220,7 +264,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
         'misconfigured',
         `PRICES has no price for ${request.model} at ${request.resolution}`,
         {
-          userMessage: 'This bot has no price for that model and size, so it cannot make that video.',
+          userMessage: text('core.quota.noPrice'),
         },
       );
     return price;
@@ -232,7 +276,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     requireAdmin(
       isAdmin,
       actor,
-      { area: 'quota', action, userMessage: 'Only an admin or a bot owner can change quotas.' },
+      { area: 'quota', action, userMessage: text('core.quota.adminOnly') },
       logger,
     );
   // A space's admins rule their own space only: a limit across every space is the bot owners' alone.
@@ -243,7 +287,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
       {
         area: 'quota-global',
         action,
-        userMessage: 'Only a bot owner can see or change a user’s limit everywhere this bot runs.',
+        userMessage: text('core.quota.ownerOnlyGlobal'),
       },
       logger,
     );
@@ -271,7 +315,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
 
   function checkLimit(limit: number, max = config.maxLimit): number {
     if (!Number.isInteger(limit) || limit < 0 || limit > max) {
-      throw new InvalidInputError('limit', `A limit must be a whole number from 0 to ${formatCount(max)}.`);
+      throw new InvalidInputError('limit', text('core.quota.limitRange', { max }));
     }
     return limit;
   }
@@ -334,42 +378,43 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     which: QuotaLimitKind,
     subject: QuotaSubject,
     figures: { used: number; limit: number; cost: number; seconds: number; resetsAt: number | undefined },
-  ): string {
+  ): Text {
     const { used, limit, cost, seconds, resetsAt } = figures;
-    const when = PERIOD_WORDS[config.period];
+    const unit = config.unit;
+    const when = periodIn(config.period);
+    const at = resetTimeIn(resetsAt);
     if (which === 'budget') {
-      const reset =
-        resetsAt === undefined
-          ? ' It does not reset: an operator has to raise it.'
-          : ` It resets at ${formatResetTime(resetsAt)}.`;
       // In seconds or credits a smaller video may still fit: say what this one needs rather than "no new requests".
-      const partly = config.unit !== 'videos' && limit > used;
-      const need = !partly
-        ? ''
-        : config.unit === 'credits'
-          ? `; this video costs ${formatQuotaAmount(cost, 'credits')}`
-          : `; this video needs ${formatQuotaAmount(cost, 'seconds')}`;
-      return `The bot has used its video budget ${when} (${formatCount(used)} of ${formatQuotaAmount(limit, config.unit)}${need}), so it cannot take ${partly ? 'this request' : 'new requests'}.${reset}`;
+      const partly = unit !== 'videos' && limit > used;
+      return text('core.quota.budgetUsed', {
+        when,
+        used,
+        limit: amountIn(limit, unit),
+        need: partly ? unit : 'none',
+        cost: amountIn(cost, unit),
+        partly: partly ? 'yes' : 'no',
+        resets: resetsAt === undefined ? 'no' : 'yes',
+        at,
+      });
     }
-    const reset =
-      resetsAt === undefined
-        ? ''
-        : ` Your ${which === 'global' ? 'limit' : 'quota'} resets at ${formatResetTime(resetsAt)}.`;
     // The core has no platform words: neutral ones, which read right on every platform.
-    const where = which === 'global' ? ' everywhere you use this bot' : '';
-    if (limit === 0) {
-      return which === 'global'
-        ? `You are not allowed to generate videos (your limit everywhere you use this bot is 0). Ask the bot’s owner if that is a mistake.`
-        : 'You are not allowed to generate videos here (your quota is 0). Ask an admin if that is a mistake.';
-    }
-    const left = `${formatQuotaAmount(Math.max(0, limit - used), config.unit)} left of your ${formatQuotaAmount(limit, config.unit)}${where} ${when}.${reset}`;
-    switch (config.unit) {
+    const scope = which === 'global' ? 'global' : 'space';
+    if (limit === 0) return text(which === 'global' ? 'core.quota.zeroGlobal' : 'core.quota.zeroHere');
+    const reset: TextValue = resetsAt === undefined ? '' : text('core.quota.reset', { scope, at });
+    const left = text('core.quota.left', {
+      left: amountIn(Math.max(0, limit - used), unit),
+      limit: amountIn(limit, unit),
+      scope,
+      when,
+      reset,
+    });
+    switch (unit) {
       case 'videos':
-        return `You have used ${formatCount(used)} of your ${formatQuotaAmount(limit, 'videos')}${where} ${when}.${reset}`;
+        return text('core.quota.usedVideos', { used, limit: amountIn(limit, unit), scope, when, reset });
       case 'seconds':
-        return `This ${seconds}-second video needs ${formatQuotaAmount(cost, 'seconds')}, but you have ${left}`;
+        return text('core.quota.needSeconds', { seconds, cost: amountIn(cost, unit), left });
       case 'credits':
-        return `This video costs ${formatQuotaAmount(cost, 'credits')}, but you have ${left}`;
+        return text('core.quota.costCredits', { cost: amountIn(cost, unit), left });
     }
   }
 

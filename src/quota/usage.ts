@@ -1,3 +1,4 @@
+import { text } from '../i18n/text.js';
 import type { QuotaConfig, QuotaPeriod, QuotaUnit } from '../config.js';
 import type { JobRecord, JobStore } from '../jobs/job-store.js';
 import type { Logger } from '../log.js';
@@ -180,7 +181,7 @@ export function createUsageService(deps: UsageServiceDeps) {
           {
             area: 'usage-bot',
             action: 'usage bot',
-            userMessage: 'Only a bot owner can see the whole bot’s usage.',
+            userMessage: text('core.usage.ownerOnly'),
           },
           deps.logger,
         );
@@ -192,7 +193,7 @@ export function createUsageService(deps: UsageServiceDeps) {
         {
           area: 'usage',
           action: scope.kind === 'user' ? 'usage user' : 'usage',
-          userMessage: 'Only an admin or a bot owner can see usage here; see your own with /quota show.',
+          userMessage: text('core.usage.adminOnly'),
         },
         deps.logger,
       );

@@ -1,7 +1,8 @@
+import { english, text, type Text, type TextValue } from '../i18n/text.js';
 import { RE2JS, RE2JSSyntaxException } from 're2js';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import { formatCount } from '../util/format.js';
+import { orListIn } from '../util/format.js';
 
 /**
  * The prompt ban list's rules: words and phrases (whole words, case-insensitive) and regular expressions,
@@ -19,21 +20,21 @@ export const MAX_PATTERN_CHARS = 200;
 
 /** `/…/` is a regular expression; anything else is a word or phrase. */
 export function parseBanPattern(raw: string): BanRule {
-  const text = raw.trim();
-  if (text.length === 0) throw new InvalidInputError('pattern', 'Give a word, a phrase or a /regex/ to ban.');
-  if (text.length > MAX_PATTERN_CHARS + 2) {
+  const typed = raw.trim();
+  if (typed.length === 0) throw new InvalidInputError('pattern', text('core.settings.banEmpty'));
+  if (typed.length > MAX_PATTERN_CHARS + 2) {
     throw new InvalidInputError(
       'pattern',
-      `A ban pattern can be at most ${formatCount(MAX_PATTERN_CHARS)} characters; this one is ${formatCount(text.length)}.`,
+      text('core.settings.banTooLong', { max: MAX_PATTERN_CHARS, length: typed.length }),
     );
   }
-  const regex = /^\/(.+)\/i?$/s.exec(text);
+  const regex = /^\/(.+)\/i?$/s.exec(typed);
   if (regex?.[1]) {
     const source = regex[1];
     checkRegex(source);
     return { kind: 'regex', pattern: source };
   }
-  return { kind: 'word', pattern: text.replace(/\s+/g, ' ').toLowerCase() };
+  return { kind: 'word', pattern: typed.replace(/\s+/g, ' ').toLowerCase() };
 }
 
 /**
@@ -53,12 +54,12 @@ export const MAX_PROGRAM_SIZE = 250;
 const BACKREFERENCE = /\\[1-9]|\\k</;
 const LOOKAROUND = /\(\?<?[=!]/;
 
-function syntaxProblem(source: string, error: unknown): string {
+function syntaxProblem(source: string, error: unknown): TextValue {
   if (BACKREFERENCE.test(source)) {
-    return 'backreferences (such as \\1 or \\k<name>) are not supported: ban rules are matched by an engine that checks every prompt in linear time';
+    return text('core.settings.banBackreference', { examples: orListIn(['\\1', '\\k<name>']) });
   }
   if (LOOKAROUND.test(source)) {
-    return 'lookahead or lookbehind (such as (?=…), (?!…), (?<=…), (?<!…)) is not supported: ban rules are matched by an engine that checks every prompt in linear time';
+    return text('core.settings.banLookaround', { examples: '(?=…), (?!…), (?<=…), (?<!…)' });
   }
   if (error instanceof RE2JSSyntaxException) return error.getDescription();
   return error instanceof Error ? error.message : String(error);
@@ -71,13 +72,13 @@ function compileChecked(source: string): RE2JS {
   } catch (error) {
     throw new InvalidInputError(
       'pattern',
-      `“${source}” is not a valid regular expression here: ${syntaxProblem(source, error)}.`,
+      text('core.settings.banInvalidRegex', { source, problem: syntaxProblem(source, error) }),
     );
   }
   if (compiled.programSize() > MAX_PROGRAM_SIZE) {
     throw new InvalidInputError(
       'pattern',
-      `“${source}” is too large a regular expression to check every prompt quickly (large counted repetitions such as {1000} make it so). Please write a shorter one.`,
+      text('core.settings.banRegexTooLarge', { source, example: '{1000}' }),
     );
   }
   return compiled;
@@ -87,7 +88,7 @@ function checkRegex(source: string): void {
   if (source.length > MAX_PATTERN_CHARS) {
     throw new InvalidInputError(
       'pattern',
-      `A ban pattern can be at most ${formatCount(MAX_PATTERN_CHARS)} characters; this one is ${formatCount(source.length)}.`,
+      text('core.settings.banTooLong', { max: MAX_PATTERN_CHARS, length: source.length }),
     );
   }
   compiledRegex(source);
@@ -170,4 +171,6 @@ export function describeBan(rule: BanRule): string {
   return rule.kind === 'regex' ? `/${rule.pattern}/` : rule.pattern;
 }
 
-export const BANNED_PROMPT_MESSAGE = 'This prompt can’t be used here.';
+export const BANNED_PROMPT: Text = text('core.settings.bannedPrompt');
+/** The same in English (the log's language). */
+export const BANNED_PROMPT_MESSAGE = english(BANNED_PROMPT);

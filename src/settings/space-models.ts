@@ -1,8 +1,11 @@
+import { text } from '../i18n/text.js';
+import { translator, type Translator } from '../i18n/translate.js';
+import { listIn, orListIn } from '../util/format.js';
 import { z } from 'zod';
 import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
 import type { ModelChoice } from '../generation/request.js';
-import { describeModel, orList } from '../video-api/models.js';
+import { describeModel } from '../video-api/models.js';
 
 /**
  * A space's models (`/settings models`): the default model of a request that names none, and the models
@@ -48,14 +51,10 @@ export function spaceModelView(stored: SpaceModels, models: ModelChoice): SpaceM
   return { models: allowed, defaultModel };
 }
 
-function andList(items: readonly string[]): string {
-  return orList(items).replace(/ or ([^,]*)$/, ' and $1');
-}
-
 function notOffered(name: string, models: ModelChoice): InvalidInputError {
   return new InvalidInputError(
     'model',
-    `This bot does not offer ${name}; choose ${orList(models.offered)}.`,
+    text('core.generation.modelNotOffered', { model: name, offered: orListIn(models.offered) }),
     {
       model: name,
     },
@@ -73,7 +72,11 @@ export function chooseModel(requested: string | undefined, stored: SpaceModels, 
   if (!models.offered.includes(name) || view.models.includes(name)) return name;
   const allowed = view.models;
   throw new BotError('forbidden', `model ${name} not allowed by space settings`, {
-    userMessage: `${name} is not allowed here; the ${allowed.length === 1 ? 'model allowed here is' : 'models allowed here are'} ${andList(allowed)}.`,
+    userMessage: text('core.settings.modelNotAllowed', {
+      model: name,
+      count: allowed.length,
+      allowed: listIn(allowed),
+    }),
     detail: { model: name, allowed },
   });
 }
@@ -92,7 +95,10 @@ export function changeSpaceModels(
     if (!models.offered.includes(name)) throw notOffered(name, models);
   }
   if (listed !== undefined && listed.length === 0) {
-    throw new InvalidInputError('allowed', `Name at least one model, or \`all\`: ${orList(models.offered)}.`);
+    throw new InvalidInputError(
+      'allowed',
+      text('core.settings.modelsEmpty', { offered: orListIn(models.offered) }),
+    );
   }
   const next: SpaceModels = {
     default: defaultModel ?? current.default,
@@ -102,15 +108,16 @@ export function changeSpaceModels(
   if (defaultModel !== undefined && !allowed.includes(defaultModel)) {
     throw new InvalidInputError(
       'default',
-      `${defaultModel} is not allowed here (${andList(allowed)} ${allowed.length === 1 ? 'is' : 'are'}): allow it too, or choose one of them as the default.`,
+      text('core.settings.defaultNotAllowed', {
+        model: defaultModel,
+        count: allowed.length,
+        allowed: listIn(allowed),
+      }),
     );
   }
   const previousDefault = spaceModelView(current, models).defaultModel;
   if (defaultModel === undefined && !allowed.includes(previousDefault)) {
-    throw new InvalidInputError(
-      'allowed',
-      `Requests without a model use ${previousDefault} here, which that list leaves out: choose a default from the list too, or change the default first.`,
-    );
+    throw new InvalidInputError('allowed', text('core.settings.defaultLeftOut', { model: previousDefault }));
   }
   return spaceModelsSchema.parse(next);
 }
@@ -146,6 +153,9 @@ export function modelDefaults(
 }
 
 /** The `/settings show` line: the allowed models, the default marked. */
-export function describeSpaceModels(view: SpaceModelView): string {
-  return `Models: ${view.models.map((m) => (m === view.defaultModel ? `${m} (default)` : m)).join(', ')}`;
+export function describeSpaceModels(view: SpaceModelView, tr: Translator = translator('en')): string {
+  const models = view.models.map((m) =>
+    m === view.defaultModel ? tr.t('core.settings.show.defaultModel', { model: m }) : m,
+  );
+  return tr.t('core.settings.show.models', { models: models.join(tr.t('core.format.separator')) });
 }

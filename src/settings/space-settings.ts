@@ -1,4 +1,5 @@
-import { formatCount } from '../util/format.js';
+import { orListIn } from '../util/format.js';
+import { english, text } from '../i18n/text.js';
 import { z } from 'zod';
 import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
@@ -8,7 +9,7 @@ import { LANGUAGES, type Language } from '../i18n/languages.js';
 import type { Logger } from '../log.js';
 import { requireAdmin } from '../quota/admin.js';
 import {
-  BANNED_PROMPT_MESSAGE,
+  BANNED_PROMPT,
   banRuleSchema,
   describeBan,
   findBan,
@@ -18,7 +19,7 @@ import {
 import type { Formatter } from '../port.js';
 import type { Platform, QuotaActor } from '../quota/quota.js';
 import { withLock, type StateStore } from '../store/state.js';
-import { ALL_SIZES, orList, type VideoSize } from '../video-api/models.js';
+import { ALL_SIZES, type VideoSize } from '../video-api/models.js';
 import {
   changeSpaceModels,
   chooseModel,
@@ -105,7 +106,9 @@ export interface AppliedOptions {
 export type ChannelNamer = Pick<Formatter, 'channel'>;
 const PLAIN_CHANNELS: ChannelNamer = { channel: ({ id, name }) => (name ? `#${name}` : id) };
 
-export const IMAGES_OFF_MESSAGE = 'Image input is turned off here by an admin. Try again without images.';
+export const IMAGES_OFF = text('core.settings.imagesOff');
+/** The same in English (the log's language). */
+export const IMAGES_OFF_MESSAGE = english(IMAGES_OFF);
 
 /** Long enough for one read-change-write; a crashed holder frees the space after it. */
 const EDIT_LOCK_MS = 10_000;
@@ -155,7 +158,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
       {
         area: 'settings',
         action,
-        userMessage: 'Only an admin (or a bot owner) can change these settings.',
+        userMessage: text('core.settings.adminOnly'),
       },
       logger,
     );
@@ -230,13 +233,13 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
       const rule = parseBanPattern(raw);
       const result = await change(actor, 'ban-add', (s) => {
         if (s.bans.some((b) => b.kind === rule.kind && b.pattern === rule.pattern)) {
-          throw new InvalidInputError('pattern', `“${describeBan(rule)}” is already on the ban list.`);
-        }
-        if (s.bans.length >= MAX_BAN_RULES) {
           throw new InvalidInputError(
             'pattern',
-            `The ban list holds at most ${formatCount(MAX_BAN_RULES)} entries; remove one first.`,
+            text('core.settings.banExists', { rule: describeBan(rule) }),
           );
+        }
+        if (s.bans.length >= MAX_BAN_RULES) {
+          throw new InvalidInputError('pattern', text('core.settings.banListFull', { max: MAX_BAN_RULES }));
         }
         return { next: { ...s, bans: [...s.bans, rule] }, old: undefined, new: rule };
       });
@@ -244,14 +247,14 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     },
 
     async removeBan(actor: QuotaActor, raw: string) {
-      const text = raw.trim();
+      const typed = raw.trim();
       let removed: BanRule | undefined;
       const result = await change(actor, 'ban-remove', (s) => {
-        const rule = text === '' ? undefined : parseBanPattern(text);
+        const rule = typed === '' ? undefined : parseBanPattern(typed);
         const index = rule ? s.bans.findIndex((b) => b.kind === rule.kind && b.pattern === rule.pattern) : -1;
         const found = s.bans[index];
         if (!found) {
-          throw new InvalidInputError('pattern', `“${text}” is not on the ban list. See \`/settings show\`.`);
+          throw new InvalidInputError('pattern', text('core.settings.banMissing', { rule: typed }));
         }
         removed = found;
         return { next: { ...s, bans: s.bans.filter((_, i) => i !== index) }, old: found, new: undefined };
@@ -262,13 +265,10 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     async addChannel(actor: QuotaActor, channel: ChannelEntry) {
       return change(actor, 'channel-add', (s) => {
         if (s.channels.some((c) => c.id === channel.id)) {
-          throw new InvalidInputError('channel', 'That channel is already on the list.');
+          throw new InvalidInputError('channel', text('core.settings.channelExists'));
         }
         if (s.channels.length >= MAX_CHANNELS) {
-          throw new InvalidInputError(
-            'channel',
-            `At most ${formatCount(MAX_CHANNELS)} channels can be listed; remove one first.`,
-          );
+          throw new InvalidInputError('channel', text('core.settings.channelsFull', { max: MAX_CHANNELS }));
         }
         return {
           next: { ...s, channels: [...s.channels, channel] },
@@ -281,7 +281,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     async removeChannel(actor: QuotaActor, channelId: string) {
       return change(actor, 'channel-remove', (s) => {
         if (!s.channels.some((c) => c.id === channelId)) {
-          throw new InvalidInputError('channel', 'That channel is not on the list.');
+          throw new InvalidInputError('channel', text('core.settings.channelMissing'));
         }
         const channels = s.channels.filter((c) => c.id !== channelId);
         return {
@@ -373,15 +373,17 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
         !settings.channels.some((c) => c.id === intent.channelId || c.id === intent.parentChannelId)
       ) {
         logger.info({ ...where, channelId: intent.channelId }, 'job refused: channel not allowed');
-        const list = settings.channels.map((c) => names.channel(c)).join(', ');
+        const list = settings.channels.map((c) => names.channel(c));
         throw new BotError('forbidden', 'channel not allowed by space settings', {
-          userMessage: `I can only be used in ${list} here.`,
+          userMessage: text('core.settings.channelNotAllowed', {
+            channels: (tr) => list.join(tr.t('core.format.separator')),
+          }),
         });
       }
       if (!settings.imagesAllowed && intent.imageCount > 0) {
         logger.info({ ...where, images: intent.imageCount }, 'job refused: image input is off');
         throw new BotError('forbidden', 'image input is off in this space', {
-          userMessage: IMAGES_OFF_MESSAGE,
+          userMessage: IMAGES_OFF,
         });
       }
       const banned = findBan(settings.bans, intent.prompt, (rule, error) => {
@@ -394,7 +396,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
         // The rule goes to the log for the operator; the user gets a neutral sentence.
         logger.info({ ...where, rule: describeBan(banned) }, 'job refused: prompt matches the ban list');
         throw new BotError('forbidden', 'prompt matches the space ban list', {
-          userMessage: BANNED_PROMPT_MESSAGE,
+          userMessage: BANNED_PROMPT,
         });
       }
       const model = chooseModel(intent.model, settings.models, models);
@@ -426,13 +428,13 @@ export { describeSettings } from './describe-settings.js';
 
 /** A space default may be any size of the family (480P, 540P, 720P, 1080P). */
 function normalizeAnySize(raw: string): VideoSize {
-  const text = raw.trim().toUpperCase();
-  const withP = text.endsWith('P') ? text : `${text}P`;
+  const typed = raw.trim().toUpperCase();
+  const withP = typed.endsWith('P') ? typed : `${typed}P`;
   const found = ALL_SIZES.find((size) => size === withP);
   if (!found) {
     throw new InvalidInputError(
       'resolution',
-      `The resolution must be ${orList(ALL_SIZES)}; “${raw.trim()}” is not one of them.`,
+      text('core.generation.sizeInvalid', { sizes: orListIn(ALL_SIZES), given: raw.trim() }),
     );
   }
   return found;

@@ -1,3 +1,4 @@
+import { text } from '../i18n/text.js';
 import { BotError } from '../errors.js';
 import { sleep } from '../util/sleep.js';
 
@@ -74,7 +75,7 @@ export async function withLock<T>(
   while (lock === null) {
     if (Date.now() >= giveUpAt) {
       throw new BotError('transient', `state lock ${key} still held after ${waitMs} ms`, {
-        userMessage: 'Another change is being saved right now. Please try again in a moment.',
+        userMessage: text('core.store.busy'),
       });
     }
     // Jitter, so waiters in several processes do not retry in lockstep.

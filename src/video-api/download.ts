@@ -9,7 +9,9 @@ import { BotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/sleep.js';
 import type { VideoApiClient } from './client.js';
-import { VIDEO_NOT_FETCHED, VideoApiError } from './errors.js';
+import { NOT_FETCHED, VideoApiError } from './errors.js';
+import { text } from '../i18n/text.js';
+import { megabytesIn } from '../util/format.js';
 import type { VideoJob } from './schemas.js';
 import { looksLikeMp4, VIDEO_HEAD_BYTES } from './video-type.js';
 
@@ -56,12 +58,12 @@ export class VideoTooLargeError extends BotError {
   readonly maxBytes: number;
   readonly publicUrl: string | undefined;
   constructor(bytes: number | undefined, maxBytes: number, publicUrl: string | undefined) {
-    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    const mb = megabytesIn;
     super('too_large', `video is ${bytes ?? 'more than'} bytes; MAX_VIDEO_BYTES is ${maxBytes}`, {
       userMessage:
         bytes === undefined
-          ? `The finished video is larger than this bot's limit of ${mb(maxBytes)}.`
-          : `The finished video is ${mb(bytes)}, larger than this bot's limit of ${mb(maxBytes)}.`,
+          ? text('core.videoApi.tooLarge', { limit: mb(maxBytes) })
+          : text('core.videoApi.tooLargeSized', { size: mb(bytes), limit: mb(maxBytes) }),
       detail: { bytes, maxBytes, hasPublicUrl: publicUrl !== undefined },
     });
     this.name = 'VideoTooLargeError';
@@ -162,7 +164,7 @@ function notAVideo(response: Response, url: string, received: number): VideoApiE
   return new VideoApiError({
     kind: 'job_failed',
     logMessage: `upstream error: the file from ${from.host}${from.pathname} is not an MP4 or QuickTime video (Content-Type ${type}; judged on its first ${received} bytes); nothing of it is posted`,
-    userMessage: VIDEO_NOT_FETCHED,
+    userMessage: NOT_FETCHED,
     code: 'not_a_video',
     maybeProcessed: 'no',
   });

@@ -1,4 +1,5 @@
 import { BotError, type ErrorKind } from '../errors.js';
+import { english, text, type Text } from '../i18n/text.js';
 import type { RefusedAddressError } from './address-guard.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
@@ -11,7 +12,7 @@ export type MaybeProcessed = 'no' | 'unknown';
 export interface VideoApiErrorInit {
   kind: ErrorKind;
   logMessage: string;
-  userMessage?: string;
+  userMessage?: string | Text;
   httpStatus?: number;
   code?: string;
   param?: string;
@@ -122,7 +123,7 @@ export function errorFromResponse(
       ...base,
       kind: 'job_failed',
       logMessage: `${where} answered ${status}: upstream error, the video service no longer has this finished video${said}`,
-      userMessage: 'The video was generated, but it could not be fetched from the video service.',
+      userMessage: NOT_FETCHED,
       maybeProcessed: 'no',
     });
   }
@@ -139,15 +140,16 @@ export function errorFromResponse(
     kind: 'upstream_invalid',
     logMessage: `${where} rejected (${status})${said}`,
     userMessage: message
-      ? `The video service refused this request: ${message}`
-      : `The video service refused this request (HTTP ${status}).`,
+      ? text('core.videoApi.refusedWithReason', { reason: message })
+      : text('core.videoApi.refused', { status }),
     maybeProcessed: 'no',
   });
 }
 
 /** What users are told when the finished video's file is refused (a forbidden address, not a video). */
-export const VIDEO_NOT_FETCHED =
-  'The video was generated, but it could not be fetched from the video service.';
+export const NOT_FETCHED: Text = text('core.videoApi.notFetched');
+/** The same in English (the log's language). */
+export const VIDEO_NOT_FETCHED = english(NOT_FETCHED);
 
 /**
  * A download hop the address guard refused. The provider (or whoever answers for it) pointed us somewhere we
@@ -165,7 +167,7 @@ export function errorFromRefusal(
     logMessage:
       `upstream error: refused to fetch the video from ${refused.message}${via}; ` +
       `off the video API's own host (${context.apiHost}) a download may not reach such an address`,
-    userMessage: VIDEO_NOT_FETCHED,
+    userMessage: NOT_FETCHED,
     code: 'refused_address',
     maybeProcessed: 'no',
     cause: refused,

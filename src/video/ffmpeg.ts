@@ -1,3 +1,4 @@
+import { text } from '../i18n/text.js';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { BotError } from '../errors.js';
@@ -63,7 +64,7 @@ export function resolveFfmpegPath(configured: string | undefined): string {
 export class FfmpegUnavailableError extends BotError {
   constructor(logMessage: string, cause?: unknown) {
     super('misconfigured', logMessage, {
-      userMessage: 'The bot cannot process videos right now; an operator has been told. Nothing was charged.',
+      userMessage: text('core.video.ffmpegUnavailable'),
       cause,
     });
     this.name = 'FfmpegUnavailableError';

@@ -1,3 +1,5 @@
+import { megabytesIn } from '../util/format.js';
+import { text } from '../i18n/text.js';
 import { join as joinPath } from 'node:path';
 import { rm, stat } from 'node:fs/promises';
 import { BotError } from '../errors.js';
@@ -32,7 +34,9 @@ const AUDIO_RATE = 48_000;
 export class JoinTooLargeError extends BotError {
   constructor(maxBytes: number) {
     super('too_large', `the joined video reached MAX_VIDEO_BYTES (${maxBytes})`, {
-      userMessage: `The longer video would be larger than this bot's limit of ${(maxBytes / 1024 / 1024).toFixed(1)} MB, so it was not made. Nothing was charged for it.`,
+      userMessage: text('core.video.joinTooLarge', {
+        limit: megabytesIn(maxBytes),
+      }),
       detail: { maxBytes },
     });
     this.name = 'JoinTooLargeError';
@@ -155,7 +159,7 @@ export async function joinClips(
   if (code !== 0 || bytes === 0) {
     await rm(out, { force: true });
     throw new BotError('internal', `ffmpeg could not join ${inputs.length} clips: ${stderrTail(stderr)}`, {
-      userMessage: 'The clips could not be joined into one video. Nothing was charged for this one.',
+      userMessage: text('core.video.joinFailed'),
     });
   }
   if (bytes >= options.maxBytes) {

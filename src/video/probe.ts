@@ -1,3 +1,4 @@
+import { text } from '../i18n/text.js';
 import { stat } from 'node:fs/promises';
 import { BotError } from '../errors.js';
 import { stderrTail, videoInput, type Ffmpeg } from './ffmpeg.js';
@@ -21,8 +22,7 @@ export interface ClipInfo {
 export class NotAVideoError extends BotError {
   constructor(logMessage: string, detail: Record<string, unknown> = {}) {
     super('invalid_input', logMessage, {
-      userMessage:
-        'That file is not a video I can read (an MP4 is expected), so I can’t continue it. Nothing was charged.',
+      userMessage: text('core.video.notAVideo'),
       detail,
     });
     this.name = 'NotAVideoError';

@@ -97,7 +97,7 @@ describe('Discord /settings: who may change what', () => {
     expect(shown.ephemeral).toBe(true);
     expect(shown.content).toContain('Channels: everywhere');
     expect(shown.content).toContain('Image input: allowed');
-    expect(shown.content).toContain('Ban list: 1 entries');
+    expect(shown.content).toContain('Ban list: 1 entry');
     expect(shown.content).not.toContain('gore');
     expect((await settings(discord, admin, 'show')).content).toContain('Ban list (1): `gore`');
   });

@@ -268,7 +268,7 @@ describe('/settings and /jobs handlers', () => {
       { settings, isAdmin },
     );
     expect(forMember.said[0]?.text).toContain('Defaults: 6 s, 16:9 (bot default), 720P (bot default)');
-    expect(forMember.said[0]?.text).toContain('Ban list: 1 entries (admins can see them)');
+    expect(forMember.said[0]?.text).toContain('Ban list: 1 entry (admins can see them)');
     expect(forMember.said[0]?.text).not.toContain('gore');
     const forAdmin = recordingReply();
     await runCommand(

@@ -19,4 +19,9 @@ export const progress = {
   // Rounded estimates ("40 s", "3 min").
   'progress.wait.seconds': '{seconds, number} s',
   'progress.wait.minutes': '{minutes, number} min',
+  // The settings line under a job's message (settingsLine): "6s · 16:9 · 720P · 2 images · 30 credits".
+  'progress.settings.seconds': '{seconds}s',
+  'progress.settings.images': '{count, plural, one {# image} other {# images}}',
+  'progress.settings.joined': '{clips, number} clips, {seconds}s in all',
+  'progress.settings.credits': '{count, plural, one {# credit} other {# credits}}',
 } as const;

@@ -16,4 +16,8 @@ export const progress: Record<keyof typeof en, string> = {
   'progress.notCounted': '本次不计入你的额度。',
   'progress.wait.seconds': '{seconds, number} 秒',
   'progress.wait.minutes': '{minutes, number} 分钟',
+  'progress.settings.seconds': '{seconds} 秒',
+  'progress.settings.images': '{count, plural, other {# 张图片}}',
+  'progress.settings.joined': '共 {clips, number} 段，总长 {seconds} 秒',
+  'progress.settings.credits': '{count, plural, other {# 积分}}',
 };
