@@ -64,10 +64,10 @@ export function quotaAmount(tr: Translator, n: number, unit: QuotaUnit): string 
 }
 
 /** When the counters start again: "It resets at 2026-12-03 00:00 UTC." (or never). */
-function resetValues(resetsAt: number | undefined) {
+function resetValues(resetsAt: number | undefined, tr: Translator) {
   return resetsAt === undefined
     ? { resets: 'never', time: '' }
-    : { resets: 'at', time: formatResetTime(resetsAt) };
+    : { resets: 'at', time: formatResetTime(resetsAt, tr) };
 }
 
 /** "Used 2 of 5 videos today. It resets at …", with the user's standing across every space when it has one. */
@@ -80,13 +80,13 @@ export function describeQuotaIn(tr: Translator, status: QuotaStatus, spaces: str
     spaces,
     globalUsed: status.global?.used ?? 0,
     globalLimit: status.global === undefined ? '' : quotaAmount(tr, status.global.limit, status.unit),
-    ...resetValues(status.resetsAt),
+    ...resetValues(status.resetsAt, tr),
   });
 }
 
 /** A user's standing across every space: with or without a global limit, and who set it. */
 export function describeGlobalQuotaIn(tr: Translator, status: GlobalQuotaStatus, spaces: string): string {
-  const common = { spaces, period: status.period, ...resetValues(status.resetsAt) };
+  const common = { spaces, period: status.period, ...resetValues(status.resetsAt, tr) };
   if (status.limit === undefined) {
     return tr.t('commands.quota.global.status.unlimited', {
       ...common,

@@ -55,7 +55,7 @@ export function describeUsage(report: UsageReport, format: Formatter, options: D
       heading: options.heading,
       period: report.period,
       resets: report.window.resetsAt === undefined ? 'never' : 'at',
-      time: report.window.resetsAt === undefined ? '' : formatResetTime(report.window.resetsAt),
+      time: report.window.resetsAt === undefined ? '' : formatResetTime(report.window.resetsAt, tr),
       nothing: report.counted.jobs === 0 ? 'yes' : 'no',
       tally: tally(tr, report.counted, unit),
     }),

@@ -132,7 +132,7 @@ export function createInteractionHandler(context: DiscordContext) {
       await interaction.reply({ content: tr.t('discord.tooOld'), flags: MessageFlags.Ephemeral });
       return;
     }
-    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, fullPromptHint(tr));
+    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, fullPromptHint(tr), tr);
     await interaction.showModal(
       promptModal(tr, `${VARY_MODAL_PREFIX}${jobId}`, tr.t('discord.form.varyTitle'), prefill),
     );
@@ -150,7 +150,7 @@ export function createInteractionHandler(context: DiscordContext) {
     await context
       .core()
       .pending.set(`discord:extend:${interaction.id}`, video ? { video } : {}, PENDING_TTL_MS);
-    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, fullPromptHint(tr));
+    const prefill = prefillPrompt(record.request.prompt, MODAL_PROMPT_LIMIT, fullPromptHint(tr), tr);
     await interaction.showModal(
       extendModal(tr, `${EXTEND_MODAL_PREFIX}${jobId}:${interaction.id}`, prefill, record.request.seconds),
     );
@@ -169,7 +169,7 @@ export function createInteractionHandler(context: DiscordContext) {
     await context.core().pending.set(`discord:animate:${interaction.id}`, { images }, PENDING_TTL_MS);
     const me = context.client.user;
     const text = me ? promptFromMention(target.content, mentionPattern(me.id)) : '';
-    const prefill = prefillPrompt(text, MODAL_PROMPT_LIMIT, fullPromptHint(tr));
+    const prefill = prefillPrompt(text, MODAL_PROMPT_LIMIT, fullPromptHint(tr), tr);
     const models = await context.core().modelsFor({ platform: 'discord', spaceId: spaceIdOf(interaction) });
     await interaction.showModal(
       promptModal(

@@ -58,7 +58,7 @@ const strong = (word: string) => `**${word}**`;
 export function progressContent(event: JobEvent, record: JobRecord): string {
   const tr = recordTranslator(record);
   const view = progressView(event, tr);
-  return `🎬 ${progressLine(view, strong, tr)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { charged: record.charged, chain: record.chain })}`;
+  return `🎬 ${progressLine(view, strong, tr)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { charged: record.charged, chain: record.chain }, tr)}`;
 }
 
 /** A mention's placeholder, posted before the job has a record: the first state, in the same words. */
@@ -69,7 +69,7 @@ export function startingContent(tr: Translator): string {
 /** The prompt and settings under every finished job. */
 function caption(record: JobRecord): string {
   const by = recordTranslator(record).t('discord.caption.by', { user: `<@${record.userId}>` });
-  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { chain: record.chain })} · ${by}`;
+  return `${quote(record.request.prompt)}\n-# ${settingsLine(record.request, { chain: record.chain }, recordTranslator(record))} · ${by}`;
 }
 
 /** The delivered job: Done, an optional note (a link instead of a file too large), the caption. */

@@ -163,7 +163,7 @@ export function registerInteractions(context: SlackContext): void {
       video: await jobVideo(record.messageRef),
       responseUrl,
     };
-    const prefill = prefillPrompt(record.request.prompt, SLACK_MODAL_TEXT_LIMIT, fullPromptHint(tr));
+    const prefill = prefillPrompt(record.request.prompt, SLACK_MODAL_TEXT_LIMIT, fullPromptHint(tr), tr);
     await client.views.open({
       trigger_id: body.trigger_id,
       view: extendModal(tr, prefill, record.request.seconds, JSON.stringify(metadata)) as never,
@@ -264,6 +264,7 @@ export function registerInteractions(context: SlackContext): void {
       text === '' ? DEFAULT_ANIMATE_PROMPT : text,
       SLACK_MODAL_TEXT_LIMIT,
       fullPromptHint(tr),
+      tr,
     );
     // A model picker only where there is a choice: the workspace's allowed models, its default preselected.
     const models = await context.core().modelsFor({ platform: 'slack', spaceId: teamId });

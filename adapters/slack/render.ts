@@ -34,12 +34,12 @@ const strong = (word: string) => `*${word}*`;
 export function progressText(event: JobEvent, record: JobRecord): string {
   const tr = recordTranslator(record);
   const view = progressView(event, tr);
-  return `:clapper: ${progressLine(view, strong, tr)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request, { charged: record.charged, chain: record.chain })}_`;
+  return `:clapper: ${progressLine(view, strong, tr)}\n\`${textBar(view.percent)}\`\n${quote(record.request.prompt)}\n_${settingsLine(record.request, { charged: record.charged, chain: record.chain }, tr)}_`;
 }
 
 /** The prompt and settings under every finished job. */
 function caption(record: JobRecord): string {
-  return `${quote(record.request.prompt)}\n_${settingsLine(record.request, { chain: record.chain })}_`;
+  return `${quote(record.request.prompt)}\n_${settingsLine(record.request, { chain: record.chain }, recordTranslator(record))}_`;
 }
 
 /** The delivered job: Done, an optional note (where the video is, or why it is not here), the caption. */
