@@ -42,7 +42,7 @@ describe('Discord: a zh-CN user gets the commands’ answers in Chinese', () => 
   it('/quota show answers in Chinese, numbers and reset time included', async ({ world }) => {
     const text = await answer(world, alice, { name: 'quota', subcommand: 'show' });
     expect(text).toMatch(
-      /^你的额度：今天已用 0，上限 20 个视频。将于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC 重置。$/,
+      /^你的额度：今天已用 0，上限 20 个视频。将于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}（UTC）重置。$/,
     );
     expect(text).not.toMatch(ENGLISH);
   });
@@ -120,7 +120,7 @@ describe('Discord: a zh-CN user gets the commands’ answers in Chinese', () => 
 
   it('/usage answers an admin and refuses a member in Chinese', async ({ world }) => {
     const report = await answer(world, admin, { name: 'usage' }, { permissions: MANAGE_GUILD });
-    expect(report).toMatch(/^本.+今天的用量（将于 \d{4}-\d\d-\d\d 00:00 UTC 重置）：.+。/);
+    expect(report).toMatch(/^本.+今天的用量（将于 \d{4}-\d\d-\d\d 00:00（UTC）重置）：.+。/);
     expect(report).not.toMatch(/\b(?:Usage|today|resets)\b/);
     expect(await answer(world, bob, { name: 'usage' })).toMatch(
       /^⚠️ 只有.+（或机器人所有者）才能查看这里的用量。你可以用 `\/quota show` 查看自己的用量。$/,

@@ -26,7 +26,7 @@ async function privately(world: SlackWorld, user: string, command: string, text:
 describe('Slack: a zh-CN user gets the commands’ answers in Chinese', () => {
   it('/quota show, a refused /quota set and /jobs', async ({ world }) => {
     expect(await privately(world, ZH_USER, '/quota', 'show')).toMatch(
-      /^你的额度：今天已用 0，上限 20 个视频。将于 \d{4}-\d\d-\d\d 00:00 UTC 重置。$/,
+      /^你的额度：今天已用 0，上限 20 个视频。将于 \d{4}-\d\d-\d\d 00:00（UTC）重置。$/,
     );
     expect(await privately(world, ZH_USER, '/quota', `set <@${ZH_USER}> 5`)).toMatch(
       /只有.+（或机器人所有者）才能修改额度。$/,

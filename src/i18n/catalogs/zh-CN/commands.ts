@@ -80,11 +80,11 @@ export const commands: Record<keyof typeof en, string> = {
   'commands.quota.show.theirs': '{name}：{status}',
   'commands.quota.global.show.yours': '你的用量：{status}',
   'commands.quota.status':
-    '{period, select, day {今天} week {本周} month {本月} other {累计}}已用 {used, number}，上限 {limit}。{global, select, yes {在所有{spaces}合计已用 {globalUsed, number}，上限 {globalLimit}。} other {}}{resets, select, never {额度不会重置。} other {将于 {time} 重置。}}',
+    '{period, select, day {今天} week {本周} month {本月} other {累计}}已用 {used, number}，上限 {limit}。{global, select, yes {在所有{spaces}合计已用 {globalUsed, number}，上限 {globalLimit}。} other {}}{resets, select, never {额度不会重置。} other {将于 {time}重置。}}',
   'commands.quota.global.status.unlimited':
-    '{period, select, day {今天} week {本周} month {本月} other {累计}}在所有{spaces}共用了 {used}，没有总上限。{resets, select, never {用量不会重置。} other {将于 {time} 重置。}}',
+    '{period, select, day {今天} week {本周} month {本月} other {累计}}在所有{spaces}共用了 {used}，没有总上限。{resets, select, never {用量不会重置。} other {将于 {time}重置。}}',
   'commands.quota.global.status.limited':
-    '{period, select, day {今天} week {本周} month {本月} other {累计}}在所有{spaces}已用 {used, number}，上限 {limit}（{source, select, owner {由机器人所有者设置} other {默认值}}）。{resets, select, never {用量不会重置。} other {将于 {time} 重置。}}',
+    '{period, select, day {今天} week {本周} month {本月} other {累计}}在所有{spaces}已用 {used, number}，上限 {limit}（{source, select, owner {由机器人所有者设置} other {默认值}}）。{resets, select, never {用量不会重置。} other {将于 {time}重置。}}',
   'commands.quota.set.done':
     '{name} 的上限现为 {limit}{was, select, yes {（原为 {old, number}）} other {}}。',
   'commands.quota.global.set.done':
@@ -145,7 +145,7 @@ export const commands: Record<keyof typeof en, string> = {
   'commands.usage.heading.user': '{user} 在本{space}',
   'commands.usage.heading.space': '本{space}',
   'commands.usage.summary':
-    '{heading}{period, select, day {今天} week {本周} month {本月} other {累计}}的用量{resets, select, at {（将于 {time} 重置）} other {}}：{nothing, select, yes {暂无} other {{tally}}}。',
+    '{heading}{period, select, day {今天} week {本周} month {本月} other {累计}}的用量{resets, select, at {（将于 {time}重置）} other {}}：{nothing, select, yes {暂无} other {{tally}}}。',
   'commands.usage.tally': '{amount}（{videos}）',
   'commands.usage.cost': '费用：{amount}。',
   'commands.usage.bullet': '• {name}：{tally}{withCredits, select, yes {，{credits}} other {}}',
