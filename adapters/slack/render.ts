@@ -173,6 +173,27 @@ function optionSelect(tr: Translator, spec: OptionSpec, initial?: string): unkno
   };
 }
 
+/** A form's prompt field, prefilled, and the note saying when the prefill was shortened. */
+function promptBlocks(tr: Translator, prefill: ModalPrefill): unknown[] {
+  const field = {
+    type: 'input',
+    block_id: 'prompt',
+    label: plain(tr.t('slack.form.prompt')),
+    element: {
+      type: 'plain_text_input',
+      action_id: 'prompt',
+      multiline: true,
+      max_length: SLACK_MODAL_TEXT_LIMIT,
+      initial_value: prefill.value,
+    },
+  };
+  if (!prefill.note) return [field];
+  return [
+    field,
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `:scissors: ${escapeSlack(prefill.note)}` }] },
+  ];
+}
+
 /** The Animate modal: prompt (prefilled, with the truncation note when it was cut) and the settings. */
 export function animateModal(
   tr: Translator,
@@ -192,25 +213,8 @@ export function animateModal(
         },
       ],
     },
-    {
-      type: 'input',
-      block_id: 'prompt',
-      label: plain(tr.t('slack.form.prompt')),
-      element: {
-        type: 'plain_text_input',
-        action_id: 'prompt',
-        multiline: true,
-        max_length: SLACK_MODAL_TEXT_LIMIT,
-        initial_value: prefill.value,
-      },
-    },
+    ...promptBlocks(tr, prefill),
   ];
-  if (prefill.note) {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: `:scissors: ${escapeSlack(prefill.note)}` }],
-    });
-  }
   for (const spec of specs) {
     if (spec.freeText || spec.type === 'attachment' || spec.type === 'user') continue;
     const block = optionSelect(tr, spec, initial[spec.name]);
@@ -241,25 +245,8 @@ export function extendModal(
   const option = (v: string) => ({ text: plain(v), value: v });
   const blocks: unknown[] = [
     { type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlack(hint) }] },
-    {
-      type: 'input',
-      block_id: 'prompt',
-      label: plain(tr.t('slack.form.prompt')),
-      element: {
-        type: 'plain_text_input',
-        action_id: 'prompt',
-        multiline: true,
-        max_length: SLACK_MODAL_TEXT_LIMIT,
-        initial_value: prefill.value,
-      },
-    },
+    ...promptBlocks(tr, prefill),
   ];
-  if (prefill.note) {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: `:scissors: ${escapeSlack(prefill.note)}` }],
-    });
-  }
   blocks.push({
     type: 'input',
     block_id: 'seconds',
