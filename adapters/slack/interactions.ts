@@ -63,6 +63,26 @@ const animateStateSchema = animateMetadataSchema.extend({
 });
 type AnimateState = z.infer<typeof animateStateSchema>;
 
+/**
+ * A form submission (Animate and Extend share its shape) and the state the bot put in its private_metadata;
+ * undefined when either does not parse (a stale or forged view).
+ */
+function readSubmission<M extends z.ZodType>(
+  body: unknown,
+  metadataSchema: M,
+):
+  | { submission: z.ZodSafeParseSuccess<z.infer<typeof animateSubmissionSchema>>; metadata: z.infer<M> }
+  | undefined {
+  const submission = animateSubmissionSchema.safeParse(body);
+  if (!submission.success) return undefined;
+  try {
+    const metadata = metadataSchema.safeParse(JSON.parse(submission.data.view.private_metadata));
+    return metadata.success ? { submission, metadata: metadata.data } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const BUTTON_COMMANDS = {
   [AGAIN_ACTION]: 'again',
   [CANCEL_ACTION]: 'cancel',
@@ -171,23 +191,13 @@ export function registerInteractions(context: SlackContext): void {
   });
 
   bolt.view(EXTEND_VIEW, async ({ ack, body }) => {
-    const parsed = animateSubmissionSchema.safeParse(body);
-    let metadata: ExtendMetadata | undefined;
-    try {
-      metadata = parsed.success
-        ? extendMetadataSchema.parse(JSON.parse(parsed.data.view.private_metadata))
-        : undefined;
-    } catch {
-      metadata = undefined;
-    }
-    if (!parsed.success || !metadata) {
-      await ack({
-        response_action: 'errors',
-        errors: { prompt: formUnreadable() },
-      });
-      log.warn({ issues: parsed.error?.issues.length }, 'ignoring an Extend submission that does not parse');
+    const read = readSubmission(body, extendMetadataSchema);
+    if (!read) {
+      await ack({ response_action: 'errors', errors: { prompt: formUnreadable() } });
+      log.warn('ignoring an Extend submission that does not parse');
       return;
     }
+    const { submission: parsed, metadata } = read;
     const values = parsed.data.view.state.values;
     const prompt = values.prompt.prompt.value?.trim() ?? '';
     await ack();
@@ -284,23 +294,13 @@ export function registerInteractions(context: SlackContext): void {
   });
 
   bolt.view(ANIMATE_VIEW, async ({ ack, body }) => {
-    const parsed = animateSubmissionSchema.safeParse(body);
-    let metadata: AnimateState | undefined;
-    try {
-      metadata = parsed.success
-        ? animateStateSchema.parse(JSON.parse(parsed.data.view.private_metadata))
-        : undefined;
-    } catch {
-      metadata = undefined;
-    }
-    if (!parsed.success || !metadata) {
-      await ack({
-        response_action: 'errors',
-        errors: { prompt: formUnreadable() },
-      });
-      log.warn({ issues: parsed.error?.issues.length }, 'ignoring an Animate submission that does not parse');
+    const read = readSubmission(body, animateStateSchema);
+    if (!read) {
+      await ack({ response_action: 'errors', errors: { prompt: formUnreadable() } });
+      log.warn('ignoring an Animate submission that does not parse');
       return;
     }
+    const { submission: parsed, metadata } = read;
     const values = parsed.data.view.state.values;
     const prompt = values.prompt.prompt.value?.trim() ?? '';
     await ack();
