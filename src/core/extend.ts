@@ -147,6 +147,8 @@ export function createExtend(deps: ExtendDeps): Extend {
         seconds: requested === undefined ? undefined : String(requested),
         aspectRatio: parent?.request.aspectRatio,
         resolution: parent?.request.resolution,
+        // The space's model rules, as for /imagine: one disallowed since is refused, defaults fit the model.
+        model,
       },
       names,
     );
@@ -155,7 +157,7 @@ export function createExtend(deps: ExtendDeps): Extend {
       prompt,
       seconds: applied.seconds,
       resolution: applied.resolution,
-      ...(model === undefined ? {} : { model }),
+      model: applied.model,
     }).seconds;
     const fetchFile = reply.fetchFile?.bind(reply);
     // A video the bot did not make is read now, free: its length (the limit) and shape (the new clip's) are
@@ -197,7 +199,7 @@ export function createExtend(deps: ExtendDeps): Extend {
         seconds: applied.seconds,
         aspectRatio,
         resolution: applied.resolution,
-        ...(model === undefined ? {} : { model }),
+        model: applied.model,
         images: [image],
       },
       reply,
