@@ -182,6 +182,15 @@ describe('DISCORD_SHARDS: npm start as a sharding manager with two shard process
     const handles = await Promise.all([imagine(w, 0), imagine(w, 1)]);
     await Promise.all(handles.map((h) => h.waitForAck(5000)));
     await w.discord.waitFor(() => w.video.jobs.size === 2, 10_000);
+    // The upstream id is saved before the first poll: kill only once each job has been polled, else a job
+    // whose POST was answered but whose id was not saved yet is (rightly) failed as ambiguous on restart.
+    await w.discord.waitFor(
+      () =>
+        [...w.video.jobs.keys()].every((id) =>
+          w.video.requests.some((r) => r.method === 'GET' && r.path.includes(id)),
+        ),
+      10_000,
+    );
     // Kill the manager and both shard processes at once, mid-generation; their records stay unfinished.
     // The shard processes (not tsx's esbuild service, also a child).
     const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(first.pid)], {
