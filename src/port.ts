@@ -17,6 +17,8 @@ import type { Language } from './i18n/languages.js';
 
 export { PLATFORMS, CHAT_PLATFORMS, type Platform, type ChatPlatform } from './platforms.js';
 export type { JobEvent, JobRecord, DownloadedVideo, ImageSource };
+export { imageNameIn } from './generation/request.js';
+export { text } from './i18n/text.js';
 export type {
   CommandDefinition,
   OptionSpec,

@@ -1,7 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import {
+  isErrorLogMessage,
+  isInTypeOrImport,
+  isLogArgument,
+  literals,
+  sourceFiles,
+} from './helpers/source-literals.js';
 
 /**
  * Slack has workspace admins and owners, Discord has servers and Manage Server: a sentence shared by both
@@ -11,7 +15,6 @@ import { describe, expect, it } from 'vitest';
  * not user-facing and are left out, each exception named below with its reason.
  */
 
-const ROOT = process.cwd();
 const SCANNED = ['src', 'commands'];
 const PLATFORM_WORDS = /\b(?:servers?|workspaces?|guilds?|channel admins?|manage server|discord|slack)\b/i;
 
@@ -31,74 +34,11 @@ const PLATFORM_CATALOG = /^src\/i18n\/catalogs\/[^/]+\/(?:discord|slack)\.ts$/;
 /** Strings that are identifiers, not prose: platform keys and ALLOWED_SPACES entries. */
 const IDENTIFIERS = /^(?:discord|slack|cli)(?::dm)?$/;
 
-const LOG_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
-  });
-}
-
-/** A log call's arguments (`log.info({...}, 'message')`, `logger.warn(...)`): read by operators only. */
-function isLogArgument(node: ts.Node): boolean {
-  for (let at: ts.Node | undefined = node.parent; at; at = at.parent) {
-    if (ts.isCallExpression(at) && ts.isPropertyAccessExpression(at.expression)) {
-      const { name, expression } = at.expression;
-      const receiver = expression.getText();
-      if (LOG_METHODS.has(name.text) && /\blog(?:ger)?\b|\blog\(|Log$/i.test(receiver)) return true;
-    }
-    if (ts.isBlock(at) || ts.isSourceFile(at)) return false;
-  }
-  return false;
-}
-
-/** Inside a type (`platform: 'discord'`), an import or export path, or a BotError's log message. */
-function isNotProse(node: ts.Node): boolean {
-  for (let at: ts.Node | undefined = node.parent; at; at = at.parent) {
-    if (ts.isTypeNode(at) || ts.isImportDeclaration(at) || ts.isExportDeclaration(at)) return true;
-    if (ts.isBlock(at) || ts.isSourceFile(at)) return false;
-  }
-  return false;
-}
-
-/** `new BotError(kind, logMessage, { userMessage })`: the second argument is the log's, not the user's. */
-function isErrorLogMessage(node: ts.Node): boolean {
-  const call = node.parent;
-  return (
-    call !== undefined &&
-    ts.isNewExpression(call) &&
-    /Error$/.test(call.expression.getText()) &&
-    call.expression.getText() !== 'InvalidInputError' &&
-    call.arguments?.[1] === node
-  );
-}
-
-interface Finding {
-  file: string;
-  line: number;
-  text: string;
-}
-
-function findings(file: string, text = readFileSync(file, 'utf8')): Finding[] {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
-  const out: Finding[] = [];
-  const check = (node: ts.Node, literal: string) => {
-    if (!PLATFORM_WORDS.test(literal) || IDENTIFIERS.test(literal)) return;
-    if (isNotProse(node) || isLogArgument(node) || isErrorLogMessage(node)) return;
-    const line = source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
-    out.push({ file: relative(ROOT, file), line, text: literal });
-  };
-  const visit = (node: ts.Node) => {
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) check(node, node.text);
-    else if (ts.isTemplateExpression(node)) {
-      check(node, [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join('…'));
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  return out;
+function findings(file: string, text?: string): string[] {
+  return literals(file, text)
+    .filter(({ text: literal }) => PLATFORM_WORDS.test(literal) && !IDENTIFIERS.test(literal))
+    .filter(({ node }) => !isInTypeOrImport(node) && !isLogArgument(node) && !isErrorLogMessage(node))
+    .map((literal) => `${literal.file}:${literal.line}: ${literal.text}`);
 }
 
 describe('platform words in shared text', () => {
@@ -110,18 +50,18 @@ describe('platform words in shared text', () => {
       "const c: 'slack' = 'slack';",
       "throw new BotError('forbidden', 'not a server admin', { userMessage: 'No.' });",
     ].join('\n');
-    expect(findings(join(ROOT, 'src', 'fixture.ts'), fixture).map((f) => f.text)).toEqual([
+    expect(findings('src/fixture.ts', fixture).map((f) => f.split(': ')[1])).toEqual([
       'Only a server admin can do that.',
       'Ask a workspace admin, ….',
     ]);
   });
 
   it('names no platform concept in any user-facing string of src/ and commands/', () => {
-    const files = SCANNED.flatMap((dir) => sourceFiles(join(ROOT, dir))).filter(
-      (file) => !(relative(ROOT, file) in OPERATOR_FILES) && !PLATFORM_CATALOG.test(relative(ROOT, file)),
+    const files = SCANNED.flatMap((dir) => sourceFiles(dir)).filter(
+      (file) => !(file in OPERATOR_FILES) && !PLATFORM_CATALOG.test(file),
     );
     expect(files.length).toBeGreaterThan(20);
-    const found = files.flatMap((file) => findings(file)).map((f) => `${f.file}:${f.line}: ${f.text}`);
+    const found = files.flatMap((file) => findings(file));
     expect(found, 'use the adapter’s words (context.format.words) instead').toEqual([]);
   });
 });

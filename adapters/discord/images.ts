@@ -3,6 +3,7 @@ import { writeCapped } from '../../src/util/write-capped.js';
 import {
   BotError,
   InvalidInputError,
+  imageNameIn,
   translator,
   type ImageSource,
   type Translator,
@@ -55,15 +56,18 @@ export function createDiscordImageFetcher(apiBaseUrl: string, fetchImpl: typeof 
   ): Promise<ReadableStream<Uint8Array>> {
     const url = parseUrl(source.url);
     if (!url || !isDiscordImageUrl(url, apiOrigin)) {
-      throw new InvalidInputError('images', tr.t('discord.image.notAttachment', { name: source.name }));
+      throw new InvalidInputError(
+        'images',
+        tr.t('discord.image.notAttachment', { name: imageNameIn(source, tr) }),
+      );
     }
     const response = await fetchImpl(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
     if (response.status === 404 || response.status === 403) {
-      throw new InvalidInputError('images', tr.t('discord.image.gone', { name: source.name }));
+      throw new InvalidInputError('images', tr.t('discord.image.gone', { name: imageNameIn(source, tr) }));
     }
     if (!response.ok || !response.body) {
       throw new BotError('transient', `attachment download failed with ${response.status}`, {
-        userMessage: tr.t('discord.image.notGiven', { name: source.name }),
+        userMessage: tr.t('discord.image.notGiven', { name: imageNameIn(source, tr) }),
       });
     }
     return response.body;
@@ -71,7 +75,10 @@ export function createDiscordImageFetcher(apiBaseUrl: string, fetchImpl: typeof 
   const tooLarge = (source: ImageSource, maxBytes: number, tr: Translator) => () =>
     new InvalidInputError(
       'images',
-      tr.t('discord.image.tooLarge', { name: source.name, limit: Math.round(maxBytes / 1048576) }),
+      tr.t('discord.image.tooLarge', {
+        name: imageNameIn(source, tr),
+        limit: Math.round(maxBytes / 1048576),
+      }),
     );
   /** `tr`: the language of its refusals (the job's). */
   async function fetchImage(

@@ -1,6 +1,6 @@
 import type { Message } from 'discord.js';
 import { IMAGE_OPTION_NAMES } from '../../commands/imagine.js';
-import type { Invocation } from '../../src/port.js';
+import { text, type Invocation } from '../../src/port.js';
 import { imageFromAttachment } from './decode.js';
 
 /**
@@ -24,7 +24,12 @@ export function imagesOfMessages(messages: ReadonlyArray<MessageLike | undefined
       const media = embed.image ?? embed.thumbnail;
       const url = media?.proxyURL ?? media?.url;
       if (!url) continue;
-      images.push({ url, name: embed.title ?? 'embedded image', ref: url });
+      images.push({
+        url,
+        name: embed.title ?? 'embed',
+        ...(embed.title ? {} : { label: text('discord.image.embedded') }),
+        ref: url,
+      });
     }
   }
   return images.slice(0, IMAGE_OPTION_NAMES.length);

@@ -5,6 +5,7 @@ import { writeCapped } from '../../src/util/write-capped.js';
 import {
   BotError,
   InvalidInputError,
+  imageNameIn,
   translator,
   type ImageSource,
   type Translator,
@@ -91,7 +92,7 @@ export function createSlackImageFetcher(options: SlackImageFetcherOptions) {
     timeoutMs: number,
     tr: Translator,
   ): Promise<ReadableStream<Uint8Array>> {
-    const name = source.name;
+    const name = imageNameIn(source, tr);
     if (source.size !== undefined && source.size > maxBytes) throw tooLarge(tr, name, source.size, maxBytes);
     let url = checked(source.url ?? '', undefined, name, tr);
     const signal = AbortSignal.timeout(timeoutMs);
@@ -147,7 +148,7 @@ export function createSlackImageFetcher(options: SlackImageFetcherOptions) {
     tr: Translator = translator(),
   ): Promise<Uint8Array> {
     const body = await open(source, maxBytes, TIMEOUT_MS, tr);
-    return readCapped(body, maxBytes, (size) => tooLarge(tr, source.name, size, maxBytes, false));
+    return readCapped(body, maxBytes, (size) => tooLarge(tr, imageNameIn(source, tr), size, maxBytes, false));
   }
   /** The same checks, streamed to `path` (a video for Extend); resolves with its size. */
   async function toFile(
@@ -157,7 +158,9 @@ export function createSlackImageFetcher(options: SlackImageFetcherOptions) {
     tr: Translator = translator(),
   ): Promise<number> {
     const body = await open(source, maxBytes, FILE_TIMEOUT_MS, tr);
-    return writeCapped(body, path, maxBytes, (size) => tooLarge(tr, source.name, size, maxBytes, false));
+    return writeCapped(body, path, maxBytes, (size) =>
+      tooLarge(tr, imageNameIn(source, tr), size, maxBytes, false),
+    );
   }
   return Object.assign(fetchImage, { toFile });
 }

@@ -170,9 +170,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       await checkSlackToken(config.apiUrl, config.botToken);
       await startupStep('Slack', config.apiUrl, () => bolt.init());
       // Socket Mode opens its link with the app token; HTTP mode binds SLACK_PORT.
-      const [service, url] = socketMode
-        ? ['Slack Socket Mode', `${config.apiUrl}apps.connections.open`]
-        : ['Slack HTTP receiver', `port ${config.port}`];
+      const service = socketMode ? 'Slack Socket Mode' : 'Slack HTTP receiver';
+      const url = socketMode ? `${config.apiUrl}apps.connections.open` : `port ${config.port}`;
       const server = (await startupStep(service, url, () => bolt.start())) as Server | undefined;
       port = socketMode ? undefined : (server?.address() as AddressInfo | null)?.port;
       running = true;

@@ -42,6 +42,7 @@ export type Extend = (
 
 /** The new job's image source that stands for the continued video's last frame, taken when the job is built. */
 const LAST_FRAME = 'extend:last-frame';
+const LAST_FRAME_LABEL = text('core.images.lastFrame');
 
 const GONE = text('core.extend.gone');
 const NO_VIDEO = text('core.extend.noVideo');
@@ -166,14 +167,14 @@ export function createExtend(deps: ExtendDeps): Extend {
     let image: ImageSource;
     let aspectRatio = parent?.request.aspectRatio;
     if (parent) {
-      image = { url: LAST_FRAME, name: 'the last frame of the video', contentType: 'image/png' };
+      image = { url: LAST_FRAME, name: 'last-frame.png', label: LAST_FRAME_LABEL, contentType: 'image/png' };
     } else {
       const frame = await deps.chain.lastFrame(chain, fetchFile);
       const seconds = Math.round(frame.info.durationSeconds * 100) / 100;
       chain = { clips: [{ seconds }], ...(chain.source ? { source: chain.source } : {}) };
       if (seconds + added > deps.maxExtendedSeconds) throw tooLong(seconds, added, deps.maxExtendedSeconds);
       aspectRatio = ratioOf(frame.info.width, frame.info.height);
-      image = { bytes: frame.png, name: 'the last frame of the video', contentType: 'image/png' };
+      image = { bytes: frame.png, name: 'last-frame.png', label: LAST_FRAME_LABEL, contentType: 'image/png' };
     }
     const lastFrameOf = chain;
     const fetchImage = async (source: ImageSource, maxBytes: number): Promise<Uint8Array> => {

@@ -1,5 +1,5 @@
 import { byteSizeIn, bytesIn, formatByteSize } from '../util/format.js';
-import { text, type Text, type TextValue } from '../i18n/text.js';
+import { render, text, type Text, type TextValue } from '../i18n/text.js';
 import type createSharp from 'sharp';
 import type { Sharp, SharpOptions } from 'sharp';
 import { BotError, InvalidInputError } from '../errors.js';
@@ -43,6 +43,8 @@ export interface ImageInput {
   bytes: Uint8Array;
   /** The uploaded file name, used only in messages. */
   name: string;
+  /** Said instead of `name` for an image the bot made itself (ImageSource.label). */
+  label?: Text;
   /** What the uploader claimed; informational only, never trusted. */
   contentType?: string;
 }
@@ -67,8 +69,14 @@ const MIN_OUTPUT_SIDE = 64;
 
 const TYPE_NAMES: Record<SniffedImageType, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', gif: 'GIF' };
 
+/** An image as its refusals name it: the bot's own label in the reader's language, else its file name. */
+export function imageLabel(image: { name: string; label?: Text }): TextValue {
+  return image.label ?? image.name;
+}
+
 /** File names are user text that ends up in chat messages: keep them short and on one line. */
-function displayName(name: string): TextValue {
+function displayName({ name, label }: { name: string; label?: Text }): TextValue {
+  if (label) return (tr) => `“${render(label, tr)}”`;
   // eslint-disable-next-line no-control-regex -- stripping control characters is the point
   const clean = name.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   if (clean === '') return (tr) => `“${tr.t('core.images.unnamed')}”`;
@@ -77,17 +85,20 @@ function displayName(name: string): TextValue {
 }
 
 /** The one refusal for a file that is not an image we take, whether its metadata or its bytes said so. */
-function notAnImage(name: string, detail: Record<string, unknown>): InvalidInputError {
-  return new InvalidInputError(FIELD, text('core.images.notAnImage', { name: displayName(name) }), detail);
+function notAnImage(
+  image: { name: string; label?: Text },
+  detail: Record<string, unknown>,
+): InvalidInputError {
+  return new InvalidInputError(FIELD, text('core.images.notAnImage', { name: displayName(image) }), detail);
 }
 
 /**
  * Refuses, from its metadata alone (declared media type, file name), a file that is certainly not an image
  * we take, so a request is refused before anything is reserved or downloaded (see `declaredImageKind`).
  */
-export function checkDeclaredImageType(source: { name: string; contentType?: string }): void {
+export function checkDeclaredImageType(source: { name: string; label?: Text; contentType?: string }): void {
   if (declaredImageKind(source) === 'other') {
-    throw notAnImage(source.name, { name: source.name, claimedType: source.contentType, stage: 'metadata' });
+    throw notAnImage(source, { name: source.name, claimedType: source.contentType, stage: 'metadata' });
   }
 }
 
@@ -224,13 +235,13 @@ function maxPayloadBytes(prefix: string, maxChars: number): number {
  */
 export async function prepareImage(input: ImageInput, limits: ImageLimits): Promise<PreparedImage> {
   const { bytes } = input;
-  const shown = displayName(input.name);
+  const shown = displayName(input);
   const inputBytes = bytes.byteLength;
   const detail = { name: input.name, claimedType: input.contentType, inputBytes };
 
   const sourceType = sniffImageType(bytes);
   if (sourceType === undefined) {
-    throw notAnImage(input.name, {
+    throw notAnImage(input, {
       ...detail,
       // The first bytes tell the operator what was actually sent without logging the file.
       head: Buffer.from(bytes.subarray(0, 8)).toString('hex'),

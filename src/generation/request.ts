@@ -1,11 +1,12 @@
 import { byteSizeIn, orListIn } from '../util/format.js';
-import { text } from '../i18n/text.js';
+import { render, text, type Text } from '../i18n/text.js';
+import type { Translator } from '../i18n/translate.js';
 import type { GenerationLimits } from '../config.js';
 import { BotError, InvalidInputError } from '../errors.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { describeModel, type VideoSize } from '../video-api/models.js';
 import type { CreateVideoBody } from '../video-api/schemas.js';
-import { DATA_URI_LIMIT_CHARS, checkDeclaredImageType, prepareImage } from './images.js';
+import { DATA_URI_LIMIT_CHARS, checkDeclaredImageType, imageLabel, prepareImage } from './images.js';
 import {
   normalizeAspectRatio,
   normalizeModelSize,
@@ -24,9 +25,19 @@ export interface ImageSource {
   bytes?: Uint8Array;
   url?: string;
   name: string;
+  /**
+   * How people are told of an image the bot made itself (a frame of the video, an image of a resumed job), in
+   * their language; `name` is then only for the log.
+   */
+  label?: Text;
   contentType?: string;
   /** Declared size, when the platform says it: lets us refuse a huge file before downloading it. */
   size?: number;
+}
+
+/** What an adapter's refusal calls the image, in `tr`'s language. */
+export function imageNameIn(source: ImageSource, tr: Translator): string {
+  return source.label ? render(source.label, tr) : source.name;
 }
 
 export interface GenerationRequest {
@@ -117,7 +128,7 @@ export function validateRequest(
       throw new InvalidInputError(
         'images',
         text('core.generation.imageTooLarge', {
-          name: image.name,
+          name: imageLabel(image),
           size: byteSizeIn(size),
           limit: byteSizeIn(limits.maxImageBytes),
         }),
@@ -163,7 +174,12 @@ export async function buildValidatedRequest(
     const bytes = source.bytes ?? (await fetchSource(source, deps));
     const decode = () =>
       prepareImage(
-        { bytes, name: source.name, contentType: source.contentType },
+        {
+          bytes,
+          name: source.name,
+          ...(source.label ? { label: source.label } : {}),
+          contentType: source.contentType,
+        },
         {
           maxImageBytes: deps.limits.maxImageBytes,
           maxSide: deps.limits.imageMaxSide,

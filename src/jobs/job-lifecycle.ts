@@ -100,7 +100,11 @@ export function requestFromRecord(record: JobRecord): GenerationRequest {
     seconds: record.request.seconds,
     aspectRatio: record.request.aspectRatio,
     resolution: record.request.resolution,
-    images: record.request.imageRefs.map((ref, i) => ({ url: ref, name: `image ${i + 1}` })),
+    images: record.request.imageRefs.map((ref, i) => ({
+      url: ref,
+      name: `image-${i + 1}`,
+      label: text('core.images.numbered', { n: i + 1 }),
+    })),
     // Records from before models were chosen have none: they ran on the default model.
     ...(record.request.model === undefined ? {} : { model: record.request.model }),
   };
@@ -441,7 +445,14 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     if (record.chain) {
       // An extension's reference image is a frame of the video it continues, taken again.
       const frame = await deps.service.chain.lastFrame(record.chain, sink.fetchFile?.bind(sink));
-      request.images = [{ bytes: frame.png, name: 'last frame', contentType: 'image/png' }];
+      request.images = [
+        {
+          bytes: frame.png,
+          name: 'last-frame.png',
+          label: text('core.images.lastFrame'),
+          contentType: 'image/png',
+        },
+      ];
     }
     return { body: (await deps.service.prepare(request, sink.fetchImage)).body };
   }

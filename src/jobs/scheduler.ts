@@ -1,4 +1,5 @@
 import { text } from '../i18n/text.js';
+import type { Translator } from '../i18n/translate.js';
 import { BotError } from '../errors.js';
 import { createDurationHistory } from '../generation/poll-schedule.js';
 import { createFairQueue, type QueueEntry } from './fair-queue.js';
@@ -36,14 +37,21 @@ interface Waiting extends QueueEntry {
 }
 
 /** The refusal past MAX_JOBS_PER_USER, naming the cap and the user's jobs (by their prompts). */
-export function tooManyJobs(userKey: string, prompts: string[], maxPerUser: number): BotError {
-  const list = prompts.map((prompt) => `“${prompt.slice(0, 40)}${prompt.length > 40 ? '…' : ''}”`);
+/** `prompts`: the user's jobs in progress; `undefined` for one being accepted elsewhere this instant. */
+export function tooManyJobs(
+  userKey: string,
+  prompts: ReadonlyArray<string | undefined>,
+  maxPerUser: number,
+): BotError {
+  const quoted = (prompt: string) => `“${prompt.slice(0, 40)}${prompt.length > 40 ? '…' : ''}”`;
+  const list = (tr: Translator) =>
+    prompts.map((prompt) => (prompt === undefined ? tr.t('core.jobs.justSent') : quoted(prompt)));
   const n = prompts.length;
   return new BotError('too_many_jobs', `user has ${n} jobs admitted`, {
     userMessage: text('core.jobs.tooMany', {
       count: n,
       max: maxPerUser,
-      prompts: (tr) => list.join(tr.t('core.format.separator')),
+      prompts: (tr) => list(tr).join(tr.t('core.format.separator')),
     }),
     detail: { userKey, admitted: n, maxPerUser },
   });

@@ -1,4 +1,4 @@
-import type { Translator } from '../i18n/translate.js';
+import { translator, type Translator } from '../i18n/translate.js';
 
 /**
  * Numbers, sizes and times as people read them, in every message the bot writes (one place, so every
@@ -38,10 +38,8 @@ export function formatElapsed(ms: number): string {
  * "2026-11-26 00:00 UTC" — unambiguous for users in any time zone. With `tr`, in the reader's language
  * ("2026-11-26 00:00（UTC）").
  */
-export function formatResetTime(resetsAt: number | undefined, tr?: Translator): string {
-  if (tr && tr.language !== 'en') return resetTimeIn(resetsAt)(tr);
-  if (resetsAt === undefined) return 'never (a lifetime allowance)';
-  return `${new Date(resetsAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+export function formatResetTime(resetsAt: number | undefined, tr: Translator = translator('en')): string {
+  return resetTimeIn(resetsAt)(tr);
 }
 
 /**

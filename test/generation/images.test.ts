@@ -4,6 +4,8 @@ import sharp from 'sharp';
 import type { Create } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BotError, InvalidInputError } from '../../src/errors.js';
+import { text } from '../../src/i18n/text.js';
+import { translator } from '../../src/i18n/translate.js';
 import {
   DATA_URI_LIMIT_CHARS,
   MAX_INPUT_PIXELS,
@@ -143,6 +145,13 @@ describe('prepareImage refusals', () => {
     const random = new Uint8Array(4096).map((_, i) => (i * 131 + 7) % 253);
     const error = await expectInvalid(prepareImage({ bytes: random, name: 'noise.jpg' }, LIMITS));
     expect(error.userMessage).toBe('“noise.jpg” is not a PNG, JPEG, WebP or GIF image.');
+  });
+
+  it('names an image the bot made by its label, in the reader’s language, not its file name', async () => {
+    const label = text('core.images.lastFrame');
+    const error = await expectInvalid(prepareImage({ bytes: PDF, name: 'last-frame.png', label }, LIMITS));
+    expect(error.userMessage).toBe('“the last frame of the video” is not a PNG, JPEG, WebP or GIF image.');
+    expect(error.userMessageIn(translator('zh-CN'))).toContain('“视频的最后一帧”');
   });
 
   it('refuses an oversized file before decoding it', async () => {

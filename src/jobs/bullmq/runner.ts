@@ -208,7 +208,7 @@ export async function createBullmqRunner(
             if (!mine) return;
             const prompts = await Promise.all(
               // A job being accepted elsewhere this instant has no record yet.
-              mine.map(async (other) => (await deps.jobs.get(other))?.request.prompt ?? '(just sent)'),
+              mine.map(async (other) => (await deps.jobs.get(other))?.request.prompt),
             );
             throw tooManyJobs(key, prompts, limits.maxPerUser);
           },

@@ -84,6 +84,10 @@ export const core = {
     '{name} looks like a {type} image but could not be read; it may be damaged or incomplete.',
   'core.images.notSmallEnough': '{name} could not be made small enough to send to the video service.',
   'core.images.unnamed': 'image',
+  // The reference image of an extension, named in its refusals.
+  'core.images.lastFrame': 'the last frame of the video',
+  // An image of a job resumed after a restart, whose file name was not kept.
+  'core.images.numbered': 'image {n, number}',
 
   // src/generation/video-job.ts: a job's end, said in the job's language.
   'core.job.failedWithReason': 'The video could not be generated: {reason}',
@@ -145,6 +149,8 @@ export const core = {
   'core.usage.adminOnly': 'Only an admin or a bot owner can see usage here; see your own with /quota show.',
 
   // src/jobs. {prompts}: the user's jobs' prompts, quoted.
+  // In core.jobs.tooMany's list: a job being accepted this instant, whose prompt is not readable yet.
+  'core.jobs.justSent': '(just sent)',
   'core.jobs.tooMany':
     'You already have {count, plural, one {# video} other {# videos}} in progress (the limit is {max, number}): {prompts}. Wait for one to finish, or cancel one.',
   // {by}: who cancelled (a mention, or the platform's word for an admin or the requester).

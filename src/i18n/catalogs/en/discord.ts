@@ -49,6 +49,8 @@ export const discord = {
   'discord.image.notAttachment': '“{name}” is not a Discord attachment, so the bot will not fetch it.',
   'discord.image.gone': '“{name}” is no longer available on Discord.',
   'discord.image.notGiven': 'Discord did not give the bot “{name}”. Please try again.',
+  // An embed's image without a title, named in its refusals.
+  'discord.image.embedded': 'embedded image',
   'discord.image.tooLarge': '“{name}” is larger than the {limit, number} MB limit.',
 
   // Mentions (the space's language: a reply in the channel).

@@ -60,6 +60,8 @@ export const core: Record<keyof typeof en, string> = {
   'core.images.unreadable': '{name} 看起来是 {type} 图片，但无法读取，可能已损坏或不完整。',
   'core.images.notSmallEnough': '{name} 无法压缩到能发送给视频服务的大小。',
   'core.images.unnamed': '图片',
+  'core.images.lastFrame': '视频的最后一帧',
+  'core.images.numbered': '第 {n, number} 张图片',
 
   'core.job.failedWithReason': '视频生成失败：{reason}',
   'core.job.failedNoReason': '视频生成失败，视频服务没有说明原因。',
@@ -105,6 +107,7 @@ export const core: Record<keyof typeof en, string> = {
   'core.usage.ownerOnly': '只有机器人所有者才能查看整个机器人的用量。',
   'core.usage.adminOnly': '只有管理员或机器人所有者才能查看这里的用量；查看你自己的用量请用 /quota show。',
 
+  'core.jobs.justSent': '（刚刚提交的）',
   'core.jobs.tooMany':
     '你已有 {count, plural, other {# 个视频}}在生成中（上限为 {max, number} 个）：{prompts}。请等其中一个完成，或取消一个。',
   'core.jobs.cancelled': '已被 {by} 取消。',

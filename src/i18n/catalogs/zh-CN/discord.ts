@@ -42,6 +42,7 @@ export const discord: Record<keyof typeof en, string> = {
   'discord.image.notAttachment': '“{name}”不是 Discord 附件，机器人不会下载它。',
   'discord.image.gone': 'Discord 上的“{name}”已不存在。',
   'discord.image.notGiven': 'Discord 没有把“{name}”交给机器人，请重试。',
+  'discord.image.embedded': '嵌入的图片',
   'discord.image.tooLarge': '“{name}”超过了 {limit, number} MB 的上限。',
 
   'discord.mention.noImages':
