@@ -43,7 +43,6 @@ const fullPromptHint = (tr: Translator) => tr.t('slack.shortcut.fullPromptHint',
 /** Where the bot is not enabled, in English: no users.info lookup is made there for the user's locale. */
 const notEnabled = () => slackFormat(() => undefined).notEnabled('');
 /** A form Slack handed back unreadable: no user is known to look up, so English. */
-const formUnreadable = () => translator().t('slack.form.unreadable');
 
 const actionMessageSchema = z.object({
   message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
@@ -67,6 +66,12 @@ type AnimateState = z.infer<typeof animateStateSchema>;
  * A form submission (Animate and Extend share its shape) and the state the bot put in its private_metadata;
  * undefined when either does not parse (a stale or forged view).
  */
+/** Who sent a view submission, read apart from the rest so an unreadable form is still answered in their language. */
+const submitterSchema = z.object({
+  user: z.object({ id: z.string(), team_id: z.string().optional() }),
+  team: z.object({ id: z.string() }).nullish(),
+});
+
 function readSubmission<M extends z.ZodType>(
   body: unknown,
   metadataSchema: M,
@@ -91,6 +96,18 @@ const BUTTON_COMMANDS = {
 
 export function registerInteractions(context: SlackContext): void {
   const { bolt, log } = context;
+
+  /**
+   * A submission that does not parse never reaches the dispatcher, so the settings' language is unknown: the
+   * submitter's own locale, where the bot works (elsewhere no users.info lookup, as for commands).
+   */
+  async function formUnreadable(body: unknown): Promise<string> {
+    const who = submitterSchema.safeParse(body).data;
+    const teamId = who?.team?.id ?? who?.user.team_id ?? '';
+    const enabled = who !== undefined && context.core().allows({ platform: 'slack', spaceId: teamId });
+    const locale = enabled ? (await context.lookupUser(who.user.id, teamId)).locale : undefined;
+    return translator(pickLanguage([locale])).t('slack.form.unreadable');
+  }
 
   for (const [actionId, command] of Object.entries(BUTTON_COMMANDS)) {
     bolt.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action }) => {
@@ -193,7 +210,7 @@ export function registerInteractions(context: SlackContext): void {
   bolt.view(EXTEND_VIEW, async ({ ack, body }) => {
     const read = readSubmission(body, extendMetadataSchema);
     if (!read) {
-      await ack({ response_action: 'errors', errors: { prompt: formUnreadable() } });
+      await ack({ response_action: 'errors', errors: { prompt: await formUnreadable(body) } });
       log.warn('ignoring an Extend submission that does not parse');
       return;
     }
@@ -296,7 +313,7 @@ export function registerInteractions(context: SlackContext): void {
   bolt.view(ANIMATE_VIEW, async ({ ack, body }) => {
     const read = readSubmission(body, animateStateSchema);
     if (!read) {
-      await ack({ response_action: 'errors', errors: { prompt: formUnreadable() } });
+      await ack({ response_action: 'errors', errors: { prompt: await formUnreadable(body) } });
       log.warn('ignoring an Animate submission that does not parse');
       return;
     }

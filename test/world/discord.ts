@@ -56,11 +56,12 @@ export const discordSeed = {
 export const MANAGE_GUILD = '32';
 const VIEW_CHANNEL_ONLY = String(1024);
 
-function seededGuilds(extraMembers: DiscordPerson[]): GuildInput[] {
+function seededGuilds(extraMembers: DiscordPerson[], locale?: string): GuildInput[] {
   const s = discordSeed;
   return [
     {
       id: s.guildId,
+      ...(locale === undefined ? {} : { locale }),
       channels: [
         { id: s.general, name: 'general' },
         { id: s.videos, name: 'videos' },
@@ -126,6 +127,8 @@ export interface DiscordWorldOptions extends BackendOptions, Omit<DiscordProcess
   emulator?: Omit<DiscordEmulatorOptions, 'guilds' | 'bot'>;
   /** Members of the seeded guild besides admin, alice, bob and carol. */
   members?: DiscordPerson[];
+  /** The seeded guild's locale (`preferred_locale`, `guild_locale`) from the start; default `en-US`. */
+  guildLocale?: string;
 }
 
 export interface DiscordWorld {
@@ -154,7 +157,7 @@ export function startDiscordWorld(options: DiscordWorldOptions = {}): Promise<Di
     const discord = await startDiscordEmulator({
       ...options.emulator,
       bot: { id: discordSeed.botId, username: 'emu-bot' },
-      guilds: seededGuilds(options.members ?? []),
+      guilds: seededGuilds(options.members ?? [], options.guildLocale),
     });
     stack.push(() => discord.close());
 
