@@ -49,7 +49,7 @@ describe('Discord: the core’s refusals in the user’s language', () => {
     await first.waitForOriginal((m) => m.attachments.length > 0, 15_000);
     const second = await imagine(discord, 'a kite', 'zh-CN');
     expect(await refusalOf(discord, second)).toMatch(
-      /^⚠️ 你今天已用 1，共 1 个视频。你的额度将于 \d{4}-\d\d-\d\d 00:00（UTC）重置。$/,
+      /^⚠️ 你今天的额度为 1 个视频，已用 1。你的额度将于 \d{4}-\d\d-\d\d 00:00（UTC）重置。$/,
     );
 
     // An English user gets the same refusal in English.

@@ -144,13 +144,13 @@ describe('quota and jobs refusals in the reader’s language', () => {
     await quota.reserve(alice, 'a', 6);
     const error = await refusal(quota.reserve(alice, 'b', 6));
     expect(error.userMessageIn(zh)).toBe(
-      '你本周已用 1，共 1 个视频。你的额度将于 2026-11-30 00:00（UTC）重置。',
+      '你本周的额度为 1 个视频，已用 1。你的额度将于 2026-11-30 00:00（UTC）重置。',
     );
     const budget = quotaWith({ QUOTA_DEFAULT: '5', BUDGET_PER_PERIOD: '1' });
     await budget.reserve(alice, 'a', 6);
     const refused = await refusal(budget.reserve(alice, 'b', 6));
     expect(refused.userMessageIn(zh)).toBe(
-      '本机器人今天的视频预算已用 1，共 1 个视频，暂不接受新请求。预算将于 2026-11-26 00:00（UTC）重置。',
+      '本机器人今天的视频预算已用 1，上限 1 个视频，暂不接受新请求。预算将于 2026-11-26 00:00（UTC）重置。',
     );
   });
 
@@ -162,7 +162,7 @@ describe('quota and jobs refusals in the reader’s language', () => {
       'Used 1 of 5 videos today. Across all servers: 1 of 8 videos. It resets at 2026-11-26 00:00 UTC.',
     );
     expect(describeQuota(status, '服务器', zh)).toBe(
-      '今天已用 1，共 5 个视频。所有服务器合计：已用 1，共 8 个视频。将于 2026-11-26 00:00（UTC）重置。',
+      '今天已用 1，上限 5 个视频。所有服务器合计已用 1，上限 8 个视频。将于 2026-11-26 00:00（UTC）重置。',
     );
   });
 
@@ -270,7 +270,7 @@ describe('Extend’s refusals in the reader’s language', () => {
     );
     expect(error.localized(zh)).toBeInstanceOf(NotAVideoError);
     expect(error.localized(zh).userMessage).toBe(
-      '这个文件不是我能读取的视频（需要 MP4），所以无法续接。没有扣费。',
+      '这个文件不是我能读取的视频（需要 MP4），所以无法延长。没有扣除额度。',
     );
   });
 
@@ -278,7 +278,7 @@ describe('Extend’s refusals in the reader’s language', () => {
     const error = new JoinTooLargeError(25 * 1024 * 1024);
     expect(error.userMessage).toContain("this bot's limit of 25.0 MB");
     expect(error.userMessageIn(zh)).toBe(
-      '续接后的视频会超过本机器人 25 MB 的上限，所以没有生成。这段没有扣费。',
+      '延长后的视频会超过本机器人 25 MB 的上限，所以没有生成。这一段没有扣除额度。',
     );
   });
 });

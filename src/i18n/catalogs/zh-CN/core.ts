@@ -19,7 +19,7 @@ export const core: Record<keyof typeof en, string> = {
   'core.error.quota_exceeded': '你的视频额度已用完。',
   'core.error.forbidden': '只有管理员才能这样做。',
   'core.error.not_enabled': '这里没有启用本机器人。',
-  'core.error.unreachable': '我无法在这个频道发消息，所以没有开始生成，也没有扣费。',
+  'core.error.unreachable': '我无法在这个频道发消息，所以没有开始生成，也没有扣除额度。',
   'core.error.aborted': '请求已停止。',
   'core.error.internal': '我们这边出了点问题，请再试一次。',
 
@@ -75,10 +75,10 @@ export const core: Record<keyof typeof en, string> = {
   'core.videoApi.tooLarge': '生成的视频超过了本机器人 {limit} 的上限。',
   'core.videoApi.tooLargeSized': '生成的视频有 {size}，超过了本机器人 {limit} 的上限。',
   'core.chain.previousGone':
-    '要续接的视频已经不在了（视频服务和聊天里都没有保存），所以没有生成任何内容。这段没有扣费。',
+    '要延长的视频已经不在了（视频服务和聊天里都没有保存），所以没有生成任何内容。这一段没有扣除额度。',
   'core.chain.tooBig':
-    '这个视频是 {width, number}×{height, number}，我只能续接长边不超过 {max, number} 像素的视频。没有扣费。',
-  'core.chain.tooManyFps': '这个视频每秒 {fps} 帧，我只能续接不超过 {max} 帧每秒的视频。没有扣费。',
+    '这个视频是 {width, number}×{height, number}，我只能延长长边不超过 {max, number} 像素的视频。没有扣除额度。',
+  'core.chain.tooManyFps': '这个视频每秒 {fps} 帧，我只能延长不超过 {max} 帧每秒的视频。没有扣除额度。',
   'core.quota.amount':
     '{unit, select, videos {{n, plural, other {# 个视频}}} seconds {{n, plural, other {# 秒}}} other {{n, plural, other {# 积分}}}}',
   'core.quota.period': '{period, select, day {今天} week {本周} month {本月} other {累计}}',
@@ -87,23 +87,23 @@ export const core: Record<keyof typeof en, string> = {
   'core.quota.ownerOnlyGlobal': '只有机器人所有者才能查看或修改用户在所有使用本机器人的地方的上限。',
   'core.quota.limitRange': '上限必须是 0 到 {max, number} 之间的整数。',
   'core.quota.budgetUsed':
-    '本机器人{when}的视频预算已用 {used, number}，共 {limit}{need, select, credits {；这个视频需要 {cost}} seconds {；这个视频需要 {cost}} other {}}，{partly, select, yes {无法处理这个请求} other {暂不接受新请求}}。{resets, select, yes {预算将于 {at}重置。} other {预算不会自动重置，需要运维人员调高。}}',
+    '本机器人{when}的视频预算已用 {used, number}，上限 {limit}{need, select, credits {；这个视频需要 {cost}} seconds {；这个视频需要 {cost}} other {}}，{partly, select, yes {无法处理这个请求} other {暂不接受新请求}}。{resets, select, yes {预算将于 {at}重置。} other {预算不会自动重置，需要运维人员调高。}}',
   'core.quota.zeroHere': '你在这里不能生成视频（你的额度为 0）。如有误，请联系管理员。',
   'core.quota.zeroGlobal':
     '你不能生成视频（你在所有使用本机器人的地方的上限为 0）。如有误，请联系机器人所有者。',
   'core.quota.reset': '{scope, select, global {你的上限将于 {at}重置。} other {你的额度将于 {at}重置。}}',
   'core.quota.usedVideos':
-    '你{when}{scope, select, global {在所有使用本机器人的地方} other {}}已用 {used, number}，共 {limit}。{reset}',
+    '你{when}{scope, select, global {在所有使用本机器人的地方} other {}}的额度为 {limit}，已用 {used, number}。{reset}',
   'core.quota.left':
     '你{when}{scope, select, global {在所有使用本机器人的地方} other {}}的额度共 {limit}，只剩 {left}。{reset}',
   'core.quota.needSeconds': '这个 {seconds} 秒的视频需要 {cost}，但{left}',
   'core.quota.costCredits': '这个视频需要 {cost}，但{left}',
   'core.quota.show':
-    '{when}已用 {used, number}，共 {limit}。{global, select, yes {所有{spaces}合计：已用 {globalUsed, number}，共 {globalLimit}。} other {}}{resets, select, yes {将于 {at}重置。} other {永不重置。}}',
+    '{when}已用 {used, number}，上限 {limit}。{global, select, yes {所有{spaces}合计已用 {globalUsed, number}，上限 {globalLimit}。} other {}}{resets, select, yes {将于 {at}重置。} other {永不重置。}}',
   'core.quota.showGlobalUnlimited':
-    '{when}在所有{spaces}共用了 {used}，没有全局上限。{resets, select, yes {将于 {at}重置。} other {永不重置。}}',
+    '{when}在所有{spaces}共用了 {used}，没有总上限。{resets, select, yes {将于 {at}重置。} other {永不重置。}}',
   'core.quota.showGlobal':
-    '{when}在所有{spaces}已用 {used, number}，共 {limit}（{source, select, owner {由机器人所有者设定} other {默认值}}）。{resets, select, yes {将于 {at}重置。} other {永不重置。}}',
+    '{when}在所有{spaces}已用 {used, number}，上限 {limit}（{source, select, owner {由机器人所有者设定} other {默认值}}）。{resets, select, yes {将于 {at}重置。} other {永不重置。}}',
   'core.usage.ownerOnly': '只有机器人所有者才能查看整个机器人的用量。',
   'core.usage.adminOnly': '只有管理员或机器人所有者才能查看这里的用量；查看你自己的用量请用 /quota show。',
 
@@ -112,12 +112,12 @@ export const core: Record<keyof typeof en, string> = {
     '你已有 {count, plural, other {# 个视频}}在生成中（上限为 {max, number} 个）：{prompts}。请等其中一个完成，或取消一个。',
   'core.jobs.cancelled': '已被 {by} 取消。',
   'core.jobs.cancelledCharged': '已被 {by} 取消；视频服务已经开始生成，所以仍计入额度。',
-  'core.jobs.imagesTooSlow': '获取和处理你的图片耗时过长，所以没有开始生成，也没有扣费。请再试一次。',
+  'core.jobs.imagesTooSlow': '获取和处理你的图片耗时过长，所以没有开始生成，也没有扣除额度。请再试一次。',
   'core.jobs.restartedBeforeSubmit': '机器人在你的视频发送给视频服务之前重启了。',
-  'core.extend.gone': '机器人已经不认识这个视频了，无法续接。请改为回复该视频并附上提示词。',
-  'core.extend.noVideo': '请回复一个视频（MP4）并附上提示词来续接它。',
+  'core.extend.gone': '机器人已没有这个视频的记录，无法延长。请直接回复该视频并附上提示词。',
+  'core.extend.noVideo': '请回复一个视频（MP4）并附上提示词来延长它。',
   'core.extend.tooLong':
-    '续接后视频将长达 {total, number} 秒，上限是 {max, number} 秒（现在是 {now, number} 秒）。没有扣费。',
+    '延长后视频将长达 {total, number} 秒，上限是 {max, number} 秒（现在是 {now, number} 秒）。没有扣除额度。',
   'core.settings.adminOnly': '只有管理员（或机器人所有者）才能修改这些设置。',
   'core.settings.banEmpty': '请给出要屏蔽的词、短语或 /正则表达式/。',
   'core.settings.banTooLong': '屏蔽规则最多 {max, number} 个字符，这条有 {length, number} 个。',
@@ -155,9 +155,9 @@ export const core: Record<keyof typeof en, string> = {
   'core.settings.show.bansEmpty': '屏蔽列表：空',
   'core.settings.show.bans': '屏蔽列表（{count, number} 条）：{bans}',
   'core.settings.show.bansHidden': '屏蔽列表：{count, plural, other {# 条}}（管理员可见）',
-  'core.video.notAVideo': '这个文件不是我能读取的视频（需要 MP4），所以无法续接。没有扣费。',
-  'core.video.ffmpegUnavailable': '机器人暂时无法处理视频，已通知运维人员。没有扣费。',
-  'core.video.joinTooLarge': '续接后的视频会超过本机器人 {limit} 的上限，所以没有生成。这段没有扣费。',
-  'core.video.joinFailed': '无法把这几段合成一个视频。这段没有扣费。',
+  'core.video.notAVideo': '这个文件不是我能读取的视频（需要 MP4），所以无法延长。没有扣除额度。',
+  'core.video.ffmpegUnavailable': '机器人暂时无法处理视频，已通知运维人员。没有扣除额度。',
+  'core.video.joinTooLarge': '延长后的视频会超过本机器人 {limit} 的上限，所以没有生成。这一段没有扣除额度。',
+  'core.video.joinFailed': '无法把这几段合成一个视频。这一段没有扣除额度。',
   'core.store.busy': '另一项更改正在保存，请稍后再试。',
 };
