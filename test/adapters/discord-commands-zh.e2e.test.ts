@@ -73,7 +73,9 @@ describe('Discord: a zh-CN user gets the commands’ answers in Chinese', () => 
   });
 
   it('/jobs answers in Chinese, and refuses `all` to a non-admin in Chinese', async ({ world }) => {
-    expect(await answer(world, alice, { name: 'jobs' })).toBe('你最近没有在这里生成过视频。试试 `/imagine`。');
+    expect(await answer(world, alice, { name: 'jobs' })).toBe(
+      '你最近没有在这里生成过视频。试试 `/imagine`。',
+    );
     const refused = await answer(world, bob, {
       name: 'jobs',
       options: [{ name: 'all', value: true }],

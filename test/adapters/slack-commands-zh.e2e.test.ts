@@ -31,6 +31,8 @@ describe('Slack: a zh-CN user gets the commands’ answers in Chinese', () => {
     expect(await privately(world, ZH_USER, '/quota', `set <@${ZH_USER}> 5`)).toMatch(
       /只有.+（或机器人所有者）才能修改额度。$/,
     );
-    expect(await privately(world, ZH_USER, '/jobs', '')).toBe('你最近没有在这里生成过视频。试试 `/imagine`。');
+    expect(await privately(world, ZH_USER, '/jobs', '')).toBe(
+      '你最近没有在这里生成过视频。试试 `/imagine`。',
+    );
   });
 });
