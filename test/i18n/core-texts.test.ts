@@ -174,6 +174,10 @@ describe('quota and jobs refusals in the reader’s language', () => {
     expect(error.userMessageIn(zh)).toBe(
       '你已有 2 个视频在生成中（上限为 2 个）：“a fox”、“a cat”。请等其中一个完成，或取消一个。',
     );
+    // A job being accepted elsewhere this instant has no prompt to show yet.
+    const racing = tooManyJobs('discord:g:u', ['a fox', undefined], 2);
+    expect(racing.userMessage).toContain('“a fox”, (just sent).');
+    expect(racing.userMessageIn(zh)).toContain('“a fox”、刚提交的一个视频。');
     const cancelled = cancelledError(new CancelRequest('<@42>'), true);
     expect(cancelled.userMessageIn(zh)).toBe('已被 <@42> 取消；视频服务已经开始生成，所以仍计入额度。');
   });

@@ -107,7 +107,7 @@ export const core: Record<keyof typeof en, string> = {
   'core.usage.ownerOnly': '只有机器人所有者才能查看整个机器人的用量。',
   'core.usage.adminOnly': '只有管理员或机器人所有者才能查看这里的用量；查看你自己的用量请用 /quota show。',
 
-  'core.jobs.justSent': '（刚刚提交的）',
+  'core.jobs.justSent': '刚提交的一个视频',
   'core.jobs.tooMany':
     '你已有 {count, plural, other {# 个视频}}在生成中（上限为 {max, number} 个）：{prompts}。请等其中一个完成，或取消一个。',
   'core.jobs.cancelled': '已被 {by} 取消。',
