@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
 /**
  * Preloaded into the bot process by the benchmarks (`node --import dist/bench/loop-lag-hook.js
@@ -34,6 +35,10 @@ if (process.env.BENCH_LOOP_LAG === '1' && process.send) {
   process.on('message', (message: unknown) => {
     const cmd = typeof message === 'object' && message !== null && 'cmd' in message ? message.cmd : undefined;
     if (cmd === 'reset') histogram.reset();
+    // For finding what a job retains: bench/cost-per-job.ts with BENCH_HEAP_SNAPSHOT=<dir>.
+    if (cmd === 'snapshot' && typeof message === 'object' && message !== null && 'path' in message) {
+      process.send?.({ type: 'snapshot', path: writeHeapSnapshot(String(message.path)) });
+    }
     if (cmd === 'report') {
       const collect =
         typeof message === 'object' && message !== null && 'gc' in message && message.gc === true;
