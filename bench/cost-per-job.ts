@@ -120,8 +120,7 @@ async function measure(jobs: number): Promise<Level> {
   const bot = spawn(
     process.execPath,
     [
-      // Node 20 crashes (SIGSEGV) writing a heap snapshot with a 1 MB semi-space; what is live does not depend on it.
-      ...(process.env.BENCH_HEAP_SNAPSHOT ? [] : PRODUCTION_NODE_FLAGS),
+      ...PRODUCTION_NODE_FLAGS,
       '--expose-gc',
       '--import',
       './dist/bench/loop-lag-hook.js',
@@ -191,6 +190,7 @@ async function measure(jobs: number): Promise<Level> {
     await sleep(1000);
     const idle = await report(bot, true);
     const cpuStart = idle.cpuMs;
+    if (process.env.BENCH_HEAP_PROFILE) bot.send({ cmd: 'sample-start' });
     const started = Date.now();
 
     const handles = await send(0, jobs, (i) => `a burst of fireworks for user${i}`);
@@ -223,12 +223,12 @@ async function measure(jobs: number): Promise<Level> {
     const steady = await report(bot);
     const pollsPerSecond = (polls - pollsBefore) / ((Date.now() - windowStart) / 1000);
     const live = await report(bot, true);
-    if (process.env.BENCH_HEAP_SNAPSHOT) {
+    if (process.env.BENCH_HEAP_PROFILE) {
       await new Promise((resolve) => {
         bot.once('message', resolve);
         bot.send({
-          cmd: 'snapshot',
-          path: join(process.env.BENCH_HEAP_SNAPSHOT ?? '.', `${jobs}.heapsnapshot`),
+          cmd: 'sample-stop',
+          path: join(process.env.BENCH_HEAP_PROFILE ?? '.', `${jobs}.heapprofile`),
         });
       });
     }

@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { writeHeapSnapshot } from 'node:v8';
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
 
 /**
  * Preloaded into the bot process by the benchmarks (`node --import dist/bench/loop-lag-hook.js
@@ -32,12 +33,30 @@ if (process.env.BENCH_LOOP_LAG === '1' && process.send) {
   histogram.enable();
   const lag = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
   const gc = (globalThis as { gc?: () => void }).gc;
+  let session: Session | undefined;
   process.on('message', (message: unknown) => {
     const cmd = typeof message === 'object' && message !== null && 'cmd' in message ? message.cmd : undefined;
     if (cmd === 'reset') histogram.reset();
-    // For finding what a job retains: bench/cost-per-job.ts with BENCH_HEAP_SNAPSHOT=<dir>.
-    if (cmd === 'snapshot' && typeof message === 'object' && message !== null && 'path' in message) {
-      process.send?.({ type: 'snapshot', path: writeHeapSnapshot(String(message.path)) });
+    // For finding what a job retains (bench/cost-per-job.ts with BENCH_HEAP_PROFILE=<dir>): V8's sampling heap
+    // profiler keeps the allocation stacks of what is still live. Heap snapshots crash this process on Node 20.
+    if (cmd === 'sample-start') {
+      session ??= new Session();
+      session.connect();
+      session.post('HeapProfiler.startSampling', { samplingInterval: 1024 });
+    }
+    if (
+      cmd === 'sample-stop' &&
+      session &&
+      typeof message === 'object' &&
+      message !== null &&
+      'path' in message
+    ) {
+      const path = String(message.path);
+      session.post('HeapProfiler.getSamplingProfile', (error, result) => {
+        if (!error) writeFileSync(path, JSON.stringify(result.profile));
+        session?.post('HeapProfiler.stopSampling');
+        process.send?.({ type: 'sampled', path });
+      });
     }
     if (cmd === 'report') {
       const collect =

@@ -113,18 +113,6 @@ if (outcomes.has('discord-burst')) {
     meets(num(b, 'missedDeadlines'), (v) => v === 0),
   );
   add(
-    `Bot RSS with ${count(num(b, 'inFlight'))} jobs in flight (Discord, compiled bot, own process, SQLite store)`,
-    `${fixed(num(b, 'rssMaxMb'), 0)} MB max over 10 s (JS heap in use ${fixed(num(b, 'heapUsedMb'), 0)} MB, buffers ${fixed(num(b, 'externalMb'), 0)} MB)`,
-    '≤ 200 MB',
-    meets(num(b, 'rssMaxMb'), (v) => v <= 200),
-  );
-  add(
-    `Event-loop lag in the bot with ${count(num(b, 'inFlight'))} jobs in flight`,
-    `p50 ${ms(num(b, 'lagP50Ms'), 1)}, p99 ${ms(num(b, 'lagP99Ms'), 1)}, max ${ms(num(b, 'lagMaxMs'), 1)}`,
-    'p99 ≤ 20 ms',
-    meets(num(b, 'lagP99Ms'), (v) => v <= 20),
-  );
-  add(
     'Event-loop lag in the bot during the 500-command burst (context)',
     `p99 ${ms(num(b, 'burstLagP99Ms'), 1)}, max ${ms(num(b, 'burstLagMaxMs'), 1)}`,
     '—',
