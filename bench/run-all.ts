@@ -141,7 +141,7 @@ if (outcomes.has('cost-per-job')) {
   // Flat: the dearest level within a quarter of the 1,000-job figure (fewer polls per job above the cap).
   const cpu = levels.map((n) => num(b, `cpuMsPerJobAt${n}`));
   add(
-    `CPU per job, submit → delivered (generation ${fixed(num(b, 'generationMs') / 1000, 0)} s)`,
+    `CPU per job, submit → delivered (generation ${fixed(num(b, 'generationBaseMs') / 1000, 0)} s + 15 ms per job in flight)`,
     levels
       .map(
         (n, i) =>
