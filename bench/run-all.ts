@@ -15,6 +15,7 @@ import { fixed } from './stats.js';
 
 const BENCHES = [
   { name: 'discord-burst', file: 'discord-burst.ts' },
+  { name: 'cost-per-job', file: 'cost-per-job.ts' },
   { name: 'slack-burst', file: 'slack-burst.ts' },
   { name: 'e2e-overhead', file: 'e2e-overhead.ts' },
   { name: 'poll', file: 'poll.ts' },
@@ -112,21 +113,63 @@ if (outcomes.has('discord-burst')) {
     meets(num(b, 'missedDeadlines'), (v) => v === 0),
   );
   add(
-    `Bot RSS with ${count(num(b, 'inFlight'))} jobs in flight (Discord, compiled bot, own process, SQLite store)`,
-    `${fixed(num(b, 'rssMaxMb'), 0)} MB max over 10 s (JS heap in use ${fixed(num(b, 'heapUsedMb'), 0)} MB, buffers ${fixed(num(b, 'externalMb'), 0)} MB)`,
-    '≤ 200 MB',
-    meets(num(b, 'rssMaxMb'), (v) => v <= 200),
-  );
-  add(
-    `Event-loop lag in the bot with ${count(num(b, 'inFlight'))} jobs in flight`,
-    `p50 ${ms(num(b, 'lagP50Ms'), 1)}, p99 ${ms(num(b, 'lagP99Ms'), 1)}, max ${ms(num(b, 'lagMaxMs'), 1)}`,
-    'p99 ≤ 20 ms',
-    meets(num(b, 'lagP99Ms'), (v) => v <= 20),
-  );
-  add(
     'Event-loop lag in the bot during the 500-command burst (context)',
     `p99 ${ms(num(b, 'burstLagP99Ms'), 1)}, max ${ms(num(b, 'burstLagMaxMs'), 1)}`,
     '—',
+  );
+}
+if (outcomes.has('cost-per-job')) {
+  const b = 'cost-per-job';
+  const levels = [100, 1000, 5000];
+  add(
+    'Bot RSS by jobs in flight (Discord, compiled bot, own process, SQLite store; live heap after a GC)',
+    levels
+      .map(
+        (n) =>
+          `${count(n)}: ${fixed(num(b, `rssMbAt${n}`), 0)} MB (heap ${fixed(num(b, `heapMbAt${n}`), 0)} MB)`,
+      )
+      .join('; '),
+    '≤ 200 MB at 1,000',
+    meets(num(b, 'rssMbAt1000'), (v) => v <= 200),
+  );
+  add(
+    'Bot RSS per extra job in flight',
+    `${fixed(num(b, 'rssKbPerJobLow'), 1)} KB (100 → 1,000), ${fixed(num(b, 'rssKbPerJobHigh'), 1)} KB (1,000 → 5,000); live heap ${fixed(num(b, 'heapKbPerJobLow'), 1)} / ${fixed(num(b, 'heapKbPerJobHigh'), 1)} KB`,
+    '≤ 20 KB both',
+    meets(Math.max(num(b, 'rssKbPerJobLow'), num(b, 'rssKbPerJobHigh')), (v) => v <= 20),
+  );
+  // Flat: the dearest level within a quarter of the 1,000-job figure (fewer polls per job above the cap).
+  const cpu = levels.map((n) => num(b, `cpuMsPerJobAt${n}`));
+  add(
+    `CPU per job, submit → delivered (generation ${fixed(num(b, 'generationBaseMs') / 1000, 0)} s + 15 ms per job in flight)`,
+    levels
+      .map(
+        (n, i) =>
+          `${count(n)}: ${fixed(cpu[i] ?? NaN, 1)} ms (${fixed(num(b, `pollsPerJobAt${n}`), 1)} polls)`,
+      )
+      .join('; '),
+    'flat (≤ 1.25 × the 1,000-job figure)',
+    meets(
+      Math.max(num(b, 'cpuMsPerJobAt1000'), num(b, 'cpuMsPerJobAt5000')),
+      (v) => v <= 1.25 * num(b, 'cpuMsPerJobAt1000'),
+    ),
+  );
+  add(
+    `Status polls per second (VIDEO_API_MAX_RPS=${count(num(b, 'maxRps'))} for the run) and event-loop lag p99 by jobs in flight`,
+    levels
+      .map(
+        (n) =>
+          `${count(n)}: ${fixed(num(b, `pollsPerSecondAt${n}`), 0)}/s, lag p99 ${ms(num(b, `lagP99MsAt${n}`), 1)}`,
+      )
+      .join('; '),
+    'lag p99 ≤ 20 ms',
+    meets(Math.max(...levels.map((n) => num(b, `lagP99MsAt${n}`))), (v) => v <= 20),
+  );
+  add(
+    'Videos delivered after the cost-per-job run',
+    levels.map((n) => `${count(num(b, `deliveredAt${n}`))}/${count(n)}`).join(', '),
+    'all',
+    levels.every((n) => num(b, `deliveredAt${n}`) === n),
   );
 }
 if (outcomes.has('slack-burst')) {
@@ -243,6 +286,10 @@ const lines = [
   ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${verdict(r.ok)} |`),
   '',
 ];
+if (outcomes.get('cost-per-job')?.figures) {
+  // Drawn by bench/cost-per-job.ts in the same run.
+  lines.push('![Bot memory and CPU per job by jobs in flight](cost-per-job.svg)', '');
+}
 if (missed.length > 0) {
   lines.push(
     `**Targets missed: ${missed.length}** — ${missed.map((r) => r.figure).join('; ')}. Why: see`,

@@ -1,5 +1,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type prettyFactory from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -100,6 +101,15 @@ export interface LoggerOptions {
   /** Tests pass a stream to capture lines. */
   stream?: DestinationStream;
   base?: Record<string, unknown>;
+}
+
+/**
+ * pino-pretty (and its formatting dependencies) only for a terminal: a production bot logs JSON and should not
+ * carry it. Required, not imported, so `createLogger` stays synchronous.
+ */
+function pretty(options: Parameters<typeof prettyFactory>[0]): ReturnType<typeof prettyFactory> {
+  const load = createRequire(import.meta.url)('pino-pretty') as typeof prettyFactory;
+  return load(options);
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {

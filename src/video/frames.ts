@@ -1,5 +1,4 @@
 import { readFile, rm, stat } from 'node:fs/promises';
-import sharp from 'sharp';
 import { stderrTail, videoInput, type Ffmpeg } from './ffmpeg.js';
 import { NotAVideoError } from './probe.js';
 
@@ -57,6 +56,9 @@ export function extractFirstFrame(ffmpeg: Ffmpeg, video: string, out: string, si
  * of the range (a re-encoded frame is never byte-equal to its source).
  */
 export async function sameFrame(a: Buffer, b: Buffer): Promise<boolean> {
+  // Loaded here, not at the top: this module comes in with Extend at start, and sharp (libvips) costs ~27 MB
+  // of RSS that a bot which never compares frames should not carry.
+  const { default: sharp } = await import('sharp');
   const small = (png: Buffer) => sharp(png).resize(32, 32, { fit: 'fill' }).greyscale().raw().toBuffer();
   const [x, y] = await Promise.all([small(a), small(b)]);
   let total = 0;

@@ -1,0 +1,372 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
+import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
+import type { LoopLagReport } from './loop-lag-hook.js';
+import { fixed, writeFigures } from './stats.js';
+
+/**
+ * What one job in flight costs the bot as the load grows: for 100, 1,000 and 5,000 jobs in flight, a fresh
+ * compiled bot (`dist/bin/main.js` in its own process, SQLite store, the Dockerfile's runtime settings) gets
+ * that many `/imagine` from as many Discord users through the Discord emulator. Once every job is running
+ * upstream, its RSS, live heap (after a full collection: the hook is preloaded with `--expose-gc`), status polls
+ * per second and event-loop lag are measured over a steady window; then every job is let finish and its video
+ * delivered, and the bot's CPU time over the whole life of the jobs (submit, polls, download, upload) is divided
+ * by their number.
+ *
+ * Polls: VIDEO_API_MAX_RPS caps them for the whole process (default 20/s). A job polls about every 5 s, so 100
+ * jobs want ~20/s, 1,000 ~200/s and 5,000 ~1,000/s: above 100 jobs the cap sets the rate, each job is polled
+ * less often, and when all finish together the last is noticed (jobs ÷ cap) seconds late — 250 s for 5,000 at
+ * 20/s. The bench raises the cap to BENCH_MAX_RPS (200) so the run ends in minutes; polls per job then fall
+ * above ~1,000 jobs, which is why CPU per job is shown beside polls per job.
+ */
+const LEVELS = (process.env.BENCH_LEVELS ?? '100,1000,5000').split(',').map(Number);
+/**
+ * Generation time: a base, plus time for the level's commands to reach the video API (the bot takes them at
+ * ~100 a second here), so every job is running upstream during the window and none has finished.
+ */
+const GENERATION_BASE_MS = Number(process.env.BENCH_GENERATION_MS ?? 30_000);
+const generationMs = (jobs: number) => GENERATION_BASE_MS + jobs * 15;
+const MAX_RPS = Number(process.env.BENCH_MAX_RPS ?? 200);
+const WARM_UP = 5;
+const BATCH = 100;
+/** Keep in step with the Dockerfile's CMD and ENV (and bench/discord-burst.ts). */
+const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1'];
+const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+interface Level {
+  jobs: number;
+  idleRssMb: number;
+  idleHeapMb: number;
+  rssMb: number;
+  heapMb: number;
+  heapBeforeGcMb: number;
+  externalMb: number;
+  pollsPerSecond: number;
+  pollsPerJob: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+  cpuMsPerJob: number;
+  generationMs: number;
+  submitSeconds: number;
+  delivered: number;
+  lifeSeconds: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+function compile(): void {
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
+  execFileSync(
+    'npx',
+    [
+      'tsc',
+      'bench/loop-lag-hook.ts',
+      '--outDir',
+      'dist/bench',
+      '--module',
+      'NodeNext',
+      '--moduleResolution',
+      'NodeNext',
+      '--target',
+      'ES2022',
+      '--types',
+      'node',
+      '--strict',
+      '--skipLibCheck',
+    ],
+    { stdio: 'inherit' },
+  );
+}
+
+function report(bot: ChildProcess, gc = false): Promise<LoopLagReport> {
+  return new Promise((resolve) => {
+    bot.once('message', (m) => resolve(m as LoopLagReport));
+    bot.send({ cmd: 'report', gc });
+  });
+}
+
+async function measure(jobs: number): Promise<Level> {
+  let polls = 0;
+  const video = await startVideoApiEmulator({
+    generationMs: generationMs(jobs),
+    onRequest: (r, server) => {
+      if (server === 'api' && r.method === 'GET' && /\/videos\/[^/]+$/.test(r.path)) polls++;
+    },
+  });
+  const guildId = snowflake();
+  const channelId = snowflake();
+  const users = Array.from({ length: jobs + WARM_UP }, (_, i) => ({ id: snowflake(), username: `user${i}` }));
+  const discord = await startDiscordEmulator({
+    guilds: [
+      {
+        id: guildId,
+        channels: [{ id: channelId, name: 'general' }],
+        members: users.map((user) => ({ user })),
+      },
+    ],
+  });
+  const storeDir = await mkdtemp(join(tmpdir(), 'bench-cost-'));
+  const bot = spawn(
+    process.execPath,
+    [
+      ...PRODUCTION_NODE_FLAGS,
+      // For trying runtime settings before they go into the Dockerfile, e.g. '--optimize-for-size'.
+      ...(process.env.BENCH_EXTRA_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      '--expose-gc',
+      '--import',
+      './dist/bench/loop-lag-hook.js',
+      'dist/bin/main.js',
+    ],
+    {
+      env: {
+        ...process.env,
+        ...PRODUCTION_ENV,
+        BENCH_LOOP_LAG: '1',
+        QUOTA_DEFAULT: '100',
+        MAX_CONCURRENT_JOBS: '10000',
+        MAX_JOBS_PER_USER: '100',
+        VIDEO_API_MAX_RPS: String(MAX_RPS),
+        DISCORD_TOKEN: 'bench-token',
+        DISCORD_API_BASE_URL: discord.apiBase,
+        VIDEO_API_BASE_URL: video.baseUrl,
+        VIDEO_API_KEY: video.apiKey,
+        STORE_URL: `sqlite://${storeDir}/bot.sqlite`,
+        LOG_LEVEL: 'warn',
+        LOG_PRETTY: '0',
+      },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
+  bot.once('exit', (code, signal) => {
+    if (!stopping) console.error(`  the bot exited early: code ${code}, signal ${signal}`);
+  });
+  let stopping = false;
+  try {
+    await discord.waitForReady(30_000);
+    const send = async (from: number, count: number, prompt: (i: number) => string) => {
+      const handles = [];
+      // In batches, so the figures are about jobs in flight, not about acknowledging 5,000 at once.
+      for (let start = from; start < from + count; start += BATCH) {
+        const batch = await Promise.all(
+          users.slice(start, Math.min(from + count, start + BATCH)).map((user, i) =>
+            discord.slashCommand({
+              channelId,
+              guildId,
+              user,
+              name: 'imagine',
+              options: [{ name: 'prompt', value: prompt(start + i) }],
+            }),
+          ),
+        );
+        await Promise.all(batch.map((h) => h.waitForAck(30_000).catch(() => undefined)));
+        handles.push(...batch);
+      }
+      return handles;
+    };
+    const delivered = (handles: Awaited<ReturnType<typeof send>>, timeoutMs: number) =>
+      Promise.all(
+        handles.map((h) =>
+          h
+            .waitForOriginal((m) => m.attachments.length > 0, timeoutMs)
+            .then(
+              () => 1,
+              () => 0,
+            ),
+        ),
+      ).then((ok) => ok.reduce<number>((a, b) => a + b, 0));
+
+    // Warm-up: lazy imports, JIT and the first delivery are paid before the idle figures, by short jobs.
+    const warm = await send(jobs, WARM_UP, (i) => `a warm-up clip ${i} [emu:ms=1500]`);
+    await delivered(warm, 30_000);
+    await sleep(1000);
+    const idle = await report(bot, true);
+    const cpuStart = idle.cpuMs;
+    if (process.env.BENCH_HEAP_PROFILE) bot.send({ cmd: 'sample-start' });
+    const started = Date.now();
+
+    const handles = await send(0, jobs, (i) => `a burst of fireworks for user${i}`);
+    // Until all are upstream, or none more came for 20 s (refused or lost: reported below).
+    let seen = video.jobs.size;
+    let lastProgress = Date.now();
+    while (video.jobs.size < jobs + WARM_UP && Date.now() - lastProgress < 20_000) {
+      await sleep(200);
+      if (video.jobs.size > seen) [seen, lastProgress] = [video.jobs.size, Date.now()];
+    }
+    if (video.jobs.size < jobs + WARM_UP) {
+      const upstream = new Set([...video.jobs.values()].map((j) => j.prompt));
+      const missing = handles.findIndex((_, i) => !upstream.has(`a burst of fireworks for user${i}`));
+      const shown = handles[missing]?.original()?.versions.at(-1)?.content;
+      throw new Error(
+        `only ${video.jobs.size - WARM_UP} of ${jobs} jobs reached the video API; job ${missing} shows ${JSON.stringify(shown)}`,
+      );
+    }
+    const submittedS = (Date.now() - started) / 1000;
+    // Let the first progress edits of the last jobs settle, then a steady window.
+    await sleep(3000);
+    bot.send({ cmd: 'reset' });
+    const pollsBefore = polls;
+    const windowStart = Date.now();
+    const samples: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      samples.push(await rssMb(bot.pid ?? 0));
+      await sleep(500);
+    }
+    const steady = await report(bot);
+    const pollsPerSecond = (polls - pollsBefore) / ((Date.now() - windowStart) / 1000);
+    const live = await report(bot, true);
+    if (process.env.BENCH_HEAP_PROFILE) {
+      await new Promise((resolve) => {
+        bot.once('message', resolve);
+        bot.send({
+          cmd: 'sample-stop',
+          path: join(process.env.BENCH_HEAP_PROFILE ?? '.', `${jobs}.heapprofile`),
+        });
+      });
+    }
+    if (Date.now() - started > generationMs(jobs)) {
+      console.warn(`  (the first jobs finished before the window ended: raise BENCH_GENERATION_MS)`);
+    }
+
+    const count = await delivered(handles, generationMs(jobs) + 10 * 60_000);
+    const done = await report(bot);
+    const level: Level = {
+      jobs,
+      idleRssMb: idle.rssMb,
+      idleHeapMb: idle.heapUsedMb,
+      rssMb: Math.max(...samples),
+      heapMb: live.heapUsedMb,
+      heapBeforeGcMb: steady.heapUsedMb,
+      externalMb: live.externalMb,
+      pollsPerSecond,
+      pollsPerJob: polls / (jobs + WARM_UP),
+      lagP99Ms: steady.p99Ms,
+      lagMaxMs: steady.maxMs,
+      cpuMsPerJob: (done.cpuMs - cpuStart) / jobs,
+      generationMs: generationMs(jobs),
+      submitSeconds: submittedS,
+      delivered: count,
+      lifeSeconds: (Date.now() - started) / 1000,
+    };
+    console.log(
+      `  ${jobs} jobs (all upstream after ${fixed(submittedS, 1)} s): RSS ${fixed(level.rssMb, 0)} MB (idle ${fixed(level.idleRssMb, 0)}), heap live ${fixed(level.heapMb, 1)} MB (idle ${fixed(level.idleHeapMb, 1)}, before GC ${fixed(level.heapBeforeGcMb, 0)}), buffers ${fixed(level.externalMb, 0)} MB; ${fixed(level.pollsPerSecond, 0)} polls/s; lag p99 ${fixed(level.lagP99Ms, 1)} ms, max ${fixed(level.lagMaxMs, 1)} ms; CPU ${fixed(level.cpuMsPerJob, 2)} ms/job over ${fixed(level.lifeSeconds, 0)} s (${fixed(level.pollsPerJob, 1)} polls/job); delivered ${count}/${jobs}`,
+    );
+    return level;
+  } finally {
+    stopping = true;
+    bot.kill('SIGTERM');
+    await new Promise((resolve) => bot.once('exit', resolve));
+    await discord.close();
+    await video.close();
+    await rm(storeDir, { recursive: true, force: true });
+  }
+}
+
+/** Per extra job, in KB, between two levels. */
+const slopeKb = (a: Level | undefined, b: Level | undefined, key: 'rssMb' | 'heapMb') =>
+  a && b ? ((b[key] - a[key]) * 1024) / (b.jobs - a.jobs) : NaN;
+
+/** Two small line charts side by side, as plain SVG: memory vs jobs in flight, and CPU per job vs jobs. */
+function chart(levels: readonly Level[]): string {
+  const W = 360;
+  const H = 240;
+  const pad = { l: 50, r: 12, t: 28, b: 36 };
+  const maxJobs = Math.max(...levels.map((l) => l.jobs));
+  const panel = (
+    x0: number,
+    title: string,
+    unit: string,
+    series: { name: string; colour: string; value: (l: Level) => number }[],
+  ) => {
+    const top = Math.max(1, ...series.flatMap((s) => levels.map(s.value)).filter(Number.isFinite)) * 1.15;
+    const px = (jobs: number) => x0 + pad.l + (jobs / maxJobs) * (W - pad.l - pad.r);
+    const py = (v: number) => pad.t + (1 - v / top) * (H - pad.t - pad.b);
+    const out = [`<text x="${x0 + W / 2}" y="16" text-anchor="middle" font-weight="bold">${title}</text>`];
+    for (let i = 0; i <= 4; i++) {
+      const v = (top * i) / 4;
+      out.push(
+        `<line x1="${px(0)}" x2="${px(maxJobs)}" y1="${py(v)}" y2="${py(v)}" stroke="#ddd"/>`,
+        `<text x="${px(0) - 4}" y="${py(v) + 4}" text-anchor="end">${fixed(v, v < 10 ? 1 : 0)}</text>`,
+      );
+    }
+    for (const l of levels) {
+      out.push(`<text x="${px(l.jobs)}" y="${H - pad.b + 14}" text-anchor="middle">${l.jobs}</text>`);
+    }
+    out.push(
+      `<text x="${x0 + W / 2}" y="${H - 6}" text-anchor="middle">jobs in flight</text>`,
+      `<text x="${x0 + 12}" y="${pad.t - 8}">${unit}</text>`,
+    );
+    series.forEach((s, i) => {
+      const points = levels.map((l) => `${fixed(px(l.jobs), 1)},${fixed(py(s.value(l)), 1)}`);
+      out.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${points.join(' ')}"/>`);
+      for (const l of levels) {
+        out.push(`<circle cx="${px(l.jobs)}" cy="${py(s.value(l))}" r="3" fill="${s.colour}"/>`);
+      }
+      out.push(
+        `<rect x="${px(0) + 8}" y="${pad.t + 4 + i * 16}" width="10" height="10" fill="${s.colour}"/>`,
+        `<text x="${px(0) + 22}" y="${pad.t + 13 + i * 16}">${s.name}</text>`,
+      );
+    });
+    return out.join('\n');
+  };
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    panel(0, 'Bot memory', 'MB', [
+      { name: 'RSS', colour: '#d62728', value: (l) => l.rssMb },
+      { name: 'JS heap live (after GC)', colour: '#1f77b4', value: (l) => l.heapMb },
+    ]),
+    panel(W, 'CPU per job (submit → delivered)', 'ms', [
+      { name: 'CPU ms per job', colour: '#2ca02c', value: (l) => l.cpuMsPerJob },
+      { name: 'polls per job', colour: '#9467bd', value: (l) => l.pollsPerJob },
+    ]),
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  compile();
+  console.log(
+    `Cost per job: ${LEVELS.join(', ')} Discord /imagine in flight in one bot each (generation ${GENERATION_BASE_MS / 1000} s + 15 ms per job in flight, VIDEO_API_MAX_RPS=${MAX_RPS})`,
+  );
+  console.log(
+    `  A job polls about every 5 s, so the cap binds above ~${MAX_RPS * 5} jobs: polls/s then stays at the cap and each job is polled less often; at the default 20/s, 5,000 jobs finishing together would be noticed over ${5000 / 20} s.`,
+  );
+  const levels: Level[] = [];
+  for (const jobs of LEVELS) levels.push(await measure(jobs));
+  const at = (jobs: number) => levels.find((l) => l.jobs === jobs);
+  const low = slopeKb(at(100), at(1000), 'rssMb');
+  const high = slopeKb(at(1000), at(5000), 'rssMb');
+  console.log(
+    `  RSS per extra job: ${fixed(low, 1)} KB (100 → 1,000), ${fixed(high, 1)} KB (1,000 → 5,000) (target ≤ 20 KB); live heap per extra job ${fixed(slopeKb(at(100), at(1000), 'heapMb'), 1)} / ${fixed(slopeKb(at(1000), at(5000), 'heapMb'), 1)} KB`,
+  );
+  // The committed chart is of the production settings only.
+  if (levels.length > 1 && !process.env.BENCH_EXTRA_NODE_FLAGS) {
+    await writeFile(join(here, 'cost-per-job.svg'), chart(levels));
+  }
+  const figures: Record<string, number> = {
+    generationBaseMs: GENERATION_BASE_MS,
+    maxRps: MAX_RPS,
+    rssKbPerJobLow: low,
+    rssKbPerJobHigh: high,
+    heapKbPerJobLow: slopeKb(at(100), at(1000), 'heapMb'),
+    heapKbPerJobHigh: slopeKb(at(1000), at(5000), 'heapMb'),
+  };
+  for (const l of levels) {
+    for (const [key, value] of Object.entries(l)) figures[`${key}At${l.jobs}`] = value;
+  }
+  await writeFigures(figures);
+}
+
+await main();
