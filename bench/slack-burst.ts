@@ -39,8 +39,21 @@ const DELIVERY_TIMEOUT_MS = 180_000;
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 const jobs = !process.env.BENCH_TEXT;
 
+type Side = 'bot' | 'bare';
+const warmUser = (side: Side, i: number) => `UWARM${side}${i}`;
+const serialUser = (side: Side, i: number) => `USERIAL${side}${i}`;
+const burstUser = (side: Side, round: number, i: number) =>
+  `UB${side === 'bot' ? 'T' : 'R'}${round}${String(i).padStart(4, '0')}`;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+// Every sender is a member Slack knows, as in a real workspace: users.info finds them all.
+const users = (['bot', 'bare'] as const).flatMap((side) => [
+  ...range(WARMUP).map((i) => warmUser(side, i)),
+  ...range(SERIAL).map((i) => serialUser(side, i)),
+  ...range(ROUNDS).flatMap((r) => range(COUNT).map((i) => burstUser(side, r + 1, i))),
+]);
+
 const video = await startVideoApiEmulator({ generationMs: GENERATION_MS });
-const slack = await startSlackEmulator();
+const slack = await startSlackEmulator({ users: users.map((id) => ({ id, name: id.toLowerCase() })) });
 
 /** A bench child process that prints "port <n>" once it listens, with an IPC channel for its figures. */
 async function startChild(
@@ -85,7 +98,6 @@ const sides = {
   bot: { ...bot, driver: driverAt(bot.port) },
   bare: { ...bare, driver: driverAt(bare.port) },
 };
-type Side = keyof typeof sides;
 
 const command = (driver: SlackDriver, user: string, prompt: string) =>
   driver.slashCommand({
@@ -108,10 +120,10 @@ async function untilDelivered(count: number, timeoutMs = 60_000): Promise<boolea
 /** Warm-up, then one command at a time: the cost of a single ack with nothing queued in front of it. */
 async function serialRun(side: Side): Promise<number[]> {
   const { driver } = sides[side];
-  for (let i = 0; i < WARMUP; i++) await command(driver, `UWARM${side}${i}`, `warm-up ${i}`);
+  for (let i = 0; i < WARMUP; i++) await command(driver, warmUser(side, i), `warm-up ${i}`);
   const serial: number[] = [];
   for (let i = 0; i < SERIAL; i++) {
-    serial.push((await command(driver, `USERIAL${side}${i}`, `serial ${i}`)).latencyMs);
+    serial.push((await command(driver, serialUser(side, i), `serial ${i}`)).latencyMs);
   }
   if (side === 'bot') await untilDelivered(WARMUP + SERIAL);
   return serial;
@@ -141,8 +153,7 @@ async function burst(side: Side, round: number): Promise<Burst> {
   const results = await Promise.all(
     Array.from({ length: COUNT }, async (_, i) => {
       try {
-        const user = `UB${side === 'bot' ? 'T' : 'R'}${round}${String(i).padStart(4, '0')}`;
-        const res = await command(driver, user, `burst ${i}`);
+        const res = await command(driver, burstUser(side, round, i), `burst ${i}`);
         return { status: res.status, ms: res.latencyMs };
       } catch {
         return { status: 0, ms: performance.now() - started };
