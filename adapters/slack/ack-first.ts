@@ -4,7 +4,8 @@
  * as soon as its own command is acknowledged takes the CPU from the commands still waiting for theirs, so
  * the last acks of a burst wait for the first jobs' work. Here, work after an acknowledgement waits until no
  * Slack request is waiting for its answer and none arrived for `quietMs` (a burst comes in over a while),
- * and never longer than `maxWaitMs`: a job starts a little later, its command is answered sooner.
+ * and never longer than `maxWaitMs`: a job starts a little later, its command is answered sooner. The cap is
+ * below Slack's 3 s so that, however long a burst, no job waits longer than its own ack may take.
  */
 
 /** What the gate needs of a response: node:http's ServerResponse says when it is written or dropped. */
@@ -20,7 +21,7 @@ export interface AckFirst {
 }
 
 export const ACK_FIRST_QUIET_MS = 10;
-export const ACK_FIRST_MAX_WAIT_MS = 1000;
+export const ACK_FIRST_MAX_WAIT_MS = 2000;
 
 export function createAckFirst(
   options: { quietMs?: number; maxWaitMs?: number; now?: () => number } = {},
