@@ -25,6 +25,9 @@ export function boltLogger(parent: Logger): BoltLogger {
   const write =
     (method: Method) =>
     (...parts: unknown[]): void => {
+      // Bolt and its Web API client log debug lines on every request and every call; below LOG_LEVEL they are
+      // dropped here, before the parts are sorted into fields for nothing.
+      if (!log.isLevelEnabled(method)) return;
       const err = parts.find((p): p is Error => p instanceof Error);
       const words = parts.filter(isWord);
       const rest = parts.filter((p) => p !== err && !isWord(p));

@@ -11,6 +11,7 @@ import {
   type SlackConfig,
 } from '../../src/port.js';
 import { createEditPacer, type EditPacer } from '../../src/util/edit-pacer.js';
+import { createAckFirst } from './ack-first.js';
 import { boltLogger, listenerErrorFields } from './bolt-log.js';
 import { checkSlackToken } from './auth-check.js';
 import { registerSlashCommands } from './commands.js';
@@ -63,6 +64,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const socketMode = config.appToken !== undefined;
   const health = options.health;
   const boltLog = boltLogger(log);
+  const ackFirst = createAckFirst();
   let receiver: AppOptions['receiver'];
   if (!socketMode) {
     if (config.signingSecret === undefined) throw new Error('Slack over HTTP needs SLACK_SIGNING_SECRET');
@@ -71,6 +73,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       port: config.port,
       boltLogger: boltLog,
       log,
+      ackFirst,
       customRoutes: health
         ? [{ path: '/healthz', method: ['GET'], handler: (_req, res) => void writeHealth(res, health) }]
         : undefined,
@@ -134,6 +137,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         updateIntervalMs: options.reply?.updateIntervalMs,
         answers,
         botName,
+        afterAcks: ackFirst.afterAcks,
       },
       replyOptions,
     );

@@ -1,5 +1,6 @@
 import { HTTPReceiver, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from '../../src/log.js';
+import type { AckFirst } from './ack-first.js';
 
 /**
  * Bolt's HTTP receiver (signatures checked as usual), refusing requests stamped too far in the future as well.
@@ -19,6 +20,8 @@ export interface FreshRequestsReceiverOptions {
   log: Logger;
   /** Extra GET routes on the same port (/healthz). */
   customRoutes?: CustomRoute[];
+  /** Told of every request until it is answered, so follow-up work lets the waiting acks go first. */
+  ackFirst?: AckFirst;
   now?: () => number;
 }
 
@@ -40,6 +43,7 @@ export function freshRequestsReceiver(options: FreshRequestsReceiverOptions): HT
       res.end();
       return;
     }
+    options.ackFirst?.track(res);
     verifying(req, res);
   };
   return receiver;

@@ -94,6 +94,8 @@ export interface SlackReplyDeps {
   answers: PrivateAnswers;
   /** The bot's name as people see it, for "/invite @…". */
   botName: () => Promise<string>;
+  /** Resolves when the acks other requests wait for have gone out (ack-first.ts); at once when absent. */
+  afterAcks?: () => Promise<void>;
 }
 
 /** What only the live request has (not kept in the ref): a slash command's pending acknowledgement. */
@@ -280,7 +282,11 @@ export function createSlackReply(
       // The user's language when the bot speaks it, else the space's, for the route's own words.
       target.language = pickLanguage([options.locale], language);
       jobLanguage = language;
-      if (visibility !== 'private' && (options.settleOnJob ?? true)) await options.ack?.settle();
+      if (visibility !== 'private' && (options.settleOnJob ?? true) && options.ack) {
+        await options.ack.settle();
+        // The job's own work (record, post, upstream) yields to the commands still waiting for their ack.
+        await deps.afterAcks?.();
+      }
     },
 
     async text(message: string, textOptions?: ReplyTextOptions) {

@@ -25,6 +25,16 @@ describe('boltLogger', () => {
     expect(lines.join('\n')).not.toContain('xoxb-secret-token');
   });
 
+  it('drops the lines below LOG_LEVEL without writing them', () => {
+    const written: string[] = [];
+    const bolt = boltLogger(createLogger({ level: 'info', stream: { write: (line) => written.push(line) } }));
+    bolt.debug('http request result:', { ok: true });
+    bolt.info('Now connected to Slack');
+    expect(written.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+      'Now connected to Slack',
+    ]);
+  });
+
   it('reports the pino level to Bolt and leaves it to LOG_LEVEL', () => {
     const bolt = boltLogger(createLogger({ level: 'warn', stream: { write: () => undefined } }));
     expect(bolt.getLevel()).toBe(LogLevel.WARN);
