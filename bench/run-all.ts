@@ -196,10 +196,10 @@ if (outcomes.has('slack-burst')) {
 if (outcomes.has('e2e-overhead')) {
   const b = 'e2e-overhead';
   add(
-    `End-to-end ÷ (generation ${fixed(num(b, 'generationMs') / 1000, 0)} s + transfer ${ms(num(b, 'transferMs'), 1)}), ${count(num(b, 'jobs'))} Discord jobs at once`,
+    `End-to-end ÷ (generation ${fixed(num(b, 'generationMs') / 1000, 0)} s + transfer ${ms(num(b, 'transferMs'), 1)}), ${count(num(b, 'jobs'))} Discord jobs at once (poll cap not binding)`,
     `mean ${fixed(num(b, 'ratioMean'), 3)}, p50 ${fixed(num(b, 'ratioP50'), 3)}, p99 ${fixed(num(b, 'ratioP99'), 3)}`,
-    '≤ 1.03',
-    meets(num(b, 'ratioMean'), (v) => v <= 1.03),
+    '≤ 1.02',
+    meets(num(b, 'ratioMean'), (v) => v <= 1.02),
   );
   add(
     'Where the added time goes (same run)',
@@ -207,6 +207,11 @@ if (outcomes.has('e2e-overhead')) {
     '—',
   );
   add('Polls per 20 s job', `mean ${fixed(num(b, 'pollsPerJob'), 1)}, max ${count(num(b, 'pollsMax'))}`, '—');
+  add(
+    `The same burst under the default VIDEO_API_MAX_RPS=${count(num(b, 'cappedRps'))} (context)`,
+    `end-to-end ratio mean ${fixed(num(b, 'cappedRatioMean'), 3)}, p99 ${fixed(num(b, 'cappedRatioP99'), 3)}; completion → download mean ${ms(num(b, 'cappedNoticeMeanMs'))} (floor for jobs ending together: ${ms(num(b, 'cappedNoticeFloorMs'))}); ${fixed(num(b, 'cappedPollsPerJob'), 1)} polls per job`,
+    '—',
+  );
 }
 if (outcomes.has('poll')) {
   const b = 'poll';

@@ -11,7 +11,10 @@ export interface PollPolicy {
   maxIntervalMs: number;
   /** Between polls once the predicted finish has passed. */
   overdueIntervalMs: number;
-  /** Aim this long after the predicted finish, so one poll usually suffices. */
+  /**
+   * Aim this long after the predicted finish. Small: the prediction is already the latest finish the samples
+   * allow, and its sample times (when answers arrived) run late by the answer's trip.
+   */
   landingMarginMs: number;
 }
 
@@ -19,7 +22,7 @@ export const DEFAULT_POLL_POLICY: PollPolicy = {
   warmupDelaysMs: [1000, 2500],
   maxIntervalMs: 5000,
   overdueIntervalMs: 750,
-  landingMarginMs: 100,
+  landingMarginMs: 20,
 };
 
 export interface ProgressSample {
@@ -37,15 +40,22 @@ export interface PollState {
   expectedDurationMs?: number;
 }
 
-/** The elapsed time (since submission) at which the job should reach 100 %, if it can be predicted. */
+/**
+ * The elapsed time (since submission) at which the job should reach 100 %, if it can be predicted: the latest
+ * finish the samples allow. Providers report whole percents rounded down, so a reported p means somewhere in
+ * [p, p + 1): the slowest rate consistent with two samples runs from the top of the first's step to the bottom
+ * of the last's. Aiming at that end rather than the middle means a landing poll almost never finds the job
+ * still running (which would cost a poll and, to the user, an interval), with a margin of only the step's
+ * share of the rate, not a fixed guard that long jobs outgrow.
+ */
 export function predictFinishMs(state: PollState): number | undefined {
   const last = state.samples.at(-1);
   if (last && last.progress > 0) {
     // Anchor at the first sample when there are two far enough apart, else at submission (progress 0).
     const first = state.samples[0];
     const anchor =
-      first && last.atMs - first.atMs >= 500 && last.progress > first.progress
-        ? first
+      first && last.atMs - first.atMs >= 500 && last.progress > first.progress + 1
+        ? { atMs: first.atMs, progress: first.progress + 1 }
         : { atMs: 0, progress: 0 };
     const rate = (last.progress - anchor.progress) / (last.atMs - anchor.atMs);
     if (rate > 0 && Number.isFinite(rate)) return last.atMs + (100 - last.progress) / rate;

@@ -2,9 +2,40 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLL_POLICY,
   createDurationHistory,
+  nextPoll,
   nextPollDelayMs,
   predictFinishMs,
+  type ProgressSample,
 } from '../../src/generation/poll-schedule.js';
+
+/**
+ * Polls one job with the default policy against a provider that queues for the first 10 % of the job, then
+ * reports progress as a whole percent rounded down (as the video-API emulator does), its answers reaching us
+ * `latencyMs` after it computed them. How late the poll that saw the end came, and how many polls aimed at
+ * the end found the job still running.
+ */
+function pollOnce(generationMs: number, latencyMs: number): { noticeMs: number; earlyLandings: number } {
+  const queuedMs = generationMs * 0.1;
+  const reported = (atMs: number) =>
+    atMs >= generationMs
+      ? 100
+      : atMs < queuedMs
+        ? 0
+        : Math.min(99, Math.floor(((atMs - queuedMs) / (generationMs - queuedMs)) * 100));
+  const samples: ProgressSample[] = [];
+  let elapsedMs = 0;
+  let earlyLandings = 0;
+  for (let polls = 0; polls < 100; polls++) {
+    const planned = nextPoll({ elapsedMs, polls, samples });
+    elapsedMs += planned.delayMs;
+    const progress = reported(elapsedMs - latencyMs);
+    if (progress === 100) return { noticeMs: elapsedMs - latencyMs - generationMs, earlyLandings };
+    if (planned.landing) earlyLandings++;
+    // As the job keeps them: the first sample and the latest.
+    if (progress > 0) samples.splice(Math.min(samples.length, 1), 1, { atMs: elapsedMs, progress });
+  }
+  throw new Error('never noticed');
+}
 
 describe('poll schedule', () => {
   it('polls quickly at first, then no more often than the max interval', () => {
@@ -13,7 +44,7 @@ describe('poll schedule', () => {
     expect(delays).toEqual([1000, 2500, 5000, 5000, 5000, 5000]);
   });
 
-  it('predicts the finish from the progress rate', () => {
+  it('predicts the latest finish the rounded-down progress allows', () => {
     const finish = predictFinishMs({
       elapsedMs: 10_000,
       polls: 5,
@@ -22,19 +53,34 @@ describe('poll schedule', () => {
         { atMs: 10_000, progress: 50 },
       ],
     });
-    expect(finish).toBeCloseTo(20_000, -1);
+    // Slowest consistent rate: from 21 % (the top of the first step) at 4 s to 50 % at 10 s.
+    expect(finish).toBeCloseTo(10_000 + (50 * 6000) / 29, 6);
   });
 
   it('lands just after the predicted finish instead of waiting a full interval', () => {
-    const delay = nextPollDelayMs({
+    const state = {
       elapsedMs: 18_000,
       polls: 6,
       samples: [
         { atMs: 4000, progress: 20 },
         { atMs: 18_000, progress: 90 },
       ],
-    });
-    expect(delay).toBe(2000 + DEFAULT_POLL_POLICY.landingMarginMs);
+    };
+    const finish = predictFinishMs(state)!;
+    expect(finish - state.elapsedMs).toBeLessThan(DEFAULT_POLL_POLICY.maxIntervalMs);
+    expect(nextPollDelayMs(state)).toBe(finish - state.elapsedMs + DEFAULT_POLL_POLICY.landingMarginMs);
+  });
+
+  it('lands soon after a job whose progress is rounded down, without landing early', () => {
+    // Job lengths off the poll grid by varied amounts, so the last progress sample falls anywhere in a step.
+    const runs = [8, 12, 16, 20, 24, 30, 36, 40].flatMap((seconds) =>
+      [2, 8, 15, 30].map((latencyMs) => pollOnce(seconds * 1000 + latencyMs * 37, latencyMs)),
+    );
+    // A landing poll that finds the job running is a poll more, and the user waits for the next one.
+    expect(runs.map((run) => run.earlyLandings)).toEqual(runs.map(() => 0));
+    const mean = runs.reduce((sum, run) => sum + run.noticeMs, 0) / runs.length;
+    // 187 ms when the landing aimed 100 ms past the middle estimate.
+    expect(mean).toBeLessThan(160);
   });
 
   it('polls briskly once the predicted finish has passed', () => {
