@@ -7,12 +7,12 @@ import { commandAck } from './private-answer.js';
 import { plainSlackText, resolveNames } from './text.js';
 
 /**
- * Slash commands: one listener per command in the registry. Each is decoded into an Invocation by the
+ * Slash commands: one listener for the registry's commands. Each is decoded into an Invocation by the
  * registry's option data and handed to the core. The text is decoded once, here (text.ts), with the names of
- * the people and channels it mentions. The acknowledgement waits for the core's first answer, so an answer
- * known at once (usage, a refusal, /quota) rides in the ack body, which Slack shows wherever the command was
- * typed; a job, or an answer later than 2 s, is acknowledged empty and answered through the command's
- * response_url. Whether the users named are in this workspace, and whether the invoker is an admin, come from
+ * the people and channels it mentions. A job's command (`/imagine a cat`) is acknowledged empty at once and
+ * answered through its response_url; for the others the acknowledgement waits for the core's first answer,
+ * so an answer known at once (usage, /quota, a refusal) rides in the ack body, which Slack shows wherever the
+ * command was typed, and one later than 2 s goes through the response_url. Whether the users named are in this workspace, and whether the invoker is an admin, come from
  * users.info.
  */
 export function registerSlashCommands(
@@ -33,6 +33,11 @@ export function registerSlashCommands(
     ack: AckFn<string | RespondArguments>,
   ): Promise<void> {
     const acknowledgement = commandAck(ack, context.log);
+    // A job's command is acknowledged before any lookup: users.info is a round trip to Slack and the core's
+    // checks read the store, and during a burst every command's ack would wait for them. Its answers (a
+    // refusal) go through the response_url, which reaches the user wherever they typed it. The usage text of
+    // a bare `/imagine` still rides in the ack body: it needs no lookup.
+    if (definition.visibility === 'job' && command.text.trim() !== '') await acknowledgement.settle();
     const responseUrl = command.response_url
       ? { url: command.response_url, issuedAt: Date.now() }
       : undefined;
