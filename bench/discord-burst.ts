@@ -155,7 +155,9 @@ async function main(): Promise<void> {
   const bot = spawn(
     process.execPath,
     [
-      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      ...(process.env.BENCH_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? '/tmp/prof'}`]
+        : []),
       // The Dockerfile's runtime settings, so the figures are the production bot's.
       ...PRODUCTION_NODE_FLAGS,
       '--import',

@@ -7,6 +7,7 @@ import {
   type Language,
 } from '../i18n/languages.js';
 import { translator, type Translator } from '../i18n/translate.js';
+import type { SpaceSettings } from '../settings/space-settings.js';
 import type { FirstSeen } from '../store/first-seen.js';
 import type { GenerationReply, Invocation, Reply } from '../port.js';
 import type { CommandContext, CommandDefinition, CommandRegistry } from './command.js';
@@ -61,13 +62,18 @@ export interface DispatchDeps {
   draining(): boolean;
   /** ALLOWED_SPACES; every space when absent (the operator CLI). */
   allows?(space: Pick<Invocation, 'platform' | 'spaceId'>): boolean;
-  /** The context for a command invoked on this invocation's platform, speaking `languages`. */
-  contextFor(invocation: Invocation, languages: InvocationLanguages): CommandContext;
   /**
-   * The space's `/settings language`, read once per invocation after the command is known; absent where
-   * spaces have no settings (the operator CLI).
+   * The context for a command invoked on this invocation's platform, speaking `languages`; `space` is the
+   * space's settings as `readSpace` read them for this invocation, for the context's own checks to reuse.
    */
-  spaceLanguage?(invocation: Invocation): Promise<Language | undefined>;
+  contextFor(invocation: Invocation, languages: InvocationLanguages, space?: SpaceSettings): CommandContext;
+  /**
+   * The space's settings, read once per invocation after the command is known: its `/settings language`
+   * picks the languages, and the command's context reuses the same read (the precheck's model), so the
+   * acknowledgement waits for one store read, not one per question. Absent where spaces have no settings
+   * (the operator CLI).
+   */
+  readSpace?(invocation: Invocation): Promise<SpaceSettings>;
   /** DEFAULT_LANGUAGE; English when absent. */
   defaultLanguage?: Language;
   logger: Logger;
@@ -123,17 +129,17 @@ export function createDispatcher(deps: DispatchDeps) {
           userMessage: translator(languages.private).t('core.noLongerAvailable'),
         });
       }
-      const spaceSetting = await deps.spaceLanguage?.(invocation);
+      const space = await deps.readSpace?.(invocation);
       languages = resolveLanguages({
         userLocale: invocation.locale,
         spaceLocale: invocation.spaceLocale,
-        spaceSetting,
+        spaceSetting: space?.language,
         defaultLanguage,
       });
       checkSubcommand(command, invocation, translator(languages.private));
       // Refused input was never going to run: answered before any acknowledgement that would promise it.
       if (invocation.refusal) throw invocation.refusal;
-      const context = deps.contextFor(invocation, languages);
+      const context = deps.contextFor(invocation, languages, space);
       if (!invocation.help) await command.precheck?.(invocation, context);
       try {
         await reply.acknowledge?.(command.visibility, languages.space);

@@ -313,8 +313,9 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     },
 
     /** The model a request naming `requested` (or none) runs on here; refuses one the space does not allow. */
-    async modelFor(space: SpaceKey, requested: string | undefined): Promise<string> {
-      return chooseModel(requested, (await get(space)).models, models);
+    /** `read`: this space's settings when the caller has just read them, so they are not read twice. */
+    async modelFor(space: SpaceKey, requested: string | undefined, read?: SpaceSettings): Promise<string> {
+      return chooseModel(requested, (read ?? (await get(space))).models, models);
     },
 
     /** The models a space may use right now and its default (the Animate forms' pickers, `/settings show`). */
