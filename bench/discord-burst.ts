@@ -111,17 +111,18 @@ function compileBenchHelpers(): void {
 }
 
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
 }
 
 /**
- * The baseline: the same burst against a bare discord.js client that only defers, under the same Node flags and
- * environment as the bot, on an emulator of its own so neither run inherits the other's state.
+ * The baseline: a bare discord.js client that only defers, under the same Node flags and environment as the bot,
+ * on an emulator of its own so neither inherits the other's state. Started and warmed up beside the bot, its
+ * burst runs just before the bot's, so both meet the shared machine in the same state.
  */
-async function baselineBurst() {
+async function startBaseline() {
   const { discord, send, warmUp } = await startDiscord(BURST);
   const client = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, 'dist/bench/discord-bare-client.js'], {
     env: {
@@ -132,14 +133,18 @@ async function baselineBurst() {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const close = async () => {
+    await stop(client);
+    await discord.close();
+  };
   try {
     await discord.waitForReady(30_000);
     await warmUp();
-    return await burstFigures(discord, await send(0, BURST));
-  } finally {
-    await stop(client);
-    await discord.close();
+  } catch (error) {
+    await close();
+    throw error;
   }
+  return { burst: async () => burstFigures(discord, await send(0, BURST)), close };
 }
 
 async function main(): Promise<void> {
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
   // bench-only helpers (the loop-lag hook, the bare client) compiled beside it.
   execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
   compileBenchHelpers();
-  const baseline = await baselineBurst();
+  const bare = await startBaseline();
 
   const video = await startVideoApiEmulator({ generationMs: 10 * 60_000 });
   const { discord, send, warmUp } = await startDiscord(Math.max(BURST, IN_FLIGHT));
@@ -195,6 +200,10 @@ async function main(): Promise<void> {
     await warmUp();
 
     const idleRss = await rssMb(bot.pid ?? 0);
+    const baseline = await bare.burst();
+    await bare.close();
+    // The baseline's deferrals settle in its own emulator before the bot's burst starts.
+    await new Promise((r) => setTimeout(r, 1000));
     bot.send({ cmd: 'reset' });
     const { latencies, toBot, inEmulator, missed } = await burstFigures(discord, await send(0, BURST));
     const burstLag = await loopLag();
@@ -265,6 +274,7 @@ async function main(): Promise<void> {
       burstLagMaxMs: burstLag.maxMs,
     });
   } finally {
+    await bare.close();
     await stop(bot);
     await discord.close();
     await video.close();

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { Adapter, AdapterCore, ChatPlatform, GenerationReply, Invocation } from '../port.js';
 import type { SpaceSettings } from '../settings/space-settings.js';
 import type { CommandContext, CommandRegistry } from './command.js';
+import { createAckGate } from './ack-gate.js';
 import { createDispatcher } from './dispatch.js';
 import { createExtend } from './extend.js';
 import { createGenerate, createRequestCheck } from './generate.js';
@@ -114,6 +115,7 @@ export function createBot(options: BotOptions): Bot {
     allows: (space) => app.spaces.allows(space),
     contextFor,
     readSpace: (space) => app.settings.get(space),
+    ackGate: createAckGate(),
     defaultLanguage: app.defaultLanguage,
     logger,
   });

@@ -8,6 +8,7 @@ import {
 } from '../i18n/languages.js';
 import { translator, type Translator } from '../i18n/translate.js';
 import type { SpaceSettings } from '../settings/space-settings.js';
+import type { AckGate } from './ack-gate.js';
 import type { FirstSeen } from '../store/first-seen.js';
 import type { GenerationReply, Invocation, Reply } from '../port.js';
 import type { CommandContext, CommandDefinition, CommandRegistry } from './command.js';
@@ -18,7 +19,7 @@ import type { CommandContext, CommandDefinition, CommandRegistry } from './comma
  * there, a draining bot says it is restarting, the command is looked up (an unknown one or an unknown
  * subcommand, as a stale registration sends, gets an answer, never silence), input refused without I/O (the
  * adapter's reading, the command's `precheck`) is answered, the platform is acknowledged, then the command
- * runs. Generating commands go
+ * runs, once the other invocations on their way to an acknowledgement have theirs (`ackGate`). Generating commands go
  * on through `CommandContext.generate` (rules, cap, quota, images, record, upstream). Whatever is thrown
  * becomes `reply.fail` with the error's user message.
  */
@@ -74,6 +75,11 @@ export interface DispatchDeps {
    * (the operator CLI).
    */
   readSpace?(invocation: Invocation): Promise<SpaceSettings>;
+  /**
+   * Holds each command's work after its acknowledgement until the other invocations on their way to theirs
+   * are acknowledged (see ack-gate.ts); the work runs right after the acknowledgement when absent.
+   */
+  ackGate?: AckGate;
   /** DEFAULT_LANGUAGE; English when absent. */
   defaultLanguage?: Language;
   logger: Logger;
@@ -89,6 +95,8 @@ export function createDispatcher(deps: DispatchDeps) {
       userId: invocation.userId,
       command: invocation.command,
     });
+    // Until it is acknowledged or answered, whatever the way out.
+    const answered = deps.ackGate?.arrive() ?? (() => undefined);
     const defaultLanguage = deps.defaultLanguage ?? DEFAULT_LANGUAGE;
     // Until the space's settings are read (refusals before the command is known): the platform's locales.
     let languages = resolveLanguages({
@@ -148,6 +156,8 @@ export function createDispatcher(deps: DispatchDeps) {
         log.info({ err: error }, 'the platform refused our acknowledgement');
         return;
       }
+      answered();
+      await deps.ackGate?.afterAcks();
       if (delivery?.afterAcknowledge && !(await firstDelivery())) return;
       if (invocation.help) {
         await reply.text(context.format.usage(command), { ephemeral: true, formatted: true });
@@ -162,6 +172,8 @@ export function createDispatcher(deps: DispatchDeps) {
       await reply
         .fail(botError.localized(translator(languages.private)))
         .catch((e: unknown) => log.warn({ err: e }, 'could not report a failure'));
+    } finally {
+      answered();
     }
   };
 }
