@@ -81,4 +81,17 @@ describe('the after-the-acks gate', () => {
     await Promise.all(held);
     expect(released).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
+
+  it('lets work whose wait ran out through a few at a time too', async () => {
+    const gate = createAckGate({ maxWaitMs: 20 });
+    gate.arrive();
+    const released: number[] = [];
+    const held = Array.from({ length: 40 }, (_, i) => gate.afterAcks().then(() => released.push(i)));
+    // Right after the first release, in the same turn of the loop.
+    await held[0];
+    expect(released.length).toBeGreaterThan(0);
+    expect(released.length).toBeLessThan(40);
+    await Promise.all(held);
+    expect(released).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
 });

@@ -23,22 +23,36 @@ const RELEASE_PER_TURN = 16;
 export function createAckGate(options: { maxWaitMs?: number } = {}): AckGate {
   const maxWaitMs = options.maxWaitMs ?? AFTER_ACKS_MAX_WAIT_MS;
   let pending = 0;
-  const waiting = new Set<() => void>();
-  let checkScheduled = false;
+  /** Oldest first; all share one wait, so the first is always the first due. */
+  const waiting: Array<{ release: () => void; dueAt: number }> = [];
+  let turnScheduled = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const releasable = (now: number) =>
+    waiting.length > 0 && (pending === 0 || (waiting[0]?.dueAt ?? Infinity) <= now);
 
   // One turn of the event loop first: interactions already received in the same read of the socket are
   // dispatched before the held work resumes, so they count as pending.
-  function scheduleCheck(): void {
-    if (checkScheduled || waiting.size === 0) return;
-    checkScheduled = true;
+  function scheduleTurn(): void {
+    if (turnScheduled || waiting.length === 0) return;
+    turnScheduled = true;
     setImmediate(() => {
-      checkScheduled = false;
-      if (pending > 0) return;
-      // A few at a time, a turn of the loop apart: a burst's held work released at once ran for hundreds of
-      // milliseconds without a break, and an invocation arriving meanwhile waited for all of it.
-      for (const release of [...waiting].slice(0, RELEASE_PER_TURN)) release();
-      scheduleCheck();
+      turnScheduled = false;
+      // A few at a time, a turn of the loop apart, whether released by the last ack or by the wait running
+      // out: a burst's held work released at once ran for hundreds of milliseconds without a break, and the
+      // invocations arriving meanwhile waited for all of it.
+      for (let n = 0; n < RELEASE_PER_TURN && releasable(Date.now()); n++) waiting.shift()?.release();
+      if (releasable(Date.now())) scheduleTurn();
+      else armTimer();
     });
+  }
+
+  function armTimer(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    const first = waiting[0];
+    if (!first) return;
+    timer = setTimeout(scheduleTurn, Math.max(0, first.dueAt - Date.now()));
   }
 
   return {
@@ -49,19 +63,14 @@ export function createAckGate(options: { maxWaitMs?: number } = {}): AckGate {
         if (left) return;
         left = true;
         pending--;
-        if (pending === 0) scheduleCheck();
+        if (pending === 0) scheduleTurn();
       };
     },
     afterAcks() {
       return new Promise<void>((resolve) => {
-        const release = () => {
-          clearTimeout(timer);
-          waiting.delete(release);
-          resolve();
-        };
-        const timer = setTimeout(release, maxWaitMs);
-        waiting.add(release);
-        if (pending === 0) scheduleCheck();
+        waiting.push({ release: resolve, dueAt: Date.now() + maxWaitMs });
+        if (pending === 0) scheduleTurn();
+        else if (waiting.length === 1) armTimer();
       });
     },
     get pending() {
