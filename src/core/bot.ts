@@ -6,8 +6,10 @@ import { createInFlightTracker } from '../jobs/in-flight.js';
 import type { JobRecord } from '../jobs/job-store.js';
 import type { ResumeOptions } from '../jobs/types.js';
 import type { Logger } from '../log.js';
-import type { Adapter, AdapterCore, ChatPlatform, GenerationReply } from '../port.js';
+import type { Adapter, AdapterCore, ChatPlatform, GenerationReply, Invocation } from '../port.js';
+import type { SpaceSettings } from '../settings/space-settings.js';
 import type { CommandContext, CommandRegistry } from './command.js';
+import { createAckGate } from './ack-gate.js';
 import { createDispatcher } from './dispatch.js';
 import { createExtend } from './extend.js';
 import { createGenerate, createRequestCheck } from './generate.js';
@@ -54,6 +56,11 @@ export interface Bot {
   stop(graceMs?: number): Promise<void>;
 }
 
+const sameSpace = (
+  a: Pick<Invocation, 'platform' | 'spaceId'>,
+  b: Pick<Invocation, 'platform' | 'spaceId'>,
+) => a.platform === b.platform && a.spaceId === b.spaceId;
+
 export function createBot(options: BotOptions): Bot {
   const { app, logger } = options;
   const { runner, service } = app;
@@ -73,9 +80,11 @@ export function createBot(options: BotOptions): Bot {
   });
 
   const contextFor = (
-    { platform }: { platform: ChatPlatform },
+    origin: Pick<Invocation, 'platform' | 'spaceId'>,
     languages: InvocationLanguages,
+    space?: SpaceSettings,
   ): CommandContext => {
+    const { platform } = origin;
     const adapter = adapters.get(platform);
     if (!adapter) throw new BotError('internal', `no adapter for ${platform}`);
     return {
@@ -94,7 +103,9 @@ export function createBot(options: BotOptions): Bot {
         generate(invocation, reply, adapter.format, languages.space, languages.private),
       extend: (invocation, reply) =>
         extend(invocation, reply, adapter.format, languages.space, languages.private),
-      checkRequest,
+      // The dispatcher's read of this space's settings, for requests about the same space (all of them today).
+      checkRequest: (invocation) =>
+        checkRequest(invocation, sameSpace(invocation, origin) ? space : undefined),
     };
   };
   const dispatch = createDispatcher({
@@ -103,7 +114,8 @@ export function createBot(options: BotOptions): Bot {
     draining: () => draining,
     allows: (space) => app.spaces.allows(space),
     contextFor,
-    spaceLanguage: async (space) => (await app.settings.get(space)).language,
+    readSpace: (space) => app.settings.get(space),
+    ackGate: createAckGate(),
     defaultLanguage: app.defaultLanguage,
     logger,
   });

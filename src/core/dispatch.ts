@@ -7,6 +7,8 @@ import {
   type Language,
 } from '../i18n/languages.js';
 import { translator, type Translator } from '../i18n/translate.js';
+import type { SpaceSettings } from '../settings/space-settings.js';
+import type { AckGate } from './ack-gate.js';
 import type { FirstSeen } from '../store/first-seen.js';
 import type { GenerationReply, Invocation, Reply } from '../port.js';
 import type { CommandContext, CommandDefinition, CommandRegistry } from './command.js';
@@ -17,7 +19,7 @@ import type { CommandContext, CommandDefinition, CommandRegistry } from './comma
  * there, a draining bot says it is restarting, the command is looked up (an unknown one or an unknown
  * subcommand, as a stale registration sends, gets an answer, never silence), input refused without I/O (the
  * adapter's reading, the command's `precheck`) is answered, the platform is acknowledged, then the command
- * runs. Generating commands go
+ * runs, once the other invocations on their way to an acknowledgement have theirs (`ackGate`). Generating commands go
  * on through `CommandContext.generate` (rules, cap, quota, images, record, upstream). Whatever is thrown
  * becomes `reply.fail` with the error's user message.
  */
@@ -61,13 +63,23 @@ export interface DispatchDeps {
   draining(): boolean;
   /** ALLOWED_SPACES; every space when absent (the operator CLI). */
   allows?(space: Pick<Invocation, 'platform' | 'spaceId'>): boolean;
-  /** The context for a command invoked on this invocation's platform, speaking `languages`. */
-  contextFor(invocation: Invocation, languages: InvocationLanguages): CommandContext;
   /**
-   * The space's `/settings language`, read once per invocation after the command is known; absent where
-   * spaces have no settings (the operator CLI).
+   * The context for a command invoked on this invocation's platform, speaking `languages`; `space` is the
+   * space's settings as `readSpace` read them for this invocation, for the context's own checks to reuse.
    */
-  spaceLanguage?(invocation: Invocation): Promise<Language | undefined>;
+  contextFor(invocation: Invocation, languages: InvocationLanguages, space?: SpaceSettings): CommandContext;
+  /**
+   * The space's settings, read once per invocation after the command is known: its `/settings language`
+   * picks the languages, and the command's context reuses the same read (the precheck's model), so the
+   * acknowledgement waits for one store read, not one per question. Absent where spaces have no settings
+   * (the operator CLI).
+   */
+  readSpace?(invocation: Invocation): Promise<SpaceSettings>;
+  /**
+   * Holds each command's work after its acknowledgement until the other invocations on their way to theirs
+   * are acknowledged (see ack-gate.ts); the work runs right after the acknowledgement when absent.
+   */
+  ackGate?: AckGate;
   /** DEFAULT_LANGUAGE; English when absent. */
   defaultLanguage?: Language;
   logger: Logger;
@@ -83,6 +95,8 @@ export function createDispatcher(deps: DispatchDeps) {
       userId: invocation.userId,
       command: invocation.command,
     });
+    // Until it is acknowledged or answered, whatever the way out.
+    const answered = deps.ackGate?.arrive() ?? (() => undefined);
     const defaultLanguage = deps.defaultLanguage ?? DEFAULT_LANGUAGE;
     // Until the space's settings are read (refusals before the command is known): the platform's locales.
     let languages = resolveLanguages({
@@ -123,17 +137,17 @@ export function createDispatcher(deps: DispatchDeps) {
           userMessage: translator(languages.private).t('core.noLongerAvailable'),
         });
       }
-      const spaceSetting = await deps.spaceLanguage?.(invocation);
+      const space = await deps.readSpace?.(invocation);
       languages = resolveLanguages({
         userLocale: invocation.locale,
         spaceLocale: invocation.spaceLocale,
-        spaceSetting,
+        spaceSetting: space?.language,
         defaultLanguage,
       });
       checkSubcommand(command, invocation, translator(languages.private));
       // Refused input was never going to run: answered before any acknowledgement that would promise it.
       if (invocation.refusal) throw invocation.refusal;
-      const context = deps.contextFor(invocation, languages);
+      const context = deps.contextFor(invocation, languages, space);
       if (!invocation.help) await command.precheck?.(invocation, context);
       try {
         await reply.acknowledge?.(command.visibility, languages.space);
@@ -142,6 +156,8 @@ export function createDispatcher(deps: DispatchDeps) {
         log.info({ err: error }, 'the platform refused our acknowledgement');
         return;
       }
+      answered();
+      await deps.ackGate?.afterAcks();
       if (delivery?.afterAcknowledge && !(await firstDelivery())) return;
       if (invocation.help) {
         await reply.text(context.format.usage(command), { ephemeral: true, formatted: true });
@@ -156,6 +172,8 @@ export function createDispatcher(deps: DispatchDeps) {
       await reply
         .fail(botError.localized(translator(languages.private)))
         .catch((e: unknown) => log.warn({ err: e }, 'could not report a failure'));
+    } finally {
+      answered();
     }
   };
 }

@@ -2,7 +2,7 @@ import type { Language } from '../i18n/languages.js';
 import type { GenerationRequest } from '../generation/request.js';
 import type { JobRunner } from '../jobs/types.js';
 import type { GenerationReply, Invocation, OptionValue } from '../port.js';
-import type { ChannelNamer, SpaceSettingsService } from '../settings/space-settings.js';
+import type { ChannelNamer, SpaceSettings, SpaceSettingsService } from '../settings/space-settings.js';
 
 /**
  * The one way a video starts, whatever the command (slash command, mention, Animate, Again, Vary): the space's
@@ -35,14 +35,14 @@ export function optionText(value: OptionValue | undefined): string | undefined {
  * by `validate` (the generation service's, the rules the runner applies again) for that model. A blank option
  * takes the configured default here and the space's later, both valid for the model by construction (a space
  * default the model cannot make gives way to the model's own), so this refuses only what `generate` would
- * refuse too, just sooner.
+ * refuse too, just sooner. `read` is the space's settings when the caller has just read them.
  */
 export function createRequestCheck(
   validate: (request: GenerationRequest) => unknown,
   settings: Pick<SpaceSettingsService, 'modelFor'>,
-): (invocation: Invocation) => Promise<void> {
-  return async (invocation) => {
-    const model = await settings.modelFor(invocation, optionText(invocation.options.model));
+): (invocation: Invocation, read?: SpaceSettings) => Promise<void> {
+  return async (invocation, read) => {
+    const model = await settings.modelFor(invocation, optionText(invocation.options.model), read);
     validate({
       prompt: optionText(invocation.options.prompt) ?? '',
       seconds: optionText(invocation.options.seconds),

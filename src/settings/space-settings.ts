@@ -138,8 +138,28 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
    */
   const queues = new Map<string, Promise<unknown>>();
 
+  /**
+   * Reads of a space's settings on their way to the store, shared by the readers that come meanwhile: a burst
+   * of commands from one space read them once each before its acknowledgement, each read queued behind the
+   * others on the SQLite file. A change made here drops the entry, so no read started after it sees less.
+   */
+  const reading = new Map<string, Promise<unknown>>();
+  function sharedRead(key: string): Promise<unknown> {
+    const current = reading.get(key);
+    if (current) return current;
+    const read = state.get(key).finally(() => {
+      if (reading.get(key) === read) reading.delete(key);
+    });
+    reading.set(key, read);
+    return read;
+  }
+
+  /** Each reader gets its own parse (its own object) of the shared read. */
   async function get(space: SpaceKey): Promise<SpaceSettings> {
-    const raw = await state.get(spaceKey(space));
+    return parseSettings(space, await sharedRead(spaceKey(space)));
+  }
+
+  function parseSettings(space: SpaceKey, raw: unknown): SpaceSettings {
     if (raw === undefined) return structuredClone(EMPTY_SETTINGS);
     const parsed = spaceSettingsSchema.safeParse(raw);
     if (parsed.success) return parsed.data;
@@ -176,7 +196,8 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     const key = spaceKey(actor);
     const previous = queues.get(key) ?? Promise.resolve();
     const edit = async () => {
-      const current = await get(actor);
+      // Its own read, never a shared one that may have started before the lock was ours.
+      const current = parseSettings(actor, await state.get(key));
       const result = mutate(structuredClone(current));
       const next = spaceSettingsSchema.parse({
         ...result.next,
@@ -184,6 +205,7 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
         updatedBy: `${actor.platform}:${actor.userId}`,
       });
       await state.set(key, next);
+      reading.delete(key);
       logger.info(
         {
           platform: actor.platform,
@@ -313,8 +335,9 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
     },
 
     /** The model a request naming `requested` (or none) runs on here; refuses one the space does not allow. */
-    async modelFor(space: SpaceKey, requested: string | undefined): Promise<string> {
-      return chooseModel(requested, (await get(space)).models, models);
+    /** `read`: this space's settings when the caller has just read them, so they are not read twice. */
+    async modelFor(space: SpaceKey, requested: string | undefined, read?: SpaceSettings): Promise<string> {
+      return chooseModel(requested, (read ?? (await get(space))).models, models);
     },
 
     /** The models a space may use right now and its default (the Animate forms' pickers, `/settings show`). */

@@ -6,6 +6,7 @@ import type { BotError } from '../../src/errors.js';
 import type { InvocationLanguages, Language } from '../../src/i18n/languages.js';
 import { translator } from '../../src/i18n/translate.js';
 import type { Invocation, Reply } from '../../src/port.js';
+import { EMPTY_SETTINGS } from '../../src/settings/space-settings.js';
 import { stateFirstSeen } from '../../src/store/first-seen.js';
 import { createMemoryState } from '../../src/store/state-memory.js';
 import { capturedLogger } from '../helpers/core.js';
@@ -58,7 +59,7 @@ async function run(
         spaceTr: translator(languages.space),
       } as unknown as CommandContext;
     },
-    spaceLanguage: () => Promise.resolve(options.spaceLanguage),
+    readSpace: () => Promise.resolve({ ...EMPTY_SETTINGS, language: options.spaceLanguage }),
     defaultLanguage: options.defaultLanguage,
     logger,
   });
