@@ -37,7 +37,11 @@ export function registerSlashCommands(
     // checks read the store, and during a burst every command's ack would wait for them. Its answers (a
     // refusal) go through the response_url, which reaches the user wherever they typed it. The usage text of
     // a bare `/imagine` still rides in the ack body: it needs no lookup.
-    if (definition.visibility === 'job' && command.text.trim() !== '') await acknowledgement.settle();
+    if (definition.visibility === 'job' && command.text.trim() !== '') {
+      await acknowledgement.settle();
+      // Its lookups wait too, like its job's work: the burst's other commands are still waiting for theirs.
+      await context.afterAcks();
+    }
     const responseUrl = command.response_url
       ? { url: command.response_url, issuedAt: Date.now() }
       : undefined;

@@ -21,6 +21,8 @@ export interface SlackContext {
   replyAt(ref: SlackMessageRef, options?: SlackReplyOptions): GenerationReply;
   /** Notes only one user sees, by whatever still reaches them (never throws). */
   answers: PrivateAnswers;
+  /** Resolves once the requests waiting for their acknowledgement have it (ack-first.ts). */
+  afterAcks(): Promise<void>;
 }
 
 /** A delivery Slack may repeat (retries, another instance behind the load balancer). */

@@ -157,6 +157,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     }),
     replyAt,
     answers,
+    afterAcks: ackFirst.afterAcks,
   };
   registerSlashCommands(context, (team, domain) => domains.set(team, domain));
   registerInteractions(context);
