@@ -1,6 +1,6 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { snowflake, startDiscordEmulator } from '../test/emulators/discord/serve
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
 import type { LoopLagReport } from './loop-lag-hook.js';
 import { fixed, writeFigures } from './stats.js';
+import { compileBotAndHelpers, PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, rssMb } from './compiled-bot.js';
 
 /**
  * What one job in flight costs the bot as the load grows: for 100, 1,000 and 5,000 jobs in flight, a fresh
@@ -34,9 +35,6 @@ const generationMs = (jobs: number) => GENERATION_BASE_MS + jobs * 15;
 const MAX_RPS = Number(process.env.BENCH_MAX_RPS ?? 200);
 const WARM_UP = 5;
 const BATCH = 100;
-/** Keep in step with the Dockerfile's CMD and ENV (and bench/discord-burst.ts). */
-const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1'];
-const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 interface Level {
@@ -59,35 +57,6 @@ interface Level {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-}
-
-function compile(): void {
-  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
-  execFileSync(
-    'npx',
-    [
-      'tsc',
-      'bench/loop-lag-hook.ts',
-      '--outDir',
-      'dist/bench',
-      '--module',
-      'NodeNext',
-      '--moduleResolution',
-      'NodeNext',
-      '--target',
-      'ES2022',
-      '--types',
-      'node',
-      '--strict',
-      '--skipLibCheck',
-    ],
-    { stdio: 'inherit' },
-  );
-}
 
 function report(bot: ChildProcess, gc = false): Promise<LoopLagReport> {
   return new Promise((resolve) => {
@@ -336,7 +305,7 @@ function chart(levels: readonly Level[]): string {
 }
 
 async function main(): Promise<void> {
-  compile();
+  compileBotAndHelpers(['bench/loop-lag-hook.ts']);
   console.log(
     `Cost per job: ${LEVELS.join(', ')} Discord /imagine in flight in one bot each (generation ${GENERATION_BASE_MS / 1000} s + 15 ms per job in flight, VIDEO_API_MAX_RPS=${MAX_RPS})`,
   );

@@ -1,11 +1,12 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
 import type { LoopLagReport } from './loop-lag-hook.js';
 import { fixed, percentile, writeFigures } from './stats.js';
+import { compileBotAndHelpers, PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, rssMb } from './compiled-bot.js';
 
 /**
  * 500 /imagine interactions from 500 users at once against the real bot (compiled `dist/bin/main.js` in a child process,
@@ -19,15 +20,6 @@ import { fixed, percentile, writeFigures } from './stats.js';
  */
 const BURST = Number(process.env.BENCH_BURST ?? 500);
 const DEADLINE_MS = 3000;
-/** Keep in step with the Dockerfile's CMD and ENV. */
-const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1'];
-const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
-
-async function rssMb(pid: number, field = 'VmRSS'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
 
 type DiscordEmulator = Awaited<ReturnType<typeof startDiscordEmulator>>;
 type InteractionHandle = Awaited<ReturnType<DiscordEmulator['slashCommand']>>;
@@ -84,30 +76,6 @@ async function burstFigures(discord: DiscordEmulator, handles: InteractionHandle
   return { latencies, toBot, inEmulator, missed };
 }
 
-function compileBenchHelpers(): void {
-  execFileSync(
-    'npx',
-    [
-      'tsc',
-      'bench/loop-lag-hook.ts',
-      'bench/discord-bare-client.ts',
-      '--outDir',
-      'dist/bench',
-      '--module',
-      'NodeNext',
-      '--moduleResolution',
-      'NodeNext',
-      '--target',
-      'ES2022',
-      '--types',
-      'node',
-      '--strict',
-      '--skipLibCheck',
-    ],
-    { stdio: 'inherit' },
-  );
-}
-
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -148,8 +116,7 @@ async function startBaseline() {
 async function main(): Promise<void> {
   // The production form: compiled JavaScript under plain node, as the Docker image runs it, plus the
   // bench-only helpers (the loop-lag hook, the bare client) compiled beside it.
-  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
-  compileBenchHelpers();
+  compileBotAndHelpers(['bench/loop-lag-hook.ts', 'bench/discord-bare-client.ts']);
   const bare = await startBaseline();
 
   const video = await startVideoApiEmulator({ generationMs: 10 * 60_000 });
