@@ -334,8 +334,10 @@ export function createSpaceSettings(deps: SpaceSettingsDeps) {
       });
     },
 
-    /** The model a request naming `requested` (or none) runs on here; refuses one the space does not allow. */
-    /** `read`: this space's settings when the caller has just read them, so they are not read twice. */
+    /**
+     * The model a request naming `requested` (or none) runs on here; refuses one the space does not allow.
+     * `read`: this space's settings when the caller has just read them, so they are not read twice.
+     */
     async modelFor(space: SpaceKey, requested: string | undefined, read?: SpaceSettings): Promise<string> {
       return chooseModel(requested, (read ?? (await get(space))).models, models);
     },
