@@ -30,7 +30,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-RUN mkdir -p /app/data && chown -R node:node /app/data
+# 0700: the SQLite file holds quotas, job records and settings; nobody but the bot's user reads it.
+RUN mkdir -p /app/data && chown -R node:node /app/data && chmod 700 /app/data
 USER node
 VOLUME ["/app/data"]
 # GET /healthz (ready when the store answers and every platform is connected), asked by a small script since

@@ -235,3 +235,35 @@ describe('Discord: a mention replying to a deleted message', () => {
     expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });
 });
+
+describe('Discord: a mention where the bot may not post', () => {
+  // Discord refuses the reply with 50013 Missing Permissions; the rule of both platforms: no job goes upstream
+  // until the bot knows it can show the result, and nothing is charged.
+  it('starts no job and charges nothing when its reply is refused', async ({
+    world: { discord, video, app },
+  }) => {
+    const { closedGuildId, closedChannelId } = discordSeed;
+    await discord.userMessage({
+      channelId: closedChannelId,
+      guildId: closedGuildId,
+      author: alice,
+      content: 'a lighthouse in the fog',
+      mentionsBot: true,
+    });
+    await discord.waitFor(
+      () =>
+        discord.requests.some(
+          (r) => r.method === 'POST' && r.path.endsWith(`/channels/${closedChannelId}/messages`),
+        ),
+      5000,
+    );
+    // Time for a wrong job to reach the video service after the refused reply.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(discord.messages(closedChannelId).filter((m) => m.author.id === discordSeed.botId)).toHaveLength(
+      0,
+    );
+    expect(video.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+    const quota = await app.quota.status({ platform: 'discord', spaceId: closedGuildId, userId: alice.id });
+    expect(quota.used).toBe(0);
+  });
+});
