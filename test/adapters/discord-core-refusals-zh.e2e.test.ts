@@ -1,5 +1,6 @@
 import { describe, expect } from 'vitest';
 import type { DiscordEmulator, InteractionHandle } from '../emulators/discord/server.js';
+import { refusalOf } from '../helpers/discord-refusal.js';
 import { discordSeed } from '../world/discord.js';
 import { discordWorldTest } from '../world/fixtures.js';
 
@@ -21,21 +22,6 @@ function imagine(discord: DiscordEmulator, prompt: string, locale: string): Prom
     name: 'imagine',
     options: [{ name: 'prompt', value: prompt }],
   });
-}
-
-/** The private answer of a refused /imagine: its one ephemeral callback, or the follow-up after a deferral. */
-async function refusalOf(discord: DiscordEmulator, handle: InteractionHandle): Promise<string> {
-  await discord.waitFor(
-    () => handle.followups().length > 0 || handle.callbacks.some((c) => c.type === 4),
-    5000,
-  );
-  const followup = handle.followups()[0];
-  if (followup) {
-    expect(followup.ephemeral).toBe(true);
-    return followup.content;
-  }
-  const data = (handle.callbacks.find((c) => c.type === 4)?.body as { data?: { content?: string } }).data;
-  return data?.content ?? '';
 }
 
 describe('Discord: the core’s refusals in the user’s language', () => {

@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest';
 import type { DiscordEmulator, InteractionHandle } from '../emulators/discord/server.js';
 import { testImage } from '../helpers/images.js';
+import { refusalOf } from '../helpers/discord-refusal.js';
 import { discordSeed } from '../world/discord.js';
 import { discordWorldTest } from '../world/fixtures.js';
 
@@ -29,22 +30,6 @@ function imagine(discord: DiscordEmulator, prompt: string): Promise<InteractionH
     name: 'imagine',
     options: [{ name: 'prompt', value: prompt }],
   });
-}
-
-/** The private answer of a refused /imagine: its one ephemeral callback, or the follow-up after a deferral. */
-async function refusalOf(discord: DiscordEmulator, handle: InteractionHandle): Promise<string> {
-  await discord.waitFor(
-    () => handle.followups().length > 0 || handle.callbacks.some((c) => c.type === 4),
-    5000,
-  );
-  const followup = handle.followups()[0];
-  if (followup) {
-    expect(followup.ephemeral).toBe(true);
-    return followup.content;
-  }
-  const callback = handle.callbacks.find((c) => c.type === 4);
-  expect(callback?.ephemeral).toBe(true);
-  return (callback?.body as { data?: { content?: string } }).data?.content ?? '';
 }
 
 /** Latin words left in a text once the user's own prompt and mentions are taken out: none, in Chinese. */
