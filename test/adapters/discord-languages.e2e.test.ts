@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import type { InteractionHandle } from '../emulators/discord/server.js';
 import { MANAGE_GUILD, discordSeed, type DiscordWorld } from '../world/discord.js';
 import { discordWorldTest } from '../world/fixtures.js';
+import { buttonLabels } from '../helpers/buttons.js';
 
 /**
  * The language of what the bot says on Discord (docs/i18n.md), through real discord.js and the emulator: the
@@ -38,15 +39,6 @@ const revisions = (handle: InteractionHandle) =>
     .edits()
     .map((m) => m.content)
     .filter((c) => c !== '');
-
-/** The labels of the buttons in a message's components, in order. */
-function buttonLabels(components: unknown): string[] {
-  if (Array.isArray(components)) return components.flatMap(buttonLabels);
-  if (typeof components !== 'object' || components === null) return [];
-  const node = components as { type?: number; label?: unknown; components?: unknown };
-  if (node.type === 2 && typeof node.label === 'string') return [node.label];
-  return buttonLabels(node.components);
-}
 
 /** Runs with the seeded server's locale (guild_locale, preferred_locale) set to `locale`. */
 async function withGuildLocale<T>(world: World, locale: string, run: () => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import { testImage } from '../helpers/images.js';
 import { refusalOf } from '../helpers/discord-refusal.js';
 import { discordSeed } from '../world/discord.js';
 import { discordWorldTest } from '../world/fixtures.js';
+import { buttonLabels } from '../helpers/buttons.js';
 
 /**
  * Issue #17 end to end: a zh-CN user in a zh-CN server runs /imagine through real discord.js and the emulator
@@ -38,14 +39,6 @@ const latinWords = (text: string, prompt: string) =>
     .replace(`> ${prompt}`, '')
     .replace(/<@\d+>/g, '')
     .match(/[A-Za-z]{2,}/g) ?? [];
-
-function buttonLabels(components: unknown): string[] {
-  if (Array.isArray(components)) return components.flatMap(buttonLabels);
-  if (typeof components !== 'object' || components === null) return [];
-  const node = components as { type?: number; label?: unknown; components?: unknown };
-  if (node.type === 2 && typeof node.label === 'string') return [node.label];
-  return buttonLabels(node.components);
-}
 
 describe('Discord: the whole /imagine flow in Chinese', () => {
   it('shows a zh-CN user the progress, the finished video and the refusals in Chinese', async ({ world }) => {

@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import type { SlackEmulator } from '../emulators/slack/server.js';
 import { slackWorldTest } from '../world/fixtures.js';
 import { fastUpdates, slackResult, slackSeed, type SlackWorld } from '../world/slack.js';
+import { buttonTexts } from '../helpers/buttons.js';
 
 /**
  * The language of what the bot says on Slack (docs/i18n.md), through real Bolt and the emulator. Slack has no
@@ -30,15 +31,6 @@ async function imagine(world: World, user: string, prompt: string): Promise<stri
   await world.driver.slashCommand({ command: '/imagine', text: prompt, user, channel: general });
   await world.slack.waitFor(() => slackResult(world.slack, { prompt }), { timeoutMs: 15_000 });
   return jobTexts(world.slack, prompt);
-}
-
-/** The texts of the buttons in a message's blocks, in order. */
-function buttonTexts(blocks: unknown): string[] {
-  if (Array.isArray(blocks)) return blocks.flatMap(buttonTexts);
-  if (typeof blocks !== 'object' || blocks === null) return [];
-  const node = blocks as { type?: string; text?: { text?: unknown }; elements?: unknown };
-  if (node.type === 'button' && typeof node.text?.text === 'string') return [node.text.text];
-  return buttonTexts(node.elements);
 }
 
 /** Sends a slash command and returns the user's next private answer. */

@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import type { SlackEmulator } from '../emulators/slack/server.js';
 import { slackWorldTest } from '../world/fixtures.js';
 import { fastUpdates, slackResult, slackSeed } from '../world/slack.js';
+import { buttonTexts } from '../helpers/buttons.js';
 
 /**
  * Issue #17 end to end: a zh-CN Slack user (users.info gives the locale) in a workspace whose /settings
@@ -24,14 +25,6 @@ const latinWords = (text: string, prompt: string) =>
     .replace(`> ${prompt}`, '')
     .replace(/:[a-z_]+:/g, '')
     .match(/[A-Za-z]{2,}/g) ?? [];
-
-function buttonTexts(blocks: unknown): string[] {
-  if (Array.isArray(blocks)) return blocks.flatMap(buttonTexts);
-  if (typeof blocks !== 'object' || blocks === null) return [];
-  const node = blocks as { type?: string; text?: { text?: unknown }; elements?: unknown };
-  if (node.type === 'button' && typeof node.text?.text === 'string') return [node.text.text];
-  return buttonTexts(node.elements);
-}
 
 async function privately(slack: SlackEmulator, user: string, run: () => Promise<unknown>): Promise<string> {
   const mine = () => slack.timeline.filter((t) => t.ephemeralFor === user);
