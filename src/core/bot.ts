@@ -68,7 +68,8 @@ export function createBot(options: BotOptions): Bot {
   const adapters = new Map<ChatPlatform, Adapter>();
   const inFlight = createInFlightTracker(logger);
   let draining = false;
-  const generate = createGenerate({ runner, settings: app.settings });
+  // A job's run is tracked for shutdown by itself, so the platform event that started it ends once it is accepted.
+  const generate = createGenerate({ runner, settings: app.settings, track: inFlight.track });
   const checkRequest = createRequestCheck(service.validate, app.settings);
   const extend = createExtend({
     runner,
@@ -77,6 +78,7 @@ export function createBot(options: BotOptions): Bot {
     chain: service.chain,
     validate: service.validate,
     maxExtendedSeconds: service.limits.maxExtendedSeconds,
+    track: inFlight.track,
   });
 
   const contextFor = (

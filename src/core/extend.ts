@@ -29,6 +29,8 @@ export interface ExtendDeps {
   chain: ChainTools;
   validate(request: GenerationRequest): RequestSummary;
   maxExtendedSeconds: number;
+  /** Takes the job's run once it is accepted (see `StartOptions.detach`); the command then returns. */
+  track?: (running: Promise<unknown>) => void;
 }
 
 export type Extend = (
@@ -204,7 +206,7 @@ export function createExtend(deps: ExtendDeps): Extend {
         images: [image],
       },
       reply,
-      { fetchImage },
+      { fetchImage, ...(deps.track ? { detach: deps.track } : {}) },
     );
   };
 }

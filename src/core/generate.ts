@@ -13,6 +13,11 @@ import type { ChannelNamer, SpaceSettings, SpaceSettingsService } from '../setti
 export interface GenerateDeps {
   runner: JobRunner;
   settings: Pick<SpaceSettingsService, 'apply'>;
+  /**
+   * Takes the job's run once it is accepted (see `StartOptions.detach`), so the command returns then instead
+   * of at the job's end; without it the command lasts as long as the job.
+   */
+  track?: (running: Promise<unknown>) => void;
 }
 
 /** Runs the generating steps for one invocation; `names` is the invoking platform's way to name channels. */
@@ -93,7 +98,10 @@ export function createGenerate(deps: GenerateDeps): Generate {
         images: invocation.images,
       },
       reply,
-      { fetchImage: reply.fetchImage?.bind(reply) },
+      {
+        fetchImage: reply.fetchImage?.bind(reply),
+        ...(deps.track ? { detach: deps.track } : {}),
+      },
     );
   };
 }

@@ -126,7 +126,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
       );
       if (!accepted) return undefined;
       const { record, body } = accepted;
-      return run(record, record.status === 'reserved', async () => ({ body }), sink, options.signal);
+      const running = run(record, record.status === 'reserved', async () => ({ body }), sink, options.signal);
+      if (!options.detach) return running;
+      options.detach(
+        running.catch((error: unknown) =>
+          deps.logger.error({ jobId: record.id, platform: record.platform, err: error }, 'job crashed'),
+        ),
+      );
+      return record;
     },
 
     cancel(jobId, { by }) {

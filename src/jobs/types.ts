@@ -87,6 +87,12 @@ export interface CancelOptions {
 export interface StartOptions {
   signal?: AbortSignal;
   fetchImage?: BuildRequestDeps['fetchImage'];
+  /**
+   * In-process: resolve once the job is accepted (its record written) and hand the rest of its run here, so
+   * the caller's frames (the platform event, the dispatcher, the command) end instead of staying suspended,
+   * with all they hold, for the whole generation. Its promise settles when the job does and never rejects.
+   */
+  detach?: (running: Promise<unknown>) => void;
 }
 
 /** Finds the reply of a job this process did not start (after a restart, or accepted by another process). */
@@ -107,7 +113,7 @@ export interface JobRunner {
   /**
    * Accepts one request. Invalid input, a full per-user cap and an exhausted quota are reported through
    * `sink.fail` before anything is reserved or sent (undefined). Resolves when this process no longer holds
-   * the job: at its end in-process; once it is queued with BullMQ.
+   * the job: at its end in-process (once accepted with `detach`); once it is queued with BullMQ.
    */
   start(
     context: JobContext,

@@ -43,6 +43,24 @@ describe('job runner: quota and records on every outcome', () => {
     await app.close();
   });
 
+  it('with detach, resolves once the job is accepted and hands over its run, which ends with the job', async () => {
+    const { app } = await appFor(emulator);
+    const out = recordingSink();
+    let running: Promise<unknown> | undefined;
+    const accepted = await app.runner?.start(context, { prompt: 'a lighthouse' }, out.sink, {
+      detach: (run) => {
+        running = run;
+      },
+    });
+    // The caller's part ends here: the job is recorded and reserved, nothing delivered yet.
+    expect(accepted).toMatchObject({ status: 'reserved', reservation: 'reserved' });
+    expect(out.delivered).toHaveLength(0);
+    expect(running).toBeDefined();
+    expect(await running).toMatchObject({ id: accepted?.id, status: 'completed', reservation: 'committed' });
+    expect(out.delivered[0]?.bytes).toEqual(emulator.mp4);
+    await app.close();
+  });
+
   it.each([
     ['a failed job', '[emu:fail=nope] x', {}, 'failed'],
     ['a cancelled job', '[emu:cancel] x', {}, 'cancelled'],
