@@ -194,6 +194,18 @@ async function measure(jobs: number): Promise<Level> {
     const steady = await report(bot);
     const pollsPerSecond = (polls - pollsBefore) / ((Date.now() - windowStart) / 1000);
     const live = await report(bot, true);
+    if (process.env.BENCH_MEMORY_DETAIL) {
+      const spaces = (r: LoopLagReport) =>
+        Object.entries(r.spacesMb)
+          .map(([name, size]) => `${name.replace('_space', '')} ${fixed(size, 1)}`)
+          .join(', ');
+      console.log(
+        `  memory at ${jobs} (idle / steady / after GC): RSS anon ${fixed(idle.rssAnonMb, 0)} / ${fixed(steady.rssAnonMb, 0)} / ${fixed(live.rssAnonMb, 0)} MB; heap committed ${fixed(idle.heapTotalMb, 0)} / ${fixed(steady.heapTotalMb, 0)} / ${fixed(live.heapTotalMb, 0)} MB`,
+      );
+      console.log(
+        `    spaces idle: ${spaces(idle)}\n    spaces steady: ${spaces(steady)}\n    spaces after GC: ${spaces(live)}`,
+      );
+    }
     if (process.env.BENCH_HEAP_PROFILE) {
       await new Promise((resolve) => {
         bot.once('message', resolve);
@@ -241,9 +253,14 @@ async function measure(jobs: number): Promise<Level> {
   }
 }
 
-/** Per extra job, in KB, between two levels. */
-const slopeKb = (a: Level | undefined, b: Level | undefined, key: 'rssMb' | 'heapMb') =>
-  a && b ? ((b[key] - a[key]) * 1024) / (b.jobs - a.jobs) : NaN;
+/**
+ * Per extra job, in KB, between two levels. `rssAboveIdle` is each bot's RSS over its own idle figure: fresh
+ * processes after the same warm-up differ by up to ~20 MB at idle here, which the plain RSS slope counts as jobs.
+ */
+const slopeKb = (a: Level | undefined, b: Level | undefined, key: 'rssMb' | 'heapMb' | 'rssAboveIdle') => {
+  const value = (l: Level) => (key === 'rssAboveIdle' ? l.rssMb - l.idleRssMb : l[key]);
+  return a && b ? ((value(b) - value(a)) * 1024) / (b.jobs - a.jobs) : NaN;
+};
 
 /** Two small line charts side by side, as plain SVG: memory vs jobs in flight, and CPU per job vs jobs. */
 function chart(levels: readonly Level[]): string {
@@ -318,7 +335,7 @@ async function main(): Promise<void> {
   const low = slopeKb(at(100), at(1000), 'rssMb');
   const high = slopeKb(at(1000), at(5000), 'rssMb');
   console.log(
-    `  RSS per extra job: ${fixed(low, 1)} KB (100 → 1,000), ${fixed(high, 1)} KB (1,000 → 5,000) (target ≤ 20 KB); live heap per extra job ${fixed(slopeKb(at(100), at(1000), 'heapMb'), 1)} / ${fixed(slopeKb(at(1000), at(5000), 'heapMb'), 1)} KB`,
+    `  RSS per extra job: ${fixed(low, 1)} KB (100 → 1,000), ${fixed(high, 1)} KB (1,000 → 5,000) (target ≤ 20 KB); above each bot's own idle ${fixed(slopeKb(at(100), at(1000), 'rssAboveIdle'), 1)} / ${fixed(slopeKb(at(1000), at(5000), 'rssAboveIdle'), 1)} KB; live heap per extra job ${fixed(slopeKb(at(100), at(1000), 'heapMb'), 1)} / ${fixed(slopeKb(at(1000), at(5000), 'heapMb'), 1)} KB`,
   );
   // The committed chart is of the production settings only.
   if (levels.length > 1 && !process.env.BENCH_EXTRA_NODE_FLAGS) {
@@ -331,6 +348,8 @@ async function main(): Promise<void> {
     rssKbPerJobHigh: high,
     heapKbPerJobLow: slopeKb(at(100), at(1000), 'heapMb'),
     heapKbPerJobHigh: slopeKb(at(1000), at(5000), 'heapMb'),
+    rssAboveIdleKbPerJobLow: slopeKb(at(100), at(1000), 'rssAboveIdle'),
+    rssAboveIdleKbPerJobHigh: slopeKb(at(1000), at(5000), 'rssAboveIdle'),
   };
   for (const l of levels) {
     for (const [key, value] of Object.entries(l)) figures[`${key}At${l.jobs}`] = value;

@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 /**
  * Preloaded into the bot process by the benchmarks (`node --import dist/bench/loop-lag-hook.js
@@ -20,6 +21,12 @@ export interface LoopLagReport {
   maxMs: number;
   rssMb: number;
   heapUsedMb: number;
+  /** Heap V8 has committed (used or not). */
+  heapTotalMb: number;
+  /** Committed size of each V8 heap space, MB. */
+  spacesMb: Record<string, number>;
+  /** Anonymous resident memory (heaps, malloc) as the kernel counts it. */
+  rssAnonMb: number;
   /** Buffers and other memory outside the JS heap. */
   externalMb: number;
   /** User + system CPU time of the bot since it started. */
@@ -73,6 +80,12 @@ if (process.env.BENCH_LOOP_LAG === '1' && process.send) {
         maxMs: lag(histogram.max),
         rssMb: mb(memory.rss),
         heapUsedMb: mb(memory.heapUsed),
+        heapTotalMb: mb(memory.heapTotal),
+        spacesMb: Object.fromEntries(
+          getHeapSpaceStatistics().map((space) => [space.space_name, mb(space.physical_space_size)]),
+        ),
+        rssAnonMb:
+          Number(/RssAnon:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024,
         externalMb: mb(memory.external + memory.arrayBuffers),
         cpuMs: (cpu.user + cpu.system) / 1000,
         collected: collect && gc !== undefined,
