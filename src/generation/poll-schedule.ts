@@ -26,10 +26,15 @@ export const DEFAULT_POLL_POLICY: PollPolicy = {
 };
 
 export interface ProgressSample {
-  /** ms since submission */
+  /** ms since submission, when the answer arrived */
   atMs: number;
+  /** ms since submission, when its request went out (the provider read the progress in between); `atMs` if unknown */
+  sentMs?: number;
   progress: number;
 }
+
+/** How many progress samples a job keeps: the first and the latest few, enough to pin a linear rate down. */
+export const MAX_PROGRESS_SAMPLES = 6;
 
 export interface PollState {
   elapsedMs: number;
@@ -49,6 +54,8 @@ export interface PollState {
  * share of the rate, not a fixed guard that long jobs outgrow.
  */
 export function predictFinishMs(state: PollState): number | undefined {
+  const linear = latestLinearFinishMs(state.samples);
+  if (linear !== undefined) return linear;
   const last = state.samples.at(-1);
   if (last && last.progress > 0) {
     // Anchor at the first sample when there are two far enough apart, else at submission (progress 0).
@@ -61,6 +68,43 @@ export function predictFinishMs(state: PollState): number | undefined {
     if (rate > 0 && Number.isFinite(rate)) return last.atMs + (100 - last.progress) / rate;
   }
   return state.expectedDurationMs;
+}
+
+/**
+ * The latest finish all the samples allow together, when progress grows at a steady rate: each says the
+ * progress r·t + c was in [p, p + 1) at a moment between its request leaving and its answer arriving, so
+ * r·arrival + c ≥ p and r·sent + c ≤ p + 1. Several samples pin the step's fraction down far better than two
+ * (the first and the latest leave up to a whole percent of doubt, ~1 % of the job's length late). The finish
+ * (100 − c) / r is largest at a corner of that region, so the corners are tried. Undefined when no steady rate
+ * fits them all (a provider whose progress is not linear: the two-sample bound then applies) or too few
+ * samples bound the rate from below.
+ */
+function latestLinearFinishMs(samples: readonly ProgressSample[]): number | undefined {
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (!first || !last || last.progress <= first.progress + 1) return undefined;
+  const sent = (sample: ProgressSample) => sample.sentMs ?? sample.atMs;
+  if (sent(last) <= first.atMs) return undefined;
+  // r·x + c ≥ y for a lower edge, ≤ y for an upper one.
+  const edges = samples.flatMap((sample) => [
+    { x: sample.atMs, y: sample.progress, lower: true },
+    { x: sent(sample), y: sample.progress + 1, lower: false },
+  ]);
+  const slack = 1e-7;
+  const fits = (r: number, c: number) =>
+    r > 0 && edges.every((e) => (e.lower ? r * e.x + c >= e.y - slack : r * e.x + c <= e.y + slack));
+  let latest: number | undefined;
+  for (const [i, a] of edges.entries()) {
+    for (const b of edges.slice(i + 1)) {
+      if (a.x === b.x) continue;
+      const r = (a.y - b.y) / (a.x - b.x);
+      const c = a.y - r * a.x;
+      if (!fits(r, c)) continue;
+      const finish = (100 - c) / r;
+      if (latest === undefined || finish > latest) latest = finish;
+    }
+  }
+  return latest;
 }
 
 export function nextPollDelayMs(state: PollState, policy: PollPolicy = DEFAULT_POLL_POLICY): number {

@@ -9,6 +9,7 @@ import type { RateLimiter } from '../video-api/rate-limit.js';
 import type { CreateVideoBody, JobStatus, VideoJob } from '../video-api/schemas.js';
 import {
   DEFAULT_POLL_POLICY,
+  MAX_PROGRESS_SAMPLES,
   createDurationHistory,
   nextPoll,
   type DurationHistory,
@@ -117,6 +118,8 @@ async function* pollUntilDone(
   let delayedReported = false;
   let shown: { status: JobStatus; progress: number | undefined } | undefined;
   let job = initial;
+  /** When the request behind `job` went out, ms since submission (the POST's answer: unknown, so none). */
+  let sentMs: number | undefined;
 
   for (;;) {
     if (job) {
@@ -129,9 +132,13 @@ async function* pollUntilDone(
       }
       const elapsedMs = now() - startedAt;
       if (job.progress !== undefined && job.progress > 0 && job.status === 'processing') {
-        samples.push({ atMs: elapsedMs, progress: job.progress });
-        // Two samples are enough for a rate; keeping the first and the latest bounds memory on long jobs.
-        if (samples.length > 2) samples.splice(1, 1);
+        samples.push({
+          atMs: elapsedMs,
+          ...(sentMs === undefined ? {} : { sentMs }),
+          progress: job.progress,
+        });
+        // The first and the latest few pin the rate down; dropping the rest bounds memory on long jobs.
+        if (samples.length > MAX_PROGRESS_SAMPLES) samples.splice(1, 1);
       }
       if (!shown || shown.status !== job.status || shown.progress !== job.progress) {
         shown = { status: job.status, progress: job.progress };
@@ -191,6 +198,7 @@ async function* pollUntilDone(
         warnOfPollBacklog(deps.pollLimiter.backlogMs(), log, now());
         await deps.pollLimiter.acquire(planned.landing ? 'landing' : 'routine', signal);
       }
+      sentMs = now() - startedAt;
       job = await deps.client.getJob(jobId, { signal });
       failuresSince = undefined;
       delayedReported = false;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLL_POLICY,
+  MAX_PROGRESS_SAMPLES,
   createDurationHistory,
   nextPoll,
   nextPollDelayMs,
@@ -31,8 +32,9 @@ function pollOnce(generationMs: number, latencyMs: number): { noticeMs: number; 
     const progress = reported(elapsedMs - latencyMs);
     if (progress === 100) return { noticeMs: elapsedMs - latencyMs - generationMs, earlyLandings };
     if (planned.landing) earlyLandings++;
-    // As the job keeps them: the first sample and the latest.
-    if (progress > 0) samples.splice(Math.min(samples.length, 1), 1, { atMs: elapsedMs, progress });
+    // As the job keeps them: the first and the latest few, each with when its request went out.
+    if (progress > 0) samples.push({ atMs: elapsedMs, sentMs: elapsedMs - 2 * latencyMs, progress });
+    if (samples.length > MAX_PROGRESS_SAMPLES) samples.splice(1, 1);
   }
   throw new Error('never noticed');
 }
@@ -57,6 +59,34 @@ describe('poll schedule', () => {
     expect(finish).toBeCloseTo(10_000 + (50 * 6000) / 29, 6);
   });
 
+  it('pins the finish down with every sample, never before the true one', () => {
+    // Progress 5 % a second after a 2 s queue: 100 % at 22 s. Each answer arrives 4 ms after its request. The
+    // second sample (30.94 %) sits at the top of its step, which the first and the latest alone cannot know.
+    const samples = [3300, 8190, 12_940, 17_710].map((atMs) => ({
+      atMs,
+      sentMs: atMs - 4,
+      progress: Math.floor((atMs - 2 - 2000) / 200),
+    }));
+    const all = predictFinishMs({ elapsedMs: 17_700, polls: 6, samples })!;
+    const firstAndLast = predictFinishMs({
+      elapsedMs: 17_700,
+      polls: 6,
+      samples: [samples[0]!, samples[3]!],
+    })!;
+    expect(all).toBeGreaterThanOrEqual(22_000);
+    expect(all).toBeLessThan(firstAndLast);
+  });
+
+  it('falls back to the first and latest samples when no steady rate fits them all', () => {
+    const samples = [
+      { atMs: 2000, progress: 10 },
+      { atMs: 4000, progress: 50 },
+      { atMs: 6000, progress: 55 },
+    ];
+    // From 11 % at 2 s to 55 % at 6 s.
+    expect(predictFinishMs({ elapsedMs: 6000, polls: 4, samples })).toBeCloseTo(6000 + (45 * 4000) / 44, 6);
+  });
+
   it('lands just after the predicted finish instead of waiting a full interval', () => {
     const state = {
       elapsedMs: 18_000,
@@ -79,8 +109,8 @@ describe('poll schedule', () => {
     // A landing poll that finds the job running is a poll more, and the user waits for the next one.
     expect(runs.map((run) => run.earlyLandings)).toEqual(runs.map(() => 0));
     const mean = runs.reduce((sum, run) => sum + run.noticeMs, 0) / runs.length;
-    // 187 ms when the landing aimed 100 ms past the middle estimate.
-    expect(mean).toBeLessThan(160);
+    // 187 ms when the landing aimed 100 ms past the middle estimate; 155 ms from the first and latest samples alone.
+    expect(mean).toBeLessThan(150);
   });
 
   it('polls briskly once the predicted finish has passed', () => {
