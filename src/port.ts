@@ -185,6 +185,11 @@ export interface GenerationReply extends Reply {
   fetchFile?(source: ImageSource, maxBytes: number, path: string): Promise<number>;
   /** Mentions the requester once, in a new message, that a long job's result is posted. */
   notify?(record: JobRecord): Promise<void>;
+  /**
+   * Once acknowledged, the reply a started job keeps for its whole run, when it can be lighter than this one:
+   * what only the acknowledgement needed (Discord's interaction) is not in it. This reply when absent.
+   */
+  forJob?(): GenerationReply;
 }
 
 /**

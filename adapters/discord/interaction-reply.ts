@@ -35,10 +35,12 @@ export function createInteractionReply(
     else await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
   };
 
-  return {
+  const reply: InteractionReply = {
     get ref() {
       return job?.ref;
     },
+    // The job's own reply needs only the token: the job keeps it, not this wrapper with its interaction.
+    forJob: () => job ?? reply,
     async acknowledge(kind, language) {
       const interaction = current();
       visibility = kind;
@@ -87,4 +89,5 @@ export function createInteractionReply(
       }
     },
   };
+  return reply;
 }

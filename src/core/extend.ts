@@ -162,7 +162,8 @@ export function createExtend(deps: ExtendDeps): Extend {
       resolution: applied.resolution,
       model: applied.model,
     }).seconds;
-    const fetchFile = reply.fetchFile?.bind(reply);
+    const sink = reply.forJob?.() ?? reply;
+    const fetchFile = sink.fetchFile?.bind(sink);
     // A video the bot did not make is read now, free: its length (the limit) and shape (the new clip's) are
     // needed before the request. For the bot's own videos the frame is taken as the job's image, once the
     // per-user cap and the quota have accepted it, so a refused press fetches nothing and runs no ffmpeg.
@@ -181,8 +182,8 @@ export function createExtend(deps: ExtendDeps): Extend {
     const lastFrameOf = chain;
     const fetchImage = async (source: ImageSource, maxBytes: number): Promise<Uint8Array> => {
       if (source.url === LAST_FRAME) return (await deps.chain.lastFrame(lastFrameOf, fetchFile)).png;
-      if (!reply.fetchImage) throw new BotError('internal', 'this reply cannot fetch images');
-      return reply.fetchImage(source, maxBytes);
+      if (!sink.fetchImage) throw new BotError('internal', 'this reply cannot fetch images');
+      return sink.fetchImage(source, maxBytes);
     };
 
     await deps.runner.start(
@@ -191,7 +192,7 @@ export function createExtend(deps: ExtendDeps): Extend {
         spaceId: invocation.spaceId,
         channelId: invocation.channelId,
         userId: invocation.userId,
-        messageRef: reply.ref,
+        messageRef: sink.ref,
         imageRefs: [],
         chain,
         language,
@@ -205,7 +206,7 @@ export function createExtend(deps: ExtendDeps): Extend {
         model: applied.model,
         images: [image],
       },
-      reply,
+      sink,
       { fetchImage, ...(deps.track ? { detach: deps.track } : {}) },
     );
   };

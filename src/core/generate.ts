@@ -78,13 +78,14 @@ export function createGenerate(deps: GenerateDeps): Generate {
       },
       names,
     );
+    const sink = reply.forJob?.() ?? reply;
     await deps.runner.start(
       {
         platform: invocation.platform,
         spaceId: invocation.spaceId,
         channelId: invocation.channelId,
         userId: invocation.userId,
-        messageRef: reply.ref,
+        messageRef: sink.ref,
         imageRefs: invocation.images.map((image) => image.ref),
         language,
         ...(privateLanguage ? { privateLanguage } : {}),
@@ -97,9 +98,9 @@ export function createGenerate(deps: GenerateDeps): Generate {
         model: applied.model,
         images: invocation.images,
       },
-      reply,
+      sink,
       {
-        fetchImage: reply.fetchImage?.bind(reply),
+        fetchImage: sink.fetchImage?.bind(sink),
         ...(deps.track ? { detach: deps.track } : {}),
       },
     );
