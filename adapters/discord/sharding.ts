@@ -76,12 +76,21 @@ export function spawnDelayMs(shardCount: number, maxConcurrency: number): number
   return maxConcurrency >= shardCount ? 0 : Math.ceil(5500 / maxConcurrency);
 }
 
+/** The heap settings the production start gives the process (Dockerfile, `npm start`); its shards run with the same. */
+const HEAP_FLAG = /^--(max-semi-space-size|heap-growing-percent)=/;
+
 /** The shard entry next to this build: the .ts source under tsx (`npm start`), the .js file in dist/. */
-export function shardEntry(moduleUrl: string = import.meta.url): { file: string; execArgv: string[] } {
+export function shardEntry(
+  moduleUrl: string = import.meta.url,
+  parentArgv: readonly string[] = process.execArgv,
+): { file: string; execArgv: string[] } {
   const fromSource = moduleUrl.endsWith('.ts');
   return {
     file: fileURLToPath(new URL(`../../bin/discord-shard.${fromSource ? 'ts' : 'js'}`, moduleUrl)),
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    execArgv: [
+      ...parentArgv.filter((arg) => HEAP_FLAG.test(arg)),
+      ...(fromSource ? ['--import', 'tsx'] : []),
+    ],
   };
 }
 

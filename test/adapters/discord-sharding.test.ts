@@ -18,10 +18,18 @@ describe('Discord sharding helpers', () => {
   });
 
   it('spawns the .ts entry through tsx from source and the .js entry from dist', () => {
-    const source = shardEntry('file:///app/adapters/discord/sharding.ts');
+    const source = shardEntry('file:///app/adapters/discord/sharding.ts', []);
     expect(source).toEqual({ file: '/app/bin/discord-shard.ts', execArgv: ['--import', 'tsx'] });
-    const built = shardEntry('file:///app/dist/adapters/discord/sharding.js');
+    const built = shardEntry('file:///app/dist/adapters/discord/sharding.js', []);
     expect(built).toEqual({ file: '/app/dist/bin/discord-shard.js', execArgv: [] });
+  });
+
+  it('gives the shards the heap settings of the production start, and only those', () => {
+    const parent = ['--max-semi-space-size=1', '--heap-growing-percent=30', '--inspect', '--import', 'x'];
+    expect(shardEntry('file:///app/dist/adapters/discord/sharding.js', parent).execArgv).toEqual([
+      '--max-semi-space-size=1',
+      '--heap-growing-percent=30',
+    ]);
   });
 
   it('reads /gateway/bot with the bot token and validates the answer', async () => {
