@@ -82,6 +82,9 @@ export async function openSqliteState(
   try {
     // WAL is a property of the file (the quota ledger asks for it too): readers never wait for a writer.
     await query('PRAGMA journal_mode = WAL');
+    // As the quota ledger's connection: in WAL mode NORMAL cannot corrupt the file, and commits do not wait
+    // for a disk flush each; a power cut (not a crash of the process) may lose the last few writes.
+    await query('PRAGMA synchronous = NORMAL');
     await query(LOCK_TABLE);
   } catch (error) {
     await store.disconnect().catch(() => undefined);
