@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * What the benchmarks that run the compiled bot share: the production form of its process (keep in step with
@@ -38,4 +40,52 @@ export function compileBotAndHelpers(files: readonly string[]): void {
 export async function rssMb(pid: number, field = 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/** The compiled bot in a process of its own, on the emulators, with the loop-lag hook preloaded (IPC). */
+export interface CompiledBot {
+  process: ChildProcess;
+  /** SIGTERM, waits for the exit, removes its SQLite store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `dist/bin/main.js` as production runs it (the flags and environment above, the SQLite store in a
+ * directory of its own), quiet (warn and above on stderr), with `env` on top: the emulators' addresses and
+ * the run's caps. `nodeFlags` come after the production ones, so a V8 flag given there overrides its default.
+ */
+export async function spawnCompiledBot(
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): Promise<CompiledBot> {
+  const storeDir = await mkdtemp(join(tmpdir(), 'bench-bot-'));
+  const child = spawn(
+    process.execPath,
+    [...PRODUCTION_NODE_FLAGS, ...nodeFlags, '--import', './dist/bench/loop-lag-hook.js', 'dist/bin/main.js'],
+    {
+      env: {
+        ...process.env,
+        ...PRODUCTION_ENV,
+        BENCH_LOOP_LAG: '1',
+        DISCORD_TOKEN: 'bench-token',
+        // The production default store: job records and quotas on disk, as an operator would run it.
+        STORE_URL: `sqlite://${storeDir}/bot.sqlite`,
+        LOG_LEVEL: 'warn',
+        LOG_PRETTY: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
+  return {
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(storeDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
 import type { LoopLagReport } from './loop-lag-hook.js';
 import { fixed, writeFigures } from './stats.js';
-import { compileBotAndHelpers, PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, rssMb } from './compiled-bot.js';
+import { compileBotAndHelpers, rssMb, spawnCompiledBot } from './compiled-bot.js';
 
 /**
  * What one job in flight costs the bot as the load grows: for 100, 1,000 and 5,000 jobs in flight, a fresh
@@ -85,38 +83,23 @@ async function measure(jobs: number): Promise<Level> {
       },
     ],
   });
-  const storeDir = await mkdtemp(join(tmpdir(), 'bench-cost-'));
-  const bot = spawn(
-    process.execPath,
+  const compiled = await spawnCompiledBot(
+    {
+      QUOTA_DEFAULT: '100',
+      MAX_CONCURRENT_JOBS: '10000',
+      MAX_JOBS_PER_USER: '100',
+      VIDEO_API_MAX_RPS: String(MAX_RPS),
+      DISCORD_API_BASE_URL: discord.apiBase,
+      VIDEO_API_BASE_URL: video.baseUrl,
+      VIDEO_API_KEY: video.apiKey,
+    },
     [
-      ...PRODUCTION_NODE_FLAGS,
       // For trying runtime settings before they go into the Dockerfile, e.g. '--optimize-for-size'.
       ...(process.env.BENCH_EXTRA_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       '--expose-gc',
-      '--import',
-      './dist/bench/loop-lag-hook.js',
-      'dist/bin/main.js',
     ],
-    {
-      env: {
-        ...process.env,
-        ...PRODUCTION_ENV,
-        BENCH_LOOP_LAG: '1',
-        QUOTA_DEFAULT: '100',
-        MAX_CONCURRENT_JOBS: '10000',
-        MAX_JOBS_PER_USER: '100',
-        VIDEO_API_MAX_RPS: String(MAX_RPS),
-        DISCORD_TOKEN: 'bench-token',
-        DISCORD_API_BASE_URL: discord.apiBase,
-        VIDEO_API_BASE_URL: video.baseUrl,
-        VIDEO_API_KEY: video.apiKey,
-        STORE_URL: `sqlite://${storeDir}/bot.sqlite`,
-        LOG_LEVEL: 'warn',
-        LOG_PRETTY: '0',
-      },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    },
   );
+  const bot = compiled.process;
   bot.once('exit', (code, signal) => {
     if (!stopping) console.error(`  the bot exited early: code ${code}, signal ${signal}`);
   });
@@ -245,11 +228,9 @@ async function measure(jobs: number): Promise<Level> {
     return level;
   } finally {
     stopping = true;
-    bot.kill('SIGTERM');
-    await new Promise((resolve) => bot.once('exit', resolve));
+    await compiled.stop();
     await discord.close();
     await video.close();
-    await rm(storeDir, { recursive: true, force: true });
   }
 }
 

@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
 import type { LoopLagReport } from './loop-lag-hook.js';
 import { fixed, percentile, writeFigures } from './stats.js';
-import { compileBotAndHelpers, PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, rssMb } from './compiled-bot.js';
+import {
+  compileBotAndHelpers,
+  PRODUCTION_ENV,
+  PRODUCTION_NODE_FLAGS,
+  rssMb,
+  spawnCompiledBot,
+} from './compiled-bot.js';
 
 /**
  * 500 /imagine interactions from 500 users at once against the real bot (compiled `dist/bin/main.js` in a child process,
@@ -121,40 +124,21 @@ async function main(): Promise<void> {
 
   const video = await startVideoApiEmulator({ generationMs: 10 * 60_000 });
   const { discord, send, warmUp } = await startDiscord(BURST);
-  const storeDir = await mkdtemp(join(tmpdir(), 'bench-burst-'));
-  const bot = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_PROF
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? '/tmp/prof'}`]
-        : []),
-      // The Dockerfile's runtime settings, so the figures are the production bot's.
-      ...PRODUCTION_NODE_FLAGS,
-      '--import',
-      './dist/bench/loop-lag-hook.js',
-      'dist/bin/main.js',
-    ],
+  const compiled = await spawnCompiledBot(
     {
-      env: {
-        ...process.env,
-        ...PRODUCTION_ENV,
-        BENCH_LOOP_LAG: '1',
-        QUOTA_DEFAULT: '100',
-        // Caps raised for the run: the figures are about the bot, not the fair queue.
-        MAX_CONCURRENT_JOBS: '10000',
-        MAX_JOBS_PER_USER: '100',
-        DISCORD_TOKEN: 'bench-token',
-        DISCORD_API_BASE_URL: discord.apiBase,
-        VIDEO_API_BASE_URL: video.baseUrl,
-        VIDEO_API_KEY: video.apiKey,
-        // The production default store: job records and quotas on disk, as an operator would run it.
-        STORE_URL: `sqlite://${storeDir}/bot.sqlite`,
-        LOG_LEVEL: 'warn',
-        LOG_PRETTY: '0',
-      },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      QUOTA_DEFAULT: '100',
+      // Caps raised for the run: the figures are about the bot, not the fair queue.
+      MAX_CONCURRENT_JOBS: '10000',
+      MAX_JOBS_PER_USER: '100',
+      DISCORD_API_BASE_URL: discord.apiBase,
+      VIDEO_API_BASE_URL: video.baseUrl,
+      VIDEO_API_KEY: video.apiKey,
     },
+    process.env.BENCH_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? '/tmp/prof'}`]
+      : [],
   );
+  const bot = compiled.process;
   const loopLag = (): Promise<LoopLagReport> =>
     new Promise((resolve) => {
       bot.once('message', (m) => resolve(m as LoopLagReport));
@@ -210,10 +194,9 @@ async function main(): Promise<void> {
     });
   } finally {
     await bare.close();
-    await stop(bot);
+    await compiled.stop();
     await discord.close();
     await video.close();
-    await rm(storeDir, { recursive: true, force: true });
   }
 }
 
