@@ -20,7 +20,7 @@ import { compileBotAndHelpers, spawnCompiledBot } from './compiled-bot.js';
  * 2. the same burst under the default VIDEO_API_MAX_RPS (20). JOBS jobs that finish within the same second
  *    need JOBS polls to be noticed, and the cap grants 20 a second: whatever the schedule, the k-th is noticed
  *    k/20 s late, a mean of JOBS/(2 × cap) (2.5 s for 100). Reported beside that floor, for context.
- * BENCH_E2E_JOBS (100), BENCH_GENERATION_MS (20000).
+ * BENCH_E2E_JOBS (100), BENCH_GENERATION_MS (20000), BENCH_E2E_STORE_URL (the bot's STORE_URL; SQLite by default).
  */
 const JOBS = Number(process.env.BENCH_E2E_JOBS ?? 100);
 const GENERATION_MS = Number(process.env.BENCH_GENERATION_MS ?? 20_000);
@@ -45,16 +45,21 @@ const discord = await startDiscordEmulator({
  * machines: run inside this process, the emulators' work for 100 commands at once would be counted as the bot's.
  */
 async function startBot(maxRps: number) {
-  const bot = await spawnCompiledBot({
-    QUOTA_DEFAULT: '100',
-    // Caps raised for the run: the figures are about the bot, not the fair queue.
-    MAX_CONCURRENT_JOBS: '10000',
-    MAX_JOBS_PER_USER: '100',
-    VIDEO_API_MAX_RPS: String(maxRps),
-    DISCORD_API_BASE_URL: discord.apiBase,
-    VIDEO_API_BASE_URL: video.baseUrl,
-    VIDEO_API_KEY: video.apiKey,
-  });
+  const bot = await spawnCompiledBot(
+    {
+      QUOTA_DEFAULT: '100',
+      // Caps raised for the run: the figures are about the bot, not the fair queue.
+      MAX_CONCURRENT_JOBS: '10000',
+      MAX_JOBS_PER_USER: '100',
+      VIDEO_API_MAX_RPS: String(maxRps),
+      DISCORD_API_BASE_URL: discord.apiBase,
+      VIDEO_API_BASE_URL: video.baseUrl,
+      VIDEO_API_KEY: video.apiKey,
+      // e.g. memory://, to see what the production SQLite store adds.
+      ...(process.env.BENCH_E2E_STORE_URL ? { STORE_URL: process.env.BENCH_E2E_STORE_URL } : {}),
+    },
+    (process.env.BENCH_EXTRA_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  );
   await discord.waitForReady(30_000);
   // Warm, as a bot in service is: lazy imports, JIT and the first delivery are paid before the burst. Jobs as
   // long as the burst's, so the durations the bot remembers (its guess for jobs without progress) are the same.
