@@ -3,11 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../commands/index.js';
 import type { App } from '../src/app.js';
 import { createBot } from '../src/core/bot.js';
-import { plainFormat } from '../src/core/plain-format.js';
 import type { Logger } from '../src/log.js';
-import type { Adapter, GenerationReply, Invocation } from '../src/port.js';
+import type { GenerationReply, Invocation } from '../src/port.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from './emulators/video-api/server.js';
 import { appFor } from './helpers/app.js';
+import { silentAdapter } from './helpers/bot.js';
 
 /**
  * A platform event that starts a job ends once the job is accepted (recorded, quota reserved), not when the
@@ -31,15 +31,7 @@ afterEach(async () => {
 describe('a command that starts a job', () => {
   it('returns once the job is accepted; the bot’s stop still waits for its delivery', async () => {
     const bot = createBot({ app, registry: REGISTRY, logger });
-    const adapter: Adapter = {
-      platform: 'discord',
-      format: plainFormat,
-      start: () => Promise.resolve(),
-      connected: () => true,
-      stop: () => Promise.resolve(),
-      replyFor: () => undefined,
-    };
-    bot.add(adapter);
+    bot.add(silentAdapter());
     const delivered: Uint8Array[] = [];
     const failures: string[] = [];
     const reply: GenerationReply = {

@@ -2,15 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../commands/index.js';
 import type { App } from '../src/app.js';
 import { createBot } from '../src/core/bot.js';
-import { plainFormat } from '../src/core/plain-format.js';
 import type { Language } from '../src/i18n/languages.js';
 import type { Logger } from '../src/log.js';
-import type { Adapter, GenerationReply, Invocation } from '../src/port.js';
+import type { GenerationReply, Invocation } from '../src/port.js';
 import { createSpaceSettings } from '../src/settings/space-settings.js';
 import { createMemoryState } from '../src/store/state-memory.js';
 import type { StateStore } from '../src/store/state.js';
 import { startVideoApiEmulator, type VideoApiEmulator } from './emulators/video-api/server.js';
 import { appFor } from './helpers/app.js';
+import { silentAdapter } from './helpers/bot.js';
 import { configFor } from './helpers/core.js';
 
 /**
@@ -67,15 +67,7 @@ describe('the space’s settings before the acknowledgement', () => {
     const readsBefore = reads();
 
     const bot = createBot({ app: { ...opened, settings }, registry: REGISTRY, logger });
-    const adapter: Adapter = {
-      platform: 'discord',
-      format: plainFormat,
-      start: () => Promise.resolve(),
-      connected: () => true,
-      stop: () => Promise.resolve(),
-      replyFor: () => undefined,
-    };
-    bot.add(adapter);
+    bot.add(silentAdapter());
 
     let atAcknowledge: { reads: number; language: Language | undefined } | undefined;
     const failures: string[] = [];

@@ -1,6 +1,7 @@
 import { REGISTRY } from '../../commands/index.js';
 import type { App } from '../../src/app.js';
 import { createBot, type Bot } from '../../src/core/bot.js';
+import { plainFormat } from '../../src/core/plain-format.js';
 import type { Logger } from '../../src/log.js';
 import type { Adapter, GenerationReply, JobRecord } from '../../src/port.js';
 
@@ -27,5 +28,17 @@ export async function startWithBot<A extends Adapter>(
     bot,
     stop: (graceMs?: number) => bot.stop(graceMs),
     replyFor: (record: JobRecord) => bot.replyFor(record),
+  };
+}
+
+/** An adapter with no platform behind it, for tests that drive `bot.core.handle` with replies of their own. */
+export function silentAdapter(platform: Adapter['platform'] = 'discord'): Adapter {
+  return {
+    platform,
+    format: plainFormat,
+    start: () => Promise.resolve(),
+    connected: () => true,
+    stop: () => Promise.resolve(),
+    replyFor: () => undefined,
   };
 }
