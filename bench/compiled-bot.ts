@@ -49,10 +49,20 @@ export interface CompiledBot {
   stop(): Promise<void>;
 }
 
+/** SIGTERM, and resolves once the process has exited (at once if it already has). */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 /**
  * Starts `dist/bin/main.js` as production runs it (the flags and environment above, the SQLite store in a
  * directory of its own), quiet (warn and above on stderr), with `env` on top: the emulators' addresses and
- * the run's caps. `nodeFlags` come after the production ones, so a V8 flag given there overrides its default.
+ * the run's caps. `nodeFlags`, then BENCH_EXTRA_NODE_FLAGS (for trying runtime settings before they go into the
+ * Dockerfile, e.g. '--optimize-for-size'), come after the production ones, so a V8 flag given there overrides
+ * its default.
  */
 export async function spawnCompiledBot(
   env: Record<string, string>,
@@ -61,7 +71,14 @@ export async function spawnCompiledBot(
   const storeDir = await mkdtemp(join(tmpdir(), 'bench-bot-'));
   const child = spawn(
     process.execPath,
-    [...PRODUCTION_NODE_FLAGS, ...nodeFlags, '--import', './dist/bench/loop-lag-hook.js', 'dist/bin/main.js'],
+    [
+      ...PRODUCTION_NODE_FLAGS,
+      ...nodeFlags,
+      ...(process.env.BENCH_EXTRA_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      '--import',
+      './dist/bench/loop-lag-hook.js',
+      'dist/bin/main.js',
+    ],
     {
       env: {
         ...process.env,
@@ -80,11 +97,7 @@ export async function spawnCompiledBot(
   return {
     process: child,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopProcess(child);
       await rm(storeDir, { recursive: true, force: true });
     },
   };

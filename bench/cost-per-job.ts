@@ -93,11 +93,8 @@ async function measure(jobs: number): Promise<Level> {
       VIDEO_API_BASE_URL: video.baseUrl,
       VIDEO_API_KEY: video.apiKey,
     },
-    [
-      // For trying runtime settings before they go into the Dockerfile, e.g. '--optimize-for-size'.
-      ...(process.env.BENCH_EXTRA_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      '--expose-gc',
-    ],
+    // So the heap figure is what is live after a full collection.
+    ['--expose-gc'],
   );
   const bot = compiled.process;
   bot.once('exit', (code, signal) => {

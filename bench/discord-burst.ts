@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
 import type { LoopLagReport } from './loop-lag-hook.js';
@@ -9,6 +9,7 @@ import {
   PRODUCTION_NODE_FLAGS,
   rssMb,
   spawnCompiledBot,
+  stopProcess,
 } from './compiled-bot.js';
 
 /**
@@ -79,13 +80,6 @@ async function burstFigures(discord: DiscordEmulator, handles: InteractionHandle
   return { latencies, toBot, inEmulator, missed };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 /**
  * The baseline: a bare discord.js client that only defers, under the same Node flags and environment as the bot,
  * on an emulator of its own so neither inherits the other's state. Started and warmed up beside the bot, its
@@ -103,7 +97,7 @@ async function startBaseline() {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const close = async () => {
-    await stop(client);
+    await stopProcess(client);
     await discord.close();
   };
   try {

@@ -45,21 +45,18 @@ const discord = await startDiscordEmulator({
  * machines: run inside this process, the emulators' work for 100 commands at once would be counted as the bot's.
  */
 async function startBot(maxRps: number) {
-  const bot = await spawnCompiledBot(
-    {
-      QUOTA_DEFAULT: '100',
-      // Caps raised for the run: the figures are about the bot, not the fair queue.
-      MAX_CONCURRENT_JOBS: '10000',
-      MAX_JOBS_PER_USER: '100',
-      VIDEO_API_MAX_RPS: String(maxRps),
-      DISCORD_API_BASE_URL: discord.apiBase,
-      VIDEO_API_BASE_URL: video.baseUrl,
-      VIDEO_API_KEY: video.apiKey,
-      // e.g. memory://, to see what the production SQLite store adds.
-      ...(process.env.BENCH_E2E_STORE_URL ? { STORE_URL: process.env.BENCH_E2E_STORE_URL } : {}),
-    },
-    (process.env.BENCH_EXTRA_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-  );
+  const bot = await spawnCompiledBot({
+    QUOTA_DEFAULT: '100',
+    // Caps raised for the run: the figures are about the bot, not the fair queue.
+    MAX_CONCURRENT_JOBS: '10000',
+    MAX_JOBS_PER_USER: '100',
+    VIDEO_API_MAX_RPS: String(maxRps),
+    DISCORD_API_BASE_URL: discord.apiBase,
+    VIDEO_API_BASE_URL: video.baseUrl,
+    VIDEO_API_KEY: video.apiKey,
+    // e.g. memory://, to see what the production SQLite store adds.
+    ...(process.env.BENCH_E2E_STORE_URL ? { STORE_URL: process.env.BENCH_E2E_STORE_URL } : {}),
+  });
   await discord.waitForReady(30_000);
   // Warm, as a bot in service is: lazy imports, JIT and the first delivery are paid before the burst. Jobs as
   // long as the burst's, so the durations the bot remembers (its guess for jobs without progress) are the same.
