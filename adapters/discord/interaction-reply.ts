@@ -20,17 +20,9 @@ export function createInteractionReply(
   interaction: RepliableInteraction,
   replyDeps: () => DiscordReplyDeps,
 ): InteractionReply {
-  // Let go once the job's message exists: from then on its reply needs only the token, and the interaction
-  // (its payload, user and member) would otherwise stay in memory for the whole generation.
-  let held: RepliableInteraction | undefined = interaction;
-  const current = (): RepliableInteraction => {
-    if (!held) throw new Error('this interaction now answers through its job message');
-    return held;
-  };
   let job: GenerationReply | undefined;
   let visibility: Visibility | undefined;
   const answer = async (content: string) => {
-    const interaction = current();
     if (visibility === 'private') await interaction.editReply({ content, allowedMentions: NO_MENTIONS });
     else await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
   };
@@ -42,7 +34,6 @@ export function createInteractionReply(
     // The job's own reply needs only the token: the job keeps it, not this wrapper with its interaction.
     forJob: () => job ?? reply,
     async acknowledge(kind, language) {
-      const interaction = current();
       visibility = kind;
       if (kind === 'private') {
         await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -62,7 +53,6 @@ export function createInteractionReply(
           replyDeps(),
           language,
         );
-        held = undefined;
       }
     },
     async text(message: string, options?: ReplyTextOptions) {
@@ -75,16 +65,13 @@ export function createInteractionReply(
     },
     ...jobToCome(() => job, replyDeps),
     async remove() {
-      const interaction = current();
       if (!interaction.isMessageComponent()) throw new Error('only a button can remove its message');
       await interaction.deferUpdate();
       // After a deferred update, "@original" is the message the button is on: the bot's own result.
       await interaction.deleteReply();
     },
     async settle() {
-      // A job's deferral answered the interaction already.
-      const interaction = held;
-      if (interaction?.isMessageComponent() && !interaction.replied && !interaction.deferred) {
+      if (interaction.isMessageComponent() && !interaction.replied && !interaction.deferred) {
         await interaction.deferUpdate();
       }
     },
