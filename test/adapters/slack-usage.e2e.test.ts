@@ -3,7 +3,7 @@ import type { App } from '../../src/app.js';
 import type { SlackDriver } from '../emulators/slack/driver.js';
 import type { SlackEmulator } from '../emulators/slack/server.js';
 import { slackWorldTest } from '../world/fixtures.js';
-import { fastUpdates, slackSeed } from '../world/slack.js';
+import { fastUpdates, slackResult, slackSeed } from '../world/slack.js';
 
 /**
  * /usage on Slack, through Bolt and the emulators: a workspace admin sees this workspace's period — total,
@@ -24,7 +24,18 @@ const it = slackWorldTest({
   bot: { reply: fastUpdates(200) },
 });
 
-async function made(driver: SlackDriver, app: App, user: string, text: string): Promise<void> {
+/**
+ * Makes one job and waits until its end is both settled (no reservation left) and shown: the video shared, or
+ * the failure posted. A later /usage must find no message of this job still on its way.
+ */
+async function made(
+  driver: SlackDriver,
+  slack: SlackEmulator,
+  app: App,
+  user: string,
+  text: string,
+  shown: { prompt: string } | { failure: string },
+): Promise<void> {
   const before = (await app.jobs.list({ userId: user })).length;
   await driver.slashCommand({ command: '/imagine', text, user, channel: GENERAL });
   await expect
@@ -36,6 +47,18 @@ async function made(driver: SlackDriver, app: App, user: string, text: string): 
       { timeout: 15_000, interval: 50 },
     )
     .toBe(true);
+  await slack.waitFor(
+    () =>
+      'prompt' in shown
+        ? slackResult(slack, shown)
+        : slack.messages.find(
+            (m) =>
+              m.user === slack.identity.botUserId &&
+              m.ephemeralFor === undefined &&
+              m.text.includes(shown.failure),
+          ),
+    { timeoutMs: 5000 },
+  );
 }
 
 async function usage(driver: SlackDriver, slack: SlackEmulator, user: string, text = ''): Promise<string> {
@@ -54,9 +77,13 @@ describe('Slack: /usage', () => {
   it('shows admins the total, by model and by user; one member’s; owners the whole bot; refuses the rest', async ({
     world: { driver, slack, app },
   }) => {
-    await made(driver, app, ALICE, 'a lighthouse --model grok-video-3 --seconds 10');
-    await made(driver, app, BOB, 'a fox --seconds 6');
-    await made(driver, app, ALICE, '[emu:fail=Prompt rejected by safety filter] x');
+    await made(driver, slack, app, ALICE, 'a lighthouse --model grok-video-3 --seconds 10', {
+      prompt: 'a lighthouse',
+    });
+    await made(driver, slack, app, BOB, 'a fox --seconds 6', { prompt: 'a fox' });
+    await made(driver, slack, app, ALICE, '[emu:fail=Prompt rejected by safety filter] x', {
+      failure: 'safety filter',
+    });
 
     const all = await usage(driver, slack, ADMIN);
     expect(all.split('\n')).toEqual([
