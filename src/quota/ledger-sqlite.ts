@@ -291,42 +291,61 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
     return byId;
   }
 
-  /** One counter's row (its usage counts only while it has not expired; its epoch outlives that). */
-  async function counter(scope: string, window: string, now: number) {
-    const row = await conn.first(
-      'SELECT used, epoch, expires_at FROM quota_usage WHERE scope = ? AND win = ?',
-      [scope, window],
+  /**
+   * In one statement: the reservation's state when `id` exists already, and each counter's row (its usage
+   * counts only while it has not expired; its epoch outlives that), in the order of `charges`. One statement
+   * instead of one per counter: under a burst every statement waits its turn on the file, and its answer
+   * waits for the main thread.
+   */
+  async function readForReserve(id: string, charges: readonly LedgerCharge[], now: number) {
+    const rows = await conn.all(
+      [
+        'SELECT -1 AS i, state, NULL AS used, NULL AS epoch, NULL AS expires_at FROM quota_reservations WHERE id = ?',
+        ...charges.map(
+          (_, i) =>
+            `SELECT ${i} AS i, NULL, used, epoch, expires_at FROM quota_usage WHERE scope = ? AND win = ?`,
+        ),
+      ].join(' UNION ALL '),
+      [id, ...charges.flatMap((c) => [c.scope, c.window])],
     );
-    if (row === undefined) return { used: 0, epoch: undefined, live: false };
-    const live = num(row, 'expires_at') > now;
-    return { used: live ? num(row, 'used') : 0, epoch: num(row, 'epoch'), live };
+    const existing = rows.find((row) => row.i === -1);
+    const counters = charges.map((_, i) => {
+      const row = rows.find((r) => r.i === i);
+      if (row === undefined) return { used: 0, live: false };
+      const live = num(row, 'expires_at') > now;
+      return { used: live ? num(row, 'used') : 0, live };
+    });
+    return { existing: existing === undefined ? undefined : str(existing, 'state'), counters };
   }
 
-  /** Adds `cost` to a counter read by `counter` in the same transaction; the epoch it was charged in. */
-  async function charge(
-    scope: string,
-    window: string,
-    read: Awaited<ReturnType<typeof counter>>,
+  /**
+   * Adds `cost` to every counter in one statement; the epoch each was charged in, in the order of `charges`.
+   * A live counter keeps its epoch and adds; a fresh one (or an expired one, not yet pruned) starts a new
+   * epoch above any the old row had, holding `cost` alone.
+   */
+  async function chargeAll(
+    charges: readonly LedgerCharge[],
     cost: number,
     expiresAt: number,
     now: number,
-  ): Promise<number> {
-    if (read.live && read.epoch !== undefined) {
-      await conn.run(
-        'UPDATE quota_usage SET used = used + ?, expires_at = max(expires_at, ?) WHERE scope = ? AND win = ?',
-        [cost, expiresAt, scope, window],
-      );
-      return read.epoch;
-    }
-    // A fresh (or expired, not yet pruned) window: a new epoch, above any the old row had.
-    const epoch = Math.max(now, (read.epoch ?? 0) + 1);
-    await conn.run(
-      `INSERT INTO quota_usage (scope, win, used, epoch, expires_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (scope, win) DO UPDATE
-         SET used = excluded.used, epoch = excluded.epoch, expires_at = excluded.expires_at`,
-      [scope, window, cost, epoch, expiresAt],
+  ): Promise<number[]> {
+    const rows = await conn.all(
+      `INSERT INTO quota_usage (scope, win, used, epoch, expires_at) VALUES ${charges.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (scope, win) DO UPDATE SET
+           used = CASE WHEN quota_usage.expires_at > ? THEN quota_usage.used + excluded.used ELSE excluded.used END,
+           epoch = CASE WHEN quota_usage.expires_at > ? THEN quota_usage.epoch
+                        ELSE max(excluded.epoch, quota_usage.epoch + 1) END,
+           expires_at = CASE WHEN quota_usage.expires_at > ? THEN max(quota_usage.expires_at, excluded.expires_at)
+                             ELSE excluded.expires_at END
+         RETURNING scope, win, epoch`,
+      [...charges.flatMap((c) => [c.scope, c.window, cost, now, expiresAt]), now, now, now],
     );
-    return epoch;
+    // RETURNING gives rows in no promised order.
+    return charges.map((c) => {
+      const row = rows.find((r) => r.scope === c.scope && r.win === c.window);
+      if (row === undefined) throw new Error(`quota ledger: no counter row for ${c.scope} ${c.window}`);
+      return num(row, 'epoch');
+    });
   }
 
   /** Gives `cost` back to one counter, but only in the epoch it was charged in: after a reset there is nothing to give. */
@@ -348,19 +367,14 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
       const { reservationId, charges, cost, expiresAt } = request;
       return transaction('reserve', async (): Promise<ReserveResult> => {
         const now = Date.now();
-        // Under the write lock: nothing can change between these reads and the writes below.
-        const existing = await conn.first('SELECT state FROM quota_reservations WHERE id = ?', [
-          reservationId,
-        ]);
-        const counters: Array<LedgerCharge & { read: Awaited<ReturnType<typeof counter>> }> = [];
-        for (const c of charges) counters.push({ ...c, read: await counter(c.scope, c.window, now) });
-        const current = counters.map((c) => c.read.used);
-        if (existing !== undefined) return { ok: str(existing, 'state') !== 'refunded', used: current };
+        // Under the write lock: nothing can change between this read and the writes below.
+        const { existing, counters } = await readForReserve(reservationId, charges, now);
+        const current = counters.map((c) => c.used);
+        if (existing !== undefined) return { ok: existing !== 'refunded', used: current };
         // Every counter is checked before any is charged: all or none.
         if (charges.some((c, i) => (current[i] ?? 0) + cost > c.limit)) return { ok: false, used: current };
 
-        const epochs: number[] = [];
-        for (const c of counters) epochs.push(await charge(c.scope, c.window, c.read, cost, expiresAt, now));
+        const epochs = await chargeAll(charges, cost, expiresAt, now);
         const [first, ...rest] = charges;
         await conn.run(
           `INSERT INTO quota_reservations (id, scope, win, cost, state, epoch, created_at, retain_until)
@@ -375,10 +389,10 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
             expiresAt + RESERVATION_RETENTION_MS,
           ],
         );
-        for (const [i, c] of rest.entries()) {
+        if (rest.length > 0) {
           await conn.run(
-            'INSERT INTO quota_reservation_charges (id, idx, scope, win, epoch) VALUES (?, ?, ?, ?, ?)',
-            [reservationId, i + 1, c.scope, c.window, epochs[i + 1] ?? 0],
+            `INSERT INTO quota_reservation_charges (id, idx, scope, win, epoch) VALUES ${rest.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+            rest.flatMap((c, i) => [reservationId, i + 1, c.scope, c.window, epochs[i + 1] ?? 0]),
           );
         }
         return { ok: true, used: current.map((used) => used + cost) };
