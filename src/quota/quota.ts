@@ -222,28 +222,43 @@ export function createQuotaService(deps: QuotaServiceDeps) {
   const globalKey = (s: GlobalSubject) => `cfg:quota-global:${s.platform}:${s.userId}`;
 
   /** A stored override, or undefined when there is none (or it is not a limit at all). */
-  async function override(key: string): Promise<number | undefined> {
-    const parsed = limitSchema.safeParse(await state.get(key));
+  const asLimit = (value: unknown): number | undefined => {
+    const parsed = limitSchema.safeParse(value);
     return parsed.success ? parsed.data : undefined;
-  }
+  };
+  const override = async (key: string) => asLimit(await state.get(key));
 
-  async function resolveLimit(
-    subject: QuotaSubject,
-  ): Promise<{ limit: number; source: QuotaStatus['limitSource'] }> {
-    const [user, space] = await Promise.all([override(userKey(subject)), override(spaceKey(subject))]);
+  function spaceLimit(
+    user: number | undefined,
+    space: number | undefined,
+  ): { limit: number; source: QuotaStatus['limitSource'] } {
     if (user !== undefined) return { limit: user, source: 'user' };
     if (space !== undefined) return { limit: space, source: 'space' };
     return { limit: config.defaultLimit, source: 'default' };
   }
 
-  async function resolveGlobalLimit(
-    subject: GlobalSubject,
-  ): Promise<{ limit: number | undefined; source: GlobalQuotaStatus['limitSource'] }> {
-    const owner = await override(globalKey(subject));
+  function globalLimit(owner: number | undefined): {
+    limit: number | undefined;
+    source: GlobalQuotaStatus['limitSource'];
+  } {
     if (owner !== undefined) return { limit: owner, source: 'owner' };
     if (config.globalPerUser !== undefined) return { limit: config.globalPerUser, source: 'default' };
     return { limit: undefined, source: 'none' };
   }
+
+  /**
+   * The user's limit here and everywhere, from the three overrides read in one round trip: a reservation
+   * needs both, and under a burst each read waits its turn on the store.
+   */
+  async function resolveLimits(subject: QuotaSubject) {
+    const [user, space, owner] = (
+      await state.getMany([userKey(subject), spaceKey(subject), globalKey(subject)])
+    ).map(asLimit);
+    return { here: spaceLimit(user, space), global: globalLimit(owner) };
+  }
+
+  const resolveGlobalLimit = async (subject: GlobalSubject) =>
+    globalLimit(await override(globalKey(subject)));
 
   /** A request's amount in the quota unit: 1 video, N seconds, or its price in credits (PRICES). */
   function costOf(what: Chargeable): number {
@@ -322,11 +337,13 @@ export function createQuotaService(deps: QuotaServiceDeps) {
 
   async function status(subject: QuotaSubject): Promise<QuotaStatus> {
     const window = quotaWindow(config.period, now());
-    const [{ limit, source }, used, global] = await Promise.all([
-      resolveLimit(subject),
-      ledger.used(scopeKey(subject), window.label),
-      resolveGlobalLimit(subject),
-    ]);
+    const [
+      {
+        here: { limit, source },
+        global,
+      },
+      used,
+    ] = await Promise.all([resolveLimits(subject), ledger.used(scopeKey(subject), window.label)]);
     return {
       used,
       limit,
@@ -434,10 +451,10 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     async reserve(subject: QuotaSubject, reservationId: string, what: Chargeable): Promise<Reservation> {
       const seconds = typeof what === 'number' ? what : what.seconds;
       const window = quotaWindow(config.period, now());
-      const [{ limit, source }, global] = await Promise.all([
-        resolveLimit(subject),
-        resolveGlobalLimit(subject),
-      ]);
+      const {
+        here: { limit, source },
+        global,
+      } = await resolveLimits(subject);
       const cost = costOf(what);
       // The charges follow CHARGE_ORDER.
       const request = {

@@ -35,6 +35,9 @@ export function createMemoryState(now: () => number = Date.now): StateStore {
     async get(key) {
       return read(checkStateKey(key));
     },
+    async getMany(keys) {
+      return keys.map((key) => read(checkStateKey(key)));
+    },
     async set(key, value, ttlMs) {
       checkTtl(ttlMs);
       values.set(checkStateKey(key), encodeStored(value, expiresAtFor(ttlMs, now())));

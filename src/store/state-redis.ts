@@ -56,6 +56,11 @@ export function createRedisState(redis: Redis, now: () => number = Date.now): St
       return decodeLive(await redis.get(redisStateKey(key)));
     },
 
+    async getMany(keys) {
+      if (keys.length === 0) return [];
+      return (await redis.mget(keys.map(redisStateKey))).map(decodeLive);
+    },
+
     async set(key, value, ttlMs) {
       checkTtl(ttlMs);
       const encoded = encodeStored(value, expiresAtFor(ttlMs, now()));

@@ -92,18 +92,33 @@ export async function openSqliteState(
   }
   maybePrune();
 
-  async function read(key: string): Promise<unknown> {
-    const rows = entryRows.parse(await query('SELECT key, value FROM keyv WHERE key = ?', key));
-    const raw = rows[0]?.value;
+  function live(raw: string | null | undefined): unknown {
     if (raw === undefined || raw === null) return undefined;
     const stored = decodeStored(raw);
     return stored !== undefined && isLive(stored, now()) ? stored.value : undefined;
+  }
+
+  async function read(key: string): Promise<unknown> {
+    const rows = entryRows.parse(await query('SELECT key, value FROM keyv WHERE key = ?', key));
+    return live(rows[0]?.value);
   }
 
   return {
     backend: 'sqlite',
     async get(key) {
       return read(checkStateKey(key));
+    },
+
+    async getMany(keys) {
+      if (keys.length === 0) return [];
+      const rows = entryRows.parse(
+        await query(
+          `SELECT key, value FROM keyv WHERE key IN (${keys.map(() => '?').join(', ')})`,
+          ...keys.map(checkStateKey),
+        ),
+      );
+      const byKey = new Map(rows.map((row) => [row.key, row.value]));
+      return keys.map((key) => live(byKey.get(key)));
     },
 
     async set(key, value, ttlMs) {

@@ -14,6 +14,8 @@ import { sleep } from '../util/sleep.js';
 export interface StateStore {
   readonly backend: 'memory' | 'sqlite' | 'redis';
   get(key: string): Promise<unknown>;
+  /** Several values in one round trip, in the order of `keys` (undefined where absent or expired). */
+  getMany(keys: readonly string[]): Promise<unknown[]>;
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   delete(key: string): Promise<void>;
   /** Writes only when the key is absent (or expired); true for exactly one of many concurrent callers. */

@@ -129,6 +129,22 @@ describe.each(backends)('state store: $name', (backend) => {
     await state.delete(key('a'));
   });
 
+  it('reads several values at once, in the order asked, with undefined for absent and expired ones', async () => {
+    await state.set(key('one'), { n: 1 });
+    await state.set(key('two'), 'two');
+    await state.set(key('gone'), 'soon gone', 40);
+    await sleep(80);
+    expect(await state.getMany([key('two'), key('missing'), key('one'), key('gone'), key('two')])).toEqual([
+      'two',
+      undefined,
+      { n: 1 },
+      undefined,
+      'two',
+    ]);
+    expect(await state.getMany([])).toEqual([]);
+    await expect(state.getMany(['no-namespace'])).rejects.toThrow(RangeError);
+  });
+
   it('is seen by a second connection to the same store', async () => {
     const other = await second();
     if (!other) return;
