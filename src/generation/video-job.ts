@@ -114,6 +114,7 @@ async function* pollUntilDone(
   const deadline = startedAt + deps.jobTimeoutMs;
   const samples: ProgressSample[] = [];
   let polls = 0;
+  let missedLanding = false;
   let failuresSince: number | undefined;
   let delayedReported = false;
   let shown: { status: JobStatus; progress: number | undefined } | undefined;
@@ -181,7 +182,7 @@ async function* pollUntilDone(
       );
     }
     const planned = nextPoll(
-      { elapsedMs, polls, samples, expectedDurationMs: durations.typicalMs() },
+      { elapsedMs, polls, samples, expectedDurationMs: durations.typicalMs(), missedLanding },
       policy,
     );
     let delay = planned.delayMs;
@@ -200,6 +201,8 @@ async function* pollUntilDone(
       }
       sentMs = now() - startedAt;
       job = await deps.client.getJob(jobId, { signal });
+      // Read at the top of the loop only while the job runs (a finished one returns there).
+      missedLanding = planned.landing;
       failuresSince = undefined;
       delayedReported = false;
     } catch (error) {

@@ -11,6 +11,7 @@ export const FAST_POLL = {
   maxIntervalMs: 150,
   overdueIntervalMs: 40,
   landingMarginMs: 20,
+  landingAim: 0.8,
 };
 
 export interface CapturedLog {
