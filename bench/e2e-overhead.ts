@@ -127,6 +127,10 @@ async function burst(phase: number, transfer: number) {
       const generation = job ? job.completesAt - job.createdAt : GENERATION_MS;
       const endToEnd = deliveredAt - handle.dispatchedAt;
       const content = video.requests.find((r) => job && r.path.endsWith(`/videos/${job.id}/content`));
+      // The poll that found the job done: how late it landed, then how long until the download began.
+      const landing = video.requests.find(
+        (r) => job && r.method === 'GET' && r.path === `/v1/videos/${job.id}` && r.at >= job.completesAt,
+      );
       return {
         endToEnd,
         ratio: endToEnd / (generation + transfer),
@@ -135,10 +139,12 @@ async function burst(phase: number, transfer: number) {
         ackMs: handle.ack?.latencyMs ?? NaN,
         noticeMs: (content?.at ?? NaN) - (job?.completesAt ?? NaN),
         deliverMs: deliveredAt - (content?.at ?? NaN),
+        landingMs: (landing?.at ?? NaN) - (job?.completesAt ?? NaN),
+        fetchMs: (content?.at ?? NaN) - (landing?.at ?? NaN),
       };
     }),
   );
-  const part = (key: 'submitMs' | 'ackMs' | 'noticeMs' | 'deliverMs') => results.map((r) => r[key]);
+  const part = (key: 'submitMs' | 'ackMs' | 'noticeMs' | 'deliverMs' | 'landingMs' | 'fetchMs') => results.map((r) => r[key]);
   return {
     ratios: results.map((r) => r.ratio),
     overheadMs: results.map((r) => r.endToEnd - GENERATION_MS - transfer),
@@ -179,7 +185,7 @@ try {
     `  added by the bot            mean ${fixed(mean(overheadMs), 0)} ms, p99 ${fixed(percentile(overheadMs, 99), 0)} ms`,
   );
   console.log(
-    `  where: dispatch → upstream POST p50 ${fixed(percentile(part('submitMs'), 50), 0)} ms (of which dispatch → ack p50 ${fixed(percentile(part('ackMs'), 50), 0)} ms); completion → download p50 ${fixed(percentile(part('noticeMs'), 50), 0)} / p99 ${fixed(percentile(part('noticeMs'), 99), 0)} ms; download → video in Discord p50 ${fixed(percentile(part('deliverMs'), 50), 0)} / p99 ${fixed(percentile(part('deliverMs'), 99), 0)} ms`,
+    `  where: dispatch → upstream POST p50 ${fixed(percentile(part('submitMs'), 50), 0)} ms (of which dispatch → ack p50 ${fixed(percentile(part('ackMs'), 50), 0)} ms); completion → download p50 ${fixed(percentile(part('noticeMs'), 50), 0)} / p99 ${fixed(percentile(part('noticeMs'), 99), 0)} ms (completion → the poll that saw it p50 ${fixed(percentile(part('landingMs'), 50), 0)} ms, that poll → download p50 ${fixed(percentile(part('fetchMs'), 50), 0)} ms); download → video in Discord p50 ${fixed(percentile(part('deliverMs'), 50), 0)} / p99 ${fixed(percentile(part('deliverMs'), 99), 0)} ms`,
   );
   // Discord REST calls the bot made per second at the busiest second (discord.js caps itself at 50/s globally).
   const perSecond = new Map<number, number>();
