@@ -208,6 +208,39 @@ describe.each(backends)('quota ledger on $name', (backend) => {
     expect(await ledger.used('discord:guild1:user1', '2026-11-25')).toBe(5);
   });
 
+  it('decides a burst as one reservation after another would, in the order asked', async () => {
+    const expired = request({ scope: 'burst:expired', cost: 4, limit: 5, expiresAt: Date.now() + 100 });
+    await ledger.reserve(expired);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const again = request({ scope: 'burst:a', cost: 2, limit: 5 });
+    const asked = [
+      again,
+      request({ scope: 'burst:a', cost: 2, limit: 5 }),
+      again, // the same reservation asked twice: charged once
+      request({ scope: 'burst:a', cost: 2, limit: 5 }), // 6 > 5: refused, charges nothing
+      request({ scope: 'burst:a', cost: 1, limit: 5 }),
+      request({ scope: 'burst:expired', cost: 5, limit: 5 }), // the expired window starts afresh
+      request({ scope: 'burst:expired', cost: 1, limit: 5 }),
+    ];
+    const results = await Promise.all(asked.map((r) => ledger.reserve(r)));
+    expect(results).toEqual([
+      { ok: true, used: [2] },
+      { ok: true, used: [4] },
+      { ok: true, used: [4] },
+      { ok: false, used: [4] },
+      { ok: true, used: [5] },
+      { ok: true, used: [5] },
+      { ok: false, used: [5] },
+    ]);
+    expect(await ledger.used('burst:a', '2026-11-25')).toBe(5);
+    expect(await ledger.used('burst:expired', '2026-11-25')).toBe(5);
+    // Refunds give back in the epoch each was charged in: the expired one's 4 is not taken from the new 5.
+    expect(await ledger.refund(expired.reservationId)).toBe(true);
+    expect(await ledger.refund(again.reservationId)).toBe(true);
+    expect(await ledger.used('burst:expired', '2026-11-25')).toBe(5);
+    expect(await ledger.used('burst:a', '2026-11-25')).toBe(3);
+  });
+
   it('counts cost in units (seconds): 10 × 7 against 60 lets 6 through', async () => {
     const results: boolean[] = [];
     for (let i = 0; i < 7; i++) results.push((await ledger.reserve(request({ cost: 10, limit: 60 }))).ok);
