@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { silentLogger, type Logger } from '../log.js';
 import { sleep } from '../util/sleep.js';
 import { decodeStored, encodeStored, expiresAtFor, isLive } from './keyv-format.js';
+import { createKeyvBatcher } from './sqlite-batch.js';
 import { sqliteFileLock } from './sqlite-lock.js';
 import { checkStateKey, checkTtl, type StateEntry, type StateLock, type StateStore } from './state.js';
 import { ensureSqliteFile } from './store-url.js';
@@ -53,20 +54,26 @@ export async function openSqliteState(
   const fileLock = sqliteFileLock(path);
   let lastPrune = 0;
 
-  async function query(sql: string, ...parameters: Array<string | number>): Promise<unknown[]> {
-    return fileLock.run(async () => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return anyRows.parse(await store.query(sql, ...parameters));
-        } catch (error) {
-          if (!isBusy(error) || attempt >= MAX_BUSY_RETRIES) throw error;
-          const delayMs = 10 + Math.floor(Math.random() * 40 * (attempt + 1));
-          logger.warn({ attempt: attempt + 1, delayMs }, 'state store: SQLite busy, retrying');
-          await sleep(delayMs);
-        }
+  /** One statement, retried while SQLite is busy; the caller holds the file's lock. */
+  async function statement(sql: string, parameters: Array<string | number>): Promise<unknown[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return anyRows.parse(await store.query(sql, ...parameters));
+      } catch (error) {
+        if (!isBusy(error) || attempt >= MAX_BUSY_RETRIES) throw error;
+        const delayMs = 10 + Math.floor(Math.random() * 40 * (attempt + 1));
+        logger.warn({ attempt: attempt + 1, delayMs }, 'state store: SQLite busy, retrying');
+        await sleep(delayMs);
       }
-    });
+    }
   }
+
+  function query(sql: string, ...parameters: Array<string | number>): Promise<unknown[]> {
+    return fileLock.run(() => statement(sql, parameters));
+  }
+
+  // Plain reads and writes, the bulk of a burst's statements, go together (sqlite-batch.ts).
+  const batch = createKeyvBatcher(fileLock, statement, (rows) => entryRows.parse(rows));
 
   /** Expired rows are never read, only skipped; remove them now and then, off the caller's path. */
   function maybePrune(): void {
@@ -98,36 +105,21 @@ export async function openSqliteState(
     return stored !== undefined && isLive(stored, now()) ? stored.value : undefined;
   }
 
-  async function read(key: string): Promise<unknown> {
-    const rows = entryRows.parse(await query('SELECT key, value FROM keyv WHERE key = ?', key));
-    return live(rows[0]?.value);
-  }
-
   return {
     backend: 'sqlite',
     async get(key) {
-      return read(checkStateKey(key));
+      const [raw] = await batch.read([checkStateKey(key)]);
+      return live(raw);
     },
 
     async getMany(keys) {
       if (keys.length === 0) return [];
-      const rows = entryRows.parse(
-        await query(
-          `SELECT key, value FROM keyv WHERE key IN (${keys.map(() => '?').join(', ')})`,
-          ...keys.map(checkStateKey),
-        ),
-      );
-      const byKey = new Map(rows.map((row) => [row.key, row.value]));
-      return keys.map((key) => live(byKey.get(key)));
+      return (await batch.read(keys.map(checkStateKey))).map(live);
     },
 
     async set(key, value, ttlMs) {
       checkTtl(ttlMs);
-      await query(
-        'INSERT INTO keyv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-        checkStateKey(key),
-        encodeStored(value, expiresAtFor(ttlMs, now())),
-      );
+      await batch.write(checkStateKey(key), encodeStored(value, expiresAtFor(ttlMs, now())));
       maybePrune();
     },
 
