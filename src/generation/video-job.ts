@@ -187,9 +187,10 @@ async function* pollUntilDone(
     );
     let delay = planned.delayMs;
     if (failuresSince !== undefined) delay = Math.max(delay, policy.maxIntervalMs);
-    // Sparse polls get ±10 %: jobs started in one burst would otherwise poll in lockstep, opening a
-    // connection each at the same instant. Polls aimed at a predicted finish stay exact.
-    if (delay >= policy.maxIntervalMs) delay *= 0.9 + 0.2 * Math.random();
+    // Progress checks get ±10 %: jobs started in one burst would otherwise poll in lockstep, opening a
+    // connection each at the same instant, and answers queued behind each other widen the window their
+    // samples leave for the finish. Polls aimed at a predicted finish stay exact.
+    if (!planned.landing) delay *= 0.9 + 0.2 * Math.random();
     await sleep(Math.min(delay, Math.max(0, deadline - now())), signal);
     if (signal?.aborted) throw abortReason(signal);
 
