@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -42,13 +43,13 @@ export interface DownloadOptions {
   /** Abort when no byte arrives for this long. */
   idleTimeoutMs?: number;
   maxRetries?: number;
-  /** Parent folder for the temporary directory; the OS temp dir by default. */
+  /** Parent folder of the process's download folder; the OS temp dir by default. */
   tmpRoot?: string;
 }
 
 /**
- * Each download gets a folder `grok-video-<pid>-XXXXXX` in the temporary folder: the pid says which process
- * may still be using it, so a later start can remove those a crash left (download-sweep.ts).
+ * Downloads go into a folder `grok-video-<pid>-XXXXXX` in the temporary folder, one per process: the pid says
+ * which process may still be using it, so a later start can remove those a crash left (download-sweep.ts).
  */
 export const DOWNLOAD_DIR_PREFIX = 'grok-video-';
 
@@ -99,6 +100,31 @@ export async function shareableVideoUrl(
   return undefined;
 }
 
+const downloadDirs = new Map<string, Promise<string>>();
+
+/**
+ * This process's download folder under `root` (`grok-video-<pid>-XXXXXX`, private to the bot's user, the name
+ * download-sweep.ts knows), made on first use and again if something removed it (a temp cleaner after a quiet
+ * spell). One folder for every download, each a file of its own: a folder made and removed per video cost
+ * ~1 ms of the main thread a job (mkdtemp, then rm's lstat, readdir, unlink, rmdir) in bench:e2e's profile.
+ */
+async function downloadDir(root: string): Promise<string> {
+  const known = downloadDirs.get(root);
+  if (known) {
+    try {
+      const dir = await known;
+      await access(dir);
+      return dir;
+    } catch {
+      if (downloadDirs.get(root) === known) downloadDirs.delete(root);
+      return downloadDir(root);
+    }
+  }
+  const made = mkdtemp(join(root, `${DOWNLOAD_DIR_PREFIX}${process.pid}-`));
+  downloadDirs.set(root, made);
+  return made;
+}
+
 export async function downloadVideo(
   client: VideoApiClient,
   job: VideoJob,
@@ -114,9 +140,9 @@ export async function downloadVideo(
       options.logger.warn({ jobId: job.id }, 'video_url is not a URL; ignoring it');
     }
   }
-  const dir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), `${DOWNLOAD_DIR_PREFIX}${process.pid}-`));
-  const path = join(dir, `${job.id.replace(/[^\w.-]/g, '_')}.mp4`);
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const dir = await downloadDir(options.tmpRoot ?? tmpdir());
+  const path = join(dir, `${job.id.replace(/[^\w.-]/g, '_')}-${randomUUID()}.mp4`);
+  const cleanup = () => rm(path, { force: true });
   const maxRetries = options.maxRetries ?? 3;
   // Checked while the download runs; a too-large video and a delivered one both may carry the link.
   const publicUrl = shareableVideoUrl(client, job, options.logger);

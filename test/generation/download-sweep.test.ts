@@ -59,6 +59,35 @@ describe('sweeping download folders', () => {
     }
   });
 
+  it('keeps one folder for all of a process’s downloads, removes each file after use, and remakes a removed folder', async () => {
+    const { service } = serviceFor(video);
+    const download = async (prompt: string) => {
+      const prepared = await service.prepare({ prompt });
+      const last = (await collect(service.run({ body: prepared.body }))).at(-1);
+      if (last?.type !== 'completed') throw new Error(`last event was ${last?.type}`);
+      return last.video;
+    };
+    const [a, b] = await Promise.all([download('first'), download('second')]);
+    expect(dirname(a.path)).toBe(dirname(b.path));
+    expect(a.path).not.toBe(b.path);
+    await a.cleanup();
+    expect(await readdir(dirname(a.path))).toEqual([basename(b.path)]);
+    await b.cleanup();
+    expect(await readdir(dirname(a.path))).toEqual([]);
+
+    // A temp cleaner removed it while the bot was quiet: the next download makes a new one.
+    await rm(dirname(a.path), { recursive: true });
+    const c = await download('third');
+    try {
+      expect(dirname(c.path)).not.toBe(dirname(a.path));
+      expect(basename(dirname(c.path))).toMatch(new RegExp(`^grok-video-${process.pid}-\\w{6}$`));
+      expect(await readdir(dirname(c.path))).toEqual([basename(c.path)]);
+    } finally {
+      await c.cleanup();
+      await rm(dirname(c.path), { recursive: true, force: true });
+    }
+  });
+
   it('removes the folders of gone processes and its own pid’s, keeps running ones’ and anything else', async () => {
     const dir = await mkdtemp(join(root, 'tmp-'));
     const running = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
