@@ -144,7 +144,8 @@ async function burst(phase: number, transfer: number) {
       };
     }),
   );
-  const part = (key: 'submitMs' | 'ackMs' | 'noticeMs' | 'deliverMs' | 'landingMs' | 'fetchMs') => results.map((r) => r[key]);
+  const part = (key: 'submitMs' | 'ackMs' | 'noticeMs' | 'deliverMs' | 'landingMs' | 'fetchMs') =>
+    results.map((r) => r[key]);
   return {
     ratios: results.map((r) => r.ratio),
     overheadMs: results.map((r) => r.endToEnd - GENERATION_MS - transfer),
