@@ -59,11 +59,10 @@ export interface PollState {
 /**
  * The elapsed time (since submission) at which the job should reach 100 %, if it can be predicted: at `aim`
  * (0 the earliest, 1 the latest: the default) between the finishes a steady rate through all the samples
- * allows; without one, the latest finish two samples allow. Providers report whole percents rounded down, so a reported p means somewhere in
- * [p, p + 1): the slowest rate consistent with two samples runs from the top of the first's step to the bottom
- * of the last's. Aiming at that end rather than the middle means a landing poll almost never finds the job
- * still running (which would cost a poll and, to the user, an interval), with a margin of only the step's
- * share of the rate, not a fixed guard that long jobs outgrow.
+ * allows; without one, the latest finish two samples allow. Providers report whole percents rounded down, so a
+ * reported p means somewhere in [p, p + 1): the slowest rate consistent with two samples runs from the top of
+ * the first's step to the bottom of the last's. The schedule aims inside the window (`landingAim`) and at its
+ * latest end only after a landing poll found the job still running, so a miss costs one poll, not an interval.
  */
 export function predictFinishMs(state: PollState, aim = 1): number | undefined {
   const linear = linearFinishWindowMs(state.samples);
@@ -83,13 +82,13 @@ export function predictFinishMs(state: PollState, aim = 1): number | undefined {
 }
 
 /**
- * The earliest and the latest finish all the samples allow together, when progress grows at a steady rate: each says the
- * progress r·t + c was in [p, p + 1) at a moment between its request leaving and its answer arriving, so
- * r·arrival + c ≥ p and r·sent + c ≤ p + 1. Several samples pin the step's fraction down far better than two
- * (the first and the latest leave up to a whole percent of doubt, ~1 % of the job's length late). The finish
- * (100 − c) / r is largest and smallest at corners of that region, so the corners are tried. Undefined when no steady rate
- * fits them all (a provider whose progress is not linear: the two-sample bound then applies) or too few
- * samples bound the rate from below.
+ * The earliest and the latest finish all the samples allow together, when progress grows at a steady rate:
+ * each says the progress r·t + c was in [p, p + 1) at a moment between its request leaving and its answer
+ * arriving, so r·arrival + c ≥ p and r·sent + c ≤ p + 1. Several samples pin the step's fraction down far better
+ * than two (the first and the latest leave up to a whole percent of doubt, ~1 % of the job's length). The finish
+ * (100 − c) / r is largest and smallest at corners of that region, so the corners are tried. Undefined when no
+ * steady rate fits them all (a provider whose progress is not linear: the two-sample bound then applies) or too
+ * few samples bound the rate from below.
  */
 function linearFinishWindowMs(
   samples: readonly ProgressSample[],

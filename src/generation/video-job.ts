@@ -202,7 +202,7 @@ async function* pollUntilDone(
       }
       sentMs = now() - startedAt;
       job = await deps.client.getJob(jobId, { signal });
-      // Read at the top of the loop only while the job runs (a finished one returns there).
+      // If this was a landing poll and the job is still running, the next one aims at the latest finish.
       missedLanding = planned.landing;
       failuresSince = undefined;
       delayedReported = false;
