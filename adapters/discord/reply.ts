@@ -188,14 +188,16 @@ export function createDiscordReply(
     const byToken = deps.interactionRest ?? rest;
     const tokenAlive = () => now() - iref.createdAt < (deps.tokenLifetimeMs ?? TOKEN_LIFETIME_MS);
     // Once the token is too old, the job continues in a channel message of its own (or a DM), and stays there.
-    const moved = postedSurface(
-      rest,
-      async () => iref.channelId,
-      (body) => ({ ...body, content: `${String(body.content ?? '')}\n-# ${jobTr.t('discord.expired')}` }),
-      dm,
-      logger,
-    );
-    let hasMoved = false;
+    // Made then, not before: most jobs end long before their token does, and each job in flight holds its reply.
+    let moved: Surface | undefined;
+    const movedSurface = () =>
+      (moved ??= postedSurface(
+        rest,
+        async () => iref.channelId,
+        (body) => ({ ...body, content: `${String(body.content ?? '')}\n-# ${jobTr.t('discord.expired')}` }),
+        dm,
+        logger,
+      ));
 
     async function ephemeral(content: string) {
       await byToken.post(Routes.webhook(iref.applicationId, iref.token), {
@@ -206,12 +208,11 @@ export function createDiscordReply(
 
     return {
       async edit(body, upload) {
-        if (!hasMoved && tokenAlive()) {
+        if (!moved && tokenAlive()) {
           await byToken.patch(original, { ...(await messageRequest(body, upload)), auth: false });
           return;
         }
-        hasMoved = true;
-        await moved.edit(body, upload);
+        await movedSurface().edit(body, upload);
       },
       private: ephemeral,
       async refused(content) {

@@ -9,9 +9,15 @@ export function createInFlightTracker(log: Logger) {
   const running = new Set<Promise<unknown>>();
   return {
     track(promise: Promise<unknown>): void {
-      const guarded = promise.catch((error: unknown) => log.error({ err: error }, 'job handler crashed'));
-      running.add(guarded);
-      void guarded.finally(() => running.delete(guarded));
+      // One reaction, not a catch and then a finally: each job in flight holds what its tracking allocates.
+      const settled: Promise<void> = promise.then(
+        () => void running.delete(settled),
+        (error: unknown) => {
+          running.delete(settled);
+          log.error({ err: error }, 'job handler crashed');
+        },
+      );
+      running.add(settled);
     },
     drain: (graceMs: number): Promise<void> => settleWithin([...running], graceMs),
   };
