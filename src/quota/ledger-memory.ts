@@ -1,4 +1,5 @@
 import {
+  counterKey,
   RESERVATION_RETENTION_MS,
   validateReserveRequest,
   type QuotaLedger,
@@ -32,13 +33,11 @@ interface Reservation {
 const PRUNE_INTERVAL_MS = 60_000;
 
 export function createMemoryLedger(): QuotaLedger {
-  /** Keyed by JSON.stringify([scope, window]) so no scope/window pair can collide with another. */
+  /** Keyed by `counterKey(scope, window)`. */
   const usage = new Map<string, Usage>();
   const reservations = new Map<string, Reservation>();
   let lastPrune = Date.now();
   let closed = false;
-
-  const usageKey = (scope: string, window: string): string => JSON.stringify([scope, window]);
 
   function check(): number {
     if (closed) throw new Error('quota ledger is closed');
@@ -52,7 +51,7 @@ export function createMemoryLedger(): QuotaLedger {
   }
 
   function liveUsage(scope: string, window: string, now: number): Usage | undefined {
-    const entry = usage.get(usageKey(scope, window));
+    const entry = usage.get(counterKey(scope, window));
     return entry !== undefined && entry.expiresAt > now ? entry : undefined;
   }
 
@@ -81,9 +80,9 @@ export function createMemoryLedger(): QuotaLedger {
       const charged = charges.map(({ scope, window }, i) => {
         let entry = live[i];
         if (entry === undefined) {
-          const stale = usage.get(usageKey(scope, window));
+          const stale = usage.get(counterKey(scope, window));
           entry = { used: 0, epoch: Math.max(now, (stale?.epoch ?? 0) + 1), expiresAt };
-          usage.set(usageKey(scope, window), entry);
+          usage.set(counterKey(scope, window), entry);
         }
         entry.used += cost;
         entry.expiresAt = Math.max(entry.expiresAt, expiresAt);

@@ -4,6 +4,7 @@ import { sqliteFileLock } from '../store/sqlite-lock.js';
 import { ensureSqliteFile } from '../store/store-url.js';
 import { sleep } from '../util/sleep.js';
 import {
+  counterKey,
   RESERVATION_RETENTION_MS,
   validateReserveRequest,
   type LedgerCharge,
@@ -297,8 +298,6 @@ export async function openSqliteLedger(path: string, options: QuotaLedgerOptions
     }
     return byId;
   }
-
-  const counterKey = (scope: string, window: string) => JSON.stringify([scope, window]);
 
   /** A counter as a batch of reservations sees it: its usage so far, and what the batch adds to it. */
   interface BatchCounter {

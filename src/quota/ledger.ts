@@ -122,6 +122,9 @@ export async function createQuotaLedger(
 /** The most counters one reservation may charge: a handful by design, and a bound on each backend's work. */
 export const MAX_CHARGES = 8;
 
+/** A counter's identity as one string: no (scope, window) pair can collide with another (`a:b`,`c` vs `a`,`b:c`). */
+export const counterKey = (scope: string, window: string): string => JSON.stringify([scope, window]);
+
 /** Rejects requests no backend should store: a bad one would corrupt a counter for good. */
 export function validateReserveRequest(request: ReserveRequest): void {
   const { reservationId, charges, cost, expiresAt } = request;
@@ -138,7 +141,7 @@ export function validateReserveRequest(request: ReserveRequest): void {
     if (!Number.isSafeInteger(limit) || limit < 0)
       throw new RangeError(`reserve: limit must be an integer ≥ 0 (got ${limit})`);
     // Checked before any is charged: the same counter twice would be checked against one cost, charged two.
-    const key = JSON.stringify([scope, window]);
+    const key = counterKey(scope, window);
     if (seen.has(key)) throw new RangeError(`reserve: the counter (${scope}, ${window}) is charged twice`);
     seen.add(key);
   }
