@@ -129,7 +129,7 @@ async function burst(phase: number, transfer: number) {
       const content = video.requests.find((r) => job && r.path.endsWith(`/videos/${job.id}/content`));
       // The poll that found the job done: how late it landed, then how long until the download began.
       const landing = video.requests.find(
-        (r) => job && r.method === 'GET' && r.path === `/v1/videos/${job.id}` && r.at >= job.completesAt,
+        (r) => job && r.method === 'GET' && r.path.endsWith(`/videos/${job.id}`) && r.at >= job.completesAt,
       );
       return {
         endToEnd,

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createGenerationService, type GenerationService } from '../../src/generation/service.js';
+import { DEFAULT_POLL_POLICY } from '../../src/generation/poll-schedule.js';
 import type { GenerationEvent } from '../../src/generation/video-job.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { VideoApiEmulator } from '../emulators/video-api/server.js';
@@ -11,7 +12,7 @@ export const FAST_POLL = {
   maxIntervalMs: 150,
   overdueIntervalMs: 40,
   landingMarginMs: 20,
-  landingAim: 0.8,
+  landingAim: DEFAULT_POLL_POLICY.landingAim,
 };
 
 export interface CapturedLog {
