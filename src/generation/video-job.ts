@@ -72,13 +72,14 @@ export async function* runVideoJob(
   const log = deps.logger;
   let jobId: string;
   let startedAt: number;
-  let last: VideoJob | undefined;
+  /** The job as last seen: the POST's answer, then each poll's. */
+  let job: VideoJob | undefined;
 
   if ('body' in start) {
     startedAt = now();
     const created = await deps.client.createJob(start.body, { signal });
     jobId = created.id;
-    last = created;
+    job = created;
     log.info({ jobId, status: created.rawStatus }, 'video job submitted');
   } else {
     jobId = start.jobId;
@@ -87,28 +88,7 @@ export async function* runVideoJob(
   }
   yield { type: 'submitted', jobId, startedAt };
 
-  const jobLog = log.child({ jobId });
-  const completed = yield* pollUntilDone(deps, jobId, startedAt, last, jobLog, signal);
-
-  yield { type: 'downloading', jobId, elapsedMs: now() - startedAt };
-  const video = await downloadVideo(deps.client, completed, {
-    maxBytes: deps.maxVideoBytes,
-    logger: jobLog,
-    signal,
-    tmpRoot: deps.tmpRoot,
-  });
-  yield { type: 'completed', jobId, video, job: completed, elapsedMs: now() - startedAt };
-}
-
-async function* pollUntilDone(
-  deps: VideoJobDeps,
-  jobId: string,
-  startedAt: number,
-  initial: VideoJob | undefined,
-  log: Logger,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<GenerationEvent, VideoJob, undefined> {
-  const now = deps.now ?? Date.now;
+  // One generator for the whole job, polls included: each job in flight holds its suspended frame for minutes.
   const policy = deps.pollPolicy ?? DEFAULT_POLL_POLICY;
   const durations = deps.durations ?? sharedDurations;
   const deadline = startedAt + deps.jobTimeoutMs;
@@ -118,7 +98,6 @@ async function* pollUntilDone(
   let failuresSince: number | undefined;
   let delayedReported = false;
   let shown: { status: JobStatus; progress: number | undefined } | undefined;
-  let job = initial;
   /** When the request behind `job` went out, ms since submission (the POST's answer: unknown, so none). */
   let sentMs: number | undefined;
 
@@ -127,7 +106,7 @@ async function* pollUntilDone(
       if (!job.statusKnown && !reportedUnknownStatuses.has(job.rawStatus)) {
         reportedUnknownStatuses.add(job.rawStatus);
         log.warn(
-          { rawStatus: job.rawStatus },
+          { jobId, rawStatus: job.rawStatus },
           'unknown job status from the video API; treating it as running',
         );
       }
@@ -147,8 +126,8 @@ async function* pollUntilDone(
       }
       if (job.status === 'completed') {
         durations.record(elapsedMs);
-        log.info({ elapsedMs, polls }, 'video job completed');
-        return job;
+        log.info({ jobId, elapsedMs, polls }, 'video job completed');
+        break;
       }
       if (job.status === 'failed') {
         throw new BotError(
@@ -220,7 +199,7 @@ async function* pollUntilDone(
       if (!retryable) throw error;
       failuresSince ??= now();
       log.warn(
-        { err: error, polls },
+        { jobId, err: error, polls },
         'polling the video job failed; will keep trying until the job deadline',
       );
       if (!delayedReported && now() - failuresSince >= 10_000) {
@@ -232,4 +211,13 @@ async function* pollUntilDone(
       job = undefined;
     }
   }
+
+  yield { type: 'downloading', jobId, elapsedMs: now() - startedAt };
+  const video = await downloadVideo(deps.client, job, {
+    maxBytes: deps.maxVideoBytes,
+    logger: log,
+    signal,
+    tmpRoot: deps.tmpRoot,
+  });
+  yield { type: 'completed', jobId, video, job, elapsedMs: now() - startedAt };
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { QuotaExceededError } from '../quota/quota.js';
 import { scopeKey } from '../quota/scope.js';
 import { CancelRequest, cancelledError, sentUpstream } from './cancellation.js';
+import type { JobControl } from './job-control.js';
 import type { JobRecord, JobRecordStatus } from './job-store.js';
 import type { JobContext, JobObserver, JobRunnerDeps } from './types.js';
 import type { GenerationReply } from '../port.js';
@@ -45,10 +46,8 @@ export interface DeliveryGuard {
 }
 
 export interface DriveOptions {
-  /** Shutdown or the caller: aborting stops the job where it stands, settled as a failure or left (`leaving`). */
-  signal: AbortSignal;
-  /** Aborted by Cancel (its reason a CancelRequest): the job settles as cancelled, whatever the interrupted call threw. */
-  jobSignal: AbortSignal;
+  /** Stop (shutdown, the caller: settled as a failure or left, see `leaving`) or Cancel (settled as cancelled). */
+  control: JobControl;
   /** True when the process is stopping: the job is left unsettled for the next attempt. */
   leaving: () => boolean;
   guard?: DeliveryGuard;
@@ -247,28 +246,16 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     options: DriveOptions,
   ): Promise<DriveResult> {
     let current = record;
+    const { control } = options;
     observe({ type: 'driving', delta: 1 });
-    // Cancel never interrupts the POST: an aborted POST may still have created the job upstream, and a job
-    // cancelled then would be refunded while the provider generates it. It stops at the POST's answer instead,
-    // its upstream id recorded, so it counts.
-    let posting = false;
-    const upstream = new AbortController();
-    const stop = () => upstream.abort(options.signal.reason);
-    const cancel = () => {
-      if (!posting) upstream.abort(options.jobSignal.reason);
-    };
-    if (options.signal.aborted) stop();
-    if (options.jobSignal.aborted) cancel();
-    options.signal.addEventListener('abort', stop, { once: true });
-    options.jobSignal.addEventListener('abort', cancel, { once: true });
     try {
       // Nothing goes upstream before the user's message for this job exists: a job the bot could not show
       // (`unreachable`: not a member where it was asked; or the platform failing) is settled here as a
       // failure, refunded, with nothing submitted, and the adapter's fail() says why.
       if ('body' in start) await sink.ready?.(current);
-      if (options.jobSignal.aborted) throw options.jobSignal.reason;
-      posting = 'body' in start;
-      for await (const event of deps.service.run(start, upstream.signal)) {
+      if (control.cancelled) throw control.cancelReason;
+      control.posting('body' in start);
+      for await (const event of deps.service.run(start, control.signal)) {
         if (event.type === 'submitted' && 'body' in start) {
           current =
             (await deps.jobs.update(current.id, {
@@ -276,8 +263,8 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
               status: 'submitted',
               submittedAt: event.startedAt,
             })) ?? current;
-          posting = false;
-          if (options.jobSignal.aborted) throw options.jobSignal.reason;
+          control.posting(false);
+          if (control.cancelled) throw control.cancelReason;
         }
         if (event.type === 'progress' && event.status !== 'completed') {
           current =
@@ -298,7 +285,7 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
                 current.chain,
                 event.video,
                 sink.fetchFile?.bind(sink),
-                upstream.signal,
+                control.signal,
               );
             }
             const claim = options.guard ? await options.guard.claim(current.id) : 'deliver';
@@ -334,11 +321,9 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
         );
         return { record: current, settled: false };
       }
-      await settleFailure(current, options.jobSignal.aborted ? options.jobSignal.reason : error, sink);
+      await settleFailure(current, control.cancelled ? control.cancelReason : error, sink);
       return { record: (await deps.jobs.get(current.id)) ?? current, settled: true };
     } finally {
-      options.signal.removeEventListener('abort', stop);
-      options.jobSignal.removeEventListener('abort', cancel);
       observe({ type: 'driving', delta: -1 });
     }
   }

@@ -1,8 +1,8 @@
-import { setMaxListeners } from 'node:events';
 import type { JobStart } from '../generation/video-job.js';
 import { scopeKey } from '../quota/scope.js';
 import { settleWithin } from '../util/sleep.js';
 import { CancelRequest } from './cancellation.js';
+import { JobControl } from './job-control.js';
 import { createJobLifecycle } from './job-lifecycle.js';
 import type { JobRecord } from './job-store.js';
 import { RESTARTED_BEFORE_SUBMIT, resumePlan } from './resume-plan.js';
@@ -23,17 +23,16 @@ import type { GenerationReply } from '../port.js';
 export function createJobRunner(deps: JobRunnerDeps) {
   const now = deps.now ?? Date.now;
   const life = createJobLifecycle(deps);
-  /** Aborted by `shutdown`: running jobs stop polling and keep their records, unsettled, for the next start. */
-  const stopping = new AbortController();
+  /** Set by `shutdown`: running jobs stop polling and keep their records, unsettled, for the next start. */
+  let stopping: { reason: string } | undefined;
   const scheduler = createScheduler(
     deps.limits ?? { maxConcurrent: Number.POSITIVE_INFINITY, maxPerUser: Number.POSITIVE_INFINITY },
     now,
   );
-  /** Per running or waiting job: aborting it with a CancelRequest cancels the job. */
-  const controllers = new Map<string, AbortController>();
-  // Every running job listens to it; the default cap of 10 listeners would warn at the 11th job.
-  setMaxListeners(0, stopping.signal);
+  /** Per running or waiting job: how to cancel it (the user) or stop it (shutdown). */
+  const controllers = new Map<string, JobControl>();
   const active = new Set<Promise<unknown>>();
+  const leaving = () => stopping !== undefined;
 
   /**
    * A job with its quota reserved and its record written: waits for its turn when it must, then builds the
@@ -46,42 +45,78 @@ export function createJobRunner(deps: JobRunnerDeps) {
     sink: GenerationReply,
     signal?: AbortSignal,
   ): Promise<JobRecord> {
-    const controller = new AbortController();
-    controllers.set(record.id, controller);
-    let current = record;
+    const id = record.id;
+    const control = new JobControl();
+    if (stopping) control.stop(stopping.reason);
+    controllers.set(id, control);
+    // A caller's signal stops the job like shutdown does; linked only when given (the bot passes none).
+    const stopForCaller = () => control.stop(signal?.reason);
+    if (signal?.aborted) stopForCaller();
+    signal?.addEventListener('abort', stopForCaller, { once: true });
+    const leave = () => {
+      signal?.removeEventListener('abort', stopForCaller);
+      controllers.delete(id);
+      scheduler.release(id);
+    };
+    let begun: { record: JobRecord; start?: JobStart };
     try {
-      if (!startsNow) {
-        try {
-          await scheduler.waitForSlot(record.id, (update) => {
-            void Promise.resolve(
-              sink.progress({ type: 'waiting', ...update, elapsedMs: now() - record.createdAt }, current),
-            ).catch(() => undefined);
-          });
-        } catch (error) {
-          if (stopping.signal.aborted) return current;
-          await life.settleFailure(current, error, sink);
-          return (await deps.jobs.get(current.id)) ?? current;
-        }
-        current = (await deps.jobs.update(current.id, { status: 'reserved' })) ?? current;
-      }
-      let start: JobStart;
+      begun = await begin(record, startsNow, body, sink);
+    } catch (error) {
+      leave();
+      throw error;
+    }
+    if (!begun.start) {
+      leave();
+      return begun.record;
+    }
+    const running = life.drive(begun.record, begun.start, sink, { control, leaving });
+    active.add(running);
+    // The generation is awaited by a reaction, not by this function: a suspended async function keeps its
+    // whole frame (the record, the sink, the body's closure) for the minutes the job runs.
+    return running.then(
+      (result) => {
+        active.delete(running);
+        leave();
+        return result.record;
+      },
+      (error: unknown) => {
+        active.delete(running);
+        leave();
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Waits for the job's turn when it must, then builds its request. Returns the start to drive, or only the
+   * record when the job was settled (or left, on shutdown) before it started.
+   */
+  async function begin(
+    record: JobRecord,
+    startsNow: boolean,
+    body: () => Promise<JobStart>,
+    sink: GenerationReply,
+  ): Promise<{ record: JobRecord; start?: JobStart }> {
+    let current = record;
+    if (!startsNow) {
       try {
-        start = await body();
+        await scheduler.waitForSlot(record.id, (update) => {
+          void Promise.resolve(
+            sink.progress({ type: 'waiting', ...update, elapsedMs: now() - record.createdAt }, current),
+          ).catch(() => undefined);
+        });
       } catch (error) {
+        if (stopping) return { record: current };
         await life.settleFailure(current, error, sink);
-        return (await deps.jobs.get(current.id)) ?? current;
+        return { record: (await deps.jobs.get(current.id)) ?? current };
       }
-      const running = life.drive(current, start, sink, {
-        signal: signal ? AbortSignal.any([stopping.signal, signal]) : stopping.signal,
-        jobSignal: controller.signal,
-        leaving: () => stopping.signal.aborted,
-      });
-      active.add(running);
-      void running.finally(() => active.delete(running)).catch(() => undefined);
-      return (await running).record;
-    } finally {
-      controllers.delete(record.id);
-      scheduler.release(record.id);
+      current = (await deps.jobs.update(current.id, { status: 'reserved' })) ?? current;
+    }
+    try {
+      return { record: current, start: await body() };
+    } catch (error) {
+      await life.settleFailure(current, error, sink);
+      return { record: (await deps.jobs.get(current.id)) ?? current };
     }
   }
 
@@ -139,18 +174,21 @@ export function createJobRunner(deps: JobRunnerDeps) {
     cancel(jobId, { by }) {
       const error = new CancelRequest(by);
       if (scheduler.cancelWaiting(jobId, error)) return Promise.resolve(true);
-      const controller = controllers.get(jobId);
-      if (!controller) return Promise.resolve(false);
-      controller.abort(error);
+      const control = controllers.get(jobId);
+      if (!control) return Promise.resolve(false);
+      control.cancel(error);
       return Promise.resolve(true);
     },
 
     resume,
 
     async shutdown(graceMs = 5000) {
-      stopping.abort('shutting down');
-      // Waiting jobs leave the line unsettled; their records say `waiting`, so the next start queues them.
-      for (const id of controllers.keys()) scheduler.cancelWaiting(id, stopping.signal.reason);
+      stopping = { reason: 'shutting down' };
+      for (const [id, control] of controllers) {
+        // Waiting jobs leave the line unsettled; their records say `waiting`, so the next start queues them.
+        scheduler.cancelWaiting(id, stopping.reason);
+        control.stop(stopping.reason);
+      }
       await settleWithin([...active], graceMs);
     },
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { platformSchema, PLATFORMS, type Platform } from '../../platforms.js';
 import { scopeKey } from '../../quota/scope.js';
 import { createDeliveryClaims } from '../delivery-claim.js';
+import { JobControl } from '../job-control.js';
 import { createJobLifecycle, type DriveResult } from '../job-lifecycle.js';
 import { UNFINISHED_STATUSES, type JobRecord } from '../job-store.js';
 import { createRedisFairQueue } from '../redis-fair-queue.js';
@@ -81,9 +81,11 @@ export async function createBullmqRunner(
     ]),
   );
   const queueFor = (platform: Platform) => queues.get(platform)!;
-  const controllers = new Map<string, AbortController>();
-  const stopping = new AbortController();
-  setMaxListeners(0, stopping.signal);
+  /** Per job this process is driving: how to cancel it (the user) or stop it (shutdown). */
+  const controllers = new Map<string, JobControl>();
+  /** Set by `shutdown`: jobs in progress stop and go back in line for another process or the next start. */
+  let stopping = false;
+  const leaving = () => stopping;
   let replyFor: ReplyFor | undefined;
   const workers: Array<{ close(): Promise<void> }> = [];
   const timers: NodeJS.Timeout[] = [];
@@ -109,7 +111,7 @@ export async function createBullmqRunner(
     redis,
     prefix: fqPrefix,
     logger: log,
-    onCancel: (jobId, error) => controllers.get(jobId)?.abort(error),
+    onCancel: (jobId, error) => controllers.get(jobId)?.cancel(error),
   });
   const sweep = createCrashSweep({
     fair,
@@ -165,26 +167,22 @@ export async function createBullmqRunner(
       // This process does not run the job's platform; BullMQ retries it, with backoff, for one that does.
       throw new Error(`no ${record.platform} adapter in this process`);
     }
-    const controller = new AbortController();
-    controllers.set(id, controller);
+    const control = new JobControl();
+    if (stopping) control.stop('shutting down');
+    controllers.set(id, control);
     let result: DriveResult | undefined;
     try {
       const next = await planTakenJob(taker, record, sink, waiting?.body, job.attemptsMade);
       result =
         'settled' in next
           ? next
-          : await life.drive(next.record, next.start, sink, {
-              signal: stopping.signal,
-              jobSignal: controller.signal,
-              leaving: () => stopping.signal.aborted,
-              guard,
-            });
+          : await life.drive(next.record, next.start, sink, { control, leaving, guard });
     } finally {
       controllers.delete(id);
       if (result?.settled) await release(result.record);
     }
     if (!result.settled) {
-      if (stopping.signal.aborted) {
+      if (stopping) {
         // Back in line at once for another process (or the next start); not counted as a failed attempt.
         await job.moveToWait(token);
         throw new WaitingError();
@@ -237,9 +235,9 @@ export async function createBullmqRunner(
         void positions.refresh();
         return true;
       }
-      const controller = controllers.get(jobId);
-      if (controller) {
-        controller.abort(error);
+      const control = controllers.get(jobId);
+      if (control) {
+        control.cancel(error);
         return true;
       }
       await cancels.request(jobId, by);
@@ -279,7 +277,8 @@ export async function createBullmqRunner(
     },
 
     async shutdown(graceMs = 5000) {
-      stopping.abort('shutting down');
+      stopping = true;
+      for (const control of controllers.values()) control.stop('shutting down');
       for (const timer of timers) clearInterval(timer);
       await positions.leave().catch(() => undefined);
       // Running jobs stop polling and go back in line (moveToWait) for another process or the next start.
