@@ -80,6 +80,8 @@ export async function* runVideoJob(
     const created = await deps.client.createJob(start.body, { signal });
     jobId = created.id;
     job = created;
+    // Polled from here like a resumed job: the request, images and all, is not held for the minutes it runs.
+    start = { jobId, startedAt };
     log.info({ jobId, status: created.rawStatus }, 'video job submitted');
   } else {
     jobId = start.jobId;

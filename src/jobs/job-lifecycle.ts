@@ -6,7 +6,7 @@ import type {
   PreparedRequest,
   RequestSummary,
 } from '../generation/request.js';
-import type { JobStart } from '../generation/video-job.js';
+import type { GenerationEvent, JobStart } from '../generation/video-job.js';
 import type { Logger } from '../log.js';
 import { QuotaExceededError } from '../quota/quota.js';
 import { scopeKey } from '../quota/scope.js';
@@ -239,9 +239,24 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
     return current;
   }
 
-  async function drive(
+  /**
+   * Submits (or resumes) the job and follows it to the end. Not itself async: the job's request (its images
+   * included) goes to the generator, which lets go of it once posted, and to no frame that lives as long as
+   * the job.
+   */
+  function drive(
     record: JobRecord,
     start: JobStart,
+    sink: GenerationReply,
+    options: DriveOptions,
+  ): Promise<DriveResult> {
+    return follow(record, deps.service.run(start, options.control.signal), 'body' in start, sink, options);
+  }
+
+  async function follow(
+    record: JobRecord,
+    events: AsyncGenerator<GenerationEvent, void, undefined>,
+    submitting: boolean,
     sink: GenerationReply,
     options: DriveOptions,
   ): Promise<DriveResult> {
@@ -252,11 +267,11 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
       // Nothing goes upstream before the user's message for this job exists: a job the bot could not show
       // (`unreachable`: not a member where it was asked; or the platform failing) is settled here as a
       // failure, refunded, with nothing submitted, and the adapter's fail() says why.
-      if ('body' in start) await sink.ready?.(current);
+      if (submitting) await sink.ready?.(current);
       if (control.cancelled) throw control.cancelReason;
-      control.posting('body' in start);
-      for await (const event of deps.service.run(start, control.signal)) {
-        if (event.type === 'submitted' && 'body' in start) {
+      control.posting(submitting);
+      for await (const event of events) {
+        if (event.type === 'submitted' && submitting) {
           current =
             (await deps.jobs.update(current.id, {
               upstreamId: event.jobId,

@@ -20,6 +20,15 @@ import type { GenerationReply } from '../port.js';
  * processes share the work. Commands and adapters see only the interface.
  */
 
+/**
+ * The request of an accepted job, as `run` asks for it. Made out here on purpose: a closure made inside `start`
+ * would share its scope with the crash handler that lives as long as the job, and keep the request, images
+ * and all, for the job's whole run.
+ */
+function bodyOf(body: Extract<JobStart, { body: unknown }>['body']): () => Promise<JobStart> {
+  return async () => ({ body });
+}
+
 export function createJobRunner(deps: JobRunnerDeps) {
   const now = deps.now ?? Date.now;
   const life = createJobLifecycle(deps);
@@ -161,7 +170,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       );
       if (!accepted) return undefined;
       const { record, body } = accepted;
-      const running = run(record, record.status === 'reserved', async () => ({ body }), sink, options.signal);
+      const running = run(record, record.status === 'reserved', bodyOf(body), sink, options.signal);
       if (!options.detach) return running;
       options.detach(
         running.catch((error: unknown) =>

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import { InvalidInputError } from '../../src/errors.js';
@@ -203,6 +205,42 @@ describe.each(runners)('$name: images only after the cap and the quota', ({ env 
     },
     20_000,
   );
+});
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+describe.each(runners)('$name: a running job holds no images', ({ env }) => {
+  it('lets go of the request, images and all, once it is posted, for the minutes the job then runs', async () => {
+    const { app } = await appFor(video, await env());
+    onTestFinished(() => app.close());
+    const client = app.service?.client;
+    if (!client) throw new Error('no video API client');
+    // A weak reference to each request body the bot posts: only the bot's own references keep it alive.
+    const posted: Array<WeakRef<object>> = [];
+    const createJob = client.createJob.bind(client);
+    client.createJob = (body, options) => {
+      posted.push(new WeakRef(body));
+      return createJob(body, options);
+    };
+    const out = recordingSink();
+    await app.runner?.startWorkers(() => out.sink);
+    let running: Promise<unknown> | undefined;
+    const accepted = await app.runner?.start(context, withImages('[emu:ms=2500] a cat and a dog'), out.sink, {
+      fetchImage: recordingFetcher(() => png).fetchImage,
+      detach: (run) => void (running = run),
+    });
+    const id = accepted?.id ?? '';
+    await vi.waitFor(async () => expect((await app.jobs.get(id))?.status).toBe('processing'), 5000);
+    expect(posted).toHaveLength(1);
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    collectGarbage();
+    expect((await app.jobs.get(id))?.status).toBe('processing');
+    expect(posted[0]?.deref()).toBeUndefined();
+    await running;
+    await vi.waitFor(() => expect(out.delivered).toHaveLength(1), 10_000);
+  }, 20_000);
 });
 
 describe('images that never arrive', () => {

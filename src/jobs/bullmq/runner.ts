@@ -161,22 +161,12 @@ export async function createBullmqRunner(
       if (record) await release(record);
       return;
     }
-    const waiting = positions.take(id);
-    const sink = positions.sinkOf(record, waiting);
-    if (!sink) {
-      // This process does not run the job's platform; BullMQ retries it, with backoff, for one that does.
-      throw new Error(`no ${record.platform} adapter in this process`);
-    }
     const control = new JobControl();
     if (stopping) control.stop('shutting down');
     controllers.set(id, control);
     let result: DriveResult | undefined;
     try {
-      const next = await planTakenJob(taker, record, sink, waiting?.body, job.attemptsMade);
-      result =
-        'settled' in next
-          ? next
-          : await life.drive(next.record, next.start, sink, { control, leaving, guard });
+      result = await driveTaken(record, job.attemptsMade, control);
     } finally {
       controllers.delete(id);
       if (result?.settled) await release(result.record);
@@ -191,6 +181,25 @@ export async function createBullmqRunner(
       await job.moveToDelayed(now() + options.lockMs, token);
       throw new DelayedError();
     }
+  }
+
+  /**
+   * Plans a taken job and starts its drive. Apart from processJob, which waits for the whole run: this frame
+   * holds the waiting job's request (its images), and it ends as the drive begins.
+   */
+  async function driveTaken(
+    record: JobRecord,
+    attemptsMade: number,
+    control: JobControl,
+  ): Promise<DriveResult> {
+    const waiting = positions.take(record.id);
+    const sink = positions.sinkOf(record, waiting);
+    if (!sink) {
+      // This process does not run the job's platform; BullMQ retries it, with backoff, for one that does.
+      throw new Error(`no ${record.platform} adapter in this process`);
+    }
+    const next = await planTakenJob(taker, record, sink, waiting?.body, attemptsMade);
+    return 'settled' in next ? next : life.drive(next.record, next.start, sink, { control, leaving, guard });
   }
 
   const runner: JobRunner = {
