@@ -1,11 +1,7 @@
-import { createWriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { BotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/sleep.js';
@@ -104,25 +100,41 @@ const downloadDirs = new Map<string, Promise<string>>();
 
 /**
  * This process's download folder under `root` (`grok-video-<pid>-XXXXXX`, private to the bot's user, the name
- * download-sweep.ts knows), made on first use and again if something removed it (a temp cleaner after a quiet
- * spell). One folder for every download, each a file of its own: a folder made and removed per video cost
- * ~1 ms of the main thread a job (mkdtemp, then rm's lstat, readdir, unlink, rmdir) in bench:e2e's profile.
+ * download-sweep.ts knows), made on first use. One folder for every download, each a file of its own: a folder
+ * made and removed per video cost ~1 ms of the main thread a job (mkdtemp, then rm's lstat, readdir, unlink,
+ * rmdir) in bench:e2e's profile. `forget` drops the folder when a file cannot be made in it (a temp cleaner
+ * removed it after a quiet spell), so the next call makes it again.
  */
-async function downloadDir(root: string): Promise<string> {
+function downloadDir(root: string, forget?: Promise<string>): Promise<string> {
+  if (forget && downloadDirs.get(root) === forget) downloadDirs.delete(root);
   const known = downloadDirs.get(root);
-  if (known) {
-    try {
-      const dir = await known;
-      await access(dir);
-      return dir;
-    } catch {
-      if (downloadDirs.get(root) === known) downloadDirs.delete(root);
-      return downloadDir(root);
-    }
-  }
+  if (known) return known;
   const made = mkdtemp(join(root, `${DOWNLOAD_DIR_PREFIX}${process.pid}-`));
   downloadDirs.set(root, made);
+  void made.catch(() => downloadDirs.get(root) === made && downloadDirs.delete(root));
   return made;
+}
+
+/** A new file for one download, in the process's folder; if the folder is gone, it is made again. */
+async function createDownloadFile(root: string, name: string): Promise<{ path: string; file: FileHandle }> {
+  const dir = downloadDir(root);
+  const path = join(await dir, name);
+  try {
+    return { path, file: await open(path, 'wx', 0o600) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const again = join(await downloadDir(root, dir), name);
+    return { path: again, file: await open(again, 'wx', 0o600) };
+  }
+}
+
+/** Removes a downloaded file; one already gone is fine (rm would also lstat it first). */
+async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 export async function downloadVideo(
@@ -140,9 +152,19 @@ export async function downloadVideo(
       options.logger.warn({ jobId: job.id }, 'video_url is not a URL; ignoring it');
     }
   }
-  const dir = await downloadDir(options.tmpRoot ?? tmpdir());
-  const path = join(dir, `${job.id.replace(/[^\w.-]/g, '_')}-${randomUUID()}.mp4`);
-  const cleanup = () => rm(path, { force: true });
+  const root = options.tmpRoot ?? tmpdir();
+  const name = `${job.id.replace(/[^\w.-]/g, '_')}-${randomUUID()}.mp4`;
+  let path: string | undefined;
+  /** The file an attempt writes from its start: made by the first, emptied again by a retry. */
+  const target = async (): Promise<{ path: string; file: FileHandle }> => {
+    if (path !== undefined) return { path, file: await open(path, 'w') };
+    const made = await createDownloadFile(root, name);
+    path = made.path;
+    return made;
+  };
+  const cleanup = async () => {
+    if (path !== undefined) await removeFile(path);
+  };
   const maxRetries = options.maxRetries ?? 3;
   // Checked while the download runs; a too-large video and a delivered one both may carry the link.
   const publicUrl = shareableVideoUrl(client, job, options.logger);
@@ -151,10 +173,10 @@ export async function downloadVideo(
     for (const { url, source } of sources) {
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         try {
-          const result = await streamToFile(client, url, path, options);
+          const result = await streamToFile(client, url, target, options);
           options.logger.info({ jobId: job.id, bytes: result.bytes, source }, 'video downloaded');
           return {
-            path,
+            path: result.path,
             bytes: result.bytes,
             contentType: result.contentType,
             source,
@@ -196,17 +218,23 @@ function notAVideo(response: Response, url: string, received: number): VideoApiE
   });
 }
 
-/** The link is added by the caller, which checks it while this runs. */
+/**
+ * The link is added by the caller, which checks it while this runs. The body is read chunk by chunk into the
+ * file, with no Node stream between: 100 videos finishing together are delivered while the other jobs' last
+ * polls wait for the same thread, and the stream layers cost more than the copy.
+ */
 async function streamToFile(
   client: VideoApiClient,
   url: string,
-  path: string,
+  target: () => Promise<{ path: string; file: FileHandle }>,
   options: DownloadOptions,
-): Promise<{ bytes: number; contentType: string }> {
+): Promise<{ path: string; bytes: number; contentType: string }> {
   const idle = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
-  let timer = setTimeout(() => idle.abort(new Error('download stalled')), idleTimeoutMs);
+  // One timer, pushed back by each chunk.
+  const timer = setTimeout(() => idle.abort(new Error('download stalled')), idleTimeoutMs);
+  let file: FileHandle | undefined;
   try {
     const response = await client.fetchFile(url, { signal, timeoutMs: idleTimeoutMs });
     const declared = Number(response.headers.get('content-length') ?? NaN);
@@ -216,43 +244,29 @@ async function streamToFile(
     }
     if (!response.body)
       throw new VideoApiError({ kind: 'transient', logMessage: 'empty body', maybeProcessed: 'no' });
+    const opened = await target();
+    file = opened.file;
     let bytes = 0;
     // The first bytes are held back until they show a video, so not one byte of anything else is written.
     let head: Buffer | undefined = Buffer.alloc(0);
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
+    try {
+      for await (const chunk of response.body) {
         bytes += chunk.length;
-        clearTimeout(timer);
-        timer = setTimeout(() => idle.abort(new Error('download stalled')), idleTimeoutMs);
-        if (bytes > options.maxBytes) {
-          callback(new VideoTooLargeError(undefined, options.maxBytes, undefined));
-          return;
-        }
+        timer.refresh();
+        if (bytes > options.maxBytes) throw new VideoTooLargeError(undefined, options.maxBytes, undefined);
         if (head === undefined) {
-          callback(null, chunk);
-          return;
+          await file.write(chunk);
+          continue;
         }
         head = Buffer.concat([head, chunk]);
-        if (head.length < VIDEO_HEAD_BYTES) {
-          callback();
-          return;
-        }
+        if (head.length < VIDEO_HEAD_BYTES) continue;
         const checked = head;
         head = undefined;
-        if (looksLikeMp4(checked)) callback(null, checked);
-        else callback(notAVideo(response, url, checked.length));
-      },
-      flush(callback) {
-        callback(head === undefined ? null : notAVideo(response, url, head.length));
-      },
-    });
-    try {
-      await pipeline(
-        Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>),
-        counter,
-        createWriteStream(path),
-      );
+        if (!looksLikeMp4(checked)) throw notAVideo(response, url, checked.length);
+        await file.write(checked);
+      }
     } catch (error) {
+      await response.body.cancel().catch(() => undefined);
       if (error instanceof VideoTooLargeError || error instanceof VideoApiError || options.signal?.aborted)
         throw error;
       throw new VideoApiError({
@@ -262,6 +276,7 @@ async function streamToFile(
         cause: error,
       });
     }
+    if (head !== undefined) throw notAVideo(response, url, head.length);
     if (Number.isFinite(declared) && bytes !== declared) {
       throw new VideoApiError({
         kind: 'transient',
@@ -269,8 +284,9 @@ async function streamToFile(
         maybeProcessed: 'no',
       });
     }
-    return { bytes, contentType: response.headers.get('content-type') ?? 'video/mp4' };
+    return { path: opened.path, bytes, contentType: response.headers.get('content-type') ?? 'video/mp4' };
   } finally {
     clearTimeout(timer);
+    await file?.close();
   }
 }
