@@ -73,17 +73,54 @@ const MAX_REDIRECTS = 5;
  */
 const MAX_CONNECTIONS = 64;
 
+/** A GET's answer, read whole: what an API call needs of it. */
+interface TextAnswer {
+  status: number;
+  retryAfter: string | null;
+  text: string;
+}
+
+/** The connection pool every request to the video API (and its files) goes through. */
+interface Pool {
+  /** The platform's fetch on the pool: POSTs (JSON or multipart, encoded by fetch) and file downloads. */
+  fetch: typeof fetch;
+  /**
+   * A GET through undici's own request API, not fetch: status polls are most of what the bot sends (200 a
+   * second under load), and fetch's Response, Headers and web stream cost more CPU and garbage than the
+   * exchange itself. Never follows a redirect (its 3xx comes back as is).
+   */
+  getText(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<TextAnswer>;
+}
+
 /**
- * The platform's fetch, on a connection pool of its own with a cap, whose sockets connect only to addresses
- * the guard's lookup let through: the check and the connection use the same resolution.
+ * A connection pool of our own with a cap, whose sockets connect only to addresses the guard's lookup let
+ * through: the check and the connection use the same resolution.
  */
-async function pooledFetch(guard: AddressGuard): Promise<typeof fetch> {
+async function openPool(guard: AddressGuard): Promise<Pool> {
   const { Agent } = await import('undici');
   const dispatcher = new Agent({ connections: MAX_CONNECTIONS, connect: { lookup: guard.lookup } });
-  return (input, init) => {
-    // Node's fetch takes undici's `dispatcher` option, which the DOM RequestInit type does not name.
-    const withPool: RequestInit & { dispatcher: typeof dispatcher } = { ...init, dispatcher };
-    return fetch(input, withPool);
+  return {
+    fetch: (input, init) => {
+      // Node's fetch takes undici's `dispatcher` option, which the DOM RequestInit type does not name.
+      const withPool: RequestInit & { dispatcher: typeof dispatcher } = { ...init, dispatcher };
+      return fetch(input, withPool);
+    },
+    async getText(url, headers, signal) {
+      const target = new URL(url);
+      const answer = await dispatcher.request({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method: 'GET',
+        headers,
+        signal,
+      });
+      const retryAfter = answer.headers['retry-after'];
+      return {
+        status: answer.statusCode,
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
+        text: await answer.body.text(),
+      };
+    },
   };
 }
 
@@ -92,8 +129,9 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
   const origin = new URL(baseUrl).origin;
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const guard = options.addressGuard ?? createAddressGuard(baseUrl);
-  let pooled: Promise<typeof fetch> | undefined;
-  const doFetch: typeof fetch = async (input, init) => (await (pooled ??= pooledFetch(guard)))(input, init);
+  let opened: Promise<Pool> | undefined;
+  const pool = () => (opened ??= openPool(guard));
+  const doFetch: typeof fetch = async (input, init) => (await pool()).fetch(input, init);
   const random = options.random ?? Math.random;
   const log = options.logger;
 
@@ -118,33 +156,42 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     const url = `${baseUrl}${path}`;
     const deadline = callDeadline(options.timeoutMs, signal);
     const context = { method, path };
-    let response: Response;
-    let text: string;
+    let answer: TextAnswer;
     try {
-      response = await doFetch(url, {
-        method,
-        // A form's content type (with its boundary) is written by fetch itself.
-        headers: headersFor(url, body && 'contentType' in body ? { 'content-type': body.contentType } : {}),
-        body: body?.body,
-        signal: deadline.signal,
-        redirect: 'error',
-      });
-      text = await response.text();
+      if (method === 'GET') {
+        answer = await (await pool()).getText(url, headersFor(url), deadline.signal);
+        if (answer.status >= 300 && answer.status < 400)
+          throw new TypeError(`redirect (${answer.status}) from an API call, not followed`);
+      } else {
+        const response = await doFetch(url, {
+          method,
+          // A form's content type (with its boundary) is written by fetch itself.
+          headers: headersFor(url, body && 'contentType' in body ? { 'content-type': body.contentType } : {}),
+          body: body?.body,
+          signal: deadline.signal,
+          redirect: 'error',
+        });
+        answer = {
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          text: await response.text(),
+        };
+      }
     } catch (error) {
       if (signal?.aborted) throw error;
       throw errorFromNetwork(error, context, deadline.timedOut);
     } finally {
       deadline.dispose();
     }
-    if (!response.ok)
-      throw errorFromResponse(response.status, text, response.headers.get('retry-after'), context);
+    const { status, text } = answer;
+    if (status < 200 || status >= 300) throw errorFromResponse(status, text, answer.retryAfter, context);
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
       throw new VideoApiError({
         kind: 'transient',
-        logMessage: `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
-        httpStatus: response.status,
+        logMessage: `${method} ${path} answered ${status} with a body that is not JSON: ${text.slice(0, 200)}`,
+        httpStatus: status,
         maybeProcessed: 'unknown',
         cause: error,
       });

@@ -176,14 +176,16 @@ export function errorFromRefusal(
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
-/** fetch() rejects with a TypeError whose cause carries the socket error code. */
+/** fetch() rejects with a TypeError whose cause carries the socket error code; undici's request, with the code itself. */
 export function errorFromNetwork(
   error: unknown,
   context: { method: string; path: string },
   timedOut: boolean,
 ) {
   const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const own = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  const found = cause?.code ?? own;
+  const code = typeof found === 'string' ? found : undefined;
   const reason = timedOut ? 'timed out' : `network error${code ? ` ${code}` : ''}`;
   return new VideoApiError({
     kind: 'transient',
