@@ -84,8 +84,8 @@ export async function createBullmqRunner(
   /** Per job this process is driving: how to cancel it (the user) or stop it (shutdown). */
   const controllers = new Map<string, JobControl>();
   /** Set by `shutdown`: jobs in progress stop and go back in line for another process or the next start. */
-  let stopping = false;
-  const leaving = () => stopping;
+  let stopping: { reason: string } | undefined;
+  const leaving = () => stopping !== undefined;
   let replyFor: ReplyFor | undefined;
   const workers: Array<{ close(): Promise<void> }> = [];
   const timers: NodeJS.Timeout[] = [];
@@ -162,7 +162,7 @@ export async function createBullmqRunner(
       return;
     }
     const control = new JobControl();
-    if (stopping) control.stop('shutting down');
+    if (stopping) control.stop(stopping.reason);
     controllers.set(id, control);
     let result: DriveResult | undefined;
     try {
@@ -286,8 +286,8 @@ export async function createBullmqRunner(
     },
 
     async shutdown(graceMs = 5000) {
-      stopping = true;
-      for (const control of controllers.values()) control.stop('shutting down');
+      stopping = { reason: 'shutting down' };
+      for (const control of controllers.values()) control.stop(stopping.reason);
       for (const timer of timers) clearInterval(timer);
       await positions.leave().catch(() => undefined);
       // Running jobs stop polling and go back in line (moveToWait) for another process or the next start.
