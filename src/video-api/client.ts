@@ -51,7 +51,7 @@ export interface VideoApiClient {
    * the key never leaves that origin and every hop passes the address guard (off the API's host, no private
    * address). `timeoutMs` bounds the wait for headers; `signal` aborts the body too.
    */
-  fetchFile(url: string, options?: RequestOptions & { timeoutMs?: number }): Promise<Response>;
+  fetchFile(url: string, options?: RequestOptions & { timeoutMs?: number }): Promise<FileAnswer>;
   /** True when a URL is on the API's origin, so fetching it needs (and gets) our key. */
   isApiOrigin(url: string): boolean;
   /** Why a URL may not be fetched or shown (a private address off the API's host), or undefined if it may. */
@@ -73,6 +73,16 @@ const MAX_REDIRECTS = 5;
  */
 const MAX_CONNECTIONS = 64;
 
+/** A file's answer (2xx), its body still to come: read it, or `cancel` it. */
+export interface FileAnswer {
+  status: number;
+  /** The URL that answered, after any redirects. */
+  url: string;
+  header(name: 'content-length' | 'content-type'): string | undefined;
+  body: AsyncIterable<Uint8Array>;
+  cancel(): void;
+}
+
 /** A GET's answer, read whole: what an API call needs of it. */
 interface TextAnswer {
   status: number;
@@ -90,6 +100,19 @@ interface Pool {
    * exchange itself. Never follows a redirect (its 3xx comes back as is).
    */
   getText(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<TextAnswer>;
+  /** The same for a file: its headers, and its body as it arrives (a redirect comes back as is). */
+  getFile(
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<
+    FileAnswer & { location: string | undefined; text(): Promise<string>; retryAfter: string | null }
+  >;
+}
+
+function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**
@@ -106,22 +129,38 @@ async function openPool(guard: AddressGuard): Promise<Pool> {
       return fetch(input, withPool);
     },
     async getText(url, headers, signal) {
-      const target = new URL(url);
-      const answer = await dispatcher.request({
-        origin: target.origin,
-        path: `${target.pathname}${target.search}`,
-        method: 'GET',
-        headers,
-        signal,
-      });
-      const retryAfter = answer.headers['retry-after'];
+      const answer = await get(url, headers, signal);
       return {
         status: answer.statusCode,
-        retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
+        retryAfter: headerOf(answer.headers, 'retry-after') ?? null,
         text: await answer.body.text(),
       };
     },
+    async getFile(url, headers, signal) {
+      const answer = await get(url, headers, signal);
+      return {
+        status: answer.statusCode,
+        url,
+        header: (name) => headerOf(answer.headers, name),
+        location: headerOf(answer.headers, 'location'),
+        retryAfter: headerOf(answer.headers, 'retry-after') ?? null,
+        body: answer.body,
+        cancel: () => void answer.body.destroy(),
+        text: () => answer.body.text(),
+      };
+    },
   };
+
+  function get(url: string, headers: Record<string, string>, signal: AbortSignal) {
+    const target = new URL(url);
+    return dispatcher.request({
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      method: 'GET',
+      headers,
+      signal,
+    });
+  }
 }
 
 export function createVideoApiClient(options: VideoApiClientOptions): VideoApiClient {
@@ -289,14 +328,12 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
           : headersDeadline.signal;
         const target = new URL(current);
         const context = { method: 'GET', path: target.pathname, file: true };
-        let response: Response;
+        let response: Awaited<ReturnType<Pool['getFile']>>;
         try {
           guard.checkUrl(target);
-          response = await doFetch(current, {
-            headers: headersFor(current, { accept: 'video/mp4,*/*' }),
-            redirect: 'manual',
-            signal,
-          });
+          response = await (
+            await pool()
+          ).getFile(current, headersFor(current, { accept: 'video/mp4,*/*' }), signal);
         } catch (error) {
           if (requestOptions.signal?.aborted) throw error;
           const refused = refusalIn(error);
@@ -306,15 +343,14 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
         } finally {
           clearTimeout(timer);
         }
-        const location = response.headers.get('location');
-        if (response.status >= 300 && response.status < 400 && location) {
-          await response.body?.cancel();
-          current = new URL(location, current).toString();
+        if (response.status >= 300 && response.status < 400 && response.location) {
+          response.cancel();
+          current = new URL(response.location, current).toString();
           continue;
         }
-        if (!response.ok) {
+        if (response.status < 200 || response.status >= 300) {
           const text = await response.text().catch(() => '');
-          throw errorFromResponse(response.status, text, response.headers.get('retry-after'), context);
+          throw errorFromResponse(response.status, text, response.retryAfter, context);
         }
         return response;
       }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/sleep.js';
-import type { VideoApiClient } from './client.js';
+import type { FileAnswer, VideoApiClient } from './client.js';
 import { NOT_FETCHED, VideoApiError } from './errors.js';
 import { text } from '../i18n/text.js';
 import { megabytesIn } from '../util/format.js';
@@ -206,9 +206,9 @@ export async function downloadVideo(
 }
 
 /** Refuses a file that does not start like a video; its bytes are never logged (they may be anyone's secrets). */
-function notAVideo(response: Response, url: string, received: number): VideoApiError {
+function notAVideo(response: FileAnswer, url: string, received: number): VideoApiError {
   const from = new URL(response.url || url);
-  const type = response.headers.get('content-type') ?? 'none';
+  const type = response.header('content-type') ?? 'none';
   return new VideoApiError({
     kind: 'job_failed',
     logMessage: `upstream error: the file from ${from.host}${from.pathname} is not an MP4 or QuickTime video (Content-Type ${type}; judged on its first ${received} bytes); nothing of it is posted`,
@@ -237,13 +237,11 @@ async function streamToFile(
   let file: FileHandle | undefined;
   try {
     const response = await client.fetchFile(url, { signal, timeoutMs: idleTimeoutMs });
-    const declared = Number(response.headers.get('content-length') ?? NaN);
+    const declared = Number(response.header('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > options.maxBytes) {
-      await response.body?.cancel();
+      response.cancel();
       throw new VideoTooLargeError(declared, options.maxBytes, undefined);
     }
-    if (!response.body)
-      throw new VideoApiError({ kind: 'transient', logMessage: 'empty body', maybeProcessed: 'no' });
     const opened = await target();
     file = opened.file;
     let bytes = 0;
@@ -266,7 +264,7 @@ async function streamToFile(
         await file.write(checked);
       }
     } catch (error) {
-      await response.body.cancel().catch(() => undefined);
+      response.cancel();
       if (error instanceof VideoTooLargeError || error instanceof VideoApiError || options.signal?.aborted)
         throw error;
       throw new VideoApiError({
@@ -284,7 +282,7 @@ async function streamToFile(
         maybeProcessed: 'no',
       });
     }
-    return { path: opened.path, bytes, contentType: response.headers.get('content-type') ?? 'video/mp4' };
+    return { path: opened.path, bytes, contentType: response.header('content-type') ?? 'video/mp4' };
   } finally {
     clearTimeout(timer);
     await file?.close();

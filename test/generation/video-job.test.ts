@@ -269,7 +269,9 @@ describe('auth and origins', () => {
     expect(foreignUrl.startsWith(emulator.foreignOrigin)).toBe(true);
 
     const response = await service.client.fetchFile(foreignUrl);
-    expect(Buffer.from(await response.arrayBuffer())).toEqual(emulator.mp4);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of response.body) chunks.push(chunk);
+    expect(Buffer.concat(chunks)).toEqual(emulator.mp4);
     expect(emulator.foreignRequests.length).toBeGreaterThan(0);
     for (const r of emulator.foreignRequests) expect(r.headers.authorization).toBeUndefined();
   });
