@@ -14,7 +14,7 @@ import {
   type ReplyTextOptions,
   type Translator,
 } from '../../src/port.js';
-import { createCoalescingThrottle } from '../../src/util/coalescing-throttle.js';
+import { createCoalescingThrottle, type CoalescingThrottle } from '../../src/util/coalescing-throttle.js';
 import type { EditPacer } from '../../src/util/edit-pacer.js';
 import {
   NO_MENTIONS,
@@ -160,20 +160,118 @@ export function createDiscordReply(
   deps: DiscordReplyDeps,
   language?: Language,
 ): GenerationReply {
-  const { rest, logger, fetchImage, fetchFile } = deps;
-  const now = deps.now ?? Date.now;
+  return new DiscordJobReply(ref, deps, language);
+}
 
+/**
+ * Where an interaction's job lives: the interaction's own reply, edited by token while the token lives. A class,
+ * like the reply that holds it: every job in flight keeps one for minutes.
+ */
+class InteractionSurface implements Surface {
+  readonly #iref: DiscordInteractionRef;
+  readonly #reply: DiscordJobReply;
+  /** Once the token is too old, the job continues in a channel message of its own (or a DM), and stays there. */
+  #moved: Surface | undefined;
+
+  constructor(iref: DiscordInteractionRef, reply: DiscordJobReply) {
+    this.#iref = iref;
+    this.#reply = reply;
+  }
+
+  async edit(body: Body, upload?: FileUpload): Promise<void> {
+    const { deps } = this.#reply;
+    const now = deps.now ?? Date.now;
+    const tokenAlive = now() - this.#iref.createdAt < (deps.tokenLifetimeMs ?? TOKEN_LIFETIME_MS);
+    if (!this.#moved && tokenAlive) {
+      await this.#byToken().patch(this.#original(), { ...(await messageRequest(body, upload)), auth: false });
+      return;
+    }
+    // Made then, not before: most jobs end long before their token does.
+    this.#moved ??= postedSurface(
+      deps.rest,
+      async () => this.#iref.channelId,
+      (moved) => ({
+        ...moved,
+        content: `${String(moved.content ?? '')}\n-# ${this.#reply.language.t('discord.expired')}`,
+      }),
+      () => this.#reply.dm(),
+      deps.logger,
+    );
+    await this.#moved.edit(body, upload);
+  }
+
+  async private(content: string): Promise<void> {
+    await this.#byToken().post(Routes.webhook(this.#iref.applicationId, this.#iref.token), {
+      body: { content, flags: MessageFlags.Ephemeral, allowed_mentions: NO_MENTIONS },
+      auth: false,
+    });
+  }
+
+  async refused(content: string): Promise<void> {
+    // Only the requester needs to see why: drop the public "thinking…" message, answer ephemerally.
+    await this.#byToken()
+      .delete(this.#original(), { auth: false })
+      .catch(() => undefined);
+    await this.private(content);
+  }
+
+  #byToken(): REST {
+    return this.#reply.deps.interactionRest ?? this.#reply.deps.rest;
+  }
+
+  #original(): `/webhooks/${string}/${string}/messages/${string}` {
+    return Routes.webhookMessage(this.#iref.applicationId, this.#iref.token);
+  }
+}
+
+/**
+ * The Reply of one job on Discord. A class, not a closure per method: every job in flight holds its reply for
+ * minutes (the heap profile of 1,000 jobs counted ~2 KB of closures a job), and the methods are then shared.
+ */
+class DiscordJobReply implements GenerationReply {
+  readonly ref: DiscordMessageRef;
+  readonly deps: DiscordReplyDeps;
+  readonly fetchImage?: (source: ImageSource, maxBytes: number) => Promise<Uint8Array>;
+  readonly fetchFile?: (source: ImageSource, maxBytes: number, path: string) => Promise<number>;
   /** The language of the job's public messages, known from its record once the core hands one over. */
-  let jobTr: Translator = translator(language);
-  const seen = (record: JobRecord) => {
-    jobTr = recordTranslator(record);
-  };
+  language: Translator;
+  readonly #surface: Surface;
+  readonly #progressEdits: CoalescingThrottle<{ event: JobEvent; record: JobRecord }>;
+  #leavePacer: (() => void) | undefined;
 
-  const dm = (): Surface =>
-    postedSurface(
+  constructor(ref: DiscordMessageRef, deps: DiscordReplyDeps, language?: Language) {
+    this.ref = ref;
+    this.deps = deps;
+    this.language = translator(language);
+    const { fetchImage, fetchFile } = deps;
+    if (fetchImage) this.fetchImage = (source, maxBytes) => fetchImage(source, maxBytes, this.language);
+    if (fetchFile)
+      this.fetchFile = (source, maxBytes, path) => fetchFile(source, maxBytes, path, this.language);
+    this.#surface =
+      ref.kind === 'interaction'
+        ? new InteractionSurface(ref, this)
+        : messageSurface(deps.rest, ref, () => this.dm(), deps.logger);
+    const minInterval = deps.editIntervalMs ?? EDIT_INTERVAL_MS;
+    this.#progressEdits = createCoalescingThrottle(
+      () => deps.pacer?.intervalMs() ?? minInterval,
+      async ({ event, record }) => {
+        try {
+          await this.#edit({ content: progressContent(event, record), components: progressButtons(record) });
+        } catch (error) {
+          deps.logger.warn({ jobId: record.id, err: error }, 'progress edit failed');
+        }
+      },
+    );
+  }
+
+  /** A DM with the requester, posted on its first edit: where the job goes when nothing else reaches them. */
+  dm(): Surface {
+    const { rest, logger } = this.deps;
+    const userId = this.ref.userId;
+    return postedSurface(
       rest,
       async () => {
-        const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: ref.userId } })) as {
+        const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as {
           id: string;
         };
         return channel.id;
@@ -182,143 +280,88 @@ export function createDiscordReply(
       undefined,
       logger,
     );
-
-  function interactionSurface(iref: DiscordInteractionRef): Surface {
-    const original = Routes.webhookMessage(iref.applicationId, iref.token);
-    const byToken = deps.interactionRest ?? rest;
-    const tokenAlive = () => now() - iref.createdAt < (deps.tokenLifetimeMs ?? TOKEN_LIFETIME_MS);
-    // Once the token is too old, the job continues in a channel message of its own (or a DM), and stays there.
-    // Made then, not before: most jobs end long before their token does, and each job in flight holds its reply.
-    let moved: Surface | undefined;
-    const movedSurface = () =>
-      (moved ??= postedSurface(
-        rest,
-        async () => iref.channelId,
-        (body) => ({ ...body, content: `${String(body.content ?? '')}\n-# ${jobTr.t('discord.expired')}` }),
-        dm,
-        logger,
-      ));
-
-    async function ephemeral(content: string) {
-      await byToken.post(Routes.webhook(iref.applicationId, iref.token), {
-        body: { content, flags: MessageFlags.Ephemeral, allowed_mentions: NO_MENTIONS },
-        auth: false,
-      });
-    }
-
-    return {
-      async edit(body, upload) {
-        if (!moved && tokenAlive()) {
-          await byToken.patch(original, { ...(await messageRequest(body, upload)), auth: false });
-          return;
-        }
-        await movedSurface().edit(body, upload);
-      },
-      private: ephemeral,
-      async refused(content) {
-        // Only the requester needs to see why: drop the public "thinking…" message, answer ephemerally.
-        await byToken.delete(original, { auth: false }).catch(() => undefined);
-        await ephemeral(content);
-      },
-    };
   }
 
-  const surface =
-    ref.kind === 'interaction' ? interactionSurface(ref) : messageSurface(rest, ref, dm, logger);
-  const edit = (body: Body, upload?: FileUpload) =>
-    surface.edit({ allowed_mentions: NO_MENTIONS, ...body }, upload);
+  async text(message: string, options?: ReplyTextOptions): Promise<void> {
+    if (options?.ephemeral) await this.#surface.private(message);
+    else await this.#edit({ content: message });
+  }
 
-  const minInterval = deps.editIntervalMs ?? EDIT_INTERVAL_MS;
-  let leavePacer: (() => void) | undefined;
-  const stopEditing = async () => {
-    await progressEdits.close();
-    leavePacer?.();
-  };
-  const progressEdits = createCoalescingThrottle<{ event: JobEvent; record: JobRecord }>(
-    () => deps.pacer?.intervalMs() ?? minInterval,
-    async ({ event, record }) => {
-      try {
-        await edit({ content: progressContent(event, record), components: progressButtons(record) });
-      } catch (error) {
-        logger.warn({ jobId: record.id, err: error }, 'progress edit failed');
-      }
-    },
-  );
+  async progress(event: JobEvent, record: JobRecord): Promise<void> {
+    this.#seen(record);
+    this.#leavePacer ??= this.deps.pacer?.join();
+    this.#progressEdits.push({ event, record });
+  }
 
-  return {
-    ref,
-    fetchImage: fetchImage && ((source, maxBytes) => fetchImage(source, maxBytes, jobTr)),
-    fetchFile: fetchFile && ((source, maxBytes, path) => fetchFile(source, maxBytes, path, jobTr)),
-
-    async text(message: string, options?: ReplyTextOptions) {
-      if (options?.ephemeral) await surface.private(message);
-      else await edit({ content: message });
-    },
-
-    async progress(event, record) {
-      seen(record);
-      leavePacer ??= deps.pacer?.join();
-      progressEdits.push({ event, record });
-    },
-
-    async deliver(video: DownloadedVideo, record: JobRecord) {
-      seen(record);
-      await stopEditing();
-      if (video.bytes > ref.attachmentSizeLimit) {
-        const tr = recordTranslator(record);
-        const sizes = {
-          size: video.bytes / 1048576,
-          limit: Math.round(ref.attachmentSizeLimit / 1048576),
-        };
-        const note = video.publicUrl
-          ? tr.t('discord.upload.tooLargeLink', { ...sizes, url: video.publicUrl })
-          : tr.t('discord.upload.tooLargeNoLink', sizes);
-        await edit({ content: finalContent(record, note), components: resultButtons(record) });
-        return;
-      }
-      // Streamed from the downloaded file: a video up to MAX_VIDEO_BYTES is never whole in memory.
-      await edit(
-        {
-          content: finalContent(record),
-          components: resultButtons(record),
-          attachments: [{ id: 0, filename: 'video.mp4' }],
-        },
-        { path: video.path, name: 'video.mp4', contentType: 'video/mp4' },
-      );
-    },
-
-    async notify(record: JobRecord) {
-      // A new message, because a mention added by an edit notifies no one; it pings the requester only.
-      const guild = record.spaceId.startsWith('dm:') ? '@me' : record.spaceId;
-      const messageId = ref.messageId;
-      const link = messageId
-        ? `https://discord.com/channels/${guild}/${ref.channelId}/${messageId}`
-        : undefined;
+  async deliver(video: DownloadedVideo, record: JobRecord): Promise<void> {
+    this.#seen(record);
+    await this.#stopEditing();
+    const limit = this.ref.attachmentSizeLimit;
+    if (video.bytes > limit) {
       const tr = recordTranslator(record);
-      const user = `<@${ref.userId}>`;
-      const body = {
-        content: link ? tr.t('discord.notify.link', { user, link }) : tr.t('discord.notify.above', { user }),
-        allowed_mentions: { parse: [], users: [ref.userId] },
-      };
-      try {
-        await rest.post(Routes.channelMessages(ref.channelId), { body });
-      } catch (error) {
-        logger.warn(
-          { jobId: record.id, err: error },
-          'channel not writable for the notification; sending a DM',
-        );
-        await dm().edit(body);
-      }
-    },
+      const sizes = { size: video.bytes / 1048576, limit: Math.round(limit / 1048576) };
+      const note = video.publicUrl
+        ? tr.t('discord.upload.tooLargeLink', { ...sizes, url: video.publicUrl })
+        : tr.t('discord.upload.tooLargeNoLink', sizes);
+      await this.#edit({ content: finalContent(record, note), components: resultButtons(record) });
+      return;
+    }
+    // Streamed from the downloaded file: a video up to MAX_VIDEO_BYTES is never whole in memory.
+    await this.#edit(
+      {
+        content: finalContent(record),
+        components: resultButtons(record),
+        attachments: [{ id: 0, filename: 'video.mp4' }],
+      },
+      { path: video.path, name: 'video.mp4', contentType: 'video/mp4' },
+    );
+  }
 
-    async fail(error: BotError, record?: JobRecord) {
-      if (record) seen(record);
-      await stopEditing();
-      if (!record) {
-        await surface.refused(`⚠️ ${error.userMessage}`);
-        return;
-      }
-      await edit({ content: endContent(error, record), components: endButtons(error, record) });
-    },
-  };
+  async notify(record: JobRecord): Promise<void> {
+    const { ref } = this;
+    // A new message, because a mention added by an edit notifies no one; it pings the requester only.
+    const guild = record.spaceId.startsWith('dm:') ? '@me' : record.spaceId;
+    const messageId = ref.messageId;
+    const link = messageId
+      ? `https://discord.com/channels/${guild}/${ref.channelId}/${messageId}`
+      : undefined;
+    const tr = recordTranslator(record);
+    const user = `<@${ref.userId}>`;
+    const body = {
+      content: link ? tr.t('discord.notify.link', { user, link }) : tr.t('discord.notify.above', { user }),
+      allowed_mentions: { parse: [], users: [ref.userId] },
+    };
+    try {
+      await this.deps.rest.post(Routes.channelMessages(ref.channelId), { body });
+    } catch (error) {
+      this.deps.logger.warn(
+        { jobId: record.id, err: error },
+        'channel not writable for the notification; sending a DM',
+      );
+      await this.dm().edit(body);
+    }
+  }
+
+  async fail(error: BotError, record?: JobRecord): Promise<void> {
+    if (record) this.#seen(record);
+    await this.#stopEditing();
+    if (!record) {
+      await this.#surface.refused(`⚠️ ${error.userMessage}`);
+      return;
+    }
+    await this.#edit({ content: endContent(error, record), components: endButtons(error, record) });
+  }
+
+  #seen(record: JobRecord): void {
+    this.language = recordTranslator(record);
+  }
+
+  #edit(body: Body, upload?: FileUpload): Promise<void> {
+    return this.#surface.edit({ allowed_mentions: NO_MENTIONS, ...body }, upload);
+  }
+
+  async #stopEditing(): Promise<void> {
+    await this.#progressEdits.close();
+    this.#leavePacer?.();
+  }
 }
