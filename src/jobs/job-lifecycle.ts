@@ -254,13 +254,14 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
   }
 
   async function follow(
-    record: JobRecord,
+    // The record as it changes: a parameter reassigned, not a copy beside the first, which the job's frame
+    // would hold, stale, for its whole run.
+    current: JobRecord,
     events: AsyncGenerator<GenerationEvent, void, undefined>,
     submitting: boolean,
     sink: GenerationReply,
     options: DriveOptions,
   ): Promise<DriveResult> {
-    let current = record;
     const { control } = options;
     observe({ type: 'driving', delta: 1 });
     try {

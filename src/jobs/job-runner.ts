@@ -29,6 +29,14 @@ function bodyOf(body: Extract<JobStart, { body: unknown }>['body']): () => Promi
   return async () => ({ body });
 }
 
+/** Stops the job when `signal` aborts, until the returned function unlinks the two. */
+function stopWith(signal: AbortSignal, control: JobControl): () => void {
+  const stop = () => control.stop(signal.reason);
+  if (signal.aborted) stop();
+  signal.addEventListener('abort', stop, { once: true });
+  return () => signal.removeEventListener('abort', stop);
+}
+
 export function createJobRunner(deps: JobRunnerDeps) {
   const now = deps.now ?? Date.now;
   const life = createJobLifecycle(deps);
@@ -59,11 +67,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
     if (stopping) control.stop(stopping.reason);
     controllers.set(id, control);
     // A caller's signal stops the job like shutdown does; linked only when given (the bot passes none).
-    const stopForCaller = () => control.stop(signal?.reason);
-    if (signal?.aborted) stopForCaller();
-    signal?.addEventListener('abort', stopForCaller, { once: true });
+    const unlink = signal ? stopWith(signal, control) : undefined;
     const leave = () => {
-      signal?.removeEventListener('abort', stopForCaller);
+      unlink?.();
       controllers.delete(id);
       scheduler.release(id);
     };
