@@ -145,7 +145,8 @@ async function openPool(guard: AddressGuard): Promise<Pool> {
         location: headerOf(answer.headers, 'location'),
         retryAfter: headerOf(answer.headers, 'retry-after') ?? null,
         body: answer.body,
-        cancel: () => void answer.body.destroy(),
+        // undici's body errors when destroyed unread; nobody is reading it any more.
+        cancel: () => void answer.body.on('error', () => undefined).destroy(),
         text: () => answer.body.text(),
       };
     },
