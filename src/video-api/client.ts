@@ -92,7 +92,7 @@ interface TextAnswer {
 
 /** The connection pool every request to the video API (and its files) goes through. */
 interface Pool {
-  /** The platform's fetch on the pool: POSTs (JSON or multipart, encoded by fetch) and file downloads. */
+  /** The platform's fetch on the pool, for POSTs: it encodes their JSON or multipart bodies. */
   fetch: typeof fetch;
   /**
    * A GET through undici's own request API, not fetch: status polls are most of what the bot sends (200 a

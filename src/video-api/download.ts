@@ -219,9 +219,10 @@ function notAVideo(response: FileAnswer, url: string, received: number): VideoAp
 }
 
 /**
- * The link is added by the caller, which checks it while this runs. The body is read chunk by chunk into the
- * file, with no Node stream between: 100 videos finishing together are delivered while the other jobs' last
- * polls wait for the same thread, and the stream layers cost more than the copy.
+ * The link is added by the caller, which checks it while this runs. The body is read chunk by chunk straight into
+ * the file, with no stream layers between (web-to-Node conversion, a Transform, a WriteStream): 100 videos
+ * finishing together are delivered while the other jobs' last polls wait for the same thread, and those layers
+ * cost more than the copy.
  */
 async function streamToFile(
   client: VideoApiClient,
@@ -242,7 +243,13 @@ async function streamToFile(
       response.cancel();
       throw new VideoTooLargeError(declared, options.maxBytes, undefined);
     }
-    const opened = await target();
+    let opened: { path: string; file: FileHandle };
+    try {
+      opened = await target();
+    } catch (error) {
+      response.cancel();
+      throw error;
+    }
     file = opened.file;
     let bytes = 0;
     // The first bytes are held back until they show a video, so not one byte of anything else is written.
