@@ -42,3 +42,33 @@ export class JobControl {
     this.#posting = out;
   }
 }
+
+/**
+ * A runner's jobs in progress, by id, and its shutdown: `stopAll` stops every job open now, and a job opened
+ * afterwards starts stopped. Both runners keep their jobs this way.
+ */
+export function createJobControls() {
+  const controls = new Map<string, JobControl>();
+  let stopped: { reason: string } | undefined;
+  return {
+    open(id: string): JobControl {
+      const control = new JobControl();
+      if (stopped) control.stop(stopped.reason);
+      controls.set(id, control);
+      return control;
+    },
+    close(id: string): void {
+      controls.delete(id);
+    },
+    get: (id: string): JobControl | undefined => controls.get(id),
+    ids: (): IterableIterator<string> => controls.keys(),
+    /** True once `stopAll` was called: jobs are left unsettled for another attempt. */
+    stopping: (): boolean => stopped !== undefined,
+    /** Stops every job, returning the reason they were given. */
+    stopAll(): string {
+      stopped ??= { reason: 'shutting down' };
+      for (const control of controls.values()) control.stop(stopped.reason);
+      return stopped.reason;
+    },
+  };
+}

@@ -2,7 +2,7 @@ import type { JobStart } from '../generation/video-job.js';
 import { scopeKey } from '../quota/scope.js';
 import { settleWithin } from '../util/sleep.js';
 import { CancelRequest } from './cancellation.js';
-import { JobControl } from './job-control.js';
+import { createJobControls, type JobControl } from './job-control.js';
 import { createJobLifecycle } from './job-lifecycle.js';
 import type { JobRecord } from './job-store.js';
 import { RESTARTED_BEFORE_SUBMIT, resumePlan } from './resume-plan.js';
@@ -40,16 +40,16 @@ function stopWith(signal: AbortSignal, control: JobControl): () => void {
 export function createJobRunner(deps: JobRunnerDeps) {
   const now = deps.now ?? Date.now;
   const life = createJobLifecycle(deps);
-  /** Set by `shutdown`: running jobs stop polling and keep their records, unsettled, for the next start. */
-  let stopping: { reason: string } | undefined;
   const scheduler = createScheduler(
     deps.limits ?? { maxConcurrent: Number.POSITIVE_INFINITY, maxPerUser: Number.POSITIVE_INFINITY },
     now,
   );
-  /** Per running or waiting job: how to cancel it (the user) or stop it (shutdown). */
-  const controllers = new Map<string, JobControl>();
+  /**
+   * Per running or waiting job: how to cancel it (the user) or stop it (shutdown: running jobs stop polling and
+   * keep their records, unsettled, for the next start).
+   */
+  const controls = createJobControls();
   const active = new Set<Promise<unknown>>();
-  const leaving = () => stopping !== undefined;
 
   /**
    * A job with its quota reserved and its record written: waits for its turn when it must, then builds the
@@ -63,14 +63,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
     signal?: AbortSignal,
   ): Promise<JobRecord> {
     const id = record.id;
-    const control = new JobControl();
-    if (stopping) control.stop(stopping.reason);
-    controllers.set(id, control);
+    const control = controls.open(id);
     // A caller's signal stops the job like shutdown does; linked only when given (the bot passes none).
     const unlink = signal ? stopWith(signal, control) : undefined;
     const leave = () => {
       unlink?.();
-      controllers.delete(id);
+      controls.close(id);
       scheduler.release(id);
     };
     let begun: { record: JobRecord; start?: JobStart };
@@ -84,7 +82,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       leave();
       return begun.record;
     }
-    const running = life.drive(begun.record, begun.start, sink, { control, leaving });
+    const running = life.drive(begun.record, begun.start, sink, { control, leaving: controls.stopping });
     active.add(running);
     // The generation is awaited by a reaction, not by this function: a suspended async function keeps its
     // whole frame (the record, the sink, the body's closure) for the minutes the job runs.
@@ -121,7 +119,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
           ).catch(() => undefined);
         });
       } catch (error) {
-        if (stopping) return { record: current };
+        if (controls.stopping()) return { record: current };
         await life.settleFailure(current, error, sink);
         return { record: (await deps.jobs.get(current.id)) ?? current };
       }
@@ -189,7 +187,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     cancel(jobId, { by }) {
       const error = new CancelRequest(by);
       if (scheduler.cancelWaiting(jobId, error)) return Promise.resolve(true);
-      const control = controllers.get(jobId);
+      const control = controls.get(jobId);
       if (!control) return Promise.resolve(false);
       control.cancel(error);
       return Promise.resolve(true);
@@ -198,12 +196,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
     resume,
 
     async shutdown(graceMs = 5000) {
-      stopping = { reason: 'shutting down' };
-      for (const [id, control] of controllers) {
-        // Waiting jobs leave the line unsettled; their records say `waiting`, so the next start queues them.
-        scheduler.cancelWaiting(id, stopping.reason);
-        control.stop(stopping.reason);
-      }
+      const reason = controls.stopAll();
+      // Waiting jobs leave the line unsettled; their records say `waiting`, so the next start queues them.
+      for (const id of controls.ids()) scheduler.cancelWaiting(id, reason);
       await settleWithin([...active], graceMs);
     },
 
@@ -220,7 +215,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         .sort((a, b) => waitingLast(a) - waitingLast(b) || a.createdAt - b.createdAt)
         .flatMap((record) => {
           // A job this process started after its adapters came up is already running here.
-          if (controllers.has(record.id)) return [];
+          if (controls.get(record.id)) return [];
           if (options.platforms && !options.platforms.includes(record.platform)) return [];
           if (options.owns && !options.owns(record)) return [];
           const sink = replyFor(record);

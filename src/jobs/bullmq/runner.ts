@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { platformSchema, PLATFORMS, type Platform } from '../../platforms.js';
 import { scopeKey } from '../../quota/scope.js';
 import { createDeliveryClaims } from '../delivery-claim.js';
-import { JobControl } from '../job-control.js';
+import { createJobControls, type JobControl } from '../job-control.js';
 import { createJobLifecycle, type DriveResult } from '../job-lifecycle.js';
 import { UNFINISHED_STATUSES, type JobRecord } from '../job-store.js';
 import { createRedisFairQueue } from '../redis-fair-queue.js';
@@ -81,11 +81,12 @@ export async function createBullmqRunner(
     ]),
   );
   const queueFor = (platform: Platform) => queues.get(platform)!;
-  /** Per job this process is driving: how to cancel it (the user) or stop it (shutdown). */
-  const controllers = new Map<string, JobControl>();
-  /** Set by `shutdown`: jobs in progress stop and go back in line for another process or the next start. */
-  let stopping: { reason: string } | undefined;
-  const leaving = () => stopping !== undefined;
+  /**
+   * Per job this process is driving: how to cancel it (the user) or stop it (shutdown: it goes back in line for
+   * another process or the next start).
+   */
+  const controls = createJobControls();
+  const leaving = controls.stopping;
   let replyFor: ReplyFor | undefined;
   const workers: Array<{ close(): Promise<void> }> = [];
   const timers: NodeJS.Timeout[] = [];
@@ -111,7 +112,7 @@ export async function createBullmqRunner(
     redis,
     prefix: fqPrefix,
     logger: log,
-    onCancel: (jobId, error) => controllers.get(jobId)?.cancel(error),
+    onCancel: (jobId, error) => controls.get(jobId)?.cancel(error),
   });
   const sweep = createCrashSweep({
     fair,
@@ -161,18 +162,16 @@ export async function createBullmqRunner(
       if (record) await release(record);
       return;
     }
-    const control = new JobControl();
-    if (stopping) control.stop(stopping.reason);
-    controllers.set(id, control);
+    const control = controls.open(id);
     let result: DriveResult | undefined;
     try {
       result = await driveTaken(record, job.attemptsMade, control);
     } finally {
-      controllers.delete(id);
+      controls.close(id);
       if (result?.settled) await release(result.record);
     }
     if (!result.settled) {
-      if (stopping) {
+      if (controls.stopping()) {
         // Back in line at once for another process (or the next start); not counted as a failed attempt.
         await job.moveToWait(token);
         throw new WaitingError();
@@ -244,7 +243,7 @@ export async function createBullmqRunner(
         void positions.refresh();
         return true;
       }
-      const control = controllers.get(jobId);
+      const control = controls.get(jobId);
       if (control) {
         control.cancel(error);
         return true;
@@ -286,8 +285,7 @@ export async function createBullmqRunner(
     },
 
     async shutdown(graceMs = 5000) {
-      stopping = { reason: 'shutting down' };
-      for (const control of controllers.values()) control.stop(stopping.reason);
+      controls.stopAll();
       for (const timer of timers) clearInterval(timer);
       await positions.leave().catch(() => undefined);
       // Running jobs stop polling and go back in line (moveToWait) for another process or the next start.
