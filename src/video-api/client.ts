@@ -75,7 +75,6 @@ const MAX_CONNECTIONS = 64;
 
 /** A file's answer (2xx), its body still to come: read it, or `cancel` it. */
 export interface FileAnswer {
-  status: number;
   /** The URL that answered, after any redirects. */
   url: string;
   header(name: 'content-length' | 'content-type'): string | undefined;
@@ -106,7 +105,12 @@ interface Pool {
     headers: Record<string, string>,
     signal: AbortSignal,
   ): Promise<
-    FileAnswer & { location: string | undefined; text(): Promise<string>; retryAfter: string | null }
+    FileAnswer & {
+      status: number;
+      location: string | undefined;
+      text(): Promise<string>;
+      retryAfter: string | null;
+    }
   >;
 }
 
