@@ -40,6 +40,9 @@ interface Level {
   idleRssMb: number;
   idleHeapMb: number;
   rssMb: number;
+  /** The level below, reached first in the same process (0: none), and the RSS measured there. */
+  stageFrom: number;
+  stageRssMb: number;
   heapMb: number;
   heapBeforeGcMb: number;
   externalMb: number;
@@ -54,6 +57,7 @@ interface Level {
   lifeSeconds: number;
 }
 
+const burstPrompt = (i: number) => `a burst of fireworks for user${i}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function report(bot: ChildProcess, gc = false): Promise<LoopLagReport> {
@@ -63,7 +67,7 @@ function report(bot: ChildProcess, gc = false): Promise<LoopLagReport> {
   });
 }
 
-async function measure(jobs: number): Promise<Level> {
+async function measure(jobs: number, stageFrom: number): Promise<Level> {
   let polls = 0;
   const video = await startVideoApiEmulator({
     generationMs: generationMs(jobs),
@@ -144,33 +148,49 @@ async function measure(jobs: number): Promise<Level> {
     if (process.env.BENCH_HEAP_PROFILE) bot.send({ cmd: 'sample-start' });
     const started = Date.now();
 
-    const handles = await send(0, jobs, (i) => `a burst of fireworks for user${i}`);
-    // Until all are upstream, or none more came for 20 s (refused or lost: reported below).
-    let seen = video.jobs.size;
-    let lastProgress = Date.now();
-    while (video.jobs.size < jobs + WARM_UP && Date.now() - lastProgress < 20_000) {
-      await sleep(200);
-      if (video.jobs.size > seen) [seen, lastProgress] = [video.jobs.size, Date.now()];
-    }
-    if (video.jobs.size < jobs + WARM_UP) {
-      const upstream = new Set([...video.jobs.values()].map((j) => j.prompt));
-      const missing = handles.findIndex((_, i) => !upstream.has(`a burst of fireworks for user${i}`));
-      const shown = handles[missing]?.original()?.versions.at(-1)?.content;
-      throw new Error(
-        `only ${video.jobs.size - WARM_UP} of ${jobs} jobs reached the video API; job ${missing} shows ${JSON.stringify(shown)}`,
-      );
-    }
+    // Until all `total` are upstream, or none more came for 20 s (refused or lost: reported).
+    const upstream = async (total: number, handles: Awaited<ReturnType<typeof send>>) => {
+      let seen = video.jobs.size;
+      let lastProgress = Date.now();
+      while (video.jobs.size < total + WARM_UP && Date.now() - lastProgress < 20_000) {
+        await sleep(200);
+        if (video.jobs.size > seen) [seen, lastProgress] = [video.jobs.size, Date.now()];
+      }
+      if (video.jobs.size < total + WARM_UP) {
+        const prompts = new Set([...video.jobs.values()].map((j) => j.prompt));
+        const missing = handles.findIndex((_, i) => !prompts.has(burstPrompt(i)));
+        const shown = handles[missing]?.original()?.versions.at(-1)?.content;
+        throw new Error(
+          `only ${video.jobs.size - WARM_UP} of ${total} jobs reached the video API; job ${missing} shows ${JSON.stringify(shown)}`,
+        );
+      }
+    };
+    // The first progress edits of the last jobs settle, then RSS is sampled over a steady window.
+    const steadyRssMb = async (onWindow = () => {}) => {
+      await sleep(3000);
+      onWindow();
+      const samples: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        samples.push(await rssMb(bot.pid ?? 0));
+        await sleep(500);
+      }
+      return Math.max(...samples);
+    };
+
+    // The level below first, in this same process: the RSS it adds going from there to this level is the
+    // growth per extra job, free of the idle RSS by which two fresh processes differ (see slopeKb).
+    const handles = stageFrom > 0 ? await send(0, stageFrom, burstPrompt) : [];
+    await upstream(stageFrom, handles);
+    const stageRssMb = stageFrom > 0 ? await steadyRssMb() : NaN;
+    handles.push(...(await send(stageFrom, jobs - stageFrom, burstPrompt)));
+    await upstream(jobs, handles);
     const submittedS = (Date.now() - started) / 1000;
-    // Let the first progress edits of the last jobs settle, then a steady window.
-    await sleep(3000);
-    bot.send({ cmd: 'reset' });
-    const pollsBefore = polls;
-    const windowStart = Date.now();
-    const samples: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      samples.push(await rssMb(bot.pid ?? 0));
-      await sleep(500);
-    }
+    let pollsBefore = 0;
+    let windowStart = 0;
+    const levelRssMb = await steadyRssMb(() => {
+      bot.send({ cmd: 'reset' });
+      [pollsBefore, windowStart] = [polls, Date.now()];
+    });
     const steady = await report(bot);
     const pollsPerSecond = (polls - pollsBefore) / ((Date.now() - windowStart) / 1000);
     const live = await report(bot, true);
@@ -205,7 +225,9 @@ async function measure(jobs: number): Promise<Level> {
       jobs,
       idleRssMb: idle.rssMb,
       idleHeapMb: idle.heapUsedMb,
-      rssMb: Math.max(...samples),
+      rssMb: levelRssMb,
+      stageFrom,
+      stageRssMb,
       heapMb: live.heapUsedMb,
       heapBeforeGcMb: steady.heapUsedMb,
       externalMb: live.externalMb,
@@ -220,7 +242,7 @@ async function measure(jobs: number): Promise<Level> {
       lifeSeconds: (Date.now() - started) / 1000,
     };
     console.log(
-      `  ${jobs} jobs (all upstream after ${fixed(submittedS, 1)} s): RSS ${fixed(level.rssMb, 0)} MB (idle ${fixed(level.idleRssMb, 0)}), heap live ${fixed(level.heapMb, 1)} MB (idle ${fixed(level.idleHeapMb, 1)}, before GC ${fixed(level.heapBeforeGcMb, 0)}), buffers ${fixed(level.externalMb, 0)} MB; ${fixed(level.pollsPerSecond, 0)} polls/s; lag p99 ${fixed(level.lagP99Ms, 1)} ms, max ${fixed(level.lagMaxMs, 1)} ms; CPU ${fixed(level.cpuMsPerJob, 2)} ms/job over ${fixed(level.lifeSeconds, 0)} s (${fixed(level.pollsPerJob, 1)} polls/job); delivered ${count}/${jobs}`,
+      `  ${jobs} jobs (all upstream after ${fixed(submittedS, 1)} s): RSS ${fixed(level.rssMb, 0)} MB (idle ${fixed(level.idleRssMb, 0)}${stageFrom > 0 ? `, at ${stageFrom} jobs ${fixed(stageRssMb, 0)}` : ''}), heap live ${fixed(level.heapMb, 1)} MB (idle ${fixed(level.idleHeapMb, 1)}, before GC ${fixed(level.heapBeforeGcMb, 0)}), buffers ${fixed(level.externalMb, 0)} MB; ${fixed(level.pollsPerSecond, 0)} polls/s; lag p99 ${fixed(level.lagP99Ms, 1)} ms, max ${fixed(level.lagMaxMs, 1)} ms; CPU ${fixed(level.cpuMsPerJob, 2)} ms/job over ${fixed(level.lifeSeconds, 0)} s (${fixed(level.pollsPerJob, 1)} polls/job); delivered ${count}/${jobs}`,
     );
     return level;
   } finally {
@@ -232,13 +254,18 @@ async function measure(jobs: number): Promise<Level> {
 }
 
 /**
- * Per extra job, in KB, between two levels. `rssAboveIdle` is each bot's RSS over its own idle figure: fresh
- * processes after the same warm-up differ by up to ~20 MB at idle here, which the plain RSS slope counts as jobs.
+ * Per extra job, in KB, between two levels measured in fresh processes. `rssAboveIdle` is each bot's RSS over its
+ * own idle figure. Both carry the idle RSS by which fresh processes differ after the same warm-up (49–60 MB of
+ * anonymous memory here, i.e. ±6 KB a job over 900 jobs), hence `grownKb`.
  */
 const slopeKb = (a: Level | undefined, b: Level | undefined, key: 'rssMb' | 'heapMb' | 'rssAboveIdle') => {
   const value = (l: Level) => (key === 'rssAboveIdle' ? l.rssMb - l.idleRssMb : l[key]);
   return a && b ? ((value(b) - value(a)) * 1024) / (b.jobs - a.jobs) : NaN;
 };
+
+/** RSS per extra job as one bot grows from the level below to this one, in KB. */
+const grownKb = (l: Level | undefined) =>
+  l && l.stageFrom > 0 ? ((l.rssMb - l.stageRssMb) * 1024) / (l.jobs - l.stageFrom) : NaN;
 
 /** Two small line charts side by side, as plain SVG: memory vs jobs in flight, and CPU per job vs jobs. */
 function chart(levels: readonly Level[]): string {
@@ -308,12 +335,13 @@ async function main(): Promise<void> {
     `  A job polls about every 5 s, so the cap binds above ~${MAX_RPS * 5} jobs: polls/s then stays at the cap and each job is polled less often; at the default 20/s, 5,000 jobs finishing together would be noticed over ${5000 / 20} s.`,
   );
   const levels: Level[] = [];
-  for (const jobs of LEVELS) levels.push(await measure(jobs));
+  for (const [i, jobs] of LEVELS.entries())
+    levels.push(await measure(jobs, i > 0 ? (LEVELS[i - 1] ?? 0) : 0));
   const at = (jobs: number) => levels.find((l) => l.jobs === jobs);
-  const low = slopeKb(at(100), at(1000), 'rssMb');
-  const high = slopeKb(at(1000), at(5000), 'rssMb');
+  const low = grownKb(at(1000));
+  const high = grownKb(at(5000));
   console.log(
-    `  RSS per extra job: ${fixed(low, 1)} KB (100 → 1,000), ${fixed(high, 1)} KB (1,000 → 5,000) (target ≤ 20 KB); above each bot's own idle ${fixed(slopeKb(at(100), at(1000), 'rssAboveIdle'), 1)} / ${fixed(slopeKb(at(1000), at(5000), 'rssAboveIdle'), 1)} KB; live heap per extra job ${fixed(slopeKb(at(100), at(1000), 'heapMb'), 1)} / ${fixed(slopeKb(at(1000), at(5000), 'heapMb'), 1)} KB`,
+    `  RSS per extra job, one bot growing: ${fixed(low, 1)} KB (100 → 1,000), ${fixed(high, 1)} KB (1,000 → 5,000) (target ≤ 20 KB); between fresh bots ${fixed(slopeKb(at(100), at(1000), 'rssMb'), 1)} / ${fixed(slopeKb(at(1000), at(5000), 'rssMb'), 1)} KB, above each one's idle ${fixed(slopeKb(at(100), at(1000), 'rssAboveIdle'), 1)} / ${fixed(slopeKb(at(1000), at(5000), 'rssAboveIdle'), 1)} KB; live heap per extra job ${fixed(slopeKb(at(100), at(1000), 'heapMb'), 1)} / ${fixed(slopeKb(at(1000), at(5000), 'heapMb'), 1)} KB`,
   );
   // The committed chart is of the production settings only.
   if (levels.length > 1 && !process.env.BENCH_EXTRA_NODE_FLAGS) {
@@ -324,6 +352,8 @@ async function main(): Promise<void> {
     maxRps: MAX_RPS,
     rssKbPerJobLow: low,
     rssKbPerJobHigh: high,
+    freshRssKbPerJobLow: slopeKb(at(100), at(1000), 'rssMb'),
+    freshRssKbPerJobHigh: slopeKb(at(1000), at(5000), 'rssMb'),
     heapKbPerJobLow: slopeKb(at(100), at(1000), 'heapMb'),
     heapKbPerJobHigh: slopeKb(at(1000), at(5000), 'heapMb'),
     rssAboveIdleKbPerJobLow: slopeKb(at(100), at(1000), 'rssAboveIdle'),

@@ -133,8 +133,8 @@ if (outcomes.has('cost-per-job')) {
     meets(num(b, 'rssMbAt1000'), (v) => v <= 200),
   );
   add(
-    'Bot RSS per extra job in flight',
-    `${fixed(num(b, 'rssKbPerJobLow'), 1)} KB (100 → 1,000), ${fixed(num(b, 'rssKbPerJobHigh'), 1)} KB (1,000 → 5,000); over each bot's own idle RSS ${fixed(num(b, 'rssAboveIdleKbPerJobLow'), 1)} / ${fixed(num(b, 'rssAboveIdleKbPerJobHigh'), 1)} KB; live heap ${fixed(num(b, 'heapKbPerJobLow'), 1)} / ${fixed(num(b, 'heapKbPerJobHigh'), 1)} KB`,
+    'Bot RSS per extra job in flight (one bot grown from the level below to the next)',
+    `${fixed(num(b, 'rssKbPerJobLow'), 1)} KB (100 → 1,000), ${fixed(num(b, 'rssKbPerJobHigh'), 1)} KB (1,000 → 5,000); between fresh bots ${fixed(num(b, 'freshRssKbPerJobLow'), 1)} / ${fixed(num(b, 'freshRssKbPerJobHigh'), 1)} KB, over each one's own idle RSS ${fixed(num(b, 'rssAboveIdleKbPerJobLow'), 1)} / ${fixed(num(b, 'rssAboveIdleKbPerJobHigh'), 1)} KB; live heap ${fixed(num(b, 'heapKbPerJobLow'), 1)} / ${fixed(num(b, 'heapKbPerJobHigh'), 1)} KB`,
     '≤ 20 KB both',
     meets(Math.max(num(b, 'rssKbPerJobLow'), num(b, 'rssKbPerJobHigh')), (v) => v <= 20),
   );
