@@ -42,4 +42,4 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["no
 # more garbage between scavenges (same benchmark; event-loop lag p99 stays ~2 ms). The old generation may grow
 # 30 % past what the last full collection kept before the next one, not V8's own factor (up to 4x): RSS at
 # 1,000 jobs in flight 177 -> 144 MB, CPU per job unchanged (bench/ANALYSIS.md). Keep in step with `npm start`.
-CMD ["node", "--max-semi-space-size=1", "--heap-growing-percent=30", "dist/bin/main.js"]
+CMD ["node", "--max-semi-space-size=1", "--heap-growing-percent=30", "--compact-on-every-full-gc", "dist/bin/main.js"]
