@@ -9,7 +9,7 @@ import { join } from 'node:path';
  * it (they run under plain node, as the bot does), and its RSS as the kernel counts it.
  */
 export const PRODUCTION_NODE_FLAGS = [
-  '--max-semi-space-size=1',
+  '--max-semi-space-size=8',
   '--heap-growing-percent=30',
   '--compact-on-every-full-gc',
 ];
