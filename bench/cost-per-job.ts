@@ -168,12 +168,14 @@ async function measure(jobs: number, stageFrom: number): Promise<Level> {
         );
       }
     };
-    // The first progress edits of the last jobs settle, then RSS is sampled over a steady window.
+    // The first progress edits of the last jobs settle, then RSS is sampled over a steady window: 10 s, so at
+    // 1,000 jobs it takes in a whole cycle of the old generation's growth, collection and compaction (~6-8 s
+    // there; its peak lasts a sample or two); at 100 jobs the old generation only grows through it.
     const steadyRssMb = async (onWindow = () => {}) => {
       await sleep(3000);
       onWindow();
       const samples: number[] = [];
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < 20; i++) {
         samples.push(await rssMb(bot.pid ?? 0));
         await sleep(500);
       }
