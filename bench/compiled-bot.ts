@@ -8,11 +8,7 @@ import { join } from 'node:path';
  * the Dockerfile's CMD and ENV, so the figures are the production bot's), the bench-only helpers compiled beside
  * it (they run under plain node, as the bot does), and its RSS as the kernel counts it.
  */
-export const PRODUCTION_NODE_FLAGS = [
-  '--max-semi-space-size=8',
-  '--heap-growing-percent=30',
-  '--compact-on-every-full-gc',
-];
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=30'];
 export const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /** Builds the bot (`dist/`, when stale) and compiles bench helpers (e.g. `bench/loop-lag-hook.ts`) beside it. */

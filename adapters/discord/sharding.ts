@@ -77,7 +77,7 @@ export function spawnDelayMs(shardCount: number, maxConcurrency: number): number
 }
 
 /** The heap settings the production start gives the process (Dockerfile, `npm start`); its shards run with the same. */
-const HEAP_FLAG = /^--(max-semi-space-size=|heap-growing-percent=|compact-on-every-full-gc$)/;
+const HEAP_FLAG = /^--(max-semi-space-size|heap-growing-percent)=/;
 
 /** The shard entry next to this build: the .ts source under tsx (`npm start`), the .js file in dist/. */
 export function shardEntry(

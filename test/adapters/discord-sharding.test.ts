@@ -25,18 +25,10 @@ describe('Discord sharding helpers', () => {
   });
 
   it('gives the shards the heap settings of the production start, and only those', () => {
-    const parent = [
-      '--max-semi-space-size=1',
-      '--heap-growing-percent=30',
-      '--compact-on-every-full-gc',
-      '--inspect',
-      '--import',
-      'x',
-    ];
+    const parent = ['--max-semi-space-size=1', '--heap-growing-percent=30', '--inspect', '--import', 'x'];
     expect(shardEntry('file:///app/dist/adapters/discord/sharding.js', parent).execArgv).toEqual([
       '--max-semi-space-size=1',
       '--heap-growing-percent=30',
-      '--compact-on-every-full-gc',
     ]);
   });
 
