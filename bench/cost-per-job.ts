@@ -11,8 +11,8 @@ import { compileBotAndHelpers, rssMb, spawnCompiledBot } from './compiled-bot.js
 /**
  * What one job in flight costs the bot as the load grows: for 100, 1,000 and 5,000 jobs in flight, a fresh
  * compiled bot (`dist/bin/main.js` in its own process, SQLite store, the Dockerfile's runtime settings) gets
- * that many `/imagine` from as many Discord users through the Discord emulator. Once every job is running
- * upstream, its RSS, live heap (after a full collection: the hook is preloaded with `--expose-gc`), status polls
+ * that many `/imagine` from as many Discord users through the Discord emulator, the level below's number first
+ * (measured there too, for RSS per extra job in one process). Once every job is running upstream, its RSS, live heap (after a full collection: the hook is preloaded with `--expose-gc`), status polls
  * per second and event-loop lag are measured over a steady window; then every job is let finish and its video
  * delivered, and the bot's CPU time over the whole life of the jobs (submit, polls, download, upload) is divided
  * by their number.
@@ -169,8 +169,8 @@ async function measure(jobs: number, stageFrom: number): Promise<Level> {
       }
     };
     // The first progress edits of the last jobs settle, then RSS is sampled over a steady window: 10 s, so at
-    // 1,000 jobs it takes in a whole cycle of the old generation's growth, collection and compaction (~6-8 s
-    // there; its peak lasts a sample or two); at 100 jobs the old generation only grows through it.
+    // 1,000 jobs it takes in a whole cycle of the old generation's growth and collection (~6-8 s there); at
+    // 100 jobs the old generation only grows through it.
     const steadyRssMb = async (onWindow = () => {}) => {
       await sleep(3000);
       onWindow();
@@ -260,8 +260,9 @@ async function measure(jobs: number, stageFrom: number): Promise<Level> {
 
 /**
  * Per extra job, in KB, between two levels measured in fresh processes. `rssAboveIdle` is each bot's RSS over its
- * own idle figure. Both carry the idle RSS by which fresh processes differ after the same warm-up (49–60 MB of
- * anonymous memory here, i.e. ±6 KB a job over 900 jobs), hence `grownKb`.
+ * own idle figure. Both carry the idle RSS by which fresh processes differ after the same warm-up (48–72 MB of
+ * anonymous memory in one session's runs, mostly glibc's main heap: up to 27 KB a job over 900 jobs), hence
+ * `grownKb`.
  */
 const slopeKb = (a: Level | undefined, b: Level | undefined, key: 'rssMb' | 'heapMb' | 'rssAboveIdle') => {
   const value = (l: Level) => (key === 'rssAboveIdle' ? l.rssMb - l.idleRssMb : l[key]);
