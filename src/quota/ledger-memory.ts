@@ -32,16 +32,26 @@ interface Reservation {
 
 const PRUNE_INTERVAL_MS = 60_000;
 
-export function createMemoryLedger(): QuotaLedger {
+export interface MemoryLedgerOptions {
+  /**
+   * The clock that decides when counters expire. A test that drives the quota service with its own clock
+   * passes the same one here: counters expire a week after their window resets, so against the wall clock a
+   * test pinned to a past date would find its counters already gone.
+   */
+  now?: () => number;
+}
+
+export function createMemoryLedger(options: MemoryLedgerOptions = {}): QuotaLedger {
+  const clock = options.now ?? Date.now;
   /** Keyed by `counterKey(scope, window)`. */
   const usage = new Map<string, Usage>();
   const reservations = new Map<string, Reservation>();
-  let lastPrune = Date.now();
+  let lastPrune = clock();
   let closed = false;
 
   function check(): number {
     if (closed) throw new Error('quota ledger is closed');
-    const now = Date.now();
+    const now = clock();
     if (now - lastPrune >= PRUNE_INTERVAL_MS) {
       lastPrune = now;
       for (const [key, entry] of usage) if (entry.expiresAt <= now) usage.delete(key);

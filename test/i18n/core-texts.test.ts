@@ -100,13 +100,14 @@ describe('errors and generation refusals in the reader’s language', () => {
 describe('quota and jobs refusals in the reader’s language', () => {
   function quotaWith(env: Record<string, string>) {
     const config = parseConfig(env);
+    const now = (): number => Date.UTC(2026, 10, 25, 12, 0);
     return createQuotaService({
-      ledger: createMemoryLedger(),
+      ledger: createMemoryLedger({ now }),
       state: createMemoryState(),
       config: config.quota,
       ownerIds: config.ownerIds,
       logger: capturedLogger().logger,
-      now: () => Date.UTC(2026, 10, 25, 12, 0),
+      now,
     });
   }
   const alice: QuotaSubject = { platform: 'discord', spaceId: 'guild1', userId: 'alice' };

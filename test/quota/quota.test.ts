@@ -20,7 +20,8 @@ function setup(env: Record<string, string> = {}, start = Date.UTC(2026, 10, 25, 
   let clock = start;
   const log = capturedLogger();
   const quota = createQuotaService({
-    ledger: createMemoryLedger(),
+    // The ledger expires counters by the same clock, or a date this test pins would be past its expiry.
+    ledger: createMemoryLedger({ now: () => clock }),
     state: createMemoryState(),
     config: config.quota,
     ownerIds: config.ownerIds,
