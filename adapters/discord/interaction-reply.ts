@@ -1,4 +1,5 @@
-import { MessageFlags, type RepliableInteraction } from 'discord.js';
+import { InteractionResponseType, MessageFlags, Routes, type RepliableInteraction } from 'discord.js';
+import { z } from 'zod';
 import type { GenerationReply, ReplyTextOptions, Visibility } from '../../src/port.js';
 import { jobToCome } from './job-to-come.js';
 import { NO_MENTIONS } from './render.js';
@@ -14,6 +15,32 @@ import { DEFAULT_ATTACHMENT_LIMIT, createDiscordReply, type DiscordReplyDeps } f
 export interface InteractionReply extends GenerationReply {
   /** Acknowledges a press that needed no answer; Discord requires one within 3 seconds. */
   settle(): Promise<void>;
+}
+
+const callbackAnswerSchema = z.object({
+  resource: z.object({ message: z.object({ id: z.string() }).nullish() }).nullish(),
+});
+
+/**
+ * Defers publicly and returns the id of the message the deferral created, what the job's record needs for
+ * links and for edits once the token has expired. discord.js's `deferReply({ withResponse: true })` would
+ * also build a Message from the answer and add it to the channel's cache, on the main thread while a burst of
+ * commands waits for its turn, and every progress edit would then update that cached copy; the id is all the
+ * job uses. The interaction is marked deferred as discord.js marks it, so its later calls (editReply,
+ * followUp) behave as after its own deferReply.
+ */
+async function deferForJob(interaction: RepliableInteraction): Promise<string | undefined> {
+  const answer: unknown = await interaction.client.rest.post(
+    Routes.interactionCallback(interaction.id, interaction.token),
+    {
+      body: { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: 0 } },
+      auth: false,
+      query: new URLSearchParams({ with_response: 'true' }),
+    },
+  );
+  interaction.deferred = true;
+  interaction.ephemeral = false;
+  return callbackAnswerSchema.safeParse(answer).data?.resource?.message?.id;
 }
 
 export function createInteractionReply(
@@ -38,7 +65,7 @@ export function createInteractionReply(
       if (kind === 'private') {
         await interaction.deferReply({ flags: MessageFlags.Ephemeral });
       } else if (kind === 'job') {
-        const deferred = await interaction.deferReply({ withResponse: true });
+        const messageId = await deferForJob(interaction);
         job = createDiscordReply(
           {
             kind: 'interaction',
@@ -48,7 +75,7 @@ export function createInteractionReply(
             userId: interaction.user.id,
             createdAt: Date.now(),
             attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT,
-            messageId: deferred.resource?.message?.id,
+            messageId,
           },
           replyDeps(),
           language,
