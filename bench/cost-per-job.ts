@@ -12,8 +12,9 @@ import { compileBotAndHelpers, rssMb, spawnCompiledBot } from './compiled-bot.js
  * What one job in flight costs the bot as the load grows: for 100, 1,000 and 5,000 jobs in flight, a fresh
  * compiled bot (`dist/bin/main.js` in its own process, SQLite store, the Dockerfile's runtime settings) gets
  * that many `/imagine` from as many Discord users through the Discord emulator, the level below's number first
- * (measured there too, for RSS per extra job in one process). Once every job is running upstream, its RSS, live heap (after a full collection: the hook is preloaded with `--expose-gc`), status polls
- * per second and event-loop lag are measured over a steady window; then every job is let finish and its video
+ * (measured there too, for RSS per extra job in one process). Once every job is running upstream, its RSS, live
+ * heap (after a full collection: the hook is preloaded with `--expose-gc`), status polls per second and
+ * event-loop lag are measured over a steady window; then every job is let finish and its video
  * delivered, and the bot's CPU time over the whole life of the jobs (submit, polls, download, upload) is divided
  * by their number.
  *
