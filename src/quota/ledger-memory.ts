@@ -32,17 +32,12 @@ interface Reservation {
 
 const PRUNE_INTERVAL_MS = 60_000;
 
-export interface MemoryLedgerOptions {
-  /**
-   * The clock that decides when counters expire. A test that drives the quota service with its own clock
-   * passes the same one here: counters expire a week after their window resets, so against the wall clock a
-   * test pinned to a past date would find its counters already gone.
-   */
-  now?: () => number;
-}
-
-export function createMemoryLedger(options: MemoryLedgerOptions = {}): QuotaLedger {
-  const clock = options.now ?? Date.now;
+/**
+ * `clock` decides when counters expire, as `createMemoryState`'s does for its entries. A test that drives the
+ * quota service with its own clock passes the same one: counters expire a week after their window resets, so
+ * against the wall clock a test pinned to a past date would find its counters already gone.
+ */
+export function createMemoryLedger(clock: () => number = Date.now): QuotaLedger {
   /** Keyed by `counterKey(scope, window)`. */
   const usage = new Map<string, Usage>();
   const reservations = new Map<string, Reservation>();

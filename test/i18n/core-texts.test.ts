@@ -102,7 +102,7 @@ describe('quota and jobs refusals in the reader’s language', () => {
     const config = parseConfig(env);
     const now = (): number => Date.UTC(2026, 10, 25, 12, 0);
     return createQuotaService({
-      ledger: createMemoryLedger({ now }),
+      ledger: createMemoryLedger(now),
       state: createMemoryState(),
       config: config.quota,
       ownerIds: config.ownerIds,

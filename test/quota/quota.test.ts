@@ -21,7 +21,7 @@ function setup(env: Record<string, string> = {}, start = Date.UTC(2026, 10, 25, 
   const log = capturedLogger();
   const quota = createQuotaService({
     // The ledger expires counters by the same clock, or a date this test pins would be past its expiry.
-    ledger: createMemoryLedger({ now: () => clock }),
+    ledger: createMemoryLedger(() => clock),
     state: createMemoryState(),
     config: config.quota,
     ownerIds: config.ownerIds,
