@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { fixed } from './stats.js';
 
 /**
- * Summarises a `node --cpu-prof` profile of the Slack bench bot over the bursts only: `BENCH_CPU_PROF_DIR=dir
+ * Summarises a `node --cpu-prof` profile of a bench process over its bursts only: `BENCH_CPU_PROF_DIR=dir
  * npm run bench:slack-burst` leaves dir/*.cpuprofile and dir/bursts.json (each burst's window on the
- * monotonic clock V8 stamps samples with), then `tsx bench/cpu-profile.ts dir [commands] [round]` prints where the
- * CPU went in those windows: self time by module (a package, or a file of ours), time by module counting
- * everything it called (inclusive), and the top functions by self time, in ms per command.
+ * monotonic clock V8 stamps samples with), `bench:discord-burst` the same in dir/bot and dir/bare (the bare
+ * discord.js client); then `tsx bench/cpu-profile.ts dir [commands] [round]` prints where the CPU went in those
+ * windows: self time by module (a package, or a file of ours), time by module counting everything it called
+ * (inclusive), and the top functions by self time, in ms per command.
  */
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: cpu-profile.ts <dir> [commands per burst] [round]');

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
 import { startVideoApiEmulator } from '../test/emulators/video-api/server.js';
 import type { LoopLagReport } from './loop-lag-hook.js';
 import { fixed, percentile, writeFigures } from './stats.js';
 import {
   compileBotAndHelpers,
+  cpuMs,
   PRODUCTION_ENV,
   PRODUCTION_NODE_FLAGS,
   rssMb,
@@ -27,10 +30,26 @@ import {
  * 0.89 to 1.31 within minutes, and noise only ever adds latency. Each round starts once the bot has delivered the
  * previous round's videos (3 s generations, the poll cap raised to 200 a second), so neither side's burst meets
  * the bot's background work.
+ *
+ * BENCH_CPU_PROF_DIR=dir runs both sides under `node --cpu-prof`, into dir/bot and dir/bare, each with a
+ * bursts.json of its bursts' windows, for `tsx bench/cpu-profile.ts dir/bot` (and dir/bare): CPU per command of
+ * the bot beside that of the bare client, over the bursts only. BENCH_ALLOC_PROFILE=file writes a sampling heap
+ * profile of everything the bot allocated during the last round's burst, collected or not, to that file.
  */
 const BURST = Number(process.env.BENCH_BURST ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const DEADLINE_MS = 3000;
+const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
+const profileFlags = (side: string) =>
+  PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, side)}`] : [];
+/** A burst's window on the monotonic clock V8 stamps profile samples with (as bench/slack-burst.ts). */
+type BurstWindow = { round: number; fromUs: number; toUs: number };
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+async function writeWindows(side: string, windows: BurstWindow[]): Promise<void> {
+  if (!PROFILE_DIR) return;
+  await mkdir(join(PROFILE_DIR, side), { recursive: true });
+  await writeFile(join(PROFILE_DIR, side, 'bursts.json'), `${JSON.stringify(windows, null, 2)}\n`);
+}
 
 type DiscordEmulator = Awaited<ReturnType<typeof startDiscordEmulator>>;
 type InteractionHandle = Awaited<ReturnType<DiscordEmulator['slashCommand']>>;
@@ -73,7 +92,8 @@ async function startDiscord(userCount: number) {
   return { discord, send, warmUp };
 }
 
-type BurstFigures = Awaited<ReturnType<typeof burstFigures>>;
+/** A burst's figures, with the CPU its side used from the first dispatch to the last ack (both sides). */
+type BurstFigures = Awaited<ReturnType<typeof burstFigures>> & { cpuPerCommandMs: number };
 
 /** The burst's figures from its handles: ack latency and where the time went, all timed at the emulator. */
 async function burstFigures(discord: DiscordEmulator, handles: InteractionHandle[]) {
@@ -99,16 +119,22 @@ async function burstFigures(discord: DiscordEmulator, handles: InteractionHandle
  */
 async function startBaseline() {
   const { discord, send, warmUp } = await startDiscord(BURST);
-  const client = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, 'dist/bench/discord-bare-client.js'], {
-    env: {
-      ...process.env,
-      ...PRODUCTION_ENV,
-      DISCORD_TOKEN: 'bench-token',
-      DISCORD_API_BASE_URL: discord.apiBase,
+  const client = spawn(
+    process.execPath,
+    [...PRODUCTION_NODE_FLAGS, ...profileFlags('bare'), 'dist/bench/discord-bare-client.js'],
+    {
+      env: {
+        ...process.env,
+        ...PRODUCTION_ENV,
+        DISCORD_TOKEN: 'bench-token',
+        DISCORD_API_BASE_URL: discord.apiBase,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
+  const windows: BurstWindow[] = [];
   const close = async () => {
+    await writeWindows('bare', windows);
     await stopProcess(client);
     await discord.close();
   };
@@ -119,7 +145,15 @@ async function startBaseline() {
     await close();
     throw error;
   }
-  return { burst: async (round: number) => burstFigures(discord, await send(round * BURST, BURST)), close };
+  const burst = async (round: number) => {
+    const fromUs = monotonicUs();
+    const cpuBefore = await cpuMs(client.pid ?? 0);
+    const figures = await burstFigures(discord, await send(round * BURST, BURST));
+    const cpuPerCommandMs = ((await cpuMs(client.pid ?? 0)) - cpuBefore) / BURST;
+    windows.push({ round, fromUs, toUs: monotonicUs() });
+    return { ...figures, cpuPerCommandMs };
+  };
+  return { burst, close };
 }
 
 async function main(): Promise<void> {
@@ -141,10 +175,9 @@ async function main(): Promise<void> {
       VIDEO_API_BASE_URL: video.baseUrl,
       VIDEO_API_KEY: video.apiKey,
     },
-    process.env.BENCH_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? '/tmp/prof'}`]
-      : [],
+    profileFlags('bot'),
   );
+  const botWindows: BurstWindow[] = [];
   const bot = compiled.process;
   const loopLag = (): Promise<LoopLagReport> =>
     new Promise((resolve) => {
@@ -163,8 +196,22 @@ async function main(): Promise<void> {
       // The baseline's deferrals settle in its own emulator before the bot's burst starts.
       await new Promise((r) => setTimeout(r, 1000));
       bot.send({ cmd: 'reset' });
+      const allocProfile = process.env.BENCH_ALLOC_PROFILE;
+      if (allocProfile && round === ROUNDS - 1) bot.send({ cmd: 'sample-start', allocations: true });
+      const fromUs = monotonicUs();
+      const cpuBefore = await cpuMs(bot.pid ?? 0);
       const handles = await send(round * BURST, BURST);
-      const botFigures = await burstFigures(discord, handles);
+      const botFigures = {
+        ...(await burstFigures(discord, handles)),
+        cpuPerCommandMs: ((await cpuMs(bot.pid ?? 0)) - cpuBefore) / BURST,
+      };
+      botWindows.push({ round, fromUs, toUs: monotonicUs() });
+      if (allocProfile && round === ROUNDS - 1) {
+        await new Promise((resolve) => {
+          bot.once('message', resolve);
+          bot.send({ cmd: 'sample-stop', path: allocProfile });
+        });
+      }
       rounds.push({ bare: bareFigures, bot: botFigures, lag: await loopLag() });
       const videos = await Promise.all(
         handles.map((h) =>
@@ -179,6 +226,7 @@ async function main(): Promise<void> {
       delivered += videos.reduce<number>((a, b) => a + b, 0);
     }
     await bare.close();
+    await writeWindows('bot', botWindows);
     const p99 = (f: BurstFigures) => percentile(f.latencies, 99);
     const baseline = rounds.map((r) => r.bare).reduce((a, b) => (p99(b) < p99(a) ? b : a));
     const bestBot = rounds.reduce((a, b) => (p99(b.bot) < p99(a.bot) ? b : a));
@@ -186,13 +234,16 @@ async function main(): Promise<void> {
     const burstLag = bestBot.lag;
     const missed = rounds.reduce((n, r) => n + r.bot.missed, 0);
     const ratio = p99(bestBot.bot) / p99(baseline);
+    // CPU, unlike latency, hardly depends on what else the 2 cores are doing: the lowest round of each side.
+    const leastCpu = (side: 'bare' | 'bot') => Math.min(...rounds.map((r) => r[side].cpuPerCommandMs));
 
     console.log(
       `Discord burst: ${BURST} interactions from ${BURST} users at once (bot in its own process), alternating bare/bot over ${ROUNDS} rounds`,
     );
     rounds.forEach((r, i) =>
       console.log(
-        `  round ${i + 1}: bare p99 ${fixed(p99(r.bare), 1)} ms, bot p99 ${fixed(p99(r.bot), 1)} ms (lag p99 ${fixed(r.lag.p99Ms, 1)} ms)`,
+        `  round ${i + 1}: bare p99 ${fixed(p99(r.bare), 1)} ms, bot p99 ${fixed(p99(r.bot), 1)} ms (lag p99 ${fixed(r.lag.p99Ms, 1)} ms); ` +
+          `CPU a command: bare ${fixed(r.bare.cpuPerCommandMs, 2)} ms, bot ${fixed(r.bot.cpuPerCommandMs, 2)} ms`,
       ),
     );
     console.log(
@@ -202,6 +253,9 @@ async function main(): Promise<void> {
       `  bare discord.js client that only defers, same burst: p50 ${fixed(percentile(baseline.latencies, 50), 1)} ms, p99 ${fixed(percentile(baseline.latencies, 99), 1)} ms, max ${fixed(Math.max(...baseline.latencies), 1)} ms (missed the 3 s deadline: ${baseline.missed})`,
     );
     console.log(`  bot p99 ÷ bare client p99 (the better round of each): ${fixed(ratio, 2)} (target ≤ 1.25)`);
+    console.log(
+      `  CPU a command from first dispatch to last ack (the lower round of each): bot ${fixed(leastCpu('bot'), 2)} ms, bare ${fixed(leastCpu('bare'), 2)} ms, ratio ${fixed(leastCpu('bot') / leastCpu('bare'), 2)}`,
+    );
     console.log(
       `  first ack ${fixed(Math.min(...latencies), 1)} ms, p10 ${fixed(percentile(latencies, 10), 1)} ms`,
     );
@@ -226,6 +280,8 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       delivered,
       ackP99Ratio: ratio,
+      botCpuPerCommandMs: leastCpu('bot'),
+      bareCpuPerCommandMs: leastCpu('bare'),
       toBotP99Ms: percentile(toBot, 99),
       missedDeadlines: missed,
       idleRssMb: idleRss,

@@ -46,10 +46,21 @@ if (process.env.BENCH_LOOP_LAG === '1' && process.send) {
     if (cmd === 'reset') histogram.reset();
     // For finding what a job retains (bench/cost-per-job.ts with BENCH_HEAP_PROFILE=<dir>): V8's sampling heap
     // profiler keeps the allocation stacks of what is still live. Heap snapshots crash this process on Node 20.
+    // With `allocations: true` it keeps what was collected too, i.e. everything allocated in the window
+    // (bench/discord-burst.ts with BENCH_ALLOC_PROFILE=<file>: what a burst's commands allocate).
     if (cmd === 'sample-start') {
+      const allocations =
+        typeof message === 'object' &&
+        message !== null &&
+        'allocations' in message &&
+        message.allocations === true;
       session ??= new Session();
       session.connect();
-      session.post('HeapProfiler.startSampling', { samplingInterval: 1024 });
+      session.post('HeapProfiler.startSampling', {
+        samplingInterval: 1024,
+        includeObjectsCollectedByMajorGC: allocations,
+        includeObjectsCollectedByMinorGC: allocations,
+      });
     }
     if (
       cmd === 'sample-stop' &&

@@ -107,6 +107,11 @@ if (outcomes.has('discord-burst')) {
     meets(num(b, 'ackP99Ratio'), (v) => v <= 1.25),
   );
   add(
+    'Discord: CPU a command, first dispatch to last ack, bot ÷ bare client (context)',
+    `${fixed(num(b, 'botCpuPerCommandMs') / num(b, 'bareCpuPerCommandMs'), 2)} (bot ${fixed(num(b, 'botCpuPerCommandMs'), 2)} ms, bare ${fixed(num(b, 'bareCpuPerCommandMs'), 2)} ms; the lower round of each)`,
+    '—',
+  );
+  add(
     'Discord: acks later than 3 s',
     count(num(b, 'missedDeadlines')),
     '0',
