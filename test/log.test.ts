@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.js';
+import { createLogger, lazyChild } from '../src/log.js';
 
 function capture() {
   const lines: string[] = [];
@@ -75,5 +75,35 @@ describe('interaction tokens in URL paths', () => {
     );
     expect(lines[1]).toContain('/webhooks/1100000000000000001/[redacted]/messages/@original?wait=true');
     expect(lines[2]).toContain('hooks.slack.com/actions/T0001/5550001/[redacted]');
+  });
+});
+
+describe('lazyChild', () => {
+  it('logs with its bindings, redacted like any line, and makes no child until a line is logged', () => {
+    const { lines, stream } = capture();
+    const parent = createLogger({ stream });
+    let children = 0;
+    const child = parent.child.bind(parent);
+    parent.child = (...args: Parameters<typeof child>) => {
+      children++;
+      return child(...args);
+    };
+    const quiet = lazyChild(parent, { platform: 'discord', userId: 'U1' });
+    expect(quiet).toBeDefined();
+    expect(children).toBe(0);
+
+    const log = lazyChild(parent, { platform: 'slack', userId: 'U2', token: 'xoxb-secret-token' });
+    log.info({ deliveryId: 'd1' }, 'first');
+    log.warn('second');
+    log.error({ err: new Error('boom') }, 'third');
+    expect(children).toBe(1);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.map((l) => [l.level, l.msg, l.platform, l.userId])).toEqual([
+      [30, 'first', 'slack', 'U2'],
+      [40, 'second', 'slack', 'U2'],
+      [50, 'third', 'slack', 'U2'],
+    ]);
+    expect(parsed[0]?.deliveryId).toBe('d1');
+    expect(lines.join('\n')).not.toContain('xoxb-secret-token');
   });
 });

@@ -1,5 +1,5 @@
 import { BotError, toBotError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { lazyChild, type Logger } from '../log.js';
 import {
   DEFAULT_LANGUAGE,
   resolveLanguages,
@@ -90,7 +90,7 @@ const QUIET_KINDS = new Set(['invalid_input', 'forbidden', 'not_enabled', 'quota
 
 export function createDispatcher(deps: DispatchDeps) {
   return async function handle(invocation: Invocation, reply: Reply | GenerationReply): Promise<void> {
-    const log = deps.logger.child({
+    const log = lazyChild(deps.logger, {
       platform: invocation.platform,
       userId: invocation.userId,
       command: invocation.command,
