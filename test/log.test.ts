@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger, lazyChild } from '../src/log.js';
 
 function capture() {
@@ -82,21 +82,16 @@ describe('lazyChild', () => {
   it('logs with its bindings, redacted like any line, and makes no child until a line is logged', () => {
     const { lines, stream } = capture();
     const parent = createLogger({ stream });
-    let children = 0;
-    const child = parent.child.bind(parent);
-    parent.child = (...args: Parameters<typeof child>) => {
-      children++;
-      return child(...args);
-    };
+    const children = vi.spyOn(parent, 'child');
     const quiet = lazyChild(parent, { platform: 'discord', userId: 'U1' });
     expect(quiet).toBeDefined();
-    expect(children).toBe(0);
+    expect(children).not.toHaveBeenCalled();
 
     const log = lazyChild(parent, { platform: 'slack', userId: 'U2', token: 'xoxb-secret-token' });
     log.info({ deliveryId: 'd1' }, 'first');
     log.warn('second');
     log.error({ err: new Error('boom') }, 'third');
-    expect(children).toBe(1);
+    expect(children).toHaveBeenCalledTimes(1);
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(parsed.map((l) => [l.level, l.msg, l.platform, l.userId])).toEqual([
       [30, 'first', 'slack', 'U2'],
