@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { snowflake, startDiscordEmulator } from '../test/emulators/discord/server.js';
@@ -33,8 +33,9 @@ import {
  *
  * BENCH_CPU_PROF_DIR=dir runs both sides under `node --cpu-prof`, into dir/bot and dir/bare, each with a
  * bursts.json of its bursts' windows, for `tsx bench/cpu-profile.ts dir/bot` (and dir/bare): CPU per command of
- * the bot beside that of the bare client, over the bursts only. BENCH_ALLOC_PROFILE=file writes a sampling heap
- * profile of everything the bot allocated during the last round's burst, collected or not, to that file.
+ * the bot beside that of the bare client, over the bursts only. BENCH_ALLOC_PROFILE=dir writes a sampling heap
+ * profile of everything each side allocated during the last round's burst, collected or not, to dir/bot.heapprofile
+ * and dir/bare.heapprofile.
  */
 const BURST = Number(process.env.BENCH_BURST ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -46,6 +47,29 @@ const profileFlags = (side: string) =>
 /** A burst's window on the monotonic clock V8 stamps profile samples with (as bench/slack-burst.ts). */
 type BurstWindow = { round: number; fromUs: number; toUs: number };
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+const ALLOC_PROFILE_DIR = process.env.BENCH_ALLOC_PROFILE;
+
+/**
+ * Runs `burst`; in the last round with BENCH_ALLOC_PROFILE=dir, samples everything `child` allocates meanwhile
+ * (collected or not) into dir/<side>.heapprofile, through bench/loop-lag-hook.ts in the child.
+ */
+async function sampleAllocations<T>(
+  child: ChildProcess,
+  side: string,
+  round: number,
+  burst: () => Promise<T>,
+): Promise<T> {
+  if (!ALLOC_PROFILE_DIR || round !== ROUNDS - 1) return burst();
+  child.send({ cmd: 'sample-start', allocations: true });
+  const result = await burst();
+  await mkdir(ALLOC_PROFILE_DIR, { recursive: true });
+  await new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send({ cmd: 'sample-stop', path: join(ALLOC_PROFILE_DIR, `${side}.heapprofile`) });
+  });
+  return result;
+}
+
 async function writeWindows(side: string, windows: BurstWindow[]): Promise<void> {
   if (!PROFILE_DIR) return;
   await mkdir(join(PROFILE_DIR, side), { recursive: true });
@@ -126,15 +150,22 @@ async function startBaseline() {
   const { discord, send, warmUp } = await startDiscord(BURST);
   const client = spawn(
     process.execPath,
-    [...PRODUCTION_NODE_FLAGS, ...profileFlags('bare'), 'dist/bench/discord-bare-client.js'],
+    [
+      ...PRODUCTION_NODE_FLAGS,
+      ...profileFlags('bare'),
+      // The bot's bench hook, for its allocation sampling only.
+      ...(ALLOC_PROFILE_DIR ? ['--import', './dist/bench/loop-lag-hook.js'] : []),
+      'dist/bench/discord-bare-client.js',
+    ],
     {
       env: {
         ...process.env,
         ...PRODUCTION_ENV,
         DISCORD_TOKEN: 'bench-token',
         DISCORD_API_BASE_URL: discord.apiBase,
+        ...(ALLOC_PROFILE_DIR ? { BENCH_LOOP_LAG: '1' } : {}),
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'ignore', 'inherit', ...(ALLOC_PROFILE_DIR ? (['ipc'] as const) : [])],
     },
   );
   const windows: BurstWindow[] = [];
@@ -153,7 +184,9 @@ async function startBaseline() {
   const burst = async (round: number) => {
     const fromUs = monotonicUs();
     const cpuBefore = await cpuMs(client.pid ?? 0);
-    const figures = await burstFigures(discord, await send(round * BURST, BURST));
+    const figures = await sampleAllocations(client, 'bare', round, async () =>
+      burstFigures(discord, await send(round * BURST, BURST)),
+    );
     const cpuPerCommandMs = ((await cpuMs(client.pid ?? 0)) - cpuBefore) / BURST;
     windows.push({ round, fromUs, toUs: monotonicUs() });
     return { ...figures, cpuPerCommandMs };
@@ -204,22 +237,14 @@ async function main(): Promise<void> {
       // The baseline's deferrals settle in its own emulator before the bot's burst starts.
       await new Promise((r) => setTimeout(r, 1000));
       bot.send({ cmd: 'reset' });
-      const allocProfile = process.env.BENCH_ALLOC_PROFILE;
-      if (allocProfile && round === ROUNDS - 1) bot.send({ cmd: 'sample-start', allocations: true });
       const fromUs = monotonicUs();
       const cpuBefore = await cpuMs(bot.pid ?? 0);
       const handles = await send(round * BURST, BURST);
       const botFigures = {
-        ...(await burstFigures(discord, handles)),
+        ...(await sampleAllocations(bot, 'bot', round, () => burstFigures(discord, handles))),
         cpuPerCommandMs: ((await cpuMs(bot.pid ?? 0)) - cpuBefore) / BURST,
       };
       botWindows.push({ round, fromUs, toUs: monotonicUs() });
-      if (allocProfile && round === ROUNDS - 1) {
-        await new Promise((resolve) => {
-          bot.once('message', resolve);
-          bot.send({ cmd: 'sample-stop', path: allocProfile });
-        });
-      }
       rounds.push({ bare: bareFigures, bot: botFigures, lag: await loopLag() });
       const videos = await Promise.all(
         handles.map((h) =>
