@@ -1,6 +1,7 @@
 import type { Client } from 'discord.js';
 import { z } from 'zod';
 import type { Logger } from '../../src/log.js';
+import { isOwnMessageEcho } from './own-echoes.js';
 
 /**
  * Drops gateway events discord.js would throw on. discord.js builds an interaction or a message from the raw
@@ -83,9 +84,9 @@ export function malformedDispatch(t: string, d: unknown): DroppedEventIssue[] | 
  * Wraps the client's `ws.handlePacket`, the one method every gateway dispatch goes through before discord.js
  * builds objects from it (the 'raw' event fires first too, but cannot stop the packet). It is private in
  * discord.js's typings yet a plain instance method, so wrapping it on this client alone leaves discord.js
- * unmodified and other clients in the process untouched. A dropped packet never enters discord.js's
- * before-ready queue, so that queue drains as before. Throws at start when discord.js no longer has it,
- * rather than run unguarded.
+ * unmodified and other clients in the process untouched. The bot's own messages echoed back are dropped here
+ * too (own-echoes.ts). A dropped packet never enters discord.js's before-ready queue, so that queue drains as
+ * before. Throws at start when discord.js no longer has it, rather than run unguarded.
  */
 export function guardGatewayDispatch(client: Client, log: Logger): void {
   const ws: object = client.ws;
@@ -96,6 +97,7 @@ export function guardGatewayDispatch(client: Client, log: Logger): void {
   Reflect.set(ws, 'handlePacket', (packet?: unknown, shard?: unknown): unknown => {
     const parsed = packetSchema.safeParse(packet);
     if (parsed.success) {
+      if (isOwnMessageEcho(parsed.data.t, parsed.data.d, client.user?.id)) return true;
       const issues = malformedDispatch(parsed.data.t, parsed.data.d);
       if (issues !== undefined) {
         log.warn({ eventType: parsed.data.t, issues }, 'dropped a malformed gateway event');

@@ -265,6 +265,47 @@ describe('Discord Extend', () => {
     expect(await used(bob.id)).toBe(usedBefore + 1);
   });
 
+  it('continues the bot’s own video a user replies to, though its echoes were never cached', async ({
+    world: { discord, bot },
+  }) => {
+    const first = await discord.slashCommand({
+      channelId,
+      guildId,
+      user: alice,
+      name: 'imagine',
+      options: [
+        { name: 'prompt', value: 'a red moon' },
+        { name: 'seconds', value: 2 },
+        { name: 'resolution', value: '480P' },
+      ],
+    });
+    const done = await first.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+    // Discord sent the deferral, the edits and the upload back to the bot; none became a discord.js Message.
+    const channel = bot.client.channels.cache.get(channelId);
+    expect(channel?.isTextBased() && channel.messages.cache.has(done.id)).toBe(false);
+
+    const ask = await discord.userMessage({
+      channelId,
+      guildId,
+      author: carol,
+      content: 'the moon falls into the sea',
+      mentionsBot: true,
+      replyTo: done,
+    });
+    await discord.waitFor(
+      () =>
+        discord
+          .messages(channelId)
+          .some((m) => m.reference?.messageId === ask.id && m.attachments.length > 0),
+      20_000,
+    );
+    const answer = discord.messages(channelId).find((m) => m.reference?.messageId === ask.id)!;
+    const seen = await seeVideo(answer.attachments[0]!.bytes);
+    expect(Math.abs(seen.info.durationSeconds - 8)).toBeLessThanOrEqual(FRAME + 0.001);
+    expect(sameColour(seen.first, clipColour('a red moon'))).toBe(true);
+    expect(sameColour(seen.last, clipColour('the moon falls into the sea'))).toBe(true);
+  });
+
   it('refuses a "video" that is a playlist naming a file of the bot’s machine, reading nothing of it', async ({
     world: { discord, video, used },
   }) => {
