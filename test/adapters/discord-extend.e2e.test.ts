@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import type { InteractionHandle, StoredMessage } from '../emulators/discord/server.js';
+import type { DiscordEmulator, InteractionHandle, StoredMessage } from '../emulators/discord/server.js';
 import { clipColour, CLIP_FPS } from '../emulators/video-api/clips.js';
 import { createLogger } from '../../src/log.js';
 import { createFfmpeg } from '../../src/video/ffmpeg.js';
@@ -40,6 +40,46 @@ const everything = (handle: InteractionHandle): string =>
 function fieldValue(components: unknown, id: string): string | undefined {
   const text = JSON.stringify(components);
   return new RegExp(`"custom_id":"${id}"[^}]*?"value":"([^"]*)"`).exec(text)?.[1];
+}
+
+/** A 2 s 480P `/imagine` of `prompt` by `user`: its message once the video is on it. */
+async function postedClip(
+  discord: DiscordEmulator,
+  user: typeof alice,
+  prompt: string,
+): Promise<StoredMessage> {
+  const handle = await discord.slashCommand({
+    channelId,
+    guildId,
+    user,
+    name: 'imagine',
+    options: [
+      { name: 'prompt', value: prompt },
+      { name: 'seconds', value: 2 },
+      { name: 'resolution', value: '480P' },
+    ],
+  });
+  return handle.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+}
+
+/** `author` replies to `replyTo` mentioning the bot with `prompt`: the video the bot answers with, as seen. */
+async function continuedByMention(
+  discord: DiscordEmulator,
+  author: typeof alice,
+  prompt: string,
+  replyTo: StoredMessage,
+) {
+  const ask = await discord.userMessage({
+    channelId,
+    guildId,
+    author,
+    content: prompt,
+    mentionsBot: true,
+    replyTo,
+  });
+  const answered = () => discord.messages(channelId).find((m) => m.reference?.messageId === ask.id);
+  await discord.waitFor(() => (answered()?.attachments.length ?? 0) > 0, 20_000);
+  return seeVideo(answered()!.attachments[0]!.bytes);
 }
 
 describe('Discord Extend', () => {
@@ -182,23 +222,8 @@ describe('Discord Extend', () => {
   it('continues a video the user replies to with a mention, and refuses a file that is no video for free', async ({
     world: { discord, video, used },
   }) => {
-    const clip = await video.videoFor(
-      await (async () => {
-        const first = await discord.slashCommand({
-          channelId,
-          guildId,
-          user: alice,
-          name: 'imagine',
-          options: [
-            { name: 'prompt', value: 'a yellow sun' },
-            { name: 'seconds', value: 2 },
-            { name: 'resolution', value: '480P' },
-          ],
-        });
-        await first.waitForOriginal((m) => m.attachments.length > 0, 20_000);
-        return [...video.jobs.keys()][0]!;
-      })(),
-    );
+    await postedClip(discord, alice, 'a yellow sun');
+    const clip = await video.videoFor([...video.jobs.keys()][0]!);
     // Someone posts that clip as their own attachment; a reply to it with a mention continues it.
     const posted = await discord.userMessage({
       channelId,
@@ -208,23 +233,7 @@ describe('Discord Extend', () => {
       attachments: [{ filename: 'sun.mp4', contentType: 'video/mp4', bytes: clip }],
     });
     const usedBefore = await used(bob.id);
-    const ask = await discord.userMessage({
-      channelId,
-      guildId,
-      author: bob,
-      content: 'the sun sets and all turns black',
-      mentionsBot: true,
-      replyTo: posted,
-    });
-    await discord.waitFor(
-      () =>
-        discord
-          .messages(channelId)
-          .some((m) => m.reference?.messageId === ask.id && m.attachments.length > 0),
-      20_000,
-    );
-    const answer = discord.messages(channelId).find((m) => m.reference?.messageId === ask.id)!;
-    const seen = await seeVideo(answer.attachments[0]!.bytes);
+    const seen = await continuedByMention(discord, bob, 'the sun sets and all turns black', posted);
     // 2 s continued by a clip of the default 6 s, less the new clip's first frame (the seam).
     expect(Math.abs(seen.info.durationSeconds - 8)).toBeLessThanOrEqual(FRAME + 0.001);
     expect(sameColour(seen.first, clipColour('a yellow sun'))).toBe(true);
@@ -268,39 +277,12 @@ describe('Discord Extend', () => {
   it('continues the bot’s own video a user replies to, though its echoes were never cached', async ({
     world: { discord, bot },
   }) => {
-    const first = await discord.slashCommand({
-      channelId,
-      guildId,
-      user: alice,
-      name: 'imagine',
-      options: [
-        { name: 'prompt', value: 'a red moon' },
-        { name: 'seconds', value: 2 },
-        { name: 'resolution', value: '480P' },
-      ],
-    });
-    const done = await first.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+    const done = await postedClip(discord, alice, 'a red moon');
     // Discord sent the deferral, the edits and the upload back to the bot; none became a discord.js Message.
     const channel = bot.client.channels.cache.get(channelId);
     expect(channel?.isTextBased() && channel.messages.cache.has(done.id)).toBe(false);
 
-    const ask = await discord.userMessage({
-      channelId,
-      guildId,
-      author: carol,
-      content: 'the moon falls into the sea',
-      mentionsBot: true,
-      replyTo: done,
-    });
-    await discord.waitFor(
-      () =>
-        discord
-          .messages(channelId)
-          .some((m) => m.reference?.messageId === ask.id && m.attachments.length > 0),
-      20_000,
-    );
-    const answer = discord.messages(channelId).find((m) => m.reference?.messageId === ask.id)!;
-    const seen = await seeVideo(answer.attachments[0]!.bytes);
+    const seen = await continuedByMention(discord, alice, 'the moon falls into the sea', done);
     expect(Math.abs(seen.info.durationSeconds - 8)).toBeLessThanOrEqual(FRAME + 0.001);
     expect(sameColour(seen.first, clipColour('a red moon'))).toBe(true);
     expect(sameColour(seen.last, clipColour('the moon falls into the sea'))).toBe(true);
