@@ -50,24 +50,35 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 const ALLOC_PROFILE_DIR = process.env.BENCH_ALLOC_PROFILE;
 
 /**
- * Runs `burst`; in the last round with BENCH_ALLOC_PROFILE=dir, samples everything `child` allocates meanwhile
- * (collected or not) into dir/<side>.heapprofile, through bench/loop-lag-hook.ts in the child.
+ * One side's burst of `round`, sent by `send` into its emulator: the burst's figures with the CPU `child` used
+ * from the first dispatch to the last ack, the handles, and the burst's window added to `windows` (for its CPU
+ * profile). In the last round with BENCH_ALLOC_PROFILE=dir, everything `child` allocates meanwhile (collected or
+ * not) is sampled into dir/<side>.heapprofile, through bench/loop-lag-hook.ts in the child.
  */
-async function sampleAllocations<T>(
+async function measuredBurst(
+  side: 'bare' | 'bot',
   child: ChildProcess,
-  side: string,
   round: number,
-  burst: () => Promise<T>,
-): Promise<T> {
-  if (!ALLOC_PROFILE_DIR || round !== ROUNDS - 1) return burst();
-  child.send({ cmd: 'sample-start', allocations: true });
-  const result = await burst();
-  await mkdir(ALLOC_PROFILE_DIR, { recursive: true });
-  await new Promise((resolve) => {
-    child.once('message', resolve);
-    child.send({ cmd: 'sample-stop', path: join(ALLOC_PROFILE_DIR, `${side}.heapprofile`) });
-  });
-  return result;
+  windows: BurstWindow[],
+  discord: DiscordEmulator,
+  send: (from: number, count: number) => Promise<InteractionHandle[]>,
+): Promise<{ figures: BurstFigures; handles: InteractionHandle[] }> {
+  const sampling = ALLOC_PROFILE_DIR !== undefined && round === ROUNDS - 1;
+  if (sampling) child.send({ cmd: 'sample-start', allocations: true });
+  const fromUs = monotonicUs();
+  const cpuBefore = await cpuMs(child.pid ?? 0);
+  const handles = await send(round * BURST, BURST);
+  const figures = await burstFigures(discord, handles);
+  const cpuPerCommandMs = ((await cpuMs(child.pid ?? 0)) - cpuBefore) / BURST;
+  windows.push({ round, fromUs, toUs: monotonicUs() });
+  if (sampling) {
+    await mkdir(ALLOC_PROFILE_DIR, { recursive: true });
+    await new Promise((resolve) => {
+      child.once('message', resolve);
+      child.send({ cmd: 'sample-stop', path: join(ALLOC_PROFILE_DIR, `${side}.heapprofile`) });
+    });
+  }
+  return { figures: { ...figures, cpuPerCommandMs }, handles };
 }
 
 async function writeWindows(side: string, windows: BurstWindow[]): Promise<void> {
@@ -181,16 +192,8 @@ async function startBaseline() {
     await close();
     throw error;
   }
-  const burst = async (round: number) => {
-    const fromUs = monotonicUs();
-    const cpuBefore = await cpuMs(client.pid ?? 0);
-    const figures = await sampleAllocations(client, 'bare', round, async () =>
-      burstFigures(discord, await send(round * BURST, BURST)),
-    );
-    const cpuPerCommandMs = ((await cpuMs(client.pid ?? 0)) - cpuBefore) / BURST;
-    windows.push({ round, fromUs, toUs: monotonicUs() });
-    return { ...figures, cpuPerCommandMs };
-  };
+  const burst = async (round: number) =>
+    (await measuredBurst('bare', client, round, windows, discord, send)).figures;
   return { burst, close };
 }
 
@@ -237,14 +240,14 @@ async function main(): Promise<void> {
       // The baseline's deferrals settle in its own emulator before the bot's burst starts.
       await new Promise((r) => setTimeout(r, 1000));
       bot.send({ cmd: 'reset' });
-      const fromUs = monotonicUs();
-      const cpuBefore = await cpuMs(bot.pid ?? 0);
-      const handles = await send(round * BURST, BURST);
-      const botFigures = {
-        ...(await sampleAllocations(bot, 'bot', round, () => burstFigures(discord, handles))),
-        cpuPerCommandMs: ((await cpuMs(bot.pid ?? 0)) - cpuBefore) / BURST,
-      };
-      botWindows.push({ round, fromUs, toUs: monotonicUs() });
+      const { figures: botFigures, handles } = await measuredBurst(
+        'bot',
+        bot,
+        round,
+        botWindows,
+        discord,
+        send,
+      );
       rounds.push({ bare: bareFigures, bot: botFigures, lag: await loopLag() });
       const videos = await Promise.all(
         handles.map((h) =>
