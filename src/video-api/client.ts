@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { callDeadline } from '../util/deadline.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/sleep.js';
@@ -91,8 +92,20 @@ interface TextAnswer {
 
 /** The connection pool every request to the video API (and its files) goes through. */
 interface Pool {
-  /** The platform's fetch on the pool, for POSTs: it encodes their JSON or multipart bodies. */
+  /** The platform's fetch on the pool, for multipart POSTs: it encodes the form and its boundary. */
   fetch: typeof fetch;
+  /**
+   * A JSON POST through undici's request API, for the same reason as `getText`: a burst of commands submits
+   * its jobs together, and fetch's Request, Response, Headers and streams were a visible share of the main
+   * thread's busy time between the acknowledgements and the submissions (bench/ANALYSIS.md). Never follows a
+   * redirect (its 3xx comes back as is).
+   */
+  postText(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<TextAnswer>;
   /**
    * A GET through undici's own request API, not fetch: status polls are most of what the bot sends (200 a
    * second under load), and fetch's Response, Headers and web stream cost more CPU and garbage than the
@@ -133,12 +146,20 @@ async function openPool(guard: AddressGuard): Promise<Pool> {
       return fetch(input, withPool);
     },
     async getText(url, headers, signal) {
-      const answer = await get(url, headers, signal);
-      return {
-        status: answer.statusCode,
-        retryAfter: headerOf(answer.headers, 'retry-after') ?? null,
-        text: await answer.body.text(),
-      };
+      return textOf(await get(url, headers, signal));
+    },
+    async postText(url, headers, body, signal) {
+      const target = new URL(url);
+      return textOf(
+        await dispatcher.request({
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: 'POST',
+          headers,
+          body,
+          signal,
+        }),
+      );
     },
     async getFile(url, headers, signal) {
       const answer = await get(url, headers, signal);
@@ -155,6 +176,14 @@ async function openPool(guard: AddressGuard): Promise<Pool> {
       };
     },
   };
+
+  async function textOf(answer: Dispatcher.ResponseData): Promise<TextAnswer> {
+    return {
+      status: answer.statusCode,
+      retryAfter: headerOf(answer.headers, 'retry-after') ?? null,
+      text: await answer.body.text(),
+    };
+  }
 
   function get(url: string, headers: Record<string, string>, signal: AbortSignal) {
     const target = new URL(url);
@@ -175,7 +204,6 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
   const guard = options.addressGuard ?? createAddressGuard(baseUrl);
   let opened: Promise<Pool> | undefined;
   const pool = () => (opened ??= openPool(guard));
-  const doFetch: typeof fetch = async (input, init) => (await pool()).fetch(input, init);
   const random = options.random ?? Math.random;
   const log = options.logger;
 
@@ -190,6 +218,42 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
   }
 
+  /** The request itself: JSON through undici's request API, a form through fetch. Refuses to follow a 3xx. */
+  async function send(
+    method: 'GET' | 'POST',
+    url: string,
+    body: EncodedBody | undefined,
+    signal: AbortSignal,
+  ): Promise<TextAnswer> {
+    const connections = await pool();
+    if (body && !('contentType' in body)) {
+      // A form's content type (with its boundary) is written by fetch itself.
+      const response = await connections.fetch(url, {
+        method,
+        headers: headersFor(url),
+        body: body.body,
+        signal,
+        redirect: 'error',
+      });
+      return {
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        text: await response.text(),
+      };
+    }
+    const answer = body
+      ? await connections.postText(
+          url,
+          headersFor(url, { 'content-type': body.contentType }),
+          body.body,
+          signal,
+        )
+      : await connections.getText(url, headersFor(url), signal);
+    if (answer.status >= 300 && answer.status < 400)
+      throw new TypeError(`redirect (${answer.status}) from an API call, not followed`);
+    return answer;
+  }
+
   /** One HTTP exchange with a deadline; every failure comes back as a VideoApiError. */
   async function exchange(
     method: 'GET' | 'POST',
@@ -202,25 +266,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     const context = { method, path };
     let answer: TextAnswer;
     try {
-      if (method === 'GET') {
-        answer = await (await pool()).getText(url, headersFor(url), deadline.signal);
-        if (answer.status >= 300 && answer.status < 400)
-          throw new TypeError(`redirect (${answer.status}) from an API call, not followed`);
-      } else {
-        const response = await doFetch(url, {
-          method,
-          // A form's content type (with its boundary) is written by fetch itself.
-          headers: headersFor(url, body && 'contentType' in body ? { 'content-type': body.contentType } : {}),
-          body: body?.body,
-          signal: deadline.signal,
-          redirect: 'error',
-        });
-        answer = {
-          status: response.status,
-          retryAfter: response.headers.get('retry-after'),
-          text: await response.text(),
-        };
-      }
+      answer = await send(method, url, body, deadline.signal);
     } catch (error) {
       if (signal?.aborted) throw error;
       throw errorFromNetwork(error, context, deadline.timedOut);
