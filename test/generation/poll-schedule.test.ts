@@ -9,6 +9,15 @@ import {
   type ProgressSample,
 } from '../../src/generation/poll-schedule.js';
 
+/** A repeatable stand-in for Math.random (a linear congruential generator). */
+function seeded(seed: number): () => number {
+  let state = seed % 2147483648;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
+
 /**
  * Polls one job with the default policy against a provider that queues for the first 10 % of the job, then
  * reports progress as a whole percent rounded down (as the video-API emulator does), its answers reaching us
@@ -19,6 +28,7 @@ function pollOnce(
   generationMs: number,
   latencyMs: number,
   policy = DEFAULT_POLL_POLICY,
+  random = seeded(generationMs),
 ): { noticeMs: number; earlyLandings: number; polls: number } {
   const queuedMs = generationMs * 0.1;
   const reported = (atMs: number) =>
@@ -33,7 +43,8 @@ function pollOnce(
   let missedLanding = false;
   for (let polls = 0; polls < 100; polls++) {
     const planned = nextPoll({ elapsedMs, polls, samples, missedLanding }, policy);
-    elapsedMs += planned.delayMs;
+    // As src/generation/video-job.ts spreads progress checks (±10 %); polls aimed at the finish stay exact.
+    elapsedMs += planned.landing ? planned.delayMs : planned.delayMs * (0.9 + 0.2 * random());
     const progress = reported(elapsedMs - latencyMs);
     if (progress === 100)
       return { noticeMs: elapsedMs - latencyMs - generationMs, earlyLandings, polls: polls + 1 };
@@ -114,7 +125,7 @@ describe('poll schedule', () => {
     );
   });
 
-  it('lands soon after a job whose progress is rounded down, never later than aiming at the latest finish', () => {
+  it('lands soon after a job whose progress is rounded down, little later than aiming at the latest finish', () => {
     // Job lengths off the poll grid by varied amounts, so the last progress sample falls anywhere in a step.
     const grid = (policy = DEFAULT_POLL_POLICY) =>
       [8, 12, 16, 20, 24, 30, 36, 40].flatMap((seconds) =>
@@ -123,15 +134,20 @@ describe('poll schedule', () => {
     const runs = grid();
     const latest = grid({ ...DEFAULT_POLL_POLICY, landingAim: 1 });
     const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
-    // Aimed at the latest finish the samples allow: never early, 144 ms late on average, 6.56 polls a job.
-    expect(mean(latest.map((run) => run.noticeMs))).toBeGreaterThan(140);
+    const notice = (of: typeof runs) => mean(of.map((run) => run.noticeMs));
+    const polls = (of: typeof runs) => mean(of.map((run) => run.polls));
+    // Aimed at the latest finish the samples allow: never early, 148 ms late on average, 6.63 polls a job.
+    expect(notice(latest)).toBeGreaterThan(140);
     expect(latest.every((run) => run.earlyLandings === 0)).toBe(true);
-    // At 80 % of the window: 89 ms, for one early landing in 32 jobs, each followed by one at the latest.
-    expect(mean(runs.map((run) => run.noticeMs))).toBeLessThan(95);
-    expect(mean(runs.map((run) => run.polls))).toBeLessThan(mean(latest.map((run) => run.polls)) + 0.1);
+    // At the middle of the window: 62 ms, for an early landing in 12 jobs of 32 (each followed by one at the
+    // latest): 6.97 polls a job. At 80 % (the aim before): 100 ms for 6.63, one early landing in 32.
+    expect(notice(runs)).toBeLessThan(70);
+    expect(polls(runs)).toBeLessThan(polls(latest) + 0.4);
+    expect(notice(grid({ ...DEFAULT_POLL_POLICY, landingAim: 0.8 }))).toBeGreaterThan(notice(runs) + 25);
     for (const [i, run] of runs.entries()) {
       expect(run.earlyLandings).toBeLessThanOrEqual(1);
-      expect(run.noticeMs).toBeLessThan((latest[i]?.noticeMs ?? 0) + 25);
+      // An early landing costs one poll and at most the latest aim's lateness, plus a little.
+      expect(run.noticeMs).toBeLessThan((latest[i]?.noticeMs ?? 0) + 50);
     }
   });
 
