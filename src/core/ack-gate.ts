@@ -38,18 +38,9 @@ export function createAckGate(options: { maxWaitMs?: number } = {}): AckGate {
     turnScheduled = true;
     setImmediate(() => {
       turnScheduled = false;
-      if (pending === 0) {
-        // Nothing is on its way to an acknowledgement: all at once. Each job's first step is short (it soon
-        // waits on the store), and the jobs released together reach the store together, so their reservations
-        // and records are decided in one transaction and one write; released a few at a time, a burst of 100
-        // split into two (bench:e2e traced 48 and 52), the second waiting ~60-110 ms behind the first's.
-        for (const held of waiting.splice(0)) held.release();
-        armTimer();
-        return;
-      }
-      // The wait ran out while invocations are still coming: a few at a time, a turn of the loop apart, and
-      // rechecked, so those invocations' acknowledgements are not held behind all of it (released at once by
-      // their timers, an in-process burst of 200 missed Discord's 3 s).
+      // A few at a time, a turn of the loop apart, whether released by the last ack or by the wait running
+      // out: a burst's held work released at once ran for hundreds of milliseconds without a break, and the
+      // invocations arriving meanwhile waited for all of it.
       for (let n = 0; n < RELEASE_PER_TURN && releasable(Date.now()); n++) waiting.shift()?.release();
       if (releasable(Date.now())) scheduleTurn();
       else armTimer();
