@@ -43,16 +43,6 @@ const submission = (model: string): CreateVideoBody => ({
   resolution: '720P',
 });
 
-async function refusal(call: Promise<unknown>): Promise<VideoApiError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof VideoApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to be refused');
-}
-
 describe('API calls answered with a redirect', () => {
   it.each([
     ['a JSON submission', 'POST', () => client.createJob(submission('grok-imagine-video'))],
@@ -60,8 +50,9 @@ describe('API calls answered with a redirect', () => {
     ['a status poll', 'GET', () => client.getJob('video_1')],
   ])('refuses %s without following it', async (_what, method, call) => {
     seen.length = 0;
-    const error = await refusal(call());
-    expect(error.message).toMatch(/redirect|fetch failed/);
+    const refused = expect(call()).rejects;
+    await refused.toBeInstanceOf(VideoApiError);
+    await refused.toThrow(/redirect|fetch failed/);
     expect(seen.some((r) => r.path.includes('elsewhere'))).toBe(false);
     // A submission is never sent twice; a poll may be retried, at the same address.
     if (method === 'POST') expect(seen).toHaveLength(1);

@@ -146,23 +146,13 @@ async function openPool(guard: AddressGuard): Promise<Pool> {
       return fetch(input, withPool);
     },
     async getText(url, headers, signal) {
-      return textOf(await get(url, headers, signal));
+      return textOf(await dispatch('GET', url, headers, signal));
     },
     async postText(url, headers, body, signal) {
-      const target = new URL(url);
-      return textOf(
-        await dispatcher.request({
-          origin: target.origin,
-          path: `${target.pathname}${target.search}`,
-          method: 'POST',
-          headers,
-          body,
-          signal,
-        }),
-      );
+      return textOf(await dispatch('POST', url, headers, signal, body));
     },
     async getFile(url, headers, signal) {
-      const answer = await get(url, headers, signal);
+      const answer = await dispatch('GET', url, headers, signal);
       return {
         status: answer.statusCode,
         url,
@@ -185,14 +175,22 @@ async function openPool(guard: AddressGuard): Promise<Pool> {
     };
   }
 
-  function get(url: string, headers: Record<string, string>, signal: AbortSignal) {
+  /** One exchange through the pool's own request API; a body only for a POST. */
+  function dispatch(
+    method: 'GET' | 'POST',
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    body?: string,
+  ) {
     const target = new URL(url);
     return dispatcher.request({
       origin: target.origin,
       path: `${target.pathname}${target.search}`,
-      method: 'GET',
+      method,
       headers,
       signal,
+      ...(body === undefined ? {} : { body }),
     });
   }
 }
