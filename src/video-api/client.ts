@@ -216,18 +216,16 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
   }
 
-  /** The request itself: JSON through undici's request API, a form through fetch. Refuses to follow a 3xx. */
-  async function send(
-    method: 'GET' | 'POST',
-    url: string,
-    body: EncodedBody | undefined,
-    signal: AbortSignal,
-  ): Promise<TextAnswer> {
+  /**
+   * The request itself, a POST of `body` or a GET without one: JSON through undici's request API, a form
+   * through fetch. Refuses to follow a 3xx.
+   */
+  async function send(url: string, body: EncodedBody | undefined, signal: AbortSignal): Promise<TextAnswer> {
     const connections = await pool();
     if (body && !('contentType' in body)) {
       // A form's content type (with its boundary) is written by fetch itself.
       const response = await connections.fetch(url, {
-        method,
+        method: 'POST',
         headers: headersFor(url),
         body: body.body,
         signal,
@@ -252,19 +250,19 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     return answer;
   }
 
-  /** One HTTP exchange with a deadline; every failure comes back as a VideoApiError. */
+  /** One HTTP exchange with a deadline, a POST of `body` or a GET; every failure comes back as a VideoApiError. */
   async function exchange(
-    method: 'GET' | 'POST',
     path: string,
     body: EncodedBody | undefined,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     const url = `${baseUrl}${path}`;
+    const method = body ? 'POST' : 'GET';
     const deadline = callDeadline(options.timeoutMs, signal);
     const context = { method, path };
     let answer: TextAnswer;
     try {
-      answer = await send(method, url, body, deadline.signal);
+      answer = await send(url, body, deadline.signal);
     } catch (error) {
       if (signal?.aborted) throw error;
       throw errorFromNetwork(error, context, deadline.timedOut);
@@ -345,7 +343,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
       const raw = await withRetries(
         'POST',
         path,
-        () => exchange('POST', path, payload, requestOptions.signal),
+        () => exchange(path, payload, requestOptions.signal),
         requestOptions.signal,
       );
       return parseJob(raw, 'POST', path);
@@ -356,7 +354,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
       const raw = await withRetries(
         'GET',
         path,
-        () => exchange('GET', path, undefined, requestOptions.signal),
+        () => exchange(path, undefined, requestOptions.signal),
         requestOptions.signal,
       );
       return parseJob(raw, 'GET', path);
