@@ -282,7 +282,10 @@ export function createJobLifecycle(deps: JobRunnerDeps) {
           control.posting(false);
           if (control.cancelled) throw control.cancelReason;
         }
-        if (event.type === 'progress' && event.status !== 'completed') {
+        // The record follows the job's status, which a restart needs, not each percent, which nothing reads
+        // back (the reply renders the event): a write per percent cost a read, a parse and a write of the
+        // record on the shared SQLite file at nearly every poll.
+        if (event.type === 'progress' && event.status !== 'completed' && event.status !== current.status) {
           current =
             (await deps.jobs.update(current.id, { status: event.status, progress: event.progress })) ??
             current;

@@ -43,6 +43,23 @@ describe('job runner: quota and records on every outcome', () => {
     await app.close();
   });
 
+  it('writes the record when the status changes, not at every percent', async () => {
+    const { app } = await appFor(emulator);
+    const updates = vi.spyOn(app.jobs, 'update');
+    const out = recordingSink();
+    const record = await app.runner?.start(context, { prompt: 'a slow tide [emu:ms=1500]' }, out.sink);
+    expect(record).toMatchObject({ status: 'completed', reservation: 'committed' });
+    const percents = new Set(
+      out.progress.flatMap((e) => (e.type === 'progress' && e.status === 'processing' ? [e.progress] : [])),
+    );
+    // The user saw the job move through several percents...
+    expect(percents.size).toBeGreaterThanOrEqual(3);
+    // ...and its record was written once on becoming 'processing', not once per percent.
+    const processing = updates.mock.calls.filter(([, change]) => change.status === 'processing');
+    expect(processing).toHaveLength(1);
+    await app.close();
+  });
+
   it('with detach, resolves once the job is accepted and hands over its run, which ends with the job', async () => {
     const { app } = await appFor(emulator);
     const out = recordingSink();
