@@ -149,7 +149,11 @@ async function measure(jobs: number, stageFrom: number): Promise<Level> {
     await sleep(1000);
     const idle = await report(bot);
     const cpuStart = idle.cpuMs;
-    if (process.env.BENCH_HEAP_PROFILE) bot.send({ cmd: 'sample-start' });
+    if (process.env.BENCH_HEAP_PROFILE)
+      bot.send({
+        cmd: 'sample-start',
+        allocations: process.env.BENCH_HEAP_PROFILE_PROMOTED ? 'promoted' : false,
+      });
     const started = Date.now();
 
     // Until all `total` are upstream, or none more came for 20 s (refused or lost: reported).

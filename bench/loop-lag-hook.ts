@@ -48,18 +48,19 @@ if (process.env.BENCH_LOOP_LAG === '1' && process.send) {
     // profiler keeps the allocation stacks of what is still live. Heap snapshots crash this process on Node 20.
     // With `allocations: true` it keeps what was collected too, i.e. everything allocated in the window
     // (bench/discord-burst.ts with BENCH_ALLOC_PROFILE=<file>: what a burst's commands allocate).
+    // With `allocations: 'promoted'` it keeps what outlived the young generation, live or collected since by a
+    // full collection: what passes through old space (BENCH_HEAP_PROFILE with BENCH_HEAP_PROFILE_PROMOTED=1).
     if (cmd === 'sample-start') {
       const allocations =
-        typeof message === 'object' &&
-        message !== null &&
-        'allocations' in message &&
-        message.allocations === true;
+        typeof message === 'object' && message !== null && 'allocations' in message
+          ? message.allocations
+          : false;
       session ??= new Session();
       session.connect();
       session.post('HeapProfiler.startSampling', {
         samplingInterval: 1024,
-        includeObjectsCollectedByMajorGC: allocations,
-        includeObjectsCollectedByMinorGC: allocations,
+        includeObjectsCollectedByMajorGC: allocations === true || allocations === 'promoted',
+        includeObjectsCollectedByMinorGC: allocations === true,
       });
     }
     if (
