@@ -185,8 +185,8 @@ async function burst(side: Side, round: number, size = COUNT): Promise<Burst> {
 const serialBare = await serialRun('bare');
 const serialBot = await serialRun('bot');
 // The first bursts pay for lazy paths and code V8 has not optimised yet, which a bot that has been running does
-// not: without it, a run of this bench alone gave the bot 2.96 ms of CPU a command in its first burst and 1.36
-// in its second (the bare server 0.28 in its second), so the better of two was half-warm code's or not by chance.
+// not: without this, a run of this bench alone gave the bot 2.96 ms of CPU a command in its first burst and 1.36
+// in its second, so one of the two rounds the figure picks from measured half-warm code.
 if (WARM_UP_BURST > 0) {
   await burst('bare', 0, WARM_UP_BURST);
   const uploadsBefore = slack.uploads.length;
