@@ -194,6 +194,9 @@ if (WARM_UP_BURST > 0) {
   await untilDelivered(uploadsBefore + WARM_UP_BURST, DELIVERY_TIMEOUT_MS);
 }
 const idle = await childStats(bot.child, { gc: true });
+// Refusals and help are counted for the measured rounds only, as deliveries are.
+const ephemeralAnswers = () => slack.timeline.filter((t) => t.ephemeralFor?.startsWith('UB')).length;
+const ephemeralBefore = ephemeralAnswers();
 
 const bursts: Burst[] = [];
 let delivered = 0;
@@ -210,7 +213,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   delivered += slack.uploads.length - uploadsBefore;
   heapAfter.push((await childStats(bot.child, { gc: true })).heapUsedMb);
 }
-const refused = slack.timeline.filter((t) => t.ephemeralFor?.startsWith('UB')).length;
+const refused = ephemeralAnswers() - ephemeralBefore;
 
 const best = (side: Side) => bursts.filter((b) => b.side === side).reduce((a, b) => (b.p99 < a.p99 ? b : a));
 const bestBot = best('bot');
